@@ -1,0 +1,5 @@
+export * from './template-schema.js';
+export * from './outbound-policy.js';
+export * from './render-request.js';
+export * from './execute-tool.js';
+export * from './builtin-catalog.js';

@@ -1,0 +1,169 @@
+/**
+ * Organizations, workspaces, users, memberships and API tokens: what the admin CLI and the dev seed manage.
+ * Creating an organization is the one write without a tenant (it creates one); everything else takes it.
+ */
+import { and, asc, eq, isNull } from 'drizzle-orm';
+import { generateApiToken, sha256Hex, tokenDisplayPrefix, type OrgTenant, type Role, type WorkspaceTenant } from '@gatehouse/integrations-core';
+import { newId, type Db } from './db.js';
+import { apiTokens, memberships, organizations, users, workspaces } from './schema.js';
+
+export type Organization = typeof organizations.$inferSelect;
+export type Workspace = typeof workspaces.$inferSelect;
+export type User = typeof users.$inferSelect;
+
+/** Finds an organization by slug or id (CLI input), or null. */
+export async function findOrganization(db: Db, slugOrId: string): Promise<Organization | null> {
+  return (
+    (await db.select().from(organizations).where(eq(organizations.slug, slugOrId)).get()) ??
+    (await db.select().from(organizations).where(eq(organizations.id, slugOrId)).get()) ??
+    null
+  );
+}
+
+export async function listOrganizations(db: Db): Promise<Organization[]> {
+  return db.select().from(organizations).orderBy(asc(organizations.createdAt), asc(organizations.slug)).all();
+}
+
+/** Creates an organization. Fails on a duplicate slug (unique constraint). */
+export async function createOrganization(db: Db, input: { slug: string; name: string }): Promise<Organization> {
+  const row = { id: newId(), slug: input.slug, name: input.name, catalogVersion: 0, createdAt: Date.now() };
+  await db.insert(organizations).values(row);
+  return row;
+}
+
+export async function listWorkspaces(db: Db, tenant: OrgTenant): Promise<Workspace[]> {
+  return db.select().from(workspaces).where(eq(workspaces.organizationId, tenant.organizationId)).orderBy(asc(workspaces.createdAt)).all();
+}
+
+/** A workspace of the tenant by slug or id, or null (never one of another organization). */
+export async function findWorkspace(db: Db, tenant: OrgTenant, slugOrId: string): Promise<Workspace | null> {
+  const rows = await db.select().from(workspaces).where(eq(workspaces.organizationId, tenant.organizationId)).all();
+  return rows.find((w) => w.slug === slugOrId || w.id === slugOrId) ?? null;
+}
+
+export async function getWorkspace(db: Db, tenant: WorkspaceTenant): Promise<Workspace | null> {
+  return (
+    (await db
+      .select()
+      .from(workspaces)
+      .where(and(eq(workspaces.organizationId, tenant.organizationId), eq(workspaces.id, tenant.workspaceId)))
+      .get()) ?? null
+  );
+}
+
+export async function createWorkspace(
+  db: Db,
+  tenant: OrgTenant,
+  input: { slug: string; name: string; vision?: string | null; okrs?: string[] },
+): Promise<Workspace> {
+  const row = {
+    id: newId(),
+    organizationId: tenant.organizationId,
+    slug: input.slug,
+    name: input.name,
+    vision: input.vision ?? null,
+    okrs: input.okrs ?? [],
+    instructions: null,
+    createdAt: Date.now(),
+  };
+  await db.insert(workspaces).values(row);
+  return row;
+}
+
+export async function findUserByEmail(db: Db, email: string): Promise<User | null> {
+  return (await db.select().from(users).where(eq(users.email, email.toLowerCase())).get()) ?? null;
+}
+
+/** Members of the tenant with their role. */
+export async function listMembers(db: Db, tenant: OrgTenant): Promise<Array<User & { role: Role }>> {
+  return db
+    .select({ id: users.id, email: users.email, displayName: users.displayName, createdAt: users.createdAt, role: memberships.role })
+    .from(memberships)
+    .innerJoin(users, eq(users.id, memberships.userId))
+    .where(eq(memberships.organizationId, tenant.organizationId))
+    .orderBy(asc(memberships.createdAt))
+    .all();
+}
+
+/**
+ * Adds a user to the tenant with a role, creating the user if the email is new; an existing member's role is
+ * updated. One batch, so a user is never left without the membership.
+ */
+export async function upsertMember(
+  db: Db,
+  tenant: OrgTenant,
+  input: { email: string; displayName?: string; role: Role },
+): Promise<User & { role: Role }> {
+  const email = input.email.toLowerCase();
+  const existing = await findUserByEmail(db, email);
+  const user = existing ?? { id: newId(), email, displayName: input.displayName ?? email.split('@')[0]!, createdAt: Date.now() };
+  const membership = db
+    .insert(memberships)
+    .values({ organizationId: tenant.organizationId, userId: user.id, role: input.role, createdAt: Date.now() })
+    .onConflictDoUpdate({ target: [memberships.organizationId, memberships.userId], set: { role: input.role } });
+  if (existing) await membership;
+  else await db.batch([db.insert(users).values(user), membership]);
+  return { ...user, role: input.role };
+}
+
+export interface IssuedToken {
+  id: string;
+  /** The plaintext token: returned once, never stored. */
+  token: string;
+  role: Role;
+  workspaceId: string;
+  userId: string;
+}
+
+/** Issues an API token for a member of the tenant, bound to one of its workspaces. */
+export async function createApiToken(
+  db: Db,
+  tenant: WorkspaceTenant,
+  input: { userId: string; role: Role; name: string; expiresAt?: number | null },
+): Promise<IssuedToken> {
+  const token = generateApiToken();
+  const id = newId();
+  await db.insert(apiTokens).values({
+    id,
+    organizationId: tenant.organizationId,
+    workspaceId: tenant.workspaceId,
+    userId: input.userId,
+    role: input.role,
+    name: input.name,
+    tokenHash: await sha256Hex(token),
+    displayPrefix: tokenDisplayPrefix(token),
+    createdAt: Date.now(),
+    expiresAt: input.expiresAt ?? null,
+  });
+  return { id, token, role: input.role, workspaceId: tenant.workspaceId, userId: input.userId };
+}
+
+/** Tokens of the tenant, without hashes. */
+export async function listApiTokens(db: Db, tenant: OrgTenant) {
+  return db
+    .select({
+      id: apiTokens.id,
+      name: apiTokens.name,
+      displayPrefix: apiTokens.displayPrefix,
+      role: apiTokens.role,
+      userId: apiTokens.userId,
+      workspaceId: apiTokens.workspaceId,
+      createdAt: apiTokens.createdAt,
+      expiresAt: apiTokens.expiresAt,
+      revokedAt: apiTokens.revokedAt,
+    })
+    .from(apiTokens)
+    .where(eq(apiTokens.organizationId, tenant.organizationId))
+    .orderBy(asc(apiTokens.createdAt))
+    .all();
+}
+
+/** Revokes a token of the tenant. Returns false when no live token of this tenant has that id. */
+export async function revokeApiToken(db: Db, tenant: OrgTenant, tokenId: string): Promise<boolean> {
+  const res = await db
+    .update(apiTokens)
+    .set({ revokedAt: Date.now() })
+    .where(and(eq(apiTokens.organizationId, tenant.organizationId), eq(apiTokens.id, tokenId), isNull(apiTokens.revokedAt)))
+    .run();
+  return res.meta.changes > 0;
+}

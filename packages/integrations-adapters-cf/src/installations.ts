@@ -1,0 +1,150 @@
+/**
+ * Installations: one configured instance of a catalog template or a code provider, scoped Local (one workspace) or
+ * Global (the organization). Credentials are stored as the JWE the caller encrypted; this module never sees plaintext.
+ */
+import { and, asc, eq, or, sql } from 'drizzle-orm';
+import type { InstallationScope, OrgTenant, WorkspaceTenant } from '@gatehouse/integrations-core';
+import { newId, type Db } from './db.js';
+import { installations, organizations } from './schema.js';
+
+export type InstallationRecord = typeof installations.$inferSelect;
+
+/** Active installations visible in a workspace: its Local ones and the organization's Global ones. */
+export async function listVisibleInstallations(db: Db, tenant: WorkspaceTenant): Promise<InstallationRecord[]> {
+  return db
+    .select()
+    .from(installations)
+    .where(
+      and(
+        eq(installations.organizationId, tenant.organizationId),
+        eq(installations.status, 'active'),
+        or(eq(installations.scope, 'global'), eq(installations.workspaceId, tenant.workspaceId)),
+      ),
+    )
+    .orderBy(asc(installations.createdAt), asc(installations.handle))
+    .all();
+}
+
+/** One installation visible in the workspace, by id or handle, or null. */
+export async function findVisibleInstallation(db: Db, tenant: WorkspaceTenant, idOrHandle: string): Promise<InstallationRecord | null> {
+  const row = await db
+    .select()
+    .from(installations)
+    .where(
+      and(
+        eq(installations.organizationId, tenant.organizationId),
+        or(eq(installations.id, idOrHandle), eq(installations.handle, idOrHandle)),
+        or(eq(installations.scope, 'global'), eq(installations.workspaceId, tenant.workspaceId)),
+      ),
+    )
+    .get();
+  return row ?? null;
+}
+
+/** Handles already used in the organization (to derive a free one). */
+async function usedHandles(db: Db, tenant: OrgTenant): Promise<Set<string>> {
+  const rows = await db.select({ handle: installations.handle }).from(installations).where(eq(installations.organizationId, tenant.organizationId)).all();
+  return new Set(rows.map((r) => r.handle));
+}
+
+/** Lower-case, dash-separated, at most 40 characters: `Jira — Backend` → `jira-backend`. */
+export function handleFromTitle(title: string): string {
+  const base = title
+    .normalize('NFKD')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 40);
+  return base || 'integration';
+}
+
+export interface NewInstallation {
+  kind: 'template' | 'provider';
+  source: string;
+  title: string;
+  scope: InstallationScope;
+  /** Required for `local`, ignored for `global`. */
+  workspaceId: string | null;
+  settings: Record<string, unknown>;
+  /** Compact JWE produced by the credentials cipher. */
+  credentials: string;
+  createdBy: string;
+}
+
+/**
+ * Creates an installation and bumps the organization's catalog version in one batch, so tool caches keyed by that
+ * version see the new tools on the next request.
+ */
+export async function createInstallation(db: Db, tenant: OrgTenant, input: NewInstallation): Promise<InstallationRecord> {
+  const taken = await usedHandles(db, tenant);
+  const base = handleFromTitle(input.title);
+  let handle = base;
+  for (let n = 2; taken.has(handle); n++) handle = `${base.slice(0, 36)}-${n}`;
+  const now = Date.now();
+  const row: InstallationRecord = {
+    id: newId(),
+    organizationId: tenant.organizationId,
+    workspaceId: input.scope === 'local' ? input.workspaceId : null,
+    scope: input.scope,
+    kind: input.kind,
+    source: input.source,
+    handle,
+    title: input.title,
+    settings: input.settings,
+    credentials: input.credentials,
+    status: 'active',
+    createdBy: input.createdBy,
+    createdAt: now,
+    updatedAt: now,
+  };
+  await db.batch([db.insert(installations).values(row), bumpCatalogVersion(db, tenant)]);
+  return row;
+}
+
+/** Removes an installation of the tenant (and with it its webhooks, sessions and publications). */
+export async function deleteInstallation(db: Db, tenant: OrgTenant, installationId: string): Promise<boolean> {
+  const [res] = await db.batch([
+    db.delete(installations).where(and(eq(installations.organizationId, tenant.organizationId), eq(installations.id, installationId))),
+    bumpCatalogVersion(db, tenant),
+  ]);
+  return res.meta.changes > 0;
+}
+
+/** The statement that invalidates every cached tool list of the organization. */
+export function bumpCatalogVersion(db: Db, tenant: OrgTenant) {
+  return db
+    .update(organizations)
+    .set({ catalogVersion: sql`${organizations.catalogVersion} + 1` })
+    .where(eq(organizations.id, tenant.organizationId));
+}
+
+/**
+ * The installation a webhook URL names (`/webhook/<provider>/<installation id>`), for a code provider. Like token
+ * lookup, this read starts without a tenant: the unguessable id in a URL we handed out is what names it. The
+ * provider must match, so an id of one provider's installation cannot be used on another's endpoint.
+ */
+export async function findProviderInstallationForWebhook(db: Db, provider: string, installationId: string): Promise<InstallationRecord | null> {
+  const row = await db
+    .select()
+    .from(installations)
+    .where(
+      and(
+        eq(installations.id, installationId),
+        eq(installations.kind, 'provider'),
+        eq(installations.source, provider),
+        eq(installations.status, 'active'),
+      ),
+    )
+    .get();
+  return row ?? null;
+}
+
+/** Installations of a provider in the organization (both scopes). */
+export async function listProviderInstallations(db: Db, tenant: OrgTenant, provider: string): Promise<InstallationRecord[]> {
+  return db
+    .select()
+    .from(installations)
+    .where(and(eq(installations.organizationId, tenant.organizationId), eq(installations.kind, 'provider'), eq(installations.source, provider)))
+    .all();
+}
+

@@ -1,0 +1,59 @@
+/**
+ * Resolving an API token to the principal behind it: the one read that starts without a tenant, because the token is
+ * what names the tenant. Everything after it is scoped by the principal's organization and workspace.
+ */
+import { and, eq, isNull } from 'drizzle-orm';
+import { lesserRole, type Role } from '@gatehouse/integrations-core';
+import type { Db } from './db.js';
+import { apiTokens, memberships, organizations, users, workspaces } from './schema.js';
+
+export interface Principal {
+  tokenId: string;
+  userId: string;
+  email: string;
+  displayName: string;
+  organizationId: string;
+  organizationSlug: string;
+  organizationName: string;
+  workspaceId: string;
+  workspaceSlug: string;
+  workspaceName: string;
+  /** Effective role: the lesser of the token's role and the user's membership role. */
+  role: Role;
+  /** organizations.catalog_version at the time of the read; keys the tool-list cache. */
+  catalogVersion: number;
+}
+
+/**
+ * One indexed SELECT (token hash → token ⨝ membership ⨝ user ⨝ workspace ⨝ organization). Returns null for an
+ * unknown, revoked or expired token, or one whose user left the organization.
+ */
+export async function findPrincipalByTokenHash(db: Db, tokenHash: string, now = Date.now()): Promise<Principal | null> {
+  const row = await db
+    .select({
+      tokenId: apiTokens.id,
+      tokenRole: apiTokens.role,
+      expiresAt: apiTokens.expiresAt,
+      memberRole: memberships.role,
+      userId: users.id,
+      email: users.email,
+      displayName: users.displayName,
+      organizationId: organizations.id,
+      organizationSlug: organizations.slug,
+      organizationName: organizations.name,
+      catalogVersion: organizations.catalogVersion,
+      workspaceId: workspaces.id,
+      workspaceSlug: workspaces.slug,
+      workspaceName: workspaces.name,
+    })
+    .from(apiTokens)
+    .innerJoin(memberships, and(eq(memberships.userId, apiTokens.userId), eq(memberships.organizationId, apiTokens.organizationId)))
+    .innerJoin(users, eq(users.id, apiTokens.userId))
+    .innerJoin(organizations, eq(organizations.id, apiTokens.organizationId))
+    .innerJoin(workspaces, and(eq(workspaces.id, apiTokens.workspaceId), eq(workspaces.organizationId, apiTokens.organizationId)))
+    .where(and(eq(apiTokens.tokenHash, tokenHash), isNull(apiTokens.revokedAt)))
+    .get();
+  if (!row || (row.expiresAt !== null && row.expiresAt <= now)) return null;
+  const { tokenRole, memberRole, expiresAt: _expiresAt, ...rest } = row;
+  return { ...rest, role: lesserRole(tokenRole, memberRole) };
+}

@@ -1,0 +1,203 @@
+/**
+ * The AUTH_DB schema shared by both workers. docs/d1-schema.md documents each table, its keys and retention.
+ * Timestamps are integer milliseconds since the Unix epoch. IDs are random UUIDs unless stated.
+ * Generate migrations with `pnpm --filter @gatehouse/integrations-adapters-cf db:generate`.
+ */
+import { sql } from 'drizzle-orm';
+import { check, index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+
+const createdAt = () => integer('created_at').notNull();
+
+export const organizations = sqliteTable('organizations', {
+  id: text('id').primaryKey(),
+  slug: text('slug').notNull().unique(),
+  name: text('name').notNull(),
+  /** Bumped whenever the set of tools visible in the organization changes; keys the per-isolate tool cache. */
+  catalogVersion: integer('catalog_version').notNull().default(0),
+  createdAt: createdAt(),
+});
+
+export const workspaces = sqliteTable(
+  'workspaces',
+  {
+    id: text('id').primaryKey(),
+    organizationId: text('organization_id').notNull().references(() => organizations.id, { onDelete: 'cascade' }),
+    slug: text('slug').notNull(),
+    name: text('name').notNull(),
+    vision: text('vision'),
+    /** JSON array of strings. */
+    okrs: text('okrs', { mode: 'json' }).$type<string[]>().notNull().default(sql`'[]'`),
+    /** MCP server instructions returned at initialize; null = the default text. */
+    instructions: text('instructions'),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex('workspaces_org_slug').on(t.organizationId, t.slug)],
+);
+
+export const users = sqliteTable('users', {
+  id: text('id').primaryKey(),
+  email: text('email').notNull().unique(),
+  displayName: text('display_name').notNull(),
+  createdAt: createdAt(),
+});
+
+export const memberships = sqliteTable(
+  'memberships',
+  {
+    organizationId: text('organization_id').notNull().references(() => organizations.id, { onDelete: 'cascade' }),
+    userId: text('user_id').notNull().references(() => users.id, { onDelete: 'cascade' }),
+    role: text('role', { enum: ['SUPERADMIN', 'ADMIN', 'MEMBER'] }).notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.organizationId, t.userId] }), check('memberships_role', sql`${t.role} in ('SUPERADMIN','ADMIN','MEMBER')`)],
+);
+
+export const apiTokens = sqliteTable(
+  'api_tokens',
+  {
+    id: text('id').primaryKey(),
+    organizationId: text('organization_id').notNull().references(() => organizations.id, { onDelete: 'cascade' }),
+    workspaceId: text('workspace_id').notNull().references(() => workspaces.id, { onDelete: 'cascade' }),
+    userId: text('user_id').notNull().references(() => users.id, { onDelete: 'cascade' }),
+    /** The token's own role; the effective role is the lesser of this and the user's membership. */
+    role: text('role', { enum: ['SUPERADMIN', 'ADMIN', 'MEMBER'] }).notNull(),
+    name: text('name').notNull(),
+    /** Hex SHA-256 of the whole token. The token itself is shown once and never stored. */
+    tokenHash: text('token_hash').notNull().unique(),
+    /** First characters of the token, for people to recognise it in lists. */
+    displayPrefix: text('display_prefix').notNull(),
+    createdAt: createdAt(),
+    expiresAt: integer('expires_at'),
+    revokedAt: integer('revoked_at'),
+    lastUsedAt: integer('last_used_at'),
+  },
+  (t) => [index('api_tokens_org').on(t.organizationId)],
+);
+
+export const integrationTemplates = sqliteTable(
+  'integration_templates',
+  {
+    id: text('id').primaryKey(),
+    organizationId: text('organization_id').notNull().references(() => organizations.id, { onDelete: 'cascade' }),
+    slug: text('slug').notNull(),
+    version: integer('version').notNull().default(1),
+    /** JSON template definition (packages/catalog `IntegrationTemplate`). */
+    definition: text('definition', { mode: 'json' }).notNull(),
+    createdBy: text('created_by').notNull(),
+    createdAt: createdAt(),
+    updatedAt: integer('updated_at').notNull(),
+  },
+  (t) => [uniqueIndex('integration_templates_org_slug').on(t.organizationId, t.slug)],
+);
+
+export const installations = sqliteTable(
+  'installations',
+  {
+    id: text('id').primaryKey(),
+    organizationId: text('organization_id').notNull().references(() => organizations.id, { onDelete: 'cascade' }),
+    /** Set for scope `local` (one workspace), null for `global` (the whole organization). */
+    workspaceId: text('workspace_id').references(() => workspaces.id, { onDelete: 'cascade' }),
+    scope: text('scope', { enum: ['local', 'global'] }).notNull(),
+    kind: text('kind', { enum: ['template', 'provider'] }).notNull(),
+    /** Catalog template slug (kind `template`) or provider id (kind `provider`). */
+    source: text('source').notNull(),
+    /** Short stable name, unique in the organization; the value of the `_integration` argument. */
+    handle: text('handle').notNull(),
+    title: text('title').notNull(),
+    settings: text('settings', { mode: 'json' }).$type<Record<string, unknown>>().notNull(),
+    /** Compact JWE of the credentials object (see integrations-core credentials-cipher). Never plaintext. */
+    credentials: text('credentials').notNull(),
+    status: text('status', { enum: ['active', 'disabled'] }).notNull().default('active'),
+    createdBy: text('created_by').notNull(),
+    createdAt: createdAt(),
+    updatedAt: integer('updated_at').notNull(),
+  },
+  (t) => [
+    uniqueIndex('installations_org_handle').on(t.organizationId, t.handle),
+    index('installations_org_workspace').on(t.organizationId, t.workspaceId),
+    check('installations_scope_workspace', sql`(${t.scope} = 'local') = (${t.workspaceId} is not null)`),
+  ],
+);
+
+export const oauthState = sqliteTable('oauth_state', {
+  /** Hex SHA-256 of the random `state` value sent to the vendor. */
+  stateHash: text('state_hash').primaryKey(),
+  organizationId: text('organization_id').notNull().references(() => organizations.id, { onDelete: 'cascade' }),
+  workspaceId: text('workspace_id').references(() => workspaces.id, { onDelete: 'cascade' }),
+  provider: text('provider').notNull(),
+  userId: text('user_id').notNull(),
+  /** PKCE verifier or other per-flow data, JWE-encrypted like credentials. */
+  payload: text('payload').notNull(),
+  createdAt: createdAt(),
+  expiresAt: integer('expires_at').notNull(),
+  consumedAt: integer('consumed_at'),
+});
+
+export const publications = sqliteTable(
+  'publications',
+  {
+    id: text('id').primaryKey(),
+    organizationId: text('organization_id').notNull().references(() => organizations.id, { onDelete: 'cascade' }),
+    installationId: text('installation_id').notNull().references(() => installations.id, { onDelete: 'cascade' }),
+    sessionId: text('session_id').references(() => sessions.id, { onDelete: 'cascade' }),
+    granularity: text('granularity', { enum: ['workspace', 'issue', 'user'] }).notNull(),
+    /** What the granularity points at: a workspace id, an external thread key, or a vendor user id. */
+    target: text('target').notNull(),
+    /** JSON array of publication scope names, e.g. ["comment.create"]. */
+    scopes: text('scopes', { mode: 'json' }).$type<string[]>().notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [index('publications_org_installation').on(t.organizationId, t.installationId)],
+);
+
+export const webhookEvents = sqliteTable(
+  'webhook_events',
+  {
+    id: text('id').primaryKey(),
+    organizationId: text('organization_id').notNull().references(() => organizations.id, { onDelete: 'cascade' }),
+    installationId: text('installation_id').notNull().references(() => installations.id, { onDelete: 'cascade' }),
+    provider: text('provider').notNull(),
+    /** Vendor delivery id (X-GitHub-Delivery, Linear-Delivery, Slack event_id). */
+    deliveryId: text('delivery_id').notNull(),
+    eventName: text('event_name').notNull(),
+    status: text('status', { enum: ['received', 'dispatched', 'ignored', 'failed'] }).notNull(),
+    receivedAt: integer('received_at').notNull(),
+    updatedAt: integer('updated_at').notNull(),
+  },
+  (t) => [uniqueIndex('webhook_events_delivery').on(t.installationId, t.deliveryId), index('webhook_events_received').on(t.receivedAt)],
+);
+
+export const sessions = sqliteTable(
+  'sessions',
+  {
+    id: text('id').primaryKey(),
+    organizationId: text('organization_id').notNull().references(() => organizations.id, { onDelete: 'cascade' }),
+    workspaceId: text('workspace_id').references(() => workspaces.id, { onDelete: 'set null' }),
+    installationId: text('installation_id').notNull().references(() => installations.id, { onDelete: 'cascade' }),
+    provider: text('provider').notNull(),
+    threadKey: text('thread_key').notNull(),
+    title: text('title'),
+    status: text('status', { enum: ['active', 'closed'] }).notNull().default('active'),
+    createdAt: createdAt(),
+    updatedAt: integer('updated_at').notNull(),
+  },
+  (t) => [uniqueIndex('sessions_thread').on(t.organizationId, t.provider, t.threadKey)],
+);
+
+export const sessionEvents = sqliteTable(
+  'session_events',
+  {
+    id: text('id').primaryKey(),
+    organizationId: text('organization_id').notNull().references(() => organizations.id, { onDelete: 'cascade' }),
+    sessionId: text('session_id').notNull().references(() => sessions.id, { onDelete: 'cascade' }),
+    /** SessionDispatch.dispatchId; unique so a repeated dispatch appends nothing. */
+    dispatchId: text('dispatch_id').notNull().unique(),
+    source: text('source').notNull(),
+    eventName: text('event_name').notNull(),
+    actor: text('actor'),
+    summary: text('summary').notNull(),
+    data: text('data', { mode: 'json' }).$type<Record<string, unknown>>().notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [index('session_events_session').on(t.sessionId, t.createdAt)],
+);

@@ -1,0 +1,99 @@
+/**
+ * Agent sessions fed by webhook dispatches. A session is keyed by (organization, provider, external thread); each
+ * dispatch appends one event, keyed by its dispatch id so a repeated dispatch appends nothing.
+ */
+import { and, asc, desc, eq, sql } from 'drizzle-orm';
+import type { OrgTenant, SessionDispatch } from '@gatehouse/integrations-core';
+import { newId, type Db } from './db.js';
+import { sessionEvents, sessions } from './schema.js';
+
+export type SessionRecord = typeof sessions.$inferSelect;
+export type SessionEventRecord = typeof sessionEvents.$inferSelect;
+
+/**
+ * Creates the session for the dispatch's thread or appends to it, in one batch: upsert the session, insert the
+ * event (ignored when the dispatch id exists), read both back. `appended` is false for a repeated dispatch.
+ */
+export async function appendSessionDispatch(
+  db: Db,
+  tenant: OrgTenant,
+  dispatch: SessionDispatch,
+): Promise<{ sessionId: string; appended: boolean }> {
+  if (dispatch.organizationId !== tenant.organizationId) throw new Error('dispatch belongs to another tenant');
+  const now = Date.now();
+  const threadWhere = and(
+    eq(sessions.organizationId, tenant.organizationId),
+    eq(sessions.provider, dispatch.provider),
+    eq(sessions.threadKey, dispatch.threadKey),
+  );
+  const [, inserted, session] = await db.batch([
+    db
+      .insert(sessions)
+      .values({
+        id: newId(),
+        organizationId: tenant.organizationId,
+        workspaceId: dispatch.workspaceId,
+        installationId: dispatch.installationId,
+        provider: dispatch.provider,
+        threadKey: dispatch.threadKey,
+        title: dispatch.title,
+        status: 'active',
+        createdAt: now,
+        updatedAt: now,
+      })
+      .onConflictDoUpdate({ target: [sessions.organizationId, sessions.provider, sessions.threadKey], set: { updatedAt: now } }),
+    // INSERT … SELECT so the event row takes the session id chosen by the upsert above, in the same batch.
+    db
+      .insert(sessionEvents)
+      .select(
+        db
+          .select({
+            id: sql<string>`${newId()}`.as('id'),
+            organizationId: sessions.organizationId,
+            sessionId: sessions.id,
+            dispatchId: sql<string>`${dispatch.dispatchId}`.as('dispatch_id'),
+            source: sessions.provider,
+            eventName: sql<string>`${dispatch.event.name}`.as('event_name'),
+            actor: sql<string | null>`${dispatch.event.actor}`.as('actor'),
+            summary: sql<string>`${dispatch.event.summary}`.as('summary'),
+            data: sql<string>`${JSON.stringify(dispatch.event.data)}`.as('data'),
+            createdAt: sql<number>`${now}`.as('created_at'),
+          })
+          .from(sessions)
+          .where(threadWhere),
+      )
+      .onConflictDoNothing({ target: sessionEvents.dispatchId }),
+    db.select({ id: sessions.id }).from(sessions).where(threadWhere),
+  ]);
+  const sessionId = session[0]?.id;
+  if (!sessionId) throw new Error('session upsert returned no row');
+  return { sessionId, appended: inserted.meta.changes > 0 };
+}
+
+/** Sessions of the tenant, most recently updated first. */
+export async function listSessions(db: Db, tenant: OrgTenant, limit = 50): Promise<SessionRecord[]> {
+  return db
+    .select()
+    .from(sessions)
+    .where(eq(sessions.organizationId, tenant.organizationId))
+    .orderBy(desc(sessions.updatedAt))
+    .limit(limit)
+    .all();
+}
+
+/** One session of the tenant with its events in order, or null. */
+export async function getSessionWithEvents(db: Db, tenant: OrgTenant, sessionId: string) {
+  const session = await db
+    .select()
+    .from(sessions)
+    .where(and(eq(sessions.organizationId, tenant.organizationId), eq(sessions.id, sessionId)))
+    .get();
+  if (!session) return null;
+  const events = await db
+    .select()
+    .from(sessionEvents)
+    .where(and(eq(sessionEvents.organizationId, tenant.organizationId), eq(sessionEvents.sessionId, sessionId)))
+    .orderBy(asc(sessionEvents.createdAt))
+    .all();
+  return { ...session, events };
+}

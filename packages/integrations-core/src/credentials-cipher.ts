@@ -1,0 +1,71 @@
+/**
+ * Encryption at rest for installation credentials: compact JWE (RFC 7516) with `alg: dir`, `enc: A256GCM` and the
+ * key id in the protected header (`kid`), so keys can rotate: new rows use the active key, old rows still decrypt
+ * with the key their header names.
+ *
+ * Keys come from the `CREDENTIALS_KEYS` secret: a JSON object `{ "<kid>": "<base64url 32 bytes>", ... }`, and
+ * `CREDENTIALS_ACTIVE_KID` names the one used for new writes.
+ */
+import { CompactEncrypt, base64url, compactDecrypt, decodeProtectedHeader } from 'jose';
+import { z } from 'zod';
+
+const keyMapSchema = z.record(z.string().regex(/^[A-Za-z0-9._-]{1,64}$/), z.string());
+
+export class CredentialsKeyError extends Error {
+  override name = 'CredentialsKeyError';
+}
+
+export interface CredentialsCipher {
+  readonly activeKid: string;
+  encrypt(plaintext: Record<string, string>): Promise<string>;
+  decrypt(jwe: string): Promise<Record<string, string>>;
+  /** The key id a stored value was written with (no decryption). */
+  kidOf(jwe: string): string | undefined;
+}
+
+/**
+ * Builds a cipher from the raw secrets. Throws CredentialsKeyError (never echoing key material) when the key map is
+ * not JSON, a key is not 32 bytes, or the active kid is missing.
+ */
+export function createCredentialsCipher(keysJson: string | undefined, activeKid: string | undefined): CredentialsCipher {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(keysJson ?? '');
+  } catch {
+    throw new CredentialsKeyError('CREDENTIALS_KEYS must be a JSON object of kid → base64url 32-byte key');
+  }
+  const map = keyMapSchema.safeParse(parsed);
+  if (!map.success) throw new CredentialsKeyError('CREDENTIALS_KEYS must be a JSON object of kid → base64url 32-byte key');
+  const keys = new Map<string, Uint8Array>();
+  for (const [kid, b64] of Object.entries(map.data)) {
+    const bytes = base64url.decode(b64.replace(/=+$/, '').replace(/\+/g, '-').replace(/\//g, '_'));
+    if (bytes.length !== 32) throw new CredentialsKeyError(`CREDENTIALS_KEYS["${kid}"] must decode to 32 bytes`);
+    keys.set(kid, bytes);
+  }
+  if (!activeKid || !keys.has(activeKid)) throw new CredentialsKeyError('CREDENTIALS_ACTIVE_KID must name a key in CREDENTIALS_KEYS');
+  const active = keys.get(activeKid)!;
+  const encoder = new TextEncoder();
+  return {
+    activeKid,
+    async encrypt(plaintext) {
+      return new CompactEncrypt(encoder.encode(JSON.stringify(plaintext)))
+        .setProtectedHeader({ alg: 'dir', enc: 'A256GCM', kid: activeKid })
+        .encrypt(active);
+    },
+    async decrypt(jwe) {
+      const kid = this.kidOf(jwe);
+      const key = kid ? keys.get(kid) : undefined;
+      if (!key) throw new CredentialsKeyError(`no key for kid ${JSON.stringify(kid ?? null)}`);
+      const { plaintext } = await compactDecrypt(jwe, key, { keyManagementAlgorithms: ['dir'], contentEncryptionAlgorithms: ['A256GCM'] });
+      return z.record(z.string(), z.string()).parse(JSON.parse(new TextDecoder().decode(plaintext)));
+    },
+    kidOf(jwe) {
+      try {
+        const kid = decodeProtectedHeader(jwe).kid;
+        return typeof kid === 'string' ? kid : undefined;
+      } catch {
+        return undefined;
+      }
+    },
+  };
+}

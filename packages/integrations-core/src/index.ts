@@ -1,0 +1,6 @@
+export * from './roles.js';
+export * from './tenant.js';
+export * from './provider.js';
+export * from './session-dispatch.js';
+export * from './credentials-cipher.js';
+export * from './tokens.js';

@@ -1,0 +1,121 @@
+/**
+ * The IntegrationProvider contract of the custom-integrations docs: how a provider is installed, how its webhooks
+ * become agent-session dispatches, which MCP tools it offers and how publication is scoped.
+ *
+ * Runtime-neutral: only web-standard types (Request, Response, crypto.subtle). No hono, drizzle or Cloudflare
+ * imports, so providers can be tested in Node and run in workerd.
+ */
+import type { InstallationScope } from './roles.js';
+import type { SessionDispatch } from './session-dispatch.js';
+
+/** JSON Schema (draft 2020-12 subset used by MCP `inputSchema`). */
+export interface JsonSchemaObject {
+  type: 'object';
+  properties?: Record<string, unknown>;
+  required?: string[];
+  additionalProperties?: boolean;
+  [keyword: string]: unknown;
+}
+
+/**
+ * An MCP tool as listed by `tools/list` (MCP 2025-06-18 §Tools). Provider tools are named
+ * `mcp_<provider>_<tool>`; catalog templates use generic names (`create_issue`).
+ */
+export interface McpToolDescriptor {
+  name: string;
+  title?: string;
+  description: string;
+  inputSchema: JsonSchemaObject;
+  annotations?: { readOnlyHint?: boolean; destructiveHint?: boolean; idempotentHint?: boolean; openWorldHint?: boolean };
+}
+
+/** Granularity of a publication: where an agent may write back. */
+export type PublicationGranularity = 'workspace' | 'issue' | 'user';
+
+/** A scope a publication may grant, e.g. `comment.create` with the granularity it applies at. */
+export interface PublicationScope {
+  name: string;
+  description: string;
+  granularities: readonly PublicationGranularity[];
+}
+
+/** The installation a webhook or tool call belongs to, as the provider sees it (secrets already decrypted). */
+export interface ProviderInstallation {
+  id: string;
+  organizationId: string;
+  workspaceId: string | null;
+  scope: InstallationScope;
+  title: string;
+  settings: Record<string, unknown>;
+  credentials: Record<string, string>;
+}
+
+/** A verified, normalized inbound webhook. `deliveryId` is the vendor's delivery id used for deduplication. */
+export interface WebhookEvent {
+  provider: string;
+  deliveryId: string;
+  /** Vendor's event name, e.g. GitHub `issue_comment` + action `created` → `issue_comment.created`. */
+  name: string;
+  /** Key of the external thread this event belongs to, e.g. `octo-org/repo#42`. Null when the event has none. */
+  threadKey: string | null;
+  title: string | null;
+  /** Vendor's user login/id of the actor. */
+  actor: string | null;
+  /** Short human-readable summary; never contains secrets. */
+  summary: string;
+  /** The fields of the payload an agent needs, already narrowed; never the raw body. */
+  data: Record<string, unknown>;
+}
+
+/** Why a webhook was refused before anything was stored. Mapped to HTTP in one place by the worker. */
+export type WebhookRejection =
+  | { ok: false; reason: 'missing_secret' }
+  | { ok: false; reason: 'missing_signature' }
+  | { ok: false; reason: 'bad_signature' }
+  | { ok: false; reason: 'stale_timestamp'; ageSec: number }
+  | { ok: false; reason: 'missing_delivery_id' }
+  | { ok: false; reason: 'malformed_payload'; detail: string };
+
+/** Outcome of `parseWebhook`: a verified event, a verified event to ignore, or a rejection. */
+export type WebhookParseResult =
+  | { ok: true; event: WebhookEvent }
+  | { ok: true; event: null; deliveryId: string; name: string; reply?: Response }
+  | WebhookRejection;
+
+/** What a provider receives when dispatching. */
+export interface ProviderContext {
+  installation: ProviderInstallation;
+}
+
+/** What a tool executor receives: the provider token, checked against the publication, and the session. */
+export interface PublicationContext {
+  installation: ProviderInstallation;
+  session: { id: string; threadKey: string } | null;
+  fetch: typeof fetch;
+}
+
+/** How a provider is installed. `credentials` lists the fields a user pastes (secrets marked). */
+export type InstallSpec =
+  | { type: 'credentials'; fields: readonly CredentialField[] }
+  | { type: 'oauth'; authorizeUrl: string; tokenUrl: string; scopes: readonly string[]; fields: readonly CredentialField[] };
+
+export interface CredentialField {
+  name: string;
+  description: string;
+  secret: boolean;
+  required: boolean;
+}
+
+/** The contract every provider folder (apps/integrations/src/routes/<id>/) implements. */
+export interface IntegrationProvider {
+  readonly id: string;
+  readonly displayName: string;
+  readonly install: InstallSpec;
+  /** Verifies and normalizes a webhook. Reads the raw body itself; must fail closed without a secret. */
+  parseWebhook(req: Request, installation: ProviderInstallation): Promise<WebhookParseResult>;
+  /** Turns a verified event into the dispatch sent to the main worker. */
+  dispatch(event: WebhookEvent, ctx: ProviderContext): SessionDispatch;
+  readonly tools: readonly McpToolDescriptor[];
+  executeTool(name: string, input: Record<string, unknown>, ctx: PublicationContext): Promise<unknown>;
+  readonly publication: { readonly scopes: readonly PublicationScope[] };
+}

@@ -1,0 +1,82 @@
+/**
+ * SessionDispatch: what the integrations worker sends the main worker when a webhook should start or continue an
+ * agent session, and the signature that proves it came from us.
+ *
+ * Wire format: `POST /internal/session-dispatch` over the MAIN service binding, JSON body, header
+ * `Gatehouse-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(MCP_SIGNING_KEY, "<t>.<raw body>")>`. The scheme
+ * follows Stripe's and Slack's timestamped signatures so a captured request cannot be replayed after the window.
+ */
+import { z } from 'zod';
+
+export const SESSION_DISPATCH_SIGNATURE_HEADER = 'Gatehouse-Signature';
+/** Seconds a signed dispatch stays acceptable (either side of the receiver's clock). */
+export const SESSION_DISPATCH_TOLERANCE_SEC = 300;
+
+export const sessionDispatchSchema = z.object({
+  /** Unique per dispatch; the receiver's unique key makes redelivery a no-op. `<provider>:<delivery id>`. */
+  dispatchId: z.string().min(1).max(200),
+  organizationId: z.string().min(1),
+  workspaceId: z.string().min(1).nullable(),
+  installationId: z.string().min(1),
+  provider: z.string().min(1).max(64),
+  /** External thread, e.g. `octo-org/repo#42`: sessions are keyed by (organization, provider, threadKey). */
+  threadKey: z.string().min(1).max(500),
+  title: z.string().max(500).nullable(),
+  event: z.object({
+    name: z.string().min(1).max(200),
+    actor: z.string().max(200).nullable(),
+    summary: z.string().max(2000),
+    data: z.record(z.string(), z.unknown()),
+  }),
+});
+export type SessionDispatch = z.infer<typeof sessionDispatchSchema>;
+
+const encoder = new TextEncoder();
+
+async function hmacKey(secret: string, usage: 'sign' | 'verify'): Promise<CryptoKey> {
+  return crypto.subtle.importKey('raw', encoder.encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, [usage]);
+}
+
+function toHex(buf: ArrayBuffer): string {
+  return [...new Uint8Array(buf)].map((b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+function fromHex(hex: string): Uint8Array<ArrayBuffer> | null {
+  if (!/^(?:[0-9a-f]{2})+$/.test(hex)) return null;
+  const out = new Uint8Array(hex.length / 2);
+  for (let i = 0; i < out.length; i++) out[i] = Number.parseInt(hex.slice(i * 2, i * 2 + 2), 16);
+  return out;
+}
+
+/** Signs a raw dispatch body. Returns the `Gatehouse-Signature` header value. */
+export async function signSessionDispatch(secret: string, rawBody: string, nowSec = Math.floor(Date.now() / 1000)): Promise<string> {
+  const mac = await crypto.subtle.sign('HMAC', await hmacKey(secret, 'sign'), encoder.encode(`${nowSec}.${rawBody}`));
+  return `t=${nowSec},v1=${toHex(mac)}`;
+}
+
+export type DispatchSignatureCheck =
+  | { ok: true }
+  | { ok: false; reason: 'missing_secret' | 'missing_signature' | 'malformed_signature' | 'bad_signature' }
+  | { ok: false; reason: 'stale_timestamp'; ageSec: number };
+
+/**
+ * Verifies a `Gatehouse-Signature` header over the exact raw body, in constant time (crypto.subtle.verify).
+ * Fails closed when the secret is empty.
+ */
+export async function verifySessionDispatch(
+  secret: string | undefined,
+  rawBody: string,
+  header: string | null,
+  nowSec = Math.floor(Date.now() / 1000),
+): Promise<DispatchSignatureCheck> {
+  if (!secret) return { ok: false, reason: 'missing_secret' };
+  if (!header) return { ok: false, reason: 'missing_signature' };
+  const parts = new Map(header.split(',').map((p) => p.trim().split('=', 2) as [string, string]));
+  const t = Number(parts.get('t'));
+  const mac = fromHex(parts.get('v1') ?? '');
+  if (!Number.isInteger(t) || !mac) return { ok: false, reason: 'malformed_signature' };
+  const ageSec = Math.abs(nowSec - t);
+  if (ageSec > SESSION_DISPATCH_TOLERANCE_SEC) return { ok: false, reason: 'stale_timestamp', ageSec };
+  const valid = await crypto.subtle.verify('HMAC', await hmacKey(secret, 'verify'), mac, encoder.encode(`${t}.${rawBody}`));
+  return valid ? { ok: true } : { ok: false, reason: 'bad_signature' };
+}

@@ -1,0 +1,29 @@
+/**
+ * API token format and hashing. Tokens are `gth_` + 43 base64url characters (32 random bytes). Only the hex
+ * SHA-256 is stored: with 256 bits of entropy a fast hash is enough (no password-style KDF needed), and lookup stays
+ * one indexed SELECT.
+ */
+const TOKEN_PREFIX = 'gth_';
+
+/** Hex SHA-256 of a UTF-8 string. */
+export async function sha256Hex(value: string): Promise<string> {
+  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(value));
+  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+/** A fresh API token. Show it once; store `sha256Hex(token)`. */
+export function generateApiToken(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(32));
+  const b64 = btoa(String.fromCharCode(...bytes)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+  return TOKEN_PREFIX + b64;
+}
+
+/** True when the string has the API token shape (cheap pre-check before any database read). */
+export function looksLikeApiToken(value: string): boolean {
+  return /^gth_[A-Za-z0-9_-]{43}$/.test(value);
+}
+
+/** The part of a token safe to show in lists. */
+export function tokenDisplayPrefix(token: string): string {
+  return token.slice(0, 10);
+}
