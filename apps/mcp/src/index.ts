@@ -1,1 +1,25 @@
-export default { fetch: () => new Response("ok") } satisfies ExportedHandler<Env>;
+/**
+ * Gatehouse main worker: the MCP endpoint and agent sessions. Routes:
+ * - POST|GET|DELETE /mcp — MCP Streamable HTTP (API token auth)
+ * - POST /internal/session-dispatch — signed SessionDispatch from the integrations worker
+ * - GET /healthz
+ */
+import { Hono } from 'hono';
+import { ConfigError, loadConfig } from './config.js';
+import { jsonError } from './errors.js';
+import { handleMcp } from './mcp/handle-mcp.js';
+import { handleSessionDispatch } from './sessions/session-dispatch-route.js';
+
+const app = new Hono<{ Bindings: Env }>();
+
+app.get('/healthz', (c) => c.json({ ok: true }));
+app.all('/mcp', (c) => handleMcp(c.req.raw, c.env, loadConfig(c.env)));
+app.post('/internal/session-dispatch', (c) => handleSessionDispatch(c.req.raw, c.env, loadConfig(c.env)));
+app.notFound(() => jsonError(404, 'not_found', 'no such route; the MCP endpoint is /mcp'));
+app.onError((err) => {
+  // Anything unexpected is a logged 500 with a generic message (never the error text, which may hold secrets).
+  console.error(JSON.stringify({ msg: 'unhandled error', error: err.name, config: err instanceof ConfigError ? err.message : undefined }));
+  return jsonError(500, 'internal_error', 'internal error; it was logged');
+});
+
+export default app satisfies ExportedHandler<Env>;

@@ -1,0 +1,54 @@
+/**
+ * The MCP server for one request: the SDK's low-level Server (no zod tool registration: tools/list serves stored
+ * JSON Schemas) with handlers for tools/list and tools/call. Built per request; what it lists comes from the
+ * per-isolate toolset cache.
+ */
+import { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import { CallToolRequestSchema, ErrorCode, ListToolsRequestSchema, McpError, type Tool } from '@modelcontextprotocol/sdk/types.js';
+import { roleAtLeast } from '@gatehouse/integrations-core';
+import { callIntegrationTool } from '../tools/call-integration-tool.js';
+import { CORE_TOOLS, CORE_TOOL_DESCRIPTORS } from '../tools/core-tools.js';
+import { ToolError, type ToolContext } from '../tools/tool-types.js';
+import { getIntegrationToolset } from '../tools/toolset-cache.js';
+import { toolResult } from './tool-result.js';
+
+export const SERVER_INFO = { name: 'gatehouse', title: 'Gatehouse MCP gateway', version: '0.1.0' };
+
+const DEFAULT_INSTRUCTIONS =
+  'Gatehouse connects you to your organization’s integrations. Core tools manage the integration catalog and give workspace context; integration tools act on the installed services. When a tool has an _integration argument, several installations provide it: pass the handle of the one to use.';
+
+export function createMcpServer(ctx: ToolContext): Server {
+  const server = new Server(SERVER_INFO, { capabilities: { tools: { listChanged: true } }, instructions: DEFAULT_INSTRUCTIONS });
+  const coreAllowed = CORE_TOOLS.filter((t) => roleAtLeast(ctx.principal.role, t.minRole));
+
+  server.setRequestHandler(ListToolsRequestSchema, async () => {
+    const integration = await getIntegrationToolset(ctx.db, ctx.principal);
+    const tools = [...coreAllowed.map((t) => CORE_TOOL_DESCRIPTORS.get(t.name)!), ...integration.descriptors];
+    return { tools: tools as Tool[] };
+  });
+
+  server.setRequestHandler(CallToolRequestSchema, async (request) => {
+    const { name } = request.params;
+    const args = (request.params.arguments ?? {}) as Record<string, unknown>;
+    const core = CORE_TOOLS.find((t) => t.name === name);
+    if (core) {
+      if (!roleAtLeast(ctx.principal.role, core.minRole))
+        return toolResult(name, async () => {
+          throw new ToolError(`${name} requires the ${core.minRole} role; you are ${ctx.principal.role}.`);
+        });
+      const parsed = core.input.safeParse(args);
+      if (!parsed.success)
+        return toolResult(name, async () => {
+          throw new ToolError(`Invalid arguments for ${name}: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'arguments'}: ${i.message}`).join('; ')}`);
+        });
+      return toolResult(name, () => core.run(parsed.data, ctx));
+    }
+    const integration = await getIntegrationToolset(ctx.db, ctx.principal);
+    const routes = integration.routes.get(name);
+    // Unknown tool: JSON-RPC invalid params (MCP 2025-06-18 §Tools, Error Handling: "Unknown tools").
+    if (!routes) throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${name}. Call tools/list for the available tools.`);
+    return toolResult(name, () => callIntegrationTool(name, routes, args, ctx));
+  });
+
+  return server;
+}

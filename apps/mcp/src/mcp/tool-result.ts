@@ -1,0 +1,18 @@
+/**
+ * The one wrapper every tool result goes through (MCP 2025-06-18 §Tools "Error Handling"): a ToolError becomes an
+ * `isError: true` result with its message; anything unexpected is logged and answered with a generic message, so
+ * no stack, upstream body or secret reaches the client.
+ */
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { ToolError } from '../tools/tool-types.js';
+
+export async function toolResult(name: string, run: () => Promise<unknown>): Promise<CallToolResult> {
+  try {
+    const value = await run();
+    return { content: [{ type: 'text', text: JSON.stringify(value ?? null, null, 2) }] };
+  } catch (err) {
+    if (err instanceof ToolError) return { isError: true, content: [{ type: 'text', text: err.message }] };
+    console.error(JSON.stringify({ msg: 'tool failed', tool: name, error: err instanceof Error ? err.name : 'unknown' }));
+    return { isError: true, content: [{ type: 'text', text: `${name} failed unexpectedly; the error was logged. Try again later.` }] };
+  }
+}

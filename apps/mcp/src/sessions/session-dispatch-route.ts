@@ -1,0 +1,33 @@
+/**
+ * POST /internal/session-dispatch: the integrations worker's SessionDispatch, delivered over the MAIN service
+ * binding. The body is trusted only after the Gatehouse-Signature check over the exact raw bytes; the installation
+ * named must belong to the organization named, so a valid signature cannot write into another tenant.
+ */
+import { appendSessionDispatch, createDb, findProviderInstallationForWebhook } from '@gatehouse/integrations-adapters-cf';
+import { SESSION_DISPATCH_SIGNATURE_HEADER, sessionDispatchSchema, verifySessionDispatch } from '@gatehouse/integrations-core';
+import type { AppConfig } from '../config.js';
+import { jsonError } from '../errors.js';
+
+const MAX_DISPATCH_BYTES = 256 * 1024;
+
+export async function handleSessionDispatch(req: Request, env: Env, config: AppConfig): Promise<Response> {
+  const raw = await req.text();
+  if (raw.length > MAX_DISPATCH_BYTES) return jsonError(413, 'payload_too_large', `dispatch bodies are limited to ${MAX_DISPATCH_BYTES} bytes`);
+  const check = await verifySessionDispatch(config.signingKey, raw, req.headers.get(SESSION_DISPATCH_SIGNATURE_HEADER));
+  if (!check.ok) return jsonError(401, 'invalid_signature', 'the dispatch signature is missing, invalid or expired');
+  let json: unknown;
+  try {
+    json = JSON.parse(raw);
+  } catch {
+    return jsonError(400, 'invalid_json', 'the dispatch body is not JSON');
+  }
+  const parsed = sessionDispatchSchema.safeParse(json);
+  if (!parsed.success) return jsonError(400, 'invalid_dispatch', `invalid SessionDispatch: ${parsed.error.issues.map((i) => i.path.join('.')).join(', ')}`);
+  const dispatch = parsed.data;
+  const db = createDb(env.AUTH_DB);
+  const installation = await findProviderInstallationForWebhook(db, dispatch.provider, dispatch.installationId);
+  if (!installation || installation.organizationId !== dispatch.organizationId)
+    return jsonError(404, 'unknown_installation', 'no active installation of that provider in that organization');
+  const result = await appendSessionDispatch(db, { organizationId: installation.organizationId }, dispatch);
+  return Response.json(result, { status: result.appended ? 201 : 200 });
+}

@@ -1,0 +1,29 @@
+/**
+ * tools/call for an integration tool: pick the installation (`_integration` when several provide the name), read
+ * and decrypt its credentials, run the template request, return the mapped result. Upstream failures come back as
+ * tool errors (isError), never as a gateway 500.
+ */
+import { findVisibleInstallation } from '@gatehouse/integrations-adapters-cf';
+import { executeTemplateTool } from '@gatehouse/catalog';
+import { INTEGRATION_ARGUMENT, chooseRoute, type ToolRoute } from './integration-toolset.js';
+import { ToolError, type ToolContext } from './tool-types.js';
+
+export async function callIntegrationTool(name: string, routes: readonly ToolRoute[], args: Record<string, unknown>, ctx: ToolContext): Promise<unknown> {
+  const choice = chooseRoute(name, routes, args);
+  if (!choice.ok) throw new ToolError(choice.message);
+  const { route } = choice;
+  // Fresh read: the installation may have been removed since the toolset was cached, and credentials are never cached.
+  const installation = await findVisibleInstallation(ctx.db, ctx.principal, route.installation.id);
+  if (!installation || installation.status !== 'active')
+    throw new ToolError(`The integration "${route.installation.title}" is no longer installed. List tools again.`);
+  const { [INTEGRATION_ARGUMENT]: _choice, ...toolArgs } = args;
+  const credentials = await ctx.config.cipher.decrypt(installation.credentials);
+  const outcome = await executeTemplateTool(
+    route.template,
+    route.tool,
+    { args: toolArgs, settings: installation.settings, credentials },
+    { fetch: ctx.fetch, allowLoopback: ctx.config.allowLoopbackUpstreams },
+  );
+  if (!outcome.ok) throw new ToolError(outcome.message);
+  return outcome.result;
+}

@@ -1,0 +1,135 @@
+/**
+ * Integration catalog tools, as the integration-builder docs list them: list_integration_catalog, get_integration,
+ * list_installed_integrations, install_integration. None returns a credential value.
+ */
+import { createInstallation, listVisibleInstallations } from '@gatehouse/integrations-adapters-cf';
+import type { IntegrationTemplate } from '@gatehouse/catalog';
+import { z } from 'zod';
+import { loadCatalog } from './catalog.js';
+import { ToolError, defineCoreTool } from './tool-types.js';
+
+function summary(t: IntegrationTemplate, origin: string) {
+  return { slug: t.slug, name: t.name, description: t.description, origin, tools: t.tools.map((x) => x.name) };
+}
+
+export const listIntegrationCatalog = defineCoreTool({
+  name: 'list_integration_catalog',
+  title: 'List integration catalog',
+  description: 'List the integration templates that can be installed (shipped and your organization’s own).',
+  scope: 'mcp:read',
+  minRole: 'MEMBER',
+  readOnly: true,
+  input: z.object({}),
+  async run(_args, ctx) {
+    const catalog = await loadCatalog(ctx.db, ctx.principal);
+    return { templates: catalog.map((e) => summary(e.template, e.origin)) };
+  },
+});
+
+export const getIntegration = defineCoreTool({
+  name: 'get_integration',
+  title: 'Get integration template',
+  description: 'Show one template: the credential fields and settings install_integration needs, and its tools.',
+  scope: 'mcp:read',
+  minRole: 'MEMBER',
+  readOnly: true,
+  input: z.object({ template: z.string().min(1).describe('Template slug from list_integration_catalog, e.g. jira-cloud') }),
+  async run({ template }, ctx) {
+    const entry = (await loadCatalog(ctx.db, ctx.principal)).find((e) => e.template.slug === template);
+    if (!entry) throw new ToolError(`No template "${template}". Call list_integration_catalog for the available slugs.`);
+    const t = entry.template;
+    return {
+      ...summary(t, entry.origin),
+      docs_url: t.docsUrl,
+      auth_type: t.auth.type,
+      credentials: t.credentials.map((c) => ({ name: c.name, description: c.description, secret: c.secret, required: c.required })),
+      settings: t.settings,
+      tools: t.tools.map((x) => ({ name: x.name, title: x.title, description: x.description, docs_url: x.docsUrl, read_only: x.readOnly, input_schema: x.inputSchema })),
+    };
+  },
+});
+
+export const listInstalledIntegrations = defineCoreTool({
+  name: 'list_installed_integrations',
+  title: 'List installed integrations',
+  description: 'List the integrations installed for this workspace: Local ones and the organization’s Global ones.',
+  scope: 'mcp:read',
+  minRole: 'MEMBER',
+  readOnly: true,
+  input: z.object({}),
+  async run(_args, ctx) {
+    const rows = await listVisibleInstallations(ctx.db, ctx.principal);
+    return {
+      installations: rows.map((r) => ({
+        handle: r.handle,
+        title: r.title,
+        kind: r.kind,
+        source: r.source,
+        scope: r.scope === 'local' ? 'Local' : 'Global',
+        status: r.status,
+        settings: r.settings,
+        created_at: new Date(r.createdAt).toISOString(),
+      })),
+    };
+  },
+});
+
+/** Checks supplied fields against the template; returns problems naming the field. */
+function fieldProblems(
+  kind: 'credential' | 'setting',
+  fields: readonly { name: string; required: boolean; pattern?: string | undefined }[],
+  supplied: Record<string, unknown>,
+): string[] {
+  const problems: string[] = [];
+  const known = new Set(fields.map((f) => f.name));
+  for (const name of Object.keys(supplied)) if (!known.has(name)) problems.push(`unknown ${kind} "${name}" (expected: ${[...known].join(', ') || 'none'})`);
+  for (const f of fields) {
+    const v = supplied[f.name];
+    if (v === undefined || v === '') {
+      if (f.required) problems.push(`missing ${kind} "${f.name}"`);
+      continue;
+    }
+    if (typeof v !== 'string') problems.push(`${kind} "${f.name}" must be a string`);
+    else if (f.pattern && !new RegExp(`^(?:${f.pattern})$`).test(v)) problems.push(`${kind} "${f.name}" must match ${f.pattern}`);
+  }
+  return problems;
+}
+
+export const installIntegration = defineCoreTool({
+  name: 'install_integration',
+  title: 'Install integration',
+  description:
+    'Install a catalog template with credentials and settings. Scope Local (default) makes its tools visible in this workspace only; Global in the whole organization. Credentials are encrypted and never shown again.',
+  scope: 'mcp:write',
+  minRole: 'MEMBER',
+  readOnly: false,
+  input: z.object({
+    template: z.string().min(1).describe('Template slug, e.g. jira-cloud'),
+    credentials: z.record(z.string(), z.string()).describe('Credential fields from get_integration'),
+    settings: z.record(z.string(), z.string()).default({}).describe('Settings from get_integration'),
+    title: z.string().min(1).max(80).optional().describe('Name of this installation, e.g. "Jira — Backend"'),
+    scope: z.enum(['Local', 'Global']).default('Local'),
+  }),
+  async run(args, ctx) {
+    const entry = (await loadCatalog(ctx.db, ctx.principal)).find((e) => e.template.slug === args.template);
+    if (!entry) throw new ToolError(`No template "${args.template}". Call list_integration_catalog for the available slugs.`);
+    const t = entry.template;
+    const problems = [...fieldProblems('credential', t.credentials, args.credentials), ...fieldProblems('setting', t.settings, args.settings)];
+    if (problems.length) throw new ToolError(`Cannot install ${t.name}: ${problems.join('; ')}. See get_integration for the fields.`);
+    const row = await createInstallation(ctx.db, ctx.principal, {
+      kind: 'template',
+      source: t.slug,
+      title: args.title ?? t.name,
+      scope: args.scope === 'Local' ? 'local' : 'global',
+      workspaceId: ctx.principal.workspaceId,
+      settings: args.settings,
+      credentials: await ctx.config.cipher.encrypt(args.credentials),
+      createdBy: ctx.principal.userId,
+    });
+    return {
+      installed: { handle: row.handle, title: row.title, template: t.slug, scope: args.scope, workspace: args.scope === 'Local' ? ctx.principal.workspaceSlug : null },
+      tools: t.tools.map((x) => x.name),
+      note: 'The tools are available now; clients that cache tool lists may need to list tools again.',
+    };
+  },
+});

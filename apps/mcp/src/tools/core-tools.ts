@@ -1,0 +1,36 @@
+/**
+ * The core tools: always listed, whatever the organization installed. One list; adding a tool is one line here.
+ */
+import type { McpToolDescriptor } from '@gatehouse/integrations-core';
+import { z } from 'zod';
+import { getIntegration, installIntegration, listInstalledIntegrations, listIntegrationCatalog } from './catalog-tools.js';
+import { getMyProfile, getWorkspaceInfo } from './profile-tools.js';
+import type { CoreTool } from './tool-types.js';
+
+export const CORE_TOOLS: readonly CoreTool[] = [
+  listIntegrationCatalog,
+  getIntegration,
+  listInstalledIntegrations,
+  installIntegration,
+  getMyProfile,
+  getWorkspaceInfo,
+] as unknown as readonly CoreTool[];
+
+export const CORE_TOOL_NAMES: ReadonlySet<string> = new Set(CORE_TOOLS.map((t) => t.name));
+
+/** Descriptors computed once per isolate from the zod inputs (immutable module data). */
+export const CORE_TOOL_DESCRIPTORS: ReadonlyMap<string, McpToolDescriptor> = new Map(
+  CORE_TOOLS.map((t) => {
+    const { $schema: _drop, ...inputSchema } = z.toJSONSchema(t.input, { io: 'input' }) as Record<string, unknown>;
+    return [
+      t.name,
+      {
+        name: t.name,
+        title: t.title,
+        description: t.description,
+        inputSchema: inputSchema as McpToolDescriptor['inputSchema'],
+        annotations: { readOnlyHint: t.readOnly, openWorldHint: false },
+      },
+    ];
+  }),
+);

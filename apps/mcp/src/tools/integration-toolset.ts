@@ -1,0 +1,108 @@
+/**
+ * Integration tools generated from installations, as the MCP gateway docs describe ("Tools are grouped by their
+ * generic name… If multiple integrations provide the same name, an _integration parameter is added").
+ *
+ * Pure: takes installations and templates, returns the tool descriptors and the routing table. The caller caches
+ * the result per (organization, workspace, catalog version).
+ */
+import type { IntegrationTemplate, TemplateTool } from '@gatehouse/catalog';
+import type { McpToolDescriptor } from '@gatehouse/integrations-core';
+
+/** The argument that picks an installation when several provide one tool name. */
+export const INTEGRATION_ARGUMENT = '_integration';
+
+export interface InstallationRef {
+  id: string;
+  handle: string;
+  title: string;
+  scope: 'local' | 'global';
+  kind: 'template' | 'provider';
+  source: string;
+}
+
+export interface ToolRoute {
+  installation: InstallationRef;
+  template: IntegrationTemplate;
+  tool: TemplateTool;
+}
+
+export interface IntegrationToolset {
+  descriptors: McpToolDescriptor[];
+  /** Tool name → the installations providing it (one, or several when disambiguated). */
+  routes: Map<string, ToolRoute[]>;
+}
+
+/**
+ * Groups template tools by generic name. One provider: listed as the template defines it. Several: listed once
+ * with an optional `_integration` enum of installation handles (optional so that a call without it reaches the
+ * gateway, which answers with the list of options). Names in `reserved` (core tools) are skipped.
+ */
+export function buildIntegrationToolset(
+  installations: readonly InstallationRef[],
+  templateFor: (slug: string) => IntegrationTemplate | undefined,
+  reserved: ReadonlySet<string>,
+): IntegrationToolset {
+  const routes = new Map<string, ToolRoute[]>();
+  for (const installation of installations) {
+    if (installation.kind !== 'template') continue;
+    const template = templateFor(installation.source);
+    if (!template) continue;
+    for (const tool of template.tools) {
+      if (reserved.has(tool.name)) continue;
+      const list = routes.get(tool.name) ?? [];
+      list.push({ installation, template, tool });
+      routes.set(tool.name, list);
+    }
+  }
+  const descriptors: McpToolDescriptor[] = [];
+  for (const [name, list] of routes) {
+    const first = list[0]!;
+    const annotations = { readOnlyHint: first.tool.readOnly, openWorldHint: true };
+    if (list.length === 1) {
+      descriptors.push({
+        name,
+        title: `${first.tool.title} (${first.installation.title})`,
+        description: `${first.tool.description}\n\nIntegration: ${first.installation.title}. Docs: ${first.tool.docsUrl}`,
+        inputSchema: first.tool.inputSchema,
+        annotations,
+      });
+      continue;
+    }
+    const options = list.map((r) => `"${r.installation.handle}" = ${r.installation.title} (${r.template.name}, ${r.installation.scope})`);
+    // Schemas may differ between templates; the first one is listed and each call is validated against the schema
+    // of the installation it resolves to.
+    const schema = first.tool.inputSchema;
+    descriptors.push({
+      name,
+      title: first.tool.title,
+      description: `${first.tool.description}\n\nProvided by ${list.length} integrations; pass ${INTEGRATION_ARGUMENT} to choose: ${options.join('; ')}.`,
+      inputSchema: {
+        ...schema,
+        properties: {
+          ...schema.properties,
+          [INTEGRATION_ARGUMENT]: {
+            type: 'string',
+            enum: list.map((r) => r.installation.handle),
+            description: `Which integration to use: ${options.join('; ')}`,
+          },
+        },
+      },
+      annotations: { ...annotations, readOnlyHint: list.every((r) => r.tool.readOnly) },
+    });
+  }
+  return { descriptors, routes };
+}
+
+export type RouteChoice = { ok: true; route: ToolRoute } | { ok: false; message: string };
+
+/** Picks the route for a call; a missing or unknown `_integration` on a shared name lists the options. */
+export function chooseRoute(name: string, routes: readonly ToolRoute[], args: Record<string, unknown>): RouteChoice {
+  if (routes.length === 1) return { ok: true, route: routes[0]! };
+  const wanted = args[INTEGRATION_ARGUMENT];
+  const options = routes.map((r) => `- ${r.installation.handle}: ${r.installation.title} (${r.template.name}, ${r.installation.scope})`).join('\n');
+  if (typeof wanted !== 'string' || wanted === '')
+    return { ok: false, message: `Several integrations provide ${name}. Call it again with ${INTEGRATION_ARGUMENT} set to one of:\n${options}` };
+  const route = routes.find((r) => r.installation.handle === wanted);
+  if (!route) return { ok: false, message: `${INTEGRATION_ARGUMENT} "${wanted}" does not provide ${name}. Choose one of:\n${options}` };
+  return { ok: true, route };
+}

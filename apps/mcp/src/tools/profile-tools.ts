@@ -1,0 +1,43 @@
+/**
+ * Context tools from the MCP gateway docs: get_my_profile (the authenticated identity) and get_workspace_info
+ * (name, vision, OKRs, active integrations).
+ */
+import { getWorkspace, listVisibleInstallations } from '@gatehouse/integrations-adapters-cf';
+import { z } from 'zod';
+import { ToolError, defineCoreTool } from './tool-types.js';
+
+export const getMyProfile = defineCoreTool({
+  name: 'get_my_profile',
+  title: 'Get my profile',
+  description: 'Who you are connected as: user, role, organization and workspace.',
+  scope: 'mcp:read',
+  minRole: 'MEMBER',
+  readOnly: true,
+  input: z.object({}),
+  async run(_args, { principal: p }) {
+    return {
+      user: { id: p.userId, email: p.email, display_name: p.displayName },
+      role: p.role,
+      organization: { id: p.organizationId, slug: p.organizationSlug, name: p.organizationName },
+      workspace: { id: p.workspaceId, slug: p.workspaceSlug, name: p.workspaceName },
+    };
+  },
+});
+
+export const getWorkspaceInfo = defineCoreTool({
+  name: 'get_workspace_info',
+  title: 'Get workspace info',
+  description: 'The workspace you are connected to: name, vision, OKRs and active integrations.',
+  scope: 'mcp:read',
+  minRole: 'MEMBER',
+  readOnly: true,
+  input: z.object({}),
+  async run(_args, { db, principal }) {
+    const [ws, installations] = await Promise.all([getWorkspace(db, principal), listVisibleInstallations(db, principal)]);
+    if (!ws) throw new ToolError('The workspace of this token no longer exists.');
+    return {
+      workspace: { id: ws.id, slug: ws.slug, name: ws.name, vision: ws.vision, okrs: ws.okrs },
+      active_integrations: installations.map((i) => ({ handle: i.handle, title: i.title, source: i.source, scope: i.scope === 'local' ? 'Local' : 'Global' })),
+    };
+  },
+});

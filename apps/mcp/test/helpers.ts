@@ -1,0 +1,52 @@
+import { SELF, env } from 'cloudflare:test';
+import {
+  createApiToken,
+  createDb,
+  createOrganization,
+  createWorkspace,
+  upsertMember,
+} from '@gatehouse/integrations-adapters-cf';
+import type { Role } from '@gatehouse/integrations-core';
+
+export const db = createDb(env.AUTH_DB);
+
+/** A fresh organization with a workspace, a user of `role` and an API token. */
+export async function seedTenant(slug: string, role: Role = 'ADMIN') {
+  const org = await createOrganization(db, { slug, name: slug });
+  const ws = await createWorkspace(db, { organizationId: org.id }, { slug: 'main', name: 'Main', vision: 'Ship it', okrs: ['O1'] });
+  const user = await upsertMember(db, { organizationId: org.id }, { email: `${role.toLowerCase()}@${slug}.test`, role });
+  const tenant = { organizationId: org.id, workspaceId: ws.id };
+  const { token } = await createApiToken(db, tenant, { userId: user.id, role, name: 'test' });
+  return { org, ws, user, tenant, token };
+}
+
+let nextId = 1;
+
+/** Sends one JSON-RPC request to /mcp and returns the HTTP response and parsed body. */
+export async function rpc(token: string | null, method: string, params: unknown = {}, headers: Record<string, string> = {}) {
+  const res = await SELF.fetch('http://gatehouse.test/mcp', {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      accept: 'application/json, text/event-stream',
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+      ...headers,
+    },
+    body: JSON.stringify({ jsonrpc: '2.0', id: nextId++, method, params }),
+  });
+  const text = await res.text();
+  return { res, body: text ? (JSON.parse(text) as { result?: any; error?: { code: number; message: string } }) : null };
+}
+
+export async function callTool(token: string, name: string, args: Record<string, unknown>) {
+  const { body } = await rpc(token, 'tools/call', { name, arguments: args });
+  if (body?.error) throw new Error(`JSON-RPC error ${body.error.code}: ${body.error.message}`);
+  const result = body!.result as { isError?: boolean; content: { type: string; text: string }[] };
+  const text = result.content[0]!.text;
+  return { isError: result.isError === true, text, json: result.isError ? undefined : JSON.parse(text) };
+}
+
+export async function listToolNames(token: string): Promise<string[]> {
+  const { body } = await rpc(token, 'tools/list');
+  return (body!.result.tools as { name: string }[]).map((t) => t.name);
+}

@@ -1,0 +1,85 @@
+import { SELF, env } from 'cloudflare:test';
+import { describe, expect, it } from 'vitest';
+import { createInstallation, getSessionWithEvents, listSessions } from '@gatehouse/integrations-adapters-cf';
+import { signSessionDispatch, type SessionDispatch } from '@gatehouse/integrations-core';
+import { db, seedTenant } from './helpers.js';
+
+async function githubInstallation(organizationId: string) {
+  return createInstallation(db, { organizationId }, {
+    kind: 'provider',
+    source: 'github',
+    title: 'GitHub',
+    scope: 'global',
+    workspaceId: null,
+    settings: {},
+    credentials: 'jwe',
+    createdBy: 'test',
+  });
+}
+
+function dispatchFor(organizationId: string, installationId: string, deliveryId: string): SessionDispatch {
+  return {
+    dispatchId: `github:${deliveryId}`,
+    organizationId,
+    workspaceId: null,
+    installationId,
+    provider: 'github',
+    threadKey: 'octo-org/hello#7',
+    title: 'Spelling error',
+    event: { name: 'issue_comment.created', actor: 'octocat', summary: 'octocat commented', data: { issue: 7 } },
+  };
+}
+
+async function post(body: string, signature: string | null) {
+  return SELF.fetch('http://gatehouse.test/internal/session-dispatch', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(signature ? { 'gatehouse-signature': signature } : {}) },
+    body,
+  });
+}
+
+describe('POST /internal/session-dispatch', () => {
+  it('creates a session for a signed dispatch and appends a redelivery only once', async () => {
+    const { org } = await seedTenant('dispatch-ok');
+    const inst = await githubInstallation(org.id);
+    const body = JSON.stringify(dispatchFor(org.id, inst.id, 'd1'));
+    const first = await post(body, await signSessionDispatch(env.MCP_SIGNING_KEY, body));
+    expect(first.status).toBe(201);
+    const { sessionId } = (await first.json()) as { sessionId: string };
+    const again = await post(body, await signSessionDispatch(env.MCP_SIGNING_KEY, body));
+    expect(again.status).toBe(200);
+    expect(await again.json()).toEqual({ sessionId, appended: false });
+    const session = await getSessionWithEvents(db, { organizationId: org.id }, sessionId);
+    expect(session).toMatchObject({ threadKey: 'octo-org/hello#7', provider: 'github' });
+    expect(session!.events).toHaveLength(1);
+  });
+
+  it('refuses a missing, forged or other-key signature and stores nothing', async () => {
+    const { org } = await seedTenant('dispatch-forged');
+    const inst = await githubInstallation(org.id);
+    const body = JSON.stringify(dispatchFor(org.id, inst.id, 'd2'));
+    expect((await post(body, null)).status).toBe(401);
+    expect((await post(body, await signSessionDispatch('another-key-0123456789abcdef0123456789', body))).status).toBe(401);
+    const signed = await signSessionDispatch(env.MCP_SIGNING_KEY, body);
+    const tampered = body.replace('octocat commented', 'mallory commented');
+    expect((await post(tampered, signed)).status).toBe(401);
+    expect(await listSessions(db, { organizationId: org.id })).toEqual([]);
+  });
+
+  it('refuses a validly signed dispatch naming another organization’s installation', async () => {
+    const a = await seedTenant('dispatch-a');
+    const b = await seedTenant('dispatch-b');
+    const instA = await githubInstallation(a.org.id);
+    const body = JSON.stringify(dispatchFor(b.org.id, instA.id, 'd3'));
+    const res = await post(body, await signSessionDispatch(env.MCP_SIGNING_KEY, body));
+    expect(res.status).toBe(404);
+    expect(await listSessions(db, { organizationId: b.org.id })).toEqual([]);
+    expect(await listSessions(db, { organizationId: a.org.id })).toEqual([]);
+  });
+
+  it('refuses a signed body that is not a SessionDispatch', async () => {
+    const body = JSON.stringify({ hello: 'world' });
+    const res = await post(body, await signSessionDispatch(env.MCP_SIGNING_KEY, body));
+    expect(res.status).toBe(400);
+  });
+});
