@@ -1,1 +1,58 @@
-export default { fetch: () => new Response("ok") } satisfies ExportedHandler<Env>;
+/**
+ * Gatehouse integrations worker. Routes, the same for every registered provider:
+ * - GET /v1/integrations — the registry, ready for a console page
+ * - GET|POST /install/<id> — install a provider
+ * - POST /webhook/<id>/<installation id> — inbound webhooks
+ */
+import { Hono } from 'hono';
+import { ConfigError, jsonError, loadWorkerConfig } from '@gatehouse/integrations-core';
+import { describeInstall, handleInstall } from './install-route.js';
+import { PROVIDERS, findProvider } from './providers.js';
+import { handleWebhook } from './webhook-pipeline.js';
+
+const app = new Hono<{ Bindings: Env }>();
+
+function baseUrl(env: Env, req: Request): string {
+  return env.PUBLIC_BASE_URL || new URL(req.url).origin;
+}
+
+app.get('/healthz', (c) => c.json({ ok: true }));
+
+app.get('/v1/integrations', (c) => {
+  const base = baseUrl(c.env, c.req.raw);
+  return c.json({
+    integrations: PROVIDERS.map((p) => ({
+      id: p.id,
+      display_name: p.displayName,
+      install: { type: p.install.type, url: `${base}/install/${p.id}`, fields: p.install.fields },
+      webhook_url_template: `${base}/webhook/${p.id}/{installation_id}`,
+      tools: p.tools.map((t) => t.name),
+      publication_scopes: p.publication.scopes,
+    })),
+  });
+});
+
+app.get('/install/:provider', (c) => {
+  const provider = findProvider(c.req.param('provider'));
+  return provider ? describeInstall(provider) : jsonError(404, 'unknown_provider', 'no such provider; see GET /v1/integrations');
+});
+
+app.post('/install/:provider', (c) => {
+  const provider = findProvider(c.req.param('provider'));
+  if (!provider) return jsonError(404, 'unknown_provider', 'no such provider; see GET /v1/integrations');
+  return handleInstall(c.req.raw, provider, c.env, loadWorkerConfig(c.env), baseUrl(c.env, c.req.raw));
+});
+
+app.post('/webhook/:provider/:installation', (c) => {
+  const provider = findProvider(c.req.param('provider'));
+  if (!provider) return jsonError(404, 'unknown_provider', 'no such provider');
+  return handleWebhook(c.req.raw, provider, c.req.param('installation'), c.env, c.executionCtx as ExecutionContext, loadWorkerConfig(c.env));
+});
+
+app.notFound(() => jsonError(404, 'not_found', 'no such route; see GET /v1/integrations'));
+app.onError((err) => {
+  console.error(JSON.stringify({ msg: 'unhandled error', error: err.name, config: err instanceof ConfigError ? err.message : undefined }));
+  return jsonError(500, 'internal_error', 'internal error; it was logged');
+});
+
+export default app satisfies ExportedHandler<Env>;

@@ -5,16 +5,16 @@
  * - GET /healthz
  */
 import { Hono } from 'hono';
-import { ConfigError, loadConfig } from './config.js';
-import { jsonError } from './errors.js';
+import { ConfigError, loadWorkerConfig } from '@gatehouse/integrations-core';
+import { jsonError } from '@gatehouse/integrations-core';
 import { handleMcp } from './mcp/handle-mcp.js';
 import { handleSessionDispatch } from './sessions/session-dispatch-route.js';
 
 const app = new Hono<{ Bindings: Env }>();
 
 app.get('/healthz', (c) => c.json({ ok: true }));
-app.all('/mcp', (c) => handleMcp(c.req.raw, c.env, loadConfig(c.env)));
-app.post('/internal/session-dispatch', (c) => handleSessionDispatch(c.req.raw, c.env, loadConfig(c.env)));
+app.all('/mcp', (c) => handleMcp(c.req.raw, c.env, loadWorkerConfig(c.env)));
+app.post('/internal/session-dispatch', (c) => handleSessionDispatch(c.req.raw, c.env, loadWorkerConfig(c.env)));
 app.notFound(() => jsonError(404, 'not_found', 'no such route; the MCP endpoint is /mcp'));
 app.onError((err) => {
   // Anything unexpected is a logged 500 with a generic message (never the error text, which may hold secrets).

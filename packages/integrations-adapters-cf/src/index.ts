@@ -5,3 +5,4 @@ export * from './installations.js';
 export * from './webhook-events.js';
 export * from './sessions.js';
 export * from './templates.js';
+export * from './api-token-auth.js';

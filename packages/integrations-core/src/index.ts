@@ -4,3 +4,5 @@ export * from './provider.js';
 export * from './session-dispatch.js';
 export * from './credentials-cipher.js';
 export * from './tokens.js';
+export * from './worker-config.js';
+export * from './http-errors.js';

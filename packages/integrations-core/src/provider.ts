@@ -56,8 +56,8 @@ export interface WebhookEvent {
   deliveryId: string;
   /** Vendor's event name, e.g. GitHub `issue_comment` + action `created` → `issue_comment.created`. */
   name: string;
-  /** Key of the external thread this event belongs to, e.g. `octo-org/repo#42`. Null when the event has none. */
-  threadKey: string | null;
+  /** Key of the external thread this event belongs to, e.g. `octo-org/repo#42`. Events without one are ignored. */
+  threadKey: string;
   title: string | null;
   /** Vendor's user login/id of the actor. */
   actor: string | null;

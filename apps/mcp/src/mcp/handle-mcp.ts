@@ -6,16 +6,15 @@
  * return HTTP 405"; DELETE: "The server MAY respond … with HTTP 405").
  */
 import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
-import { createDb } from '@gatehouse/integrations-adapters-cf';
-import { authenticate, wwwAuthenticate } from '../auth/bearer.js';
-import type { AppConfig } from '../config.js';
-import { jsonRpcErrorBody } from '../errors.js';
+import { authenticate, createDb, wwwAuthenticate } from '@gatehouse/integrations-adapters-cf';
+import type { WorkerConfig } from '@gatehouse/integrations-core';
+import { jsonRpcErrorBody } from '@gatehouse/integrations-core';
 import { createMcpServer } from './server.js';
 
 /** Largest JSON-RPC POST body read, bytes. */
 export const MAX_MCP_BODY_BYTES = 1_048_576;
 
-export async function handleMcp(req: Request, env: Env, config: AppConfig): Promise<Response> {
+export async function handleMcp(req: Request, env: Env, config: WorkerConfig): Promise<Response> {
   if (req.method !== 'POST') {
     return new Response(jsonRpcErrorBody(-32000, 'Method not allowed: this server keeps no sessions; send JSON-RPC with POST'), {
       status: 405,

@@ -5,12 +5,12 @@
  */
 import { appendSessionDispatch, createDb, findProviderInstallationForWebhook } from '@gatehouse/integrations-adapters-cf';
 import { SESSION_DISPATCH_SIGNATURE_HEADER, sessionDispatchSchema, verifySessionDispatch } from '@gatehouse/integrations-core';
-import type { AppConfig } from '../config.js';
-import { jsonError } from '../errors.js';
+import type { WorkerConfig } from '@gatehouse/integrations-core';
+import { jsonError } from '@gatehouse/integrations-core';
 
 const MAX_DISPATCH_BYTES = 256 * 1024;
 
-export async function handleSessionDispatch(req: Request, env: Env, config: AppConfig): Promise<Response> {
+export async function handleSessionDispatch(req: Request, env: Env, config: WorkerConfig): Promise<Response> {
   const raw = await req.text();
   if (raw.length > MAX_DISPATCH_BYTES) return jsonError(413, 'payload_too_large', `dispatch bodies are limited to ${MAX_DISPATCH_BYTES} bytes`);
   const check = await verifySessionDispatch(config.signingKey, raw, req.headers.get(SESSION_DISPATCH_SIGNATURE_HEADER));

@@ -5,12 +5,12 @@
 import type { Db, Principal } from '@gatehouse/integrations-adapters-cf';
 import type { McpScope, Role } from '@gatehouse/integrations-core';
 import type { z } from 'zod';
-import type { AppConfig } from '../config.js';
+import type { WorkerConfig } from '@gatehouse/integrations-core';
 
 export interface ToolContext {
   principal: Principal;
   db: Db;
-  config: AppConfig;
+  config: WorkerConfig;
   fetch: typeof fetch;
 }
 

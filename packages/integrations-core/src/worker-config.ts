@@ -1,9 +1,9 @@
 /**
- * The worker's configuration, parsed once per request from the Env bindings (secrets and vars) with zod. A missing
- * or malformed secret fails closed with a logged 500, never with a partially configured worker.
+ * Configuration both workers read from their Env (secrets and vars), parsed with zod at the app edge. A missing or
+ * malformed secret fails closed (ConfigError, rendered as a logged 500), never a partially configured worker.
  */
-import { createCredentialsCipher, type CredentialsCipher } from '@gatehouse/integrations-core';
 import { z } from 'zod';
+import { createCredentialsCipher, type CredentialsCipher } from './credentials-cipher.js';
 
 const envSchema = z.object({
   MCP_SIGNING_KEY: z.string().min(32, 'MCP_SIGNING_KEY must be at least 32 characters'),
@@ -12,10 +12,11 @@ const envSchema = z.object({
   ALLOW_LOOPBACK_UPSTREAMS: z.enum(['true', 'false']).default('false'),
 });
 
-export interface AppConfig {
+export interface WorkerConfig {
+  /** HMAC key for SessionDispatch signatures (integrations → main). */
   signingKey: string;
   cipher: CredentialsCipher;
-  /** Development setting: integration tools may call loopback upstreams (local fakes). */
+  /** Development setting: outbound calls may reach loopback upstreams (local fakes). */
   allowLoopbackUpstreams: boolean;
 }
 
@@ -23,15 +24,15 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
-const cache = new WeakMap<object, AppConfig>();
+const cache = new WeakMap<object, WorkerConfig>();
 
-/** Parses the Env once per env object (workerd reuses it across requests of an isolate). Throws ConfigError. */
-export function loadConfig(env: Env): AppConfig {
+/** Parses the Env once per env object (workerd reuses it across an isolate's requests). Throws ConfigError. */
+export function loadWorkerConfig(env: object): WorkerConfig {
   const hit = cache.get(env);
   if (hit) return hit;
   const parsed = envSchema.safeParse(env);
   if (!parsed.success) throw new ConfigError(`invalid worker configuration: ${parsed.error.issues.map((i) => i.path.join('.')).join(', ')}`);
-  const config: AppConfig = {
+  const config: WorkerConfig = {
     signingKey: parsed.data.MCP_SIGNING_KEY,
     cipher: createCredentialsCipher(parsed.data.CREDENTIALS_KEYS, parsed.data.CREDENTIALS_ACTIVE_KID),
     allowLoopbackUpstreams: parsed.data.ALLOW_LOOPBACK_UPSTREAMS === 'true',

@@ -1,11 +1,12 @@
 /**
- * API-token authentication for /mcp. `Authorization: Bearer <token>` (RFC 6750 §2.1); the MCP authorization spec
+ * API-token authentication shared by both workers (/mcp, /install/<id>). `Authorization: Bearer <token>` (RFC 6750 §2.1); the MCP authorization spec
  * (2025-06-18 §Access Token Usage) forbids tokens in the query string, so `?access_token=` is refused.
  *
  * Errors follow RFC 6750 §3: 401 with `WWW-Authenticate: Bearer realm="gatehouse"` when no token was sent, plus
  * `error="invalid_token"` when one was sent and is unknown, revoked or expired.
  */
-import { findPrincipalByTokenHash, type Db, type Principal } from '@gatehouse/integrations-adapters-cf';
+import type { Db } from './db.js';
+import { findPrincipalByTokenHash, type Principal } from './principals.js';
 import { looksLikeApiToken, sha256Hex } from '@gatehouse/integrations-core';
 
 export type AuthResult =

@@ -1,5 +1,5 @@
 /**
- * Boundary errors. Inside the worker, pipelines return tagged results; at the HTTP edge one function renders them.
+ * Boundary errors shared by both workers. Inside a worker, pipelines return tagged results; at the HTTP edge one function renders them.
  * JSON-RPC codes: https://www.jsonrpc.org/specification#error_object (-32600 invalid request, -32603 internal).
  */
 

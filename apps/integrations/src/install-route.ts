@@ -1,0 +1,67 @@
+/**
+ * /install/<provider>: installing a code provider. Credential-paste providers take
+ * `POST /install/<id>` with `Authorization: Bearer <API token>` and a JSON body
+ * `{ "credentials": {…}, "title"?: string, "scope"?: "Local" | "Global" }`; the answer carries the webhook URL to
+ * configure at the vendor. `GET /install/<id>` describes what to send. OAuth providers start their flow here
+ * (issue 4); until then they answer 501.
+ */
+import { authenticate, createDb, createInstallation, wwwAuthenticate } from '@gatehouse/integrations-adapters-cf';
+import { jsonError, type IntegrationProvider, type WorkerConfig } from '@gatehouse/integrations-core';
+import { z } from 'zod';
+
+const bodySchema = z.object({
+  credentials: z.record(z.string(), z.string()),
+  title: z.string().min(1).max(80).optional(),
+  scope: z.enum(['Local', 'Global']).default('Global'),
+});
+
+export function webhookUrl(base: string, providerId: string, installationId: string): string {
+  return `${base.replace(/\/+$/, '')}/webhook/${providerId}/${installationId}`;
+}
+
+export function describeInstall(provider: IntegrationProvider): Response {
+  return Response.json({
+    provider: provider.id,
+    type: provider.install.type,
+    fields: provider.install.fields,
+    how: provider.install.type === 'credentials' ? `POST this URL with Authorization: Bearer <API token> and {"credentials": {…}}` : 'OAuth',
+  });
+}
+
+export async function handleInstall(req: Request, provider: IntegrationProvider, env: Env, config: WorkerConfig, baseUrl: string): Promise<Response> {
+  if (provider.install.type !== 'credentials') return jsonError(501, 'not_implemented', `${provider.displayName} installs through OAuth, which is not available yet`);
+  const db = createDb(env.AUTH_DB);
+  const auth = await authenticate(req, db);
+  if (!auth.ok) return jsonError(auth.status, auth.error ?? 'unauthorized', auth.description, { 'www-authenticate': wwwAuthenticate(auth) });
+  let json: unknown;
+  try {
+    json = await req.json();
+  } catch {
+    return jsonError(400, 'invalid_json', 'send a JSON body: {"credentials": {…}, "title"?, "scope"?}');
+  }
+  const parsed = bodySchema.safeParse(json);
+  if (!parsed.success)
+    return jsonError(400, 'invalid_request', parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '));
+  const fields = provider.install.fields;
+  const known = new Set(fields.map((f) => f.name));
+  const problems = [
+    ...Object.keys(parsed.data.credentials).filter((k) => !known.has(k)).map((k) => `unknown credential "${k}"`),
+    ...fields.filter((f) => f.required && !parsed.data.credentials[f.name]).map((f) => `missing credential "${f.name}"`),
+  ];
+  if (problems.length) return jsonError(400, 'invalid_credentials', `${problems.join('; ')} (expected: ${[...known].join(', ')})`);
+  const p = auth.principal;
+  const row = await createInstallation(db, p, {
+    kind: 'provider',
+    source: provider.id,
+    title: parsed.data.title ?? provider.displayName,
+    scope: parsed.data.scope === 'Local' ? 'local' : 'global',
+    workspaceId: p.workspaceId,
+    settings: {},
+    credentials: await config.cipher.encrypt(parsed.data.credentials),
+    createdBy: p.userId,
+  });
+  return Response.json(
+    { installation: { id: row.id, handle: row.handle, title: row.title, scope: parsed.data.scope }, webhook_url: webhookUrl(baseUrl, provider.id, row.id) },
+    { status: 201 },
+  );
+}

@@ -1,0 +1,77 @@
+/**
+ * GitHub webhooks: verify X-Hub-Signature-256 (HMAC-SHA256 of the raw body with the webhook secret, compared in
+ * constant time by @octokit/webhooks-methods over crypto.subtle), require X-GitHub-Delivery (the dedupe key), then
+ * normalize the events that start or continue an agent session.
+ * https://docs.github.com/en/webhooks/using-webhooks/validating-webhook-deliveries
+ * https://docs.github.com/en/webhooks/webhook-events-and-payloads
+ */
+import { verifyWithFallback } from '@octokit/webhooks-methods';
+import type { ProviderInstallation, WebhookParseResult } from '@gatehouse/integrations-core';
+import { z } from 'zod';
+
+const user = z.looseObject({ login: z.string() });
+// Loose objects: GitHub adds fields over time and must not break us.
+const payloadSchema = z.looseObject({
+  action: z.string().optional(),
+  repository: z.looseObject({ full_name: z.string() }).optional(),
+  sender: user.optional(),
+  issue: z.looseObject({ number: z.number().int(), title: z.string(), html_url: z.string(), pull_request: z.unknown().optional() }).optional(),
+  pull_request: z.looseObject({ number: z.number().int(), title: z.string(), html_url: z.string() }).optional(),
+  comment: z.looseObject({ id: z.number(), body: z.string().nullable(), html_url: z.string(), user }).optional(),
+});
+
+/** Events that concern an issue or pull request thread and so feed a session. Others are acknowledged and ignored. */
+const SESSION_EVENTS = new Set(['issues', 'issue_comment', 'pull_request', 'pull_request_review', 'pull_request_review_comment']);
+
+export async function parseGithubWebhook(req: Request, installation: ProviderInstallation): Promise<WebhookParseResult> {
+  // Raw bytes first: the signature covers the body exactly as sent.
+  const raw = await req.text();
+  const secret = installation.credentials.webhook_secret;
+  if (!secret) return { ok: false, reason: 'missing_secret' };
+  const signature = req.headers.get('x-hub-signature-256');
+  if (!signature) return { ok: false, reason: 'missing_signature' };
+  const previous = installation.credentials.previous_webhook_secret;
+  const valid = await verifyWithFallback(secret, raw, signature, previous ? [previous] : []).catch(() => false);
+  if (!valid) return { ok: false, reason: 'bad_signature' };
+  const deliveryId = req.headers.get('x-github-delivery');
+  if (!deliveryId) return { ok: false, reason: 'missing_delivery_id' };
+  const eventType = req.headers.get('x-github-event') ?? 'unknown';
+
+  let json: unknown;
+  try {
+    json = JSON.parse(raw);
+  } catch {
+    return { ok: false, reason: 'malformed_payload', detail: 'body is not JSON' };
+  }
+  const parsed = payloadSchema.safeParse(json);
+  if (!parsed.success) return { ok: false, reason: 'malformed_payload', detail: parsed.error.issues.map((i) => i.path.join('.')).join(', ') };
+  const p = parsed.data;
+  const name = p.action ? `${eventType}.${p.action}` : eventType;
+  const thread = p.issue ?? p.pull_request;
+  if (!SESSION_EVENTS.has(eventType) || !thread || !p.repository) return { ok: true, event: null, deliveryId, name };
+
+  const actor = p.sender?.login ?? null;
+  const threadKey = `${p.repository.full_name}#${thread.number}`;
+  const summary = p.comment
+    ? `${p.comment.user.login} commented on ${threadKey}: ${(p.comment.body ?? '').slice(0, 500)}`
+    : `${actor ?? 'someone'} ${p.action ?? eventType} ${threadKey}: ${thread.title}`;
+  return {
+    ok: true,
+    event: {
+      provider: 'github',
+      deliveryId,
+      name,
+      threadKey,
+      title: thread.title,
+      actor,
+      summary,
+      data: {
+        repository: p.repository.full_name,
+        number: thread.number,
+        url: p.comment?.html_url ?? thread.html_url,
+        is_pull_request: Boolean(p.pull_request ?? p.issue?.pull_request),
+        ...(p.comment ? { comment_id: p.comment.id, comment_body: p.comment.body } : {}),
+      },
+    },
+  };
+}

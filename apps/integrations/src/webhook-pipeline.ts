@@ -1,0 +1,116 @@
+/**
+ * POST /webhook/<provider>/<installation id>: the one webhook recipe every provider goes through.
+ *
+ * installation from the URL (our side picks the secret, never the unverified body) → provider.parseWebhook reads
+ * the raw body and verifies (fail closed) → record the delivery once under a unique key → acknowledge → dispatch the
+ * signed SessionDispatch to the main worker in waitUntil. A redelivery of a dispatched or ignored event is
+ * acknowledged and dispatches nothing; one whose dispatch failed is dispatched again (the main worker's unique
+ * dispatch id keeps that idempotent).
+ */
+import {
+  createDb,
+  findProviderInstallationForWebhook,
+  recordDelivery,
+  setDeliveryStatus,
+  type InstallationRecord,
+} from '@gatehouse/integrations-adapters-cf';
+import {
+  SESSION_DISPATCH_SIGNATURE_HEADER,
+  signSessionDispatch,
+  type IntegrationProvider,
+  type ProviderInstallation,
+  type SessionDispatch,
+  type WebhookRejection,
+  type WorkerConfig,
+} from '@gatehouse/integrations-core';
+import { jsonError } from '@gatehouse/integrations-core';
+
+/** The one mapping from pipeline rejections to the wire. Exhaustive: a new reason fails to compile until mapped. */
+export function rejectionResponse(rejection: WebhookRejection): Response {
+  switch (rejection.reason) {
+    case 'missing_secret':
+      // Fail closed: without a secret nothing can be verified. 401, not 500: the sender cannot fix our config, but
+      // it must not be told more than "not accepted".
+      return jsonError(401, 'unverifiable', 'webhook not accepted');
+    case 'missing_signature':
+    case 'bad_signature':
+      return jsonError(401, 'invalid_signature', 'webhook signature missing or invalid');
+    case 'stale_timestamp':
+      return jsonError(401, 'stale_timestamp', 'webhook timestamp outside the accepted window');
+    case 'missing_delivery_id':
+      return jsonError(400, 'missing_delivery_id', 'the delivery id header is required');
+    case 'malformed_payload':
+      return jsonError(400, 'malformed_payload', 'the payload could not be parsed');
+  }
+}
+
+export function toProviderInstallation(row: InstallationRecord, credentials: Record<string, string>): ProviderInstallation {
+  return {
+    id: row.id,
+    organizationId: row.organizationId,
+    workspaceId: row.workspaceId,
+    scope: row.scope,
+    title: row.title,
+    settings: row.settings,
+    credentials,
+  };
+}
+
+/** Sends a signed dispatch over the MAIN service binding. Throws when the main worker does not accept it. */
+export async function sendSessionDispatch(main: Fetcher, signingKey: string, dispatch: SessionDispatch): Promise<void> {
+  const body = JSON.stringify(dispatch);
+  const res = await main.fetch('https://main.internal/internal/session-dispatch', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', [SESSION_DISPATCH_SIGNATURE_HEADER]: await signSessionDispatch(signingKey, body) },
+    body,
+  });
+  await res.body?.cancel();
+  if (!res.ok) throw new Error(`main worker answered ${res.status}`);
+}
+
+export async function handleWebhook(
+  req: Request,
+  provider: IntegrationProvider,
+  installationId: string,
+  env: Env,
+  ctx: ExecutionContext,
+  config: WorkerConfig,
+): Promise<Response> {
+  const db = createDb(env.AUTH_DB);
+  const row = await findProviderInstallationForWebhook(db, provider.id, installationId);
+  if (!row) return jsonError(404, 'unknown_installation', 'no such installation for this provider');
+  let credentials: Record<string, string>;
+  try {
+    credentials = await config.cipher.decrypt(row.credentials);
+  } catch {
+    console.error(JSON.stringify({ msg: 'installation credentials do not decrypt', installationId: row.id }));
+    return rejectionResponse({ ok: false, reason: 'missing_secret' });
+  }
+  const installation = toProviderInstallation(row, credentials);
+  const result = await provider.parseWebhook(req, installation);
+  if (!result.ok) return rejectionResponse(result);
+
+  const tenant = { organizationId: row.organizationId };
+  const deliveryId = result.event ? result.event.deliveryId : result.deliveryId;
+  const name = result.event ? result.event.name : result.name;
+  const { outcome, record } = await recordDelivery(db, tenant, {
+    installationId: row.id,
+    provider: provider.id,
+    deliveryId,
+    eventName: name,
+    status: result.event ? 'received' : 'ignored',
+  });
+  if (!result.event) return result.reply ?? Response.json({ ok: true, ignored: true, event: name }, { status: 202 });
+  if (outcome === 'duplicate' && record.status !== 'failed') return Response.json({ ok: true, duplicate: true }, { status: 200 });
+
+  const dispatch = provider.dispatch(result.event, { installation });
+  ctx.waitUntil(
+    sendSessionDispatch(env.MAIN, config.signingKey, dispatch)
+      .then(() => setDeliveryStatus(db, tenant, record.id, 'dispatched'))
+      .catch(async (err: unknown) => {
+        console.error(JSON.stringify({ msg: 'session dispatch failed', provider: provider.id, deliveryId, error: err instanceof Error ? err.message : 'unknown' }));
+        await setDeliveryStatus(db, tenant, record.id, 'failed');
+      }),
+  );
+  return Response.json({ ok: true, accepted: true }, { status: 202 });
+}

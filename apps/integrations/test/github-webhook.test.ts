@@ -1,0 +1,193 @@
+import { SELF, env } from 'cloudflare:test';
+import { sign } from '@octokit/webhooks-methods';
+import examples from '@octokit/webhooks-examples';
+import { describe, expect, it } from 'vitest';
+import {
+  createApiToken,
+  createDb,
+  createOrganization,
+  createWorkspace,
+  listDeliveries,
+  upsertMember,
+} from '@gatehouse/integrations-adapters-cf';
+import { sessionDispatchSchema, verifySessionDispatch } from '@gatehouse/integrations-core';
+
+const db = createDb(env.AUTH_DB);
+const SECRET = 'github-webhook-secret-for-tests';
+
+/** A real payload from @octokit/webhooks-examples. */
+function example(name: string, action?: string): Record<string, unknown> {
+  const def = (examples as unknown as { name: string; examples: Record<string, unknown>[] }[]).find((d) => d.name === name)!;
+  return def.examples.find((e) => action === undefined || e.action === action)!;
+}
+
+async function installGithub(slug: string, credentials: Record<string, string> = { webhook_secret: SECRET }) {
+  const org = await createOrganization(db, { slug, name: slug });
+  const ws = await createWorkspace(db, { organizationId: org.id }, { slug: 'main', name: 'Main' });
+  const user = await upsertMember(db, { organizationId: org.id }, { email: `a@${slug}.test`, role: 'ADMIN' });
+  const { token } = await createApiToken(db, { organizationId: org.id, workspaceId: ws.id }, { userId: user.id, role: 'ADMIN', name: 't' });
+  const res = await SELF.fetch('http://integrations.test/install/github', {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ credentials }),
+  });
+  expect(res.status).toBe(201);
+  const body = (await res.json()) as { installation: { id: string }; webhook_url: string };
+  return { org, token, installationId: body.installation.id, webhookUrl: body.webhook_url };
+}
+
+async function deliver(url: string, payload: string, headers: Record<string, string>) {
+  return SELF.fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: payload });
+}
+
+async function dispatches(): Promise<{ body: string; signature: string | null }[]> {
+  await env.AUTH_DB.prepare('create table if not exists test_dispatches (body text not null, signature text)').run();
+  return (await env.AUTH_DB.prepare('select body, signature from test_dispatches').all<{ body: string; signature: string | null }>()).results;
+}
+
+/** Waits for waitUntil work (the dispatch) to land, bounded. */
+async function settle<T>(read: () => Promise<T>, done: (v: T) => boolean): Promise<T> {
+  for (let i = 0; i < 50; i++) {
+    const v = await read();
+    if (done(v)) return v;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return read();
+}
+
+describe('GitHub webhook → session dispatch', () => {
+  it('verifies a real issue_comment payload, records it once and dispatches one signed SessionDispatch', async () => {
+    const { org, installationId, webhookUrl } = await installGithub('gh-ok');
+    expect(webhookUrl).toBe(`http://integrations.test/webhook/github/${installationId}`);
+    const payload = JSON.stringify(example('issue_comment', 'created'));
+    const headers = { 'x-github-event': 'issue_comment', 'x-github-delivery': 'delivery-1', 'x-hub-signature-256': await sign(SECRET, payload) };
+    const before = (await dispatches()).length;
+
+    const first = await deliver(webhookUrl, payload, headers);
+    expect(first.status).toBe(202);
+    const sent = await settle(dispatches, (d) => d.length > before);
+    expect(sent.length).toBe(before + 1);
+    const last = sent.at(-1)!;
+    expect(await verifySessionDispatch(env.MCP_SIGNING_KEY, last.body, last.signature)).toEqual({ ok: true });
+    const dispatch = sessionDispatchSchema.parse(JSON.parse(last.body));
+    const p = JSON.parse(payload);
+    expect(dispatch).toMatchObject({
+      dispatchId: 'github:delivery-1',
+      organizationId: org.id,
+      installationId,
+      provider: 'github',
+      threadKey: `${p.repository.full_name}#${p.issue.number}`,
+      event: { name: 'issue_comment.created', actor: p.sender.login },
+    });
+
+    // Redelivery (GitHub's "Redeliver" sends the same X-GitHub-Delivery): acknowledged, not dispatched again.
+    const again = await deliver(webhookUrl, payload, headers);
+    expect(again.status).toBe(200);
+    expect(await again.json()).toMatchObject({ duplicate: true });
+    await new Promise((r) => setTimeout(r, 100));
+    expect((await dispatches()).length).toBe(before + 1);
+    const rows = await listDeliveries(db, { organizationId: org.id }, installationId);
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ deliveryId: 'delivery-1', status: 'dispatched' });
+  });
+
+  it.each([
+    ['a forged signature', async (p: string) => sign('not-the-secret', p)],
+    ['a signature of another body', async (p: string) => sign(SECRET, `${p} `)],
+    ['a sha1 signature', async () => 'sha1=0000000000000000000000000000000000000000'],
+    ['a truncated signature', async (p: string) => (await sign(SECRET, p)).slice(0, 40)],
+    ['no signature', async () => null],
+  ])('refuses %s with 401 and stores nothing', async (_label, makeSignature) => {
+    const { org, installationId, webhookUrl } = await installGithub(`gh-bad-${_label.replace(/\W+/g, '-')}`);
+    const payload = JSON.stringify(example('issues', 'opened'));
+    const signature = await makeSignature(payload);
+    const before = (await dispatches()).length;
+    const res = await deliver(webhookUrl, payload, {
+      'x-github-event': 'issues',
+      'x-github-delivery': 'delivery-x',
+      ...(signature ? { 'x-hub-signature-256': signature } : {}),
+    });
+    expect(res.status).toBe(401);
+    expect(await listDeliveries(db, { organizationId: org.id }, installationId)).toEqual([]);
+    await new Promise((r) => setTimeout(r, 50));
+    expect((await dispatches()).length).toBe(before);
+  });
+
+  it('accepts the previous secret during rotation', async () => {
+    const { webhookUrl } = await installGithub('gh-rotate', { webhook_secret: 'new-secret', previous_webhook_secret: SECRET });
+    const payload = JSON.stringify(example('issues', 'opened'));
+    const res = await deliver(webhookUrl, payload, {
+      'x-github-event': 'issues',
+      'x-github-delivery': 'delivery-rot',
+      'x-hub-signature-256': await sign(SECRET, payload),
+    });
+    expect(res.status).toBe(202);
+  });
+
+  it('acknowledges events without a thread as ignored and dispatches nothing', async () => {
+    const { org, installationId, webhookUrl } = await installGithub('gh-ignored');
+    const payload = JSON.stringify(example('star'));
+    const before = (await dispatches()).length;
+    const res = await deliver(webhookUrl, payload, { 'x-github-event': 'star', 'x-github-delivery': 'delivery-star', 'x-hub-signature-256': await sign(SECRET, payload) });
+    expect(res.status).toBe(202);
+    expect(await res.json()).toMatchObject({ ignored: true });
+    expect(await listDeliveries(db, { organizationId: org.id }, installationId)).toMatchObject([{ status: 'ignored' }]);
+    await new Promise((r) => setTimeout(r, 50));
+    expect((await dispatches()).length).toBe(before);
+  });
+
+  it('requires X-GitHub-Delivery on a validly signed request', async () => {
+    const { webhookUrl } = await installGithub('gh-nodelivery');
+    const payload = JSON.stringify(example('issues', 'opened'));
+    const res = await deliver(webhookUrl, payload, { 'x-github-event': 'issues', 'x-hub-signature-256': await sign(SECRET, payload) });
+    expect(res.status).toBe(400);
+  });
+
+  it('does not accept one installation’s signature on another installation’s URL', async () => {
+    const a = await installGithub('gh-cross-a', { webhook_secret: 'secret-a' });
+    const b = await installGithub('gh-cross-b', { webhook_secret: 'secret-b' });
+    const payload = JSON.stringify(example('issues', 'opened'));
+    const res = await deliver(b.webhookUrl, payload, {
+      'x-github-event': 'issues',
+      'x-github-delivery': 'delivery-cross',
+      'x-hub-signature-256': await sign('secret-a', payload),
+    });
+    expect(res.status).toBe(401);
+    expect(await listDeliveries(db, { organizationId: b.org.id }, b.installationId)).toEqual([]);
+    expect(a.installationId).not.toBe(b.installationId);
+  });
+
+  it('answers 404 for an unknown installation or provider', async () => {
+    const payload = '{}';
+    expect((await deliver('http://integrations.test/webhook/github/nope', payload, {})).status).toBe(404);
+    expect((await deliver('http://integrations.test/webhook/nope/nope', payload, {})).status).toBe(404);
+  });
+});
+
+describe('registry and install', () => {
+  it('GET /v1/integrations lists the registered providers', async () => {
+    const res = await SELF.fetch('http://integrations.test/v1/integrations');
+    const body = (await res.json()) as { integrations: { id: string; install: { type: string } }[] };
+    expect(body.integrations.map((i) => i.id)).toEqual(['github']);
+    expect(body.integrations[0]!.install.type).toBe('credentials');
+  });
+
+  it('refuses an install without a token, or with missing or unknown credentials, and stores no secret in clear', async () => {
+    const noToken = await SELF.fetch('http://integrations.test/install/github', { method: 'POST', body: '{}' });
+    expect(noToken.status).toBe(401);
+    expect(noToken.headers.get('www-authenticate')).toMatch(/^Bearer/);
+    const { org, token } = await installGithub('gh-install');
+    const bad = await SELF.fetch('http://integrations.test/install/github', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ credentials: { secret: 'x' } }),
+    });
+    expect(bad.status).toBe(400);
+    const { message } = (await bad.json()) as { message: string };
+    expect(message).toMatch(/missing credential "webhook_secret"/);
+    expect(message).toMatch(/unknown credential "secret"/);
+    const rows = await env.AUTH_DB.prepare('select credentials from installations where organization_id = ?').bind(org.id).all<{ credentials: string }>();
+    expect(rows.results).toHaveLength(1);
+    expect(rows.results[0]!.credentials).not.toContain(SECRET);
+  });
+});
