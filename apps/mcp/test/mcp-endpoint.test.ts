@@ -61,6 +61,8 @@ describe('MCP protocol', () => {
       'install_integration',
       'get_my_profile',
       'get_workspace_info',
+      'list_sessions',
+      'get_session',
     ]);
     for (const t of tools) expect(t.inputSchema.type).toBe('object');
   });

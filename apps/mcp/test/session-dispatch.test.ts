@@ -2,7 +2,7 @@ import { SELF, env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { createInstallation, getSessionWithEvents, listSessions } from '@gatehouse/integrations-adapters-cf';
 import { signSessionDispatch, type SessionDispatch } from '@gatehouse/integrations-core';
-import { db, seedTenant } from './helpers.js';
+import { callTool, db, seedTenant } from './helpers.js';
 
 async function githubInstallation(organizationId: string) {
   return createInstallation(db, { organizationId }, {
@@ -52,6 +52,20 @@ describe('POST /internal/session-dispatch', () => {
     const session = await getSessionWithEvents(db, { organizationId: org.id }, sessionId);
     expect(session).toMatchObject({ threadKey: 'octo-org/hello#7', provider: 'github' });
     expect(session!.events).toHaveLength(1);
+  });
+
+  it('shows sessions through list_sessions and get_session, only to their organization', async () => {
+    const a = await seedTenant('dispatch-tools-a');
+    const b = await seedTenant('dispatch-tools-b');
+    const inst = await githubInstallation(a.org.id);
+    const body = JSON.stringify(dispatchFor(a.org.id, inst.id, 'd-tools'));
+    const { sessionId } = (await (await post(body, await signSessionDispatch(env.MCP_SIGNING_KEY, body))).json()) as { sessionId: string };
+    const listed = await callTool(a.token, 'list_sessions', {});
+    expect(listed.json.sessions).toMatchObject([{ id: sessionId, provider: 'github', thread: 'octo-org/hello#7' }]);
+    const got = await callTool(a.token, 'get_session', { session_id: sessionId });
+    expect(got.json.events).toMatchObject([{ source: 'github', event: 'issue_comment.created', actor: 'octocat' }]);
+    expect((await callTool(b.token, 'list_sessions', {})).json.sessions).toEqual([]);
+    expect(await callTool(b.token, 'get_session', { session_id: sessionId })).toMatchObject({ isError: true });
   });
 
   it('refuses a missing, forged or other-key signature and stores nothing', async () => {

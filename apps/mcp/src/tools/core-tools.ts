@@ -5,6 +5,7 @@ import type { McpToolDescriptor } from '@gatehouse/integrations-core';
 import { z } from 'zod';
 import { getIntegration, installIntegration, listInstalledIntegrations, listIntegrationCatalog } from './catalog-tools.js';
 import { getMyProfile, getWorkspaceInfo } from './profile-tools.js';
+import { getSessionTool, listSessionsTool } from './session-tools.js';
 import type { CoreTool } from './tool-types.js';
 
 export const CORE_TOOLS: readonly CoreTool[] = [
@@ -14,6 +15,8 @@ export const CORE_TOOLS: readonly CoreTool[] = [
   installIntegration,
   getMyProfile,
   getWorkspaceInfo,
+  listSessionsTool,
+  getSessionTool,
 ] as unknown as readonly CoreTool[];
 
 export const CORE_TOOL_NAMES: ReadonlySet<string> = new Set(CORE_TOOLS.map((t) => t.name));

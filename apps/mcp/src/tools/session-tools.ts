@@ -1,0 +1,48 @@
+/**
+ * Agent sessions created by webhook dispatches, visible to MCP clients: list_sessions and get_session (events with
+ * their source). Reads are scoped to the caller's organization.
+ */
+import { getSessionWithEvents, listSessions } from '@gatehouse/integrations-adapters-cf';
+import { z } from 'zod';
+import { ToolError, defineCoreTool } from './tool-types.js';
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+export const listSessionsTool = defineCoreTool({
+  name: 'list_sessions',
+  title: 'List agent sessions',
+  description: 'Agent sessions started by integration webhooks (an issue, pull request or thread each), most recent first.',
+  scope: 'mcp:read',
+  minRole: 'MEMBER',
+  readOnly: true,
+  input: z.object({ limit: z.number().int().min(1).max(100).default(20) }),
+  async run({ limit }, ctx) {
+    const rows = await listSessions(ctx.db, ctx.principal, limit);
+    return {
+      sessions: rows.map((s) => ({ id: s.id, provider: s.provider, thread: s.threadKey, title: s.title, status: s.status, updated_at: iso(s.updatedAt) })),
+    };
+  },
+});
+
+export const getSessionTool = defineCoreTool({
+  name: 'get_session',
+  title: 'Get agent session',
+  description: 'One agent session with its events in order: source, event name, actor and summary.',
+  scope: 'mcp:read',
+  minRole: 'MEMBER',
+  readOnly: true,
+  input: z.object({ session_id: z.string().min(1) }),
+  async run({ session_id }, ctx) {
+    const s = await getSessionWithEvents(ctx.db, ctx.principal, session_id);
+    if (!s) throw new ToolError(`No session "${session_id}" in your organization. Call list_sessions for the ids.`);
+    return {
+      id: s.id,
+      provider: s.provider,
+      thread: s.threadKey,
+      title: s.title,
+      status: s.status,
+      created_at: iso(s.createdAt),
+      events: s.events.map((e) => ({ source: e.source, event: e.eventName, actor: e.actor, summary: e.summary, data: e.data, at: iso(e.createdAt) })),
+    };
+  },
+});
