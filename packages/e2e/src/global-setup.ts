@@ -1,0 +1,23 @@
+/**
+ * Vitest global setup: one real stack for the whole end-to-end run, its URLs and tokens provided to the tests.
+ */
+import type { TestProject } from 'vitest/node';
+import { startStack } from './stack.js';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    mcpUrl: string;
+    integrationsUrl: string;
+    adminToken: string;
+    memberToken: string;
+  }
+}
+
+export default async function setup(project: TestProject) {
+  const stack = await startStack();
+  project.provide('mcpUrl', stack.mcpUrl);
+  project.provide('integrationsUrl', stack.integrationsUrl);
+  project.provide('adminToken', stack.adminToken);
+  project.provide('memberToken', stack.memberToken);
+  return () => stack.stop();
+}

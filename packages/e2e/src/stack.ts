@@ -1,0 +1,99 @@
+/**
+ * The real stack for end-to-end tests, on loopback only: a throwaway local D1 (migrations applied with wrangler,
+ * seeded with the admin CLI), both workers under `wrangler dev` with generated secrets and the development setting
+ * ALLOW_LOOPBACK_UPSTREAMS, and a private wrangler dev registry so the MAIN service binding resolves to this run's
+ * main worker even when `pnpm dev` runs beside it.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { freePort, run, start, stop, waitForHttp, type Started } from './processes.js';
+
+export const REPO_ROOT = resolve(import.meta.dirname, '..', '..', '..');
+const BIN = join(REPO_ROOT, 'node_modules', '.bin');
+
+export interface Stack {
+  mcpUrl: string;
+  integrationsUrl: string;
+  adminToken: string;
+  memberToken: string;
+  stateDir: string;
+  stop(): Promise<void>;
+}
+
+async function gatehouse(stateDir: string, args: string[]): Promise<string> {
+  return run(join(BIN, 'tsx'), [join(REPO_ROOT, 'scripts', 'gatehouse.mts'), ...args], {
+    cwd: REPO_ROOT,
+    env: { GATEHOUSE_PERSIST_TO: stateDir },
+  });
+}
+
+export async function startStack(): Promise<Stack> {
+  const stateDir = mkdtempSync(join(tmpdir(), 'gatehouse-e2e-'));
+  const env = {
+    WRANGLER_SEND_METRICS: 'false',
+    WRANGLER_REGISTRY_PATH: join(stateDir, 'registry'),
+    CI: 'true',
+    NO_COLOR: '1',
+  };
+  const secrets = join(stateDir, 'secrets.env');
+  writeFileSync(
+    secrets,
+    [
+      `MCP_SIGNING_KEY=${randomBytes(32).toString('hex')}`,
+      `CREDENTIALS_KEYS={"e2e-1":"${randomBytes(32).toString('base64url')}"}`,
+      'CREDENTIALS_ACTIVE_KID=e2e-1',
+    ].join('\n'),
+  );
+  await run(join(BIN, 'wrangler'), ['d1', 'migrations', 'apply', 'AUTH_DB', '--local', '--persist-to', stateDir], { cwd: REPO_ROOT, env });
+  await gatehouse(stateDir, ['seed']);
+  const admin = JSON.parse(await gatehouse(stateDir, ['token', 'create', '--org', 'demo', '--role', 'ADMIN', '--name', 'e2e-admin', '--json'])) as { token: string };
+  await gatehouse(stateDir, ['user', 'add', '--org', 'demo', '--email', 'member@demo.local', '--role', 'MEMBER']);
+  const member = JSON.parse(
+    await gatehouse(stateDir, ['token', 'create', '--org', 'demo', '--role', 'MEMBER', '--user', 'member@demo.local', '--name', 'e2e-member', '--json']),
+  ) as { token: string };
+
+  const started: Started[] = [];
+  const worker = async (app: 'mcp' | 'integrations') => {
+    const port = await freePort();
+    const p = start(
+      app,
+      join(BIN, 'wrangler'),
+      [
+        'dev',
+        '--ip', '127.0.0.1',
+        '--port', String(port),
+        '--inspector-port', String(await freePort()),
+        '--persist-to', stateDir,
+        '--env-file', secrets,
+        '--var', 'ALLOW_LOOPBACK_UPSTREAMS:true',
+        '--show-interactive-dev-session=false',
+        '--log-level', 'warn',
+      ],
+      { cwd: join(REPO_ROOT, 'apps', app), env },
+    );
+    started.push(p);
+    const url = `http://127.0.0.1:${port}`;
+    await waitForHttp(`${url}/healthz`, p);
+    return url;
+  };
+  try {
+    const mcpBase = await worker('mcp');
+    const integrationsUrl = await worker('integrations');
+    return {
+      mcpUrl: `${mcpBase}/mcp`,
+      integrationsUrl,
+      adminToken: admin.token,
+      memberToken: member.token,
+      stateDir,
+      async stop() {
+        await Promise.all(started.map(stop));
+        rmSync(stateDir, { recursive: true, force: true });
+      },
+    };
+  } catch (err) {
+    await Promise.all(started.map(stop));
+    throw err;
+  }
+}
