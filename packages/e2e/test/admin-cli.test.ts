@@ -1,0 +1,70 @@
+/**
+ * The admin CLI (`pnpm gatehouse …`) against a throwaway local D1: JSON output, idempotent seed, tokens that work
+ * and are never listed with their hash, and clear refusals for bad input.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REPO_ROOT } from '../src/stack.js';
+
+const state = mkdtempSync(join(tmpdir(), 'gatehouse-cli-'));
+
+async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await promisify(execFile)(join(REPO_ROOT, 'node_modules', '.bin', 'tsx'), [join(REPO_ROOT, 'scripts', 'gatehouse.mts'), ...args], {
+      cwd: REPO_ROOT,
+      env: { ...process.env, GATEHOUSE_PERSIST_TO: state, WRANGLER_SEND_METRICS: 'false', CI: 'true' },
+      timeout: 60_000,
+    });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+describe('pnpm gatehouse', () => {
+  beforeAll(async () => {
+    expect((await cli(['migrate', '--json'])).code).toBe(0);
+  });
+  afterAll(() => rmSync(state, { recursive: true, force: true }));
+
+  it('seeds the demo organization once', async () => {
+    const first = await cli(['seed', '--json']);
+    const second = await cli(['seed', '--json']);
+    expect(first.code).toBe(0);
+    expect(second.code).toBe(0);
+    expect(JSON.stringify(JSON.parse(second.stdout))).not.toMatch(/"created"/);
+    const orgs = JSON.parse((await cli(['org', 'list', '--json'])).stdout) as unknown[];
+    expect(orgs).toHaveLength(1);
+  });
+
+  it('creates organizations, workspaces, members and tokens, printing JSON', async () => {
+    expect((await cli(['org', 'create', '--slug', 'acme', '--name', 'Acme', '--json'])).code).toBe(0);
+    expect((await cli(['workspace', 'create', '--org', 'acme', '--slug', 'web', '--name', 'Web', '--json'])).code).toBe(0);
+    expect((await cli(['user', 'add', '--org', 'acme', '--email', 'dev@acme.test', '--role', 'ADMIN', '--json'])).code).toBe(0);
+    const created = await cli(['token', 'create', '--org', 'acme', '--role', 'ADMIN', '--json']);
+    expect(created.code).toBe(0);
+    const { token, id } = JSON.parse(created.stdout) as { token: string; id: string };
+    expect(token).toMatch(/^gth_[A-Za-z0-9_-]{43}$/);
+    const listed = await cli(['token', 'list', '--org', 'acme', '--json']);
+    expect(listed.stdout).toContain(id);
+    expect(listed.stdout).not.toContain(token);
+    expect(listed.stdout).not.toMatch(/hash/i);
+    expect((await cli(['token', 'revoke', '--org', 'acme', '--id', id, '--json'])).code).toBe(0);
+  });
+
+  it('refuses bad input with a message that says what to fix', async () => {
+    const badRole = await cli(['token', 'create', '--org', 'acme', '--role', 'OWNER']);
+    expect(badRole.code).toBe(2);
+    expect(badRole.stderr).toMatch(/SUPERADMIN, ADMIN, MEMBER/);
+    const unknownOrg = await cli(['token', 'create', '--org', 'nope', '--role', 'ADMIN']);
+    expect(unknownOrg.code).toBe(1);
+    expect(unknownOrg.stderr).toMatch(/organization "nope" not found/);
+    const aboveRole = await cli(['token', 'create', '--org', 'acme', '--role', 'SUPERADMIN', '--user', 'dev@acme.test']);
+    expect(aboveRole.code).toBe(1);
+  });
+});
