@@ -88,6 +88,8 @@ describe('core tools', () => {
     const out = await callTool(token, 'get_integration', { template: 'jira-cloud' });
     expect(out.json.credentials.map((c: { name: string }) => c.name)).toEqual(['email', 'api_token']);
     expect(out.json.tools.map((t: { name: string }) => t.name)).toContain('create_issue');
+    const invalid = await callTool(token, 'get_integration', { template: 42 });
+    expect(invalid).toMatchObject({ isError: true, text: expect.stringMatching(/Invalid arguments for get_integration: template/) });
     const missing = await callTool(token, 'get_integration', { template: 'nope' });
     expect(missing).toMatchObject({ isError: true, text: expect.stringMatching(/list_integration_catalog/) });
   });

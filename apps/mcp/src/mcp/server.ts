@@ -36,12 +36,7 @@ export function createMcpServer(ctx: ToolContext): Server {
         return toolResult(name, async () => {
           throw new ToolError(`${name} requires the ${core.minRole} role; you are ${ctx.principal.role}.`);
         });
-      const parsed = core.input.safeParse(args);
-      if (!parsed.success)
-        return toolResult(name, async () => {
-          throw new ToolError(`Invalid arguments for ${name}: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'arguments'}: ${i.message}`).join('; ')}`);
-        });
-      return toolResult(name, () => core.run(parsed.data, ctx));
+      return toolResult(name, () => core.call(args, ctx));
     }
     const integration = await getIntegrationToolset(ctx.db, ctx.principal);
     const routes = integration.routes.get(name);

@@ -17,7 +17,7 @@ export const CORE_TOOLS: readonly CoreTool[] = [
   getWorkspaceInfo,
   listSessionsTool,
   getSessionTool,
-] as unknown as readonly CoreTool[];
+];
 
 export const CORE_TOOL_NAMES: ReadonlySet<string> = new Set(CORE_TOOLS.map((t) => t.name));
 

@@ -19,7 +19,8 @@ export class ToolError extends Error {
   override name = 'ToolError';
 }
 
-export interface CoreTool<S extends z.ZodObject = z.ZodObject> {
+/** How a core tool is written: a zod input and a typed `run`. */
+export interface CoreToolDefinition<S extends z.ZodObject> {
   name: string;
   title: string;
   description: string;
@@ -32,7 +33,22 @@ export interface CoreTool<S extends z.ZodObject = z.ZodObject> {
   run(args: z.infer<S>, ctx: ToolContext): Promise<unknown>;
 }
 
-/** Identity helper that keeps each tool's argument type. */
-export function defineCoreTool<S extends z.ZodObject>(tool: CoreTool<S>): CoreTool<S> {
-  return tool;
+/** A core tool as the server holds it: its input type erased behind `call`, which validates before running. */
+export interface CoreTool extends Omit<CoreToolDefinition<z.ZodObject>, 'run'> {
+  /** Validates `args` against `input` (ToolError naming each bad field) and runs the tool. */
+  call(args: unknown, ctx: ToolContext): Promise<unknown>;
+}
+
+/** Turns a definition into a CoreTool; the one place arguments are parsed. */
+export function defineCoreTool<S extends z.ZodObject>(definition: CoreToolDefinition<S>): CoreTool {
+  const { run, ...meta } = definition;
+  return {
+    ...meta,
+    async call(args, ctx) {
+      const parsed = definition.input.safeParse(args ?? {});
+      if (!parsed.success)
+        throw new ToolError(`Invalid arguments for ${definition.name}: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'arguments'}: ${i.message}`).join('; ')}`);
+      return run(parsed.data, ctx);
+    },
+  };
 }
