@@ -1,0 +1,126 @@
+/**
+ * One Miniflare instance (one workerd process) running the built main worker next to the baseline worker, both bound
+ * to the same throwaway, in-memory AUTH_DB with the real migrations applied.
+ *
+ * Why Miniflare and not `wrangler dev`: wrangler dev puts its own proxy worker and an extra HTTP hop in front of the
+ * user worker, and that proxy dominates any per-request figure taken through it. `Miniflare#dispatchFetch` reaches
+ * the worker through workerd's entry socket only.
+ *
+ * The main worker is the bundle `wrangler deploy --dry-run --outdir dist` wrote (apps/mcp `build`): the exact code
+ * a deploy would upload, not the TypeScript sources.
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { Miniflare, convertV4MiniflareOptions } from 'miniflare';
+import type { createDb } from '@gatehouse/integrations-adapters-cf';
+import { BASELINE_WORKER_NAME, BASELINE_WORKER_SCRIPT } from './baseline-worker.js';
+
+/** The D1 binding as the adapters type it (the Workers `D1Database`), without naming the global type here. */
+export type D1 = Parameters<typeof createDb>[0];
+
+/** Name of the main worker inside the Miniflare instance. */
+export const MCP_WORKER_NAME = 'gatehouse-mcp';
+/** Hosts the two workers are routed by; any request URL on another host reaches the main worker (listed first). */
+export const MCP_ORIGIN = 'http://mcp.bench.local';
+export const BASELINE_ORIGIN = 'http://baseline.bench.local';
+
+const PACKAGE_ROOT = join(import.meta.dirname, '..');
+/** apps/mcp's build output, reached through the workspace link in this package's node_modules. */
+export const MCP_BUNDLE = join(PACKAGE_ROOT, 'node_modules', '@gatehouse', 'mcp', 'dist', 'index.js');
+const MIGRATIONS_DIR = join(PACKAGE_ROOT, 'node_modules', '@gatehouse', 'integrations-adapters-cf', 'migrations');
+/** Same compatibility settings as apps/mcp/wrangler.toml. */
+const COMPATIBILITY = { compatibilityDate: '2026-11-01', compatibilityFlags: ['nodejs_compat'] };
+
+/** Secrets generated per run: the main worker's config and the key the seed encrypts credentials with. */
+export interface BenchSecrets {
+  signingKey: string;
+  credentialsKeys: string;
+  activeKid: string;
+}
+
+export interface BenchStack {
+  mf: Miniflare;
+  d1: D1;
+  secrets: BenchSecrets;
+  dispose(): Promise<void>;
+}
+
+/** Where the baseline worker's `GET /upstream` sends its raw fetch, and with which Authorization header. */
+export interface UpstreamTarget {
+  issueUrl: string;
+  authorization: string;
+}
+
+/**
+ * Starts workerd with both workers and applies the migrations. Throws when the main worker has not been built
+ * (`pnpm --filter @gatehouse/mcp build`), which the `bench` script runs first.
+ */
+export async function startBenchStack(upstream: UpstreamTarget): Promise<BenchStack> {
+  if (!existsSync(MCP_BUNDLE)) throw new Error(`${MCP_BUNDLE} is missing; run \`pnpm --filter @gatehouse/mcp build\` first`);
+  const secrets: BenchSecrets = {
+    signingKey: randomBytes(32).toString('hex'),
+    credentialsKeys: JSON.stringify({ 'bench-1': randomBytes(32).toString('base64url') }),
+    activeKid: 'bench-1',
+  };
+  const d1Databases = { AUTH_DB: 'bench-auth-db' };
+  // Miniflare 5 takes only its own option shape; convertV4MiniflareOptions maps the documented v4 options onto it
+  // (what wrangler 4.164 itself does for `d1 execute --local`).
+  const mf = new Miniflare(
+    convertV4MiniflareOptions({
+      logRequests: false,
+      workers: [
+        {
+          name: MCP_WORKER_NAME,
+          modules: true,
+          scriptPath: MCP_BUNDLE,
+          // Module names are paths relative to this root; without it workerd resolves them against the cwd and refuses
+          // a bundle outside it ("can't use '..' to break out of starting directory").
+          modulesRoot: dirname(MCP_BUNDLE),
+          ...COMPATIBILITY,
+          routes: [`${new URL(MCP_ORIGIN).host}/*`],
+          d1Databases,
+          bindings: {
+            MCP_SIGNING_KEY: secrets.signingKey,
+            CREDENTIALS_KEYS: secrets.credentialsKeys,
+            CREDENTIALS_ACTIVE_KID: secrets.activeKid,
+            // Development setting: lets the jira-cloud installation reach the loopback upstream.
+            ALLOW_LOOPBACK_UPSTREAMS: 'true',
+          },
+        },
+        {
+          name: BASELINE_WORKER_NAME,
+          modules: true,
+          script: BASELINE_WORKER_SCRIPT,
+          ...COMPATIBILITY,
+          routes: [`${new URL(BASELINE_ORIGIN).host}/*`],
+          d1Databases,
+          bindings: { UPSTREAM_ISSUE_URL: upstream.issueUrl, UPSTREAM_AUTHORIZATION: upstream.authorization },
+        },
+      ],
+    }),
+  );
+  try {
+    await mf.ready;
+    // Miniflare's D1Database type is its own copy of the Workers one; the runtime object is the real binding.
+    const d1 = (await mf.getD1Database('AUTH_DB', MCP_WORKER_NAME)) as unknown as D1;
+    await applyMigrations(d1);
+    return { mf, d1, secrets, dispose: () => mf.dispose() };
+  } catch (err) {
+    await mf.dispose();
+    throw err;
+  }
+}
+
+/** Applies packages/integrations-adapters-cf/migrations/*.sql in order (drizzle-kit's statement separator). */
+async function applyMigrations(d1: D1): Promise<void> {
+  const files = readdirSync(MIGRATIONS_DIR).filter((f) => f.endsWith('.sql')).sort();
+  if (files.length === 0) throw new Error(`no migrations found in ${MIGRATIONS_DIR}`);
+  for (const file of files) {
+    const statements = readFileSync(join(MIGRATIONS_DIR, file), 'utf8')
+      .split('--> statement-breakpoint')
+      .map((s) => s.trim())
+      .filter(Boolean);
+    await d1.batch(statements.map((sql) => d1.prepare(sql)));
+  }
+}

@@ -1,0 +1,158 @@
+/**
+ * `pnpm bench`: tools/list and tools/call of the built main worker under Miniflare, next to a Worker that does one D1
+ * SELECT, in the same workerd process and with the same sequential client loop. Prints a table of p50, p95, workerd
+ * CPU per request and the ratio to the baseline's p50, the cold (cache-miss) figures, and whether the issue's target
+ * holds: "at 100 installations × 10 tools, tools/list p50 within 2× of a Worker that does one D1 SELECT".
+ *
+ * A benchmark reports; it does not assert performance. The process exits non-zero only on errors: a response that
+ * is not a valid JSON-RPC result, a wrong tool count, a tool error, an upstream request the fake refused.
+ */
+import { cpus } from 'node:os';
+import { bumpCatalogVersion, createDb, type Db } from '@gatehouse/integrations-adapters-cf';
+import { createCredentialsCipher } from '@gatehouse/integrations-core';
+import type { Miniflare } from 'miniflare';
+import { BASELINE_ORIGIN, MCP_ORIGIN, startBenchStack, type BenchStack } from './bench-stack.js';
+import { startLoopbackUpstream, type LoopbackUpstream } from './loopback-upstream.js';
+import { measure, type SamplePlan } from './measure.js';
+import { BenchCheckError, checkGetIssueResult, checkToolsList, jsonRpcRequest, jsonRpcResult, sampler, sendText, type PreparedRequest } from './rpc.js';
+import { renderColdTable, renderMainTable, renderPerToolSlope, renderTarget, type ColdRow, type ReportRow } from './report.js';
+import { TOOLS_PER_TEMPLATE, seedJiraInstallation, seedSyntheticCatalog, seedTenant, type BenchTenant } from './seed.js';
+import { workerdCpuProbe, type CpuProbe } from './workerd-cpu.js';
+
+/** Installation counts measured (each × 10 tools, each in its own organization). */
+const SIZES = [1, 10, 100, 500] as const;
+/** The issue's target: tools/list p50 at TARGET_SIZE × 10 within TARGET_RATIO × the one-SELECT worker's p50. */
+const TARGET_SIZE = 100;
+const TARGET_RATIO = 2;
+const PLAN: SamplePlan = { warmup: 50, samples: 300 };
+/** Cold requests per catalog size (each after its own catalog_version bump). */
+const COLD_SAMPLES = 5;
+const ISSUE_KEY = 'BENCH-1';
+/** Names of the synthetic integration tools (see seed.ts `syntheticToolName`). */
+const SYNTHETIC_TOOL = /^svc\d{4}_op\d$/;
+
+const progress = (line: string) => process.stderr.write(`bench: ${line}\n`);
+
+/** Everything a row needs: the Miniflare to send through and the CPU probe to read. */
+interface Ctx {
+  mf: Miniflare;
+  cpu: CpuProbe | null;
+}
+
+/** Sends `req` once and validates the answer with `check`, then measures it with the shared loop. */
+async function measureRow(ctx: Ctx, label: string, req: PreparedRequest, check: (text: string) => number | null): Promise<ReportRow> {
+  progress(`measuring ${label}`);
+  const text = await sendText(ctx.mf, req);
+  const tools = check(text);
+  return { label, tools, bytes: Buffer.byteLength(text), m: await measure(sampler(ctx.mf, req), PLAN, ctx.cpu) };
+}
+
+/** The first tools/list after each of COLD_SAMPLES catalog version bumps: a toolset cache miss each time. */
+async function measureCold(ctx: Ctx, db: Db, tenant: BenchTenant, size: number, warm: ReportRow, req: PreparedRequest): Promise<ColdRow> {
+  const expected = size * TOOLS_PER_TEMPLATE;
+  const timesMs: number[] = [];
+  for (let i = 0; i < COLD_SAMPLES; i++) {
+    await bumpCatalogVersion(db, tenant);
+    const start = performance.now();
+    const text = await sendText(ctx.mf, req);
+    timesMs.push(performance.now() - start);
+    checkToolsList(text, SYNTHETIC_TOOL, expected);
+  }
+  return { label: `tools/list ${size} × ${TOOLS_PER_TEMPLATE} (cold)`, tools: warm.tools ?? 0, timesMs, warmP50Ms: warm.m.p50Ms };
+}
+
+async function run(stack: BenchStack, upstream: LoopbackUpstream, jiraCredentials: Record<string, string>): Promise<void> {
+  const db = createDb(stack.d1);
+  const cipher = createCredentialsCipher(stack.secrets.credentialsKeys, stack.secrets.activeKid);
+  const seedStart = performance.now();
+  const callTenant = await seedTenant(db, 'bench-call');
+  await seedJiraInstallation(db, callTenant, upstream.url, await cipher.encrypt(jiraCredentials));
+  const syntheticCredentials = await cipher.encrypt({ api_token: 'not-used-by-tools-list' });
+  const tenants = new Map<number, BenchTenant>();
+  for (const size of SIZES) {
+    const tenant = await seedTenant(db, `bench-n${size}`);
+    await seedSyntheticCatalog(db, tenant, size, syntheticCredentials);
+    tenants.set(size, tenant);
+  }
+  progress(`seeded ${SIZES.join(', ')} installations in ${((performance.now() - seedStart) / 1000).toFixed(1)} s`);
+
+  const cpu = workerdCpuProbe();
+  const ctx: Ctx = { mf: stack.mf, cpu };
+  const checkBaseline = (text: string) => {
+    if (typeof jsonRpcResult(text).token !== 'object') throw new BenchCheckError('baseline answered without the token row');
+    return null;
+  };
+  const baselineReq = jsonRpcRequest(`${BASELINE_ORIGIN}/`, callTenant.token, 'tools/list');
+  const baseline = await measureRow(ctx, 'baseline: one D1 SELECT', baselineReq, checkBaseline);
+  const rawFetch = await measureRow(ctx, 'baseline: one fetch to loopback upstream', { url: `${BASELINE_ORIGIN}/upstream`, init: { method: 'GET', headers: {} } }, (text) => {
+    if ((JSON.parse(text) as { key?: unknown }).key !== ISSUE_KEY) throw new BenchCheckError('baseline upstream fetch returned the wrong issue');
+    return null;
+  });
+
+  const listRows = new Map<number, ReportRow>();
+  const coldRows: ColdRow[] = [];
+  for (const size of SIZES) {
+    const tenant = tenants.get(size)!;
+    const expected = size * TOOLS_PER_TEMPLATE;
+    const req = jsonRpcRequest(`${MCP_ORIGIN}/mcp`, tenant.token, 'tools/list');
+    const row = await measureRow(ctx, `tools/list ${size} × ${TOOLS_PER_TEMPLATE} (warm)`, req, (text) => checkToolsList(text, SYNTHETIC_TOOL, expected));
+    listRows.set(size, row);
+    coldRows.push(await measureCold(ctx, db, tenant, size, row, req));
+  }
+  // The transfer floor at the target size: the baseline's one SELECT plus a cached body as large as that list.
+  const targetBytes = listRows.get(TARGET_SIZE)!.bytes;
+  const floorReq = jsonRpcRequest(`${BASELINE_ORIGIN}/?pad=${targetBytes}`, callTenant.token, 'tools/list');
+  const floor = await measureRow(ctx, `baseline: one D1 SELECT + cached ${(targetBytes / 1024).toFixed(0)} KB body`, floorReq, checkBaseline);
+
+  const callReq = jsonRpcRequest(`${MCP_ORIGIN}/mcp`, callTenant.token, 'tools/call', { name: 'get_issue', arguments: { issue_key: ISSUE_KEY } });
+  const call = await measureRow(ctx, 'tools/call get_issue → loopback', callReq, (text) => {
+    checkGetIssueResult(text, ISSUE_KEY);
+    return null;
+  });
+  // Measured again last: how far the yardstick drifted during the run.
+  const baselineAgain = await measureRow(ctx, 'baseline: one D1 SELECT (again, last)', baselineReq, checkBaseline);
+  if (upstream.rejected() > 0) throw new BenchCheckError(`the loopback upstream refused ${upstream.rejected()} request(s)`);
+
+  const rows = [baseline, rawFetch, ...SIZES.map((s) => listRows.get(s)!), floor, call, baselineAgain];
+  const target = listRows.get(TARGET_SIZE)!;
+  const out = [
+    '',
+    `Gatehouse bench: apps/mcp/dist under Miniflare (workerd), ${cpus().length} CPU(s) ${cpus()[0]?.model ?? ''}, Node ${process.version}`,
+    `Sequential requests via Miniflare#dispatchFetch; ${PLAN.warmup} warmup + ${PLAN.samples} timed samples per row; latency includes reading the whole response body in Node.`,
+    `tools/list rows: N organization templates × ${TOOLS_PER_TEMPLATE} distinct tool names, one Global installation each, so the list grows to N × ${TOOLS_PER_TEMPLATE} integration tools (+ the core tools).`,
+    `Warm = per-isolate toolset cache hit (steady state). workerd CPU = workerd process CPU per request (process-wide: includes D1/SQLite and Miniflare's entry worker; /proc ${cpu ? `${cpu.source}, pid ${cpu.pid}` : 'unavailable'}).`,
+    'client CPU = this Node process per request (dispatchFetch/undici, reading the body; for tools/call and the raw fetch also the loopback upstream).',
+    '',
+    renderMainTable(rows, baseline.m.p50Ms),
+    '',
+    renderColdTable(coldRows),
+    '',
+    renderPerToolSlope(target, listRows.get(SIZES.at(-1)!)!),
+    `transfer floor at ${TARGET_SIZE} × ${TOOLS_PER_TEMPLATE}: a cached body of the same size through the one-SELECT worker = ${(floor.m.p50Ms / baseline.m.p50Ms).toFixed(2)}× its p50 (${floor.m.p50Ms.toFixed(3)} ms)`,
+    `tools/call p50 = ${(call.m.p50Ms / rawFetch.m.p50Ms).toFixed(2)}× a raw fetch of the same upstream from a Worker (${call.m.p50Ms.toFixed(3)} ms vs ${rawFetch.m.p50Ms.toFixed(3)} ms)`,
+    renderTarget(target, baseline, TARGET_RATIO),
+    '',
+  ];
+  process.stdout.write(out.join('\n'));
+}
+
+async function main(): Promise<void> {
+  const jiraCredentials = { email: 'bench@example.com', api_token: 'bench-api-token' };
+  const upstream = await startLoopbackUpstream({ email: jiraCredentials.email, apiToken: jiraCredentials.api_token });
+  let stack: BenchStack | undefined;
+  try {
+    stack = await startBenchStack({
+      issueUrl: `${upstream.url}/rest/api/3/issue/${ISSUE_KEY}?fields=summary,status,issuetype,priority,assignee`,
+      authorization: upstream.authorization,
+    });
+    await run(stack, upstream, jiraCredentials);
+  } finally {
+    await stack?.dispose();
+    await upstream.close();
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof BenchCheckError ? `bench: ${err.message}` : err);
+  process.exitCode = 1;
+});

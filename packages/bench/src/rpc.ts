@@ -1,0 +1,99 @@
+/**
+ * JSON-RPC over MCP Streamable HTTP (stateless JSON mode) through `Miniflare#dispatchFetch`, and the checks that make
+ * each bench row measure a correct answer: the first response of a row is parsed and validated (JSON-RPC 2.0 shape,
+ * tool count, tool result), every timed response must be HTTP 200 and is read to the end.
+ *
+ * Transport headers per MCP 2025-06-18 §Transports, Streamable HTTP: POST with `Accept` listing both
+ * `application/json` and `text/event-stream`.
+ */
+import type { Miniflare } from 'miniflare';
+
+/** A prepared request: the same URL and init are replayed for every sample of a row. */
+export interface PreparedRequest {
+  url: string;
+  init: { method: string; headers: Record<string, string>; body?: string };
+}
+
+/** A JSON-RPC request to `url` carrying `Authorization: Bearer <token>`. */
+export function jsonRpcRequest(url: string, token: string, method: string, params: Record<string, unknown> = {}): PreparedRequest {
+  return {
+    url,
+    init: {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${token}`,
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+        'mcp-protocol-version': '2025-06-18',
+      },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }),
+    },
+  };
+}
+
+/** Thrown when a response is not what the row is supposed to measure. */
+export class BenchCheckError extends Error {
+  override name = 'BenchCheckError';
+}
+
+/** Sends the request and returns the body text; throws BenchCheckError on a status other than 200. */
+export async function sendText(mf: Miniflare, req: PreparedRequest): Promise<string> {
+  const res = await mf.dispatchFetch(req.url, req.init);
+  const text = await res.text();
+  if (res.status !== 200) throw new BenchCheckError(`${req.init.method} ${req.url}: HTTP ${res.status}: ${text.slice(0, 300)}`);
+  return text;
+}
+
+/** A sampler for `measure`: sends the request and drains the body without parsing it. */
+export function sampler(mf: Miniflare, req: PreparedRequest): () => Promise<void> {
+  return async () => {
+    const res = await mf.dispatchFetch(req.url, req.init);
+    await res.arrayBuffer();
+    if (res.status !== 200) throw new BenchCheckError(`${req.init.method} ${req.url}: HTTP ${res.status}`);
+  };
+}
+
+type Json = Record<string, unknown>;
+
+/** The `result` of a JSON-RPC 2.0 success response (JSON-RPC 2.0 §5), or BenchCheckError. */
+export function jsonRpcResult(text: string): Json {
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    throw new BenchCheckError(`response is not JSON: ${text.slice(0, 200)}`);
+  }
+  const msg = body as { jsonrpc?: unknown; id?: unknown; result?: unknown; error?: { code?: unknown; message?: unknown } };
+  if (msg.jsonrpc !== '2.0' || msg.id !== 1) throw new BenchCheckError(`not a JSON-RPC 2.0 response to id 1: ${text.slice(0, 200)}`);
+  if (msg.error) throw new BenchCheckError(`JSON-RPC error ${String(msg.error.code)}: ${String(msg.error.message)}`);
+  if (typeof msg.result !== 'object' || msg.result === null) throw new BenchCheckError('JSON-RPC response without a result object');
+  return msg.result as Json;
+}
+
+/**
+ * Validates a tools/list result: every tool has a unique name and an object input schema, and exactly
+ * `expectedMatching` names match `pattern` (the synthetic integration tools). Returns the total number listed.
+ */
+export function checkToolsList(text: string, pattern: RegExp, expectedMatching: number): number {
+  const tools = jsonRpcResult(text).tools;
+  if (!Array.isArray(tools)) throw new BenchCheckError('tools/list result has no tools array');
+  const names = new Set<string>();
+  for (const tool of tools as Array<{ name?: unknown; inputSchema?: { type?: unknown } }>) {
+    if (typeof tool.name !== 'string' || tool.inputSchema?.type !== 'object') throw new BenchCheckError(`malformed tool: ${JSON.stringify(tool).slice(0, 200)}`);
+    if (names.has(tool.name)) throw new BenchCheckError(`tool ${tool.name} listed twice`);
+    names.add(tool.name);
+  }
+  const matching = [...names].filter((n) => pattern.test(n)).length;
+  if (matching !== expectedMatching) throw new BenchCheckError(`tools/list returned ${matching} integration tools, expected ${expectedMatching}`);
+  return tools.length;
+}
+
+/** Validates a tools/call result: not `isError`, first content item is text holding JSON with `key` = `issueKey`. */
+export function checkGetIssueResult(text: string, issueKey: string): void {
+  const result = jsonRpcResult(text) as { isError?: unknown; content?: Array<{ type?: unknown; text?: unknown }> };
+  const first = result.content?.[0];
+  if (result.isError === true) throw new BenchCheckError(`tools/call returned a tool error: ${String(first?.text).slice(0, 300)}`);
+  if (first?.type !== 'text' || typeof first.text !== 'string') throw new BenchCheckError('tools/call result has no text content');
+  const issue = JSON.parse(first.text) as { key?: unknown };
+  if (issue.key !== issueKey) throw new BenchCheckError(`tools/call returned issue ${String(issue.key)}, expected ${issueKey}`);
+}
