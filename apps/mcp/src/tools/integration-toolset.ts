@@ -62,7 +62,7 @@ export function buildIntegrationToolset(
       descriptors.push({
         name,
         title: `${first.tool.title} (${first.installation.title})`,
-        description: `${first.tool.description}\n\nIntegration: ${first.installation.title}. Docs: ${first.tool.docsUrl}`,
+        description: first.tool.description,
         inputSchema: first.tool.inputSchema,
         annotations,
       });
@@ -75,7 +75,7 @@ export function buildIntegrationToolset(
     descriptors.push({
       name,
       title: first.tool.title,
-      description: `${first.tool.description}\n\nProvided by ${list.length} integrations; pass ${INTEGRATION_ARGUMENT} to choose: ${options.join('; ')}.`,
+      description: `${first.tool.description} Provided by ${list.length} integrations: choose one with ${INTEGRATION_ARGUMENT}.`,
       inputSchema: {
         ...schema,
         properties: {

@@ -3,7 +3,8 @@
  * to installations or templates bumps organizations.catalog_version in the same D1 batch, so a stale entry is never
  * served: the version arrives with the principal on every request at no extra read.
  *
- * Why: rebuilding tool lists per request costs ~7 µs per tool; a hit costs a Map lookup (see `pnpm bench`).
+ * Why: a miss (two D1 reads and the rebuild) costs ~20 µs per tool; a hit is a Map lookup, leaving the
+ * serialization of the list (~3-4 µs per tool) as the per-request cost (see `pnpm bench`).
  */
 import { listVisibleInstallations, type Db, type Principal } from '@gatehouse/integrations-adapters-cf';
 
