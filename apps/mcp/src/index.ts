@@ -1,19 +1,22 @@
 /**
  * Gatehouse main worker: the MCP endpoint and agent sessions. Routes:
- * - POST|GET|DELETE /mcp — MCP Streamable HTTP (API token auth)
+ * - POST|GET|DELETE /mcp — MCP Streamable HTTP (API token auth, sessions in D1, GET stream via OrgNotifier)
  * - POST /internal/session-dispatch — signed SessionDispatch from the integrations worker
  * - GET /healthz
+ * Scheduled: purge expired MCP sessions in bounded batches.
  */
 import { Hono } from 'hono';
-import { ConfigError, loadWorkerConfig } from '@gatehouse/integrations-core';
-import { jsonError } from '@gatehouse/integrations-core';
+import { ConfigError, jsonError, loadWorkerConfig } from '@gatehouse/integrations-core';
 import { handleMcp } from './mcp/handle-mcp.js';
+import { purgeSessions } from './sessions/purge-sessions.js';
 import { handleSessionDispatch } from './sessions/session-dispatch-route.js';
+
+export { OrgNotifier } from './notifications/org-notifier.js';
 
 const app = new Hono<{ Bindings: Env }>();
 
 app.get('/healthz', (c) => c.json({ ok: true }));
-app.all('/mcp', (c) => handleMcp(c.req.raw, c.env, loadWorkerConfig(c.env)));
+app.all('/mcp', (c) => handleMcp(c.req.raw, c.env, c.executionCtx as ExecutionContext, loadWorkerConfig(c.env)));
 app.post('/internal/session-dispatch', (c) => handleSessionDispatch(c.req.raw, c.env, loadWorkerConfig(c.env)));
 app.notFound(() => jsonError(404, 'not_found', 'no such route; the MCP endpoint is /mcp'));
 app.onError((err) => {
@@ -22,4 +25,9 @@ app.onError((err) => {
   return jsonError(500, 'internal_error', 'internal error; it was logged');
 });
 
-export default app satisfies ExportedHandler<Env>;
+export default {
+  fetch: app.fetch,
+  async scheduled(_controller, env, ctx) {
+    ctx.waitUntil(purgeSessions(env).then((n) => console.log(JSON.stringify({ msg: 'purged expired MCP sessions', count: n }))));
+  },
+} satisfies ExportedHandler<Env>;

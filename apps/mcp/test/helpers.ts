@@ -21,10 +21,11 @@ export async function seedTenant(slug: string, role: Role = 'ADMIN') {
 }
 
 let nextId = 1;
+const sessions = new Map<string, string>();
 
-/** Sends one JSON-RPC request to /mcp and returns the HTTP response and parsed body. */
-export async function rpc(token: string | null, method: string, params: unknown = {}, headers: Record<string, string> = {}) {
-  const res = await SELF.fetch('http://gatehouse.test/mcp', {
+/** POSTs one JSON-RPC message to /mcp with the given headers. */
+export async function post(token: string | null, message: unknown, headers: Record<string, string> = {}) {
+  return SELF.fetch('http://gatehouse.test/mcp', {
     method: 'POST',
     headers: {
       'content-type': 'application/json',
@@ -32,12 +33,39 @@ export async function rpc(token: string | null, method: string, params: unknown 
       ...(token ? { authorization: `Bearer ${token}` } : {}),
       ...headers,
     },
-    body: JSON.stringify({ jsonrpc: '2.0', id: nextId++, method, params }),
+    body: JSON.stringify(message),
   });
+}
+
+/** Initializes an MCP session for the token; returns the Mcp-Session-Id and the initialize result. */
+export async function initialize(token: string, protocolVersion = '2025-11-25') {
+  const res = await post(token, {
+    jsonrpc: '2.0',
+    id: nextId++,
+    method: 'initialize',
+    params: { protocolVersion, capabilities: {}, clientInfo: { name: 'test', version: '1' } },
+  });
+  const body = (await res.json()) as { result: { protocolVersion: string; instructions?: string; serverInfo: { name: string } } };
+  return { res, sessionId: res.headers.get('mcp-session-id')!, result: body.result };
+}
+
+/**
+ * Sends one JSON-RPC request to /mcp in the token's session (initialized on first use) and returns the HTTP response
+ * and parsed body.
+ */
+export async function rpc(token: string | null, method: string, params: unknown = {}, headers: Record<string, string> = {}) {
+  let session: string | undefined;
+  if (token) {
+    session = sessions.get(token);
+    if (!session) {
+      session = (await initialize(token)).sessionId;
+      if (session) sessions.set(token, session);
+    }
+  }
+  const res = await post(token, { jsonrpc: '2.0', id: nextId++, method, params }, { ...(session ? { 'mcp-session-id': session } : {}), ...headers });
   const text = await res.text();
   return { res, body: text ? (JSON.parse(text) as { result?: any; error?: { code: number; message: string } }) : null };
 }
-
 export async function callTool(token: string, name: string, args: Record<string, unknown>) {
   const { body } = await rpc(token, 'tools/call', { name, arguments: args });
   if (body?.error) throw new Error(`JSON-RPC error ${body.error.code}: ${body.error.message}`);

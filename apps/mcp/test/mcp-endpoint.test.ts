@@ -1,6 +1,6 @@
 import { SELF, env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
-import { callTool, listToolNames, rpc, seedTenant } from './helpers.js';
+import { callTool, initialize, listToolNames, rpc, seedTenant } from './helpers.js';
 
 const jiraCredentials = { email: 'me@acme.test', api_token: 'jira-secret-token' };
 
@@ -26,28 +26,23 @@ describe('/mcp authentication', () => {
     expect(res.status).toBe(400);
   });
 
-  it('answers GET and DELETE with 405 (no server-held sessions)', async () => {
+  it('answers other methods with 405', async () => {
     const { token } = await seedTenant('methods');
-    for (const method of ['GET', 'DELETE']) {
-      const res = await SELF.fetch('http://gatehouse.test/mcp', { method, headers: { authorization: `Bearer ${token}` } });
-      expect(res.status).toBe(405);
-      expect(res.headers.get('allow')).toBe('POST');
-    }
+    const res = await SELF.fetch('http://gatehouse.test/mcp', { method: 'PUT', headers: { authorization: `Bearer ${token}` } });
+    expect(res.status).toBe(405);
+    expect(res.headers.get('allow')).toBe('GET, POST, DELETE');
   });
 });
 
 describe('MCP protocol', () => {
   it.each(['2025-06-18', '2025-11-25'])('negotiates protocol version %s', async (version) => {
     const { token } = await seedTenant(`init-${version}`);
-    const { res, body } = await rpc(token, 'initialize', {
-      protocolVersion: version,
-      capabilities: {},
-      clientInfo: { name: 'test', version: '1' },
-    });
+    const { res, result } = await initialize(token, version);
     expect(res.status).toBe(200);
-    expect(body?.result.protocolVersion).toBe(version);
-    expect(body?.result.serverInfo.name).toBe('gatehouse');
-    expect(body?.result.capabilities.tools).toEqual({ listChanged: true });
+    expect(res.headers.get('mcp-session-id')).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(result.protocolVersion).toBe(version);
+    expect(result.serverInfo.name).toBe('gatehouse');
+    expect((result as unknown as { capabilities: { tools: unknown } }).capabilities.tools).toEqual({ listChanged: true });
   });
 
   it('lists the core tools with JSON Schemas', async () => {
@@ -63,6 +58,8 @@ describe('MCP protocol', () => {
       'get_workspace_info',
       'list_sessions',
       'get_session',
+      'get_mcp_settings',
+      'update_mcp_settings',
     ]);
     for (const t of tools) expect(t.inputSchema.type).toBe('object');
   });

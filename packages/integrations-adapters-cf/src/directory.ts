@@ -167,3 +167,13 @@ export async function revokeApiToken(db: Db, tenant: OrgTenant, tokenId: string)
     .run();
   return res.meta.changes > 0;
 }
+
+/** Sets (or, with null, resets to the default) the MCP server instructions of a workspace of the tenant. */
+export async function setWorkspaceInstructions(db: Db, tenant: WorkspaceTenant, instructions: string | null): Promise<boolean> {
+  const res = await db
+    .update(workspaces)
+    .set({ instructions })
+    .where(and(eq(workspaces.organizationId, tenant.organizationId), eq(workspaces.id, tenant.workspaceId)))
+    .run();
+  return res.meta.changes > 0;
+}

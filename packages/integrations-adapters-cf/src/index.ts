@@ -6,3 +6,4 @@ export * from './webhook-events.js';
 export * from './sessions.js';
 export * from './templates.js';
 export * from './api-token-auth.js';
+export * from './mcp-sessions.js';

@@ -18,6 +18,8 @@ export interface Principal {
   workspaceId: string;
   workspaceSlug: string;
   workspaceName: string;
+  /** The workspace's MCP server instructions, or null for the default. */
+  workspaceInstructions: string | null;
   /** Effective role: the lesser of the token's role and the user's membership role. */
   role: Role;
   /** organizations.catalog_version at the time of the read; keys the tool-list cache. */
@@ -45,6 +47,7 @@ export async function findPrincipalByTokenHash(db: Db, tokenHash: string, now = 
       workspaceId: workspaces.id,
       workspaceSlug: workspaces.slug,
       workspaceName: workspaces.name,
+      workspaceInstructions: workspaces.instructions,
     })
     .from(apiTokens)
     .innerJoin(memberships, and(eq(memberships.userId, apiTokens.userId), eq(memberships.organizationId, apiTokens.organizationId)))

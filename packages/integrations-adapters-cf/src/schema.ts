@@ -201,3 +201,25 @@ export const sessionEvents = sqliteTable(
   },
   (t) => [index('session_events_session').on(t.sessionId, t.createdAt)],
 );
+
+export const mcpSessions = sqliteTable(
+  'mcp_sessions',
+  {
+    /** The Mcp-Session-Id: 32 random bytes, base64url (MCP 2025-06-18 §Session Management: visible ASCII). */
+    id: text('id').primaryKey(),
+    organizationId: text('organization_id').notNull().references(() => organizations.id, { onDelete: 'cascade' }),
+    workspaceId: text('workspace_id').notNull().references(() => workspaces.id, { onDelete: 'cascade' }),
+    /** The user who initialized the session; any other user's token on it gets 404. */
+    userId: text('user_id').notNull().references(() => users.id, { onDelete: 'cascade' }),
+    protocolVersion: text('protocol_version').notNull(),
+    clientName: text('client_name'),
+    createdAt: createdAt(),
+    lastSeenAt: integer('last_seen_at').notNull(),
+    /** Idle expiry: pushed forward on use; the scheduled purge deletes rows past it. */
+    expiresAt: integer('expires_at').notNull(),
+    endedAt: integer('ended_at'),
+    /** When the first tool call carried the profile and workspace context (set once, compare-and-swap). */
+    contextDeliveredAt: integer('context_delivered_at'),
+  },
+  (t) => [index('mcp_sessions_expires').on(t.expiresAt)],
+);

@@ -1,42 +1,126 @@
 /**
- * /mcp over Streamable HTTP (MCP 2025-06-18 and 2025-11-25 §Transports). The transport layer is kept thin: each
- * request authenticates, builds a server and answers through the SDK's web-standard transport in stateless JSON
- * mode. Without server-held sessions there is no server-to-client stream to open and no session to end, so GET and
- * DELETE answer 405 as the transport section allows ("The server MUST either return text/event-stream … or else
- * return HTTP 405"; DELETE: "The server MAY respond … with HTTP 405").
+ * /mcp over Streamable HTTP (MCP 2025-06-18 and 2025-11-25 §Transports), with sessions that survive the edge.
+ *
+ * The SDK's web-standard transport runs stateless for each request; this layer adds what must outlive an isolate:
+ * the Mcp-Session-Id is issued at initialize and kept in D1 (valid on any isolate, after restarts), bound to the
+ * organization, workspace and user of the credentials that created it. A session never authenticates: every request
+ * carries its own token first. Thin on purpose: revision 2026-07-28 drops transport sessions.
+ *
+ * - POST: JSON-RPC. Initialize creates the session; anything else needs a live Mcp-Session-Id (400 without, 404
+ *   unknown/ended/expired/someone else's, so the client re-initializes).
+ * - GET: the server-to-client SSE stream (notifications such as tools/list_changed), held by the organization's
+ *   OrgNotifier Durable Object; resumable with Last-Event-ID.
+ * - DELETE: ends the session.
  */
 import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
-import { authenticate, createDb, wwwAuthenticate } from '@gatehouse/integrations-adapters-cf';
+import {
+  authenticate,
+  createDb,
+  createMcpSession,
+  endMcpSession,
+  findLiveMcpSession,
+  wwwAuthenticate,
+  type Db,
+  type Principal,
+} from '@gatehouse/integrations-adapters-cf';
 import type { WorkerConfig } from '@gatehouse/integrations-core';
-import { jsonRpcErrorBody } from '@gatehouse/integrations-core';
 import { createMcpServer } from './server.js';
+import { checkOrigin, checkProtocolVersionHeader, initializeParams, jsonRpcError, readJsonBody } from './transport-guards.js';
 
-/** Largest JSON-RPC POST body read, bytes. */
-export const MAX_MCP_BODY_BYTES = 1_048_576;
+const SESSION_HEADER = 'mcp-session-id';
 
-export async function handleMcp(req: Request, env: Env, config: WorkerConfig): Promise<Response> {
-  if (req.method !== 'POST') {
-    return new Response(jsonRpcErrorBody(-32000, 'Method not allowed: this server keeps no sessions; send JSON-RPC with POST'), {
-      status: 405,
-      headers: { allow: 'POST', 'content-type': 'application/json' },
-    });
-  }
+function allowedOrigins(env: Env): string[] {
+  return (env.ALLOWED_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean);
+}
+
+function notifierFor(env: Env, organizationId: string) {
+  return env.ORG_NOTIFIER.get(env.ORG_NOTIFIER.idFromName(organizationId));
+}
+
+const sessionRequired = () => jsonRpcError(400, -32000, 'Bad Request: Mcp-Session-Id header is required; send initialize first');
+const sessionNotFound = () => jsonRpcError(404, -32001, 'Session not found: it ended or expired; send initialize to start a new one');
+
+export async function handleMcp(req: Request, env: Env, ctx: ExecutionContext, config: WorkerConfig): Promise<Response> {
+  const forbidden = checkOrigin(req, allowedOrigins(env));
+  if (forbidden) return forbidden;
   const db = createDb(env.AUTH_DB);
   const auth = await authenticate(req, db);
   if (!auth.ok) {
-    return new Response(jsonRpcErrorBody(-32001, `Unauthorized: ${auth.description}`), {
-      status: auth.status,
-      headers: { 'www-authenticate': wwwAuthenticate(auth), 'content-type': 'application/json' },
-    });
+    return jsonRpcError(auth.status, -32001, `Unauthorized: ${auth.description}`, { 'www-authenticate': wwwAuthenticate(auth) });
   }
-  const server = createMcpServer({ principal: auth.principal, db, config, fetch: (input, init) => fetch(input, init) });
-  const transport = new WebStandardStreamableHTTPServerTransport({
-    sessionIdGenerator: undefined,
-    enableJsonResponse: true,
-    maxRequestBodySize: MAX_MCP_BODY_BYTES,
+  const badVersion = checkProtocolVersionHeader(req);
+  if (badVersion) return badVersion;
+  const principal = auth.principal;
+  switch (req.method) {
+    case 'POST':
+      return handlePost(req, env, ctx, config, db, principal);
+    case 'GET':
+      return handleGet(req, env, db, principal);
+    case 'DELETE':
+      return handleDelete(req, env, ctx, db, principal);
+    default:
+      return jsonRpcError(405, -32000, 'Method not allowed: use POST, GET or DELETE', { allow: 'GET, POST, DELETE' });
+  }
+}
+
+async function handlePost(req: Request, env: Env, ctx: ExecutionContext, config: WorkerConfig, db: Db, principal: Principal): Promise<Response> {
+  const body = await readJsonBody(req);
+  if (!body.ok) return body.response;
+  const init = initializeParams(body.json);
+  let sessionId: string | null = null;
+  if (!init) {
+    const header = req.headers.get(SESSION_HEADER);
+    if (!header) return sessionRequired();
+    const session = await findLiveMcpSession(db, principal, principal.userId, header);
+    if (!session) return sessionNotFound();
+    sessionId = session.id;
+  }
+  const server = createMcpServer({
+    principal,
+    db,
+    config,
+    fetch: (input, init) => fetch(input, init),
+    sessionId,
+    notifyToolsChanged: () => ctx.waitUntil(notifierFor(env, principal.organizationId).notify('notifications/tools/list_changed')),
   });
+  const transport = new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
   await server.connect(transport);
-  return transport.handleRequest(req, {
-    authInfo: { token: 'redacted', clientId: auth.principal.tokenId, scopes: ['mcp:read', 'mcp:write', 'mcp:execute', 'mcp:admin'] },
+  const res = await transport.handleRequest(req, {
+    parsedBody: body.json,
+    authInfo: { token: 'redacted', clientId: principal.tokenId, scopes: ['mcp:read', 'mcp:write', 'mcp:execute', 'mcp:admin'] },
   });
+  if (!init || res.status !== 200) return res;
+  // Initialize succeeded: record the session with the version the server negotiated, and hand out its id.
+  const text = await res.text();
+  let negotiated = init.protocolVersion;
+  try {
+    negotiated = (JSON.parse(text) as { result?: { protocolVersion?: string } }).result?.protocolVersion ?? negotiated;
+  } catch {
+    /* the SDK answered JSON; keep the requested version otherwise */
+  }
+  const session = await createMcpSession(db, principal, { userId: principal.userId, protocolVersion: negotiated, clientName: init.clientName });
+  const headers = new Headers(res.headers);
+  headers.set(SESSION_HEADER, session.id);
+  return new Response(text, { status: res.status, headers });
+}
+
+async function handleGet(req: Request, env: Env, db: Db, principal: Principal): Promise<Response> {
+  if (!(req.headers.get('accept') ?? '').includes('text/event-stream'))
+    return jsonRpcError(406, -32000, 'Not Acceptable: GET /mcp opens an SSE stream; send Accept: text/event-stream');
+  const header = req.headers.get(SESSION_HEADER);
+  if (!header) return sessionRequired();
+  const session = await findLiveMcpSession(db, principal, principal.userId, header);
+  if (!session) return sessionNotFound();
+  const stream = await notifierFor(env, principal.organizationId).subscribe(session.id, req.headers.get('last-event-id'));
+  return new Response(stream, {
+    headers: { 'content-type': 'text/event-stream', 'cache-control': 'no-cache, no-transform', [SESSION_HEADER]: session.id },
+  });
+}
+
+async function handleDelete(req: Request, env: Env, ctx: ExecutionContext, db: Db, principal: Principal): Promise<Response> {
+  const header = req.headers.get(SESSION_HEADER);
+  if (!header) return sessionRequired();
+  if (!(await endMcpSession(db, principal, principal.userId, header))) return sessionNotFound();
+  ctx.waitUntil(notifierFor(env, principal.organizationId).closeSession(header));
+  return new Response(null, { status: 204 });
 }

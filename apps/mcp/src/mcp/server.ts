@@ -11,12 +11,12 @@ import { callIntegrationTool } from '../tools/call-integration-tool.js';
 import { CORE_TOOLS, CORE_TOOL_DESCRIPTORS } from '../tools/core-tools.js';
 import { ToolError, type ToolContext } from '../tools/tool-types.js';
 import { getIntegrationToolset } from '../tools/toolset-cache.js';
+import { withFirstCallContext } from './first-call-context.js';
+import { DEFAULT_INSTRUCTIONS } from './instructions.js';
 import { toolResult } from './tool-result.js';
 
 export const SERVER_INFO = { name: 'gatehouse', title: 'Gatehouse MCP gateway', version: '0.1.0' };
 
-const DEFAULT_INSTRUCTIONS =
-  'Gatehouse connects you to your organization’s integrations. Core tools manage the integration catalog and give workspace context; integration tools act on the installed services. When a tool has an _integration argument, several installations provide it: pass the handle of the one to use.';
 
 // One validator per isolate: without it the SDK builds a new Ajv instance (with formats) for every Server, which
 // costs ~20% of a small tools/list (measured with `pnpm bench`). @cfworker/json-schema needs no eval.
@@ -25,7 +25,7 @@ const jsonSchemaValidator = new CfWorkerJsonSchemaValidator();
 export function createMcpServer(ctx: ToolContext): Server {
   const server = new Server(SERVER_INFO, {
     capabilities: { tools: { listChanged: true } },
-    instructions: DEFAULT_INSTRUCTIONS,
+    instructions: ctx.principal.workspaceInstructions ?? DEFAULT_INSTRUCTIONS,
     jsonSchemaValidator,
   });
   const coreAllowed = CORE_TOOLS.filter((t) => roleAtLeast(ctx.principal.role, t.minRole));
@@ -45,13 +45,13 @@ export function createMcpServer(ctx: ToolContext): Server {
         return toolResult(name, async () => {
           throw new ToolError(`${name} requires the ${core.minRole} role; you are ${ctx.principal.role}.`);
         });
-      return toolResult(name, () => core.call(args, ctx));
+      return withFirstCallContext(ctx, await toolResult(name, () => core.call(args, ctx)));
     }
     const integration = await getIntegrationToolset(ctx.db, ctx.principal);
     const routes = integration.routes.get(name);
     // Unknown tool: JSON-RPC invalid params (MCP 2025-06-18 §Tools, Error Handling: "Unknown tools").
     if (!routes) throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${name}. Call tools/list for the available tools.`);
-    return toolResult(name, () => callIntegrationTool(name, routes, args, ctx));
+    return withFirstCallContext(ctx, await toolResult(name, () => callIntegrationTool(name, routes, args, ctx)));
   });
 
   return server;

@@ -126,6 +126,7 @@ export const installIntegration = defineCoreTool({
       credentials: await ctx.config.cipher.encrypt(args.credentials),
       createdBy: ctx.principal.userId,
     });
+    ctx.notifyToolsChanged();
     return {
       installed: { handle: row.handle, title: row.title, template: t.slug, scope: args.scope, workspace: args.scope === 'Local' ? ctx.principal.workspaceSlug : null },
       tools: t.tools.map((x) => x.name),

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { getIntegration, installIntegration, listInstalledIntegrations, listIntegrationCatalog } from './catalog-tools.js';
 import { getMyProfile, getWorkspaceInfo } from './profile-tools.js';
 import { getSessionTool, listSessionsTool } from './session-tools.js';
+import { getMcpSettings, updateMcpSettings } from './settings-tools.js';
 import type { CoreTool } from './tool-types.js';
 
 export const CORE_TOOLS: readonly CoreTool[] = [
@@ -17,6 +18,8 @@ export const CORE_TOOLS: readonly CoreTool[] = [
   getWorkspaceInfo,
   listSessionsTool,
   getSessionTool,
+  getMcpSettings,
+  updateMcpSettings,
 ];
 
 export const CORE_TOOL_NAMES: ReadonlySet<string> = new Set(CORE_TOOLS.map((t) => t.name));

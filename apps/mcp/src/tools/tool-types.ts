@@ -12,6 +12,10 @@ export interface ToolContext {
   db: Db;
   config: WorkerConfig;
   fetch: typeof fetch;
+  /** The MCP session of the request (null for initialize). */
+  sessionId: string | null;
+  /** Tells the organization's connected clients that their tool list changed (notifications/tools/list_changed). */
+  notifyToolsChanged(): void;
 }
 
 /** A failure the caller can act on; its message is shown as an `isError` tool result (MCP 2025-06-18 §Tools, Error Handling). */

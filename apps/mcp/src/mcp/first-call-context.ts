@@ -1,0 +1,17 @@
+/**
+ * First-call context, as the MCP gateway docs describe: "On the first tool call of each session, the Gateway
+ * automatically includes both the user profile (get_my_profile) and the workspace info (get_workspace_info) alongside
+ * the tool result." Once per session, claimed with a compare-and-swap in D1 so concurrent first calls on different
+ * isolates deliver it exactly once.
+ */
+import { claimFirstCallContext } from '@gatehouse/integrations-adapters-cf';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { getMyProfile, getWorkspaceInfo } from '../tools/profile-tools.js';
+import type { ToolContext } from '../tools/tool-types.js';
+
+export async function withFirstCallContext(ctx: ToolContext, result: CallToolResult): Promise<CallToolResult> {
+  if (!ctx.sessionId || !(await claimFirstCallContext(ctx.db, ctx.principal, ctx.sessionId))) return result;
+  const [profile, workspace] = await Promise.all([getMyProfile.call({}, ctx), getWorkspaceInfo.call({}, ctx)]);
+  const context = { note: 'Session context (sent once, with the first tool call of this MCP session)', get_my_profile: profile, get_workspace_info: workspace };
+  return { ...result, content: [...result.content, { type: 'text', text: JSON.stringify(context, null, 2) }] };
+}

@@ -1,0 +1,79 @@
+/**
+ * Checks every /mcp request passes before any MCP handling (MCP 2025-06-18 §Transports, Security Warning and
+ * Protocol Version Header). Each returns a Response to send, or null to go on.
+ */
+import { SUPPORTED_PROTOCOL_VERSIONS } from '@modelcontextprotocol/sdk/types.js';
+import { jsonRpcErrorBody } from '@gatehouse/integrations-core';
+
+/** Largest JSON-RPC POST body accepted, bytes. Larger bodies get 413 before any parsing. */
+export const MAX_MCP_BODY_BYTES = 1_048_576;
+
+function jsonRpcError(status: number, code: number, message: string, headers: Record<string, string> = {}): Response {
+  return new Response(jsonRpcErrorBody(code, message), { status, headers: { 'content-type': 'application/json', ...headers } });
+}
+
+/**
+ * DNS-rebinding protection: "Servers MUST validate the Origin header on all incoming connections". A request without
+ * Origin (native clients) passes; one with an Origin not in ALLOWED_ORIGINS gets 403. The request's own Host is never
+ * trusted for this, since a rebound name makes Origin and Host agree.
+ */
+export function checkOrigin(req: Request, allowedOrigins: readonly string[]): Response | null {
+  const origin = req.headers.get('origin');
+  if (origin === null) return null;
+  if (allowedOrigins.includes(origin)) return null;
+  return jsonRpcError(403, -32000, `Forbidden: Origin ${JSON.stringify(origin)} is not allowed; add it to ALLOWED_ORIGINS`);
+}
+
+/** "If the server receives a request with an invalid or unsupported MCP-Protocol-Version, it MUST respond with 400". */
+export function checkProtocolVersionHeader(req: Request): Response | null {
+  const version = req.headers.get('mcp-protocol-version');
+  if (version === null || SUPPORTED_PROTOCOL_VERSIONS.includes(version)) return null;
+  return jsonRpcError(400, -32000, `Bad Request: unsupported MCP-Protocol-Version ${JSON.stringify(version)} (supported: ${SUPPORTED_PROTOCOL_VERSIONS.join(', ')})`);
+}
+
+export type BodyRead = { ok: true; json: unknown } | { ok: false; response: Response };
+
+/** Reads a POST body up to MAX_MCP_BODY_BYTES and parses it as JSON (-32700 Parse error otherwise). */
+export async function readJsonBody(req: Request): Promise<BodyRead> {
+  const tooLarge = () => ({
+    ok: false as const,
+    response: jsonRpcError(413, -32000, `Payload Too Large: request bodies are limited to ${MAX_MCP_BODY_BYTES} bytes`),
+  });
+  const declared = Number(req.headers.get('content-length') ?? '0');
+  if (declared > MAX_MCP_BODY_BYTES) return tooLarge();
+  let text = '';
+  if (req.body) {
+    const reader = req.body.getReader();
+    const decoder = new TextDecoder();
+    let size = 0;
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      size += value.byteLength;
+      if (size > MAX_MCP_BODY_BYTES) {
+        await reader.cancel();
+        return tooLarge();
+      }
+      text += decoder.decode(value, { stream: true });
+    }
+    text += decoder.decode();
+  }
+  try {
+    return { ok: true, json: JSON.parse(text) };
+  } catch {
+    return { ok: false, response: jsonRpcError(400, -32700, 'Parse error: the body is not valid JSON') };
+  }
+}
+
+/** The initialize request in a POST body, if it is one (a single JSON-RPC request with method "initialize"). */
+export function initializeParams(body: unknown): { protocolVersion: string; clientName: string | null } | null {
+  if (!body || typeof body !== 'object' || Array.isArray(body)) return null;
+  const m = body as { method?: unknown; params?: { protocolVersion?: unknown; clientInfo?: { name?: unknown } } };
+  if (m.method !== 'initialize') return null;
+  return {
+    protocolVersion: typeof m.params?.protocolVersion === 'string' ? m.params.protocolVersion : 'unknown',
+    clientName: typeof m.params?.clientInfo?.name === 'string' ? m.params.clientInfo.name.slice(0, 200) : null,
+  };
+}
+
+export { jsonRpcError };
