@@ -12,6 +12,7 @@ export default defineConfig({
           CREDENTIALS_KEYS: JSON.stringify({ 'test-1': 'MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY' }),
           CREDENTIALS_ACTIVE_KID: 'test-1',
           ALLOWED_ORIGINS: 'http://localhost:6274',
+          ALLOWED_HOSTS: 'gatehouse.test',
           TEST_MIGRATIONS: await readD1Migrations(fileURLToPath(new URL('../../packages/integrations-adapters-cf/migrations', import.meta.url))),
         },
       },

@@ -42,6 +42,8 @@ export function startWorker(worker: DevWorker, output: { stdout: Writable; stder
       ...['--ip', DEV_HOST, '--port', String(worker.port)],
       ...['--persist-to', persistTo()],
       ...['--var', 'ALLOW_LOOPBACK_UPSTREAMS:true'],
+      // DNS-rebinding protection for a server on a loopback address: only these Host values are answered.
+      ...['--var', `ALLOWED_HOSTS:${DEV_HOST}:${worker.port},localhost:${worker.port}`],
       '--show-interactive-dev-session=false',
     ],
     {

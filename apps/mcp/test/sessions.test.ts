@@ -110,6 +110,21 @@ describe('transport refusals', () => {
     expect((await post(token, init, { origin: 'http://evil.example' })).status).toBe(403);
     expect((await post(token, init, { origin: 'null' })).status).toBe(403);
     expect((await post(token, init, { origin: 'http://localhost:6274' })).status).toBe(200);
+    // Same origin as an allowed host (ALLOWED_HOSTS = gatehouse.test in the test config).
+    expect((await post(token, init, { origin: 'http://gatehouse.test' })).status).toBe(200);
+    expect((await post(token, init, { origin: 'http://gatehouse.test.evil.example' })).status).toBe(403);
+  });
+
+  it('refuses a Host that is not allowed with 403 (DNS rebinding)', async () => {
+    const { token } = await seedTenant('host');
+    const init = { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 't', version: '1' } } };
+    const res = await SELF.fetch('http://evil.example.com/mcp', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+      body: JSON.stringify(init),
+    });
+    expect(res.status).toBe(403);
+    expect(await res.text()).toMatch(/ALLOWED_HOSTS/);
   });
 
   it('refuses an unsupported MCP-Protocol-Version with 400', async () => {

@@ -7,6 +7,7 @@ import { startStack } from './stack.js';
 declare module 'vitest' {
   export interface ProvidedContext {
     mcpUrl: string;
+    mcpReplicaUrl: string;
     integrationsUrl: string;
     adminToken: string;
     memberToken: string;
@@ -16,6 +17,7 @@ declare module 'vitest' {
 export default async function setup(project: TestProject) {
   const stack = await startStack();
   project.provide('mcpUrl', stack.mcpUrl);
+  project.provide('mcpReplicaUrl', stack.mcpReplicaUrl);
   project.provide('integrationsUrl', stack.integrationsUrl);
   project.provide('adminToken', stack.adminToken);
   project.provide('memberToken', stack.memberToken);

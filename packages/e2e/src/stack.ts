@@ -15,6 +15,8 @@ const BIN = join(REPO_ROOT, 'node_modules', '.bin');
 
 export interface Stack {
   mcpUrl: string;
+  /** A second, separate main-worker process on the same D1 (sessions must work across processes). */
+  mcpReplicaUrl: string;
   integrationsUrl: string;
   adminToken: string;
   memberToken: string;
@@ -55,7 +57,7 @@ export async function startStack(): Promise<Stack> {
   ) as { token: string };
 
   const started: Started[] = [];
-  const worker = async (app: 'mcp' | 'integrations') => {
+  const worker = async (app: 'mcp' | 'integrations', name?: string) => {
     const port = await freePort();
     const p = start(
       app,
@@ -68,8 +70,10 @@ export async function startStack(): Promise<Stack> {
         '--persist-to', stateDir,
         '--env-file', secrets,
         '--var', 'ALLOW_LOOPBACK_UPSTREAMS:true',
+        '--var', `ALLOWED_HOSTS:127.0.0.1:${port},localhost:${port}`,
         '--show-interactive-dev-session=false',
         '--log-level', 'warn',
+        ...(name ? ['--name', name] : []),
       ],
       { cwd: join(REPO_ROOT, 'apps', app), env },
     );
@@ -81,8 +85,11 @@ export async function startStack(): Promise<Stack> {
   try {
     const mcpBase = await worker('mcp');
     const integrationsUrl = await worker('integrations');
+    // Its own name, so the dev registry keeps resolving the integrations worker's MAIN binding to the first one.
+    const replicaBase = await worker('mcp', 'gatehouse-mcp-replica');
     return {
       mcpUrl: `${mcpBase}/mcp`,
+      mcpReplicaUrl: `${replicaBase}/mcp`,
       integrationsUrl,
       adminToken: admin.token,
       memberToken: member.token,

@@ -25,12 +25,12 @@ import {
 } from '@gatehouse/integrations-adapters-cf';
 import type { WorkerConfig } from '@gatehouse/integrations-core';
 import { createMcpServer } from './server.js';
-import { checkOrigin, checkProtocolVersionHeader, initializeParams, jsonRpcError, readJsonBody } from './transport-guards.js';
+import { checkHost, checkOrigin, checkProtocolVersionHeader, initializeParams, jsonRpcError, readJsonBody } from './transport-guards.js';
 
 const SESSION_HEADER = 'mcp-session-id';
 
-function allowedOrigins(env: Env): string[] {
-  return (env.ALLOWED_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean);
+function list(value: string | undefined): string[] {
+  return (value ?? '').split(',').map((o) => o.trim().toLowerCase()).filter(Boolean);
 }
 
 function notifierFor(env: Env, organizationId: string) {
@@ -41,7 +41,8 @@ const sessionRequired = () => jsonRpcError(400, -32000, 'Bad Request: Mcp-Sessio
 const sessionNotFound = () => jsonRpcError(404, -32001, 'Session not found: it ended or expired; send initialize to start a new one');
 
 export async function handleMcp(req: Request, env: Env, ctx: ExecutionContext, config: WorkerConfig): Promise<Response> {
-  const forbidden = checkOrigin(req, allowedOrigins(env));
+  const hosts = list(env.ALLOWED_HOSTS);
+  const forbidden = checkHost(req, hosts) ?? checkOrigin(req, list(env.ALLOWED_ORIGINS), hosts);
   if (forbidden) return forbidden;
   const db = createDb(env.AUTH_DB);
   const auth = await authenticate(req, db);

@@ -14,14 +14,28 @@ function jsonRpcError(status: number, code: number, message: string, headers: Re
 
 /**
  * DNS-rebinding protection: "Servers MUST validate the Origin header on all incoming connections". A request without
- * Origin (native clients) passes; one with an Origin not in ALLOWED_ORIGINS gets 403. The request's own Host is never
- * trusted for this, since a rebound name makes Origin and Host agree.
+ * Origin (native clients) passes; so does one listed in ALLOWED_ORIGINS or whose host is in ALLOWED_HOSTS (same
+ * origin); any other gets 403. The request's own Host is never trusted for this, since a rebound name makes Origin and
+ * Host agree: only the configured lists count.
  */
-export function checkOrigin(req: Request, allowedOrigins: readonly string[]): Response | null {
+export function checkOrigin(req: Request, allowedOrigins: readonly string[], allowedHosts: readonly string[]): Response | null {
   const origin = req.headers.get('origin');
   if (origin === null) return null;
-  if (allowedOrigins.includes(origin)) return null;
+  if (allowedOrigins.includes(origin.toLowerCase())) return null;
+  // A page served from one of our own allowed hosts is same-origin, not a rebinding attacker.
+  if (allowedHosts.length > 0 && URL.canParse(origin) && allowedHosts.includes(new URL(origin).host)) return null;
   return jsonRpcError(403, -32000, `Forbidden: Origin ${JSON.stringify(origin)} is not allowed; add it to ALLOWED_ORIGINS`);
+}
+
+/**
+ * Host validation, the other half of DNS-rebinding protection (the SDK's `allowedHosts`, done here because the SDK
+ * marks it deprecated in favour of middleware): with ALLOWED_HOSTS set, a request whose Host is not listed gets 403.
+ */
+export function checkHost(req: Request, allowedHosts: readonly string[]): Response | null {
+  if (allowedHosts.length === 0) return null;
+  const host = new URL(req.url).host.toLowerCase();
+  if (allowedHosts.includes(host)) return null;
+  return jsonRpcError(403, -32000, `Forbidden: Host ${JSON.stringify(host)} is not allowed; add it to ALLOWED_HOSTS`);
 }
 
 /** "If the server receives a request with an invalid or unsupported MCP-Protocol-Version, it MUST respond with 400". */
