@@ -191,6 +191,47 @@ describe('GET stream', () => {
     await reader.cancel();
   });
 
+  it('replays notifications missed while disconnected when the client resumes with Last-Event-ID', async () => {
+    const { token } = await seedTenant('stream-resume');
+    const { sessionId } = await initialize(token);
+    const open = (lastEventId?: string) =>
+      SELF.fetch('http://gatehouse.test/mcp', {
+        headers: { authorization: `Bearer ${token}`, accept: 'text/event-stream', 'mcp-session-id': sessionId, ...(lastEventId ? { 'last-event-id': lastEventId } : {}) },
+      });
+    const readUntil = async (reader: ReadableStreamDefaultReader<string>, pattern: RegExp) => {
+      let seen = '';
+      while (!pattern.test(seen)) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        seen += value;
+      }
+      return seen;
+    };
+    const install = async (title: string) => {
+      const other = await initialize(token);
+      await inSession(
+        token,
+        other.sessionId,
+        call('install_integration', { template: 'zendesk', title, credentials: { email: 'a@b.c', api_token: 't' }, settings: { instance_url: 'https://acme.zendesk.com' } }),
+      );
+    };
+
+    const first = (await open()).body!.pipeThrough(new TextDecoderStream()).getReader();
+    await readUntil(first, /stream open/);
+    await install('Zendesk One');
+    const seen = await readUntil(first, /list_changed/);
+    const lastId = /id: ([^\n]+)\n/.exec(seen)![1]!;
+    await first.cancel();
+
+    await install('Zendesk Two'); // notified while no stream is open
+    const resumed = (await open(lastId)).body!.pipeThrough(new TextDecoderStream()).getReader();
+    const replay = await readUntil(resumed, /list_changed/);
+    const replayedId = /id: ([^\n]+)\n/.exec(replay)![1]!;
+    expect(replayedId).not.toBe(lastId);
+    expect(Number(replayedId.split(':')[1])).toBe(Number(lastId.split(':')[1]) + 1);
+    await resumed.cancel();
+  });
+
   it('requires Accept: text/event-stream and a live session', async () => {
     const { token } = await seedTenant('stream-refusals');
     const { sessionId } = await initialize(token);
