@@ -50,7 +50,7 @@ const httpMethod = z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']);
 
 export const templateToolSchema = z.object({
   /** Generic tool name (`create_issue`, not `jira_create_issue`). */
-  name: z.string().regex(/^[a-z][a-z0-9_]{0,39}$/, 'use lower_snake_case, at most 40 characters'),
+  name: z.string().regex(/^[a-z][a-z0-9_]*$/, 'use lower_snake_case starting with a letter'),
   title: z.string().min(1).max(100),
   description: z.string().min(1).max(1000),
   /** The vendor doc page this tool follows. */
@@ -85,6 +85,11 @@ export const integrationTemplateSchema = z.object({
   auth: authSchema,
   credentials: z.array(credentialFieldSchema),
   settings: z.array(settingFieldSchema),
+  /**
+   * Optional request install_integration makes with the credentials before saving them (e.g. GET /users/me); a
+   * non-2xx answer refuses the installation with the upstream's status.
+   */
+  validation: z.object({ method: z.enum(['GET', 'POST']).default('GET'), path: z.string().startsWith('/') }).optional(),
   tools: z.array(templateToolSchema).min(1),
 });
 

@@ -97,7 +97,8 @@ describe('MCP SDK client with an API token', () => {
     });
     const { tools } = await client.listTools();
     const getIssue = tools.find((t) => t.name === 'get_issue')!;
-    expect((getIssue.inputSchema.properties as Record<string, { enum?: string[] }>)._integration!.enum).toEqual(['jira-backend', 'jira-frontend']);
+    // The workspace's Local installation is listed before the organization's Global one.
+    expect((getIssue.inputSchema.properties as Record<string, { enum?: string[] }>)._integration!.enum).toEqual(['jira-frontend', 'jira-backend']);
 
     const ambiguous = await client.callTool({ name: 'get_issue', arguments: { issue_key: 'FE-1' } });
     expect(ambiguous.isError).toBe(true);

@@ -148,3 +148,12 @@ export async function listProviderInstallations(db: Db, tenant: OrgTenant, provi
     .all();
 }
 
+
+/** Installations of a catalog template (by slug) in the organization, both scopes. */
+export async function listTemplateInstallations(db: Db, tenant: OrgTenant, slug: string): Promise<InstallationRecord[]> {
+  return db
+    .select()
+    .from(installations)
+    .where(and(eq(installations.organizationId, tenant.organizationId), eq(installations.kind, 'template'), eq(installations.source, slug)))
+    .all();
+}

@@ -223,3 +223,21 @@ export const mcpSessions = sqliteTable(
   },
   (t) => [index('mcp_sessions_expires').on(t.expiresAt)],
 );
+
+export const integrationTemplateVersions = sqliteTable(
+  'integration_template_versions',
+  {
+    id: text('id').primaryKey(),
+    organizationId: text('organization_id').notNull().references(() => organizations.id, { onDelete: 'cascade' }),
+    templateId: text('template_id').notNull().references(() => integrationTemplates.id, { onDelete: 'cascade' }),
+    version: integer('version').notNull(),
+    /** The definition as of this version. */
+    definition: text('definition', { mode: 'json' }).notNull(),
+    /** JSON change report against the previous version (tools added/removed/changed, breaking reasons). */
+    changes: text('changes', { mode: 'json' }).$type<Record<string, unknown>>().notNull(),
+    breaking: integer('breaking', { mode: 'boolean' }).notNull(),
+    createdBy: text('created_by').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex('integration_template_versions_version').on(t.templateId, t.version)],
+);

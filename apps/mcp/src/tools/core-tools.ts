@@ -3,6 +3,7 @@
  */
 import type { McpToolDescriptor } from '@gatehouse/integrations-core';
 import { z } from 'zod';
+import { createIntegration, deleteIntegration, uninstallIntegration, updateIntegration } from './builder-tools.js';
 import { getIntegration, installIntegration, listInstalledIntegrations, listIntegrationCatalog } from './catalog-tools.js';
 import { getMyProfile, getWorkspaceInfo } from './profile-tools.js';
 import { getSessionTool, listSessionsTool } from './session-tools.js';
@@ -14,6 +15,10 @@ export const CORE_TOOLS: readonly CoreTool[] = [
   getIntegration,
   listInstalledIntegrations,
   installIntegration,
+  uninstallIntegration,
+  createIntegration,
+  updateIntegration,
+  deleteIntegration,
   getMyProfile,
   getWorkspaceInfo,
   listSessionsTool,

@@ -36,6 +36,10 @@ export interface IntegrationToolset {
  * Groups template tools by generic name. One provider: listed as the template defines it. Several: listed once
  * with an optional `_integration` enum of installation handles (optional so that a call without it reaches the
  * gateway, which answers with the list of options). Names in `reserved` (core tools) are skipped.
+ *
+ * Local and Global: both are visible in a workspace. When a workspace's Local installation and a Global one provide
+ * the same name, the caller sees one tool with `_integration`, the workspace's Local installations listed first
+ * (then Global, each in installation order); nothing is preferred silently, so a call must name one.
  */
 export function buildIntegrationToolset(
   installations: readonly InstallationRef[],
@@ -43,7 +47,8 @@ export function buildIntegrationToolset(
   reserved: ReadonlySet<string>,
 ): IntegrationToolset {
   const routes = new Map<string, ToolRoute[]>();
-  for (const installation of installations) {
+  const ordered = [...installations.filter((i) => i.scope === 'local'), ...installations.filter((i) => i.scope === 'global')];
+  for (const installation of ordered) {
     if (installation.kind !== 'template') continue;
     const template = templateFor(installation.source);
     if (!template) continue;

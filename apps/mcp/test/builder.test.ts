@@ -1,0 +1,112 @@
+import { env } from 'cloudflare:test';
+import { describe, expect, it } from 'vitest';
+import { createApiToken, findOrgTemplate, listTemplateVersions, upsertMember } from '@gatehouse/integrations-adapters-cf';
+import { callTool, db, listToolNames, seedTenant } from './helpers.js';
+
+function crm(tools: Record<string, unknown>[] = [contactTool('get_contact')]) {
+  return {
+    slug: 'acme-crm',
+    name: 'Acme CRM',
+    description: 'Acme CRM contacts',
+    docsUrl: 'https://docs.acme.test/api',
+    baseUrl: '{+settings.base_url}',
+    auth: { type: 'bearer', token: 'api_key' },
+    credentials: [{ name: 'api_key', description: 'API key' }],
+    settings: [{ name: 'base_url', description: 'API origin' }],
+    tools,
+  };
+}
+
+function contactTool(name: string, required: string[] = ['id']) {
+  return {
+    name,
+    title: name,
+    description: `${name} by id`,
+    docsUrl: 'https://docs.acme.test/api/contacts',
+    method: 'GET',
+    path: '/v1/contacts/{args.id}',
+    inputSchema: { type: 'object', properties: { id: { type: 'string' }, region: { type: 'string' } }, required },
+  };
+}
+
+async function member(org: { id: string }, tenant: { organizationId: string; workspaceId: string }) {
+  const user = await upsertMember(db, { organizationId: org.id }, { email: `member-${crypto.randomUUID()}@x.test`, role: 'MEMBER' });
+  return (await createApiToken(db, tenant, { userId: user.id, role: 'MEMBER', name: 'm' })).token;
+}
+
+describe('integration builder', () => {
+  it('is for ADMIN and up: hidden from and refused to MEMBER', async () => {
+    const { org, tenant } = await seedTenant('builder-roles');
+    const token = await member(org, tenant);
+    const names = await listToolNames(token);
+    for (const n of ['create_integration', 'update_integration', 'delete_integration']) expect(names).not.toContain(n);
+    const out = await callTool(token, 'create_integration', { template: crm() });
+    expect(out).toMatchObject({ isError: true, text: expect.stringMatching(/requires the ADMIN role/) });
+    expect(await findOrgTemplate(db, { organizationId: org.id }, 'acme-crm')).toBeNull();
+  });
+
+  it('refuses an invalid template naming each field, and stores nothing', async () => {
+    const { token, org } = await seedTenant('builder-invalid');
+    const out = await callTool(token, 'create_integration', {
+      template: crm([contactTool('acme_get_contact'), { ...contactTool('get_my_profile'), path: '/v1/{args.nope}' }]),
+    });
+    expect(out.isError).toBe(true);
+    expect(out.text).toMatch(/tools\[0\] \(acme_get_contact\)\.name: use a generic name/);
+    expect(out.text).toMatch(/tools\[1\] \(get_my_profile\)\.name: "get_my_profile" is a core tool/);
+    expect(out.text).toMatch(/tools\[1\] \(get_my_profile\)\.path: variable \{args\.nope\}/);
+    const shape = await callTool(token, 'create_integration', { template: { ...crm(), docsUrl: 'nope' } });
+    expect(shape).toMatchObject({ isError: true, text: expect.stringMatching(/template\.docsUrl/) });
+    expect(await findOrgTemplate(db, { organizationId: org.id }, 'acme-crm')).toBeNull();
+  });
+
+  it('creates, installs, updates with a change report, records breaking changes, and deletes', async () => {
+    const { token, org } = await seedTenant('builder-flow');
+    expect((await callTool(token, 'create_integration', { template: crm() })).json.created).toEqual({ slug: 'acme-crm', version: 1, tools: ['get_contact'] });
+    expect((await callTool(token, 'create_integration', { template: crm() })).text).toMatch(/already in the catalog/);
+    expect((await callTool(token, 'list_integration_catalog', {})).json.templates.map((t: { slug: string }) => t.slug)).toContain('acme-crm');
+
+    await callTool(token, 'install_integration', { template: 'acme-crm', credentials: { api_key: 'k' }, settings: { base_url: 'https://crm.acme.test' } });
+    expect(await listToolNames(token)).toContain('get_contact');
+
+    const added = await callTool(token, 'update_integration', { slug: 'acme-crm', template: crm([contactTool('get_contact'), contactTool('find_contact')]) });
+    expect(added.json).toMatchObject({ updated: { version: 2 }, changes: { tools_added: ['find_contact'], breaking: false }, installations_affected: ['acme-crm'] });
+    expect(await listToolNames(token)).toContain('find_contact');
+
+    const breaking = await callTool(token, 'update_integration', { slug: 'acme-crm', template: crm([contactTool('get_contact', ['id', 'region'])]) });
+    expect(breaking.json.changes).toMatchObject({
+      tools_removed: ['find_contact'],
+      breaking: true,
+      breaking_reasons: ['tool find_contact removed', 'tool get_contact: required argument region added'],
+    });
+    expect(breaking.json.warning).toMatch(/Breaking change recorded/);
+    expect(await listToolNames(token)).not.toContain('find_contact');
+    const tpl = await findOrgTemplate(db, { organizationId: org.id }, 'acme-crm');
+    const versions = await listTemplateVersions(db, { organizationId: org.id }, tpl!.id);
+    expect(versions.map((v) => [v.version, v.breaking])).toEqual([[1, false], [2, false], [3, true]]);
+
+    const renamed = await callTool(token, 'update_integration', { slug: 'acme-crm', template: { ...crm(), slug: 'acme-crm-2' } });
+    expect(renamed.text).toMatch(/template\.slug: must stay "acme-crm"/);
+
+    const refused = await callTool(token, 'delete_integration', { slug: 'acme-crm' });
+    expect(refused.text).toMatch(/installed as "acme-crm"; uninstall/);
+    expect((await callTool(token, 'uninstall_integration', { integration: 'acme-crm' })).json.uninstalled.handle).toBe('acme-crm');
+    expect(await listToolNames(token)).not.toContain('get_contact');
+    expect((await callTool(token, 'delete_integration', { slug: 'acme-crm' })).json).toEqual({ deleted: 'acme-crm' });
+    expect(await findOrgTemplate(db, { organizationId: org.id }, 'acme-crm')).toBeNull();
+  });
+
+  it('refuses to change or delete shipped templates', async () => {
+    const { token } = await seedTenant('builder-shipped');
+    expect((await callTool(token, 'delete_integration', { slug: 'jira-cloud' })).text).toMatch(/shipped template/);
+  });
+
+  it('lets only the installer or an ADMIN uninstall', async () => {
+    const { token: admin, org, tenant } = await seedTenant('builder-uninstall');
+    const token = await member(org, tenant);
+    await callTool(admin, 'install_integration', { template: 'zendesk', credentials: { email: 'a@b.c', api_token: 't' }, settings: { instance_url: 'https://acme.zendesk.com' } });
+    expect((await callTool(token, 'uninstall_integration', { integration: 'zendesk' })).text).toMatch(/Only the person who installed/);
+    expect(await listToolNames(token)).toContain('list_tickets');
+    const row = await env.AUTH_DB.prepare('select count(*) as n from installations where organization_id = ?').bind(org.id).first<{ n: number }>();
+    expect(row!.n).toBe(1);
+  });
+});

@@ -1,0 +1,112 @@
+/**
+ * Validation of user-defined templates (create_integration / update_integration): the zod shape first, then the
+ * rules that make a template callable and its tools generic. Every problem names the field it is about
+ * (`tools[2].path: …`) and says what to fix.
+ */
+import { compile } from '@jmespath-community/jmespath';
+import { integrationTemplateSchema, type IntegrationTemplate } from './template-schema.js';
+
+export type TemplateValidation = { ok: true; template: IntegrationTemplate } | { ok: false; problems: string[] };
+
+/** Longest tool name, characters (some clients cap names at 64 including a server prefix). */
+export const MAX_TOOL_NAME_LENGTH = 40;
+
+/** Variables of an RFC 6570 URI Template: `{+settings.url}` → `settings.url`; `{args.a,args.b*}` → both. */
+export function uriTemplateVariables(template: string): string[] {
+  const vars: string[] = [];
+  for (const m of template.matchAll(/\{([^{}]*)\}/g)) {
+    const body = m[1]!.replace(/^[+#./;?&]/, '');
+    for (const spec of body.split(',')) vars.push(spec.replace(/(\*|:\d+)$/, '').trim());
+  }
+  return vars;
+}
+
+/** Prefixes a generic tool name must not start with: the template's slug and name, in snake_case, and their first word. */
+function vendorPrefixes(t: IntegrationTemplate): string[] {
+  const forms = [t.slug, t.name].map((s) => s.toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_+|_+$/g, ''));
+  const prefixes = new Set<string>();
+  for (const f of forms) {
+    if (!f) continue;
+    prefixes.add(`${f}_`);
+    const first = f.split('_')[0];
+    if (first && first.length >= 3) prefixes.add(`${first}_`);
+  }
+  return [...prefixes];
+}
+
+function checkExpression(problems: string[], where: string, expression: string | undefined): void {
+  if (expression === undefined) return;
+  try {
+    compile(expression);
+  } catch (err) {
+    problems.push(`${where}: not a valid JMESPath expression (${(err as Error).message})`);
+  }
+}
+
+/**
+ * Validates a template definition. `reservedToolNames` are the core tools' names, which integration tools may not
+ * take. Returns the parsed template (defaults applied) or every problem found.
+ */
+export function validateTemplate(input: unknown, reservedToolNames: ReadonlySet<string>): TemplateValidation {
+  const parsed = integrationTemplateSchema.safeParse(input);
+  if (!parsed.success) return { ok: false, problems: parsed.error.issues.map((i) => `${formatPath(i.path)}: ${i.message}`) };
+  const t = parsed.data;
+  const problems: string[] = [];
+  const credentials = new Set(t.credentials.map((c) => c.name));
+  const settings = new Set(t.settings.map((s) => s.name));
+
+  const authRefs =
+    t.auth.type === 'bearer' ? [t.auth.token] : t.auth.type === 'basic' ? [t.auth.username, t.auth.password] : t.auth.type === 'api_key' ? [t.auth.value] : [];
+  for (const ref of authRefs) if (ref !== null && !credentials.has(ref)) problems.push(`auth: credential "${ref}" is not declared in credentials`);
+
+  for (const v of uriTemplateVariables(t.baseUrl)) {
+    const name = v.startsWith('settings.') ? v.slice('settings.'.length) : null;
+    if (name === null || !settings.has(name)) problems.push(`baseUrl: variable {${v}} must be settings.<a declared setting>`);
+  }
+  for (const s of t.settings) {
+    if (s.pattern === undefined) continue;
+    try {
+      new RegExp(s.pattern);
+    } catch {
+      problems.push(`settings.${s.name}.pattern: not a valid regular expression`);
+    }
+  }
+
+  const prefixes = vendorPrefixes(t);
+  const seen = new Set<string>();
+  t.tools.forEach((tool, i) => {
+    const at = `tools[${i}] (${tool.name})`;
+    if (seen.has(tool.name)) problems.push(`${at}.name: duplicate tool name`);
+    seen.add(tool.name);
+    if (tool.name.length > MAX_TOOL_NAME_LENGTH) problems.push(`${at}.name: longer than ${MAX_TOOL_NAME_LENGTH} characters`);
+    if (reservedToolNames.has(tool.name)) problems.push(`${at}.name: "${tool.name}" is a core tool; choose another name`);
+    const prefix = prefixes.find((p) => tool.name.startsWith(p));
+    if (prefix)
+      problems.push(`${at}.name: use a generic name without the integration prefix "${prefix}" (e.g. "${tool.name.slice(prefix.length)}"), so several integrations can share it`);
+    const properties = new Set(Object.keys(tool.inputSchema.properties ?? {}));
+    for (const p of properties) if (p.startsWith('_')) problems.push(`${at}.inputSchema.properties.${p}: names starting with "_" are reserved for the gateway`);
+    for (const r of tool.inputSchema.required ?? []) if (!properties.has(r)) problems.push(`${at}.inputSchema.required: "${r}" is not a property`);
+    for (const v of uriTemplateVariables(tool.path)) {
+      const [ns, ...rest] = v.split('.');
+      const name = rest.join('.');
+      if (ns === 'settings' && settings.has(name)) continue;
+      if (ns === 'args' && properties.has(name)) continue;
+      problems.push(`${at}.path: variable {${v}} must be args.<an input property> or settings.<a declared setting>`);
+    }
+    for (const [q, expr] of Object.entries(tool.query ?? {})) checkExpression(problems, `${at}.query.${q}`, expr);
+    checkExpression(problems, `${at}.body`, tool.body);
+    checkExpression(problems, `${at}.response`, tool.response);
+    for (const h of Object.keys(tool.headers ?? {}))
+      if (/^(authorization|cookie|host|content-length)$/i.test(h)) problems.push(`${at}.headers.${h}: set by the gateway; use auth for credentials`);
+  });
+  if (t.validation) {
+    for (const v of uriTemplateVariables(t.validation.path))
+      if (!(v.startsWith('settings.') && settings.has(v.slice('settings.'.length))))
+        problems.push(`validation.path: variable {${v}} must be settings.<a declared setting>`);
+  }
+  return problems.length ? { ok: false, problems } : { ok: true, template: t };
+}
+
+function formatPath(path: readonly PropertyKey[]): string {
+  return path.reduce<string>((out, key) => (typeof key === 'number' ? `${out}[${key}]` : out ? `${out}.${String(key)}` : String(key)), '') || 'template';
+}
