@@ -169,16 +169,53 @@ describe('integration tools and disambiguation', () => {
     expect(wrong).toMatchObject({ isError: true, text: expect.stringMatching(/does not provide create_issue/) });
   });
 
-  it('refuses loopback upstreams without the development setting, as a tool error', async () => {
+  it('refuses loopback upstreams without the development setting: at install and at call time', async () => {
     const { token } = await seedTenant('loopback');
-    await callTool(token, 'install_integration', {
+    const install = await callTool(token, 'install_integration', {
       template: 'jira-cloud',
       credentials: jiraCredentials,
       settings: { site_url: 'http://127.0.0.1:9' },
     });
-    const out = await callTool(token, 'get_issue', { issue_key: 'PROJ-1' });
+    expect(install).toMatchObject({ isError: true, text: expect.stringMatching(/loopback upstream 127\.0\.0\.1 is not allowed/) });
+    expect(install.text).not.toContain('jira-secret-token');
+
+    // A template without a credentials check installs; its calls are refused before any request.
+    await callTool(token, 'create_integration', {
+      template: {
+        slug: 'local-api',
+        name: 'Local API',
+        description: 'A service on a loopback address',
+        docsUrl: 'https://docs.example.com/',
+        baseUrl: '{+settings.base_url}',
+        auth: { type: 'none' },
+        credentials: [],
+        settings: [{ name: 'base_url', description: 'origin' }],
+        tools: [{ name: 'ping_service', title: 'Ping', description: 'Ping', docsUrl: 'https://docs.example.com/ping', method: 'GET', path: '/ping', inputSchema: { type: 'object', properties: {} } }],
+      },
+    });
+    expect((await callTool(token, 'install_integration', { template: 'local-api', credentials: {}, settings: { base_url: 'http://127.0.0.1:9' } })).isError).toBe(false);
+    const out = await callTool(token, 'ping_service', {});
     expect(out).toMatchObject({ isError: true, text: expect.stringMatching(/loopback upstream 127\.0\.0\.1 is not allowed/) });
-    expect(out.text).not.toContain('jira-secret-token');
+  });
+
+  it('checks credentials against the service at install and refuses bad ones without echoing them', async () => {
+    const { token } = await seedTenant('bad-credentials');
+    const out = await callTool(token, 'install_integration', {
+      template: 'jira-cloud',
+      credentials: { email: 'me@acme.test', api_token: 'wrong-secret-value' },
+      settings: { site_url: 'https://acme.atlassian.net' },
+    });
+    expect(out.isError).toBe(true);
+    expect(out.text).toMatch(/Jira Cloud refused the credentials check: .*answered 401/);
+    expect(out.text).not.toContain('wrong-secret-value');
+    expect(out.text).not.toContain('echo of the token');
+    expect((await callTool(token, 'list_installed_integrations', {})).json.installations).toEqual([]);
+    const good = await callTool(token, 'install_integration', {
+      template: 'jira-cloud',
+      credentials: { email: 'me@acme.test', api_token: 'good-token' },
+      settings: { site_url: 'https://acme.atlassian.net' },
+    });
+    expect(good.json.credentials_checked).toBe(true);
   });
 
   it('never shows one organization’s installations to another', async () => {

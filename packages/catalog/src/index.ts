@@ -5,3 +5,4 @@ export * from './execute-tool.js';
 export * from './builtin-catalog.js';
 export * from './validate-template.js';
 export * from './diff-templates.js';
+export * from './validate-credentials.js';

@@ -46,6 +46,9 @@ export async function startJiraFake(opts: { email: string; apiToken: string; sit
       res.end(JSON.stringify(json));
     };
     if (req.headers.authorization !== expectedAuth) return send(401, { errorMessages: ['You are not authenticated.'] });
+    // https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-myself/#api-rest-api-3-myself-get
+    if (req.method === 'GET' && url.pathname === '/rest/api/3/myself')
+      return send(200, { accountId: '5b10a2844c20165700ede21g', emailAddress: opts.email, displayName: 'Fake User', active: true });
     if (req.method === 'POST' && url.pathname === '/rest/api/3/issue') {
       const fields = (body as { fields?: { project?: { key?: string }; summary?: string; issuetype?: { name?: string } } })?.fields;
       if (!fields?.project?.key || !fields.summary || !fields.issuetype?.name)

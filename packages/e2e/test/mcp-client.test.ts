@@ -73,8 +73,9 @@ describe('MCP SDK client with an API token', () => {
     const result = await client.callTool({ name: 'create_issue', arguments: { summary: 'Login fails on Safari', description: 'Steps to reproduce', issue_type: 'Bug' } });
     expect(result.isError).toBeFalsy();
     expect(JSON.parse(text(result))).toMatchObject({ key: 'BE-10000', id: '10000' });
-    expect(backend.requests).toHaveLength(1);
-    expect(backend.requests[0]).toEqual({
+    // The install checked the credentials (GET /rest/api/3/myself), then the call created the issue.
+    expect(backend.requests.map((r) => `${r.method} ${r.path}`)).toEqual(['GET /rest/api/3/myself', 'POST /rest/api/3/issue']);
+    expect(backend.requests[1]).toEqual({
       method: 'POST',
       path: '/rest/api/3/issue',
       authorization: `Basic ${Buffer.from(`${backendCreds.email}:${backendCreds.api_token}`).toString('base64')}`,
@@ -115,6 +116,18 @@ describe('MCP SDK client with an API token', () => {
       authorization: `Basic ${Buffer.from(`${frontendCreds.email}:${frontendCreds.api_token}`).toString('base64')}`,
     });
     expect(backend.requests.length).toBe(before);
+  });
+
+  it('refuses to install with credentials the service rejects', async () => {
+    const result = await client.callTool({
+      name: 'install_integration',
+      arguments: { template: 'jira-cloud', title: 'Jira Wrong', credentials: { ...backendCreds, api_token: 'wrong-token-value' }, settings: { site_url: backend.url } },
+    });
+    expect(result.isError).toBe(true);
+    expect(text(result)).toMatch(/refused the credentials check: .*answered 401/);
+    expect(text(result)).not.toContain('wrong-token-value');
+    const listed = JSON.parse(text(await client.callTool({ name: 'list_installed_integrations', arguments: {} })));
+    expect(listed.installations.map((i: { title: string }) => i.title)).not.toContain('Jira Wrong');
   });
 
   it('turns an upstream refusal into a tool error without echoing the upstream body or the secret', async () => {

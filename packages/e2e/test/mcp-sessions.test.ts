@@ -60,14 +60,32 @@ describe('MCP sessions across processes', () => {
     // Give the client time to open its GET stream after initialization.
     await new Promise((r) => setTimeout(r, 500));
     const actor = await connect(inject('mcpUrl'));
-    const installed = await actor.client.callTool({
-      name: 'install_integration',
-      arguments: { template: 'zendesk', title: 'Zendesk Support', credentials: { email: 'agent@acme.test', api_token: 'zd' }, settings: { instance_url: 'https://acme.zendesk.com' } },
+    // A template of its own (no credentials check), so this test leaves the shared catalog's tools as it found them.
+    const created = await actor.client.callTool({
+      name: 'create_integration',
+      arguments: {
+        template: {
+          slug: 'status-page',
+          name: 'Status page',
+          description: 'Public status page',
+          docsUrl: 'https://docs.example.com/status',
+          baseUrl: '{+settings.base_url}',
+          auth: { type: 'none' },
+          credentials: [],
+          settings: [{ name: 'base_url', description: 'origin' }],
+          tools: [{ name: 'get_status', title: 'Get status', description: 'Current status', docsUrl: 'https://docs.example.com/status#get', method: 'GET', path: '/status', inputSchema: { type: 'object', properties: {} } }],
+        },
+      },
     });
+    expect(created.isError).toBeFalsy();
+    const installed = await actor.client.callTool({ name: 'install_integration', arguments: { template: 'status-page', credentials: {}, settings: { base_url: 'https://status.example.com' } } });
     expect(installed.isError).toBeFalsy();
     await expect(Promise.race([changed.then(() => 'notified'), new Promise((r) => setTimeout(() => r('timed out'), 10_000))])).resolves.toBe('notified');
     const { tools } = await listener.client.listTools();
-    expect(tools.map((t) => t.name)).toContain('list_tickets');
+    expect(tools.map((t) => t.name)).toContain('get_status');
+    await actor.client.callTool({ name: 'uninstall_integration', arguments: { integration: 'status-page' } });
+    await actor.client.callTool({ name: 'delete_integration', arguments: { slug: 'status-page' } });
+    expect((await listener.client.listTools()).tools.map((t) => t.name)).not.toContain('get_status');
     await listener.client.close();
     await actor.client.close();
   });

@@ -3,7 +3,7 @@
  * list_installed_integrations, install_integration. None returns a credential value.
  */
 import { createInstallation, listVisibleInstallations } from '@gatehouse/integrations-adapters-cf';
-import type { IntegrationTemplate } from '@gatehouse/catalog';
+import { validateCredentials, type IntegrationTemplate } from '@gatehouse/catalog';
 import { z } from 'zod';
 import { loadCatalog } from './catalog.js';
 import { ToolError, defineCoreTool } from './tool-types.js';
@@ -99,7 +99,7 @@ export const installIntegration = defineCoreTool({
   name: 'install_integration',
   title: 'Install integration',
   description:
-    'Install a catalog template with credentials and settings. Scope Local (default) makes its tools visible in this workspace only; Global in the whole organization. Credentials are encrypted and never shown again.',
+    'Install a catalog template with credentials and settings. The credentials are checked against the service first when the template can. Scope Local (default) makes its tools visible in this workspace only; Global in the whole organization. Credentials are encrypted and never shown again.',
   scope: 'mcp:write',
   minRole: 'MEMBER',
   readOnly: false,
@@ -116,6 +116,8 @@ export const installIntegration = defineCoreTool({
     const t = entry.template;
     const problems = [...fieldProblems('credential', t.credentials, args.credentials), ...fieldProblems('setting', t.settings, args.settings)];
     if (problems.length) throw new ToolError(`Cannot install ${t.name}: ${problems.join('; ')}. See get_integration for the fields.`);
+    const check = await validateCredentials(t, { settings: args.settings, credentials: args.credentials }, { fetch: ctx.fetch, allowLoopback: ctx.config.allowLoopbackUpstreams });
+    if (!check.ok) throw new ToolError(`Cannot install ${t.name}: ${check.message}`);
     const row = await createInstallation(ctx.db, ctx.principal, {
       kind: 'template',
       source: t.slug,
@@ -130,6 +132,7 @@ export const installIntegration = defineCoreTool({
     return {
       installed: { handle: row.handle, title: row.title, template: t.slug, scope: args.scope, workspace: args.scope === 'Local' ? ctx.principal.workspaceSlug : null },
       tools: t.tools.map((x) => x.name),
+      credentials_checked: check.checked,
       note: 'The tools are available now; clients that cache tool lists may need to list tools again.',
     };
   },

@@ -22,6 +22,8 @@ export const azureDevOpsTemplate = {
     { name: 'organization_url', description: 'Organization URL, e.g. https://dev.azure.com/contoso', pattern: '^https?://\\S+$', example: 'https://dev.azure.com/contoso' },
     { name: 'project', description: 'Project name, e.g. Fabrikam', example: 'Fabrikam' },
   ],
+  // https://learn.microsoft.com/en-us/rest/api/azure/devops/core/projects/get?view=azure-devops-rest-7.1
+  validation: { method: 'GET', path: '/_apis/projects/{settings.project}?api-version=7.1' },
   tools: [
     {
       name: 'get_work_item',

@@ -26,6 +26,8 @@ export const jiraCloudTemplate = {
     { name: 'site_url', description: 'Jira site URL, e.g. https://your-domain.atlassian.net', pattern: '^https?://\\S+$', example: 'https://your-domain.atlassian.net' },
     { name: 'project_key', description: 'Default project key for new issues, e.g. PROJ', required: false, pattern: '^[A-Z][A-Z0-9_]+$', example: 'PROJ' },
   ],
+  // Who am I: https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-myself/#api-rest-api-3-myself-get
+  validation: { method: 'GET', path: '/rest/api/3/myself' },
   tools: [
     {
       name: 'create_issue',

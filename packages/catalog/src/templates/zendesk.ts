@@ -20,6 +20,8 @@ export const zendeskTemplate = {
     { name: 'api_token', description: 'API token from Admin Center › Apps and integrations › Zendesk API', secret: true },
   ],
   settings: [{ name: 'instance_url', description: 'Zendesk URL, e.g. https://acme.zendesk.com', pattern: '^https?://\\S+$', example: 'https://acme.zendesk.com' }],
+  // https://developer.zendesk.com/api-reference/ticketing/users/users/#show-the-currently-authenticated-user
+  validation: { method: 'GET', path: '/api/v2/users/me' },
   tools: [
     {
       name: 'list_tickets',

@@ -1,0 +1,31 @@
+/**
+ * install_integration's credential check: when a template declares a validation request (e.g. Jira's
+ * GET /rest/api/3/myself), make it with the supplied settings and credentials before anything is saved. The same
+ * renderer, outbound policy, deadline and size cap as tool calls apply; the outcome names the upstream status, never
+ * the secret or the upstream body.
+ */
+import { executeTemplateTool, type ExecuteOptions } from './execute-tool.js';
+import type { IntegrationTemplate, TemplateTool } from './template-schema.js';
+
+export type CredentialCheck = { ok: true; checked: boolean } | { ok: false; message: string };
+
+export async function validateCredentials(
+  template: IntegrationTemplate,
+  input: { settings: Record<string, unknown>; credentials: Record<string, string> },
+  options: ExecuteOptions,
+): Promise<CredentialCheck> {
+  if (!template.validation) return { ok: true, checked: false };
+  const probe: TemplateTool = {
+    name: 'validate_credentials',
+    title: 'Validate credentials',
+    description: 'Credential check made at install',
+    docsUrl: template.docsUrl,
+    method: template.validation.method,
+    path: template.validation.path,
+    inputSchema: { type: 'object', properties: {} },
+    readOnly: true,
+  };
+  const outcome = await executeTemplateTool(template, probe, { args: {}, ...input }, options);
+  if (outcome.ok) return { ok: true, checked: true };
+  return { ok: false, message: `${template.name} refused the credentials check: ${outcome.message.replace(`${template.name}: `, '')}` };
+}
