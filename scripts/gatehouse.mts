@@ -12,6 +12,7 @@
 import { parseArgs, type ParseArgsOptionsConfig } from 'node:util';
 import { CliError, EXIT_USAGE, usageError } from './lib/cli-error.mts';
 import { parseOrgOnly, type OptionValues } from './lib/cli-input.mts';
+import { credentialsRotate } from './lib/commands/credentials.mts';
 import { orgCreate, orgList, parseOrgCreate } from './lib/commands/org.mts';
 import { parseTokenCreate, parseTokenRevoke, tokenCreate, tokenList, tokenRevoke } from './lib/commands/token.mts';
 import { parseUserAdd, userAdd, userList } from './lib/commands/user.mts';
@@ -66,6 +67,12 @@ const COMMANDS: Record<string, CommandSpec> = {
   },
   'token list': { args: '--org S', summary: "list an organization's tokens (no secrets)", options: { org: str }, run: dbCommand(parseOrgOnly, tokenList) },
   'token revoke': { args: '--org S --id ID', summary: 'revoke a token', options: { org: str, id: str }, run: dbCommand(parseTokenRevoke, tokenRevoke) },
+  'credentials rotate': {
+    args: '',
+    summary: 'new local credentials key; re-encrypt every installation under it (old keys kept)',
+    options: {},
+    run: dbCommand(() => null, credentialsRotate),
+  },
   migrate: { args: '', summary: 'apply the AUTH_DB migrations to the local database', options: {}, run: (_v, json) => migrate(json) },
   seed: { args: '', summary: 'create the demo organization, workspace and admin (idempotent)', options: {}, run: dbCommand(() => null, seed) },
 };

@@ -32,3 +32,13 @@ export function persistTo(): string {
 export function resourcePersistencePath(): string {
   return join(persistTo(), 'v3');
 }
+
+/**
+ * The app directories whose `.dev.vars` hold the local secrets (both workers must agree). GATEHOUSE_DEV_VARS_DIRS
+ * (comma-separated) replaces them, so tests can rotate keys without touching the repository's own files.
+ */
+export function devVarsDirs(): string[] {
+  const override = process.env.GATEHOUSE_DEV_VARS_DIRS;
+  if (override) return override.split(',').map((d) => resolve(d.trim()));
+  return [join(REPO_ROOT, 'apps', 'mcp'), join(REPO_ROOT, 'apps', 'integrations')];
+}

@@ -3,4 +3,4 @@
  * CLI uses the same repositories and roles the workers use.
  */
 export * from '@gatehouse/integrations-adapters-cf';
-export { ROLES, roleAtLeast, type Role } from '@gatehouse/integrations-core';
+export { ROLES, createCredentialsCipher, roleAtLeast, type Role } from '@gatehouse/integrations-core';

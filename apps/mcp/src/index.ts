@@ -6,6 +6,7 @@
  * Scheduled: purge expired MCP sessions in bounded batches.
  */
 import { Hono } from 'hono';
+import { createDb, reencryptCredentials } from '@gatehouse/integrations-adapters-cf';
 import { ConfigError, jsonError, loadWorkerConfig } from '@gatehouse/integrations-core';
 import { handleMcp } from './mcp/handle-mcp.js';
 import { purgeSessions } from './sessions/purge-sessions.js';
@@ -29,5 +30,11 @@ export default {
   fetch: app.fetch,
   async scheduled(_controller, env, ctx) {
     ctx.waitUntil(purgeSessions(env).then((n) => console.log(JSON.stringify({ msg: 'purged expired MCP sessions', count: n }))));
+    // After a key rotation (new CREDENTIALS_ACTIVE_KID), move rows still on an old key, a bounded batch per run.
+    ctx.waitUntil(
+      reencryptCredentials(createDb(env.AUTH_DB), loadWorkerConfig(env).cipher, 200).then((r) =>
+        console.log(JSON.stringify({ msg: 're-encrypted credentials', ...r })),
+      ),
+    );
   },
 } satisfies ExportedHandler<Env>;

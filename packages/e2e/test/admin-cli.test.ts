@@ -3,7 +3,7 @@
  * and are never listed with their hash, and clear refusals for bad input.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -12,11 +12,11 @@ import { REPO_ROOT } from '../src/stack.js';
 
 const state = mkdtempSync(join(tmpdir(), 'gatehouse-cli-'));
 
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+async function cli(args: string[], extraEnv: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
     const { stdout, stderr } = await promisify(execFile)(join(REPO_ROOT, 'node_modules', '.bin', 'tsx'), [join(REPO_ROOT, 'scripts', 'gatehouse.mts'), ...args], {
       cwd: REPO_ROOT,
-      env: { ...process.env, GATEHOUSE_PERSIST_TO: state, WRANGLER_SEND_METRICS: 'false', CI: 'true' },
+      env: { ...process.env, GATEHOUSE_PERSIST_TO: state, WRANGLER_SEND_METRICS: 'false', CI: 'true', ...extraEnv },
       timeout: 60_000,
     });
     return { code: 0, stdout, stderr };
@@ -55,6 +55,23 @@ describe('pnpm gatehouse', () => {
     expect(listed.stdout).not.toContain(token);
     expect(listed.stdout).not.toMatch(/hash/i);
     expect((await cli(['token', 'revoke', '--org', 'acme', '--id', id, '--json'])).code).toBe(0);
+  });
+
+  it('rotates the local credentials key in every .dev.vars, keeping the old key', async () => {
+    const dirs = [join(state, 'mcp'), join(state, 'integrations')];
+    const oldKey = Buffer.alloc(32, 7).toString('base64url');
+    for (const d of dirs) {
+      mkdirSync(d, { recursive: true });
+      writeFileSync(join(d, '.dev.vars'), `MCP_SIGNING_KEY='${'s'.repeat(40)}'\nCREDENTIALS_KEYS='{"dev-1":"${oldKey}"}'\nCREDENTIALS_ACTIVE_KID='dev-1'\n`);
+    }
+    const out = await cli(['credentials', 'rotate', '--json'], { GATEHOUSE_DEV_VARS_DIRS: dirs.join(',') });
+    expect(out.code, out.stderr).toBe(0);
+    expect(JSON.parse(out.stdout)).toMatchObject({ activeKid: 'dev-2', keptKids: ['dev-1'], undecryptable: 0 });
+    expect(out.stdout).not.toContain(oldKey);
+    const files = dirs.map((d) => readFileSync(join(d, '.dev.vars'), 'utf8'));
+    expect(files[0]).toBe(files[1]);
+    expect(files[0]).toContain(`"dev-1":"${oldKey}"`);
+    expect(files[0]).toMatch(/CREDENTIALS_ACTIVE_KID='dev-2'/);
   });
 
   it('refuses bad input with a message that says what to fix', async () => {

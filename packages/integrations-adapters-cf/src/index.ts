@@ -7,3 +7,4 @@ export * from './sessions.js';
 export * from './templates.js';
 export * from './api-token-auth.js';
 export * from './mcp-sessions.js';
+export * from './credentials-rotation.js';

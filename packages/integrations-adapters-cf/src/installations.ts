@@ -3,7 +3,7 @@
  * Global (the organization). Credentials are stored as the JWE the caller encrypted; this module never sees plaintext.
  */
 import { and, asc, eq, or, sql } from 'drizzle-orm';
-import type { InstallationScope, OrgTenant, WorkspaceTenant } from '@gatehouse/integrations-core';
+import { jweKid, type InstallationScope, type OrgTenant, type WorkspaceTenant } from '@gatehouse/integrations-core';
 import { newId, type Db } from './db.js';
 import { installations, organizations } from './schema.js';
 
@@ -92,6 +92,7 @@ export async function createInstallation(db: Db, tenant: OrgTenant, input: NewIn
     title: input.title,
     settings: input.settings,
     credentials: input.credentials,
+    credentialsKid: jweKid(input.credentials) ?? '',
     status: 'active',
     createdBy: input.createdBy,
     createdAt: now,

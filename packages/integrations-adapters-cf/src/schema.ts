@@ -107,6 +107,8 @@ export const installations = sqliteTable(
     settings: text('settings', { mode: 'json' }).$type<Record<string, unknown>>().notNull(),
     /** Compact JWE of the credentials object (see integrations-core credentials-cipher). Never plaintext. */
     credentials: text('credentials').notNull(),
+    /** The key id `credentials` is encrypted under (its JWE `kid`), so rotation finds rows still on an old key. */
+    credentialsKid: text('credentials_kid').notNull().default(''),
     status: text('status', { enum: ['active', 'disabled'] }).notNull().default('active'),
     createdBy: text('created_by').notNull(),
     createdAt: createdAt(),
@@ -115,6 +117,7 @@ export const installations = sqliteTable(
   (t) => [
     uniqueIndex('installations_org_handle').on(t.organizationId, t.handle),
     index('installations_org_workspace').on(t.organizationId, t.workspaceId),
+    index('installations_credentials_kid').on(t.credentialsKid),
     check('installations_scope_workspace', sql`(${t.scope} = 'local') = (${t.workspaceId} is not null)`),
   ],
 );

@@ -11,6 +11,16 @@ import { z } from 'zod';
 
 const keyMapSchema = z.record(z.string().regex(/^[A-Za-z0-9._-]{1,64}$/), z.string());
 
+/** The `kid` in a compact JWE's protected header, without decrypting; undefined when absent or malformed. */
+export function jweKid(jwe: string): string | undefined {
+  try {
+    const kid = decodeProtectedHeader(jwe).kid;
+    return typeof kid === 'string' ? kid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export class CredentialsKeyError extends Error {
   override name = 'CredentialsKeyError';
 }
@@ -59,13 +69,6 @@ export function createCredentialsCipher(keysJson: string | undefined, activeKid:
       const { plaintext } = await compactDecrypt(jwe, key, { keyManagementAlgorithms: ['dir'], contentEncryptionAlgorithms: ['A256GCM'] });
       return z.record(z.string(), z.string()).parse(JSON.parse(new TextDecoder().decode(plaintext)));
     },
-    kidOf(jwe) {
-      try {
-        const kid = decodeProtectedHeader(jwe).kid;
-        return typeof kid === 'string' ? kid : undefined;
-      } catch {
-        return undefined;
-      }
-    },
+    kidOf: jweKid,
   };
 }
