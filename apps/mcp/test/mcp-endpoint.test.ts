@@ -198,6 +198,39 @@ describe('integration tools and disambiguation', () => {
     expect(out).toMatchObject({ isError: true, text: expect.stringMatching(/loopback upstream 127\.0\.0\.1 is not allowed/) });
   });
 
+  it.each([
+    ['decimal', 'http://2130706433'],
+    ['hex', 'http://0x7f000001'],
+    ['octal', 'http://0177.0.0.1'],
+    ['short', 'http://127.1'],
+    ['IPv4-mapped IPv6', 'http://[::ffff:127.0.0.1]'],
+    ['IPv6 loopback', 'http://[::1]'],
+    ['cloud metadata', 'https://169.254.169.254'],
+    ['private', 'https://10.0.0.8'],
+    ['credentials in the URL', 'https://user:pass@api.example.com'],
+    ['plain http', 'http://api.example.com'],
+    ['a non-http scheme', 'file:///etc/passwd'],
+  ])('refuses an upstream written as %s, in the worker, before any request', async (label, url) => {
+    const { token } = await seedTenant(`ssrf-${label.replace(/\W+/g, '-')}`);
+    await callTool(token, 'create_integration', {
+      template: {
+        slug: 'probe',
+        name: 'Probe',
+        description: 'SSRF probe',
+        docsUrl: 'https://docs.example.com/',
+        baseUrl: '{+settings.base_url}',
+        auth: { type: 'none' },
+        credentials: [],
+        settings: [{ name: 'base_url', description: 'origin' }],
+        tools: [{ name: 'fetch_latest', title: 'Probe', description: 'Probe', docsUrl: 'https://docs.example.com/probe', method: 'GET', path: '/latest', inputSchema: { type: 'object', properties: {} } }],
+      },
+    });
+    await callTool(token, 'install_integration', { template: 'probe', credentials: {}, settings: { base_url: url } });
+    const out = await callTool(token, 'fetch_latest', {});
+    expect(out.isError).toBe(true);
+    expect(out.text).toMatch(/not allowed|private|not a valid|only https|credentials in the upstream URL|scheme/);
+  });
+
   it('checks credentials against the service at install and refuses bad ones without echoing them', async () => {
     const { token } = await seedTenant('bad-credentials');
     const out = await callTool(token, 'install_integration', {

@@ -7,25 +7,12 @@
  */
 import { Validator, type Schema } from '@cfworker/json-schema';
 import { search, type JSONValue } from '@jmespath-community/jmespath';
-import { checkOutboundUrl } from './outbound-policy.js';
+import { clientCredentialsToken } from './client-credentials.js';
+import { guardedFetch, type ExecuteOptions, type ToolOutcome } from './guarded-fetch.js';
 import { TemplateRenderError, renderRequest } from './render-request.js';
 import type { IntegrationTemplate, TemplateTool } from './template-schema.js';
 
-export interface ExecuteOptions {
-  fetch: typeof fetch;
-  allowLoopback: boolean;
-  /** Upstream deadline, milliseconds. */
-  timeoutMs?: number;
-  /** Largest upstream response read, bytes. */
-  maxResponseBytes?: number;
-}
-
-export type ToolOutcome =
-  | { ok: true; status: number; result: unknown }
-  | { ok: false; kind: 'invalid_arguments' | 'template' | 'outbound_refused' | 'upstream_status' | 'upstream_unreachable' | 'upstream_timeout' | 'upstream_too_large' | 'upstream_redirect'; message: string; status?: number };
-
-export const DEFAULT_TIMEOUT_MS = 10_000;
-export const DEFAULT_MAX_RESPONSE_BYTES = 1_000_000;
+export { DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT_MS, guardedFetch, type ExecuteOptions, type ToolOutcome } from './guarded-fetch.js';
 
 const validators = new WeakMap<object, Validator>();
 
@@ -44,95 +31,39 @@ export function validateArguments(tool: TemplateTool, args: Record<string, unkno
     .map((e) => `${e.instanceLocation === '#' ? 'arguments' : e.instanceLocation.replace(/^#\//, '')}: ${e.error}`);
 }
 
-async function readCapped(res: Response, max: number): Promise<string | null> {
-  if (!res.body) return '';
-  const reader = res.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > max) {
-      await reader.cancel();
-      return null;
-    }
-    chunks.push(value);
-  }
-  const all = new Uint8Array(size);
-  let offset = 0;
-  for (const c of chunks) {
-    all.set(c, offset);
-    offset += c.byteLength;
-  }
-  return new TextDecoder().decode(all);
-}
-
-const STATUS_HINTS: Record<number, string> = {
-  400: 'the service rejected the request; check the arguments',
-  401: 'the service rejected the installation credentials; reinstall with valid credentials',
-  403: 'the credentials lack permission for this action',
-  404: 'not found; check the identifiers in the arguments and the installation settings',
-  409: 'the request conflicts with the current state of the resource',
-  422: 'the service could not process the arguments; check their values',
-  429: 'rate limited by the service; retry later',
-};
-
-/** Runs one template tool call. */
+/** Runs one template tool call. `tokenCacheKey` (the installation id) lets OAuth access tokens be reused. */
 export async function executeTemplateTool(
   template: IntegrationTemplate,
   tool: TemplateTool,
   input: { args: Record<string, unknown>; settings: Record<string, unknown>; credentials: Record<string, string> },
-  options: ExecuteOptions,
+  options: ExecuteOptions & { tokenCacheKey?: string },
 ): Promise<ToolOutcome> {
   const problems = validateArguments(tool, input.args);
   if (problems.length) return { ok: false, kind: 'invalid_arguments', message: `Invalid arguments for ${tool.name}: ${problems.join('; ')}` };
 
+  let accessToken: string | undefined;
+  if (template.auth.type === 'oauth2_client_credentials') {
+    const token = await clientCredentialsToken(template.name, template.auth, input, options);
+    if (!token.ok) return token;
+    accessToken = token.accessToken;
+  }
   let request;
   try {
-    request = renderRequest(template, tool, input);
+    request = renderRequest(template, tool, input, accessToken);
   } catch (err) {
     if (err instanceof TemplateRenderError) return { ok: false, kind: 'template', message: `${template.name}: ${err.message}` };
     throw err;
   }
-  const check = checkOutboundUrl(request.url, { allowLoopback: options.allowLoopback });
-  if (!check.ok) return { ok: false, kind: 'outbound_refused', message: `${template.name}: ${check.reason}` };
-
-  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  let res: Response;
-  try {
-    res = await options.fetch(check.url, {
-      method: request.method,
-      headers: request.headers,
-      body: request.body,
-      redirect: 'manual',
-      signal: AbortSignal.timeout(timeoutMs),
-    });
-  } catch (err) {
-    const name = (err as Error).name;
-    if (name === 'TimeoutError' || name === 'AbortError')
-      return { ok: false, kind: 'upstream_timeout', message: `${template.name} did not answer within ${timeoutMs / 1000} s; retry later` };
-    return { ok: false, kind: 'upstream_unreachable', message: `${template.name} could not be reached; check the installation settings` };
-  }
-  if (res.status >= 300 && res.status < 400) {
-    await res.body?.cancel();
-    return { ok: false, kind: 'upstream_redirect', status: res.status, message: `${template.name} answered with a redirect (${res.status}), which the gateway does not follow; check the installation settings` };
-  }
-  const text = await readCapped(res, options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES);
-  if (text === null)
-    return { ok: false, kind: 'upstream_too_large', status: res.status, message: `${template.name} answered with more than ${options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES} bytes; narrow the request` };
-  if (!res.ok) {
-    const hint = STATUS_HINTS[res.status] ?? (res.status >= 500 ? 'the service failed; retry later' : 'the service refused the request');
-    return { ok: false, kind: 'upstream_status', status: res.status, message: `${template.name} answered ${res.status}: ${hint}` };
-  }
-  let body: unknown = text;
-  if (text.length && /json/i.test(res.headers.get('content-type') ?? '')) {
+  const res = await guardedFetch(template.name, request.url, { method: request.method, headers: request.headers, body: request.body }, options);
+  if (!res.ok) return res;
+  let body: unknown = res.text;
+  if (res.text.length && /json/i.test(res.headers.get('content-type') ?? '')) {
     try {
-      body = JSON.parse(text);
+      body = JSON.parse(res.text);
     } catch {
-      body = text;
+      body = res.text;
     }
-  } else if (!text.length) body = null;
+  } else if (!res.text.length) body = null;
   const result = tool.response && body !== null && typeof body === 'object' ? search(body as JSONValue, tool.response) : body;
   return { ok: true, status: res.status, result };
 }

@@ -19,6 +19,11 @@ export class TemplateRenderError extends Error {
 
 type Vars = Record<string, PrimitiveValue | PrimitiveValue[]>;
 
+/** Expands a URI Template over the installation settings (base URLs, token URLs). */
+export function expandWithSettings(template: string, settings: Record<string, unknown>): string {
+  return parseTemplate(template).expand(uriVariables({ settings }));
+}
+
 /** Flattens `{ settings, args }` into URI Template variables named `settings.x` / `args.x`. */
 function uriVariables(scope: Record<string, Record<string, unknown>>): Vars {
   const vars: Vars = {};
@@ -48,7 +53,13 @@ function evaluate(expression: string, data: JSONValue, where: string): unknown {
   }
 }
 
-function authorization(auth: TemplateAuth, credentials: Record<string, string>, url: URL, headers: Record<string, string>): void {
+function authorization(
+  auth: TemplateAuth,
+  credentials: Record<string, string>,
+  url: URL,
+  headers: Record<string, string>,
+  accessToken: string | undefined,
+): void {
   const need = (field: string) => {
     const v = credentials[field];
     if (v === undefined || v === '') throw new TemplateRenderError(`credential "${field}" is missing from the installation`);
@@ -70,6 +81,10 @@ function authorization(auth: TemplateAuth, credentials: Record<string, string>, 
       if (auth.in === 'header') headers[auth.name.toLowerCase()] = need(auth.value);
       else url.searchParams.set(auth.name, need(auth.value));
       return;
+    case 'oauth2_client_credentials':
+      if (!accessToken) throw new TemplateRenderError('no access token was obtained for this installation');
+      headers.authorization = `Bearer ${accessToken}`;
+      return;
   }
 }
 
@@ -81,8 +96,9 @@ export function renderRequest(
   template: IntegrationTemplate,
   tool: TemplateTool,
   input: { args: Record<string, unknown>; settings: Record<string, unknown>; credentials: Record<string, string> },
+  accessToken?: string,
 ): RenderedRequest {
-  const base = parseTemplate(template.baseUrl).expand(uriVariables({ settings: input.settings })).replace(/\/+$/, '');
+  const base = expandWithSettings(template.baseUrl, input.settings).replace(/\/+$/, '');
   const path = parseTemplate(tool.path).expand(uriVariables({ settings: input.settings, args: input.args }));
   let url: URL;
   try {
@@ -103,6 +119,6 @@ export function renderRequest(
     body = JSON.stringify(dropNulls(evaluate(tool.body, data, 'body')));
     headers['content-type'] = tool.contentType ?? 'application/json';
   }
-  authorization(template.auth, input.credentials, url, headers);
+  authorization(template.auth, input.credentials, url, headers, accessToken);
   return { method: tool.method, url: url.toString(), headers, body };
 }

@@ -44,6 +44,18 @@ export const authSchema = z.discriminatedUnion('type', [
   }),
   /** An API key in a header or query parameter. */
   z.object({ type: z.literal('api_key'), in: z.enum(['header', 'query']), name: z.string().min(1).max(100), value: identifier }),
+  /**
+   * OAuth 2.0 client credentials grant (RFC 6749 §4.4): the gateway obtains an access token from `tokenUrl` (a URI
+   * Template over settings) with client_secret_basic (§2.3.1), caches it until shortly before `expires_in`, and sends
+   * it as a Bearer token.
+   */
+  z.object({
+    type: z.literal('oauth2_client_credentials'),
+    tokenUrl: z.string().min(1),
+    clientId: identifier,
+    clientSecret: identifier,
+    scopes: z.array(z.string().regex(/^[\x21\x23-\x5B\x5D-\x7E]+$/, 'scope tokens are visible ASCII without spaces, quotes or backslashes')).default([]),
+  }),
 ]);
 
 const httpMethod = z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']);

@@ -4,6 +4,7 @@
  * renderer, outbound policy, deadline and size cap as tool calls apply; the outcome names the upstream status, never
  * the secret or the upstream body.
  */
+import { clientCredentialsToken } from './client-credentials.js';
 import { executeTemplateTool, type ExecuteOptions } from './execute-tool.js';
 import type { IntegrationTemplate, TemplateTool } from './template-schema.js';
 
@@ -14,7 +15,12 @@ export async function validateCredentials(
   input: { settings: Record<string, unknown>; credentials: Record<string, string> },
   options: ExecuteOptions,
 ): Promise<CredentialCheck> {
-  if (!template.validation) return { ok: true, checked: false };
+  if (!template.validation) {
+    // A client-credentials template is checked by obtaining a token.
+    if (template.auth.type !== 'oauth2_client_credentials') return { ok: true, checked: false };
+    const token = await clientCredentialsToken(template.name, template.auth, input, options);
+    return token.ok ? { ok: true, checked: true } : { ok: false, message: `${template.name} refused the credentials check: ${token.message}` };
+  }
   const probe: TemplateTool = {
     name: 'validate_credentials',
     title: 'Validate credentials',

@@ -34,6 +34,21 @@ function vendorPrefixes(t: IntegrationTemplate): string[] {
   return [...prefixes];
 }
 
+function authCredentialRefs(t: IntegrationTemplate): (string | null)[] {
+  switch (t.auth.type) {
+    case 'none':
+      return [];
+    case 'bearer':
+      return [t.auth.token];
+    case 'basic':
+      return [t.auth.username, t.auth.password];
+    case 'api_key':
+      return [t.auth.value];
+    case 'oauth2_client_credentials':
+      return [t.auth.clientId, t.auth.clientSecret];
+  }
+}
+
 function checkExpression(problems: string[], where: string, expression: string | undefined): void {
   if (expression === undefined) return;
   try {
@@ -55,14 +70,16 @@ export function validateTemplate(input: unknown, reservedToolNames: ReadonlySet<
   const credentials = new Set(t.credentials.map((c) => c.name));
   const settings = new Set(t.settings.map((s) => s.name));
 
-  const authRefs =
-    t.auth.type === 'bearer' ? [t.auth.token] : t.auth.type === 'basic' ? [t.auth.username, t.auth.password] : t.auth.type === 'api_key' ? [t.auth.value] : [];
+  const authRefs = authCredentialRefs(t);
   for (const ref of authRefs) if (ref !== null && !credentials.has(ref)) problems.push(`auth: credential "${ref}" is not declared in credentials`);
 
   for (const v of uriTemplateVariables(t.baseUrl)) {
     const name = v.startsWith('settings.') ? v.slice('settings.'.length) : null;
     if (name === null || !settings.has(name)) problems.push(`baseUrl: variable {${v}} must be settings.<a declared setting>`);
   }
+  if (t.auth.type === 'oauth2_client_credentials')
+    for (const v of uriTemplateVariables(t.auth.tokenUrl))
+      if (!(v.startsWith('settings.') && settings.has(v.slice('settings.'.length)))) problems.push(`auth.tokenUrl: variable {${v}} must be settings.<a declared setting>`);
   for (const s of t.settings) {
     if (s.pattern === undefined) continue;
     try {

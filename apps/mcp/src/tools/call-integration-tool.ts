@@ -22,7 +22,7 @@ export async function callIntegrationTool(name: string, routes: readonly ToolRou
     route.template,
     route.tool,
     { args: toolArgs, settings: installation.settings, credentials },
-    { fetch: ctx.fetch, allowLoopback: ctx.config.allowLoopbackUpstreams },
+    { fetch: ctx.fetch, allowLoopback: ctx.config.allowLoopbackUpstreams, tokenCacheKey: installation.id },
   );
   if (!outcome.ok) throw new ToolError(outcome.message);
   return outcome.result;

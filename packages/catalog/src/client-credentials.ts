@@ -1,0 +1,55 @@
+/**
+ * OAuth 2.0 client credentials grant for template auth (RFC 6749 §4.4): POST `grant_type=client_credentials` to the
+ * token endpoint with client_secret_basic (§2.3.1: form-urlencoded id and secret in HTTP Basic), read `access_token`,
+ * `token_type` (must be Bearer, RFC 6750) and `expires_in` (§5.1). Tokens are cached per isolate under the
+ * installation's id until 60 s before they expire; a token never appears in a message.
+ */
+import { guardedFetch, type ExecuteOptions, type ToolOutcome } from './guarded-fetch.js';
+import { expandWithSettings } from './render-request.js';
+import type { TemplateAuth } from './template-schema.js';
+
+type ClientCredentialsAuth = Extract<TemplateAuth, { type: 'oauth2_client_credentials' }>;
+
+const EARLY_REFRESH_MS = 60_000;
+const MAX_CACHED = 1_000;
+const cache = new Map<string, { accessToken: string; expiresAt: number }>();
+
+export async function clientCredentialsToken(
+  service: string,
+  auth: ClientCredentialsAuth,
+  input: { settings: Record<string, unknown>; credentials: Record<string, string> },
+  options: ExecuteOptions & { tokenCacheKey?: string },
+): Promise<{ ok: true; accessToken: string } | Extract<ToolOutcome, { ok: false }>> {
+  const clientId = input.credentials[auth.clientId];
+  const clientSecret = input.credentials[auth.clientSecret];
+  if (!clientId || !clientSecret)
+    return { ok: false, kind: 'template', message: `${service}: credentials "${auth.clientId}" and "${auth.clientSecret}" are required` };
+  const key = options.tokenCacheKey ? `${options.tokenCacheKey}\u0000${clientId}` : undefined;
+  const hit = key ? cache.get(key) : undefined;
+  if (hit && hit.expiresAt > Date.now()) return { ok: true, accessToken: hit.accessToken };
+
+  const form = new URLSearchParams({ grant_type: 'client_credentials' });
+  if (auth.scopes.length) form.set('scope', auth.scopes.join(' '));
+  const basic = btoa(`${encodeURIComponent(clientId)}:${encodeURIComponent(clientSecret)}`);
+  const res = await guardedFetch(
+    `${service} token endpoint`,
+    expandWithSettings(auth.tokenUrl, input.settings),
+    { method: 'POST', headers: { authorization: `Basic ${basic}`, 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' }, body: form.toString() },
+    options,
+  );
+  if (!res.ok) return { ...res, message: `could not obtain an access token: ${res.message}` };
+  let json: { access_token?: unknown; token_type?: unknown; expires_in?: unknown };
+  try {
+    json = JSON.parse(res.text) as typeof json;
+  } catch {
+    return { ok: false, kind: 'upstream_status', message: `${service} token endpoint did not answer JSON (RFC 6749 §5.1)` };
+  }
+  if (typeof json.access_token !== 'string' || typeof json.token_type !== 'string' || json.token_type.toLowerCase() !== 'bearer')
+    return { ok: false, kind: 'upstream_status', message: `${service} token endpoint did not return a Bearer access_token` };
+  const expiresIn = typeof json.expires_in === 'number' && json.expires_in > 0 ? json.expires_in : 3600;
+  if (key) {
+    if (cache.size >= MAX_CACHED) cache.delete(cache.keys().next().value!);
+    cache.set(key, { accessToken: json.access_token, expiresAt: Date.now() + expiresIn * 1000 - EARLY_REFRESH_MS });
+  }
+  return { ok: true, accessToken: json.access_token };
+}
