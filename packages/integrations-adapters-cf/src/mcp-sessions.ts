@@ -44,6 +44,18 @@ export async function createMcpSession(
   return row;
 }
 
+/** The session `id` if it belongs to this tenant and user and has neither ended nor expired. */
+function liveSessionOf(tenant: WorkspaceTenant, userId: string, id: string, now: number) {
+  return and(
+    eq(mcpSessions.id, id),
+    eq(mcpSessions.organizationId, tenant.organizationId),
+    eq(mcpSessions.workspaceId, tenant.workspaceId),
+    eq(mcpSessions.userId, userId),
+    isNull(mcpSessions.endedAt),
+    gt(mcpSessions.expiresAt, now),
+  );
+}
+
 /**
  * The live session with this id for this tenant and user, or null (unknown, ended, expired, or someone else's).
  * Pushes the idle expiry forward when it was last refreshed over a minute ago.
@@ -58,16 +70,7 @@ export async function findLiveMcpSession(
   const row = await db
     .select()
     .from(mcpSessions)
-    .where(
-      and(
-        eq(mcpSessions.id, id),
-        eq(mcpSessions.organizationId, tenant.organizationId),
-        eq(mcpSessions.workspaceId, tenant.workspaceId),
-        eq(mcpSessions.userId, userId),
-        isNull(mcpSessions.endedAt),
-        gt(mcpSessions.expiresAt, now),
-      ),
-    )
+    .where(liveSessionOf(tenant, userId, id, now))
     .get();
   if (!row) return null;
   if (now - row.lastSeenAt >= TOUCH_EVERY_MS) {
@@ -84,15 +87,7 @@ export async function endMcpSession(db: Db, tenant: WorkspaceTenant, userId: str
   const res = await db
     .update(mcpSessions)
     .set({ endedAt: now, expiresAt: now })
-    .where(
-      and(
-        eq(mcpSessions.id, id),
-        eq(mcpSessions.organizationId, tenant.organizationId),
-        eq(mcpSessions.workspaceId, tenant.workspaceId),
-        eq(mcpSessions.userId, userId),
-        isNull(mcpSessions.endedAt),
-      ),
-    )
+    .where(liveSessionOf(tenant, userId, id, now))
     .run();
   return res.meta.changes > 0;
 }
