@@ -1,6 +1,7 @@
 /**
  * Gatehouse main worker: the MCP endpoint and agent sessions. Routes:
  * - POST|GET|DELETE /mcp — MCP Streamable HTTP (API token auth, sessions in D1, GET stream via OrgNotifier)
+ * - GET /oauth/callback — OAuth authorization-code callback of template installs
  * - POST /internal/session-dispatch — signed SessionDispatch from the integrations worker
  * - GET /healthz
  * Scheduled: purge expired MCP sessions in bounded batches.
@@ -9,6 +10,7 @@ import { Hono } from 'hono';
 import { createDb, reencryptCredentials } from '@gatehouse/integrations-adapters-cf';
 import { ConfigError, jsonError, loadWorkerConfig } from '@gatehouse/integrations-core';
 import { handleMcp } from './mcp/handle-mcp.js';
+import { handleTemplateCallback } from './oauth/template-callback.js';
 import { purgeSessions } from './sessions/purge-sessions.js';
 import { handleSessionDispatch } from './sessions/session-dispatch-route.js';
 
@@ -18,6 +20,7 @@ const app = new Hono<{ Bindings: Env }>();
 
 app.get('/healthz', (c) => c.json({ ok: true }));
 app.all('/mcp', (c) => handleMcp(c.req.raw, c.env, c.executionCtx as ExecutionContext, loadWorkerConfig(c.env)));
+app.get('/oauth/callback', (c) => handleTemplateCallback(c.req.raw, c.env, c.executionCtx as ExecutionContext, loadWorkerConfig(c.env)));
 app.post('/internal/session-dispatch', (c) => handleSessionDispatch(c.req.raw, c.env, loadWorkerConfig(c.env)));
 app.notFound(() => jsonError(404, 'not_found', 'no such route; the MCP endpoint is /mcp'));
 app.onError((err) => {

@@ -13,6 +13,9 @@ const CHECKS: Record<string, (auth: string) => boolean> = {
   '/api/v2/users/me': (auth) => auth.startsWith('Basic ') && atob(auth.slice(6)).endsWith(`:${GOOD_TOKEN}`) || auth === `Basic ${btoa('a@b.c/token:t')}`,
 };
 
+/** Extra fake hosts a test file registers: host → handler answering as that service would. */
+export const fakeHosts = new Map<string, (req: Request) => Promise<Response> | Response>();
+
 export function installVendorFakes(): void {
   const real = globalThis.fetch;
   vi.spyOn(globalThis, 'fetch').mockImplementation(async (input: RequestInfo | URL, init?: RequestInit) => {
@@ -24,6 +27,8 @@ export function installVendorFakes(): void {
         ? Response.json({ accountId: 'abc', user: { id: 1 } })
         : Response.json({ errorMessages: ['echo of the token would be here'] }, { status: 401 });
     }
+    const fake = fakeHosts.get(url.hostname);
+    if (fake) return fake(req);
     // Workers-internal hosts (service bindings, the test runner) keep working.
     if (url.hostname.endsWith('.test') || url.hostname === 'localhost') return real(input, init);
     throw new TypeError(`unexpected outbound request in a test: ${req.method} ${url.origin}${url.pathname}`);

@@ -4,8 +4,8 @@
  * `token_type` (must be Bearer, RFC 6750) and `expires_in` (§5.1). Tokens are cached per isolate under the
  * installation's id until 60 s before they expire; a token never appears in a message.
  */
-import { guardedFetch, type ExecuteOptions, type ToolOutcome } from './guarded-fetch.js';
-import { expandWithSettings } from './render-request.js';
+import type { ExecuteOptions, ToolOutcome } from './guarded-fetch.js';
+import { requestToken } from './token-endpoint.js';
 import type { TemplateAuth } from './template-schema.js';
 
 type ClientCredentialsAuth = Extract<TemplateAuth, { type: 'oauth2_client_credentials' }>;
@@ -28,28 +28,14 @@ export async function clientCredentialsToken(
   const hit = key ? cache.get(key) : undefined;
   if (hit && hit.expiresAt > Date.now()) return { ok: true, accessToken: hit.accessToken };
 
-  const form = new URLSearchParams({ grant_type: 'client_credentials' });
-  if (auth.scopes.length) form.set('scope', auth.scopes.join(' '));
-  const basic = btoa(`${encodeURIComponent(clientId)}:${encodeURIComponent(clientSecret)}`);
-  const res = await guardedFetch(
-    `${service} token endpoint`,
-    expandWithSettings(auth.tokenUrl, input.settings),
-    { method: 'POST', headers: { authorization: `Basic ${basic}`, 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' }, body: form.toString() },
-    options,
-  );
+  const grant: Record<string, string> = { grant_type: 'client_credentials' };
+  if (auth.scopes.length) grant.scope = auth.scopes.join(' ');
+  const res = await requestToken(service, auth.tokenUrl, input.settings, { id: clientId, secret: clientSecret }, grant, options);
   if (!res.ok) return { ...res, message: `could not obtain an access token: ${res.message}` };
-  let json: { access_token?: unknown; token_type?: unknown; expires_in?: unknown };
-  try {
-    json = JSON.parse(res.text) as typeof json;
-  } catch {
-    return { ok: false, kind: 'upstream_status', message: `${service} token endpoint did not answer JSON (RFC 6749 §5.1)` };
-  }
-  if (typeof json.access_token !== 'string' || typeof json.token_type !== 'string' || json.token_type.toLowerCase() !== 'bearer')
-    return { ok: false, kind: 'upstream_status', message: `${service} token endpoint did not return a Bearer access_token` };
-  const expiresIn = typeof json.expires_in === 'number' && json.expires_in > 0 ? json.expires_in : 3600;
+  const { accessToken, expiresIn } = res.tokens;
   if (key) {
     if (cache.size >= MAX_CACHED) cache.delete(cache.keys().next().value!);
-    cache.set(key, { accessToken: json.access_token, expiresAt: Date.now() + expiresIn * 1000 - EARLY_REFRESH_MS });
+    cache.set(key, { accessToken, expiresAt: Date.now() + expiresIn * 1000 - EARLY_REFRESH_MS });
   }
-  return { ok: true, accessToken: json.access_token };
+  return { ok: true, accessToken };
 }

@@ -6,3 +6,4 @@ export * from './builtin-catalog.js';
 export * from './validate-template.js';
 export * from './diff-templates.js';
 export * from './validate-credentials.js';
+export * from './authorization-code.js';

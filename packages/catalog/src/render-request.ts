@@ -85,6 +85,12 @@ function authorization(
       if (!accessToken) throw new TemplateRenderError('no access token was obtained for this installation');
       headers.authorization = `Bearer ${accessToken}`;
       return;
+    case 'oauth2_authorization_code': {
+      const token = credentials.access_token;
+      if (!token) throw new TemplateRenderError('this installation is not authorized yet; open the authorization URL install_integration returned');
+      headers.authorization = `Bearer ${token}`;
+      return;
+    }
   }
 }
 

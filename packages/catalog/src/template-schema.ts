@@ -28,6 +28,9 @@ export const settingFieldSchema = z.object({
   example: z.string().optional(),
 });
 
+/** RFC 6749 §3.3 scope-token: visible ASCII except space, `"` and `\`. */
+const scopeToken = z.string().regex(/^[\x21\x23-\x5B\x5D-\x7E]+$/, 'scope tokens are visible ASCII without spaces, quotes or backslashes');
+
 export const authSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('none') }),
   /** `Authorization: Bearer <credential>` (RFC 6750 §2.1). */
@@ -54,7 +57,20 @@ export const authSchema = z.discriminatedUnion('type', [
     tokenUrl: z.string().min(1),
     clientId: identifier,
     clientSecret: identifier,
-    scopes: z.array(z.string().regex(/^[\x21\x23-\x5B\x5D-\x7E]+$/, 'scope tokens are visible ASCII without spaces, quotes or backslashes')).default([]),
+    scopes: z.array(scopeToken).default([]),
+  }),
+  /**
+   * OAuth 2.0 authorization code grant with PKCE (RFC 6749 §4.1, RFC 7636 S256): install_integration answers with an
+   * authorization URL; the person who opens it authorizes at the vendor, the gateway's callback exchanges the code,
+   * stores the tokens encrypted, and refreshes them before they expire (§6), one refresh at a time per installation.
+   */
+  z.object({
+    type: z.literal('oauth2_authorization_code'),
+    authorizeUrl: z.string().min(1),
+    tokenUrl: z.string().min(1),
+    clientId: identifier,
+    clientSecret: identifier,
+    scopes: z.array(scopeToken).default([]),
   }),
 ]);
 

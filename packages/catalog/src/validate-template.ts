@@ -45,6 +45,7 @@ function authCredentialRefs(t: IntegrationTemplate): (string | null)[] {
     case 'api_key':
       return [t.auth.value];
     case 'oauth2_client_credentials':
+    case 'oauth2_authorization_code':
       return [t.auth.clientId, t.auth.clientSecret];
   }
 }
@@ -77,9 +78,15 @@ export function validateTemplate(input: unknown, reservedToolNames: ReadonlySet<
     const name = v.startsWith('settings.') ? v.slice('settings.'.length) : null;
     if (name === null || !settings.has(name)) problems.push(`baseUrl: variable {${v}} must be settings.<a declared setting>`);
   }
-  if (t.auth.type === 'oauth2_client_credentials')
-    for (const v of uriTemplateVariables(t.auth.tokenUrl))
-      if (!(v.startsWith('settings.') && settings.has(v.slice('settings.'.length)))) problems.push(`auth.tokenUrl: variable {${v}} must be settings.<a declared setting>`);
+  const authUrls: [string, string][] =
+    t.auth.type === 'oauth2_client_credentials'
+      ? [['tokenUrl', t.auth.tokenUrl]]
+      : t.auth.type === 'oauth2_authorization_code'
+        ? [['authorizeUrl', t.auth.authorizeUrl], ['tokenUrl', t.auth.tokenUrl]]
+        : [];
+  for (const [field, url] of authUrls)
+    for (const v of uriTemplateVariables(url))
+      if (!(v.startsWith('settings.') && settings.has(v.slice('settings.'.length)))) problems.push(`auth.${field}: variable {${v}} must be settings.<a declared setting>`);
   for (const s of t.settings) {
     if (s.pattern === undefined) continue;
     try {

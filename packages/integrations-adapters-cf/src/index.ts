@@ -8,3 +8,4 @@ export * from './templates.js';
 export * from './api-token-auth.js';
 export * from './mcp-sessions.js';
 export * from './credentials-rotation.js';
+export * from './oauth-state.js';

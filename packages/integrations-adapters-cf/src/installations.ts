@@ -2,7 +2,7 @@
  * Installations: one configured instance of a catalog template or a code provider, scoped Local (one workspace) or
  * Global (the organization). Credentials are stored as the JWE the caller encrypted; this module never sees plaintext.
  */
-import { and, asc, eq, or, sql } from 'drizzle-orm';
+import { and, asc, eq, isNull, lt, or, sql } from 'drizzle-orm';
 import { jweKid, type InstallationScope, type OrgTenant, type WorkspaceTenant } from '@gatehouse/integrations-core';
 import { newId, type Db } from './db.js';
 import { installations, organizations } from './schema.js';
@@ -59,6 +59,8 @@ export function handleFromTitle(title: string): string {
 }
 
 export interface NewInstallation {
+  /** `pending` for an OAuth install awaiting authorization (provides no tools until activated). Default `active`. */
+  status?: 'active' | 'pending';
   kind: 'template' | 'provider';
   source: string;
   title: string;
@@ -93,7 +95,8 @@ export async function createInstallation(db: Db, tenant: OrgTenant, input: NewIn
     settings: input.settings,
     credentials: input.credentials,
     credentialsKid: jweKid(input.credentials) ?? '',
-    status: 'active',
+    status: input.status ?? 'active',
+    refreshLockUntil: null,
     createdBy: input.createdBy,
     createdAt: now,
     updatedAt: now,
@@ -157,4 +160,73 @@ export async function listTemplateInstallations(db: Db, tenant: OrgTenant, slug:
     .from(installations)
     .where(and(eq(installations.organizationId, tenant.organizationId), eq(installations.kind, 'template'), eq(installations.source, slug)))
     .all();
+}
+
+/**
+ * Replaces an installation's credentials if they are still `expected` (compare-and-swap on the ciphertext), optionally
+ * activating it; activation bumps the catalog version in the same batch so its tools appear. False when the row
+ * changed meanwhile (or is not the tenant's).
+ */
+export async function swapInstallationCredentials(
+  db: Db,
+  tenant: OrgTenant,
+  input: { installationId: string; expected: string; credentials: string; activate?: boolean },
+): Promise<boolean> {
+  const update = db
+    .update(installations)
+    .set({
+      credentials: input.credentials,
+      credentialsKid: jweKid(input.credentials) ?? '',
+      updatedAt: Date.now(),
+      refreshLockUntil: null,
+      ...(input.activate ? { status: 'active' as const } : {}),
+    })
+    .where(
+      and(
+        eq(installations.organizationId, tenant.organizationId),
+        eq(installations.id, input.installationId),
+        eq(installations.credentials, input.expected),
+      ),
+    );
+  if (!input.activate) return (await update.run()).meta.changes === 1;
+  const [res] = await db.batch([update, bumpCatalogVersion(db, tenant)]);
+  return res.meta.changes === 1;
+}
+
+/**
+ * Takes the refresh lease of an installation for `ttlMs` if nobody holds it (one OAuth refresh at a time, across
+ * isolates). True when this caller holds it; it ends with swapInstallationCredentials or at expiry.
+ */
+export async function acquireRefreshLease(db: Db, tenant: OrgTenant, installationId: string, ttlMs: number, now = Date.now()): Promise<boolean> {
+  const res = await db
+    .update(installations)
+    .set({ refreshLockUntil: now + ttlMs })
+    .where(
+      and(
+        eq(installations.organizationId, tenant.organizationId),
+        eq(installations.id, installationId),
+        or(isNull(installations.refreshLockUntil), lt(installations.refreshLockUntil, now)),
+      ),
+    )
+    .run();
+  return res.meta.changes === 1;
+}
+
+/** An installation of the tenant by id whatever its status (the OAuth callback activates pending ones). */
+export async function findInstallation(db: Db, tenant: OrgTenant, installationId: string): Promise<InstallationRecord | null> {
+  return (
+    (await db
+      .select()
+      .from(installations)
+      .where(and(eq(installations.organizationId, tenant.organizationId), eq(installations.id, installationId)))
+      .get()) ?? null
+  );
+}
+
+/** Gives the refresh lease back early (after a failed refresh). */
+export async function releaseRefreshLease(db: Db, tenant: OrgTenant, installationId: string): Promise<void> {
+  await db
+    .update(installations)
+    .set({ refreshLockUntil: null })
+    .where(and(eq(installations.organizationId, tenant.organizationId), eq(installations.id, installationId)));
 }

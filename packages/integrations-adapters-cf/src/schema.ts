@@ -109,7 +109,10 @@ export const installations = sqliteTable(
     credentials: text('credentials').notNull(),
     /** The key id `credentials` is encrypted under (its JWE `kid`), so rotation finds rows still on an old key. */
     credentialsKid: text('credentials_kid').notNull().default(''),
-    status: text('status', { enum: ['active', 'disabled'] }).notNull().default('active'),
+    /** `pending` while an OAuth authorization is outstanding; only `active` installations provide tools. */
+    status: text('status', { enum: ['active', 'pending', 'disabled'] }).notNull().default('active'),
+    /** Lease for refreshing OAuth tokens (epoch ms): one refresh at a time per installation. */
+    refreshLockUntil: integer('refresh_lock_until'),
     createdBy: text('created_by').notNull(),
     createdAt: createdAt(),
     updatedAt: integer('updated_at').notNull(),

@@ -81,6 +81,7 @@ async function handlePost(req: Request, env: Env, ctx: ExecutionContext, config:
     db,
     config,
     fetch: (input, init) => fetch(input, init),
+    publicOrigin: new URL(req.url).origin,
     sessionId,
     notifyToolsChanged: () => ctx.waitUntil(notifierFor(env, principal.organizationId).notify('notifications/tools/list_changed')),
   });

@@ -5,6 +5,7 @@
  */
 import { findVisibleInstallation } from '@gatehouse/integrations-adapters-cf';
 import { executeTemplateTool } from '@gatehouse/catalog';
+import { freshCredentials } from '../oauth/fresh-credentials.js';
 import { INTEGRATION_ARGUMENT, chooseRoute, type ToolRoute } from './integration-toolset.js';
 import { ToolError, type ToolContext } from './tool-types.js';
 
@@ -17,7 +18,9 @@ export async function callIntegrationTool(name: string, routes: readonly ToolRou
   if (!installation || installation.status !== 'active')
     throw new ToolError(`The integration "${route.installation.title}" is no longer installed. List tools again.`);
   const { [INTEGRATION_ARGUMENT]: _choice, ...toolArgs } = args;
-  const credentials = await ctx.config.cipher.decrypt(installation.credentials);
+  let credentials = await ctx.config.cipher.decrypt(installation.credentials);
+  const { template } = route;
+  if (template.auth.type === 'oauth2_authorization_code') credentials = await freshCredentials(ctx, { ...template, auth: template.auth }, installation, credentials);
   const outcome = await executeTemplateTool(
     route.template,
     route.tool,

@@ -5,6 +5,7 @@
 import { createInstallation, listVisibleInstallations } from '@gatehouse/integrations-adapters-cf';
 import { validateCredentials, type IntegrationTemplate } from '@gatehouse/catalog';
 import { z } from 'zod';
+import { startTemplateAuthorization } from '../oauth/template-authorization.js';
 import { loadCatalog } from './catalog.js';
 import { ToolError, defineCoreTool } from './tool-types.js';
 
@@ -116,6 +117,13 @@ export const installIntegration = defineCoreTool({
     const t = entry.template;
     const problems = [...fieldProblems('credential', t.credentials, args.credentials), ...fieldProblems('setting', t.settings, args.settings)];
     if (problems.length) throw new ToolError(`Cannot install ${t.name}: ${problems.join('; ')}. See get_integration for the fields.`);
+    if (t.auth.type === 'oauth2_authorization_code')
+      return startTemplateAuthorization(ctx, { ...t, auth: t.auth }, {
+        title: args.title ?? t.name,
+        scope: args.scope === 'Local' ? 'local' : 'global',
+        settings: args.settings,
+        credentials: args.credentials,
+      });
     const check = await validateCredentials(t, { settings: args.settings, credentials: args.credentials }, { fetch: ctx.fetch, allowLoopback: ctx.config.allowLoopbackUpstreams });
     if (!check.ok) throw new ToolError(`Cannot install ${t.name}: ${check.message}`);
     const row = await createInstallation(ctx.db, ctx.principal, {

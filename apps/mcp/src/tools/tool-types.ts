@@ -12,6 +12,8 @@ export interface ToolContext {
   db: Db;
   config: WorkerConfig;
   fetch: typeof fetch;
+  /** Origin of the MCP endpoint as the client reached it (for callback URLs). */
+  publicOrigin: string;
   /** The MCP session of the request (null for initialize). */
   sessionId: string | null;
   /** Tells the organization's connected clients that their tool list changed (notifications/tools/list_changed). */

@@ -1,0 +1,1 @@
+ALTER TABLE `installations` ADD `refresh_lock_until` integer;
