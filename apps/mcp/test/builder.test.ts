@@ -1,7 +1,7 @@
-import { env } from 'cloudflare:test';
+import { SELF, env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
-import { createApiToken, findOrgTemplate, listTemplateVersions, upsertMember } from '@gatehouse/integrations-adapters-cf';
-import { callTool, db, listToolNames, seedTenant } from './helpers.js';
+import { createApiToken, createWorkspace, findOrgTemplate, listTemplateVersions, upsertMember } from '@gatehouse/integrations-adapters-cf';
+import { callTool, db, initialize, listToolNames, seedTenant } from './helpers.js';
 
 function crm(tools: Record<string, unknown>[] = [contactTool('get_contact')]) {
   return {
@@ -34,7 +34,51 @@ async function member(org: { id: string }, tenant: { organizationId: string; wor
   return (await createApiToken(db, tenant, { userId: user.id, role: 'MEMBER', name: 'm' })).token;
 }
 
+async function openStream(token: string) {
+  const { sessionId } = await initialize(token);
+  const res = await SELF.fetch('http://gatehouse.test/mcp', { headers: { authorization: `Bearer ${token}`, accept: 'text/event-stream', 'mcp-session-id': sessionId } });
+  const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
+  let buffered = '';
+  /** Resolves once `count` tools/list_changed notifications arrived in total. */
+  const changes = async (count: number) => {
+    while ((buffered.match(/notifications\/tools\/list_changed/g) ?? []).length < count) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      buffered += value;
+    }
+    return (buffered.match(/notifications\/tools\/list_changed/g) ?? []).length;
+  };
+  return { changes, close: () => reader.cancel() };
+}
+
 describe('integration builder', () => {
+  it('tells connected clients when an update or an uninstall changes their tools', async () => {
+    const { token } = await seedTenant('builder-notify');
+    const stream = await openStream(token);
+    await callTool(token, 'create_integration', { template: crm() });
+    expect(await stream.changes(1)).toBe(1);
+    await callTool(token, 'install_integration', { template: 'acme-crm', credentials: { api_key: 'k' }, settings: { base_url: 'https://crm.acme.test' } });
+    expect(await stream.changes(2)).toBe(2);
+    await callTool(token, 'update_integration', { slug: 'acme-crm', template: crm([contactTool('get_contact'), contactTool('find_contact')]) });
+    expect(await stream.changes(3)).toBe(3);
+    await callTool(token, 'uninstall_integration', { integration: 'acme-crm' });
+    expect(await stream.changes(4)).toBe(4);
+    await stream.close();
+  });
+
+  it('installs Local into another workspace of the organization when asked (product_id in the docs)', async () => {
+    const { token, org, user } = await seedTenant('builder-workspace');
+    const other = await createWorkspace(db, { organizationId: org.id }, { slug: 'web', name: 'Web' });
+    const { token: webToken } = await createApiToken(db, { organizationId: org.id, workspaceId: other.id }, { userId: user.id, role: 'ADMIN', name: 'web' });
+    const out = await callTool(token, 'install_integration', {
+      template: 'zendesk', workspace: 'web', credentials: { email: 'a@b.c', api_token: 't' }, settings: { instance_url: 'https://acme.zendesk.com' },
+    });
+    expect(out.json.installed).toMatchObject({ scope: 'Local', workspace: 'web' });
+    expect(await listToolNames(webToken)).toContain('list_tickets');
+    expect(await listToolNames(token)).not.toContain('list_tickets');
+    expect((await callTool(token, 'install_integration', { template: 'zendesk', workspace: 'nope', credentials: {}, settings: {} })).text).toMatch(/No workspace "nope"/);
+  });
+
   it('is for ADMIN and up: hidden from and refused to MEMBER', async () => {
     const { org, tenant } = await seedTenant('builder-roles');
     const token = await member(org, tenant);

@@ -20,14 +20,14 @@ export interface StateCarried {
 export async function startTemplateAuthorization(
   ctx: ToolContext,
   template: IntegrationTemplate & { auth: AuthorizationCodeAuth },
-  input: { title: string; scope: 'local' | 'global'; settings: Record<string, string>; credentials: Record<string, string> },
+  input: { title: string; scope: 'local' | 'global'; workspaceId: string; settings: Record<string, string>; credentials: Record<string, string> },
 ) {
   const row = await createInstallation(ctx.db, ctx.principal, {
     kind: 'template',
     source: template.slug,
     title: input.title,
     scope: input.scope,
-    workspaceId: ctx.principal.workspaceId,
+    workspaceId: input.workspaceId,
     settings: input.settings,
     credentials: await ctx.config.cipher.encrypt(input.credentials),
     createdBy: ctx.principal.userId,

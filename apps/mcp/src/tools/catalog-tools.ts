@@ -2,7 +2,7 @@
  * Integration catalog tools, as the integration-builder docs list them: list_integration_catalog, get_integration,
  * list_installed_integrations, install_integration. None returns a credential value.
  */
-import { createInstallation, listVisibleInstallations } from '@gatehouse/integrations-adapters-cf';
+import { createInstallation, findWorkspace, listVisibleInstallations } from '@gatehouse/integrations-adapters-cf';
 import { validateCredentials, type IntegrationTemplate } from '@gatehouse/catalog';
 import { z } from 'zod';
 import { startTemplateAuthorization } from '../oauth/template-authorization.js';
@@ -110,17 +110,32 @@ export const installIntegration = defineCoreTool({
     settings: z.record(z.string(), z.string()).default({}).describe('Settings from get_integration'),
     title: z.string().min(1).max(80).optional().describe('Name of this installation, e.g. "Jira — Backend"'),
     scope: z.enum(['Local', 'Global']).default('Local'),
+    workspace: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('For scope Local: the workspace (product) slug or id to install into; default the workspace of your token'),
   }),
   async run(args, ctx) {
     const entry = (await loadCatalog(ctx.db, ctx.principal)).find((e) => e.template.slug === args.template);
     if (!entry) throw new ToolError(`No template "${args.template}". Call list_integration_catalog for the available slugs.`);
     const t = entry.template;
+    let workspaceId = ctx.principal.workspaceId;
+    let workspaceSlug = ctx.principal.workspaceSlug;
+    if (args.workspace !== undefined) {
+      if (args.scope !== 'Local') throw new ToolError('workspace applies to scope Local only; omit it for Global.');
+      const ws = await findWorkspace(ctx.db, ctx.principal, args.workspace);
+      if (!ws) throw new ToolError(`No workspace "${args.workspace}" in your organization.`);
+      workspaceId = ws.id;
+      workspaceSlug = ws.slug;
+    }
     const problems = [...fieldProblems('credential', t.credentials, args.credentials), ...fieldProblems('setting', t.settings, args.settings)];
     if (problems.length) throw new ToolError(`Cannot install ${t.name}: ${problems.join('; ')}. See get_integration for the fields.`);
     if (t.auth.type === 'oauth2_authorization_code')
       return startTemplateAuthorization(ctx, { ...t, auth: t.auth }, {
         title: args.title ?? t.name,
         scope: args.scope === 'Local' ? 'local' : 'global',
+        workspaceId,
         settings: args.settings,
         credentials: args.credentials,
       });
@@ -131,14 +146,14 @@ export const installIntegration = defineCoreTool({
       source: t.slug,
       title: args.title ?? t.name,
       scope: args.scope === 'Local' ? 'local' : 'global',
-      workspaceId: ctx.principal.workspaceId,
+      workspaceId,
       settings: args.settings,
       credentials: await ctx.config.cipher.encrypt(args.credentials),
       createdBy: ctx.principal.userId,
     });
     ctx.notifyToolsChanged();
     return {
-      installed: { handle: row.handle, title: row.title, template: t.slug, scope: args.scope, workspace: args.scope === 'Local' ? ctx.principal.workspaceSlug : null },
+      installed: { handle: row.handle, title: row.title, template: t.slug, scope: args.scope, workspace: args.scope === 'Local' ? workspaceSlug : null },
       tools: t.tools.map((x) => x.name),
       credentials_checked: check.checked,
       note: 'The tools are available now; clients that cache tool lists may need to list tools again.',
