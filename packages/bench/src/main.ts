@@ -14,7 +14,7 @@ import type { Miniflare } from 'miniflare';
 import { BASELINE_ORIGIN, MCP_ORIGIN, startBenchStack, type BenchStack } from './bench-stack.js';
 import { startLoopbackUpstream, type LoopbackUpstream } from './loopback-upstream.js';
 import { measure, type SamplePlan } from './measure.js';
-import { BenchCheckError, checkGetIssueResult, checkToolsList, jsonRpcRequest, jsonRpcResult, sampler, sendText, type PreparedRequest } from './rpc.js';
+import { BenchCheckError, checkGetIssueResult, checkToolsList, jsonRpcRequest, jsonRpcResult, sampler, sendText, withSession, type PreparedRequest } from './rpc.js';
 import { renderColdTable, renderMainTable, renderPerToolSlope, renderTarget, type ColdRow, type ReportRow } from './report.js';
 import { TOOLS_PER_TEMPLATE, seedJiraInstallation, seedSyntheticCatalog, seedTenant, type BenchTenant } from './seed.js';
 import { workerdCpuProbe, type CpuProbe } from './workerd-cpu.js';
@@ -94,7 +94,7 @@ async function run(stack: BenchStack, upstream: LoopbackUpstream, jiraCredential
   for (const size of SIZES) {
     const tenant = tenants.get(size)!;
     const expected = size * TOOLS_PER_TEMPLATE;
-    const req = jsonRpcRequest(`${MCP_ORIGIN}/mcp`, tenant.token, 'tools/list');
+    const req = await withSession(stack.mf, jsonRpcRequest(`${MCP_ORIGIN}/mcp`, tenant.token, 'tools/list'));
     const row = await measureRow(ctx, `tools/list ${size} × ${TOOLS_PER_TEMPLATE} (warm)`, req, (text) => checkToolsList(text, SYNTHETIC_TOOL, expected));
     listRows.set(size, row);
     coldRows.push(await measureCold(ctx, db, tenant, size, row, req));
@@ -104,7 +104,7 @@ async function run(stack: BenchStack, upstream: LoopbackUpstream, jiraCredential
   const floorReq = jsonRpcRequest(`${BASELINE_ORIGIN}/?pad=${targetBytes}`, callTenant.token, 'tools/list');
   const floor = await measureRow(ctx, `baseline: one D1 SELECT + cached ${(targetBytes / 1024).toFixed(0)} KB body`, floorReq, checkBaseline);
 
-  const callReq = jsonRpcRequest(`${MCP_ORIGIN}/mcp`, callTenant.token, 'tools/call', { name: 'get_issue', arguments: { issue_key: ISSUE_KEY } });
+  const callReq = await withSession(stack.mf, jsonRpcRequest(`${MCP_ORIGIN}/mcp`, callTenant.token, 'tools/call', { name: 'get_issue', arguments: { issue_key: ISSUE_KEY } }));
   const call = await measureRow(ctx, 'tools/call get_issue → loopback', callReq, (text) => {
     checkGetIssueResult(text, ISSUE_KEY);
     return null;

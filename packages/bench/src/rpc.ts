@@ -25,10 +25,28 @@ export function jsonRpcRequest(url: string, token: string, method: string, param
         'content-type': 'application/json',
         accept: 'application/json, text/event-stream',
         'mcp-protocol-version': '2025-06-18',
+        // What Node's fetch (undici), and so the MCP SDK client, sends by default; the same for every row.
+        'accept-encoding': 'gzip, deflate',
       },
       body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }),
     },
   };
+}
+
+/**
+ * Initializes an MCP session for the request's token (MCP 2025-06-18 §Session Management) and returns the request
+ * with its Mcp-Session-Id, as a real client sends it after initialize.
+ */
+export async function withSession(mf: Miniflare, req: PreparedRequest): Promise<PreparedRequest> {
+  const init = {
+    ...req.init,
+    body: JSON.stringify({ jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'gatehouse-bench', version: '1' } } }),
+  };
+  const res = await mf.dispatchFetch(req.url, init);
+  await res.arrayBuffer();
+  const sessionId = res.headers.get('mcp-session-id');
+  if (res.status !== 200 || !sessionId) throw new BenchCheckError(`initialize at ${req.url}: HTTP ${res.status}, no Mcp-Session-Id`);
+  return { url: req.url, init: { ...req.init, headers: { ...req.init.headers, 'mcp-session-id': sessionId } } };
 }
 
 /** Thrown when a response is not what the row is supposed to measure. */

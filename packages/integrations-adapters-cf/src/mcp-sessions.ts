@@ -56,30 +56,13 @@ function liveSessionOf(tenant: WorkspaceTenant, userId: string, id: string, now:
   );
 }
 
-/**
- * The live session with this id for this tenant and user, or null (unknown, ended, expired, or someone else's).
- * Pushes the idle expiry forward when it was last refreshed over a minute ago.
- */
-export async function findLiveMcpSession(
-  db: Db,
-  tenant: WorkspaceTenant,
-  userId: string,
-  id: string,
-  now = Date.now(),
-): Promise<McpSessionRecord | null> {
-  const row = await db
-    .select()
-    .from(mcpSessions)
-    .where(liveSessionOf(tenant, userId, id, now))
-    .get();
-  if (!row) return null;
-  if (now - row.lastSeenAt >= TOUCH_EVERY_MS) {
-    await db
-      .update(mcpSessions)
-      .set({ lastSeenAt: now, expiresAt: now + MCP_SESSION_IDLE_MS })
-      .where(and(eq(mcpSessions.id, id), eq(mcpSessions.organizationId, tenant.organizationId)));
-  }
-  return row;
+/** Pushes a live session's idle expiry forward, at most once a minute (call with what the auth read returned). */
+export async function touchMcpSession(db: Db, tenant: WorkspaceTenant, session: { id: string; lastSeenAt: number }, now = Date.now()): Promise<void> {
+  if (now - session.lastSeenAt < TOUCH_EVERY_MS) return;
+  await db
+    .update(mcpSessions)
+    .set({ lastSeenAt: now, expiresAt: now + MCP_SESSION_IDLE_MS })
+    .where(and(eq(mcpSessions.id, session.id), eq(mcpSessions.organizationId, tenant.organizationId)));
 }
 
 /** Ends a live session of this tenant and user (DELETE /mcp). Returns false when there was none to end. */

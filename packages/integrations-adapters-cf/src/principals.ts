@@ -2,10 +2,10 @@
  * Resolving an API token to the principal behind it: the one read that starts without a tenant, because the token is
  * what names the tenant. Everything after it is scoped by the principal's organization and workspace.
  */
-import { and, eq, isNull } from 'drizzle-orm';
+import { and, eq, gt, isNull } from 'drizzle-orm';
 import { lesserRole, type Role } from '@gatehouse/integrations-core';
 import type { Db } from './db.js';
-import { apiTokens, memberships, organizations, users, workspaces } from './schema.js';
+import { apiTokens, mcpSessions, memberships, organizations, users, workspaces } from './schema.js';
 
 export interface Principal {
   tokenId: string;
@@ -26,11 +26,26 @@ export interface Principal {
   catalogVersion: number;
 }
 
+/** The MCP session named by the request, when it is live and belongs to the principal (else null). */
+export interface PrincipalSession {
+  id: string;
+  lastSeenAt: number;
+}
+
 /**
  * One indexed SELECT (token hash → token ⨝ membership ⨝ user ⨝ workspace ⨝ organization). Returns null for an
  * unknown, revoked or expired token, or one whose user left the organization.
+ *
+ * With `sessionId`, the same SELECT also left-joins that MCP session, matched on the principal's organization,
+ * workspace and user and required live (not ended, not expired): `session` is null for anyone else's session. One
+ * D1 round trip authenticates an MCP request and checks its session.
  */
-export async function findPrincipalByTokenHash(db: Db, tokenHash: string, now = Date.now()): Promise<Principal | null> {
+export async function findPrincipalByTokenHash(
+  db: Db,
+  tokenHash: string,
+  now = Date.now(),
+  sessionId?: string,
+): Promise<(Principal & { session: PrincipalSession | null }) | null> {
   const row = await db
     .select({
       tokenId: apiTokens.id,
@@ -48,15 +63,29 @@ export async function findPrincipalByTokenHash(db: Db, tokenHash: string, now = 
       workspaceSlug: workspaces.slug,
       workspaceName: workspaces.name,
       workspaceInstructions: workspaces.instructions,
+      sessionId: mcpSessions.id,
+      sessionLastSeenAt: mcpSessions.lastSeenAt,
     })
     .from(apiTokens)
     .innerJoin(memberships, and(eq(memberships.userId, apiTokens.userId), eq(memberships.organizationId, apiTokens.organizationId)))
     .innerJoin(users, eq(users.id, apiTokens.userId))
     .innerJoin(organizations, eq(organizations.id, apiTokens.organizationId))
     .innerJoin(workspaces, and(eq(workspaces.id, apiTokens.workspaceId), eq(workspaces.organizationId, apiTokens.organizationId)))
+    .leftJoin(
+      mcpSessions,
+      and(
+        eq(mcpSessions.id, sessionId ?? ''),
+        eq(mcpSessions.organizationId, apiTokens.organizationId),
+        eq(mcpSessions.workspaceId, apiTokens.workspaceId),
+        eq(mcpSessions.userId, apiTokens.userId),
+        isNull(mcpSessions.endedAt),
+        gt(mcpSessions.expiresAt, now),
+      ),
+    )
     .where(and(eq(apiTokens.tokenHash, tokenHash), isNull(apiTokens.revokedAt)))
     .get();
   if (!row || (row.expiresAt !== null && row.expiresAt <= now)) return null;
-  const { tokenRole, memberRole, expiresAt: _expiresAt, ...rest } = row;
-  return { ...rest, role: lesserRole(tokenRole, memberRole) };
+  const { tokenRole, memberRole, expiresAt: _expiresAt, sessionId: sid, sessionLastSeenAt, ...rest } = row;
+  const session = sid && sessionLastSeenAt !== null ? { id: sid, lastSeenAt: sessionLastSeenAt } : null;
+  return { ...rest, role: lesserRole(tokenRole, memberRole), session };
 }

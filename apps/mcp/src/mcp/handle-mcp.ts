@@ -18,13 +18,16 @@ import {
   createDb,
   createMcpSession,
   endMcpSession,
-  findLiveMcpSession,
+  touchMcpSession,
   wwwAuthenticate,
   type Db,
   type Principal,
 } from '@gatehouse/integrations-adapters-cf';
 import type { WorkerConfig } from '@gatehouse/integrations-core';
+import { coreDescriptorsForRole } from '../tools/core-tools.js';
+import { getIntegrationToolset } from '../tools/toolset-cache.js';
 import { createMcpServer } from './server.js';
+import { coreToolsFor, isAcceptableMcpPost, isPlainToolsList, serializedFor, toolsListResponse } from './tools-list-response.js';
 import { checkHost, checkOrigin, checkProtocolVersionHeader, initializeParams, jsonRpcError, readJsonBody } from './transport-guards.js';
 
 const SESSION_HEADER = 'mcp-session-id';
@@ -45,18 +48,20 @@ export async function handleMcp(req: Request, env: Env, ctx: ExecutionContext, c
   const forbidden = checkHost(req, hosts) ?? checkOrigin(req, list(env.ALLOWED_ORIGINS), hosts);
   if (forbidden) return forbidden;
   const db = createDb(env.AUTH_DB);
-  const auth = await authenticate(req, db);
+  // One D1 read: the token's principal and, when the request names one, its live session.
+  const auth = await authenticate(req, db, req.headers.get(SESSION_HEADER) ?? undefined);
   if (!auth.ok) {
     return jsonRpcError(auth.status, -32001, `Unauthorized: ${auth.description}`, { 'www-authenticate': wwwAuthenticate(auth) });
   }
   const badVersion = checkProtocolVersionHeader(req);
   if (badVersion) return badVersion;
-  const principal = auth.principal;
+  const { principal, session } = auth;
+  if (session) ctx.waitUntil(touchMcpSession(db, principal, session));
   switch (req.method) {
     case 'POST':
-      return handlePost(req, env, ctx, config, db, principal);
+      return handlePost(req, env, ctx, config, db, principal, session?.id ?? null);
     case 'GET':
-      return handleGet(req, env, db, principal);
+      return handleGet(req, env, principal, session?.id ?? null);
     case 'DELETE':
       return handleDelete(req, env, ctx, db, principal);
     default:
@@ -64,17 +69,32 @@ export async function handleMcp(req: Request, env: Env, ctx: ExecutionContext, c
   }
 }
 
-async function handlePost(req: Request, env: Env, ctx: ExecutionContext, config: WorkerConfig, db: Db, principal: Principal): Promise<Response> {
+async function handlePost(
+  req: Request,
+  env: Env,
+  ctx: ExecutionContext,
+  config: WorkerConfig,
+  db: Db,
+  principal: Principal,
+  liveSessionId: string | null,
+): Promise<Response> {
   const body = await readJsonBody(req);
   if (!body.ok) return body.response;
   const init = initializeParams(body.json);
   let sessionId: string | null = null;
   if (!init) {
-    const header = req.headers.get(SESSION_HEADER);
-    if (!header) return sessionRequired();
-    const session = await findLiveMcpSession(db, principal, principal.userId, header);
-    if (!session) return sessionNotFound();
-    sessionId = session.id;
+    if (!req.headers.get(SESSION_HEADER)) return sessionRequired();
+    if (!liveSessionId) return sessionNotFound();
+    sessionId = liveSessionId;
+  }
+  if (sessionId && isPlainToolsList(body.json) && isAcceptableMcpPost(req)) {
+    // The hot path: tools/list from cached, pre-compressed bytes (tools-list-response.ts).
+    const toolset = await getIntegrationToolset(db, principal);
+    const [core, integration] = await Promise.all([
+      coreToolsFor(principal.role, () => coreDescriptorsForRole(principal.role)),
+      serializedFor(toolset, toolset.descriptors),
+    ]);
+    return toolsListResponse(req, body.json.id, core, integration);
   }
   const server = createMcpServer({
     principal,
@@ -106,16 +126,14 @@ async function handlePost(req: Request, env: Env, ctx: ExecutionContext, config:
   return new Response(text, { status: res.status, headers });
 }
 
-async function handleGet(req: Request, env: Env, db: Db, principal: Principal): Promise<Response> {
+async function handleGet(req: Request, env: Env, principal: Principal, sessionId: string | null): Promise<Response> {
   if (!(req.headers.get('accept') ?? '').includes('text/event-stream'))
     return jsonRpcError(406, -32000, 'Not Acceptable: GET /mcp opens an SSE stream; send Accept: text/event-stream');
-  const header = req.headers.get(SESSION_HEADER);
-  if (!header) return sessionRequired();
-  const session = await findLiveMcpSession(db, principal, principal.userId, header);
-  if (!session) return sessionNotFound();
-  const stream = await notifierFor(env, principal.organizationId).subscribe(session.id, req.headers.get('last-event-id'));
+  if (!req.headers.get(SESSION_HEADER)) return sessionRequired();
+  if (!sessionId) return sessionNotFound();
+  const stream = await notifierFor(env, principal.organizationId).subscribe(sessionId, req.headers.get('last-event-id'));
   return new Response(stream, {
-    headers: { 'content-type': 'text/event-stream', 'cache-control': 'no-cache, no-transform', [SESSION_HEADER]: session.id },
+    headers: { 'content-type': 'text/event-stream', 'cache-control': 'no-cache, no-transform', [SESSION_HEADER]: sessionId },
   });
 }
 

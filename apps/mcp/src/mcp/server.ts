@@ -8,7 +8,7 @@ import { CfWorkerJsonSchemaValidator } from '@modelcontextprotocol/sdk/validatio
 import { CallToolRequestSchema, ErrorCode, ListToolsRequestSchema, McpError, type Tool } from '@modelcontextprotocol/sdk/types.js';
 import { roleAtLeast } from '@gatehouse/integrations-core';
 import { callIntegrationTool } from '../tools/call-integration-tool.js';
-import { CORE_TOOLS, CORE_TOOL_DESCRIPTORS } from '../tools/core-tools.js';
+import { CORE_TOOLS, coreDescriptorsForRole } from '../tools/core-tools.js';
 import { ToolError, type ToolContext } from '../tools/tool-types.js';
 import { getIntegrationToolset } from '../tools/toolset-cache.js';
 import { withFirstCallContext } from './first-call-context.js';
@@ -28,11 +28,10 @@ export function createMcpServer(ctx: ToolContext): Server {
     instructions: ctx.principal.workspaceInstructions ?? DEFAULT_INSTRUCTIONS,
     jsonSchemaValidator,
   });
-  const coreAllowed = CORE_TOOLS.filter((t) => roleAtLeast(ctx.principal.role, t.minRole));
 
   server.setRequestHandler(ListToolsRequestSchema, async () => {
     const integration = await getIntegrationToolset(ctx.db, ctx.principal);
-    const tools = [...coreAllowed.map((t) => CORE_TOOL_DESCRIPTORS.get(t.name)!), ...integration.descriptors];
+    const tools = [...coreDescriptorsForRole(ctx.principal.role), ...integration.descriptors];
     return { tools: tools as Tool[] };
   });
 

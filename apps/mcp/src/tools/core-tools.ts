@@ -1,7 +1,7 @@
 /**
  * The core tools: always listed, whatever the organization installed. One list; adding a tool is one line here.
  */
-import type { McpToolDescriptor } from '@gatehouse/integrations-core';
+import { roleAtLeast, type McpToolDescriptor, type Role } from '@gatehouse/integrations-core';
 import { z } from 'zod';
 import { createIntegration, deleteIntegration, uninstallIntegration, updateIntegration } from './builder-tools.js';
 import { getIntegration, installIntegration, listInstalledIntegrations, listIntegrationCatalog } from './catalog-tools.js';
@@ -45,3 +45,13 @@ export const CORE_TOOL_DESCRIPTORS: ReadonlyMap<string, McpToolDescriptor> = new
     ];
   }),
 );
+
+/** The core tools a role may call, in list order: tools/list shows only what the caller may call. */
+export function coreToolsForRole(role: Role): CoreTool[] {
+  return CORE_TOOLS.filter((t) => roleAtLeast(role, t.minRole));
+}
+
+/** Descriptors of coreToolsForRole. */
+export function coreDescriptorsForRole(role: Role): McpToolDescriptor[] {
+  return coreToolsForRole(role).map((t) => CORE_TOOL_DESCRIPTORS.get(t.name)!);
+}

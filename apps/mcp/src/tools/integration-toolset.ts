@@ -62,14 +62,16 @@ export function buildIntegrationToolset(
   const descriptors: McpToolDescriptor[] = [];
   for (const [name, list] of routes) {
     const first = list[0]!;
-    const annotations = { readOnlyHint: first.tool.readOnly, openWorldHint: true };
+    // Only non-default hints (MCP 2025-06-18 ToolAnnotations: readOnlyHint defaults to false, openWorldHint to
+    // true): at hundreds of tools every byte of the list is paid on each tools/list.
+    const annotations = list.every((r) => r.tool.readOnly) ? { readOnlyHint: true } : undefined;
     if (list.length === 1) {
       descriptors.push({
         name,
         title: `${first.tool.title} (${first.installation.title})`,
         description: first.tool.description,
         inputSchema: first.tool.inputSchema,
-        annotations,
+        ...(annotations ? { annotations } : {}),
       });
       continue;
     }
@@ -92,7 +94,7 @@ export function buildIntegrationToolset(
           },
         },
       },
-      annotations: { ...annotations, readOnlyHint: list.every((r) => r.tool.readOnly) },
+      ...(annotations ? { annotations } : {}),
     });
   }
   return { descriptors, routes };

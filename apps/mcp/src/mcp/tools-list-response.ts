@@ -1,0 +1,111 @@
+/**
+ * tools/list served from bytes prepared once per catalog version. With hundreds of tools the work of a tools/list is
+ * not finding the tools (the toolset cache does that) but serializing and moving ~0.5 MB (see `pnpm bench`), so the
+ * serialized list is cached too, already gzip-compressed: a response is the concatenation of gzip members (RFC 1952
+ * §2.2: "A gzip file consists of a series of members"): a cached member for the core tools of the caller's role, a
+ * cached member for the organization's integration tools, and a tiny per-request member with the JSON-RPC id.
+ * Clients that do not accept gzip get the same cached JSON uncompressed.
+ *
+ * The result is byte-for-byte what the SDK's JSON response mode would send for `{ tools }` (JSON-RPC 2.0 §5); any
+ * request this path does not cover (a cursor, a batch, a notification) goes through the SDK.
+ */
+import type { McpToolDescriptor, Role } from '@gatehouse/integrations-core';
+
+export interface SerializedTools {
+  /** The tools as JSON array elements without the brackets ('' when none). */
+  json: string;
+  /** `json` as a complete gzip member. */
+  gzip: Uint8Array;
+}
+
+const encoder = new TextEncoder();
+
+/** Gzip-compresses text into one member (CompressionStream, native in workerd). */
+export async function gzip(text: string): Promise<Uint8Array> {
+  const stream = new Blob([encoder.encode(text)]).stream().pipeThrough(new CompressionStream('gzip'));
+  return new Uint8Array(await new Response(stream).arrayBuffer());
+}
+
+/** Serializes descriptors once; callers cache the result with the toolset it came from. */
+export async function serializeTools(descriptors: readonly McpToolDescriptor[]): Promise<SerializedTools> {
+  const json = descriptors.map((d) => JSON.stringify(d)).join(',');
+  return { json, gzip: await gzip(json) };
+}
+
+const serialized = new WeakMap<object, Promise<SerializedTools>>();
+
+/** The serialized form of a descriptor list, computed once per list object (toolsets are immutable once cached). */
+export function serializedFor(owner: object, descriptors: readonly McpToolDescriptor[]): Promise<SerializedTools> {
+  let hit = serialized.get(owner);
+  if (!hit) {
+    hit = serializeTools(descriptors);
+    serialized.set(owner, hit);
+  }
+  return hit;
+}
+
+/** A JSON-RPC request this path answers: a single tools/list without a cursor. */
+export function isPlainToolsList(body: unknown): body is { jsonrpc: '2.0'; id: string | number; method: 'tools/list' } {
+  if (!body || typeof body !== 'object' || Array.isArray(body)) return false;
+  const m = body as { jsonrpc?: unknown; id?: unknown; method?: unknown; params?: unknown };
+  if (m.jsonrpc !== '2.0' || m.method !== 'tools/list') return false;
+  if (typeof m.id !== 'string' && !(typeof m.id === 'number' && Number.isFinite(m.id))) return false;
+  if (m.params === undefined) return true;
+  if (!m.params || typeof m.params !== 'object' || Array.isArray(m.params)) return false;
+  return Object.keys(m.params).every((k) => k === '_meta');
+}
+
+function acceptsGzip(req: Request): boolean {
+  const header = req.headers.get('accept-encoding') ?? '';
+  return header.split(',').some((part) => {
+    const [coding, ...params] = part.trim().split(';');
+    if (coding?.trim().toLowerCase() !== 'gzip') return false;
+    const q = params.map((p) => p.trim()).find((p) => p.startsWith('q='));
+    return q === undefined || Number(q.slice(2)) > 0;
+  });
+}
+
+const HEAD = '{"result":{"tools":[';
+// Constant members, compressed once per isolate.
+let headMember: Promise<Uint8Array> | undefined;
+let commaMember: Promise<Uint8Array> | undefined;
+
+/** Whether the POST carries what the Streamable HTTP transport requires; otherwise the SDK answers (406/415). */
+export function isAcceptableMcpPost(req: Request): boolean {
+  const accept = req.headers.get('accept') ?? '';
+  const contentType = (req.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+  return accept.includes('application/json') && accept.includes('text/event-stream') && contentType === 'application/json';
+}
+
+/**
+ * The tools/list response from cached parts: `{"result":{"tools":[<core>,<integration>]},"jsonrpc":"2.0","id":<id>}`
+ * (the SDK's key order), gzip-encoded when the client accepts it; only the member holding the id is compressed per
+ * request.
+ */
+export async function toolsListResponse(req: Request, id: string | number, core: SerializedTools, integration: SerializedTools): Promise<Response> {
+  const separator = core.json && integration.json ? ',' : '';
+  const tail = `]},"jsonrpc":"2.0","id":${JSON.stringify(id)}}`;
+  const headers: Record<string, string> = { 'content-type': 'application/json', vary: 'accept-encoding' };
+  if (!acceptsGzip(req)) return new Response(HEAD + core.json + separator + integration.json + tail, { headers });
+  headMember ??= gzip(HEAD);
+  commaMember ??= gzip(',');
+  const parts = [await headMember, core.gzip, ...(separator ? [await commaMember] : []), integration.gzip, await gzip(tail)];
+  const body = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
+  let offset = 0;
+  for (const p of parts) {
+    body.set(p, offset);
+    offset += p.byteLength;
+  }
+  return new Response(body, { headers: { ...headers, 'content-encoding': 'gzip' }, encodeBody: 'manual' });
+}
+
+/** Core tool descriptors per role, serialized once per isolate. */
+const coreByRole = new Map<Role, Promise<SerializedTools>>();
+export function coreToolsFor(role: Role, descriptors: () => McpToolDescriptor[]): Promise<SerializedTools> {
+  let hit = coreByRole.get(role);
+  if (!hit) {
+    hit = serializeTools(descriptors());
+    coreByRole.set(role, hit);
+  }
+  return hit;
+}
