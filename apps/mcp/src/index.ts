@@ -1,25 +1,73 @@
 /**
- * Gatehouse main worker: the MCP endpoint and agent sessions. Routes:
- * - POST|GET|DELETE /mcp — MCP Streamable HTTP (API token auth, sessions in D1, GET stream via OrgNotifier)
+ * Gatehouse main worker: the MCP endpoint, its OAuth authorization server, and agent sessions. Routes:
+ * - POST|GET|DELETE /mcp — MCP Streamable HTTP; Bearer API token or OAuth access token (oauth/oauth-servers.ts)
+ * - GET /.well-known/oauth-protected-resource[/mcp] — RFC 9728 metadata; 401s point at it
+ * - GET /.well-known/oauth-authorization-server, POST /register, POST /token — the OAuth server (RFC 8414, 7591,
+ *   6749 + PKCE, 7009 revocation)
+ * - GET|POST /authorize — sign-in and consent (oauth/consent-page.ts)
  * - GET /oauth/callback — OAuth authorization-code callback of template installs
  * - POST /internal/session-dispatch — signed SessionDispatch from the integrations worker
  * - GET /healthz
- * Scheduled: purge expired MCP sessions in bounded batches.
+ * Scheduled: purge expired MCP sessions; re-encrypt credentials after a key rotation.
  */
+import type { OAuthResourceAuth } from '@cloudflare/workers-oauth-provider';
 import { Hono } from 'hono';
 import { createDb, reencryptCredentials } from '@gatehouse/integrations-adapters-cf';
-import { ConfigError, jsonError, loadWorkerConfig } from '@gatehouse/integrations-core';
-import { handleMcp } from './mcp/handle-mcp.js';
+import { ConfigError, jsonError, jsonRpcErrorBody, loadWorkerConfig } from '@gatehouse/integrations-core';
+import { checkTransportOrigin, handleMcp } from './mcp/handle-mcp.js';
+import { handleAuthorize } from './oauth/consent-page.js';
+import { oauthServers, principalOf, publicOrigin, type McpAuthProps } from './oauth/oauth-servers.js';
 import { handleTemplateCallback } from './oauth/template-callback.js';
 import { purgeSessions } from './sessions/purge-sessions.js';
 import { handleSessionDispatch } from './sessions/session-dispatch-route.js';
 
 export { OrgNotifier } from './notifications/org-notifier.js';
 
+/** The /mcp application behind token validation: resolve the caller, then MCP. */
+async function mcpApplication(req: Request, env: Env, ctx: ExecutionContext & { props: McpAuthProps; auth: OAuthResourceAuth }): Promise<Response> {
+  const caller = await principalOf(env, req, ctx.props, ctx.auth.clientId);
+  if (!caller) {
+    // A valid OAuth token whose user has left the organization.
+    const metadata = `${publicOrigin(env, req)}/.well-known/oauth-protected-resource/mcp`;
+    return new Response(jsonRpcErrorBody(-32001, 'Unauthorized: the account behind this token no longer has access'), {
+      status: 401,
+      headers: { 'content-type': 'application/json', 'www-authenticate': `Bearer error="invalid_token", resource_metadata="${metadata}"` },
+    });
+  }
+  return handleMcp(req, env, ctx, loadWorkerConfig(env), { ...caller, scopes: ctx.auth.scope, auth: ctx.auth });
+}
+
+const servers = (env: Env, req: Request) => oauthServers(publicOrigin(env, req), mcpApplication);
+
 const app = new Hono<{ Bindings: Env }>();
 
 app.get('/healthz', (c) => c.json({ ok: true }));
-app.all('/mcp', (c) => handleMcp(c.req.raw, c.env, c.executionCtx as ExecutionContext, loadWorkerConfig(c.env)));
+app.all('/mcp', (c) => {
+  const refused = checkTransportOrigin(c.req.raw, c.env);
+  if (refused) return refused;
+  // MCP authorization §Access Token Usage: "Access tokens MUST NOT be included in the URI query string".
+  if (new URL(c.req.url).searchParams.has('access_token'))
+    return new Response(jsonRpcErrorBody(-32600, 'Bad Request: send the token in the Authorization header, not the query string'), {
+      status: 400,
+      headers: { 'content-type': 'application/json', 'www-authenticate': 'Bearer error="invalid_request"' },
+    });
+  return servers(c.env, c.req.raw).resourceServer.fetch(c.req.raw, c.env, c.executionCtx as ExecutionContext);
+});
+// The exact root form first: Hono's '/*' route below also matches the bare path.
+app.get('/.well-known/oauth-protected-resource', (c) => {
+  // Root form of RFC 9728 §3.1 for clients that do not insert the resource path.
+  const url = new URL(c.req.url);
+  url.pathname = '/.well-known/oauth-protected-resource/mcp';
+  return servers(c.env, c.req.raw).resourceServer.fetch(new Request(url, c.req.raw), c.env, c.executionCtx as ExecutionContext);
+});
+app.get('/.well-known/oauth-protected-resource/*', (c) => servers(c.env, c.req.raw).resourceServer.fetch(c.req.raw, c.env, c.executionCtx as ExecutionContext));
+app.on(['GET', 'POST'], '/authorize', (c) => handleAuthorize(c.req.raw, c.env, loadWorkerConfig(c.env), servers(c.env, c.req.raw).authorizationServer));
+const authorizationServerRoute = (c: { req: { raw: Request }; env: Env; executionCtx: unknown }) =>
+  servers(c.env, c.req.raw).authorizationServer.fetch(c.req.raw, c.env, c.executionCtx as ExecutionContext);
+app.all('/token', authorizationServerRoute);
+app.all('/register', authorizationServerRoute);
+app.all('/.well-known/oauth-authorization-server', authorizationServerRoute);
+app.all('/.well-known/oauth-authorization-server/*', authorizationServerRoute);
 app.get('/oauth/callback', (c) => handleTemplateCallback(c.req.raw, c.env, c.executionCtx as ExecutionContext, loadWorkerConfig(c.env)));
 app.post('/internal/session-dispatch', (c) => handleSessionDispatch(c.req.raw, c.env, loadWorkerConfig(c.env)));
 app.notFound(() => jsonError(404, 'not_found', 'no such route; the MCP endpoint is /mcp'));

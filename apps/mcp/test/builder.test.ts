@@ -36,7 +36,7 @@ async function member(org: { id: string }, tenant: { organizationId: string; wor
 
 async function openStream(token: string) {
   const { sessionId } = await initialize(token);
-  const res = await SELF.fetch('http://gatehouse.test/mcp', { headers: { authorization: `Bearer ${token}`, accept: 'text/event-stream', 'mcp-session-id': sessionId } });
+  const res = await SELF.fetch('https://gatehouse.test/mcp', { headers: { authorization: `Bearer ${token}`, accept: 'text/event-stream', 'mcp-session-id': sessionId } });
   const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
   let buffered = '';
   /** Resolves once `count` tools/list_changed notifications arrived in total. */

@@ -25,7 +25,7 @@ const sessions = new Map<string, string>();
 
 /** POSTs one JSON-RPC message to /mcp with the given headers. */
 export async function post(token: string | null, message: unknown, headers: Record<string, string> = {}) {
-  return SELF.fetch('http://gatehouse.test/mcp', {
+  return SELF.fetch('https://gatehouse.test/mcp', {
     method: 'POST',
     headers: {
       'content-type': 'application/json',

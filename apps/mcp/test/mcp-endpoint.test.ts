@@ -1,34 +1,37 @@
 import { SELF, env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
-import { callTool, initialize, listToolNames, rpc, seedTenant } from './helpers.js';
+import { callTool, initialize, listToolNames, post, rpc, seedTenant } from './helpers.js';
 
 const jiraCredentials = { email: 'me@acme.test', api_token: 'jira-secret-token' };
 
 describe('/mcp authentication', () => {
-  it('answers 401 with WWW-Authenticate when the token is missing', async () => {
+  it('answers 401 with a WWW-Authenticate challenge naming the resource metadata and scope', async () => {
     const { res } = await rpc(null, 'tools/list');
     expect(res.status).toBe(401);
-    expect(res.headers.get('www-authenticate')).toBe('Bearer realm="gatehouse"');
+    expect(res.headers.get('www-authenticate')).toBe(
+      'Bearer realm="OAuth", resource_metadata="https://gatehouse.test/.well-known/oauth-protected-resource/mcp", scope="mcp:read"',
+    );
   });
 
   it.each([
-    ['an unknown token', 'gth_' + 'A'.repeat(43)],
+    ['an unknown API token', 'gth_' + 'A'.repeat(43)],
     ['a malformed token', 'not-a-token'],
   ])('answers 401 invalid_token for %s', async (_label, token) => {
-    const { res } = await rpc(token, 'tools/list');
+    const res = await post(token, { jsonrpc: '2.0', id: 1, method: 'tools/list' });
     expect(res.status).toBe(401);
     expect(res.headers.get('www-authenticate')).toMatch(/error="invalid_token"/);
+    expect(res.headers.get('www-authenticate')).toMatch(/resource_metadata="https:\/\/gatehouse\.test\/\.well-known\/oauth-protected-resource\/mcp"/);
   });
 
   it('refuses a token in the query string', async () => {
     const { token } = await seedTenant('query-token');
-    const res = await SELF.fetch(`http://gatehouse.test/mcp?access_token=${token}`, { method: 'POST', body: '{}' });
+    const res = await SELF.fetch(`https://gatehouse.test/mcp?access_token=${token}`, { method: 'POST', body: '{}' });
     expect(res.status).toBe(400);
   });
 
   it('answers other methods with 405', async () => {
     const { token } = await seedTenant('methods');
-    const res = await SELF.fetch('http://gatehouse.test/mcp', { method: 'PUT', headers: { authorization: `Bearer ${token}` } });
+    const res = await SELF.fetch('https://gatehouse.test/mcp', { method: 'PUT', headers: { authorization: `Bearer ${token}` } });
     expect(res.status).toBe(405);
     expect(res.headers.get('allow')).toBe('GET, POST, DELETE');
   });

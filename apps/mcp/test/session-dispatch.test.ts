@@ -31,7 +31,7 @@ function dispatchFor(organizationId: string, installationId: string, deliveryId:
 }
 
 async function post(body: string, signature: string | null) {
-  return SELF.fetch('http://gatehouse.test/internal/session-dispatch', {
+  return SELF.fetch('https://gatehouse.test/internal/session-dispatch', {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...(signature ? { 'gatehouse-signature': signature } : {}) },
     body,

@@ -38,10 +38,10 @@ describe('MCP sessions', () => {
   it('DELETE ends the session; afterwards it is 404 and cannot be ended twice', async () => {
     const { token } = await seedTenant('sess-delete');
     const { sessionId } = await initialize(token);
-    const del = await SELF.fetch('http://gatehouse.test/mcp', { method: 'DELETE', headers: { authorization: `Bearer ${token}`, 'mcp-session-id': sessionId } });
+    const del = await SELF.fetch('https://gatehouse.test/mcp', { method: 'DELETE', headers: { authorization: `Bearer ${token}`, 'mcp-session-id': sessionId } });
     expect(del.status).toBe(204);
     expect((await inSession(token, sessionId, list)).status).toBe(404);
-    const again = await SELF.fetch('http://gatehouse.test/mcp', { method: 'DELETE', headers: { authorization: `Bearer ${token}`, 'mcp-session-id': sessionId } });
+    const again = await SELF.fetch('https://gatehouse.test/mcp', { method: 'DELETE', headers: { authorization: `Bearer ${token}`, 'mcp-session-id': sessionId } });
     expect(again.status).toBe(404);
   });
 
@@ -111,8 +111,8 @@ describe('transport refusals', () => {
     expect((await post(token, init, { origin: 'null' })).status).toBe(403);
     expect((await post(token, init, { origin: 'http://localhost:6274' })).status).toBe(200);
     // Same origin as an allowed host (ALLOWED_HOSTS = gatehouse.test in the test config).
-    expect((await post(token, init, { origin: 'http://gatehouse.test' })).status).toBe(200);
-    expect((await post(token, init, { origin: 'http://gatehouse.test.evil.example' })).status).toBe(403);
+    expect((await post(token, init, { origin: 'https://gatehouse.test' })).status).toBe(200);
+    expect((await post(token, init, { origin: 'https://gatehouse.test.evil.example' })).status).toBe(403);
   });
 
   it('refuses a Host that is not allowed with 403 (DNS rebinding)', async () => {
@@ -139,7 +139,7 @@ describe('transport refusals', () => {
     const { token } = await seedTenant('size');
     const { sessionId } = await initialize(token);
     const big = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list', params: { pad: 'x'.repeat(1_100_000) } });
-    const res = await SELF.fetch('http://gatehouse.test/mcp', {
+    const res = await SELF.fetch('https://gatehouse.test/mcp', {
       method: 'POST',
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-session-id': sessionId },
       body: big,
@@ -153,7 +153,7 @@ describe('transport refusals', () => {
   ])('answers %s with a JSON-RPC error, never a 500', async (_label, body, status, code) => {
     const { token } = await seedTenant(`malformed-${code}-${body.length}`);
     const { sessionId } = await initialize(token);
-    const res = await SELF.fetch('http://gatehouse.test/mcp', {
+    const res = await SELF.fetch('https://gatehouse.test/mcp', {
       method: 'POST',
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-session-id': sessionId },
       body,
@@ -167,7 +167,7 @@ describe('GET stream', () => {
   it('delivers notifications/tools/list_changed when an installation changes the tools', async () => {
     const { token } = await seedTenant('stream');
     const { sessionId } = await initialize(token);
-    const res = await SELF.fetch('http://gatehouse.test/mcp', {
+    const res = await SELF.fetch('https://gatehouse.test/mcp', {
       headers: { authorization: `Bearer ${token}`, accept: 'text/event-stream', 'mcp-session-id': sessionId },
     });
     expect(res.status).toBe(200);
@@ -195,7 +195,7 @@ describe('GET stream', () => {
     const { token } = await seedTenant('stream-resume');
     const { sessionId } = await initialize(token);
     const open = (lastEventId?: string) =>
-      SELF.fetch('http://gatehouse.test/mcp', {
+      SELF.fetch('https://gatehouse.test/mcp', {
         headers: { authorization: `Bearer ${token}`, accept: 'text/event-stream', 'mcp-session-id': sessionId, ...(lastEventId ? { 'last-event-id': lastEventId } : {}) },
       });
     const readUntil = async (reader: ReadableStreamDefaultReader<string>, pattern: RegExp) => {
@@ -235,9 +235,9 @@ describe('GET stream', () => {
   it('requires Accept: text/event-stream and a live session', async () => {
     const { token } = await seedTenant('stream-refusals');
     const { sessionId } = await initialize(token);
-    const noAccept = await SELF.fetch('http://gatehouse.test/mcp', { headers: { authorization: `Bearer ${token}`, 'mcp-session-id': sessionId } });
+    const noAccept = await SELF.fetch('https://gatehouse.test/mcp', { headers: { authorization: `Bearer ${token}`, 'mcp-session-id': sessionId } });
     expect(noAccept.status).toBe(406);
-    const noSession = await SELF.fetch('http://gatehouse.test/mcp', { headers: { authorization: `Bearer ${token}`, accept: 'text/event-stream' } });
+    const noSession = await SELF.fetch('https://gatehouse.test/mcp', { headers: { authorization: `Bearer ${token}`, accept: 'text/event-stream' } });
     expect(noSession.status).toBe(400);
   });
 });

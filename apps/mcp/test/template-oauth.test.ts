@@ -91,7 +91,7 @@ async function startInstall(token: string, title: string) {
   expect(Object.fromEntries(url.searchParams)).toMatchObject({
     response_type: 'code',
     client_id: 'client-1',
-    redirect_uri: 'http://gatehouse.test/oauth/callback',
+    redirect_uri: 'https://gatehouse.test/oauth/callback',
     scope: 'read:me',
     code_challenge_method: 'S256',
   });
@@ -101,7 +101,7 @@ async function startInstall(token: string, title: string) {
   return { out, state: url.searchParams.get('state')!, code };
 }
 
-const callback = (query: string) => SELF.fetch(`http://gatehouse.test/oauth/callback?${query}`);
+const callback = (query: string) => SELF.fetch(`https://gatehouse.test/oauth/callback?${query}`);
 
 describe('templates with the OAuth 2.0 authorization code grant', () => {
   it('installs pending, activates at the callback with PKCE, and calls with the access token', async () => {

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { callTool, initialize, seedTenant } from './helpers.js';
 
 async function toolsList(token: string, sessionId: string, params: Record<string, unknown> | undefined, encoding: string) {
-  const res = await SELF.fetch('http://gatehouse.test/mcp', {
+  const res = await SELF.fetch('https://gatehouse.test/mcp', {
     method: 'POST',
     headers: {
       authorization: `Bearer ${token}`,

@@ -77,7 +77,7 @@ export async function findUserByEmail(db: Db, email: string): Promise<User | nul
 /** Members of the tenant with their role. */
 export async function listMembers(db: Db, tenant: OrgTenant): Promise<Array<User & { role: Role }>> {
   return db
-    .select({ id: users.id, email: users.email, displayName: users.displayName, createdAt: users.createdAt, role: memberships.role })
+    .select({ id: users.id, email: users.email, displayName: users.displayName, passwordHash: users.passwordHash, createdAt: users.createdAt, role: memberships.role })
     .from(memberships)
     .innerJoin(users, eq(users.id, memberships.userId))
     .where(eq(memberships.organizationId, tenant.organizationId))
@@ -96,7 +96,7 @@ export async function upsertMember(
 ): Promise<User & { role: Role }> {
   const email = input.email.toLowerCase();
   const existing = await findUserByEmail(db, email);
-  const user = existing ?? { id: newId(), email, displayName: input.displayName ?? email.split('@')[0]!, createdAt: Date.now() };
+  const user = existing ?? { id: newId(), email, displayName: input.displayName ?? email.split('@')[0]!, passwordHash: null, createdAt: Date.now() };
   const membership = db
     .insert(memberships)
     .values({ organizationId: tenant.organizationId, userId: user.id, role: input.role, createdAt: Date.now() })
@@ -176,4 +176,33 @@ export async function setWorkspaceInstructions(db: Db, tenant: WorkspaceTenant, 
     .where(and(eq(workspaces.organizationId, tenant.organizationId), eq(workspaces.id, tenant.workspaceId)))
     .run();
   return res.meta.changes > 0;
+}
+
+/** Sets a user's sign-in password hash (from integrations-core hashPassword). */
+export async function setUserPasswordHash(db: Db, userId: string, passwordHash: string): Promise<void> {
+  await db.update(users).set({ passwordHash }).where(eq(users.id, userId));
+}
+
+/**
+ * The sign-in facts for an e-mail: the user, its password hash, and its first organization and workspace (the
+ * tenant an OAuth grant is issued for). Null when the e-mail is unknown or the user belongs to no organization.
+ */
+export async function findSignInAccount(db: Db, who: { email: string } | { userId: string }) {
+  const row = await db
+    .select({
+      userId: users.id,
+      email: users.email,
+      passwordHash: users.passwordHash,
+      organizationId: memberships.organizationId,
+      role: memberships.role,
+      workspaceId: workspaces.id,
+    })
+    .from(users)
+    .innerJoin(memberships, eq(memberships.userId, users.id))
+    .innerJoin(workspaces, eq(workspaces.organizationId, memberships.organizationId))
+    .where('email' in who ? eq(users.email, who.email.toLowerCase()) : eq(users.id, who.userId))
+    .orderBy(asc(memberships.createdAt), asc(workspaces.createdAt))
+    .limit(1)
+    .get();
+  return row ?? null;
 }

@@ -89,3 +89,54 @@ export async function findPrincipalByTokenHash(
   const session = sid && sessionLastSeenAt !== null ? { id: sid, lastSeenAt: sessionLastSeenAt } : null;
   return { ...rest, role: lesserRole(tokenRole, memberRole), session };
 }
+
+/**
+ * The principal of an OAuth grant: the user, in the organization and workspace the grant was issued for, with the
+ * membership role as it is now (a user removed from the organization resolves to null, so their tokens stop working
+ * at once). Same single SELECT shape as the token lookup, with the MCP session left-joined when named.
+ */
+export async function findPrincipalForGrant(
+  db: Db,
+  grant: { userId: string; organizationId: string; workspaceId: string; clientId: string },
+  now = Date.now(),
+  sessionId?: string,
+): Promise<(Principal & { session: PrincipalSession | null }) | null> {
+  const row = await db
+    .select({
+      role: memberships.role,
+      userId: users.id,
+      email: users.email,
+      displayName: users.displayName,
+      organizationId: organizations.id,
+      organizationSlug: organizations.slug,
+      organizationName: organizations.name,
+      catalogVersion: organizations.catalogVersion,
+      workspaceId: workspaces.id,
+      workspaceSlug: workspaces.slug,
+      workspaceName: workspaces.name,
+      workspaceInstructions: workspaces.instructions,
+      sessionId: mcpSessions.id,
+      sessionLastSeenAt: mcpSessions.lastSeenAt,
+    })
+    .from(memberships)
+    .innerJoin(users, eq(users.id, memberships.userId))
+    .innerJoin(organizations, eq(organizations.id, memberships.organizationId))
+    .innerJoin(workspaces, and(eq(workspaces.id, grant.workspaceId), eq(workspaces.organizationId, memberships.organizationId)))
+    .leftJoin(
+      mcpSessions,
+      and(
+        eq(mcpSessions.id, sessionId ?? ''),
+        eq(mcpSessions.organizationId, memberships.organizationId),
+        eq(mcpSessions.workspaceId, workspaces.id),
+        eq(mcpSessions.userId, memberships.userId),
+        isNull(mcpSessions.endedAt),
+        gt(mcpSessions.expiresAt, now),
+      ),
+    )
+    .where(and(eq(memberships.userId, grant.userId), eq(memberships.organizationId, grant.organizationId)))
+    .get();
+  if (!row) return null;
+  const { sessionId: sid, sessionLastSeenAt, ...rest } = row;
+  const session = sid && sessionLastSeenAt !== null ? { id: sid, lastSeenAt: sessionLastSeenAt } : null;
+  return { ...rest, tokenId: `oauth:${grant.clientId}`, session };
+}

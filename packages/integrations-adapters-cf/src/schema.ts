@@ -38,6 +38,8 @@ export const users = sqliteTable('users', {
   id: text('id').primaryKey(),
   email: text('email').notNull().unique(),
   displayName: text('display_name').notNull(),
+  /** PBKDF2 hash for signing in on the OAuth consent page (integrations-core password-hash); null = cannot sign in. */
+  passwordHash: text('password_hash'),
   createdAt: createdAt(),
 });
 

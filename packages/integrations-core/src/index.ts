@@ -6,3 +6,4 @@ export * from './credentials-cipher.js';
 export * from './tokens.js';
 export * from './worker-config.js';
 export * from './http-errors.js';
+export * from './password-hash.js';

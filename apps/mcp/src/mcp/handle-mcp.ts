@@ -13,19 +13,14 @@
  * - DELETE: ends the session.
  */
 import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
-import {
-  authenticate,
-  createDb,
-  createMcpSession,
-  endMcpSession,
-  touchMcpSession,
-  wwwAuthenticate,
-  type Db,
-  type Principal,
-} from '@gatehouse/integrations-adapters-cf';
+import { insufficientScope, type OAuthResourceAuth } from '@cloudflare/workers-oauth-provider';
+import { createDb, createMcpSession, endMcpSession, touchMcpSession, type Db, type Principal } from '@gatehouse/integrations-adapters-cf';
 import type { WorkerConfig } from '@gatehouse/integrations-core';
-import { coreDescriptorsForRole } from '../tools/core-tools.js';
+import { publicOrigin } from '../oauth/oauth-servers.js';
+import { coreDescriptorsFor } from '../tools/core-tools.js';
+import { EMPTY_TOOLSET } from '../tools/integration-toolset.js';
 import { getIntegrationToolset } from '../tools/toolset-cache.js';
+import { BASE_SCOPE, INTEGRATION_SCOPE, missingScopes } from './scope-policy.js';
 import { createMcpServer } from './server.js';
 import { coreToolsFor, isAcceptableMcpPost, isPlainToolsList, serializedFor, toolsListResponse } from './tools-list-response.js';
 import { checkHost, checkOrigin, checkProtocolVersionHeader, initializeParams, jsonRpcError, readJsonBody } from './transport-guards.js';
@@ -43,24 +38,28 @@ function notifierFor(env: Env, organizationId: string) {
 const sessionRequired = () => jsonRpcError(400, -32000, 'Bad Request: Mcp-Session-Id header is required; send initialize first');
 const sessionNotFound = () => jsonRpcError(404, -32001, 'Session not found: it ended or expired; send initialize to start a new one');
 
-export async function handleMcp(req: Request, env: Env, ctx: ExecutionContext, config: WorkerConfig): Promise<Response> {
-  const hosts = list(env.ALLOWED_HOSTS);
-  const forbidden = checkHost(req, hosts) ?? checkOrigin(req, list(env.ALLOWED_ORIGINS), hosts);
-  if (forbidden) return forbidden;
-  const db = createDb(env.AUTH_DB);
-  // One D1 read: the token's principal and, when the request names one, its live session.
-  const auth = await authenticate(req, db, req.headers.get(SESSION_HEADER) ?? undefined);
-  if (!auth.ok) {
-    return jsonRpcError(auth.status, -32001, `Unauthorized: ${auth.description}`, { 'www-authenticate': wwwAuthenticate(auth) });
-  }
+/** Who is calling, as established by the token validation (oauth/oauth-servers.ts). */
+export interface McpCaller {
+  principal: Principal;
+  session: { id: string; lastSeenAt: number } | null;
+  /** Scopes of the token: all of them for API tokens, the granted ones for OAuth tokens. */
+  scopes: readonly string[];
+  /** The verified token facts, for scope challenges. */
+  auth: OAuthResourceAuth;
+}
+
+/** /mcp for an authenticated caller. Host and Origin are checked before authentication (index.ts). */
+export async function handleMcp(req: Request, env: Env, ctx: ExecutionContext, config: WorkerConfig, caller: McpCaller): Promise<Response> {
   const badVersion = checkProtocolVersionHeader(req);
   if (badVersion) return badVersion;
-  const { principal, session } = auth;
+  const db = createDb(env.AUTH_DB);
+  const { principal, session } = caller;
   if (session) ctx.waitUntil(touchMcpSession(db, principal, session));
   switch (req.method) {
     case 'POST':
-      return handlePost(req, env, ctx, config, db, principal, session?.id ?? null);
+      return handlePost(req, env, ctx, config, db, caller, session?.id ?? null);
     case 'GET':
+      if (missingScopes(undefined, caller.scopes).length) return insufficientScope(caller.auth, [BASE_SCOPE]);
       return handleGet(req, env, principal, session?.id ?? null);
     case 'DELETE':
       return handleDelete(req, env, ctx, db, principal);
@@ -69,17 +68,26 @@ export async function handleMcp(req: Request, env: Env, ctx: ExecutionContext, c
   }
 }
 
+/** Host and Origin checks (DNS rebinding), applied before anything else on /mcp. */
+export function checkTransportOrigin(req: Request, env: Env): Response | null {
+  const hosts = list(env.ALLOWED_HOSTS);
+  return checkHost(req, hosts) ?? checkOrigin(req, list(env.ALLOWED_ORIGINS), hosts);
+}
+
 async function handlePost(
   req: Request,
   env: Env,
   ctx: ExecutionContext,
   config: WorkerConfig,
   db: Db,
-  principal: Principal,
+  caller: McpCaller,
   liveSessionId: string | null,
 ): Promise<Response> {
+  const { principal } = caller;
   const body = await readJsonBody(req);
   if (!body.ok) return body.response;
+  const missing = missingScopes(body.json, caller.scopes);
+  if (missing.length) return insufficientScope(caller.auth, [BASE_SCOPE, ...missing.filter((s) => s !== BASE_SCOPE)]);
   const init = initializeParams(body.json);
   let sessionId: string | null = null;
   if (!init) {
@@ -89,9 +97,10 @@ async function handlePost(
   }
   if (sessionId && isPlainToolsList(body.json) && isAcceptableMcpPost(req)) {
     // The hot path: tools/list from cached, pre-compressed bytes (tools-list-response.ts).
-    const toolset = await getIntegrationToolset(db, principal);
+    const withIntegrations = caller.scopes.includes(INTEGRATION_SCOPE);
+    const toolset = withIntegrations ? await getIntegrationToolset(db, principal) : EMPTY_TOOLSET;
     const [core, integration] = await Promise.all([
-      coreToolsFor(principal.role, () => coreDescriptorsForRole(principal.role)),
+      coreToolsFor(principal.role, caller.scopes, () => coreDescriptorsFor(principal.role, caller.scopes)),
       serializedFor(toolset, toolset.descriptors),
     ]);
     return toolsListResponse(req, body.json.id, core, integration);
@@ -101,7 +110,8 @@ async function handlePost(
     db,
     config,
     fetch: (input, init) => fetch(input, init),
-    publicOrigin: new URL(req.url).origin,
+    publicOrigin: publicOrigin(env, req),
+    scopes: caller.scopes,
     sessionId,
     notifyToolsChanged: () => ctx.waitUntil(notifierFor(env, principal.organizationId).notify('notifications/tools/list_changed')),
   });
@@ -109,7 +119,7 @@ async function handlePost(
   await server.connect(transport);
   const res = await transport.handleRequest(req, {
     parsedBody: body.json,
-    authInfo: { token: 'redacted', clientId: principal.tokenId, scopes: ['mcp:read', 'mcp:write', 'mcp:execute', 'mcp:admin'] },
+    authInfo: { token: 'redacted', clientId: principal.tokenId, scopes: [...caller.scopes] },
   });
   if (!init || res.status !== 200) return res;
   // Initialize succeeded: record the session with the version the server negotiated, and hand out its id.

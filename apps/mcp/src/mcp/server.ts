@@ -8,7 +8,9 @@ import { CfWorkerJsonSchemaValidator } from '@modelcontextprotocol/sdk/validatio
 import { CallToolRequestSchema, ErrorCode, ListToolsRequestSchema, McpError, type Tool } from '@modelcontextprotocol/sdk/types.js';
 import { roleAtLeast } from '@gatehouse/integrations-core';
 import { callIntegrationTool } from '../tools/call-integration-tool.js';
-import { CORE_TOOLS, coreDescriptorsForRole } from '../tools/core-tools.js';
+import { CORE_TOOLS, coreDescriptorsFor } from '../tools/core-tools.js';
+import { EMPTY_TOOLSET } from '../tools/integration-toolset.js';
+import { INTEGRATION_SCOPE } from './scope-policy.js';
 import { ToolError, type ToolContext } from '../tools/tool-types.js';
 import { getIntegrationToolset } from '../tools/toolset-cache.js';
 import { withFirstCallContext } from './first-call-context.js';
@@ -30,8 +32,8 @@ export function createMcpServer(ctx: ToolContext): Server {
   });
 
   server.setRequestHandler(ListToolsRequestSchema, async () => {
-    const integration = await getIntegrationToolset(ctx.db, ctx.principal);
-    const tools = [...coreDescriptorsForRole(ctx.principal.role), ...integration.descriptors];
+    const integration = ctx.scopes.includes(INTEGRATION_SCOPE) ? await getIntegrationToolset(ctx.db, ctx.principal) : EMPTY_TOOLSET;
+    const tools = [...coreDescriptorsFor(ctx.principal.role, ctx.scopes), ...integration.descriptors];
     return { tools: tools as Tool[] };
   });
 

@@ -99,13 +99,14 @@ export async function toolsListResponse(req: Request, id: string | number, core:
   return new Response(body, { headers: { ...headers, 'content-encoding': 'gzip' }, encodeBody: 'manual' });
 }
 
-/** Core tool descriptors per role, serialized once per isolate. */
-const coreByRole = new Map<Role, Promise<SerializedTools>>();
-export function coreToolsFor(role: Role, descriptors: () => McpToolDescriptor[]): Promise<SerializedTools> {
-  let hit = coreByRole.get(role);
+/** Core tool descriptors per (role, scopes), serialized once per isolate (3 roles × a few scope sets). */
+const coreByCaller = new Map<string, Promise<SerializedTools>>();
+export function coreToolsFor(role: Role, scopes: readonly string[], descriptors: () => McpToolDescriptor[]): Promise<SerializedTools> {
+  const key = `${role} ${[...scopes].sort().join(' ')}`;
+  let hit = coreByCaller.get(key);
   if (!hit) {
     hit = serializeTools(descriptors());
-    coreByRole.set(role, hit);
+    coreByCaller.set(key, hit);
   }
   return hit;
 }

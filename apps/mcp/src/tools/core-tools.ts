@@ -46,12 +46,12 @@ export const CORE_TOOL_DESCRIPTORS: ReadonlyMap<string, McpToolDescriptor> = new
   }),
 );
 
-/** The core tools a role may call, in list order: tools/list shows only what the caller may call. */
-export function coreToolsForRole(role: Role): CoreTool[] {
-  return CORE_TOOLS.filter((t) => roleAtLeast(role, t.minRole));
+/** The core tools a caller may call, in list order: its role allows them and its token carries their scope. */
+export function coreToolsFor(role: Role, scopes: readonly string[]): CoreTool[] {
+  return CORE_TOOLS.filter((t) => roleAtLeast(role, t.minRole) && scopes.includes(t.scope));
 }
 
-/** Descriptors of coreToolsForRole. */
-export function coreDescriptorsForRole(role: Role): McpToolDescriptor[] {
-  return coreToolsForRole(role).map((t) => CORE_TOOL_DESCRIPTORS.get(t.name)!);
+/** Descriptors of coreToolsFor: tools/list shows only what the caller may call. */
+export function coreDescriptorsFor(role: Role, scopes: readonly string[]): McpToolDescriptor[] {
+  return coreToolsFor(role, scopes).map((t) => CORE_TOOL_DESCRIPTORS.get(t.name)!);
 }

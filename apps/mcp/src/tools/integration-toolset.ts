@@ -100,6 +100,9 @@ export function buildIntegrationToolset(
   return { descriptors, routes };
 }
 
+/** The toolset of a caller who may not call integration tools (no mcp:execute). */
+export const EMPTY_TOOLSET: IntegrationToolset = Object.freeze({ descriptors: [], routes: new Map() });
+
 export type RouteChoice = { ok: true; route: ToolRoute } | { ok: false; message: string };
 
 /** Picks the route for a call; a missing or unknown `_integration` on a shared name lists the options. */

@@ -12,6 +12,8 @@ export interface ToolContext {
   db: Db;
   config: WorkerConfig;
   fetch: typeof fetch;
+  /** OAuth scopes of the request's token (API tokens: all). */
+  scopes: readonly string[];
   /** Origin of the MCP endpoint as the client reached it (for callback URLs). */
   publicOrigin: string;
   /** The MCP session of the request (null for initialize). */

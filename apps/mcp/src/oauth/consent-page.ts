@@ -1,0 +1,134 @@
+/**
+ * /authorize: sign-in and consent for MCP clients (MCP authorization §Authorization Code Grant; consent rules from
+ * @cloudflare/workers-oauth-provider docs/consent-page.md). Two steps, each its own page:
+ *
+ * 1. Sign in — GET validates the authorization request (parseAuthRequest: client, exact redirect URI, PKCE S256,
+ *    resource) and, without a sign-in cookie, shows the Gatehouse e-mail/password form (CSRF double-submit token).
+ *    A correct password (PBKDF2) sets a ten-minute signed cookie and returns to the same URL.
+ * 2. Consent — shows who is asking (client name; verified domain for CIMD clients), where the tokens go (redirect host,
+ *    a warning for local apps) and the scopes; the form carries only the library's single-use, browser-bound handle.
+ *    Allow completes the authorization for the user's organization and workspace; Deny returns access_denied.
+ *
+ * Every page refuses framing and escapes everything the client supplied.
+ */
+import { AuthorizationError, CimdFetchError, type ConsentDescription, type OAuthAuthorizationServer } from '@cloudflare/workers-oauth-provider';
+import { createDb, findSignInAccount } from '@gatehouse/integrations-adapters-cf';
+import { MCP_SCOPES, verifyPassword, type WorkerConfig } from '@gatehouse/integrations-core';
+import type { GrantProps } from './oauth-servers.js';
+import { csrfMatches, csrfToken, signInCookie, signedInUser } from './sign-in-cookie.js';
+
+const escape = (value: string) => value.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+const SCOPE_LABELS: Record<string, string> = {
+  'mcp:read': 'read the catalog, your profile, workspace and sessions',
+  'mcp:write': 'install and uninstall integrations',
+  'mcp:execute': 'call integration tools (act in connected services)',
+  'mcp:admin': 'change templates and MCP settings (ADMIN role required as well)',
+};
+
+// Checked when the e-mail is unknown, so both failures take the same time.
+const DUMMY_HASH = 'pbkdf2-sha256$100000$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
+
+function layout(title: string, body: string): string {
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>${escape(title)} — Gatehouse</title>
+<style>body{font:16px system-ui,sans-serif;max-width:34rem;margin:3rem auto;padding:0 1rem}label{display:block;margin:.5rem 0}.err{color:#b00020}.warn{background:#fff3cd;padding:.5rem}</style></head><body>${body}</body></html>`;
+}
+
+function whoIsAsking(facts: ConsentDescription): string {
+  const who = facts.clientDomain ? `Published by <strong>${escape(facts.clientDomain)}</strong>.` : 'This app registered itself; its name is not verified.';
+  const local = facts.redirectIsLoopback
+    ? '<p class="warn"><strong>This sends access to an app on your computer.</strong> Continue only if you just started signing in from it.</p>'
+    : '';
+  return `<p><strong>${escape(facts.clientName)}</strong> wants to use Gatehouse as you. ${who} Access will be sent to <strong>${escape(facts.redirectHost)}</strong>.</p>${local}`;
+}
+
+function signInPage(facts: ConsentDescription, csrf: string, error: string | null, email: string): string {
+  return layout(
+    'Sign in',
+    `<h1>Sign in to Gatehouse</h1>${whoIsAsking(facts)}${error ? `<p class="err" role="alert">${escape(error)}</p>` : ''}
+<form method="post"><input type="hidden" name="step" value="signin"><input type="hidden" name="csrf" value="${escape(csrf)}">
+<label>E-mail <input name="email" type="email" autocomplete="username" required value="${escape(email)}"></label>
+<label>Password <input name="password" type="password" autocomplete="current-password" required></label>
+<p><button>Sign in</button></p></form>`,
+  );
+}
+
+function consentPage(facts: ConsentDescription, handle: string, email: string): string {
+  const scopes = facts.scope
+    .map((s) => `<li><label><input type="checkbox" name="scope" value="${escape(s)}" checked> <code>${escape(s)}</code>: ${escape(SCOPE_LABELS[s] ?? s)}</label></li>`)
+    .join('');
+  return layout(
+    `Authorize ${facts.clientName}`,
+    `<h1>Allow ${escape(facts.clientName)}?</h1>${whoIsAsking(facts)}<p>Signed in as ${escape(email)}.</p>
+<form method="post"><input type="hidden" name="handle" value="${escape(handle)}"><p>It may:</p><ul>${scopes}</ul>
+<p><button name="decision" value="approve">Allow</button> <button name="decision" value="deny">Deny</button></p></form>`,
+  );
+}
+
+function respond(body: string, headers: Headers = new Headers(), status = 200): Response {
+  headers.set('content-type', 'text/html; charset=utf-8');
+  headers.set('cache-control', 'no-store');
+  headers.set('x-frame-options', 'DENY');
+  headers.set('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'");
+  headers.set('referrer-policy', 'no-referrer');
+  return new Response(body, { status, headers });
+}
+
+const problem = (status: number, message: string) => respond(layout('Cannot continue', `<h1>Cannot continue</h1><p>${escape(message)}</p>`), new Headers(), status);
+
+export async function handleAuthorize(req: Request, env: Env, config: WorkerConfig, authorizationServer: OAuthAuthorizationServer<Env>): Promise<Response> {
+  const oauth = authorizationServer.getOAuthApi(env);
+  const db = createDb(env.AUTH_DB);
+  // The authorization request always comes from the URL's query; POSTs keep it in their action URL.
+  const asGet = new Request(req.url, { method: 'GET', headers: req.headers });
+  try {
+    if (req.method === 'GET') {
+      const request = await oauth.parseAuthRequest(asGet);
+      const facts = await oauth.describeConsent(request);
+      const userId = await signedInUser(req, config.signingKey);
+      const account = userId ? await findSignInAccount(db, { userId }) : null;
+      if (!account) {
+        const csrf = csrfToken();
+        return respond(signInPage(facts, csrf.token, null, ''), new Headers({ 'set-cookie': csrf.setCookie }));
+      }
+      const consent = await oauth.beginConsent(request);
+      return respond(consentPage(facts, consent.handle, account.email), consent.headers);
+    }
+    if (req.method !== 'POST') return problem(405, 'Use GET or POST.');
+    const form = await req.formData();
+
+    if (form.get('step') === 'signin') {
+      if (!csrfMatches(req, String(form.get('csrf') ?? ''))) return problem(403, 'This sign-in form expired or came from another site. Start again from your app.');
+      const request = await oauth.parseAuthRequest(asGet);
+      const email = String(form.get('email') ?? '').trim();
+      const account = email ? await findSignInAccount(db, { email }) : null;
+      const ok = await verifyPassword(String(form.get('password') ?? ''), account?.passwordHash ?? DUMMY_HASH);
+      if (!account?.passwordHash || !ok) {
+        const csrf = csrfToken();
+        return respond(signInPage(await oauth.describeConsent(request), csrf.token, 'Wrong e-mail or password.', email), new Headers({ 'set-cookie': csrf.setCookie }), 401);
+      }
+      return new Response(null, { status: 303, headers: { location: req.url, 'set-cookie': await signInCookie(config.signingKey, account.userId), 'cache-control': 'no-store' } });
+    }
+
+    const handle = String(form.get('handle') ?? '');
+    if (form.get('decision') !== 'approve') {
+      const denied = await oauth.denyConsent(req, handle);
+      denied.headers.set('location', denied.redirectTo);
+      return new Response(null, { status: 302, headers: denied.headers });
+    }
+    const userId = await signedInUser(req, config.signingKey);
+    const account = userId ? await findSignInAccount(db, { userId }) : null;
+    if (!account) return problem(401, 'Your sign-in expired. Start again from your app.');
+    const scope = form.getAll('scope').map(String).filter((s) => (MCP_SCOPES as readonly string[]).includes(s));
+    const approved = await oauth.approveConsent(req, handle, { scope });
+    const props: GrantProps = { userId: account.userId, organizationId: account.organizationId, workspaceId: account.workspaceId };
+    const { redirectTo } = await oauth.completeAuthorization({ request: approved.request, userId: account.userId, metadata: {}, scope: approved.request.scope, props });
+    approved.headers.set('location', redirectTo);
+    return new Response(null, { status: 302, headers: approved.headers });
+  } catch (error) {
+    if (error instanceof AuthorizationError && error.redirectTo) return Response.redirect(error.redirectTo, 302);
+    if (error instanceof AuthorizationError) return problem(400, error.description);
+    if (error instanceof CimdFetchError) return problem(400, 'This app could not be verified: its client metadata document could not be fetched.');
+    throw error;
+  }
+}

@@ -1,0 +1,231 @@
+import { SELF } from 'cloudflare:test';
+import { describe, expect, it } from 'vitest';
+import { initialize, post, seedTenant } from './helpers.js';
+import { ORIGIN, RESOURCE, authorize, authorizeUrl, pkce, register, setPassword, signInAndApprove, token } from './oauth-flow.js';
+
+async function mcpWith(accessToken: string, message: unknown, sessionId?: string) {
+  return post(accessToken, message, { ...(sessionId ? { 'mcp-session-id': sessionId, 'mcp-protocol-version': '2025-11-25' } : {}) });
+}
+
+describe('OAuth discovery', () => {
+  it('publishes RFC 9728 resource metadata for exactly the MCP URL, at both well-known forms', async () => {
+    for (const path of ['/.well-known/oauth-protected-resource/mcp', '/.well-known/oauth-protected-resource']) {
+      const res = await SELF.fetch(`${ORIGIN}${path}`);
+      expect(res.status, path).toBe(200);
+      expect(await res.json()).toMatchObject({ resource: RESOURCE, authorization_servers: [ORIGIN], scopes_supported: ['mcp:read'] });
+    }
+  });
+
+  it('publishes RFC 8414 metadata with S256 only', async () => {
+    const meta = (await (await SELF.fetch(`${ORIGIN}/.well-known/oauth-authorization-server`)).json()) as Record<string, unknown>;
+    expect(meta).toMatchObject({
+      issuer: ORIGIN,
+      authorization_endpoint: `${ORIGIN}/authorize`,
+      token_endpoint: `${ORIGIN}/token`,
+      registration_endpoint: `${ORIGIN}/register`,
+      code_challenge_methods_supported: ['S256'],
+    });
+    expect(meta.scopes_supported).toEqual(['mcp:read', 'mcp:write', 'mcp:execute', 'mcp:admin']);
+  });
+});
+
+describe('OAuth authorization code flow', () => {
+  it('signs in, consents, exchanges the code, lists and calls tools, and refreshes with rotation', async () => {
+    const { user, token: apiToken } = await seedTenant('oauth-happy', 'ADMIN');
+    void apiToken;
+    await setPassword(user.id);
+    const { tokens, client } = await authorize(user.email);
+    expect(tokens.access_token).toBeTruthy();
+    expect(tokens.refresh_token).toBeTruthy();
+
+    const init = await mcpWith(tokens.access_token!, { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'oauth', version: '1' } } });
+    expect(init.status).toBe(200);
+    const sessionId = init.headers.get('mcp-session-id')!;
+    const list = (await (await mcpWith(tokens.access_token!, { jsonrpc: '2.0', id: 2, method: 'tools/list' }, sessionId)).json()) as { result: { tools: { name: string }[] } };
+    const names = list.result.tools.map((t) => t.name);
+    // Granted mcp:read + mcp:execute: read tools yes; install (mcp:write) and builder (mcp:admin) not listed.
+    expect(names).toContain('get_my_profile');
+    expect(names).not.toContain('install_integration');
+    expect(names).not.toContain('create_integration');
+
+    const refreshed = await token({ grant_type: 'refresh_token', refresh_token: tokens.refresh_token!, client_id: client.client_id });
+    expect(refreshed.res.status).toBe(200);
+    expect(refreshed.body.refresh_token).not.toBe(tokens.refresh_token);
+    // Rotation: once the new refresh token is used, the rotated one is dead (the library keeps the previous one only
+    // until its replacement is first used, so a client that lost a refresh response can retry).
+    const next = await token({ grant_type: 'refresh_token', refresh_token: refreshed.body.refresh_token!, client_id: client.client_id });
+    expect(next.res.status).toBe(200);
+    const reused = await token({ grant_type: 'refresh_token', refresh_token: tokens.refresh_token!, client_id: client.client_id });
+    expect(reused.body.error).toBe('invalid_grant');
+    const refreshedAccess = await mcpWith(next.body.access_token!, { jsonrpc: '2.0', id: 9, method: 'tools/list' }, sessionId);
+    expect(refreshedAccess.status).toBe(200);
+  });
+
+  it('answers a tools/call outside the granted scopes with 403 insufficient_scope, before running it', async () => {
+    const { user } = await seedTenant('oauth-scope', 'ADMIN');
+    await setPassword(user.id);
+    const { tokens } = await authorize(user.email, { scope: 'mcp:read', scopes: ['mcp:read'] });
+    const init = await mcpWith(tokens.access_token!, { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'o', version: '1' } } });
+    const sessionId = init.headers.get('mcp-session-id')!;
+    const res = await mcpWith(tokens.access_token!, { jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'install_integration', arguments: {} } }, sessionId);
+    expect(res.status).toBe(403);
+    const challenge = res.headers.get('www-authenticate')!;
+    expect(challenge).toMatch(/error="insufficient_scope"/);
+    expect(challenge).toMatch(/scope="mcp:read mcp:write"/);
+    expect(challenge).toMatch(/resource_metadata=/);
+    const exec = await mcpWith(tokens.access_token!, { jsonrpc: '2.0', id: 3, method: 'tools/call', params: { name: 'some_integration_tool', arguments: {} } }, sessionId);
+    expect(exec.headers.get('www-authenticate')).toMatch(/scope="mcp:read mcp:execute"/);
+  });
+
+  it('keeps role limits whatever the scopes: a MEMBER with mcp:admin cannot change MCP settings', async () => {
+    const { user } = await seedTenant('oauth-role', 'MEMBER');
+    await setPassword(user.id);
+    const { tokens } = await authorize(user.email, { scope: 'mcp:read mcp:admin', scopes: ['mcp:read', 'mcp:admin'] });
+    const init = await mcpWith(tokens.access_token!, { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'o', version: '1' } } });
+    const sessionId = init.headers.get('mcp-session-id')!;
+    const list = (await (await mcpWith(tokens.access_token!, { jsonrpc: '2.0', id: 2, method: 'tools/list' }, sessionId)).json()) as { result: { tools: { name: string }[] } };
+    expect(list.result.tools.map((t) => t.name)).not.toContain('update_mcp_settings');
+    const res = await mcpWith(tokens.access_token!, { jsonrpc: '2.0', id: 3, method: 'tools/call', params: { name: 'update_mcp_settings', arguments: { instructions: 'x' } } }, sessionId);
+    const body = (await res.json()) as { result: { isError: boolean; content: { text: string }[] } };
+    expect(body.result.isError).toBe(true);
+    expect(body.result.content[0]!.text).toMatch(/requires the ADMIN role/);
+  });
+});
+
+describe('what bad input gets', () => {
+  it('refuses a reused authorization code with invalid_grant and revokes the tokens it produced', async () => {
+    const { user } = await seedTenant('oauth-code-reuse');
+    await setPassword(user.id);
+    const { tokens, code, verifier, client } = await authorize(user.email);
+    const again = await token({ grant_type: 'authorization_code', code, redirect_uri: 'http://127.0.0.1:33418/callback', client_id: client.client_id, code_verifier: verifier });
+    expect(again.body.error).toBe('invalid_grant');
+    const res = await mcpWith(tokens.access_token!, { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'o', version: '1' } } });
+    expect(res.status).toBe(401);
+  });
+
+  it('keeps the code usable by the rightful client after a wrong redirect_uri or verifier', async () => {
+    const { user } = await seedTenant('oauth-wrong-redirect');
+    await setPassword(user.id);
+    const { body: client } = await register();
+    const { verifier, challenge } = await pkce();
+    const flow = await signInAndApprove(authorizeUrl({ clientId: client.client_id, challenge }), user.email);
+    const code = new URL(flow.location!).searchParams.get('code')!;
+    const wrongRedirect = await token({ grant_type: 'authorization_code', code, redirect_uri: 'http://127.0.0.1:9999/elsewhere', client_id: client.client_id, code_verifier: verifier });
+    expect(wrongRedirect.body.error).toBe('invalid_grant');
+    const right = await token({ grant_type: 'authorization_code', code, redirect_uri: 'http://127.0.0.1:33418/callback', client_id: client.client_id, code_verifier: verifier });
+    expect(right.res.status).toBe(200);
+    expect(right.body.access_token).toBeTruthy();
+  });
+
+  it.each([
+    ['plain PKCE', { method: 'plain' }],
+    ['a missing code_challenge_method', { method: null }],
+  ])('refuses %s at /authorize', async (_label, opts) => {
+    const { body: client } = await register();
+    const res = await SELF.fetch(authorizeUrl({ clientId: client.client_id, challenge: 'abc'.repeat(15), ...(opts as { method: string | null }) }), { redirect: 'manual' });
+    // Either an error redirect to the (validated) client, or a local error page: never a sign-in page.
+    if (res.status === 302) expect(res.headers.get('location')).toMatch(/error=invalid_request/);
+    else expect(res.status).toBe(400);
+  });
+
+  it('refuses a code exchange with a verifier but no challenge bound, and one with the wrong verifier', async () => {
+    const { user } = await seedTenant('oauth-pkce');
+    await setPassword(user.id);
+    const { body: client } = await register();
+    const { challenge } = await pkce();
+    const flow = await signInAndApprove(authorizeUrl({ clientId: client.client_id, challenge }), user.email);
+    const code = new URL(flow.location!).searchParams.get('code')!;
+    const wrong = await token({ grant_type: 'authorization_code', code, redirect_uri: 'http://127.0.0.1:33418/callback', client_id: client.client_id, code_verifier: 'x'.repeat(43) });
+    expect(wrong.body.error).toBe('invalid_grant');
+    const missing = await token({ grant_type: 'authorization_code', code, redirect_uri: 'http://127.0.0.1:33418/callback', client_id: client.client_id });
+    expect(missing.body.error).toMatch(/invalid_(grant|request)/);
+  });
+
+  it.each([
+    'javascript:alert(1)',
+    'JavaScript:alert(1)',
+    ' javascript:alert(1)',
+    'java\tscript:alert(1)',
+    'data:text/html,<script>alert(1)</script>',
+    'vbscript:msgbox(1)',
+    'http://evil.example/callback',
+  ])('refuses to register the redirect URI %j', async (uri) => {
+    const { res } = await register([uri]);
+    expect(res.status).toBe(400);
+  });
+
+  it('accepts loopback callbacks on any port and custom schemes such as cursor://', async () => {
+    const { res, body } = await register(['http://127.0.0.1/callback', 'cursor://anysphere.cursor-mcp/oauth/callback']);
+    expect(res.status).toBe(201);
+    const { challenge } = await pkce();
+    for (const redirectUri of ['http://127.0.0.1:54321/callback', 'cursor://anysphere.cursor-mcp/oauth/callback']) {
+      const page = await SELF.fetch(authorizeUrl({ clientId: body.client_id, challenge, redirectUri }), { redirect: 'manual' });
+      expect(page.status, redirectUri).toBe(200);
+    }
+    const other = await SELF.fetch(authorizeUrl({ clientId: body.client_id, challenge, redirectUri: 'http://127.0.0.1:54321/other' }), { redirect: 'manual' });
+    expect(other.status).toBe(400);
+  });
+
+  it('refuses a wrong password without redirecting, and a sign-in form from another site', async () => {
+    const { user } = await seedTenant('oauth-password');
+    await setPassword(user.id);
+    const { body: client } = await register();
+    const { challenge } = await pkce();
+    const url = authorizeUrl({ clientId: client.client_id, challenge });
+    const wrong = await signInAndApprove(url, user.email, { password: 'not the password at all' });
+    expect(wrong.signIn.status).toBe(401);
+    expect(wrong.signIn.headers.get('location')).toBeNull();
+    const forged = await SELF.fetch(url, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ step: 'signin', csrf: 'forged', email: user.email, password: 'correct horse battery staple' }),
+    });
+    expect(forged.status).toBe(403);
+  });
+
+  it('serves the authorization pages unframeable and escapes what the client registered', async () => {
+    const { body: client } = await register(['http://127.0.0.1:33418/callback'], { client_name: '<img src=x onerror=alert(1)>' });
+    const { challenge } = await pkce();
+    const page = await SELF.fetch(authorizeUrl({ clientId: client.client_id, challenge }));
+    expect(page.headers.get('x-frame-options')).toBe('DENY');
+    expect(page.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
+    const html = await page.text();
+    expect(html).not.toContain('<img src=x');
+    expect(html).toContain('&#60;img src=x');
+    expect(html).toContain('127.0.0.1');
+  });
+
+  it('refuses tokens in the query string, expired or unknown tokens, and revoked tokens', async () => {
+    const { user } = await seedTenant('oauth-revoke');
+    await setPassword(user.id);
+    const { tokens, client } = await authorize(user.email);
+    const query = await SELF.fetch(`${ORIGIN}/mcp?access_token=${tokens.access_token}`, { method: 'POST', body: '{}' });
+    expect(query.status).toBe(400);
+    const revoke = await SELF.fetch(`${ORIGIN}/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ token: tokens.access_token!, client_id: client.client_id }),
+    });
+    expect(revoke.status).toBe(200);
+    const res = await mcpWith(tokens.access_token!, { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'o', version: '1' } } });
+    expect(res.status).toBe(401);
+    expect(res.headers.get('www-authenticate')).toMatch(/invalid_token/);
+  });
+
+  it('refuses an authorization request for another resource (RFC 8707)', async () => {
+    const { body: client } = await register();
+    const { challenge } = await pkce();
+    const url = new URL(authorizeUrl({ clientId: client.client_id, challenge }));
+    url.searchParams.set('resource', 'https://other.example/mcp');
+    const res = await SELF.fetch(url, { redirect: 'manual' });
+    expect(res.status === 302 ? res.headers.get('location') : String(res.status)).toMatch(/invalid_target|400/);
+  });
+
+  it('still accepts API tokens with every scope', async () => {
+    const { token: apiToken } = await seedTenant('oauth-api-token', 'ADMIN');
+    const { sessionId } = await initialize(apiToken);
+    const list = (await (await mcpWith(apiToken, { jsonrpc: '2.0', id: 2, method: 'tools/list' }, sessionId)).json()) as { result: { tools: { name: string }[] } };
+    expect(list.result.tools.map((t) => t.name)).toEqual(expect.arrayContaining(['install_integration', 'create_integration', 'update_mcp_settings']));
+  });
+});
