@@ -78,9 +78,10 @@ try {
   await migrate.applyLocalMigrations({ output: json ? 'stderr' : 'inherit' });
 
   // c. seed + token
-  const { seeded, issued } = await localDb.withLocalDb(async (db) => ({
+  const { seeded, issued, signIn } = await localDb.withLocalDb(async (db) => ({
     seeded: await seed.seedDemo(db),
     issued: integrationsOnly ? null : await seed.rotateDevToken(db),
+    signIn: integrationsOnly ? null : await seed.rotateDevPassword(db),
   }));
   const { organization: o, workspace: ws, user: u } = seeded;
   say(`▸ seeded demo tenant (org ${o.slug} ${o.status}, workspace ${ws.slug} ${ws.status}, user ${u.email} ${u.status})`);
@@ -93,6 +94,7 @@ try {
     mcpUrl: integrationsOnly ? null : mcpUrl,
     integrationsUrl,
     token: issued?.token ?? null,
+    signIn,
     tokenScope: issued ? `${issued.user}, ${issued.role}, ${issued.organization}/${issued.workspace}` : undefined,
   };
 

@@ -15,7 +15,7 @@ import { parseOrgOnly, type OptionValues } from './lib/cli-input.mts';
 import { credentialsRotate } from './lib/commands/credentials.mts';
 import { orgCreate, orgList, parseOrgCreate } from './lib/commands/org.mts';
 import { parseTokenCreate, parseTokenRevoke, tokenCreate, tokenList, tokenRevoke } from './lib/commands/token.mts';
-import { parseUserAdd, userAdd, userList } from './lib/commands/user.mts';
+import { parseUserAdd, parseUserSetPassword, userAdd, userList, userSetPassword } from './lib/commands/user.mts';
 import { parseWorkspaceCreate, workspaceCreate, workspaceList } from './lib/commands/workspace.mts';
 import { withLocalDb } from './lib/local-db.mts';
 import { applyLocalMigrations } from './lib/migrate.mts';
@@ -57,6 +57,12 @@ const COMMANDS: Record<string, CommandSpec> = {
     summary: "add a member or change a member's role",
     options: { org: str, email: str, role: str, name: str },
     run: dbCommand(parseUserAdd, userAdd),
+  },
+  'user set-password': {
+    args: '--email E (--password P | --password-stdin)',
+    summary: 'set the password a user signs in with on the OAuth consent page',
+    options: { email: str, password: str, 'password-stdin': { type: 'boolean' } },
+    run: dbCommand(parseUserSetPassword, userSetPassword),
   },
   'user list': { args: '--org S', summary: "list an organization's members", options: { org: str }, run: dbCommand(parseOrgOnly, userList) },
   'token create': {

@@ -12,6 +12,8 @@ export interface ConnectionInfo {
   mcpUrl: string | null;
   integrationsUrl: string;
   token: string | null;
+  /** The demo admin's sign-in for OAuth clients (new each run). */
+  signIn?: { email: string; password: string } | null;
   /** e.g. "admin@demo.local, SUPERADMIN, demo/main". */
   tokenScope?: string;
 }
@@ -66,5 +68,12 @@ export function renderConnectionSummary(info: ConnectionInfo): string {
     '   "Authorization:${AUTH_HEADER}" with env AUTH_HEADER="Bearer <token>", per the mcp-remote README.)',
     '',
   );
+  if (info.signIn)
+    lines.push(
+      'OAuth instead of a token (mcp-remote without --header, Cursor or Claude Code login): the client opens the',
+      `sign-in page; sign in as ${info.signIn.email} with password ${info.signIn.password} (new each run).`,
+      indent(`npx mcp-remote ${info.mcpUrl} --allow-http`),
+      '',
+    );
   return lines.join('\n');
 }

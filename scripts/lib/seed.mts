@@ -3,16 +3,20 @@
  * Idempotent: each entity is looked up by its natural key (org slug, workspace slug, email) and only created when
  * missing, so running it again writes nothing.
  */
+import { randomBytes } from 'node:crypto';
 import { issueToken, type IssuedTokenJson } from './commands/token.mts';
 import { requireOrganization } from './tenant-lookup.mts';
 import {
   createOrganization,
   createWorkspace,
   findOrganization,
+  findUserByEmail,
   findWorkspace,
+  hashPassword,
   listApiTokens,
   listMembers,
   revokeApiToken,
+  setUserPasswordHash,
   upsertMember,
   type Db,
   type Role,
@@ -81,4 +85,16 @@ export async function rotateDevToken(db: Db): Promise<IssuedTokenJson & { revoke
   });
   for (const token of earlier) await revokeApiToken(db, tenant, token.id);
   return { ...issued, revoked: earlier.map((t) => t.id) };
+}
+
+/**
+ * Sets a fresh random sign-in password for the demo admin (for the OAuth consent page: mcp-remote without a token,
+ * Cursor, Claude Code's login) and returns it to print. New each run, like the dev token: only its hash is stored.
+ */
+export async function rotateDevPassword(db: Db): Promise<{ email: string; password: string }> {
+  const user = await findUserByEmail(db, DEMO.admin.email);
+  if (!user) throw new Error('seed the demo tenant first');
+  const password = randomBytes(15).toString('base64url');
+  await setUserPasswordHash(db, user.id, await hashPassword(password));
+  return { email: user.email, password };
 }

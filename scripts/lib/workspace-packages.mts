@@ -3,4 +3,4 @@
  * CLI uses the same repositories and roles the workers use.
  */
 export * from '@gatehouse/integrations-adapters-cf';
-export { ROLES, createCredentialsCipher, roleAtLeast, type Role } from '@gatehouse/integrations-core';
+export { MIN_PASSWORD_LENGTH, ROLES, createCredentialsCipher, hashPassword, roleAtLeast, type Role } from '@gatehouse/integrations-core';
