@@ -11,6 +11,8 @@ declare module 'vitest' {
     integrationsUrl: string;
     adminToken: string;
     memberToken: string;
+    adminEmail: string;
+    adminPassword: string;
   }
 }
 
@@ -21,5 +23,7 @@ export default async function setup(project: TestProject) {
   project.provide('integrationsUrl', stack.integrationsUrl);
   project.provide('adminToken', stack.adminToken);
   project.provide('memberToken', stack.memberToken);
+  project.provide('adminEmail', stack.adminEmail);
+  project.provide('adminPassword', stack.adminPassword);
   return () => stack.stop();
 }

@@ -20,6 +20,9 @@ export interface Stack {
   integrationsUrl: string;
   adminToken: string;
   memberToken: string;
+  /** The demo admin's sign-in for the OAuth tests. */
+  adminEmail: string;
+  adminPassword: string;
   stateDir: string;
   stop(): Promise<void>;
 }
@@ -52,6 +55,8 @@ export async function startStack(): Promise<Stack> {
   await gatehouse(stateDir, ['seed']);
   const admin = JSON.parse(await gatehouse(stateDir, ['token', 'create', '--org', 'demo', '--role', 'ADMIN', '--name', 'e2e-admin', '--json'])) as { token: string };
   await gatehouse(stateDir, ['user', 'add', '--org', 'demo', '--email', 'member@demo.local', '--role', 'MEMBER']);
+  const adminPassword = randomBytes(18).toString('base64url');
+  await gatehouse(stateDir, ['user', 'set-password', '--email', 'admin@demo.local', '--password', adminPassword]);
   const member = JSON.parse(
     await gatehouse(stateDir, ['token', 'create', '--org', 'demo', '--role', 'MEMBER', '--user', 'member@demo.local', '--name', 'e2e-member', '--json']),
   ) as { token: string };
@@ -93,6 +98,8 @@ export async function startStack(): Promise<Stack> {
       integrationsUrl,
       adminToken: admin.token,
       memberToken: member.token,
+      adminEmail: 'admin@demo.local',
+      adminPassword,
       stateDir,
       async stop() {
         await Promise.all(started.map(stop));
