@@ -128,6 +128,37 @@ describe('what bad input gets', () => {
     else expect(res.status).toBe(400);
   });
 
+  it('refuses an authorization request without a code_challenge (PKCE is required)', async () => {
+    const { body: client } = await register();
+    const url = new URL(authorizeUrl({ clientId: client.client_id, challenge: 'x', method: null }));
+    url.searchParams.delete('code_challenge');
+    const res = await SELF.fetch(url, { redirect: 'manual' });
+    if (res.status === 302) expect(res.headers.get('location')).toMatch(/error=invalid_request/);
+    else expect(res.status).toBe(400);
+  });
+
+  it('refuses a wrong client secret and keeps the code usable by the rightful confidential client', async () => {
+    const { user } = await seedTenant('oauth-secret');
+    await setPassword(user.id);
+    const { res, body: client } = await register(['http://127.0.0.1:33418/callback'], { token_endpoint_auth_method: 'client_secret_basic' });
+    expect(res.status).toBe(201);
+    expect(client.client_secret).toBeTruthy();
+    const { verifier, challenge } = await pkce();
+    const flow = await signInAndApprove(authorizeUrl({ clientId: client.client_id, challenge }), user.email);
+    const code = new URL(flow.location!).searchParams.get('code')!;
+    const exchange = (secret: string) =>
+      SELF.fetch(`${ORIGIN}/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${btoa(`${client.client_id}:${secret}`)}` },
+        body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: 'http://127.0.0.1:33418/callback', code_verifier: verifier }),
+      });
+    const wrong = await exchange('not-the-secret');
+    expect(wrong.status).toBe(401);
+    expect(((await wrong.json()) as { error: string }).error).toBe('invalid_client');
+    const right = await exchange(client.client_secret!);
+    expect(right.status).toBe(200);
+  });
+
   it('refuses a code exchange with a verifier but no challenge bound, and one with the wrong verifier', async () => {
     const { user } = await seedTenant('oauth-pkce');
     await setPassword(user.id);
