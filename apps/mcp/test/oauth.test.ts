@@ -1,5 +1,5 @@
 import { SELF } from 'cloudflare:test';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { initialize, post, seedTenant } from './helpers.js';
 import { ORIGIN, RESOURCE, authorize, authorizeUrl, pkce, register, setPassword, signInAndApprove, token } from './oauth-flow.js';
 
@@ -242,6 +242,24 @@ describe('what bad input gets', () => {
     const res = await mcpWith(tokens.access_token!, { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'o', version: '1' } } });
     expect(res.status).toBe(401);
     expect(res.headers.get('www-authenticate')).toMatch(/invalid_token/);
+  });
+
+  it('refuses an expired access token with 401 invalid_token', async () => {
+    const { user } = await seedTenant('oauth-expired');
+    await setPassword(user.id);
+    const { tokens } = await authorize(user.email);
+    const init = { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'o', version: '1' } } };
+    expect((await mcpWith(tokens.access_token!, init)).status).toBe(200);
+    // The worker runs in this isolate: moving the clock past the one-hour lifetime expires the token for it too.
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      vi.setSystemTime(Date.now() + 2 * 60 * 60 * 1000);
+      const res = await mcpWith(tokens.access_token!, init);
+      expect(res.status).toBe(401);
+      expect(res.headers.get('www-authenticate')).toMatch(/invalid_token/);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('refuses an authorization request for another resource (RFC 8707)', async () => {
