@@ -8,7 +8,8 @@ import { Hono } from 'hono';
 import { ConfigError, jsonError, loadWorkerConfig } from '@gatehouse/integrations-core';
 import { describeInstall, handleInstall } from './install-route.js';
 import { PROVIDERS, findProvider } from './providers.js';
-import { handleWebhook } from './webhook-pipeline.js';
+import { consumeDispatches } from './dispatch-queue.js';
+import { handleWebhook, type DispatchMessage } from './webhook-pipeline.js';
 
 const app = new Hono<{ Bindings: Env }>();
 
@@ -46,7 +47,7 @@ app.post('/install/:provider', (c) => {
 app.post('/webhook/:provider/:installation', (c) => {
   const provider = findProvider(c.req.param('provider'));
   if (!provider) return jsonError(404, 'unknown_provider', 'no such provider');
-  return handleWebhook(c.req.raw, provider, c.req.param('installation'), c.env, c.executionCtx as ExecutionContext, loadWorkerConfig(c.env));
+  return handleWebhook(c.req.raw, provider, c.req.param('installation'), c.env, loadWorkerConfig(c.env));
 });
 
 app.notFound(() => jsonError(404, 'not_found', 'no such route; see GET /v1/integrations'));
@@ -55,4 +56,7 @@ app.onError((err) => {
   return jsonError(500, 'internal_error', 'internal error; it was logged');
 });
 
-export default app satisfies ExportedHandler<Env>;
+export default {
+  fetch: app.fetch,
+  queue: (batch, env) => consumeDispatches(batch as MessageBatch<DispatchMessage>, env),
+} satisfies ExportedHandler<Env, DispatchMessage>;

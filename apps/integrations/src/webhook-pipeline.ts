@@ -2,10 +2,11 @@
  * POST /webhook/<provider>/<installation id>: the one webhook recipe every provider goes through.
  *
  * installation from the URL (our side picks the secret, never the unverified body) → provider.parseWebhook reads
- * the raw body and verifies (fail closed) → record the delivery once under a unique key → acknowledge → dispatch the
- * signed SessionDispatch to the main worker in waitUntil. A redelivery of a dispatched or ignored event is
- * acknowledged and dispatches nothing; one whose dispatch failed is dispatched again (the main worker's unique
- * dispatch id keeps that idempotent).
+ * the raw body and verifies (fail closed) → record the delivery once under a unique key → enqueue the SessionDispatch
+ * on DISPATCH_QUEUE → acknowledge (well inside every vendor's deadline). The queue consumer (dispatch-queue.ts) signs
+ * and sends it to the main worker with retries and a dead-letter queue. A redelivery of a queued, dispatched or
+ * ignored event is acknowledged and dispatches nothing; one whose dispatch failed is queued again (the main worker's
+ * unique dispatch id keeps that idempotent).
  */
 import {
   createDb,
@@ -56,6 +57,13 @@ export function toProviderInstallation(row: InstallationRecord, credentials: Rec
   };
 }
 
+/** A queued SessionDispatch with the delivery record it settles. */
+export interface DispatchMessage {
+  deliveryRecordId: string;
+  organizationId: string;
+  dispatch: SessionDispatch;
+}
+
 /** Sends a signed dispatch over the MAIN service binding. Throws when the main worker does not accept it. */
 export async function sendSessionDispatch(main: Fetcher, signingKey: string, dispatch: SessionDispatch): Promise<void> {
   const body = JSON.stringify(dispatch);
@@ -73,7 +81,6 @@ export async function handleWebhook(
   provider: IntegrationProvider,
   installationId: string,
   env: Env,
-  ctx: ExecutionContext,
   config: WorkerConfig,
 ): Promise<Response> {
   const db = createDb(env.AUTH_DB);
@@ -104,13 +111,14 @@ export async function handleWebhook(
   if (outcome === 'duplicate' && record.status !== 'failed') return Response.json({ ok: true, duplicate: true }, { status: 200 });
 
   const dispatch = provider.dispatch(result.event, { installation });
-  ctx.waitUntil(
-    sendSessionDispatch(env.MAIN, config.signingKey, dispatch)
-      .then(() => setDeliveryStatus(db, tenant, record.id, 'dispatched'))
-      .catch(async (err: unknown) => {
-        console.error(JSON.stringify({ msg: 'session dispatch failed', provider: provider.id, deliveryId, error: err instanceof Error ? err.message : 'unknown' }));
-        await setDeliveryStatus(db, tenant, record.id, 'failed');
-      }),
-  );
+  try {
+    await env.DISPATCH_QUEUE.send({ deliveryRecordId: record.id, organizationId: row.organizationId, dispatch } satisfies DispatchMessage);
+  } catch (err) {
+    // Not queued: mark it failed so the vendor's retry (it gets a 5xx) queues it again.
+    console.error(JSON.stringify({ msg: 'enqueue failed', provider: provider.id, deliveryId, error: err instanceof Error ? err.name : 'unknown' }));
+    await setDeliveryStatus(db, tenant, record.id, 'failed');
+    return jsonError(503, 'temporarily_unavailable', 'the event could not be queued; retry later');
+  }
+  if (outcome === 'duplicate') await setDeliveryStatus(db, tenant, record.id, 'received');
   return Response.json({ ok: true, accepted: true }, { status: 202 });
 }

@@ -8,6 +8,7 @@ import {
   createOrganization,
   createWorkspace,
   listDeliveries,
+  setDeliveryStatus,
   upsertMember,
 } from '@gatehouse/integrations-adapters-cf';
 import { sessionDispatchSchema, verifySessionDispatch } from '@gatehouse/integrations-core';
@@ -89,6 +90,21 @@ describe('GitHub webhook → session dispatch', () => {
     const rows = await listDeliveries(db, { organizationId: org.id }, installationId);
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ deliveryId: 'delivery-1', status: 'dispatched' });
+  });
+
+  it('queues a redelivery again when the earlier dispatch failed (dead-lettered)', async () => {
+    const { org, installationId, webhookUrl } = await installGithub('gh-refail');
+    const payload = JSON.stringify(example('issues', 'opened'));
+    const headers = { 'x-github-event': 'issues', 'x-github-delivery': 'delivery-refail', 'x-hub-signature-256': await sign(SECRET, payload) };
+    const before = (await dispatches()).length;
+    expect((await deliver(webhookUrl, payload, headers)).status).toBe(202);
+    await settle(dispatches, (d) => d.length > before);
+    const [row] = await listDeliveries(db, { organizationId: org.id }, installationId);
+    await setDeliveryStatus(db, { organizationId: org.id }, row!.id, 'failed');
+    expect((await deliver(webhookUrl, payload, headers)).status).toBe(202);
+    const sent = await settle(dispatches, (d) => d.length > before + 1);
+    expect(sent.length).toBe(before + 2);
+    expect(await listDeliveries(db, { organizationId: org.id }, installationId)).toHaveLength(1);
   });
 
   it.each([

@@ -1,0 +1,62 @@
+import { createExecutionContext, createMessageBatch, env, getQueueResult } from 'cloudflare:test';
+import { describe, expect, it } from 'vitest';
+import { createDb, createInstallation, createOrganization, listDeliveries, recordDelivery } from '@gatehouse/integrations-adapters-cf';
+import type { SessionDispatch } from '@gatehouse/integrations-core';
+import { DEAD_LETTER_QUEUE, consumeDispatches, retryDelaySeconds } from '../src/dispatch-queue.js';
+import type { DispatchMessage } from '../src/webhook-pipeline.js';
+
+const db = createDb(env.AUTH_DB);
+
+async function queuedDelivery(slug: string) {
+  const org = await createOrganization(db, { slug, name: slug });
+  const inst = await createInstallation(db, { organizationId: org.id }, {
+    kind: 'provider', source: 'github', title: 'GitHub', scope: 'global', workspaceId: null, settings: {}, credentials: 'jwe', createdBy: 'u',
+  });
+  const { record } = await recordDelivery(db, { organizationId: org.id }, { installationId: inst.id, provider: 'github', deliveryId: `d-${slug}`, eventName: 'issues.opened', status: 'received' });
+  const dispatch: SessionDispatch = {
+    dispatchId: `github:d-${slug}`, organizationId: org.id, workspaceId: null, installationId: inst.id, provider: 'github',
+    threadKey: 'o/r#1', title: 't', event: { name: 'issues.opened', actor: 'a', summary: 's', data: {} },
+  };
+  const body: DispatchMessage = { deliveryRecordId: record.id, organizationId: org.id, dispatch };
+  return { org, inst, body };
+}
+
+function batch(queue: string, body: DispatchMessage, attempts = 1) {
+  return createMessageBatch<DispatchMessage>(queue, [{ id: 'm1', timestamp: new Date(), attempts, body }]);
+}
+
+describe('dispatch queue consumer', () => {
+  it('acknowledges and marks the delivery dispatched when the main worker accepts it', async () => {
+    const { org, inst, body } = await queuedDelivery('q-ok');
+    const b = batch('gatehouse-session-dispatch', body);
+    const ctx = createExecutionContext();
+    await consumeDispatches(b, env);
+    expect(await getQueueResult(b, ctx)).toMatchObject({ explicitAcks: ['m1'], retryMessages: [] });
+    expect(await listDeliveries(db, { organizationId: org.id }, inst.id)).toMatchObject([{ status: 'dispatched' }]);
+  });
+
+  it('retries with backoff when the main worker fails, and loses nothing', async () => {
+    const { org, inst, body } = await queuedDelivery('q-retry');
+    const failingMain = { fetch: async () => new Response('down', { status: 503 }) } as unknown as Fetcher;
+    const b = batch('gatehouse-session-dispatch', body, 3);
+    const ctx = createExecutionContext();
+    await consumeDispatches(b, { ...env, MAIN: failingMain });
+    const result = await getQueueResult(b, ctx);
+    expect(result.explicitAcks).toEqual([]);
+    expect(result.retryMessages.map((m) => m.msgId)).toEqual(['m1']);
+    expect(await listDeliveries(db, { organizationId: org.id }, inst.id)).toMatchObject([{ status: 'received' }]);
+  });
+
+  it('backs off exponentially, capped at five minutes', () => {
+    expect([1, 2, 3, 8, 9, 20].map(retryDelaySeconds)).toEqual([2, 4, 8, 256, 300, 300]);
+  });
+
+  it('marks a dead-lettered dispatch failed, so a vendor redelivery queues it again', async () => {
+    const { org, inst, body } = await queuedDelivery('q-dlq');
+    const b = batch(DEAD_LETTER_QUEUE, body, 6);
+    const ctx = createExecutionContext();
+    await consumeDispatches(b, env);
+    expect((await getQueueResult(b, ctx)).explicitAcks).toEqual(['m1']);
+    expect(await listDeliveries(db, { organizationId: org.id }, inst.id)).toMatchObject([{ status: 'failed' }]);
+  });
+});
