@@ -4,8 +4,10 @@
  */
 import type { IntegrationProvider } from '@gatehouse/integrations-core';
 import { githubProvider } from './routes/github/index.js';
+import { linearProvider } from './routes/linear/index.js';
+import { slackProvider } from './routes/slack/index.js';
 
-export const PROVIDERS = [githubProvider] as const satisfies readonly IntegrationProvider[];
+export const PROVIDERS = [githubProvider, linearProvider, slackProvider] as const satisfies readonly IntegrationProvider[];
 
 const byId: ReadonlyMap<string, IntegrationProvider> = new Map(PROVIDERS.map((p) => [p.id, p]));
 

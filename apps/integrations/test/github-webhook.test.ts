@@ -184,7 +184,7 @@ describe('registry and install', () => {
   it('GET /v1/integrations lists the registered providers', async () => {
     const res = await SELF.fetch('http://integrations.test/v1/integrations');
     const body = (await res.json()) as { integrations: { id: string; install: { type: string } }[] };
-    expect(body.integrations.map((i) => i.id)).toEqual(['github']);
+    expect(body.integrations.map((i) => i.id)).toEqual(['github', 'linear', 'slack']);
     expect(body.integrations[0]!.install.type).toBe('credentials');
   });
 

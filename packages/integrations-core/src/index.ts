@@ -7,3 +7,4 @@ export * from './tokens.js';
 export * from './worker-config.js';
 export * from './http-errors.js';
 export * from './password-hash.js';
+export * from './hmac.js';

@@ -80,3 +80,23 @@ export async function verifySessionDispatch(
   const valid = await crypto.subtle.verify('HMAC', await hmacKey(secret, 'verify'), mac, encoder.encode(`${t}.${rawBody}`));
   return valid ? { ok: true } : { ok: false, reason: 'bad_signature' };
 }
+
+/**
+ * The SessionDispatch for a verified event of an installation: the usual body of a provider's `dispatch`. The
+ * dispatch id is `<provider>:<vendor delivery id>`, so the main worker appends each delivery once.
+ */
+export function sessionDispatchFor(
+  event: { provider: string; deliveryId: string; name: string; threadKey: string; title: string | null; actor: string | null; summary: string; data: Record<string, unknown> },
+  installation: { id: string; organizationId: string; workspaceId: string | null },
+): SessionDispatch {
+  return {
+    dispatchId: `${event.provider}:${event.deliveryId}`,
+    organizationId: installation.organizationId,
+    workspaceId: installation.workspaceId,
+    installationId: installation.id,
+    provider: event.provider,
+    threadKey: event.threadKey,
+    title: event.title,
+    event: { name: event.name, actor: event.actor, summary: event.summary, data: event.data },
+  };
+}

@@ -1,7 +1,7 @@
 /**
  * The GitHub provider: one folder, four concerns (install, webhook, tools, publication), composed here.
  */
-import type { IntegrationProvider } from '@gatehouse/integrations-core';
+import { sessionDispatchFor, type IntegrationProvider } from '@gatehouse/integrations-core';
 import { githubInstall } from './install.js';
 import { githubPublicationScopes } from './publication.js';
 import { executeGithubTool, githubTools } from './tools.js';
@@ -12,18 +12,7 @@ export const githubProvider = {
   displayName: 'GitHub',
   install: githubInstall,
   parseWebhook: parseGithubWebhook,
-  dispatch(event, { installation }) {
-    return {
-      dispatchId: `github:${event.deliveryId}`,
-      organizationId: installation.organizationId,
-      workspaceId: installation.workspaceId,
-      installationId: installation.id,
-      provider: 'github',
-      threadKey: event.threadKey,
-      title: event.title,
-      event: { name: event.name, actor: event.actor, summary: event.summary, data: event.data },
-    };
-  },
+  dispatch: (event, { installation }) => sessionDispatchFor(event, installation),
   tools: githubTools,
   executeTool: executeGithubTool,
   publication: { scopes: githubPublicationScopes },

@@ -1,0 +1,17 @@
+/** The Slack provider: install, webhook, tools and publication, composed. */
+import { sessionDispatchFor, type IntegrationProvider } from '@gatehouse/integrations-core';
+import { slackInstall } from './install.js';
+import { slackPublicationScopes } from './publication.js';
+import { executeSlackTool, slackTools } from './tools.js';
+import { parseSlackWebhook } from './webhook.js';
+
+export const slackProvider = {
+  id: 'slack',
+  displayName: 'Slack',
+  install: slackInstall,
+  parseWebhook: (req, installation) => parseSlackWebhook(req, installation),
+  dispatch: (event, { installation }) => sessionDispatchFor(event, installation),
+  tools: slackTools,
+  executeTool: executeSlackTool,
+  publication: { scopes: slackPublicationScopes },
+} satisfies IntegrationProvider;

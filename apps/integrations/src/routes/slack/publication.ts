@@ -1,0 +1,7 @@
+/** What an agent session may post to Slack. https://api.slack.com/scopes/chat:write */
+import type { PublicationScope } from '@gatehouse/integrations-core';
+
+export const slackPublicationScopes = [
+  { name: 'chat.write', description: 'Post messages and replies', granularities: ['workspace', 'issue', 'user'] },
+  { name: 'reactions.write', description: 'Add reactions', granularities: ['workspace', 'issue'] },
+] as const satisfies readonly PublicationScope[];

@@ -1,0 +1,197 @@
+/**
+ * The contract suite every provider runs on real payloads: a bad signature → 401 and nothing stored; a stale
+ * timestamp → 401 (vendors that sign one); a valid delivery → exactly one dispatch; a redelivery → no second dispatch;
+ * an event that should not start a session → acknowledged and recorded as ignored.
+ */
+import { SELF, env } from 'cloudflare:test';
+import examples from '@octokit/webhooks-examples';
+import { sign } from '@octokit/webhooks-methods';
+import { describe, expect, it } from 'vitest';
+import { createApiToken, createDb, createOrganization, createWorkspace, listDeliveries, upsertMember } from '@gatehouse/integrations-adapters-cf';
+import { hmacSha256Hex, sessionDispatchSchema } from '@gatehouse/integrations-core';
+import { LINEAR_APP_USER_ID, linearCommentMention, linearIssueAssigned } from './fixtures/linear.js';
+import { SLACK_BOT_USER_ID, slackAppMention, slackChannelMessage, slackUrlVerification } from './fixtures/slack.js';
+
+const db = createDb(env.AUTH_DB);
+const SECRET = 'contract-signing-secret';
+
+interface Signed {
+  body: string;
+  headers: Record<string, string>;
+}
+
+interface ProviderCase {
+  id: string;
+  credentials: Record<string, string>;
+  /** A delivery that must start a session, signed with `secret` at time `now` (ms). */
+  valid(deliveryId: string, secret: string, now: number): Promise<Signed>;
+  /** A verified delivery that must be ignored. */
+  ignored(deliveryId: string, secret: string, now: number): Promise<Signed>;
+  /** Whether the vendor signs a timestamp (then a stale one must be refused). */
+  timestamped: boolean;
+  expectedThread: string;
+}
+
+function ghExample(name: string, action?: string): Record<string, any> {
+  const def = (examples as unknown as { name: string; examples: Record<string, any>[] }[]).find((d) => d.name === name)!;
+  return def.examples.find((e) => action === undefined || e.action === action)!;
+}
+
+const slackSigned = async (payload: unknown, secret: string, now: number, extra: Record<string, string> = {}): Promise<Signed> => {
+  const body = JSON.stringify(payload);
+  const ts = String(Math.floor(now / 1000));
+  return { body, headers: { 'x-slack-request-timestamp': ts, 'x-slack-signature': `v0=${await hmacSha256Hex(secret, `v0:${ts}:${body}`)}`, ...extra } };
+};
+
+const CASES: ProviderCase[] = [
+  {
+    id: 'github',
+    credentials: { webhook_secret: SECRET },
+    timestamped: false,
+    expectedThread: `${ghExample('issue_comment', 'created').repository.full_name}#${ghExample('issue_comment', 'created').issue.number}`,
+    async valid(deliveryId, secret) {
+      const body = JSON.stringify(ghExample('issue_comment', 'created'));
+      return { body, headers: { 'x-github-event': 'issue_comment', 'x-github-delivery': deliveryId, 'x-hub-signature-256': await sign(secret, body) } };
+    },
+    async ignored(deliveryId, secret) {
+      const body = JSON.stringify(ghExample('star'));
+      return { body, headers: { 'x-github-event': 'star', 'x-github-delivery': deliveryId, 'x-hub-signature-256': await sign(secret, body) } };
+    },
+  },
+  {
+    id: 'linear',
+    credentials: { webhook_secret: SECRET, app_user_id: LINEAR_APP_USER_ID, app_user_name: 'gatehouse' },
+    timestamped: true,
+    expectedThread: 'ENG-123',
+    async valid(deliveryId, secret, now) {
+      const body = JSON.stringify(linearIssueAssigned(now));
+      return { body, headers: { 'linear-delivery': deliveryId, 'linear-event': 'Issue', 'linear-signature': await hmacSha256Hex(secret, body) } };
+    },
+    async ignored(deliveryId, secret, now) {
+      const payload = linearIssueAssigned(now);
+      payload.data.assigneeId = 'someone-else';
+      const body = JSON.stringify(payload);
+      return { body, headers: { 'linear-delivery': deliveryId, 'linear-event': 'Issue', 'linear-signature': await hmacSha256Hex(secret, body) } };
+    },
+  },
+  {
+    id: 'slack',
+    credentials: { signing_secret: SECRET, bot_user_id: SLACK_BOT_USER_ID },
+    timestamped: true,
+    expectedThread: 'C123ABC456:1515449522.000016',
+    valid: (deliveryId, secret, now) => slackSigned(slackAppMention(deliveryId), secret, now),
+    ignored: (deliveryId, secret, now) => slackSigned(slackChannelMessage(deliveryId), secret, now),
+  },
+];
+
+async function install(provider: string, credentials: Record<string, string>) {
+  const slug = `contract-${provider}-${crypto.randomUUID().slice(0, 8)}`;
+  const org = await createOrganization(db, { slug, name: slug });
+  const ws = await createWorkspace(db, { organizationId: org.id }, { slug: 'main', name: 'Main' });
+  const user = await upsertMember(db, { organizationId: org.id }, { email: `a@${slug}.test`, role: 'ADMIN' });
+  const { token } = await createApiToken(db, { organizationId: org.id, workspaceId: ws.id }, { userId: user.id, role: 'ADMIN', name: 't' });
+  const res = await SELF.fetch(`http://integrations.test/install/${provider}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ credentials }),
+  });
+  expect(res.status).toBe(201);
+  const body = (await res.json()) as { installation: { id: string }; webhook_url: string };
+  return { org, installationId: body.installation.id, url: body.webhook_url };
+}
+
+const deliver = (url: string, s: Signed) => SELF.fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...s.headers }, body: s.body });
+
+async function dispatchesFor(threadKey: string, organizationId: string) {
+  await env.AUTH_DB.prepare('create table if not exists test_dispatches (body text not null, signature text)').run();
+  const rows = (await env.AUTH_DB.prepare('select body from test_dispatches').all<{ body: string }>()).results;
+  return rows.map((r) => sessionDispatchSchema.parse(JSON.parse(r.body))).filter((d) => d.threadKey === threadKey && d.organizationId === organizationId);
+}
+
+async function settle<T>(read: () => Promise<T[]>, count: number): Promise<T[]> {
+  for (let i = 0; i < 100; i++) {
+    const v = await read();
+    if (v.length >= count) return v;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return read();
+}
+
+describe.each(CASES)('provider contract: $id', (c) => {
+  it('refuses a bad signature with 401 and stores nothing', async () => {
+    const { org, installationId, url } = await install(c.id, c.credentials);
+    const res = await deliver(url, await c.valid('bad-sig-1', 'not-the-secret', Date.now()));
+    expect(res.status).toBe(401);
+    expect(await listDeliveries(db, { organizationId: org.id }, installationId)).toEqual([]);
+  });
+
+  it('turns a valid delivery into exactly one dispatch, and a redelivery into none', async () => {
+    const { org, url } = await install(c.id, c.credentials);
+    const signed = await c.valid(`valid-${crypto.randomUUID()}`, SECRET, Date.now());
+    expect((await deliver(url, signed)).status).toBe(202);
+    const sent = await settle(() => dispatchesFor(c.expectedThread, org.id), 1);
+    expect(sent).toHaveLength(1);
+    expect(sent[0]).toMatchObject({ provider: c.id, threadKey: c.expectedThread, organizationId: org.id });
+    // The vendor redelivers the same delivery (re-signed now).
+    const again = await deliver(url, await c.valid(sent[0]!.dispatchId.split(':').slice(1).join(':'), SECRET, Date.now()));
+    expect(again.status).toBe(200);
+    await new Promise((r) => setTimeout(r, 150));
+    expect(await dispatchesFor(c.expectedThread, org.id)).toHaveLength(1);
+  });
+
+  it('acknowledges an event that starts no session and records it as ignored', async () => {
+    const { org, installationId, url } = await install(c.id, c.credentials);
+    const res = await deliver(url, await c.ignored(`ignored-${crypto.randomUUID()}`, SECRET, Date.now()));
+    expect(res.status).toBe(202);
+    expect(await listDeliveries(db, { organizationId: org.id }, installationId)).toMatchObject([{ status: 'ignored' }]);
+  });
+});
+
+describe.each(CASES.filter((c) => c.timestamped))('provider contract, signed timestamps: $id', (c) => {
+  it('refuses a stale timestamp with 401 and stores nothing', async () => {
+    const { org, installationId, url } = await install(c.id, c.credentials);
+    const res = await deliver(url, await c.valid('stale-1', SECRET, Date.now() - 10 * 60 * 1000));
+    expect(res.status).toBe(401);
+    expect(((await res.json()) as { error: string }).error).toBe('stale_timestamp');
+    expect(await listDeliveries(db, { organizationId: org.id }, installationId)).toEqual([]);
+  });
+});
+
+describe('vendor specifics', () => {
+  it('Slack: answers url_verification with the challenge only after the signature checks out', async () => {
+    const { url } = await install('slack', { signing_secret: SECRET, bot_user_id: SLACK_BOT_USER_ID });
+    const forged = await deliver(url, await slackSigned(slackUrlVerification, 'wrong', Date.now()));
+    expect(forged.status).toBe(401);
+    expect(await forged.text()).not.toContain(slackUrlVerification.challenge);
+    const res = await deliver(url, await slackSigned(slackUrlVerification, SECRET, Date.now()));
+    expect(await res.json()).toEqual({ challenge: slackUrlVerification.challenge });
+  });
+
+  it('Slack: a retry (X-Slack-Retry-Num) of the same event_id dispatches nothing more', async () => {
+    const { org, url } = await install('slack', { signing_secret: SECRET, bot_user_id: SLACK_BOT_USER_ID });
+    const eventId = `Ev${crypto.randomUUID().slice(0, 8)}`;
+    expect((await deliver(url, await slackSigned(slackAppMention(eventId), SECRET, Date.now()))).status).toBe(202);
+    await settle(() => dispatchesFor('C123ABC456:1515449522.000016', org.id), 1);
+    const retry = await deliver(url, await slackSigned(slackAppMention(eventId), SECRET, Date.now(), { 'x-slack-retry-num': '1', 'x-slack-retry-reason': 'http_timeout' }));
+    expect(retry.status).toBe(200);
+    await new Promise((r) => setTimeout(r, 150));
+    expect(await dispatchesFor('C123ABC456:1515449522.000016', org.id)).toHaveLength(1);
+  });
+
+  it('Linear: a comment mentioning the agent continues the issue’s session', async () => {
+    const { org, url } = await install('linear', { webhook_secret: SECRET, app_user_id: LINEAR_APP_USER_ID, app_user_name: 'gatehouse' });
+    const body = JSON.stringify(linearCommentMention(Date.now()));
+    const res = await deliver(url, { body, headers: { 'linear-delivery': crypto.randomUUID(), 'linear-signature': await hmacSha256Hex(SECRET, body) } });
+    expect(res.status).toBe(202);
+    const sent = await settle(() => dispatchesFor('ENG-123', org.id), 1);
+    expect(sent[0]).toMatchObject({ event: { name: 'Comment.create', actor: 'Ada Lovelace' } });
+  });
+
+  it('Linear: the signing secret comes from our side — a signature made with another installation’s secret fails', async () => {
+    await install('linear', { webhook_secret: 'other-secret', app_user_id: LINEAR_APP_USER_ID, app_user_name: 'gatehouse' });
+    const { url } = await install('linear', { webhook_secret: SECRET, app_user_id: LINEAR_APP_USER_ID, app_user_name: 'gatehouse' });
+    const body = JSON.stringify(linearIssueAssigned(Date.now()));
+    const res = await deliver(url, { body, headers: { 'linear-delivery': crypto.randomUUID(), 'linear-signature': await hmacSha256Hex('other-secret', body) } });
+    expect(res.status).toBe(401);
+  });
+});

@@ -1,0 +1,31 @@
+/**
+ * HMAC-SHA256 verification of vendor webhook signatures given as hex (Linear `Linear-Signature`, Slack
+ * `X-Slack-Signature` after its `v0=` prefix), in constant time through crypto.subtle.verify over the exact bytes.
+ * Accepts the current and, during rotation, the previous secret.
+ */
+const encoder = new TextEncoder();
+
+function fromHex(hex: string): Uint8Array<ArrayBuffer> | null {
+  if (!/^(?:[0-9a-fA-F]{2})+$/.test(hex)) return null;
+  const out = new Uint8Array(hex.length / 2);
+  for (let i = 0; i < out.length; i++) out[i] = Number.parseInt(hex.slice(i * 2, i * 2 + 2), 16);
+  return out;
+}
+
+/** True when `signatureHex` is HMAC-SHA256(secret, message) for one of the secrets. */
+export async function verifyHmacSha256Hex(secrets: readonly string[], message: string, signatureHex: string): Promise<boolean> {
+  const signature = fromHex(signatureHex);
+  if (!signature || signature.length !== 32) return false;
+  for (const secret of secrets) {
+    if (!secret) continue;
+    const key = await crypto.subtle.importKey('raw', encoder.encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['verify']);
+    if (await crypto.subtle.verify('HMAC', key, signature, encoder.encode(message))) return true;
+  }
+  return false;
+}
+
+/** Hex HMAC-SHA256, for tests and fakes that sign like the vendors do. */
+export async function hmacSha256Hex(secret: string, message: string): Promise<string> {
+  const key = await crypto.subtle.importKey('raw', encoder.encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
+  return [...new Uint8Array(await crypto.subtle.sign('HMAC', key, encoder.encode(message)))].map((b) => b.toString(16).padStart(2, '0')).join('');
+}
