@@ -16,6 +16,7 @@ import {
   type InstallationRecord,
 } from '@gatehouse/integrations-adapters-cf';
 import {
+  readCapped,
   SESSION_DISPATCH_SIGNATURE_HEADER,
   signSessionDispatch,
   type IntegrationProvider,
@@ -25,6 +26,9 @@ import {
   type WorkerConfig,
 } from '@gatehouse/integrations-core';
 import { jsonError } from '@gatehouse/integrations-core';
+
+/** Largest webhook body accepted, bytes. */
+export const MAX_WEBHOOK_BYTES = 2 * 1024 * 1024;
 
 /** The one mapping from pipeline rejections to the wire. Exhaustive: a new reason fails to compile until mapped. */
 export function rejectionResponse(rejection: WebhookRejection): Response {
@@ -83,6 +87,11 @@ export async function handleWebhook(
   env: Env,
   config: WorkerConfig,
 ): Promise<Response> {
+  // Vendors' payloads are well under this (GitHub caps deliveries at 25 MB but issue and comment events are small);
+  // anything larger is refused before it is buffered.
+  if (Number(req.headers.get('content-length') ?? '0') > MAX_WEBHOOK_BYTES) return jsonError(413, 'payload_too_large', `webhook bodies are limited to ${MAX_WEBHOOK_BYTES} bytes`);
+  const raw = await readCapped(req, MAX_WEBHOOK_BYTES);
+  if (raw === null) return jsonError(413, 'payload_too_large', `webhook bodies are limited to ${MAX_WEBHOOK_BYTES} bytes`);
   const db = createDb(env.AUTH_DB);
   const row = await findProviderInstallationForWebhook(db, provider.id, installationId);
   if (!row) return jsonError(404, 'unknown_installation', 'no such installation for this provider');
@@ -94,7 +103,7 @@ export async function handleWebhook(
     return rejectionResponse({ ok: false, reason: 'missing_secret' });
   }
   const installation = toProviderInstallation(row, credentials);
-  const result = await provider.parseWebhook(req, installation);
+  const result = await provider.parseWebhook(new Request(req.url, { method: 'POST', headers: req.headers, body: raw }), installation);
   if (!result.ok) return rejectionResponse(result);
 
   const tenant = { organizationId: row.organizationId };

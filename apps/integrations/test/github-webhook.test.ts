@@ -73,7 +73,7 @@ describe('GitHub webhook → session dispatch', () => {
     const dispatch = sessionDispatchSchema.parse(JSON.parse(last.body));
     const p = JSON.parse(payload);
     expect(dispatch).toMatchObject({
-      dispatchId: 'github:delivery-1',
+      dispatchId: `github:${installationId}:delivery-1`,
       organizationId: org.id,
       installationId,
       provider: 'github',

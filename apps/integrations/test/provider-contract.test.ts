@@ -133,7 +133,7 @@ describe.each(CASES)('provider contract: $id', (c) => {
     expect(sent).toHaveLength(1);
     expect(sent[0]).toMatchObject({ provider: c.id, threadKey: c.expectedThread, organizationId: org.id });
     // The vendor redelivers the same delivery (re-signed now).
-    const again = await deliver(url, await c.valid(sent[0]!.dispatchId.split(':').slice(1).join(':'), SECRET, Date.now()));
+    const again = await deliver(url, await c.valid(sent[0]!.dispatchId.split(':').slice(2).join(':'), SECRET, Date.now()));
     expect(again.status).toBe(200);
     await new Promise((r) => setTimeout(r, 150));
     expect(await dispatchesFor(c.expectedThread, org.id)).toHaveLength(1);

@@ -62,13 +62,17 @@ describe('OAuth authorization code flow', () => {
   });
 
   it('answers a tools/call outside the granted scopes with 403 insufficient_scope, before running it', async () => {
-    const { user } = await seedTenant('oauth-scope', 'ADMIN');
+    const { user, token: apiToken } = await seedTenant('oauth-scope', 'ADMIN');
     await setPassword(user.id);
     const { tokens } = await authorize(user.email, { scope: 'mcp:read', scopes: ['mcp:read'] });
     const init = await mcpWith(tokens.access_token!, { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'o', version: '1' } } });
     const sessionId = init.headers.get('mcp-session-id')!;
-    const res = await mcpWith(tokens.access_token!, { jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'install_integration', arguments: {} } }, sessionId);
+    const install = { template: 'zendesk', credentials: { email: 'a@b.c', api_token: 't' }, settings: { instance_url: 'https://acme.zendesk.com' } };
+    const res = await mcpWith(tokens.access_token!, { jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'install_integration', arguments: install } }, sessionId);
     expect(res.status).toBe(403);
+    // Nothing ran: no installation exists.
+    const { callTool } = await import('./helpers.js');
+    expect((await callTool(apiToken, 'list_installed_integrations', {})).json.installations).toEqual([]);
     const challenge = res.headers.get('www-authenticate')!;
     expect(challenge).toMatch(/error="insufficient_scope"/);
     expect(challenge).toMatch(/scope="mcp:read mcp:write"/);
@@ -239,6 +243,9 @@ describe('what bad input gets', () => {
       body: new URLSearchParams({ token: tokens.access_token!, client_id: client.client_id }),
     });
     expect(revoke.status).toBe(200);
+    const unknown = await mcpWith('not-a-token-we-issued', { jsonrpc: '2.0', id: 1, method: 'tools/list' });
+    expect(unknown.status).toBe(401);
+    expect(unknown.headers.get('www-authenticate')).toMatch(/invalid_token/);
     const res = await mcpWith(tokens.access_token!, { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'o', version: '1' } } });
     expect(res.status).toBe(401);
     expect(res.headers.get('www-authenticate')).toMatch(/invalid_token/);

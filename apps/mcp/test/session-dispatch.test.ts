@@ -40,7 +40,7 @@ async function post(body: string, signature: string | null) {
 
 describe('POST /internal/session-dispatch', () => {
   it('creates a session for a signed dispatch and appends a redelivery only once', async () => {
-    const { org } = await seedTenant('dispatch-ok');
+    const { org, tenant } = await seedTenant('dispatch-ok');
     const inst = await githubInstallation(org.id);
     const body = JSON.stringify(dispatchFor(org.id, inst.id, 'd1'));
     const first = await post(body, await signSessionDispatch(env.MCP_SIGNING_KEY, body));
@@ -49,7 +49,7 @@ describe('POST /internal/session-dispatch', () => {
     const again = await post(body, await signSessionDispatch(env.MCP_SIGNING_KEY, body));
     expect(again.status).toBe(200);
     expect(await again.json()).toEqual({ sessionId, appended: false });
-    const session = await getSessionWithEvents(db, { organizationId: org.id }, sessionId);
+    const session = await getSessionWithEvents(db, tenant, sessionId);
     expect(session).toMatchObject({ threadKey: 'octo-org/hello#7', provider: 'github' });
     expect(session!.events).toHaveLength(1);
   });
@@ -68,8 +68,23 @@ describe('POST /internal/session-dispatch', () => {
     expect(await callTool(b.token, 'get_session', { session_id: sessionId })).toMatchObject({ isError: true });
   });
 
+  it('shows a Local installation’s sessions only in its own workspace', async () => {
+    const a = await seedTenant('dispatch-ws');
+    const { createWorkspace, createApiToken } = await import('@gatehouse/integrations-adapters-cf');
+    const other = await createWorkspace(db, { organizationId: a.org.id }, { slug: 'other', name: 'Other' });
+    const { token: otherToken } = await createApiToken(db, { organizationId: a.org.id, workspaceId: other.id }, { userId: a.user.id, role: 'ADMIN', name: 'o' });
+    const local = await createInstallation(db, { organizationId: a.org.id }, {
+      kind: 'provider', source: 'github', title: 'GitHub Local', scope: 'local', workspaceId: a.ws.id, settings: {}, credentials: 'jwe', createdBy: 'test',
+    });
+    const body = JSON.stringify({ ...dispatchFor(a.org.id, local.id, 'd-ws'), workspaceId: a.ws.id });
+    const { sessionId } = (await (await post(body, await signSessionDispatch(env.MCP_SIGNING_KEY, body))).json()) as { sessionId: string };
+    expect((await callTool(a.token, 'list_sessions', {})).json.sessions.map((s: { id: string }) => s.id)).toContain(sessionId);
+    expect((await callTool(otherToken, 'list_sessions', {})).json.sessions).toEqual([]);
+    expect(await callTool(otherToken, 'get_session', { session_id: sessionId })).toMatchObject({ isError: true });
+  });
+
   it('refuses a missing, forged or other-key signature and stores nothing', async () => {
-    const { org } = await seedTenant('dispatch-forged');
+    const { org, tenant } = await seedTenant('dispatch-forged');
     const inst = await githubInstallation(org.id);
     const body = JSON.stringify(dispatchFor(org.id, inst.id, 'd2'));
     expect((await post(body, null)).status).toBe(401);
@@ -77,7 +92,7 @@ describe('POST /internal/session-dispatch', () => {
     const signed = await signSessionDispatch(env.MCP_SIGNING_KEY, body);
     const tampered = body.replace('octocat commented', 'mallory commented');
     expect((await post(tampered, signed)).status).toBe(401);
-    expect(await listSessions(db, { organizationId: org.id })).toEqual([]);
+    expect(await listSessions(db, tenant)).toEqual([]);
   });
 
   it('refuses a validly signed dispatch naming another organization’s installation', async () => {
@@ -87,8 +102,8 @@ describe('POST /internal/session-dispatch', () => {
     const body = JSON.stringify(dispatchFor(b.org.id, instA.id, 'd3'));
     const res = await post(body, await signSessionDispatch(env.MCP_SIGNING_KEY, body));
     expect(res.status).toBe(404);
-    expect(await listSessions(db, { organizationId: b.org.id })).toEqual([]);
-    expect(await listSessions(db, { organizationId: a.org.id })).toEqual([]);
+    expect(await listSessions(db, b.tenant)).toEqual([]);
+    expect(await listSessions(db, a.tenant)).toEqual([]);
   });
 
   it('refuses a signed body that is not a SessionDispatch', async () => {

@@ -4,6 +4,7 @@
  * host), and a response size cap. Failures carry a message for the caller that names the service and what to do;
  * upstream bodies never appear in it.
  */
+import { readCapped } from '@gatehouse/integrations-core';
 import { checkOutboundUrl } from './outbound-policy.js';
 
 export interface ExecuteOptions {
@@ -22,29 +23,6 @@ export type ToolOutcome =
 export const DEFAULT_TIMEOUT_MS = 10_000;
 export const DEFAULT_MAX_RESPONSE_BYTES = 1_000_000;
 
-async function readCapped(res: Response, max: number): Promise<string | null> {
-  if (!res.body) return '';
-  const reader = res.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > max) {
-      await reader.cancel();
-      return null;
-    }
-    chunks.push(value);
-  }
-  const all = new Uint8Array(size);
-  let offset = 0;
-  for (const c of chunks) {
-    all.set(c, offset);
-    offset += c.byteLength;
-  }
-  return new TextDecoder().decode(all);
-}
 
 const STATUS_HINTS: Record<number, string> = {
   400: 'the service rejected the request; check the arguments',

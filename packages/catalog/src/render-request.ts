@@ -106,6 +106,17 @@ export function renderRequest(
 ): RenderedRequest {
   const base = expandWithSettings(template.baseUrl, input.settings).replace(/\/+$/, '');
   const path = parseTemplate(tool.path).expand(uriVariables({ settings: input.settings, args: input.args }));
+  // RFC 6570 leaves `.` unencoded and URL parsing resolves dot segments: an argument of `..` would walk the path to
+  // another endpoint of the same API, carrying the installation's credentials.
+  for (const segment of path.split(/[/?#]/)) {
+    let decoded = segment;
+    try {
+      decoded = decodeURIComponent(segment);
+    } catch {
+      /* keep the raw segment */
+    }
+    if (decoded === '.' || decoded === '..') throw new TemplateRenderError('path arguments may not be "." or ".."');
+  }
   let url: URL;
   try {
     url = new URL(base + path);

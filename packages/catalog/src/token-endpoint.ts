@@ -40,6 +40,7 @@ export async function requestToken(
   } catch {
     return { ok: false, kind: 'upstream_status', message: `${service} token endpoint did not answer JSON (RFC 6749 §5.1)` };
   }
+  if (!json || typeof json !== 'object') return { ok: false, kind: 'upstream_status', message: `${service} token endpoint did not answer a JSON object (RFC 6749 §5.1)` };
   if (typeof json.access_token !== 'string' || typeof json.token_type !== 'string' || json.token_type.toLowerCase() !== 'bearer')
     return { ok: false, kind: 'upstream_status', message: `${service} token endpoint did not return a Bearer access_token` };
   return {

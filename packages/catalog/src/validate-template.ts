@@ -110,6 +110,7 @@ export function validateTemplate(input: unknown, reservedToolNames: ReadonlySet<
     const properties = new Set(Object.keys(tool.inputSchema.properties ?? {}));
     for (const p of properties) if (p.startsWith('_')) problems.push(`${at}.inputSchema.properties.${p}: names starting with "_" are reserved for the gateway`);
     for (const r of tool.inputSchema.required ?? []) if (!properties.has(r)) problems.push(`${at}.inputSchema.required: "${r}" is not a property`);
+    if (/\{[+#][^}]*args\./.test(tool.path)) problems.push(`${at}.path: arguments may not use reserved expansion ({+…} or {#…}); it would let them add path segments`);
     for (const v of uriTemplateVariables(tool.path)) {
       const [ns, ...rest] = v.split('.');
       const name = rest.join('.');

@@ -91,3 +91,19 @@ describe('rendering the vendors’ real requests', () => {
     expect(problems.join('\n')).toMatch(/status/);
   });
 });
+
+describe('path arguments', () => {
+  it('refuses "." and ".." so an argument cannot walk to another endpoint', async () => {
+    const { renderRequest: render, TemplateRenderError } = await import('../src/index.js');
+    const t = findBuiltinTemplate('jira-cloud')!;
+    const tool = t.tools.find((x) => x.name === 'get_issue')!;
+    for (const key of ['..', '.']) {
+      expect(() => render(t, tool, { args: { issue_key: key }, settings: { site_url: 'https://acme.atlassian.net' }, credentials: { email: 'e', api_token: 't' } }), key).toThrow(
+        TemplateRenderError,
+      );
+    }
+    // Percent-encoded dots arrive as literal text (the `%` is encoded), never as a dot segment.
+    const encoded = render(t, tool, { args: { issue_key: '%2e%2e' }, settings: { site_url: 'https://acme.atlassian.net' }, credentials: { email: 'e', api_token: 't' } });
+    expect(new URL(encoded.url).pathname).toBe('/rest/api/3/issue/%252e%252e');
+  });
+});

@@ -6,7 +6,7 @@
  * Cross-tenant by nature (a maintenance job over every organization's rows); it returns counts only and never
  * logs or returns a credential.
  */
-import { and, eq, ne } from 'drizzle-orm';
+import { and, eq, isNull, lt, ne, or } from 'drizzle-orm';
 import type { CredentialsCipher } from '@gatehouse/integrations-core';
 import type { Db } from './db.js';
 import { installations } from './schema.js';
@@ -28,7 +28,8 @@ export async function reencryptCredentials(db: Db, cipher: CredentialsCipher, li
   const rows = await db
     .select({ id: installations.id, organizationId: installations.organizationId, credentials: installations.credentials })
     .from(installations)
-    .where(ne(installations.credentialsKid, cipher.activeKid))
+    // Rows under an OAuth refresh lease are skipped: the refresher is about to replace their credentials.
+    .where(and(ne(installations.credentialsKid, cipher.activeKid), or(isNull(installations.refreshLockUntil), lt(installations.refreshLockUntil, Date.now()))))
     .limit(limit)
     .all();
   let undecryptable = 0;

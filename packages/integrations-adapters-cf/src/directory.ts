@@ -75,9 +75,9 @@ export async function findUserByEmail(db: Db, email: string): Promise<User | nul
 }
 
 /** Members of the tenant with their role. */
-export async function listMembers(db: Db, tenant: OrgTenant): Promise<Array<User & { role: Role }>> {
+export async function listMembers(db: Db, tenant: OrgTenant): Promise<Array<Omit<User, 'passwordHash'> & { role: Role }>> {
   return db
-    .select({ id: users.id, email: users.email, displayName: users.displayName, passwordHash: users.passwordHash, createdAt: users.createdAt, role: memberships.role })
+    .select({ id: users.id, email: users.email, displayName: users.displayName, createdAt: users.createdAt, role: memberships.role })
     .from(memberships)
     .innerJoin(users, eq(users.id, memberships.userId))
     .where(eq(memberships.organizationId, tenant.organizationId))
@@ -93,7 +93,7 @@ export async function upsertMember(
   db: Db,
   tenant: OrgTenant,
   input: { email: string; displayName?: string; role: Role },
-): Promise<User & { role: Role }> {
+): Promise<Omit<User, 'passwordHash'> & { role: Role }> {
   const email = input.email.toLowerCase();
   const existing = await findUserByEmail(db, email);
   const user = existing ?? { id: newId(), email, displayName: input.displayName ?? email.split('@')[0]!, passwordHash: null, createdAt: Date.now() };
@@ -103,7 +103,8 @@ export async function upsertMember(
     .onConflictDoUpdate({ target: [memberships.organizationId, memberships.userId], set: { role: input.role } });
   if (existing) await membership;
   else await db.batch([db.insert(users).values(user), membership]);
-  return { ...user, role: input.role };
+  const { passwordHash: _hash, ...safe } = user;
+  return { ...safe, role: input.role };
 }
 
 export interface IssuedToken {

@@ -2,8 +2,8 @@
  * Agent sessions fed by webhook dispatches. A session is keyed by (organization, provider, external thread); each
  * dispatch appends one event, keyed by its dispatch id so a repeated dispatch appends nothing.
  */
-import { and, asc, desc, eq, sql } from 'drizzle-orm';
-import type { OrgTenant, SessionDispatch } from '@gatehouse/integrations-core';
+import { and, asc, desc, eq, isNull, or, sql } from 'drizzle-orm';
+import type { OrgTenant, SessionDispatch, WorkspaceTenant } from '@gatehouse/integrations-core';
 import { newId, type Db } from './db.js';
 import { sessionEvents, sessions } from './schema.js';
 
@@ -70,23 +70,28 @@ export async function appendSessionDispatch(
   return { sessionId, appended: inserted.meta.changes > 0 };
 }
 
-/** Sessions of the tenant, most recently updated first. */
-export async function listSessions(db: Db, tenant: OrgTenant, limit = 50): Promise<SessionRecord[]> {
+/** Sessions visible in a workspace: from Global installations (no workspace) or from this workspace's Local ones. */
+function visibleIn(tenant: WorkspaceTenant) {
+  return and(eq(sessions.organizationId, tenant.organizationId), or(isNull(sessions.workspaceId), eq(sessions.workspaceId, tenant.workspaceId)));
+}
+
+/** Sessions visible in the workspace, most recently updated first. */
+export async function listSessions(db: Db, tenant: WorkspaceTenant, limit = 50): Promise<SessionRecord[]> {
   return db
     .select()
     .from(sessions)
-    .where(eq(sessions.organizationId, tenant.organizationId))
+    .where(visibleIn(tenant))
     .orderBy(desc(sessions.updatedAt))
     .limit(limit)
     .all();
 }
 
-/** One session of the tenant with its events in order, or null. */
-export async function getSessionWithEvents(db: Db, tenant: OrgTenant, sessionId: string) {
+/** One session visible in the workspace, with its events in order, or null. */
+export async function getSessionWithEvents(db: Db, tenant: WorkspaceTenant, sessionId: string) {
   const session = await db
     .select()
     .from(sessions)
-    .where(and(eq(sessions.organizationId, tenant.organizationId), eq(sessions.id, sessionId)))
+    .where(and(visibleIn(tenant), eq(sessions.id, sessionId)))
     .get();
   if (!session) return null;
   const events = await db

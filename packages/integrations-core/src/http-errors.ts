@@ -12,3 +12,27 @@ export function jsonRpcErrorBody(code: number, message: string): string {
 export function jsonError(status: number, error: string, message: string, headers: Record<string, string> = {}): Response {
   return new Response(JSON.stringify({ error, message }), { status, headers: { 'content-type': 'application/json', ...headers } });
 }
+
+/**
+ * Reads a request or response body as text, stopping at `maxBytes` (the declared Content-Length first, then while
+ * streaming). Returns null when the body is larger, without buffering the rest.
+ */
+export async function readCapped(message: Pick<Request, 'headers' | 'body'>, maxBytes: number): Promise<string | null> {
+  if (Number(message.headers.get('content-length') ?? '0') > maxBytes) return null;
+  if (!message.body) return '';
+  const reader = message.body.getReader();
+  const decoder = new TextDecoder();
+  let size = 0;
+  let text = '';
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > maxBytes) {
+      await reader.cancel();
+      return null;
+    }
+    text += decoder.decode(value, { stream: true });
+  }
+  return text + decoder.decode();
+}

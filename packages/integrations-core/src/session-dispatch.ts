@@ -13,7 +13,7 @@ export const SESSION_DISPATCH_SIGNATURE_HEADER = 'Gatehouse-Signature';
 export const SESSION_DISPATCH_TOLERANCE_SEC = 300;
 
 export const sessionDispatchSchema = z.object({
-  /** Unique per dispatch; the receiver's unique key makes redelivery a no-op. `<provider>:<delivery id>`. */
+  /** Unique per dispatch; the receiver's unique key makes redelivery a no-op. `<provider>:<installation id>:<delivery id>`. */
   dispatchId: z.string().min(1).max(200),
   organizationId: z.string().min(1),
   workspaceId: z.string().min(1).nullable(),
@@ -83,14 +83,16 @@ export async function verifySessionDispatch(
 
 /**
  * The SessionDispatch for a verified event of an installation: the usual body of a provider's `dispatch`. The
- * dispatch id is `<provider>:<vendor delivery id>`, so the main worker appends each delivery once.
+ * dispatch id is `<provider>:<installation id>:<vendor delivery id>`, so the main worker appends each delivery once.
  */
 export function sessionDispatchFor(
   event: { provider: string; deliveryId: string; name: string; threadKey: string; title: string | null; actor: string | null; summary: string; data: Record<string, unknown> },
   installation: { id: string; organizationId: string; workspaceId: string | null },
 ): SessionDispatch {
   return {
-    dispatchId: `${event.provider}:${event.deliveryId}`,
+    // The installation id (unguessable, ours) scopes the vendor's delivery id, which the signature does not cover:
+    // nobody can pre-claim another organization's delivery ids.
+    dispatchId: `${event.provider}:${installation.id}:${event.deliveryId}`,
     organizationId: installation.organizationId,
     workspaceId: installation.workspaceId,
     installationId: installation.id,

@@ -23,7 +23,7 @@ import {
 /** Default `--name` of tokens made with `token create`. */
 export const DEFAULT_TOKEN_NAME = 'cli';
 
-type Member = User & { role: Role };
+type Member = Omit<User, 'passwordHash'> & { role: Role };
 
 /** What `token create --json` prints (and `pnpm dev` uses). `token` is the plaintext, shown this once. */
 export interface IssuedTokenJson {

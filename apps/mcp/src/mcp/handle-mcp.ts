@@ -124,12 +124,15 @@ async function handlePost(
   if (!init || res.status !== 200) return res;
   // Initialize succeeded: record the session with the version the server negotiated, and hand out its id.
   const text = await res.text();
-  let negotiated = init.protocolVersion;
+  let answer: { result?: { protocolVersion?: string } } = {};
   try {
-    negotiated = (JSON.parse(text) as { result?: { protocolVersion?: string } }).result?.protocolVersion ?? negotiated;
+    answer = JSON.parse(text) as typeof answer;
   } catch {
-    /* the SDK answered JSON; keep the requested version otherwise */
+    /* not JSON: no result, so no session */
   }
+  // A JSON-RPC error (e.g. initialize without params) answers 200 too: only a result starts a session.
+  if (!answer.result) return new Response(text, { status: res.status, headers: res.headers });
+  const negotiated = answer.result.protocolVersion ?? init.protocolVersion;
   const session = await createMcpSession(db, principal, { userId: principal.userId, protocolVersion: negotiated, clientName: init.clientName });
   const headers = new Headers(res.headers);
   headers.set(SESSION_HEADER, session.id);

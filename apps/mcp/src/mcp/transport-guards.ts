@@ -3,7 +3,7 @@
  * Protocol Version Header). Each returns a Response to send, or null to go on.
  */
 import { SUPPORTED_PROTOCOL_VERSIONS } from '@modelcontextprotocol/sdk/types.js';
-import { jsonRpcErrorBody } from '@gatehouse/integrations-core';
+import { jsonRpcErrorBody, readCapped } from '@gatehouse/integrations-core';
 
 /** Largest JSON-RPC POST body accepted, bytes. Larger bodies get 413 before any parsing. */
 export const MAX_MCP_BODY_BYTES = 1_048_576;
@@ -53,25 +53,8 @@ export async function readJsonBody(req: Request): Promise<BodyRead> {
     ok: false as const,
     response: jsonRpcError(413, -32000, `Payload Too Large: request bodies are limited to ${MAX_MCP_BODY_BYTES} bytes`),
   });
-  const declared = Number(req.headers.get('content-length') ?? '0');
-  if (declared > MAX_MCP_BODY_BYTES) return tooLarge();
-  let text = '';
-  if (req.body) {
-    const reader = req.body.getReader();
-    const decoder = new TextDecoder();
-    let size = 0;
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      size += value.byteLength;
-      if (size > MAX_MCP_BODY_BYTES) {
-        await reader.cancel();
-        return tooLarge();
-      }
-      text += decoder.decode(value, { stream: true });
-    }
-    text += decoder.decode();
-  }
+  const text = await readCapped(req, MAX_MCP_BODY_BYTES);
+  if (text === null) return tooLarge();
   try {
     return { ok: true, json: JSON.parse(text) };
   } catch {

@@ -43,12 +43,22 @@ export async function freshCredentials(
         await releaseRefreshLease(ctx.db, tenant, installation.id);
         throw new ToolError(`${template.name}: ${refreshed.message}`);
       }
-      await swapInstallationCredentials(ctx.db, tenant, {
-        installationId: installation.id,
-        expected: current.credentials,
-        credentials: await ctx.config.cipher.encrypt(refreshed.credentials),
-      });
-      return refreshed.credentials;
+      // The vendor has rotated the refresh token: the new one must be stored. We hold the lease, so the only other
+      // writer is key-rotation re-encryption (same plaintext, new ciphertext); on a lost swap, re-read and swap again.
+      let expected = current.credentials;
+      for (let attempt = 0; attempt < 3; attempt++) {
+        const stored = await swapInstallationCredentials(ctx.db, tenant, {
+          installationId: installation.id,
+          expected,
+          credentials: await ctx.config.cipher.encrypt(refreshed.credentials),
+        });
+        if (stored) return refreshed.credentials;
+        const row = await findInstallation(ctx.db, tenant, installation.id);
+        if (!row) throw new ToolError('The integration was uninstalled meanwhile.');
+        expected = row.credentials;
+      }
+      console.error(JSON.stringify({ msg: 'refreshed OAuth tokens could not be stored', installationId: installation.id }));
+      throw new ToolError(`${template.name}: the refreshed authorization could not be saved; retry in a moment.`);
     }
     await new Promise((r) => setTimeout(r, WAIT_MS));
     const row = await findInstallation(ctx.db, tenant, installation.id);

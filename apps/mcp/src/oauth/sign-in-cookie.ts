@@ -45,7 +45,12 @@ export async function signedInUser(req: Request, secret: string, now = Date.now(
   if (!m) return null;
   const [, userId, exp, mac] = m as unknown as [string, string, string, string];
   if (Number(exp) * 1000 <= now) return null;
-  const bin = atob(mac.replace(/-/g, '+').replace(/_/g, '/'));
+  let bin: string;
+  try {
+    bin = atob(mac.replace(/-/g, '+').replace(/_/g, '/'));
+  } catch {
+    return null;
+  }
   const sig = new Uint8Array(bin.length);
   for (let i = 0; i < bin.length; i++) sig[i] = bin.charCodeAt(i);
   const ok = await crypto.subtle.verify('HMAC', await key(secret), sig, encoder.encode(`${userId}.${exp}`));

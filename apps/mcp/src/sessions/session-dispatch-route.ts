@@ -6,13 +6,15 @@
 import { appendSessionDispatch, createDb, findProviderInstallationForWebhook } from '@gatehouse/integrations-adapters-cf';
 import { SESSION_DISPATCH_SIGNATURE_HEADER, sessionDispatchSchema, verifySessionDispatch } from '@gatehouse/integrations-core';
 import type { WorkerConfig } from '@gatehouse/integrations-core';
-import { jsonError } from '@gatehouse/integrations-core';
+import { jsonError, readCapped } from '@gatehouse/integrations-core';
 
 const MAX_DISPATCH_BYTES = 256 * 1024;
 
 export async function handleSessionDispatch(req: Request, env: Env, config: WorkerConfig): Promise<Response> {
-  const raw = await req.text();
-  if (raw.length > MAX_DISPATCH_BYTES) return jsonError(413, 'payload_too_large', `dispatch bodies are limited to ${MAX_DISPATCH_BYTES} bytes`);
+  // Cheap refusals before reading anything: this route is reachable from the internet, not only the service binding.
+  if (!req.headers.get(SESSION_DISPATCH_SIGNATURE_HEADER)) return jsonError(401, 'invalid_signature', 'the dispatch signature is missing, invalid or expired');
+  const raw = await readCapped(req, MAX_DISPATCH_BYTES);
+  if (raw === null) return jsonError(413, 'payload_too_large', `dispatch bodies are limited to ${MAX_DISPATCH_BYTES} bytes`);
   const check = await verifySessionDispatch(config.signingKey, raw, req.headers.get(SESSION_DISPATCH_SIGNATURE_HEADER));
   if (!check.ok) return jsonError(401, 'invalid_signature', 'the dispatch signature is missing, invalid or expired');
   let json: unknown;
