@@ -219,6 +219,11 @@ describe('what bad input gets', () => {
     expect(forged.status).toBe(403);
   });
 
+  it('answers a POST to /authorize that is not a form with 400, not a 500', async () => {
+    const res = await SELF.fetch(`${ORIGIN}/authorize`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"handle":"x"}' });
+    expect(res.status).toBe(400);
+  });
+
   it('serves the authorization pages unframeable and escapes what the client registered', async () => {
     const { body: client } = await register(['http://127.0.0.1:33418/callback'], { client_name: '<img src=x onerror=alert(1)>' });
     const { challenge } = await pkce();

@@ -23,6 +23,14 @@ describe('MCP sessions', () => {
     expect(unknown.status).toBe(404);
   });
 
+  it('starts no session when initialize fails (a JSON-RPC error, not a result)', async () => {
+    const { token } = await seedTenant('sess-bad-init');
+    const res = await post(token, { jsonrpc: '2.0', id: 1, method: 'initialize' });
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { error?: unknown }).error).toBeDefined();
+    expect(res.headers.get('mcp-session-id')).toBeNull();
+  });
+
   it('binds a session to its user: another user’s valid token on it gets 404', async () => {
     const a = await seedTenant('sess-user');
     const { sessionId } = await initialize(a.token);
