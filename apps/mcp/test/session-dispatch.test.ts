@@ -26,6 +26,7 @@ function dispatchFor(organizationId: string, installationId: string, deliveryId:
     provider: 'github',
     threadKey: 'octo-org/hello#7',
     title: 'Spelling error',
+    publication: { granularity: 'issue', target: 'octo-org/hello#7', scopes: ['comment.create'] },
     event: { name: 'issue_comment.created', actor: 'octocat', summary: 'octocat commented', data: { issue: 7 } },
   };
 }
@@ -64,6 +65,7 @@ describe('POST /internal/session-dispatch', () => {
     expect(listed.json.sessions).toMatchObject([{ id: sessionId, provider: 'github', thread: 'octo-org/hello#7' }]);
     const got = await callTool(a.token, 'get_session', { session_id: sessionId });
     expect(got.json.events).toMatchObject([{ source: 'github', event: 'issue_comment.created', actor: 'octocat' }]);
+    expect(got.json.publications).toEqual([{ granularity: 'issue', target: 'octo-org/hello#7', scopes: ['comment.create'] }]);
     expect((await callTool(b.token, 'list_sessions', {})).json.sessions).toEqual([]);
     expect(await callTool(b.token, 'get_session', { session_id: sessionId })).toMatchObject({ isError: true });
   });

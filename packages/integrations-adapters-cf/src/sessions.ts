@@ -5,7 +5,7 @@
 import { and, asc, desc, eq, isNull, or, sql } from 'drizzle-orm';
 import type { OrgTenant, SessionDispatch, WorkspaceTenant } from '@gatehouse/integrations-core';
 import { newId, type Db } from './db.js';
-import { sessionEvents, sessions } from './schema.js';
+import { publications, sessionEvents, sessions } from './schema.js';
 
 export type SessionRecord = typeof sessions.$inferSelect;
 export type SessionEventRecord = typeof sessionEvents.$inferSelect;
@@ -65,6 +65,27 @@ export async function appendSessionDispatch(
       .onConflictDoNothing({ target: sessionEvents.dispatchId }),
     db.select({ id: sessions.id }).from(sessions).where(threadWhere),
   ]);
+  if (dispatch.publication) {
+    // The session's own publication, once (a later dispatch to the same thread adds none).
+    const pub = dispatch.publication;
+    await db
+      .insert(publications)
+      .select(
+        db
+          .select({
+            id: sql<string>`${newId()}`.as('id'),
+            organizationId: sessions.organizationId,
+            installationId: sessions.installationId,
+            sessionId: sessions.id,
+            granularity: sql<'workspace' | 'issue' | 'user'>`${pub.granularity}`.as('granularity'),
+            target: sql<string>`${pub.target}`.as('target'),
+            scopes: sql<string>`${JSON.stringify(pub.scopes)}`.as('scopes'),
+            createdAt: sql<number>`${now}`.as('created_at'),
+          })
+          .from(sessions)
+          .where(and(threadWhere, sql`not exists (select 1 from ${publications} where ${publications.sessionId} = ${sessions.id})`)),
+      );
+  }
   const sessionId = session[0]?.id;
   if (!sessionId) throw new Error('session upsert returned no row');
   return { sessionId, appended: inserted.meta.changes > 0 };
@@ -94,11 +115,30 @@ export async function getSessionWithEvents(db: Db, tenant: WorkspaceTenant, sess
     .where(and(visibleIn(tenant), eq(sessions.id, sessionId)))
     .get();
   if (!session) return null;
-  const events = await db
+  const [events, pubs] = await Promise.all([
+    db
+      .select()
+      .from(sessionEvents)
+      .where(and(eq(sessionEvents.organizationId, tenant.organizationId), eq(sessionEvents.sessionId, sessionId)))
+      .orderBy(asc(sessionEvents.createdAt))
+      .all(),
+    sessionPublications(db, tenant, sessionId),
+  ]);
+  return { ...session, events, publications: pubs };
+}
+
+export type PublicationRecord = typeof publications.$inferSelect;
+
+/** The publications attached to a session of the tenant. */
+export async function sessionPublications(db: Db, tenant: OrgTenant, sessionId: string): Promise<PublicationRecord[]> {
+  return db
     .select()
-    .from(sessionEvents)
-    .where(and(eq(sessionEvents.organizationId, tenant.organizationId), eq(sessionEvents.sessionId, sessionId)))
-    .orderBy(asc(sessionEvents.createdAt))
+    .from(publications)
+    .where(and(eq(publications.organizationId, tenant.organizationId), eq(publications.sessionId, sessionId)))
     .all();
-  return { ...session, events };
+}
+
+/** A session of the organization by id (any workspace: the caller checks visibility), or null. */
+export async function findSession(db: Db, tenant: OrgTenant, sessionId: string): Promise<SessionRecord | null> {
+  return (await db.select().from(sessions).where(and(eq(sessions.organizationId, tenant.organizationId), eq(sessions.id, sessionId))).get()) ?? null;
 }

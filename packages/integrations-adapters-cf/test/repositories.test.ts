@@ -153,6 +153,7 @@ describe('webhook deliveries and sessions', () => {
       provider: 'github',
       threadKey,
       title: 'Bug',
+      publication: null,
       event: { name: 'issue_comment.created', actor: 'octocat', summary: 'hi', data: { n: 1 } },
     });
     const one = await appendSessionDispatch(db, a.tenant, dispatch('1'));

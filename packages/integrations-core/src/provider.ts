@@ -29,6 +29,17 @@ export interface McpToolDescriptor {
   annotations?: { readOnlyHint?: boolean; destructiveHint?: boolean; idempotentHint?: boolean; openWorldHint?: boolean };
 }
 
+/**
+ * A provider tool: its MCP descriptor plus what publication it needs. A tool that writes names the publication scope
+ * it needs (`comment.create`) and how to read its target from the input (the external thread it writes to, matched
+ * against an `issue`-granularity publication); read-only tools need none.
+ */
+export interface ProviderTool extends McpToolDescriptor {
+  publicationScope?: string;
+  /** The external thread key the call writes to (same form as WebhookEvent.threadKey), or null if not derivable. */
+  target?: (input: Record<string, unknown>) => string | null;
+}
+
 /** Granularity of a publication: where an agent may write back. */
 export type PublicationGranularity = 'workspace' | 'issue' | 'user';
 
@@ -115,7 +126,11 @@ export interface IntegrationProvider {
   parseWebhook(req: Request, installation: ProviderInstallation): Promise<WebhookParseResult>;
   /** Turns a verified event into the dispatch sent to the main worker. */
   dispatch(event: WebhookEvent, ctx: ProviderContext): SessionDispatch;
-  readonly tools: readonly McpToolDescriptor[];
+  readonly tools: readonly ProviderTool[];
   executeTool(name: string, input: Record<string, unknown>, ctx: PublicationContext): Promise<unknown>;
-  readonly publication: { readonly scopes: readonly PublicationScope[] };
+  /**
+   * `scopes`: what a publication of this provider may grant. `sessionDefaults`: the scopes a session started by this
+   * provider's webhooks gets on its own thread (granularity `issue`).
+   */
+  readonly publication: { readonly scopes: readonly PublicationScope[]; readonly sessionDefaults: readonly string[] };
 }

@@ -22,6 +22,11 @@ export const sessionDispatchSchema = z.object({
   /** External thread, e.g. `octo-org/repo#42`: sessions are keyed by (organization, provider, threadKey). */
   threadKey: z.string().min(1).max(500),
   title: z.string().max(500).nullable(),
+  /** The publication a new session gets: where the agent may write back (see IntegrationProvider.publication). */
+  publication: z
+    .object({ granularity: z.enum(['workspace', 'issue', 'user']), target: z.string().min(1).max(500), scopes: z.array(z.string().min(1).max(100)).max(50) })
+    .nullable()
+    .default(null),
   event: z.object({
     name: z.string().min(1).max(200),
     actor: z.string().max(200).nullable(),
@@ -88,6 +93,7 @@ export async function verifySessionDispatch(
 export function sessionDispatchFor(
   event: { provider: string; deliveryId: string; name: string; threadKey: string; title: string | null; actor: string | null; summary: string; data: Record<string, unknown> },
   installation: { id: string; organizationId: string; workspaceId: string | null },
+  sessionScopes: readonly string[] = [],
 ): SessionDispatch {
   return {
     // The installation id (unguessable, ours) scopes the vendor's delivery id, which the signature does not cover:
@@ -99,6 +105,7 @@ export function sessionDispatchFor(
     provider: event.provider,
     threadKey: event.threadKey,
     title: event.title,
+    publication: sessionScopes.length ? { granularity: 'issue', target: event.threadKey, scopes: [...sessionScopes] } : null,
     event: { name: event.name, actor: event.actor, summary: event.summary, data: event.data },
   };
 }

@@ -27,7 +27,7 @@ export const listSessionsTool = defineCoreTool({
 export const getSessionTool = defineCoreTool({
   name: 'get_session',
   title: 'Get agent session',
-  description: 'One agent session with its events in order: source, event name, actor and summary.',
+  description: 'One agent session: its events in order (source, event name, actor, summary) and the publication attached (where an agent acting for it may write back).',
   scope: 'mcp:read',
   minRole: 'MEMBER',
   readOnly: true,
@@ -42,6 +42,8 @@ export const getSessionTool = defineCoreTool({
       title: s.title,
       status: s.status,
       created_at: iso(s.createdAt),
+      // Where an agent acting for this session may write back (pass _session to provider tools).
+      publications: s.publications.map((p) => ({ granularity: p.granularity, target: p.target, scopes: p.scopes })),
       events: s.events.map((e) => ({ source: e.source, event: e.eventName, actor: e.actor, summary: e.summary, data: e.data, at: iso(e.createdAt) })),
     };
   },

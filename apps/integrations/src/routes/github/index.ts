@@ -3,7 +3,7 @@
  */
 import { sessionDispatchFor, type IntegrationProvider } from '@gatehouse/integrations-core';
 import { githubInstall } from './install.js';
-import { githubPublicationScopes } from './publication.js';
+import { githubPublicationScopes, githubSessionDefaults } from './publication.js';
 import { executeGithubTool, githubTools } from './tools.js';
 import { parseGithubWebhook } from './webhook.js';
 
@@ -12,8 +12,8 @@ export const githubProvider = {
   displayName: 'GitHub',
   install: githubInstall,
   parseWebhook: parseGithubWebhook,
-  dispatch: (event, { installation }) => sessionDispatchFor(event, installation),
+  dispatch: (event, { installation }) => sessionDispatchFor(event, installation, githubSessionDefaults),
   tools: githubTools,
   executeTool: executeGithubTool,
-  publication: { scopes: githubPublicationScopes },
+  publication: { scopes: githubPublicationScopes, sessionDefaults: githubSessionDefaults },
 } satisfies IntegrationProvider;

@@ -8,3 +8,6 @@ export const githubPublicationScopes = [
   { name: 'comment.create', description: 'Comment on issues and pull requests', granularities: ['workspace', 'issue', 'user'] },
   { name: 'issue.create', description: 'Open issues', granularities: ['workspace', 'user'] },
 ] as const satisfies readonly PublicationScope[];
+
+/** A session started by a Github webhook may do this on its own thread. */
+export const githubSessionDefaults = ['comment.create'] as const;

@@ -1,7 +1,7 @@
 /** The Linear provider: install, webhook, tools and publication, composed. */
 import { sessionDispatchFor, type IntegrationProvider } from '@gatehouse/integrations-core';
 import { linearInstall } from './install.js';
-import { linearPublicationScopes } from './publication.js';
+import { linearPublicationScopes, linearSessionDefaults } from './publication.js';
 import { executeLinearTool, linearTools } from './tools.js';
 import { parseLinearWebhook } from './webhook.js';
 
@@ -10,8 +10,8 @@ export const linearProvider = {
   displayName: 'Linear',
   install: linearInstall,
   parseWebhook: (req, installation) => parseLinearWebhook(req, installation),
-  dispatch: (event, { installation }) => sessionDispatchFor(event, installation),
+  dispatch: (event, { installation }) => sessionDispatchFor(event, installation, linearSessionDefaults),
   tools: linearTools,
   executeTool: executeLinearTool,
-  publication: { scopes: linearPublicationScopes },
+  publication: { scopes: linearPublicationScopes, sessionDefaults: linearSessionDefaults },
 } satisfies IntegrationProvider;

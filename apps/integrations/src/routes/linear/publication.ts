@@ -7,3 +7,6 @@ export const linearPublicationScopes = [
   { name: 'comment.create', description: 'Comment on issues', granularities: ['workspace', 'issue', 'user'] },
   { name: 'issue.update', description: 'Change an issue’s state', granularities: ['workspace', 'issue'] },
 ] as const satisfies readonly PublicationScope[];
+
+/** A session started by a Linear webhook may do this on its own thread. */
+export const linearSessionDefaults = ['comment.create'] as const;

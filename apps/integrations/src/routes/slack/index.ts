@@ -1,7 +1,7 @@
 /** The Slack provider: install, webhook, tools and publication, composed. */
 import { sessionDispatchFor, type IntegrationProvider } from '@gatehouse/integrations-core';
 import { slackInstall } from './install.js';
-import { slackPublicationScopes } from './publication.js';
+import { slackPublicationScopes, slackSessionDefaults } from './publication.js';
 import { executeSlackTool, slackTools } from './tools.js';
 import { parseSlackWebhook } from './webhook.js';
 
@@ -10,8 +10,8 @@ export const slackProvider = {
   displayName: 'Slack',
   install: slackInstall,
   parseWebhook: (req, installation) => parseSlackWebhook(req, installation),
-  dispatch: (event, { installation }) => sessionDispatchFor(event, installation),
+  dispatch: (event, { installation }) => sessionDispatchFor(event, installation, slackSessionDefaults),
   tools: slackTools,
   executeTool: executeSlackTool,
-  publication: { scopes: slackPublicationScopes },
+  publication: { scopes: slackPublicationScopes, sessionDefaults: slackSessionDefaults },
 } satisfies IntegrationProvider;

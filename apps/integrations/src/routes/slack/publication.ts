@@ -5,3 +5,6 @@ export const slackPublicationScopes = [
   { name: 'chat.write', description: 'Post messages and replies', granularities: ['workspace', 'issue', 'user'] },
   { name: 'reactions.write', description: 'Add reactions', granularities: ['workspace', 'issue'] },
 ] as const satisfies readonly PublicationScope[];
+
+/** A session started by a Slack webhook may do this on its own thread. */
+export const slackSessionDefaults = ['chat.write'] as const;
