@@ -9,6 +9,7 @@ import { ConfigError, jsonError, loadWorkerConfig } from '@gatehouse/integration
 import { describeInstall, handleInstall } from './install-route.js';
 import { PROVIDERS, findProvider } from './providers.js';
 import { consumeDispatches } from './dispatch-queue.js';
+import { handleProviderTool } from './provider-tool-route.js';
 import { handleWebhook, type DispatchMessage } from './webhook-pipeline.js';
 
 const app = new Hono<{ Bindings: Env }>();
@@ -49,6 +50,8 @@ app.post('/webhook/:provider/:installation', (c) => {
   if (!provider) return jsonError(404, 'unknown_provider', 'no such provider');
   return handleWebhook(c.req.raw, provider, c.req.param('installation'), c.env, loadWorkerConfig(c.env));
 });
+
+app.post('/internal/provider-tool', (c) => handleProviderTool(c.req.raw, c.env, loadWorkerConfig(c.env)));
 
 app.notFound(() => jsonError(404, 'not_found', 'no such route; see GET /v1/integrations'));
 app.onError((err) => {

@@ -11,6 +11,7 @@ import { z } from 'zod';
 
 const bodySchema = z.object({
   credentials: z.record(z.string(), z.string()),
+  settings: z.record(z.string(), z.string()).default({}),
   title: z.string().min(1).max(80).optional(),
   scope: z.enum(['Local', 'Global']).default('Global'),
 });
@@ -49,6 +50,9 @@ export async function handleInstall(req: Request, provider: IntegrationProvider,
     ...fields.filter((f) => f.required && !parsed.data.credentials[f.name]).map((f) => `missing credential "${f.name}"`),
   ];
   if (problems.length) return jsonError(400, 'invalid_credentials', `${problems.join('; ')} (expected: ${[...known].join(', ')})`);
+  const knownSettings = new Set((provider.install.settings ?? []).map((f) => f.name));
+  const unknownSettings = Object.keys(parsed.data.settings).filter((k) => !knownSettings.has(k));
+  if (unknownSettings.length) return jsonError(400, 'invalid_settings', `unknown setting ${unknownSettings.map((k) => `"${k}"`).join(', ')} (expected: ${[...knownSettings].join(', ') || 'none'})`);
   const p = auth.principal;
   const row = await createInstallation(db, p, {
     kind: 'provider',
@@ -56,7 +60,7 @@ export async function handleInstall(req: Request, provider: IntegrationProvider,
     title: parsed.data.title ?? provider.displayName,
     scope: parsed.data.scope === 'Local' ? 'local' : 'global',
     workspaceId: p.workspaceId,
-    settings: {},
+    settings: parsed.data.settings,
     credentials: await config.cipher.encrypt(parsed.data.credentials),
     createdBy: p.userId,
   });

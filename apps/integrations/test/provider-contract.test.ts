@@ -62,7 +62,7 @@ const CASES: ProviderCase[] = [
     id: 'linear',
     credentials: { webhook_secret: SECRET, app_user_id: LINEAR_APP_USER_ID, app_user_name: 'gatehouse' },
     timestamped: true,
-    expectedThread: 'ENG-123',
+    expectedThread: '9c8b7a6f-5e4d-4c3b-a2f1-e0d9c8b7a6f5',
     async valid(deliveryId, secret, now) {
       const body = JSON.stringify(linearIssueAssigned(now));
       return { body, headers: { 'linear-delivery': deliveryId, 'linear-event': 'Issue', 'linear-signature': await hmacSha256Hex(secret, body) } };
@@ -183,7 +183,7 @@ describe('vendor specifics', () => {
     const body = JSON.stringify(linearCommentMention(Date.now()));
     const res = await deliver(url, { body, headers: { 'linear-delivery': crypto.randomUUID(), 'linear-signature': await hmacSha256Hex(SECRET, body) } });
     expect(res.status).toBe(202);
-    const sent = await settle(() => dispatchesFor('ENG-123', org.id), 1);
+    const sent = await settle(() => dispatchesFor('9c8b7a6f-5e4d-4c3b-a2f1-e0d9c8b7a6f5', org.id), 1);
     expect(sent[0]).toMatchObject({ event: { name: 'Comment.create', actor: 'Ada Lovelace' } });
   });
 

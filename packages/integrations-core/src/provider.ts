@@ -107,8 +107,8 @@ export interface PublicationContext {
 
 /** How a provider is installed. `credentials` lists the fields a user pastes (secrets marked). */
 export type InstallSpec =
-  | { type: 'credentials'; fields: readonly CredentialField[] }
-  | { type: 'oauth'; authorizeUrl: string; tokenUrl: string; scopes: readonly string[]; fields: readonly CredentialField[] };
+  | { type: 'credentials'; fields: readonly CredentialField[]; settings?: readonly CredentialField[] }
+  | { type: 'oauth'; authorizeUrl: string; tokenUrl: string; scopes: readonly string[]; fields: readonly CredentialField[]; settings?: readonly CredentialField[] };
 
 export interface CredentialField {
   name: string;

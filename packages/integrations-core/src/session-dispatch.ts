@@ -109,3 +109,23 @@ export function sessionDispatchFor(
     event: { name: event.name, actor: event.actor, summary: event.summary, data: event.data },
   };
 }
+
+/** Every internal request between the two workers (dispatches, provider tool calls) uses this one signature scheme. */
+export const signInternalRequest = signSessionDispatch;
+export const verifyInternalRequest = verifySessionDispatch;
+
+/**
+ * A provider tool call forwarded by the main worker to the integrations worker (`POST /internal/provider-tool`,
+ * signed): who calls, which installation and tool, and the agent session the call acts for (its publication decides
+ * where the tool may write).
+ */
+export const providerToolCallSchema = z.object({
+  organizationId: z.string().min(1),
+  workspaceId: z.string().min(1),
+  userId: z.string().min(1),
+  installationId: z.string().min(1),
+  tool: z.string().min(1).max(100),
+  arguments: z.record(z.string(), z.unknown()),
+  sessionId: z.string().min(1).nullable(),
+});
+export type ProviderToolCall = z.infer<typeof providerToolCallSchema>;

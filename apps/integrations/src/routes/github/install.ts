@@ -12,4 +12,7 @@ export const githubInstall = {
     { name: 'previous_webhook_secret', description: 'The former secret while you rotate it; remove it once GitHub uses the new one', secret: true, required: false },
     { name: 'token', description: 'Fine-grained personal access token for the tools (Issues: read & write)', secret: true, required: false },
   ],
+  settings: [
+    { name: 'api_url', description: 'REST API root for GitHub Enterprise Server (default https://api.github.com)', secret: false, required: false },
+  ],
 } as const satisfies InstallSpec;

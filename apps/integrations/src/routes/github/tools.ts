@@ -2,10 +2,11 @@
  * GitHub tools (mcp_github_<tool>), REST API 2022-11-28.
  * https://docs.github.com/en/rest/issues/issues  https://docs.github.com/en/rest/issues/comments
  */
-import type { McpToolDescriptor, PublicationContext } from '@gatehouse/integrations-core';
+import type { ProviderTool, PublicationContext } from '@gatehouse/integrations-core';
 import { z } from 'zod';
 
-const API = 'https://api.github.com';
+/** GitHub's REST API; an installation may name another (GitHub Enterprise Server) in its `api_url` setting. */
+const DEFAULT_API = 'https://api.github.com';
 
 export const githubTools = [
   {
@@ -27,8 +28,10 @@ export const githubTools = [
       required: ['repository', 'number', 'body'],
     },
     annotations: { readOnlyHint: false, openWorldHint: true },
+    publicationScope: 'comment.create',
+    target: (input: Record<string, unknown>) => (typeof input.repository === 'string' && typeof input.number === 'number' ? `${input.repository}#${input.number}` : null),
   },
-] as const satisfies readonly McpToolDescriptor[];
+] as const satisfies readonly ProviderTool[];
 
 const target = z.object({ repository: z.string().regex(/^[\w.-]+\/[\w.-]+$/), number: z.number().int().positive() });
 
@@ -39,7 +42,8 @@ export class GithubToolError extends Error {
 async function github(ctx: PublicationContext, method: string, path: string, body?: unknown): Promise<unknown> {
   const token = ctx.installation.credentials.token;
   if (!token) throw new GithubToolError('this GitHub installation has no token; reinstall with a token to use tools');
-  const res = await ctx.fetch(`${API}${path}`, {
+  const api = typeof ctx.installation.settings.api_url === 'string' ? ctx.installation.settings.api_url.replace(/\/+$/, '') : DEFAULT_API;
+  const res = await ctx.fetch(`${api}${path}`, {
     method,
     headers: {
       accept: 'application/vnd.github+json',

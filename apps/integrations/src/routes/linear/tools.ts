@@ -2,7 +2,7 @@
  * Linear tools (mcp_linear_<tool>) over the GraphQL API (https://linear.app/developers/graphql), authenticated with
  * the installation's API key (`Authorization: <key>`, https://linear.app/developers/graphql#personal-api-keys).
  */
-import type { McpToolDescriptor, PublicationContext } from '@gatehouse/integrations-core';
+import type { ProviderTool, PublicationContext } from '@gatehouse/integrations-core';
 import { z } from 'zod';
 
 const API = 'https://api.linear.app/graphql';
@@ -13,8 +13,10 @@ export const linearTools = [
     description: 'Comment on a Linear issue.',
     inputSchema: { type: 'object', properties: { issue_id: { type: 'string' }, body: { type: 'string', minLength: 1 } }, required: ['issue_id', 'body'] },
     annotations: { readOnlyHint: false, openWorldHint: true },
+    publicationScope: 'comment.create',
+    target: (input: Record<string, unknown>) => (typeof input.issue_id === 'string' ? input.issue_id : null),
   },
-] as const satisfies readonly McpToolDescriptor[];
+] as const satisfies readonly ProviderTool[];
 
 export class LinearToolError extends Error {
   override name = 'LinearToolError';

@@ -55,16 +55,18 @@ export async function parseLinearWebhook(req: Request, installation: ProviderIns
   const actor = p.actor?.name ?? p.actor?.id ?? null;
 
   if (p.type === 'Issue' && p.data.assigneeId && p.data.assigneeId === appUserId && (p.action === 'create' || p.updatedFrom?.assigneeId !== undefined)) {
-    const key = p.data.identifier ?? p.data.id;
+    // Sessions are keyed by the issue's UUID (what the API and the tools take); the identifier is for people.
+    const label = p.data.identifier ?? p.data.id;
     return {
       ok: true,
-      event: { provider: 'linear', deliveryId, name, threadKey: key, title: p.data.title ?? null, actor, summary: `${actor ?? 'someone'} assigned ${key} to the agent`, data: { issue_id: p.data.id, identifier: key, url: p.url ?? null } },
+      event: { provider: 'linear', deliveryId, name, threadKey: p.data.id, title: p.data.title ?? label, actor, summary: `${actor ?? 'someone'} assigned ${label} to the agent`, data: { issue_id: p.data.id, identifier: label, url: p.url ?? null } },
     };
   }
   const mentioned = appName ? new RegExp(`@${appName.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\b`, 'i').test(p.data.body ?? '') : false;
   if (p.type === 'Comment' && p.action === 'create' && mentioned) {
     const issue = p.data.issue;
-    const key = issue?.identifier ?? issue?.id ?? p.data.issueId ?? p.data.id;
+    const key = issue?.id ?? p.data.issueId ?? p.data.id;
+    const label = issue?.identifier ?? key;
     return {
       ok: true,
       event: {
@@ -72,9 +74,9 @@ export async function parseLinearWebhook(req: Request, installation: ProviderIns
         deliveryId,
         name,
         threadKey: key,
-        title: issue?.title ?? null,
+        title: issue?.title ?? label,
         actor,
-        summary: `${actor ?? 'someone'} mentioned the agent on ${key}: ${(p.data.body ?? '').slice(0, 500)}`,
+        summary: `${actor ?? 'someone'} mentioned the agent on ${label}: ${(p.data.body ?? '').slice(0, 500)}`,
         data: { comment_id: p.data.id, issue_id: issue?.id ?? p.data.issueId ?? null, body: p.data.body ?? null, url: p.url ?? null },
       },
     };

@@ -2,7 +2,7 @@
  * Slack tools (mcp_slack_<tool>) over the Web API with the installation's bot token.
  * https://api.slack.com/methods/chat.postMessage
  */
-import type { McpToolDescriptor, PublicationContext } from '@gatehouse/integrations-core';
+import type { ProviderTool, PublicationContext } from '@gatehouse/integrations-core';
 import { z } from 'zod';
 
 export const slackTools = [
@@ -15,8 +15,10 @@ export const slackTools = [
       required: ['channel', 'thread_ts', 'text'],
     },
     annotations: { readOnlyHint: false, openWorldHint: true },
+    publicationScope: 'chat.write',
+    target: (input: Record<string, unknown>) => (typeof input.channel === 'string' && typeof input.thread_ts === 'string' ? `${input.channel}:${input.thread_ts}` : null),
   },
-] as const satisfies readonly McpToolDescriptor[];
+] as const satisfies readonly ProviderTool[];
 
 export class SlackToolError extends Error {
   override name = 'SlackToolError';

@@ -1,0 +1,93 @@
+/**
+ * Provider tool calls forwarded by the main worker: publication-scoped writes reach the vendor only where the
+ * session's publication allows; everything else is refused before any request leaves.
+ */
+import { SELF, env } from 'cloudflare:test';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { appendSessionDispatch, createApiToken, createDb, createOrganization, createWorkspace, upsertMember } from '@gatehouse/integrations-adapters-cf';
+import { signInternalRequest, type ProviderToolCall } from '@gatehouse/integrations-core';
+
+const db = createDb(env.AUTH_DB);
+const sent: { method: string; url: string; auth: string | null; body: string }[] = [];
+
+beforeEach(() => {
+  sent.length = 0;
+  const real = globalThis.fetch;
+  // A GitHub REST fake: answers the two endpoints the tools use and refuses anything without the token.
+  vi.spyOn(globalThis, 'fetch').mockImplementation(async (input: RequestInfo | URL, init?: RequestInit) => {
+    const req = new Request(input, init);
+    const url = new URL(req.url);
+    if (url.hostname !== 'api.github.com') return real(input, init);
+    sent.push({ method: req.method, url: req.url, auth: req.headers.get('authorization'), body: await req.text() });
+    if (req.headers.get('authorization') !== 'Bearer ghp_test_token') return Response.json({ message: 'Bad credentials' }, { status: 401 });
+    if (req.method === 'POST' && /^\/repos\/[^/]+\/[^/]+\/issues\/\d+\/comments$/.test(url.pathname)) return Response.json({ id: 1, html_url: 'https://github.com/x' }, { status: 201 });
+    if (req.method === 'GET' && /^\/repos\/[^/]+\/[^/]+\/issues\/\d+$/.test(url.pathname)) return Response.json({ number: 7, title: 'Bug' });
+    return Response.json({ message: 'Not Found' }, { status: 404 });
+  });
+});
+afterEach(() => vi.restoreAllMocks());
+
+async function setup(slug: string) {
+  const org = await createOrganization(db, { slug, name: slug });
+  const ws = await createWorkspace(db, { organizationId: org.id }, { slug: 'main', name: 'Main' });
+  const user = await upsertMember(db, { organizationId: org.id }, { email: `a@${slug}.test`, role: 'ADMIN' });
+  const { token } = await createApiToken(db, { organizationId: org.id, workspaceId: ws.id }, { userId: user.id, role: 'ADMIN', name: 't' });
+  const res = await SELF.fetch('http://integrations.test/install/github', {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ credentials: { webhook_secret: 's', token: 'ghp_test_token' } }),
+  });
+  const installationId = ((await res.json()) as { installation: { id: string } }).installation.id;
+  const { sessionId } = await appendSessionDispatch(db, { organizationId: org.id }, {
+    dispatchId: `github:${installationId}:d1`, organizationId: org.id, workspaceId: null, installationId, provider: 'github',
+    threadKey: 'octo/hello#7', title: 'Bug', publication: { granularity: 'issue', target: 'octo/hello#7', scopes: ['comment.create'] },
+    event: { name: 'issue_comment.created', actor: 'octocat', summary: 's', data: {} },
+  });
+  return { org, ws, user, installationId, sessionId };
+}
+
+async function call(body: ProviderToolCall, key = env.MCP_SIGNING_KEY) {
+  const raw = JSON.stringify(body);
+  return SELF.fetch('http://integrations.test/internal/provider-tool', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'gatehouse-signature': await signInternalRequest(key, raw) },
+    body: raw,
+  });
+}
+
+describe('publication-scoped provider tools', () => {
+  it('writes where the session’s publication allows, with the installation’s token', async () => {
+    const s = await setup('pt-ok');
+    const res = await call({ organizationId: s.org.id, workspaceId: s.ws.id, userId: s.user.id, installationId: s.installationId, tool: 'mcp_github_comment_on_issue', arguments: { repository: 'octo/hello', number: 7, body: 'On it.' }, sessionId: s.sessionId });
+    expect(res.status).toBe(200);
+    expect(sent).toEqual([{ method: 'POST', url: 'https://api.github.com/repos/octo/hello/issues/7/comments', auth: 'Bearer ghp_test_token', body: '{"body":"On it."}' }]);
+  });
+
+  it('refuses a write outside the publication (another issue) and sends nothing upstream', async () => {
+    const s = await setup('pt-outside');
+    const res = await call({ organizationId: s.org.id, workspaceId: s.ws.id, userId: s.user.id, installationId: s.installationId, tool: 'mcp_github_comment_on_issue', arguments: { repository: 'octo/hello', number: 8, body: 'x' }, sessionId: s.sessionId });
+    expect(res.status).toBe(403);
+    expect(((await res.json()) as { message: string }).message).toMatch(/allows only issue octo\/hello#7/);
+    expect(sent).toEqual([]);
+  });
+
+  it('refuses a write without a session, but lets read tools run without one', async () => {
+    const s = await setup('pt-nosession');
+    const write = await call({ organizationId: s.org.id, workspaceId: s.ws.id, userId: s.user.id, installationId: s.installationId, tool: 'mcp_github_comment_on_issue', arguments: { repository: 'octo/hello', number: 7, body: 'x' }, sessionId: null });
+    expect(write.status).toBe(403);
+    expect(((await write.json()) as { message: string }).message).toMatch(/_session/);
+    expect(sent).toEqual([]);
+    const read = await call({ organizationId: s.org.id, workspaceId: s.ws.id, userId: s.user.id, installationId: s.installationId, tool: 'mcp_github_get_issue', arguments: { repository: 'octo/hello', number: 7 }, sessionId: null });
+    expect(read.status).toBe(200);
+  });
+
+  it('refuses a forged call, another organization’s session, and an unknown installation', async () => {
+    const a = await setup('pt-a');
+    const b = await setup('pt-b');
+    const base = { organizationId: a.org.id, workspaceId: a.ws.id, userId: a.user.id, installationId: a.installationId, tool: 'mcp_github_comment_on_issue', arguments: { repository: 'octo/hello', number: 7, body: 'x' } };
+    expect((await call({ ...base, sessionId: a.sessionId }, 'not-the-signing-key-0123456789abcdef012345')).status).toBe(401);
+    expect((await call({ ...base, sessionId: b.sessionId })).status).toBe(404);
+    expect((await call({ ...base, installationId: b.installationId, sessionId: a.sessionId })).status).toBe(404);
+    expect(sent).toEqual([]);
+  });
+});
