@@ -2,11 +2,45 @@ import { fileURLToPath } from 'node:url';
 import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-plugin';
 import { defineConfig } from 'vitest/config';
 
+// The INTEGRATIONS service binding resolves to this stand-in for the integrations worker: it publishes a registry
+// with one read and one write tool, and answers provider tool calls by recording them (body and signature) in a table
+// of the shared AUTH_DB; a call for issue 8 is refused the way the real worker refuses a write outside a publication.
+const integrationsStub = `
+export default {
+  async fetch(request, env) {
+    const url = new URL(request.url);
+    if (url.pathname === '/v1/integrations') {
+      return Response.json({ integrations: [{ id: 'github', display_name: 'GitHub', tools: [
+        { name: 'mcp_github_get_issue', description: 'Get an issue', inputSchema: { type: 'object', properties: { repository: { type: 'string' }, number: { type: 'integer' } }, required: ['repository', 'number'] }, publication_scope: null },
+        { name: 'mcp_github_comment_on_issue', description: 'Comment', inputSchema: { type: 'object', properties: { repository: { type: 'string' }, number: { type: 'integer' }, body: { type: 'string' } }, required: ['repository', 'number', 'body'] }, publication_scope: 'comment.create' },
+      ] }] });
+    }
+    if (url.pathname === '/internal/provider-tool') {
+      const body = await request.text();
+      await env.AUTH_DB.prepare('create table if not exists test_tool_calls (body text not null, signature text)').run();
+      await env.AUTH_DB.prepare('insert into test_tool_calls (body, signature) values (?, ?)').bind(body, request.headers.get('gatehouse-signature')).run();
+      const call = JSON.parse(body);
+      if (call.arguments.number === 8) return Response.json({ error: 'outside_publication', message: 'Session s may not comment.create there' }, { status: 403 });
+      return Response.json({ result: { commented: true } });
+    }
+    return new Response('not found', { status: 404 });
+  },
+};`;
+
 export default defineConfig({
   plugins: [
     cloudflareTest(async () => ({
       wrangler: { configPath: './wrangler.toml' },
       miniflare: {
+        workers: [
+          {
+            name: 'gatehouse-integrations',
+            modules: true,
+            script: integrationsStub,
+            compatibilityDate: '2026-11-01',
+            d1Databases: { AUTH_DB: '6f1d9a52-3c1e-4b7a-9d0e-2a7c5e8b4f10' },
+          },
+        ],
         bindings: {
           MCP_SIGNING_KEY: 'test-signing-key-0123456789abcdef0123456789',
           CREDENTIALS_KEYS: JSON.stringify({ 'test-1': 'MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY' }),

@@ -28,7 +28,13 @@ app.get('/v1/integrations', (c) => {
       display_name: p.displayName,
       install: { type: p.install.type, url: `${base}/install/${p.id}`, fields: p.install.fields },
       webhook_url_template: `${base}/webhook/${p.id}/{installation_id}`,
-      tools: p.tools.map((t) => t.name),
+      tools: p.tools.map((t) => ({
+        name: t.name,
+        description: t.description,
+        inputSchema: t.inputSchema,
+        ...(t.annotations ? { annotations: t.annotations } : {}),
+        publication_scope: t.publicationScope ?? null,
+      })),
       publication_scopes: p.publication.scopes,
     })),
   });

@@ -98,7 +98,7 @@ async function handlePost(
   if (sessionId && isPlainToolsList(body.json) && isAcceptableMcpPost(req)) {
     // The hot path: tools/list from cached, pre-compressed bytes (tools-list-response.ts).
     const withIntegrations = caller.scopes.includes(INTEGRATION_SCOPE);
-    const toolset = withIntegrations ? await getIntegrationToolset(db, principal) : EMPTY_TOOLSET;
+    const toolset = withIntegrations ? await getIntegrationToolset(db, principal, env.INTEGRATIONS) : EMPTY_TOOLSET;
     const [core, integration] = await Promise.all([
       coreToolsFor(principal.role, caller.scopes, () => coreDescriptorsFor(principal.role, caller.scopes)),
       serializedFor(toolset, toolset.descriptors),
@@ -110,6 +110,7 @@ async function handlePost(
     db,
     config,
     fetch: (input, init) => fetch(input, init),
+    integrations: env.INTEGRATIONS,
     publicOrigin: publicOrigin(env, req),
     scopes: caller.scopes,
     sessionId,

@@ -32,7 +32,7 @@ export function createMcpServer(ctx: ToolContext): Server {
   });
 
   server.setRequestHandler(ListToolsRequestSchema, async () => {
-    const integration = ctx.scopes.includes(INTEGRATION_SCOPE) ? await getIntegrationToolset(ctx.db, ctx.principal) : EMPTY_TOOLSET;
+    const integration = ctx.scopes.includes(INTEGRATION_SCOPE) ? await getIntegrationToolset(ctx.db, ctx.principal, ctx.integrations) : EMPTY_TOOLSET;
     const tools = [...coreDescriptorsFor(ctx.principal.role, ctx.scopes), ...integration.descriptors];
     return { tools: tools as Tool[] };
   });
@@ -48,7 +48,7 @@ export function createMcpServer(ctx: ToolContext): Server {
         });
       return withFirstCallContext(ctx, await toolResult(name, () => core.call(args, ctx)));
     }
-    const integration = await getIntegrationToolset(ctx.db, ctx.principal);
+    const integration = await getIntegrationToolset(ctx.db, ctx.principal, ctx.integrations);
     const routes = integration.routes.get(name);
     // Unknown tool: JSON-RPC invalid params (MCP 2025-06-18 §Tools, Error Handling: "Unknown tools").
     if (!routes) throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${name}. Call tools/list for the available tools.`);

@@ -5,8 +5,9 @@
  */
 import { findVisibleInstallation } from '@gatehouse/integrations-adapters-cf';
 import { executeTemplateTool } from '@gatehouse/catalog';
+import { SESSION_DISPATCH_SIGNATURE_HEADER, signInternalRequest, type ProviderToolCall } from '@gatehouse/integrations-core';
 import { freshCredentials } from '../oauth/fresh-credentials.js';
-import { INTEGRATION_ARGUMENT, chooseRoute, type ToolRoute } from './integration-toolset.js';
+import { INTEGRATION_ARGUMENT, SESSION_ARGUMENT, chooseRoute, type ProviderRoute, type ToolRoute } from './integration-toolset.js';
 import { ToolError, type ToolContext } from './tool-types.js';
 
 export async function callIntegrationTool(name: string, routes: readonly ToolRoute[], args: Record<string, unknown>, ctx: ToolContext): Promise<unknown> {
@@ -17,7 +18,8 @@ export async function callIntegrationTool(name: string, routes: readonly ToolRou
   const installation = await findVisibleInstallation(ctx.db, ctx.principal, route.installation.id);
   if (!installation || installation.status !== 'active')
     throw new ToolError(`The integration "${route.installation.title}" is no longer installed. List tools again.`);
-  const { [INTEGRATION_ARGUMENT]: _choice, ...toolArgs } = args;
+  const { [INTEGRATION_ARGUMENT]: _choice, [SESSION_ARGUMENT]: sessionArg, ...toolArgs } = args;
+  if (route.kind === 'provider') return callProviderTool(route, toolArgs, typeof sessionArg === 'string' ? sessionArg : null, ctx);
   let credentials = await ctx.config.cipher.decrypt(installation.credentials);
   const { template } = route;
   if (template.auth.type === 'oauth2_authorization_code') credentials = await freshCredentials(ctx, { ...template, auth: template.auth }, installation, credentials);
@@ -29,4 +31,29 @@ export async function callIntegrationTool(name: string, routes: readonly ToolRou
   );
   if (!outcome.ok) throw new ToolError(outcome.message);
   return outcome.result;
+}
+
+/**
+ * A provider tool runs in the integrations worker (it holds the provider code and checks the session's publication):
+ * forward the call over the INTEGRATIONS binding, signed, and turn its refusals into tool errors.
+ */
+async function callProviderTool(route: ProviderRoute, args: Record<string, unknown>, sessionId: string | null, ctx: ToolContext): Promise<unknown> {
+  const call: ProviderToolCall = {
+    organizationId: ctx.principal.organizationId,
+    workspaceId: ctx.principal.workspaceId,
+    userId: ctx.principal.userId,
+    installationId: route.installation.id,
+    tool: route.tool.name,
+    arguments: args,
+    sessionId,
+  };
+  const body = JSON.stringify(call);
+  const res = await ctx.integrations.fetch('https://integrations.internal/internal/provider-tool', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', [SESSION_DISPATCH_SIGNATURE_HEADER]: await signInternalRequest(ctx.config.signingKey, body) },
+    body,
+  });
+  const answer = (await res.json().catch(() => ({}))) as { result?: unknown; message?: string };
+  if (!res.ok) throw new ToolError(answer.message ?? `${route.tool.name} failed (${res.status}).`);
+  return answer.result;
 }

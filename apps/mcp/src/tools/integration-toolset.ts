@@ -7,6 +7,7 @@
  */
 import type { IntegrationTemplate, TemplateTool } from '@gatehouse/catalog';
 import type { McpToolDescriptor } from '@gatehouse/integrations-core';
+import type { ProviderToolInfo } from './provider-registry.js';
 
 /** The argument that picks an installation when several provide one tool name. */
 export const INTEGRATION_ARGUMENT = '_integration';
@@ -20,11 +21,26 @@ export interface InstallationRef {
   source: string;
 }
 
-export interface ToolRoute {
+/** A template tool of an installation (executed here, from its declarative template). */
+export interface TemplateRoute {
+  kind: 'template';
   installation: InstallationRef;
   template: IntegrationTemplate;
   tool: TemplateTool;
 }
+
+/** A code provider's tool of an installation (forwarded to the integrations worker). */
+export interface ProviderRoute {
+  kind: 'provider';
+  installation: InstallationRef;
+  providerId: string;
+  tool: ProviderToolInfo;
+}
+
+export type ToolRoute = TemplateRoute | ProviderRoute;
+
+/** The argument naming the agent session a provider tool call acts for (its publication decides where it writes). */
+export const SESSION_ARGUMENT = '_session';
 
 export interface IntegrationToolset {
   descriptors: McpToolDescriptor[];
@@ -45,44 +61,49 @@ export function buildIntegrationToolset(
   installations: readonly InstallationRef[],
   templateFor: (slug: string) => IntegrationTemplate | undefined,
   reserved: ReadonlySet<string>,
+  providerToolsFor: (providerId: string) => readonly ProviderToolInfo[] | undefined = () => undefined,
 ): IntegrationToolset {
   const routes = new Map<string, ToolRoute[]>();
   const ordered = [...installations.filter((i) => i.scope === 'local'), ...installations.filter((i) => i.scope === 'global')];
+  const add = (name: string, route: ToolRoute) => {
+    if (reserved.has(name)) return;
+    const list = routes.get(name) ?? [];
+    list.push(route);
+    routes.set(name, list);
+  };
   for (const installation of ordered) {
-    if (installation.kind !== 'template') continue;
+    if (installation.kind === 'provider') {
+      for (const tool of providerToolsFor(installation.source) ?? []) add(tool.name, { kind: 'provider', installation, providerId: installation.source, tool });
+      continue;
+    }
     const template = templateFor(installation.source);
     if (!template) continue;
-    for (const tool of template.tools) {
-      if (reserved.has(tool.name)) continue;
-      const list = routes.get(tool.name) ?? [];
-      list.push({ installation, template, tool });
-      routes.set(tool.name, list);
-    }
+    for (const tool of template.tools) add(tool.name, { kind: 'template', installation, template, tool });
   }
   const descriptors: McpToolDescriptor[] = [];
   for (const [name, list] of routes) {
-    const first = list[0]!;
+    const first = describeRoute(list[0]!);
     // Only non-default hints (MCP 2025-06-18 ToolAnnotations: readOnlyHint defaults to false, openWorldHint to
     // true): at hundreds of tools every byte of the list is paid on each tools/list.
-    const annotations = list.every((r) => r.tool.readOnly) ? { readOnlyHint: true } : undefined;
+    const annotations = list.map(describeRoute).every((r) => r.readOnly) ? { readOnlyHint: true } : undefined;
     if (list.length === 1) {
       descriptors.push({
         name,
-        title: `${first.tool.title} (${first.installation.title})`,
-        description: first.tool.description,
-        inputSchema: first.tool.inputSchema,
+        title: `${first.title} (${list[0]!.installation.title})`,
+        description: first.description,
+        inputSchema: first.inputSchema,
         ...(annotations ? { annotations } : {}),
       });
       continue;
     }
-    const options = list.map((r) => `"${r.installation.handle}" = ${r.installation.title} (${r.template.name}, ${r.installation.scope})`);
+    const options = list.map((r) => `"${r.installation.handle}" = ${r.installation.title} (${describeRoute(r).source}, ${r.installation.scope})`);
     // Schemas may differ between templates; the first one is listed and each call is validated against the schema
     // of the installation it resolves to.
-    const schema = first.tool.inputSchema;
+    const schema = first.inputSchema;
     descriptors.push({
       name,
-      title: first.tool.title,
-      description: `${first.tool.description} Provided by ${list.length} integrations: choose one with ${INTEGRATION_ARGUMENT}.`,
+      title: first.title,
+      description: `${first.description} Provided by ${list.length} integrations: choose one with ${INTEGRATION_ARGUMENT}.`,
       inputSchema: {
         ...schema,
         properties: {
@@ -103,13 +124,33 @@ export function buildIntegrationToolset(
 /** The toolset of a caller who may not call integration tools (no mcp:execute). */
 export const EMPTY_TOOLSET: IntegrationToolset = Object.freeze({ descriptors: [], routes: new Map() });
 
+/** What the listing needs of a route, whatever runs it. */
+function describeRoute(route: ToolRoute) {
+  if (route.kind === 'template')
+    return { title: route.tool.title, description: route.tool.description, inputSchema: route.tool.inputSchema, readOnly: route.tool.readOnly, source: route.template.name };
+  const writes = route.tool.publicationScope !== null;
+  const inputSchema = writes
+    ? {
+        ...route.tool.inputSchema,
+        properties: {
+          ...route.tool.inputSchema.properties,
+          [SESSION_ARGUMENT]: {
+            type: 'string',
+            description: `Agent session (from list_sessions) this call acts for; its publication must grant ${route.tool.publicationScope} here.`,
+          },
+        },
+      }
+    : route.tool.inputSchema;
+  return { title: route.tool.title ?? route.tool.name, description: route.tool.description, inputSchema, readOnly: !writes, source: route.providerId };
+}
+
 export type RouteChoice = { ok: true; route: ToolRoute } | { ok: false; message: string };
 
 /** Picks the route for a call; a missing or unknown `_integration` on a shared name lists the options. */
 export function chooseRoute(name: string, routes: readonly ToolRoute[], args: Record<string, unknown>): RouteChoice {
   if (routes.length === 1) return { ok: true, route: routes[0]! };
   const wanted = args[INTEGRATION_ARGUMENT];
-  const options = routes.map((r) => `- ${r.installation.handle}: ${r.installation.title} (${r.template.name}, ${r.installation.scope})`).join('\n');
+  const options = routes.map((r) => `- ${r.installation.handle}: ${r.installation.title} (${describeRoute(r).source}, ${r.installation.scope})`).join('\n');
   if (typeof wanted !== 'string' || wanted === '')
     return { ok: false, message: `Several integrations provide ${name}. Call it again with ${INTEGRATION_ARGUMENT} set to one of:\n${options}` };
   const route = routes.find((r) => r.installation.handle === wanted);

@@ -12,6 +12,8 @@ export interface ToolContext {
   db: Db;
   config: WorkerConfig;
   fetch: typeof fetch;
+  /** The integrations worker (provider tools run there). */
+  integrations: Fetcher;
   /** OAuth scopes of the request's token (API tokens: all). */
   scopes: readonly string[];
   /** Origin of the MCP endpoint as the client reached it (for callback URLs). */

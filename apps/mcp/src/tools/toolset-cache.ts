@@ -11,6 +11,7 @@ import { listVisibleInstallations, type Db, type Principal } from '@gatehouse/in
 import { loadCatalog } from './catalog.js';
 import { CORE_TOOL_NAMES } from './core-tools.js';
 import { buildIntegrationToolset, type IntegrationToolset } from './integration-toolset.js';
+import { providerTools, type ProviderToolInfo } from './provider-registry.js';
 
 const MAX_ENTRIES = 256;
 const cache = new Map<string, IntegrationToolset>();
@@ -20,7 +21,7 @@ function key(p: Principal): string {
 }
 
 /** The integration toolset for the principal's workspace, from cache or built with two D1 reads. */
-export async function getIntegrationToolset(db: Db, principal: Principal): Promise<IntegrationToolset> {
+export async function getIntegrationToolset(db: Db, principal: Principal, integrations: Fetcher): Promise<IntegrationToolset> {
   const k = key(principal);
   const hit = cache.get(k);
   if (hit) {
@@ -31,7 +32,19 @@ export async function getIntegrationToolset(db: Db, principal: Principal): Promi
   }
   const [installations, catalog] = await Promise.all([listVisibleInstallations(db, principal), loadCatalog(db, principal)]);
   const bySlug = new Map(catalog.map((e) => [e.template.slug, e.template]));
-  const toolset = buildIntegrationToolset(installations, (slug) => bySlug.get(slug), CORE_TOOL_NAMES);
+  let providers: Map<string, ProviderToolInfo[]> | undefined;
+  let complete = true;
+  if (installations.some((i) => i.kind === 'provider')) {
+    try {
+      providers = await providerTools(integrations);
+    } catch (err) {
+      // Template tools still work; provider tools come back on the next request (this result is not cached).
+      complete = false;
+      console.error(JSON.stringify({ msg: 'provider registry unavailable', error: err instanceof Error ? err.name : 'unknown' }));
+    }
+  }
+  const toolset = buildIntegrationToolset(installations, (slug) => bySlug.get(slug), CORE_TOOL_NAMES, (id) => providers?.get(id));
+  if (!complete) return toolset;
   cache.set(k, toolset);
   if (cache.size > MAX_ENTRIES) cache.delete(cache.keys().next().value!);
   return toolset;
