@@ -1,0 +1,52 @@
+/**
+ * A local fake of the GitHub REST API (2022-11-28) for the two endpoints the GitHub provider's tools call, on
+ * 127.0.0.1. Refuses what GitHub refuses: no or wrong token (401 "Bad credentials"), unknown paths (404), a comment
+ * without a body (422). Records every request.
+ * https://docs.github.com/en/rest/issues/comments#create-an-issue-comment
+ */
+import { once } from 'node:events';
+import { createServer, type IncomingMessage } from 'node:http';
+
+export interface GithubFake {
+  url: string;
+  requests: { method: string; path: string; authorization: string | undefined; body: unknown }[];
+  close(): Promise<void>;
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  let data = '';
+  for await (const chunk of req) data += chunk;
+  return data;
+}
+
+export async function startGithubFake(token: string): Promise<GithubFake> {
+  const requests: GithubFake['requests'] = [];
+  const server = createServer(async (req, res) => {
+    const raw = await readBody(req);
+    const path = new URL(req.url ?? '/', 'http://fake').pathname;
+    const body = raw ? (JSON.parse(raw) as unknown) : undefined;
+    requests.push({ method: req.method ?? '', path, authorization: req.headers.authorization, body });
+    const send = (status: number, json: unknown) => {
+      res.writeHead(status, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(json));
+    };
+    if (req.headers.authorization !== `Bearer ${token}`) return send(401, { message: 'Bad credentials', documentation_url: 'https://docs.github.com/rest' });
+    const comments = /^\/repos\/([^/]+)\/([^/]+)\/issues\/(\d+)\/comments$/.exec(path);
+    if (req.method === 'POST' && comments) {
+      if (typeof (body as { body?: unknown })?.body !== 'string') return send(422, { message: 'Validation Failed' });
+      return send(201, { id: 1_234_567, html_url: `https://github.com/${comments[1]}/${comments[2]}/issues/${comments[3]}#issuecomment-1234567`, body: (body as { body: string }).body });
+    }
+    return send(404, { message: 'Not Found' });
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as { port: number };
+  return {
+    url: `http://127.0.0.1:${port}`,
+    requests,
+    async close() {
+      server.close();
+      await once(server, 'close');
+    },
+  };
+}

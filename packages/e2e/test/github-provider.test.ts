@@ -1,0 +1,85 @@
+/**
+ * GitHub end to end: install (credential paste, API pointed at a local GitHub fake) → a real signed webhook → an agent
+ * session with its publication → through the MCP SDK client, a publication-scoped comment that reaches the fake, and
+ * one outside the publication that is refused before anything is sent.
+ */
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import examples from '@octokit/webhooks-examples';
+import { sign } from '@octokit/webhooks-methods';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { startGithubFake, type GithubFake } from '../src/github-fake.js';
+
+const SECRET = 'e2e-provider-webhook-secret';
+const TOKEN = 'ghp_e2eProviderToken';
+
+describe('GitHub provider: install → webhook → session → publication-scoped tool call', () => {
+  let fake: GithubFake;
+  let client: Client;
+  const text = (r: Awaited<ReturnType<Client['callTool']>>) => (r.content as { text: string }[])[0]!.text;
+
+  beforeAll(async () => {
+    fake = await startGithubFake(TOKEN);
+    client = new Client({ name: 'gatehouse-e2e-github', version: '1.0.0' });
+    await client.connect(new StreamableHTTPClientTransport(new URL(inject('mcpUrl')), { requestInit: { headers: { Authorization: `Bearer ${inject('adminToken')}` } } }));
+  });
+  afterAll(async () => {
+    await client?.close();
+    await fake?.close();
+  });
+
+  it('comments where the session may, and is refused elsewhere', async () => {
+    const installed = await fetch(`${inject('integrationsUrl')}/install/github`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${inject('adminToken')}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ title: 'GitHub Provider', credentials: { webhook_secret: SECRET, token: TOKEN }, settings: { api_url: fake.url } }),
+    });
+    expect(installed.status).toBe(201);
+    const { webhook_url } = (await installed.json()) as { webhook_url: string };
+
+    const payload = (examples as unknown as { name: string; examples: Record<string, any>[] }[]).find((d) => d.name === 'issue_comment')!.examples.find((e) => e.action === 'created')!;
+    payload.issue.number = 4242;
+    const raw = JSON.stringify(payload);
+    const thread = `${payload.repository.full_name}#4242`;
+    const res = await fetch(webhook_url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-github-event': 'issue_comment', 'x-github-delivery': 'e2e-provider-1', 'x-hub-signature-256': await sign(SECRET, raw) },
+      body: raw,
+    });
+    expect(res.status).toBe(202);
+
+    let session: { id: string; thread: string } | undefined;
+    for (let i = 0; i < 100 && !session; i++) {
+      const listed = JSON.parse(text(await client.callTool({ name: 'list_sessions', arguments: {} }))) as { sessions: { id: string; thread: string }[] };
+      session = listed.sessions.find((s) => s.thread === thread);
+      if (!session) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(session).toBeDefined();
+    const detail = JSON.parse(text(await client.callTool({ name: 'get_session', arguments: { session_id: session!.id } })));
+    expect(detail.publications).toEqual([{ granularity: 'issue', target: thread, scopes: ['comment.create'] }]);
+
+    const { tools } = await client.listTools();
+    const comment = tools.find((t) => t.name === 'mcp_github_comment_on_issue');
+    expect(comment?.inputSchema.properties).toHaveProperty('_session');
+
+    const ok = await client.callTool({
+      name: 'mcp_github_comment_on_issue',
+      arguments: { repository: payload.repository.full_name, number: 4242, body: 'Looking into it.', _session: session!.id },
+    });
+    expect(ok.isError, text(ok)).toBeFalsy();
+    expect(fake.requests).toEqual([
+      { method: 'POST', path: `/repos/${payload.repository.full_name}/issues/4242/comments`, authorization: `Bearer ${TOKEN}`, body: { body: 'Looking into it.' } },
+    ]);
+
+    const outside = await client.callTool({
+      name: 'mcp_github_comment_on_issue',
+      arguments: { repository: payload.repository.full_name, number: 1, body: 'Not my thread.', _session: session!.id },
+    });
+    expect(outside.isError).toBe(true);
+    expect(text(outside)).toMatch(/may not comment\.create there/);
+    const noSession = await client.callTool({ name: 'mcp_github_comment_on_issue', arguments: { repository: payload.repository.full_name, number: 4242, body: 'x' } });
+    expect(noSession.isError).toBe(true);
+    expect(text(noSession)).toMatch(/_session/);
+    expect(fake.requests).toHaveLength(1);
+  });
+});
