@@ -56,7 +56,7 @@ export async function startStack(): Promise<Stack> {
   const admin = JSON.parse(await gatehouse(stateDir, ['token', 'create', '--org', 'demo', '--role', 'ADMIN', '--name', 'e2e-admin', '--json'])) as { token: string };
   await gatehouse(stateDir, ['user', 'add', '--org', 'demo', '--email', 'member@demo.local', '--role', 'MEMBER']);
   const adminPassword = randomBytes(18).toString('base64url');
-  await gatehouse(stateDir, ['user', 'set-password', '--email', 'admin@demo.local', '--password', adminPassword]);
+  await gatehouse(stateDir, ['user', 'set-password', '--email', 'admin@demo.local', `--password=${adminPassword}`]);
   const member = JSON.parse(
     await gatehouse(stateDir, ['token', 'create', '--org', 'demo', '--role', 'MEMBER', '--user', 'member@demo.local', '--name', 'e2e-member', '--json']),
   ) as { token: string };

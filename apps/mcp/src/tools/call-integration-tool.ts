@@ -3,7 +3,7 @@
  * and decrypt its credentials, run the template request, return the mapped result. Upstream failures come back as
  * tool errors (isError), never as a gateway 500.
  */
-import { findVisibleInstallation } from '@gatehouse/integrations-adapters-cf';
+import { findSession, findVisibleInstallation } from '@gatehouse/integrations-adapters-cf';
 import { executeTemplateTool } from '@gatehouse/catalog';
 import { SESSION_DISPATCH_SIGNATURE_HEADER, signInternalRequest, type ProviderToolCall } from '@gatehouse/integrations-core';
 import { freshCredentials } from '../oauth/fresh-credentials.js';
@@ -11,7 +11,15 @@ import { INTEGRATION_ARGUMENT, SESSION_ARGUMENT, chooseRoute, type ProviderRoute
 import { ToolError, type ToolContext } from './tool-types.js';
 
 export async function callIntegrationTool(name: string, routes: readonly ToolRoute[], args: Record<string, unknown>, ctx: ToolContext): Promise<unknown> {
-  const choice = chooseRoute(name, routes, args);
+  // An agent session belongs to one installation: naming the session picks it, no _integration needed.
+  let candidates = routes;
+  const named = args[SESSION_ARGUMENT];
+  if (routes.length > 1 && typeof named === 'string' && args[INTEGRATION_ARGUMENT] === undefined) {
+    const session = await findSession(ctx.db, ctx.principal, named);
+    const match = session ? routes.filter((r) => r.installation.id === session.installationId) : [];
+    if (match.length === 1) candidates = match;
+  }
+  const choice = chooseRoute(name, candidates, args);
   if (!choice.ok) throw new ToolError(choice.message);
   const { route } = choice;
   // Fresh read: the installation may have been removed since the toolset was cached, and credentials are never cached.
