@@ -5,7 +5,7 @@
  * - POST /webhook/<id>/<installation id> — inbound webhooks
  */
 import { Hono } from 'hono';
-import { ConfigError, jsonError, loadWorkerConfig } from '@gatehouse/integrations-core';
+import { ConfigError, jsonError, loadWorkerConfig, type ProviderTool } from '@gatehouse/integrations-core';
 import { describeInstall, handleInstall } from './install-route.js';
 import { PROVIDERS, findProvider } from './providers.js';
 import { consumeDispatches } from './dispatch-queue.js';
@@ -28,7 +28,7 @@ app.get('/v1/integrations', (c) => {
       display_name: p.displayName,
       install: { type: p.install.type, url: `${base}/install/${p.id}`, fields: p.install.fields },
       webhook_url_template: `${base}/webhook/${p.id}/{installation_id}`,
-      tools: p.tools.map((t) => ({
+      tools: (p.tools as readonly ProviderTool[]).map((t) => ({
         name: t.name,
         description: t.description,
         inputSchema: t.inputSchema,

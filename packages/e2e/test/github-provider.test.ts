@@ -35,7 +35,7 @@ describe('GitHub provider: install → webhook → session → publication-scope
       body: JSON.stringify({ title: 'GitHub Provider', credentials: { webhook_secret: SECRET, token: TOKEN }, settings: { api_url: fake.url } }),
     });
     expect(installed.status).toBe(201);
-    const { webhook_url } = (await installed.json()) as { webhook_url: string };
+    const { webhook_url, installation } = (await installed.json()) as { webhook_url: string; installation: { handle: string } };
 
     const payload = (examples as unknown as { name: string; examples: Record<string, any>[] }[]).find((d) => d.name === 'issue_comment')!.examples.find((e) => e.action === 'created')!;
     payload.issue.number = 4242;
@@ -77,7 +77,11 @@ describe('GitHub provider: install → webhook → session → publication-scope
     });
     expect(outside.isError).toBe(true);
     expect(text(outside)).toMatch(/may not comment\.create there/);
-    const noSession = await client.callTool({ name: 'mcp_github_comment_on_issue', arguments: { repository: payload.repository.full_name, number: 4242, body: 'x' } });
+    // Other GitHub installations may exist in this organization: name this one, as a caller without a session must.
+    const noSession = await client.callTool({
+      name: 'mcp_github_comment_on_issue',
+      arguments: { repository: payload.repository.full_name, number: 4242, body: 'x', _integration: installation.handle },
+    });
     expect(noSession.isError).toBe(true);
     expect(text(noSession)).toMatch(/_session/);
     expect(fake.requests).toHaveLength(1);
