@@ -17,8 +17,8 @@ const db = createDb(env.AUTH_DB);
 const SECRET = 'github-webhook-secret-for-tests';
 
 /** A real payload from @octokit/webhooks-examples. */
-function example(name: string, action?: string): Record<string, unknown> {
-  const def = (examples as unknown as { name: string; examples: Record<string, unknown>[] }[]).find((d) => d.name === name)!;
+function example(name: string, action?: string): Record<string, any> {
+  const def = (examples as unknown as { name: string; examples: Record<string, any>[] }[]).find((d) => d.name === name)!;
   return def.examples.find((e) => action === undefined || e.action === action)!;
 }
 
@@ -205,5 +205,39 @@ describe('registry and install', () => {
     const rows = await env.AUTH_DB.prepare('select credentials from installations where organization_id = ?').bind(org.id).all<{ credentials: string }>();
     expect(rows.results).toHaveLength(1);
     expect(rows.results[0]!.credentials).not.toContain(SECRET);
+  });
+});
+
+describe('GitHub: what addresses the agent (app_login set)', () => {
+  async function send(installation: Awaited<ReturnType<typeof installGithub>>, event: string, payload: Record<string, any>, delivery: string) {
+    const raw = JSON.stringify(payload);
+    return deliver(installation.webhookUrl, raw, { 'x-github-event': event, 'x-github-delivery': delivery, 'x-hub-signature-256': await sign(SECRET, raw) });
+  }
+
+  it('dispatches a comment mentioning the app, a review requested from it, and ignores other comments', async () => {
+    const inst = await installGithub('gh-mentions', { webhook_secret: SECRET, app_login: 'gatehouse-bot' });
+    const comment = structuredClone(example('issue_comment', 'created'));
+    comment.comment.body = 'Hey @gatehouse-bot, can you take this?';
+    expect(await (await send(inst, 'issue_comment', comment, 'm-1')).json()).toMatchObject({ accepted: true });
+
+    const chatter = structuredClone(example('issue_comment', 'created'));
+    chatter.comment.body = 'cc @gatehouse-bot-fan and @someone-else';
+    expect(await (await send(inst, 'issue_comment', chatter, 'm-2')).json()).toMatchObject({ ignored: true });
+
+    const review = structuredClone(example('pull_request', 'review_requested'));
+    review.requested_reviewer = { ...(review.requested_reviewer ?? {}), login: 'gatehouse-bot' };
+    expect(await (await send(inst, 'pull_request', review, 'm-3')).json()).toMatchObject({ accepted: true });
+
+    const otherReview = structuredClone(example('pull_request', 'review_requested'));
+    otherReview.requested_reviewer = { ...(otherReview.requested_reviewer ?? {}), login: 'octocat' };
+    expect(await (await send(inst, 'pull_request', otherReview, 'm-4')).json()).toMatchObject({ ignored: true });
+
+    const rows = await listDeliveries(db, { organizationId: inst.org.id }, inst.installationId);
+    expect(Object.fromEntries(rows.map((r) => [r.deliveryId, r.status === 'ignored' ? 'ignored' : 'session']))).toEqual({
+      'm-1': 'session',
+      'm-2': 'ignored',
+      'm-3': 'session',
+      'm-4': 'ignored',
+    });
   });
 });

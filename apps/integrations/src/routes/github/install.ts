@@ -10,6 +10,7 @@ export const githubInstall = {
   fields: [
     { name: 'webhook_secret', description: 'The secret set on the GitHub webhook (Settings › Webhooks)', secret: true, required: true },
     { name: 'previous_webhook_secret', description: 'The former secret while you rotate it; remove it once GitHub uses the new one', secret: true, required: false },
+    { name: 'app_login', description: 'GitHub login the agent acts as (e.g. my-app[bot]); when set, only mentions of it, reviews requested from it and assignments to it start sessions', secret: false, required: false },
     { name: 'token', description: 'Fine-grained personal access token for the tools (Issues: read & write)', secret: true, required: false },
   ],
   settings: [

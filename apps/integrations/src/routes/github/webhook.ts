@@ -18,7 +18,23 @@ const payloadSchema = z.looseObject({
   issue: z.looseObject({ number: z.number().int(), title: z.string(), html_url: z.string(), pull_request: z.unknown().optional() }).optional(),
   pull_request: z.looseObject({ number: z.number().int(), title: z.string(), html_url: z.string() }).optional(),
   comment: z.looseObject({ id: z.number(), body: z.string().nullable(), html_url: z.string(), user }).optional(),
+  requested_reviewer: user.nullable().optional(),
+  assignee: user.nullable().optional(),
 });
+
+/**
+ * With `app_login` set on the installation (the account the agent acts as), only what addresses the agent starts or
+ * continues a session: a comment mentioning `@<app_login>`, a review requested from it, an issue or pull request
+ * assigned to it. Without it, every issue and pull-request event of the repository does.
+ */
+function addressesAgent(eventType: string, p: z.infer<typeof payloadSchema>, appLogin: string | undefined): boolean {
+  if (!appLogin) return true;
+  const login = appLogin.toLowerCase();
+  if (p.comment) return new RegExp(`(^|[^\\w-])@${login.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![\\w-])`, 'i').test(p.comment.body ?? '');
+  if (eventType === 'pull_request' && p.action === 'review_requested') return p.requested_reviewer?.login.toLowerCase() === login;
+  if (p.action === 'assigned') return p.assignee?.login.toLowerCase() === login;
+  return false;
+}
 
 /** Events that concern an issue or pull request thread and so feed a session. Others are acknowledged and ignored. */
 const SESSION_EVENTS = new Set(['issues', 'issue_comment', 'pull_request', 'pull_request_review', 'pull_request_review_comment']);
@@ -48,7 +64,8 @@ export async function parseGithubWebhook(req: Request, installation: ProviderIns
   const p = parsed.data;
   const name = p.action ? `${eventType}.${p.action}` : eventType;
   const thread = p.issue ?? p.pull_request;
-  if (!SESSION_EVENTS.has(eventType) || !thread || !p.repository) return { ok: true, event: null, deliveryId, name };
+  if (!SESSION_EVENTS.has(eventType) || !thread || !p.repository || !addressesAgent(eventType, p, installation.credentials.app_login))
+    return { ok: true, event: null, deliveryId, name };
 
   const actor = p.sender?.login ?? null;
   const threadKey = `${p.repository.full_name}#${thread.number}`;
