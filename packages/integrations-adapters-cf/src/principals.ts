@@ -2,7 +2,7 @@
  * Resolving an API token to the principal behind it: the one read that starts without a tenant, because the token is
  * what names the tenant. Everything after it is scoped by the principal's organization and workspace.
  */
-import { and, eq, gt, isNull } from 'drizzle-orm';
+import { and, eq, gt, isNull, type SQLWrapper } from 'drizzle-orm';
 import { lesserRole, type Role } from '@gatehouse/integrations-core';
 import type { Db } from './db.js';
 import { apiTokens, mcpSessions, memberships, organizations, users, workspaces } from './schema.js';
@@ -26,6 +26,42 @@ export interface Principal {
   catalogVersion: number;
 }
 
+/** The columns every principal read selects (the token read adds its own). */
+const principalColumns = {
+  userId: users.id,
+  email: users.email,
+  displayName: users.displayName,
+  organizationId: organizations.id,
+  organizationSlug: organizations.slug,
+  organizationName: organizations.name,
+  catalogVersion: organizations.catalogVersion,
+  workspaceId: workspaces.id,
+  workspaceSlug: workspaces.slug,
+  workspaceName: workspaces.name,
+  workspaceInstructions: workspaces.instructions,
+  sessionId: mcpSessions.id,
+  sessionLastSeenAt: mcpSessions.lastSeenAt,
+};
+
+/**
+ * The left join that brings the request's MCP session along, matched on the principal's organization, workspace and
+ * user and required live: another user's, another workspace's, an ended or an expired session joins nothing.
+ */
+function liveSessionJoin(sessionId: string | undefined, organizationId: SQLWrapper, workspaceId: SQLWrapper, userId: SQLWrapper, now: number) {
+  return and(
+    eq(mcpSessions.id, sessionId ?? ''),
+    eq(mcpSessions.organizationId, organizationId),
+    eq(mcpSessions.workspaceId, workspaceId),
+    eq(mcpSessions.userId, userId),
+    isNull(mcpSessions.endedAt),
+    gt(mcpSessions.expiresAt, now),
+  );
+}
+
+function sessionOf(row: { sessionId: string | null; sessionLastSeenAt: number | null }): PrincipalSession | null {
+  return row.sessionId && row.sessionLastSeenAt !== null ? { id: row.sessionId, lastSeenAt: row.sessionLastSeenAt } : null;
+}
+
 /** The MCP session named by the request, when it is live and belongs to the principal (else null). */
 export interface PrincipalSession {
   id: string;
@@ -47,47 +83,18 @@ export async function findPrincipalByTokenHash(
   sessionId?: string,
 ): Promise<(Principal & { session: PrincipalSession | null }) | null> {
   const row = await db
-    .select({
-      tokenId: apiTokens.id,
-      tokenRole: apiTokens.role,
-      expiresAt: apiTokens.expiresAt,
-      memberRole: memberships.role,
-      userId: users.id,
-      email: users.email,
-      displayName: users.displayName,
-      organizationId: organizations.id,
-      organizationSlug: organizations.slug,
-      organizationName: organizations.name,
-      catalogVersion: organizations.catalogVersion,
-      workspaceId: workspaces.id,
-      workspaceSlug: workspaces.slug,
-      workspaceName: workspaces.name,
-      workspaceInstructions: workspaces.instructions,
-      sessionId: mcpSessions.id,
-      sessionLastSeenAt: mcpSessions.lastSeenAt,
-    })
+    .select({ tokenId: apiTokens.id, tokenRole: apiTokens.role, expiresAt: apiTokens.expiresAt, memberRole: memberships.role, ...principalColumns })
     .from(apiTokens)
     .innerJoin(memberships, and(eq(memberships.userId, apiTokens.userId), eq(memberships.organizationId, apiTokens.organizationId)))
     .innerJoin(users, eq(users.id, apiTokens.userId))
     .innerJoin(organizations, eq(organizations.id, apiTokens.organizationId))
     .innerJoin(workspaces, and(eq(workspaces.id, apiTokens.workspaceId), eq(workspaces.organizationId, apiTokens.organizationId)))
-    .leftJoin(
-      mcpSessions,
-      and(
-        eq(mcpSessions.id, sessionId ?? ''),
-        eq(mcpSessions.organizationId, apiTokens.organizationId),
-        eq(mcpSessions.workspaceId, apiTokens.workspaceId),
-        eq(mcpSessions.userId, apiTokens.userId),
-        isNull(mcpSessions.endedAt),
-        gt(mcpSessions.expiresAt, now),
-      ),
-    )
+    .leftJoin(mcpSessions, liveSessionJoin(sessionId, apiTokens.organizationId, apiTokens.workspaceId, apiTokens.userId, now))
     .where(and(eq(apiTokens.tokenHash, tokenHash), isNull(apiTokens.revokedAt)))
     .get();
   if (!row || (row.expiresAt !== null && row.expiresAt <= now)) return null;
-  const { tokenRole, memberRole, expiresAt: _expiresAt, sessionId: sid, sessionLastSeenAt, ...rest } = row;
-  const session = sid && sessionLastSeenAt !== null ? { id: sid, lastSeenAt: sessionLastSeenAt } : null;
-  return { ...rest, role: lesserRole(tokenRole, memberRole), session };
+  const { tokenRole, memberRole, expiresAt: _expiresAt, sessionId: _sid, sessionLastSeenAt: _seen, ...rest } = row;
+  return { ...rest, role: lesserRole(tokenRole, memberRole), session: sessionOf(row) };
 }
 
 /**
@@ -102,41 +109,15 @@ export async function findPrincipalForGrant(
   sessionId?: string,
 ): Promise<(Principal & { session: PrincipalSession | null }) | null> {
   const row = await db
-    .select({
-      role: memberships.role,
-      userId: users.id,
-      email: users.email,
-      displayName: users.displayName,
-      organizationId: organizations.id,
-      organizationSlug: organizations.slug,
-      organizationName: organizations.name,
-      catalogVersion: organizations.catalogVersion,
-      workspaceId: workspaces.id,
-      workspaceSlug: workspaces.slug,
-      workspaceName: workspaces.name,
-      workspaceInstructions: workspaces.instructions,
-      sessionId: mcpSessions.id,
-      sessionLastSeenAt: mcpSessions.lastSeenAt,
-    })
+    .select({ role: memberships.role, ...principalColumns })
     .from(memberships)
     .innerJoin(users, eq(users.id, memberships.userId))
     .innerJoin(organizations, eq(organizations.id, memberships.organizationId))
     .innerJoin(workspaces, and(eq(workspaces.id, grant.workspaceId), eq(workspaces.organizationId, memberships.organizationId)))
-    .leftJoin(
-      mcpSessions,
-      and(
-        eq(mcpSessions.id, sessionId ?? ''),
-        eq(mcpSessions.organizationId, memberships.organizationId),
-        eq(mcpSessions.workspaceId, workspaces.id),
-        eq(mcpSessions.userId, memberships.userId),
-        isNull(mcpSessions.endedAt),
-        gt(mcpSessions.expiresAt, now),
-      ),
-    )
+    .leftJoin(mcpSessions, liveSessionJoin(sessionId, memberships.organizationId, workspaces.id, memberships.userId, now))
     .where(and(eq(memberships.userId, grant.userId), eq(memberships.organizationId, grant.organizationId)))
     .get();
   if (!row) return null;
-  const { sessionId: sid, sessionLastSeenAt, ...rest } = row;
-  const session = sid && sessionLastSeenAt !== null ? { id: sid, lastSeenAt: sessionLastSeenAt } : null;
-  return { ...rest, tokenId: `oauth:${grant.clientId}`, session };
+  const { sessionId: _sid, sessionLastSeenAt: _seen, ...rest } = row;
+  return { ...rest, tokenId: `oauth:${grant.clientId}`, session: sessionOf(row) };
 }
