@@ -134,3 +134,21 @@ export interface IntegrationProvider {
    */
   readonly publication: { readonly scopes: readonly PublicationScope[]; readonly sessionDefaults: readonly string[] };
 }
+
+/**
+ * Parses a verified webhook body as JSON and validates it with the provider's (loose) zod schema; a failure is the
+ * pipeline's `malformed_payload` rejection naming the fields.
+ */
+export function parseWebhookJson<T>(raw: string, schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: { issues: { path: PropertyKey[] }[] } } }):
+  | { ok: true; data: T }
+  | Extract<WebhookRejection, { reason: 'malformed_payload' }> {
+  let json: unknown;
+  try {
+    json = JSON.parse(raw);
+  } catch {
+    return { ok: false, reason: 'malformed_payload', detail: 'body is not JSON' };
+  }
+  const parsed = schema.safeParse(json);
+  if (!parsed.success) return { ok: false, reason: 'malformed_payload', detail: parsed.error.issues.map((i) => i.path.map(String).join('.')).join(', ') };
+  return { ok: true, data: parsed.data };
+}

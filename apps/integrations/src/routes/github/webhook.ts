@@ -6,7 +6,7 @@
  * https://docs.github.com/en/webhooks/webhook-events-and-payloads
  */
 import { verifyWithFallback } from '@octokit/webhooks-methods';
-import type { ProviderInstallation, WebhookParseResult } from '@gatehouse/integrations-core';
+import { parseWebhookJson, type ProviderInstallation, type WebhookParseResult } from '@gatehouse/integrations-core';
 import { z } from 'zod';
 
 const user = z.looseObject({ login: z.string() });
@@ -53,14 +53,8 @@ export async function parseGithubWebhook(req: Request, installation: ProviderIns
   if (!deliveryId) return { ok: false, reason: 'missing_delivery_id' };
   const eventType = req.headers.get('x-github-event') ?? 'unknown';
 
-  let json: unknown;
-  try {
-    json = JSON.parse(raw);
-  } catch {
-    return { ok: false, reason: 'malformed_payload', detail: 'body is not JSON' };
-  }
-  const parsed = payloadSchema.safeParse(json);
-  if (!parsed.success) return { ok: false, reason: 'malformed_payload', detail: parsed.error.issues.map((i) => i.path.join('.')).join(', ') };
+  const parsed = parseWebhookJson(raw, payloadSchema);
+  if (!parsed.ok) return parsed;
   const p = parsed.data;
   const name = p.action ? `${eventType}.${p.action}` : eventType;
   const thread = p.issue ?? p.pull_request;

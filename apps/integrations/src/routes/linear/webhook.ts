@@ -4,7 +4,7 @@
  * delivery id. Issues assigned to the app user and comments mentioning it start or continue a session keyed by the
  * issue. https://linear.app/developers/webhooks#securing-webhooks
  */
-import { verifyHmacSha256Hex, type ProviderInstallation, type WebhookParseResult } from '@gatehouse/integrations-core';
+import { parseWebhookJson, verifyHmacSha256Hex, type ProviderInstallation, type WebhookParseResult } from '@gatehouse/integrations-core';
 import { z } from 'zod';
 
 /** Linear: "verify that the webhookTimestamp is within a minute of the current time". */
@@ -36,14 +36,8 @@ export async function parseLinearWebhook(req: Request, installation: ProviderIns
   if (!signature) return { ok: false, reason: 'missing_signature' };
   if (!(await verifyHmacSha256Hex([secret, installation.credentials.previous_webhook_secret ?? ''], raw, signature)))
     return { ok: false, reason: 'bad_signature' };
-  let json: unknown;
-  try {
-    json = JSON.parse(raw);
-  } catch {
-    return { ok: false, reason: 'malformed_payload', detail: 'body is not JSON' };
-  }
-  const parsed = payloadSchema.safeParse(json);
-  if (!parsed.success) return { ok: false, reason: 'malformed_payload', detail: parsed.error.issues.map((i) => i.path.join('.')).join(', ') };
+  const parsed = parseWebhookJson(raw, payloadSchema);
+  if (!parsed.ok) return parsed;
   const p = parsed.data;
   const ageMs = Math.abs(now - p.webhookTimestamp);
   if (ageMs > LINEAR_TOLERANCE_MS) return { ok: false, reason: 'stale_timestamp', ageSec: Math.round(ageMs / 1000) };

@@ -6,7 +6,7 @@
  * `app_mention` starts or continues a session keyed by the thread; replies in a thread the app was mentioned in
  * continue it (the dispatch is keyed by the same thread; the main worker appends to an existing session).
  */
-import { verifyHmacSha256Hex, type ProviderInstallation, type WebhookParseResult } from '@gatehouse/integrations-core';
+import { parseWebhookJson, verifyHmacSha256Hex, type ProviderInstallation, type WebhookParseResult } from '@gatehouse/integrations-core';
 import { z } from 'zod';
 
 export const SLACK_TOLERANCE_SEC = 300;
@@ -41,14 +41,8 @@ export async function parseSlackWebhook(req: Request, installation: ProviderInst
   const secrets = [secret, installation.credentials.previous_signing_secret ?? ''];
   if (!(await verifyHmacSha256Hex(secrets, `v0:${timestamp}:${raw}`, signature.slice(3)))) return { ok: false, reason: 'bad_signature' };
 
-  let json: unknown;
-  try {
-    json = JSON.parse(raw);
-  } catch {
-    return { ok: false, reason: 'malformed_payload', detail: 'body is not JSON' };
-  }
-  const parsed = envelopeSchema.safeParse(json);
-  if (!parsed.success) return { ok: false, reason: 'malformed_payload', detail: parsed.error.issues.map((i) => i.path.join('.')).join(', ') };
+  const parsed = parseWebhookJson(raw, envelopeSchema);
+  if (!parsed.ok) return parsed;
   const envelope = parsed.data;
   if (envelope.type === 'url_verification')
     return { ok: true, event: null, deliveryId: `url_verification:${timestamp}`, name: 'url_verification', reply: Response.json({ challenge: envelope.challenge }) };
