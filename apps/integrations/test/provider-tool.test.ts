@@ -19,9 +19,11 @@ beforeEach(() => {
     const url = new URL(req.url);
     if (url.hostname !== 'api.github.com') return real(input, init);
     sent.push({ method: req.method, url: req.url, auth: req.headers.get('authorization'), body: await req.text() });
-    if (req.headers.get('authorization') !== 'Bearer ghp_test_token') return Response.json({ message: 'Bad credentials' }, { status: 401 });
+    // GitHub accepts the token as `Bearer` or `token` (Octokit's default for installation/personal tokens).
+    if (!['Bearer ghp_test_token', 'token ghp_test_token'].includes(req.headers.get('authorization') ?? '')) return Response.json({ message: 'Bad credentials' }, { status: 401 });
     if (req.method === 'POST' && /^\/repos\/[^/]+\/[^/]+\/issues\/\d+\/comments$/.test(url.pathname)) return Response.json({ id: 1, html_url: 'https://github.com/x' }, { status: 201 });
     if (req.method === 'GET' && /^\/repos\/[^/]+\/[^/]+\/issues\/\d+$/.test(url.pathname)) return Response.json({ number: 7, title: 'Bug' });
+    if (req.method === 'GET' && /^\/repos\/[^/]+\/[^/]+\/pulls$/.test(url.pathname)) return Response.json([{ number: 12, title: 'Fix login', state: url.searchParams.get('state') }]);
     return Response.json({ message: 'Not Found' }, { status: 404 });
   });
 });
@@ -60,7 +62,7 @@ describe('publication-scoped provider tools', () => {
     const s = await setup('pt-ok');
     const res = await call({ organizationId: s.org.id, workspaceId: s.ws.id, userId: s.user.id, installationId: s.installationId, tool: 'mcp_github_comment_on_issue', arguments: { repository: 'octo/hello', number: 7, body: 'On it.' }, sessionId: s.sessionId });
     expect(res.status).toBe(200);
-    expect(sent).toEqual([{ method: 'POST', url: 'https://api.github.com/repos/octo/hello/issues/7/comments', auth: 'Bearer ghp_test_token', body: '{"body":"On it."}' }]);
+    expect(sent).toEqual([{ method: 'POST', url: 'https://api.github.com/repos/octo/hello/issues/7/comments', auth: 'token ghp_test_token', body: '{"body":"On it."}' }]);
   });
 
   it('refuses a write outside the publication (another issue) and sends nothing upstream', async () => {
@@ -79,6 +81,20 @@ describe('publication-scoped provider tools', () => {
     expect(sent).toEqual([]);
     const read = await call({ organizationId: s.org.id, workspaceId: s.ws.id, userId: s.user.id, installationId: s.installationId, tool: 'mcp_github_get_issue', arguments: { repository: 'octo/hello', number: 7 }, sessionId: null });
     expect(read.status).toBe(200);
+  });
+
+  it('lists pull requests (a read) and refuses a review the publication does not grant', async () => {
+    const s = await setup('pt-review');
+    const base = { organizationId: s.org.id, workspaceId: s.ws.id, userId: s.user.id, installationId: s.installationId };
+    const list = await call({ ...base, tool: 'mcp_github_list_pull_requests', arguments: { repository: 'octo/hello', state: 'open' }, sessionId: null });
+    expect(list.status).toBe(200);
+    expect(((await list.json()) as { result: unknown }).result).toEqual([{ number: 12, title: 'Fix login', state: 'open' }]);
+    const review = await call({ ...base, tool: 'mcp_github_create_review', arguments: { repository: 'octo/hello', number: 7, event: 'APPROVE' }, sessionId: s.sessionId });
+    expect(review.status).toBe(403);
+    expect(((await review.json()) as { message: string }).message).toMatch(/does not grant review\.create/);
+    const created = await call({ ...base, tool: 'mcp_github_create_issue', arguments: { repository: 'octo/hello', title: 'New' }, sessionId: s.sessionId });
+    expect(created.status).toBe(403);
+    expect(sent.map((r) => r.method)).toEqual(['GET']);
   });
 
   it('refuses a forged call, another organization’s session, and an unknown installation', async () => {

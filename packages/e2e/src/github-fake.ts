@@ -30,7 +30,8 @@ export async function startGithubFake(token: string): Promise<GithubFake> {
       res.writeHead(status, { 'content-type': 'application/json' });
       res.end(JSON.stringify(json));
     };
-    if (req.headers.authorization !== `Bearer ${token}`) return send(401, { message: 'Bad credentials', documentation_url: 'https://docs.github.com/rest' });
+    // GitHub takes the token as `Bearer` or `token` (Octokit's scheme for personal and installation tokens).
+    if (req.headers.authorization !== `Bearer ${token}` && req.headers.authorization !== `token ${token}`) return send(401, { message: 'Bad credentials', documentation_url: 'https://docs.github.com/rest' });
     const comments = /^\/repos\/([^/]+)\/([^/]+)\/issues\/(\d+)\/comments$/.exec(path);
     if (req.method === 'POST' && comments) {
       if (typeof (body as { body?: unknown })?.body !== 'string') return send(422, { message: 'Validation Failed' });

@@ -68,7 +68,7 @@ describe('GitHub provider: install → webhook → session → publication-scope
     });
     expect(ok.isError, text(ok)).toBeFalsy();
     expect(fake.requests).toEqual([
-      { method: 'POST', path: `/repos/${payload.repository.full_name}/issues/4242/comments`, authorization: `Bearer ${TOKEN}`, body: { body: 'Looking into it.' } },
+      { method: 'POST', path: `/repos/${payload.repository.full_name}/issues/4242/comments`, authorization: `token ${TOKEN}`, body: { body: 'Looking into it.' } },
     ]);
 
     const outside = await client.callTool({
