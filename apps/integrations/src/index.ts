@@ -5,10 +5,12 @@
  * - POST /webhook/<id>/<installation id> — inbound webhooks
  */
 import { Hono } from 'hono';
-import { ConfigError, jsonError, loadWorkerConfig, type ProviderTool } from '@gatehouse/integrations-core';
+import { createDb } from '@gatehouse/integrations-adapters-cf';
+import { ConfigError, jsonError, loadWorkerConfig, type InstallSpec, type ProviderTool } from '@gatehouse/integrations-core';
 import { describeInstall, handleInstall } from './install-route.js';
 import { PROVIDERS, findProvider } from './providers.js';
 import { consumeDispatches } from './dispatch-queue.js';
+import { handleOAuthCallback } from './oauth-install.js';
 import { handleProviderTool } from './provider-tool-route.js';
 import { handleWebhook, type DispatchMessage } from './webhook-pipeline.js';
 
@@ -26,7 +28,7 @@ app.get('/v1/integrations', (c) => {
     integrations: PROVIDERS.map((p) => ({
       id: p.id,
       display_name: p.displayName,
-      install: { type: p.install.type, url: `${base}/install/${p.id}`, fields: p.install.fields },
+      install: { type: p.install.type, oauth: Boolean((p.install as InstallSpec).oauth), url: `${base}/install/${p.id}`, fields: p.install.fields },
       webhook_url_template: `${base}/webhook/${p.id}/{installation_id}`,
       tools: (p.tools as readonly ProviderTool[]).map((t) => ({
         name: t.name,
@@ -43,6 +45,12 @@ app.get('/v1/integrations', (c) => {
 app.get('/install/:provider', (c) => {
   const provider = findProvider(c.req.param('provider'));
   return provider ? describeInstall(provider) : jsonError(404, 'unknown_provider', 'no such provider; see GET /v1/integrations');
+});
+
+app.get('/install/:provider/callback', (c) => {
+  const provider = findProvider(c.req.param('provider'));
+  if (!provider) return jsonError(404, 'unknown_provider', 'no such provider');
+  return handleOAuthCallback(c.req.raw, provider, createDb(c.env.AUTH_DB), loadWorkerConfig(c.env));
 });
 
 app.post('/install/:provider', (c) => {

@@ -1,15 +1,19 @@
 /**
  * /install/<provider>: installing a code provider. Credential-paste providers take
  * `POST /install/<id>` with `Authorization: Bearer <API token>` and a JSON body
- * `{ "credentials": {…}, "title"?: string, "scope"?: "Local" | "Global" }`; the answer carries the webhook URL to
- * configure at the vendor. `GET /install/<id>` describes what to send. OAuth providers start their flow here
- * (issue 4); until then they answer 501.
+ * `{ "credentials": {…}, "settings"?: {…}, "title"?: string, "scope"?: "Local" | "Global" }`; the answer carries the
+ * webhook URL to configure at the vendor. With `"mode": "oauth"` (providers with an OAuth install), the credentials
+ * are the organization's OAuth app (client id and secret, webhook facts); the installation is stored `pending`, a
+ * single-use state is recorded, and the answer carries the authorization URL to open. `GET /install/<id>/callback`
+ * (oauth-callback.ts) finishes it. `GET /install/<id>` describes what to send.
  */
 import { authenticate, createDb, createInstallation, wwwAuthenticate } from '@gatehouse/integrations-adapters-cf';
+import { startOAuthInstall } from './oauth-install.js';
 import { jsonError, type IntegrationProvider, type WorkerConfig } from '@gatehouse/integrations-core';
 import { z } from 'zod';
 
 const bodySchema = z.object({
+  mode: z.enum(['credentials', 'oauth']).default('credentials'),
   credentials: z.record(z.string(), z.string()),
   settings: z.record(z.string(), z.string()).default({}),
   title: z.string().min(1).max(80).optional(),
@@ -25,12 +29,12 @@ export function describeInstall(provider: IntegrationProvider): Response {
     provider: provider.id,
     type: provider.install.type,
     fields: provider.install.fields,
-    how: provider.install.type === 'credentials' ? `POST this URL with Authorization: Bearer <API token> and {"credentials": {…}}` : 'OAuth',
+    ...(provider.install.oauth ? { oauth: { scopes: provider.install.oauth.scopes, app_fields: provider.install.oauth.appFields } } : {}),
+    how: `POST this URL with Authorization: Bearer <API token> and {"credentials": {…}}${provider.install.oauth ? ', or {"mode": "oauth", "credentials": {<app fields>}} to authorize at the vendor' : ''}`,
   });
 }
 
 export async function handleInstall(req: Request, provider: IntegrationProvider, env: Env, config: WorkerConfig, baseUrl: string): Promise<Response> {
-  if (provider.install.type !== 'credentials') return jsonError(501, 'not_implemented', `${provider.displayName} installs through OAuth, which is not available yet`);
   const db = createDb(env.AUTH_DB);
   const auth = await authenticate(req, db);
   if (!auth.ok) return jsonError(auth.status, auth.error ?? 'unauthorized', auth.description, { 'www-authenticate': wwwAuthenticate(auth) });
@@ -43,7 +47,9 @@ export async function handleInstall(req: Request, provider: IntegrationProvider,
   const parsed = bodySchema.safeParse(json);
   if (!parsed.success)
     return jsonError(400, 'invalid_request', parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '));
-  const fields = provider.install.fields;
+  const oauth = parsed.data.mode === 'oauth' ? provider.install.oauth : undefined;
+  if (parsed.data.mode === 'oauth' && !oauth) return jsonError(400, 'invalid_request', `${provider.displayName} has no OAuth install; send the credentials instead`);
+  const fields = oauth ? oauth.appFields : provider.install.fields;
   const known = new Set(fields.map((f) => f.name));
   const problems = [
     ...Object.keys(parsed.data.credentials).filter((k) => !known.has(k)).map((k) => `unknown credential "${k}"`),
@@ -54,6 +60,7 @@ export async function handleInstall(req: Request, provider: IntegrationProvider,
   const unknownSettings = Object.keys(parsed.data.settings).filter((k) => !knownSettings.has(k));
   if (unknownSettings.length) return jsonError(400, 'invalid_settings', `unknown setting ${unknownSettings.map((k) => `"${k}"`).join(', ')} (expected: ${[...knownSettings].join(', ') || 'none'})`);
   const p = auth.principal;
+  if (oauth) return startOAuthInstall(db, config, provider, oauth, p, parsed.data, baseUrl);
   const row = await createInstallation(db, p, {
     kind: 'provider',
     source: provider.id,

@@ -7,3 +7,4 @@ export * from './validate-template.js';
 export * from './diff-templates.js';
 export * from './validate-credentials.js';
 export * from './authorization-code.js';
+export * from './token-endpoint.js';

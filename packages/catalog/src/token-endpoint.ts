@@ -21,18 +21,16 @@ export async function requestToken(
   client: { id: string; secret: string },
   grant: Record<string, string>,
   options: ExecuteOptions,
+  clientAuth: 'basic' | 'post' = 'basic',
 ): Promise<{ ok: true; tokens: TokenSet } | Extract<ToolOutcome, { ok: false }>> {
-  const basic = btoa(`${encodeURIComponent(client.id)}:${encodeURIComponent(client.secret)}`);
-  const res = await guardedFetch(
-    `${service} token endpoint`,
-    expandWithSettings(tokenUrlTemplate, settings),
-    {
-      method: 'POST',
-      headers: { authorization: `Basic ${basic}`, 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
-      body: new URLSearchParams(grant).toString(),
-    },
-    options,
-  );
+  const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' };
+  const form = new URLSearchParams(grant);
+  if (clientAuth === 'basic') headers.authorization = `Basic ${btoa(`${encodeURIComponent(client.id)}:${encodeURIComponent(client.secret)}`)}`;
+  else {
+    form.set('client_id', client.id);
+    form.set('client_secret', client.secret);
+  }
+  const res = await guardedFetch(`${service} token endpoint`, expandWithSettings(tokenUrlTemplate, settings), { method: 'POST', headers, body: form.toString() }, options);
   if (!res.ok) return res;
   let json: { access_token?: unknown; token_type?: unknown; expires_in?: unknown; refresh_token?: unknown };
   try {

@@ -106,9 +106,29 @@ export interface PublicationContext {
 }
 
 /** How a provider is installed. `credentials` lists the fields a user pastes (secrets marked). */
-export type InstallSpec =
-  | { type: 'credentials'; fields: readonly CredentialField[]; settings?: readonly CredentialField[] }
-  | { type: 'oauth'; authorizeUrl: string; tokenUrl: string; scopes: readonly string[]; fields: readonly CredentialField[]; settings?: readonly CredentialField[] };
+/**
+ * How a provider is installed: a credential paste (`fields`), and, when the vendor offers it, the OAuth 2.0
+ * authorization code flow (`oauth`, RFC 6749 §4.1): the organization's own OAuth app (`appFields`, e.g. client id and
+ * secret) is pasted, the person authorizes at the vendor, and the callback stores the tokens.
+ */
+export interface InstallSpec {
+  type: 'credentials';
+  fields: readonly CredentialField[];
+  settings?: readonly CredentialField[];
+  oauth?: OAuthInstallSpec;
+}
+
+export interface OAuthInstallSpec {
+  authorizeUrl: string;
+  tokenUrl: string;
+  scopes: readonly string[];
+  /** Vendor-specific authorization parameters (e.g. Linear's `actor=app`). */
+  extraAuthorizeParams?: Readonly<Record<string, string>>;
+  /** How the client authenticates at the token endpoint (RFC 6749 §2.3.1): HTTP Basic, or in the form body. */
+  clientAuth: 'basic' | 'post';
+  /** What the person pastes for an OAuth install: the OAuth app's client id and secret, plus webhook facts. */
+  appFields: readonly CredentialField[];
+}
 
 export interface CredentialField {
   name: string;

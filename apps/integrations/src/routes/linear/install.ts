@@ -1,7 +1,9 @@
 /**
- * Linear install: credential paste for now (the webhook signing secret from Settings › API › Webhooks, the app user's
- * id so assignments and mentions of the app start sessions, and an API key for tools). The OAuth app flow is next.
- * https://linear.app/developers/webhooks
+ * Linear install: a credential paste (the webhook signing secret from Settings › API › Webhooks, the app user's id so
+ * assignments and mentions of the app start sessions, and an API key for tools), or OAuth with the organization's
+ * Linear OAuth app, installed as an app actor (`actor=app`) so it can be assigned and mentioned.
+ * https://linear.app/developers/webhooks  https://linear.app/developers/oauth-2-0-authentication
+ * https://linear.app/developers/agents
  */
 import type { InstallSpec } from '@gatehouse/integrations-core';
 
@@ -14,4 +16,19 @@ export const linearInstall = {
     { name: 'app_user_name', description: 'Display name of the agent as mentioned in comments (e.g. gatehouse)', secret: false, required: true },
     { name: 'api_key', description: 'Linear API key for the tools', secret: true, required: false },
   ],
+  oauth: {
+    authorizeUrl: 'https://linear.app/oauth/authorize',
+    tokenUrl: 'https://api.linear.app/oauth/token',
+    scopes: ['read', 'write', 'comments:create', 'app:assignable', 'app:mentionable'],
+    extraAuthorizeParams: { actor: 'app' },
+    // Linear's token endpoint takes client_id and client_secret in the form body.
+    clientAuth: 'post',
+    appFields: [
+      { name: 'client_id', description: 'Client ID of your Linear OAuth application', secret: false, required: true },
+      { name: 'client_secret', description: 'Client secret of your Linear OAuth application', secret: true, required: true },
+      { name: 'webhook_secret', description: 'Signing secret of the OAuth application’s webhook', secret: true, required: true },
+      { name: 'app_user_id', description: 'Linear user id of the app actor', secret: false, required: true },
+      { name: 'app_user_name', description: 'Name the app is mentioned by (e.g. gatehouse)', secret: false, required: true },
+    ],
+  },
 } as const satisfies InstallSpec;

@@ -25,11 +25,13 @@ export class LinearToolError extends Error {
 export async function executeLinearTool(name: string, input: Record<string, unknown>, ctx: PublicationContext): Promise<unknown> {
   if (name !== 'mcp_linear_create_comment') throw new LinearToolError(`unknown Linear tool ${name}`);
   const { issue_id, body } = z.object({ issue_id: z.string().min(1), body: z.string().min(1) }).parse(input);
-  const key = ctx.installation.credentials.api_key;
-  if (!key) throw new LinearToolError('this Linear installation has no API key; reinstall with one to use tools');
+  // OAuth installs carry an access token (Bearer); pasted personal API keys are sent as they are.
+  const { access_token: accessToken, api_key: apiKey } = ctx.installation.credentials;
+  const authorization = accessToken ? `Bearer ${accessToken}` : apiKey;
+  if (!authorization) throw new LinearToolError('this Linear installation has no API key or OAuth token; reinstall to use tools');
   const res = await ctx.fetch(API, {
     method: 'POST',
-    headers: { authorization: key, 'content-type': 'application/json' },
+    headers: { authorization, 'content-type': 'application/json' },
     body: JSON.stringify({
       query: 'mutation CommentCreate($input: CommentCreateInput!) { commentCreate(input: $input) { success comment { id url } } }',
       variables: { input: { issueId: issue_id, body } },

@@ -1,0 +1,107 @@
+/**
+ * OAuth installs of code providers (Linear): start → the person authorizes at the vendor → the callback exchanges the
+ * code (PKCE) at the vendor's token endpoint (a fake answering as Linear's does) → the installation is active with
+ * the tokens encrypted. The state is single-use; a declined or forged callback installs nothing.
+ */
+import { SELF, env } from 'cloudflare:test';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { createApiToken, createDb, createOrganization, createWorkspace, findInstallation, upsertMember } from '@gatehouse/integrations-adapters-cf';
+import { createCredentialsCipher } from '@gatehouse/integrations-core';
+
+const db = createDb(env.AUTH_DB);
+const issued = new Map<string, { challenge: string; redirectUri: string }>();
+const tokenRequests: URLSearchParams[] = [];
+
+async function s256(verifier: string): Promise<string> {
+  const d = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(verifier)));
+  return btoa(String.fromCharCode(...d)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
+
+beforeEach(() => {
+  const real = globalThis.fetch;
+  // Linear's token endpoint (https://linear.app/developers/oauth-2-0-authentication): form body with client_id and
+  // client_secret; codes bound to their PKCE challenge and redirect URI.
+  vi.spyOn(globalThis, 'fetch').mockImplementation(async (input: RequestInfo | URL, init?: RequestInit) => {
+    const req = new Request(input, init);
+    const url = new URL(req.url);
+    if (url.hostname !== 'api.linear.app') return real(input, init);
+    const form = new URLSearchParams(await req.text());
+    tokenRequests.push(form);
+    if (url.pathname !== '/oauth/token' || form.get('client_id') !== 'lin-client' || form.get('client_secret') !== 'lin-secret')
+      return Response.json({ error: 'invalid_client' }, { status: 401 });
+    const code = issued.get(form.get('code') ?? '');
+    if (!code || code.redirectUri !== form.get('redirect_uri') || code.challenge !== (await s256(form.get('code_verifier') ?? '')))
+      return Response.json({ error: 'invalid_grant' }, { status: 400 });
+    return Response.json({ access_token: 'lin_oauth_access', token_type: 'Bearer', expires_in: 86399, scope: 'read write', refresh_token: 'lin_refresh' });
+  });
+});
+afterEach(() => vi.restoreAllMocks());
+
+async function start(slug: string) {
+  const org = await createOrganization(db, { slug, name: slug });
+  const ws = await createWorkspace(db, { organizationId: org.id }, { slug: 'main', name: 'Main' });
+  const user = await upsertMember(db, { organizationId: org.id }, { email: `a@${slug}.test`, role: 'ADMIN' });
+  const { token } = await createApiToken(db, { organizationId: org.id, workspaceId: ws.id }, { userId: user.id, role: 'ADMIN', name: 't' });
+  const res = await SELF.fetch('http://integrations.test/install/linear', {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({
+      mode: 'oauth',
+      credentials: { client_id: 'lin-client', client_secret: 'lin-secret', webhook_secret: 'whsec', app_user_id: 'app-user', app_user_name: 'gatehouse' },
+    }),
+  });
+  expect(res.status).toBe(201);
+  const body = (await res.json()) as { installation: { id: string; status: string }; authorization_url: string };
+  const url = new URL(body.authorization_url);
+  const code = `code-${crypto.randomUUID()}`;
+  issued.set(code, { challenge: url.searchParams.get('code_challenge')!, redirectUri: url.searchParams.get('redirect_uri')! });
+  return { org, body, url, state: url.searchParams.get('state')!, code };
+}
+
+const callback = (query: string) => SELF.fetch(`http://integrations.test/install/linear/callback?${query}`);
+
+describe('OAuth install of a provider (Linear)', () => {
+  it('starts pending with an authorization URL, and the callback activates it with encrypted tokens', async () => {
+    const { org, body, url, state, code } = await start('oauth-lin');
+    expect(body.installation.status).toBe('pending_authorization');
+    expect(url.origin + url.pathname).toBe('https://linear.app/oauth/authorize');
+    expect(Object.fromEntries(url.searchParams)).toMatchObject({
+      response_type: 'code',
+      client_id: 'lin-client',
+      redirect_uri: 'http://integrations.test/install/linear/callback',
+      scope: 'read,write,comments:create,app:assignable,app:mentionable',
+      actor: 'app',
+      code_challenge_method: 'S256',
+    });
+    expect(JSON.stringify(body)).not.toContain('lin-secret');
+
+    const res = await callback(`code=${code}&state=${state}`);
+    expect(res.status).toBe(200);
+    expect(await res.text()).toMatch(/is installed/);
+    const row = await findInstallation(db, { organizationId: org.id }, body.installation.id);
+    expect(row?.status).toBe('active');
+    expect(row!.credentials).not.toContain('lin_oauth_access');
+    const cipher = createCredentialsCipher(env.CREDENTIALS_KEYS, env.CREDENTIALS_ACTIVE_KID);
+    expect(await cipher.decrypt(row!.credentials)).toMatchObject({ access_token: 'lin_oauth_access', refresh_token: 'lin_refresh', client_id: 'lin-client' });
+    expect(tokenRequests.at(-1)?.get('grant_type')).toBe('authorization_code');
+
+    // The state is single-use.
+    expect((await callback(`code=${code}&state=${state}`)).status).toBe(400);
+  });
+
+  it('refuses a forged state and a declined authorization, leaving the installation pending', async () => {
+    const { org, body, state } = await start('oauth-lin-refused');
+    expect((await callback('code=x&state=forged')).status).toBe(400);
+    const declined = await callback(`error=access_denied&state=${state}`);
+    expect(declined.status).toBe(400);
+    expect(await declined.text()).toMatch(/access_denied/);
+    expect((await findInstallation(db, { organizationId: org.id }, body.installation.id))?.status).toBe('pending');
+  });
+
+  it('refuses a code the vendor did not issue for this PKCE challenge', async () => {
+    const { org, body, state } = await start('oauth-lin-badcode');
+    const res = await callback(`code=not-issued&state=${state}`);
+    expect(res.status).toBe(502);
+    expect((await findInstallation(db, { organizationId: org.id }, body.installation.id))?.status).toBe('pending');
+  });
+});
