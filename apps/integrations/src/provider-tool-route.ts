@@ -6,8 +6,10 @@
  * already checked against the publication, and the session.
  */
 import {
+  CredentialRefreshError,
   createDb,
   findInstallation,
+  freshInstallationCredentials,
   findSession,
   sessionPublications,
   type PublicationRecord,
@@ -22,7 +24,7 @@ import {
   type ProviderToolCall,
   type WorkerConfig,
 } from '@gatehouse/integrations-core';
-import { checkOutboundUrl } from '@gatehouse/catalog';
+import { checkOutboundUrl, needsRefresh, requestToken } from '@gatehouse/catalog';
 import { findProvider } from './providers.js';
 import { toProviderInstallation } from './webhook-pipeline.js';
 
@@ -84,7 +86,38 @@ export async function handleProviderTool(req: Request, env: Env, config: WorkerC
     }
   }
 
-  const installation = toProviderInstallation(row, await config.cipher.decrypt(row.credentials));
+  let credentials = await config.cipher.decrypt(row.credentials);
+  const oauth = provider.install.oauth;
+  if (oauth && credentials.refresh_token) {
+    // OAuth installs: refresh the access token before it expires (RFC 6749 §6), one refresh at a time.
+    try {
+      credentials = await freshInstallationCredentials(db, tenant, config.cipher, row, credentials, {
+        needsRefresh,
+        refresh: async (latest) => {
+          const res = await requestToken(
+            provider.displayName,
+            oauth.tokenUrl,
+            {},
+            { id: latest.client_id ?? '', secret: latest.client_secret ?? '' },
+            { grant_type: 'refresh_token', refresh_token: latest.refresh_token ?? '' },
+            { fetch: (input, init) => fetch(input, init), allowLoopback: config.allowLoopbackUpstreams },
+            oauth.clientAuth,
+          );
+          if (!res.ok) throw new CredentialRefreshError(`could not refresh the access token: ${res.message}`);
+          return {
+            ...latest,
+            access_token: res.tokens.accessToken,
+            access_token_expires_at: String(Date.now() + res.tokens.expiresIn * 1000),
+            ...(res.tokens.refreshToken ? { refresh_token: res.tokens.refreshToken } : {}),
+          };
+        },
+      });
+    } catch (err) {
+      if (err instanceof CredentialRefreshError) return jsonError(502, 'upstream_failed', `${provider.displayName}: ${err.message}`);
+      throw err;
+    }
+  }
+  const installation = toProviderInstallation(row, credentials);
   // Provider API calls obey the same outbound policy as templates (an api_url setting can point at a fake in dev).
   const guardedFetch: typeof fetch = (input, init) => {
     const url = input instanceof Request ? input.url : String(input);

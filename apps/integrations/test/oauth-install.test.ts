@@ -5,12 +5,15 @@
  */
 import { SELF, env } from 'cloudflare:test';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createApiToken, createDb, createOrganization, createWorkspace, findInstallation, upsertMember } from '@gatehouse/integrations-adapters-cf';
-import { createCredentialsCipher } from '@gatehouse/integrations-core';
+import { appendSessionDispatch, createApiToken, createDb, createOrganization, createWorkspace, findInstallation, upsertMember } from '@gatehouse/integrations-adapters-cf';
+import { createCredentialsCipher, signInternalRequest } from '@gatehouse/integrations-core';
 
 const db = createDb(env.AUTH_DB);
 const issued = new Map<string, { challenge: string; redirectUri: string }>();
 const tokenRequests: URLSearchParams[] = [];
+const graphql: { authorization: string | null; body: string }[] = [];
+let exchangeExpiresIn = 86399;
+let refreshN = 0;
 
 async function s256(verifier: string): Promise<string> {
   const d = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(verifier)));
@@ -25,14 +28,23 @@ beforeEach(() => {
     const req = new Request(input, init);
     const url = new URL(req.url);
     if (url.hostname !== 'api.linear.app') return real(input, init);
+    if (url.pathname === '/graphql') {
+      graphql.push({ authorization: req.headers.get('authorization'), body: await req.text() });
+      return Response.json({ data: { commentCreate: { success: true, comment: { id: 'c1', url: 'https://linear.app/x' } } } });
+    }
     const form = new URLSearchParams(await req.text());
     tokenRequests.push(form);
     if (url.pathname !== '/oauth/token' || form.get('client_id') !== 'lin-client' || form.get('client_secret') !== 'lin-secret')
       return Response.json({ error: 'invalid_client' }, { status: 401 });
+    if (form.get('grant_type') === 'refresh_token') {
+      if (form.get('refresh_token') !== 'lin_refresh' && form.get('refresh_token') !== `lin_refresh_${refreshN}`) return Response.json({ error: 'invalid_grant' }, { status: 400 });
+      refreshN++;
+      return Response.json({ access_token: `lin_access_${refreshN}`, token_type: 'Bearer', expires_in: 86399, refresh_token: `lin_refresh_${refreshN}` });
+    }
     const code = issued.get(form.get('code') ?? '');
     if (!code || code.redirectUri !== form.get('redirect_uri') || code.challenge !== (await s256(form.get('code_verifier') ?? '')))
       return Response.json({ error: 'invalid_grant' }, { status: 400 });
-    return Response.json({ access_token: 'lin_oauth_access', token_type: 'Bearer', expires_in: 86399, scope: 'read write', refresh_token: 'lin_refresh' });
+    return Response.json({ access_token: 'lin_oauth_access', token_type: 'Bearer', expires_in: exchangeExpiresIn, scope: 'read write', refresh_token: 'lin_refresh' });
   });
 });
 afterEach(() => vi.restoreAllMocks());
@@ -55,7 +67,7 @@ async function start(slug: string) {
   const url = new URL(body.authorization_url);
   const code = `code-${crypto.randomUUID()}`;
   issued.set(code, { challenge: url.searchParams.get('code_challenge')!, redirectUri: url.searchParams.get('redirect_uri')! });
-  return { org, body, url, state: url.searchParams.get('state')!, code };
+  return { org, ws, user, body, url, state: url.searchParams.get('state')!, code };
 }
 
 const callback = (query: string) => SELF.fetch(`http://integrations.test/install/linear/callback?${query}`);
@@ -103,5 +115,36 @@ describe('OAuth install of a provider (Linear)', () => {
     const res = await callback(`code=not-issued&state=${state}`);
     expect(res.status).toBe(502);
     expect((await findInstallation(db, { organizationId: org.id }, body.installation.id))?.status).toBe('pending');
+  });
+});
+
+describe('OAuth tokens of a provider in use', () => {
+  it('refreshes an expiring access token before a tool call, once, and calls with the new one', async () => {
+    exchangeExpiresIn = 30; // inside the early-refresh window
+    const s = await start('oauth-lin-refresh');
+    expect((await callback(`code=${s.code}&state=${s.state}`)).status).toBe(200);
+    exchangeExpiresIn = 86399;
+    const issueId = '9c8b7a6f-5e4d-4c3b-a2f1-e0d9c8b7a6f5';
+    const { sessionId } = await appendSessionDispatch(db, { organizationId: s.org.id }, {
+      dispatchId: `linear:${s.body.installation.id}:d1`, organizationId: s.org.id, workspaceId: null, installationId: s.body.installation.id, provider: 'linear',
+      threadKey: issueId, title: 'ENG-123', publication: { granularity: 'issue', target: issueId, scopes: ['comment.create'] },
+      event: { name: 'Issue.update', actor: 'Ada', summary: 's', data: {} },
+    });
+    const raw = JSON.stringify({
+      organizationId: s.org.id, workspaceId: s.ws.id, userId: s.user.id, installationId: s.body.installation.id,
+      tool: 'mcp_linear_create_comment', arguments: { issue_id: issueId, body: 'On it.' }, sessionId,
+    });
+    const refreshesBefore = tokenRequests.filter((f) => f.get('grant_type') === 'refresh_token').length;
+    const res = await SELF.fetch('http://integrations.test/internal/provider-tool', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'gatehouse-signature': await signInternalRequest(env.MCP_SIGNING_KEY, raw) },
+      body: raw,
+    });
+    expect(res.status).toBe(200);
+    expect(tokenRequests.filter((f) => f.get('grant_type') === 'refresh_token').length).toBe(refreshesBefore + 1);
+    expect(graphql.at(-1)?.authorization).toBe(`Bearer lin_access_${refreshN}`);
+    const cipher = createCredentialsCipher(env.CREDENTIALS_KEYS, env.CREDENTIALS_ACTIVE_KID);
+    const row = await findInstallation(db, { organizationId: s.org.id }, s.body.installation.id);
+    expect(await cipher.decrypt(row!.credentials)).toMatchObject({ access_token: `lin_access_${refreshN}`, refresh_token: `lin_refresh_${refreshN}` });
   });
 });

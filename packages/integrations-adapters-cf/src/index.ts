@@ -9,3 +9,4 @@ export * from './api-token-auth.js';
 export * from './mcp-sessions.js';
 export * from './credentials-rotation.js';
 export * from './oauth-state.js';
+export * from './credential-refresh.js';
