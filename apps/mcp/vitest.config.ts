@@ -13,6 +13,9 @@ export default {
       return Response.json({ integrations: [{ id: 'github', display_name: 'GitHub', tools: [
         { name: 'mcp_github_get_issue', description: 'Get an issue', inputSchema: { type: 'object', properties: { repository: { type: 'string' }, number: { type: 'integer' } }, required: ['repository', 'number'] }, publication_scope: null },
         { name: 'mcp_github_comment_on_issue', description: 'Comment', inputSchema: { type: 'object', properties: { repository: { type: 'string' }, number: { type: 'integer' }, body: { type: 'string' } }, required: ['repository', 'number', 'body'] }, publication_scope: 'comment.create' },
+      ], publication_scopes: [
+        { name: 'comment.create', granularities: ['workspace', 'issue', 'user'] },
+        { name: 'issue.create', granularities: ['workspace', 'user'] },
       ] }] });
     }
     if (url.pathname === '/internal/provider-tool') {

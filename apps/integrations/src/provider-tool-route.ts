@@ -11,6 +11,7 @@ import {
   findInstallation,
   freshInstallationCredentials,
   findSession,
+  installationPublications,
   sessionPublications,
   type PublicationRecord,
 } from '@gatehouse/integrations-adapters-cf';
@@ -73,15 +74,17 @@ export async function handleProviderTool(req: Request, env: Env, config: WorkerC
     session = { id: s.id, threadKey: s.threadKey };
   }
   if (tool.publicationScope) {
-    if (!session)
-      return jsonError(403, 'publication_required', `${tool.name} writes to ${provider.displayName}: call it with _session (an agent session from list_sessions) whose publication grants ${tool.publicationScope}.`);
-    const pubs = await sessionPublications(db, tenant, session.id);
+    // The session's own publication, and any workspace- or user-wide ones granted to the installation.
+    const [sessionPubs, standing] = await Promise.all([session ? sessionPublications(db, tenant, session.id) : [], installationPublications(db, tenant, row.id)]);
+    const pubs = [...sessionPubs, ...standing];
+    if (!session && !publicationAllows(standing, tool, call))
+      return jsonError(403, 'publication_required', `${tool.name} writes to ${provider.displayName}: call it with _session (an agent session from list_sessions) whose publication grants ${tool.publicationScope}, or have an admin grant a workspace publication.`);
     if (!publicationAllows(pubs, tool, call)) {
       const where = pubs.filter((p) => p.scopes.includes(tool.publicationScope!)).map((p) => `${p.granularity} ${p.target}`);
       return jsonError(
         403,
         'outside_publication',
-        `Session ${session.id} may not ${tool.publicationScope} there: ${where.length ? `its publication allows only ${where.join(', ')}` : `its publication does not grant ${tool.publicationScope}`}.`,
+        `Session ${session?.id ?? ''} may not ${tool.publicationScope} there: ${where.length ? `its publication allows only ${where.join(', ')}` : `its publication does not grant ${tool.publicationScope}`}.`,
       );
     }
   }

@@ -4,7 +4,7 @@
  */
 import { SELF, env } from 'cloudflare:test';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { appendSessionDispatch, createApiToken, createDb, createOrganization, createWorkspace, upsertMember } from '@gatehouse/integrations-adapters-cf';
+import { appendSessionDispatch, createApiToken, createDb, createOrganization, createPublication, createWorkspace, upsertMember } from '@gatehouse/integrations-adapters-cf';
 import { signInternalRequest, type ProviderToolCall } from '@gatehouse/integrations-core';
 
 const db = createDb(env.AUTH_DB);
@@ -23,6 +23,7 @@ beforeEach(() => {
     if (!['Bearer ghp_test_token', 'token ghp_test_token'].includes(req.headers.get('authorization') ?? '')) return Response.json({ message: 'Bad credentials' }, { status: 401 });
     if (req.method === 'POST' && /^\/repos\/[^/]+\/[^/]+\/issues\/\d+\/comments$/.test(url.pathname)) return Response.json({ id: 1, html_url: 'https://github.com/x' }, { status: 201 });
     if (req.method === 'GET' && /^\/repos\/[^/]+\/[^/]+\/issues\/\d+$/.test(url.pathname)) return Response.json({ number: 7, title: 'Bug' });
+    if (req.method === 'POST' && /^\/repos\/[^/]+\/[^/]+\/issues$/.test(url.pathname)) return Response.json({ number: 99, title: 'New' }, { status: 201 });
     if (req.method === 'GET' && /^\/repos\/[^/]+\/[^/]+\/pulls$/.test(url.pathname)) return Response.json([{ number: 12, title: 'Fix login', state: url.searchParams.get('state') }]);
     return Response.json({ message: 'Not Found' }, { status: 404 });
   });
@@ -95,6 +96,23 @@ describe('publication-scoped provider tools', () => {
     const created = await call({ ...base, tool: 'mcp_github_create_issue', arguments: { repository: 'octo/hello', title: 'New' }, sessionId: s.sessionId });
     expect(created.status).toBe(403);
     expect(sent.map((r) => r.method)).toEqual(['GET']);
+  });
+
+  it('lets a standing workspace publication open issues without a session, and nothing else', async () => {
+    const s = await setup('pt-standing');
+    const base = { organizationId: s.org.id, workspaceId: s.ws.id, userId: s.user.id, installationId: s.installationId };
+    const refused = await call({ ...base, tool: 'mcp_github_create_issue', arguments: { repository: 'octo/hello', title: 'New' }, sessionId: null });
+    expect(refused.status).toBe(403);
+    await createPublication(db, { organizationId: s.org.id }, { installationId: s.installationId, granularity: 'workspace', target: s.ws.id, scopes: ['issue.create'] });
+    const created = await call({ ...base, tool: 'mcp_github_create_issue', arguments: { repository: 'octo/hello', title: 'New' }, sessionId: null });
+    expect(created.status).toBe(200);
+    expect(sent.map((r) => `${r.method} ${new URL(r.url).pathname}`)).toEqual(['POST /repos/octo/hello/issues']);
+    // The workspace grant is for issue.create only: comments still need a session.
+    const comment = await call({ ...base, tool: 'mcp_github_comment_on_issue', arguments: { repository: 'octo/hello', number: 7, body: 'x' }, sessionId: null });
+    expect(comment.status).toBe(403);
+    // Another workspace of the organization is not covered.
+    const other = await call({ ...base, workspaceId: 'another-workspace', tool: 'mcp_github_create_issue', arguments: { repository: 'octo/hello', title: 'New' }, sessionId: null });
+    expect(other.status).toBe(403);
   });
 
   it('refuses a forged call, another organization’s session, and an unknown installation', async () => {

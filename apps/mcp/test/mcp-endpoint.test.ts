@@ -65,6 +65,7 @@ describe('MCP protocol', () => {
       'get_workspace_info',
       'list_sessions',
       'get_session',
+      'grant_publication',
       'get_mcp_settings',
       'update_mcp_settings',
     ]);

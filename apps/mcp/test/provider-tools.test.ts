@@ -57,3 +57,16 @@ describe('provider tools in the main worker', () => {
     expect((body!.result.tools as { name: string }[]).map((t) => t.name)).not.toContain('mcp_github_comment_on_issue');
   });
 });
+
+describe('grant_publication', () => {
+  it('grants a provider installation a workspace publication for offered scopes only', async () => {
+    const { token, org, ws } = await seedTenant('prov-grant');
+    const inst = await githubInstallation(org.id, 'GitHub Ops');
+    const bad = await callTool(token, 'grant_publication', { integration: inst.handle, granularity: 'workspace', scopes: ['repo.delete'] });
+    expect(bad).toMatchObject({ isError: true, text: expect.stringMatching(/does not offer repo\.delete/) });
+    const ok = await callTool(token, 'grant_publication', { integration: inst.handle, granularity: 'workspace', scopes: ['issue.create'] });
+    expect(ok.json.granted).toMatchObject({ granularity: 'workspace', scopes: ['issue.create'] });
+    const { installationPublications } = await import('@gatehouse/integrations-adapters-cf');
+    expect(await installationPublications(db, { organizationId: org.id }, inst.id)).toMatchObject([{ granularity: 'workspace', target: ws.id, scopes: ['issue.create'] }]);
+  });
+});

@@ -142,3 +142,26 @@ export async function sessionPublications(db: Db, tenant: OrgTenant, sessionId: 
 export async function findSession(db: Db, tenant: OrgTenant, sessionId: string): Promise<SessionRecord | null> {
   return (await db.select().from(sessions).where(and(eq(sessions.organizationId, tenant.organizationId), eq(sessions.id, sessionId))).get()) ?? null;
 }
+
+/**
+ * Grants an installation a publication that is not tied to a session: `workspace` (target = workspace id) or `user`
+ * (target = user id) granularity, for tool calls made without `_session`.
+ */
+export async function createPublication(
+  db: Db,
+  tenant: OrgTenant,
+  input: { installationId: string; granularity: 'workspace' | 'user'; target: string; scopes: string[] },
+): Promise<PublicationRecord> {
+  const row: PublicationRecord = { id: newId(), organizationId: tenant.organizationId, sessionId: null, createdAt: Date.now(), ...input };
+  await db.insert(publications).values(row);
+  return row;
+}
+
+/** An installation's publications that are not tied to a session. */
+export async function installationPublications(db: Db, tenant: OrgTenant, installationId: string): Promise<PublicationRecord[]> {
+  return db
+    .select()
+    .from(publications)
+    .where(and(eq(publications.organizationId, tenant.organizationId), eq(publications.installationId, installationId), isNull(publications.sessionId)))
+    .all();
+}

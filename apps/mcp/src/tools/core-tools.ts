@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { createIntegration, deleteIntegration, uninstallIntegration, updateIntegration } from './builder-tools.js';
 import { getIntegration, installIntegration, listInstalledIntegrations, listIntegrationCatalog } from './catalog-tools.js';
 import { getMyProfile, getWorkspaceInfo } from './profile-tools.js';
+import { grantPublication } from './publication-tools.js';
 import { getSessionTool, listSessionsTool } from './session-tools.js';
 import { getMcpSettings, updateMcpSettings } from './settings-tools.js';
 import type { CoreTool } from './tool-types.js';
@@ -23,6 +24,7 @@ export const CORE_TOOLS: readonly CoreTool[] = [
   getWorkspaceInfo,
   listSessionsTool,
   getSessionTool,
+  grantPublication,
   getMcpSettings,
   updateMcpSettings,
 ];

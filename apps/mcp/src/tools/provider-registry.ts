@@ -1,7 +1,7 @@
 /**
- * The code providers' tools, as the integrations worker publishes them (GET /v1/integrations over the INTEGRATIONS
- * service binding). The registry only changes with a deployment, so it is fetched once per isolate (again after a
- * failure).
+ * The code providers' tools and publication scopes, as the integrations worker publishes them (GET /v1/integrations
+ * over the INTEGRATIONS service binding). The registry only changes with a deployment, so it is fetched once per
+ * isolate (again after a failure).
  */
 import type { JsonSchemaObject, McpToolDescriptor } from '@gatehouse/integrations-core';
 import { z } from 'zod';
@@ -25,19 +25,43 @@ const registrySchema = z.object({
           publication_scope: z.string().nullable(),
         }),
       ),
+      publication_scopes: z.array(z.object({ name: z.string(), granularities: z.array(z.string()) })).default([]),
     }),
   ),
 });
 
-let registry: Promise<Map<string, ProviderToolInfo[]>> | undefined;
+/** A publication scope a provider offers, with the granularities it may be granted at. */
+export interface ProviderScopeInfo {
+  name: string;
+  granularities: string[];
+}
 
-/** Provider id → its tools. */
-export function providerTools(integrations: Fetcher): Promise<Map<string, ProviderToolInfo[]>> {
+
+
+let registry: Promise<z.infer<typeof registrySchema>> | undefined;
+
+function fetchRegistry(integrations: Fetcher) {
   registry ??= (async () => {
     const res = await integrations.fetch('https://integrations.internal/v1/integrations');
     if (!res.ok) throw new Error(`integrations registry answered ${res.status}`);
-    const body = registrySchema.parse(await res.json());
-    return new Map(
+    return registrySchema.parse(await res.json());
+  })().catch((err: unknown) => {
+    registry = undefined;
+    throw err;
+  });
+  return registry;
+}
+
+/** Provider id → the publication scopes it offers. */
+export async function providerScopes(integrations: Fetcher): Promise<Map<string, ProviderScopeInfo[]>> {
+  const body = await fetchRegistry(integrations);
+  return new Map(body.integrations.map((p) => [p.id, p.publication_scopes]));
+}
+
+/** Provider id → its tools. */
+export async function providerTools(integrations: Fetcher): Promise<Map<string, ProviderToolInfo[]>> {
+  const body = await fetchRegistry(integrations);
+  return new Map(
       body.integrations.map((p) => [
         p.id,
         p.tools.map((t) => ({
@@ -49,9 +73,4 @@ export function providerTools(integrations: Fetcher): Promise<Map<string, Provid
         })),
       ]),
     );
-  })().catch((err: unknown) => {
-    registry = undefined;
-    throw err;
-  });
-  return registry;
 }
