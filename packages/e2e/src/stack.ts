@@ -62,30 +62,39 @@ export async function startStack(): Promise<Stack> {
   ) as { token: string };
 
   const started: Started[] = [];
-  const worker = async (app: 'mcp' | 'integrations', name?: string) => {
-    const port = await freePort();
-    const p = start(
-      app,
-      join(BIN, 'wrangler'),
-      [
-        'dev',
-        '--ip', '127.0.0.1',
-        '--port', String(port),
-        '--inspector-port', String(await freePort()),
-        '--persist-to', stateDir,
-        '--env-file', secrets,
-        '--var', 'ALLOW_LOOPBACK_UPSTREAMS:true',
-        '--var', `ALLOWED_HOSTS:127.0.0.1:${port},localhost:${port}`,
-        '--show-interactive-dev-session=false',
-        '--log-level', 'warn',
-        ...(name ? ['--name', name] : []),
-      ],
-      { cwd: join(REPO_ROOT, 'apps', app), env },
-    );
-    started.push(p);
-    const url = `http://127.0.0.1:${port}`;
-    await waitForHttp(`${url}/healthz`, p);
-    return url;
+  const worker = async (app: 'mcp' | 'integrations', name?: string): Promise<string> => {
+    // Ports come from freePort() and are free when chosen, but another process can take one before wrangler binds it
+    // (a race, not a bug): start again on new ports when that happens.
+    for (let attempt = 1; ; attempt++) {
+      const port = await freePort();
+      const p = start(
+        app,
+        join(BIN, 'wrangler'),
+        [
+          'dev',
+          '--ip', '127.0.0.1',
+          '--port', String(port),
+          '--inspector-port', String(await freePort()),
+          '--persist-to', stateDir,
+          '--env-file', secrets,
+          '--var', 'ALLOW_LOOPBACK_UPSTREAMS:true',
+          '--var', `ALLOWED_HOSTS:127.0.0.1:${port},localhost:${port}`,
+          '--show-interactive-dev-session=false',
+          '--log-level', 'warn',
+          ...(name ? ['--name', name] : []),
+        ],
+        { cwd: join(REPO_ROOT, 'apps', app), env },
+      );
+      const url = `http://127.0.0.1:${port}`;
+      try {
+        await waitForHttp(`${url}/healthz`, p);
+        started.push(p);
+        return url;
+      } catch (err) {
+        await stop(p);
+        if (attempt >= 3 || !/Address already in use/.test(String(err))) throw err;
+      }
+    }
   };
   try {
     const mcpBase = await worker('mcp');
