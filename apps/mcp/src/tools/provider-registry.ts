@@ -42,9 +42,17 @@ let registry: Promise<z.infer<typeof registrySchema>> | undefined;
 
 function fetchRegistry(integrations: Fetcher) {
   registry ??= (async () => {
-    const res = await integrations.fetch('https://integrations.internal/v1/integrations');
-    if (!res.ok) throw new Error(`integrations registry answered ${res.status}`);
-    return registrySchema.parse(await res.json());
+    // A few quick attempts: right after a deployment (or `wrangler dev` start) the binding may not answer yet.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const res = await integrations.fetch('https://integrations.internal/v1/integrations');
+        if (!res.ok) throw new Error(`integrations registry answered ${res.status}`);
+        return registrySchema.parse(await res.json());
+      } catch (err) {
+        if (attempt >= 3) throw err;
+        await new Promise((r) => setTimeout(r, 200 * attempt));
+      }
+    }
   })().catch((err: unknown) => {
     registry = undefined;
     throw err;
