@@ -146,5 +146,21 @@ describe('OAuth tokens of a provider in use', () => {
     const cipher = createCredentialsCipher(env.CREDENTIALS_KEYS, env.CREDENTIALS_ACTIVE_KID);
     const row = await findInstallation(db, { organizationId: s.org.id }, s.body.installation.id);
     expect(await cipher.decrypt(row!.credentials)).toMatchObject({ access_token: `lin_access_${refreshN}`, refresh_token: `lin_refresh_${refreshN}` });
+
+    // Other Linear tools: a state change outside the session's publication (issue.update is not among its scopes)
+    // is refused; a search (a read) goes through with the GraphQL operation Linear documents.
+    const send = async (tool: string, args: Record<string, unknown>) => {
+      const body = JSON.stringify({ organizationId: s.org.id, workspaceId: s.ws.id, userId: s.user.id, installationId: s.body.installation.id, tool, arguments: args, sessionId });
+      return SELF.fetch('http://integrations.test/internal/provider-tool', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'gatehouse-signature': await signInternalRequest(env.MCP_SIGNING_KEY, body) },
+        body,
+      });
+    };
+    const before = graphql.length;
+    expect((await send('mcp_linear_update_issue_state', { issue_id: issueId, state_id: 'done-state' })).status).toBe(403);
+    expect(graphql.length).toBe(before);
+    expect((await send('mcp_linear_search_issues', { term: 'Safari' })).status).toBe(200);
+    expect(JSON.parse(graphql.at(-1)!.body)).toMatchObject({ query: expect.stringContaining('searchIssues(term: $term'), variables: { term: 'Safari', first: 20 } });
   });
 });
