@@ -17,6 +17,12 @@ beforeEach(() => {
   vi.spyOn(globalThis, 'fetch').mockImplementation(async (input: RequestInfo | URL, init?: RequestInit) => {
     const req = new Request(input, init);
     const url = new URL(req.url);
+    if (url.hostname === 'slack.com') {
+      // Slack Web API: 200 with ok:false for errors (https://api.slack.com/web#responses).
+      sent.push({ method: req.method, url: req.url, auth: req.headers.get('authorization'), body: await req.text() });
+      if (req.headers.get('authorization') !== 'Bearer xoxb-test') return Response.json({ ok: false, error: 'invalid_auth' });
+      return Response.json({ ok: true, ...(url.pathname === '/api/conversations.list' ? { channels: [{ id: 'C1', name: 'general' }] } : { ts: '1.2' }) });
+    }
     if (url.hostname !== 'api.github.com') return real(input, init);
     sent.push({ method: req.method, url: req.url, auth: req.headers.get('authorization'), body: await req.text() });
     // GitHub accepts the token as `Bearer` or `token` (Octokit's default for installation/personal tokens).
@@ -123,5 +129,36 @@ describe('publication-scoped provider tools', () => {
     expect((await call({ ...base, sessionId: b.sessionId })).status).toBe(404);
     expect((await call({ ...base, installationId: b.installationId, sessionId: a.sessionId })).status).toBe(404);
     expect(sent).toEqual([]);
+  });
+});
+
+describe('Slack tools under a thread publication', () => {
+  it('replies in the session’s thread, refuses new messages and reactions it was not granted, lists channels', async () => {
+    const slug = 'pt-slack';
+    const org = await createOrganization(db, { slug, name: slug });
+    const ws = await createWorkspace(db, { organizationId: org.id }, { slug: 'main', name: 'Main' });
+    const user = await upsertMember(db, { organizationId: org.id }, { email: `a@${slug}.test`, role: 'ADMIN' });
+    const { token } = await createApiToken(db, { organizationId: org.id, workspaceId: ws.id }, { userId: user.id, role: 'ADMIN', name: 't' });
+    const res = await SELF.fetch('http://integrations.test/install/slack', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ credentials: { signing_secret: 's', bot_user_id: 'U0BOT', bot_token: 'xoxb-test' } }),
+    });
+    const installationId = ((await res.json()) as { installation: { id: string } }).installation.id;
+    const { sessionId } = await appendSessionDispatch(db, { organizationId: org.id }, {
+      dispatchId: `slack:${installationId}:Ev1`, organizationId: org.id, workspaceId: null, installationId, provider: 'slack',
+      threadKey: 'C1:1515449522.000016', title: null, publication: { granularity: 'issue', target: 'C1:1515449522.000016', scopes: ['chat.write'] },
+      event: { name: 'app_mention', actor: 'U1', summary: 's', data: {} },
+    });
+    const base = { organizationId: org.id, workspaceId: ws.id, userId: user.id, installationId, sessionId };
+    const reply = await call({ ...base, tool: 'mcp_slack_reply_in_thread', arguments: { channel: 'C1', thread_ts: '1515449522.000016', text: 'On it' } });
+    expect(reply.status).toBe(200);
+    expect(sent.at(-1)).toMatchObject({ url: 'https://slack.com/api/chat.postMessage', body: JSON.stringify({ channel: 'C1', thread_ts: '1515449522.000016', text: 'On it' }) });
+    const count = sent.length;
+    expect((await call({ ...base, tool: 'mcp_slack_post_message', arguments: { channel: 'C1', text: 'hello all' } })).status).toBe(403);
+    expect((await call({ ...base, tool: 'mcp_slack_add_reaction', arguments: { channel: 'C1', thread_ts: '1515449522.000016', timestamp: '1.2', name: 'eyes' } })).status).toBe(403);
+    expect(sent.length).toBe(count);
+    const channels = await call({ ...base, tool: 'mcp_slack_list_channels', arguments: {} });
+    expect(((await channels.json()) as { result: { channels: unknown[] } }).result.channels).toEqual([{ id: 'C1', name: 'general' }]);
   });
 });
