@@ -2,18 +2,10 @@ import { SELF, env } from 'cloudflare:test';
 import { sign } from '@octokit/webhooks-methods';
 import examples from '@octokit/webhooks-examples';
 import { describe, expect, it } from 'vitest';
-import {
-  createApiToken,
-  createDb,
-  createOrganization,
-  createWorkspace,
-  listDeliveries,
-  setDeliveryStatus,
-  upsertMember,
-} from '@gatehouse/integrations-adapters-cf';
+import { db, installProvider, seedTenant } from './tenant.js';
+import { listDeliveries, setDeliveryStatus } from '@gatehouse/integrations-adapters-cf';
 import { sessionDispatchSchema, verifySessionDispatch } from '@gatehouse/integrations-core';
 
-const db = createDb(env.AUTH_DB);
 const SECRET = 'github-webhook-secret-for-tests';
 
 /** A real payload from @octokit/webhooks-examples. */
@@ -23,17 +15,9 @@ function example(name: string, action?: string): Record<string, any> {
 }
 
 async function installGithub(slug: string, credentials: Record<string, string> = { webhook_secret: SECRET }) {
-  const org = await createOrganization(db, { slug, name: slug });
-  const ws = await createWorkspace(db, { organizationId: org.id }, { slug: 'main', name: 'Main' });
-  const user = await upsertMember(db, { organizationId: org.id }, { email: `a@${slug}.test`, role: 'ADMIN' });
-  const { token } = await createApiToken(db, { organizationId: org.id, workspaceId: ws.id }, { userId: user.id, role: 'ADMIN', name: 't' });
-  const res = await SELF.fetch('http://integrations.test/install/github', {
-    method: 'POST',
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ credentials }),
-  });
+  const { org, token } = await seedTenant(slug);
+  const { res, body } = await installProvider(token, 'github', { credentials });
   expect(res.status).toBe(201);
-  const body = (await res.json()) as { installation: { id: string }; webhook_url: string };
   return { org, token, installationId: body.installation.id, webhookUrl: body.webhook_url };
 }
 

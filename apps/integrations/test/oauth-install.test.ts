@@ -5,10 +5,10 @@
  */
 import { SELF, env } from 'cloudflare:test';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { appendSessionDispatch, createApiToken, createDb, createOrganization, createWorkspace, findInstallation, upsertMember } from '@gatehouse/integrations-adapters-cf';
+import { db, installProvider, seedTenant } from './tenant.js';
+import { appendSessionDispatch, findInstallation } from '@gatehouse/integrations-adapters-cf';
 import { createCredentialsCipher, signInternalRequest } from '@gatehouse/integrations-core';
 
-const db = createDb(env.AUTH_DB);
 const issued = new Map<string, { challenge: string; redirectUri: string }>();
 const tokenRequests: URLSearchParams[] = [];
 const graphql: { authorization: string | null; body: string }[] = [];
@@ -50,20 +50,12 @@ beforeEach(() => {
 afterEach(() => vi.restoreAllMocks());
 
 async function start(slug: string) {
-  const org = await createOrganization(db, { slug, name: slug });
-  const ws = await createWorkspace(db, { organizationId: org.id }, { slug: 'main', name: 'Main' });
-  const user = await upsertMember(db, { organizationId: org.id }, { email: `a@${slug}.test`, role: 'ADMIN' });
-  const { token } = await createApiToken(db, { organizationId: org.id, workspaceId: ws.id }, { userId: user.id, role: 'ADMIN', name: 't' });
-  const res = await SELF.fetch('http://integrations.test/install/linear', {
-    method: 'POST',
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    body: JSON.stringify({
-      mode: 'oauth',
-      credentials: { client_id: 'lin-client', client_secret: 'lin-secret', webhook_secret: 'whsec', app_user_id: 'app-user', app_user_name: 'gatehouse' },
-    }),
+  const { org, ws, user, token } = await seedTenant(slug);
+  const { res, body } = await installProvider(token, 'linear', {
+    mode: 'oauth',
+    credentials: { client_id: 'lin-client', client_secret: 'lin-secret', webhook_secret: 'whsec', app_user_id: 'app-user', app_user_name: 'gatehouse' },
   });
   expect(res.status).toBe(201);
-  const body = (await res.json()) as { installation: { id: string; status: string }; authorization_url: string };
   const url = new URL(body.authorization_url);
   const code = `code-${crypto.randomUUID()}`;
   issued.set(code, { challenge: url.searchParams.get('code_challenge')!, redirectUri: url.searchParams.get('redirect_uri')! });

@@ -7,12 +7,12 @@ import { SELF, env } from 'cloudflare:test';
 import examples from '@octokit/webhooks-examples';
 import { sign } from '@octokit/webhooks-methods';
 import { describe, expect, it } from 'vitest';
-import { createApiToken, createDb, createOrganization, createWorkspace, listDeliveries, upsertMember } from '@gatehouse/integrations-adapters-cf';
+import { db, installProvider, seedTenant } from './tenant.js';
+import { listDeliveries } from '@gatehouse/integrations-adapters-cf';
 import { hmacSha256Hex, sessionDispatchSchema } from '@gatehouse/integrations-core';
 import { LINEAR_APP_USER_ID, linearCommentMention, linearIssueAssigned } from './fixtures/linear.js';
 import { SLACK_BOT_USER_ID, slackAppMention, slackChannelMessage, slackUrlVerification } from './fixtures/slack.js';
 
-const db = createDb(env.AUTH_DB);
 const SECRET = 'contract-signing-secret';
 
 interface Signed {
@@ -86,17 +86,9 @@ const CASES: ProviderCase[] = [
 
 async function install(provider: string, credentials: Record<string, string>) {
   const slug = `contract-${provider}-${crypto.randomUUID().slice(0, 8)}`;
-  const org = await createOrganization(db, { slug, name: slug });
-  const ws = await createWorkspace(db, { organizationId: org.id }, { slug: 'main', name: 'Main' });
-  const user = await upsertMember(db, { organizationId: org.id }, { email: `a@${slug}.test`, role: 'ADMIN' });
-  const { token } = await createApiToken(db, { organizationId: org.id, workspaceId: ws.id }, { userId: user.id, role: 'ADMIN', name: 't' });
-  const res = await SELF.fetch(`http://integrations.test/install/${provider}`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ credentials }),
-  });
+  const { org, token } = await seedTenant(slug);
+  const { res, body } = await installProvider(token, provider, { credentials });
   expect(res.status).toBe(201);
-  const body = (await res.json()) as { installation: { id: string }; webhook_url: string };
   return { org, installationId: body.installation.id, url: body.webhook_url };
 }
 

@@ -4,10 +4,10 @@
  */
 import { SELF, env } from 'cloudflare:test';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { appendSessionDispatch, createApiToken, createDb, createOrganization, createPublication, createWorkspace, upsertMember } from '@gatehouse/integrations-adapters-cf';
+import { db, installProvider, seedTenant } from './tenant.js';
+import { appendSessionDispatch, createPublication } from '@gatehouse/integrations-adapters-cf';
 import { signInternalRequest, type ProviderToolCall } from '@gatehouse/integrations-core';
 
-const db = createDb(env.AUTH_DB);
 const sent: { method: string; url: string; auth: string | null; body: string }[] = [];
 
 beforeEach(() => {
@@ -37,16 +37,8 @@ beforeEach(() => {
 afterEach(() => vi.restoreAllMocks());
 
 async function setup(slug: string) {
-  const org = await createOrganization(db, { slug, name: slug });
-  const ws = await createWorkspace(db, { organizationId: org.id }, { slug: 'main', name: 'Main' });
-  const user = await upsertMember(db, { organizationId: org.id }, { email: `a@${slug}.test`, role: 'ADMIN' });
-  const { token } = await createApiToken(db, { organizationId: org.id, workspaceId: ws.id }, { userId: user.id, role: 'ADMIN', name: 't' });
-  const res = await SELF.fetch('http://integrations.test/install/github', {
-    method: 'POST',
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ credentials: { webhook_secret: 's', token: 'ghp_test_token' } }),
-  });
-  const installationId = ((await res.json()) as { installation: { id: string } }).installation.id;
+  const { org, ws, user, token } = await seedTenant(slug);
+  const installationId = (await installProvider(token, 'github', { credentials: { webhook_secret: 's', token: 'ghp_test_token' } })).body.installation.id;
   const { sessionId } = await appendSessionDispatch(db, { organizationId: org.id }, {
     dispatchId: `github:${installationId}:d1`, organizationId: org.id, workspaceId: null, installationId, provider: 'github',
     threadKey: 'octo/hello#7', title: 'Bug', publication: { granularity: 'issue', target: 'octo/hello#7', scopes: ['comment.create'] },
@@ -134,17 +126,8 @@ describe('publication-scoped provider tools', () => {
 
 describe('Slack tools under a thread publication', () => {
   it('replies in the session’s thread, refuses new messages and reactions it was not granted, lists channels', async () => {
-    const slug = 'pt-slack';
-    const org = await createOrganization(db, { slug, name: slug });
-    const ws = await createWorkspace(db, { organizationId: org.id }, { slug: 'main', name: 'Main' });
-    const user = await upsertMember(db, { organizationId: org.id }, { email: `a@${slug}.test`, role: 'ADMIN' });
-    const { token } = await createApiToken(db, { organizationId: org.id, workspaceId: ws.id }, { userId: user.id, role: 'ADMIN', name: 't' });
-    const res = await SELF.fetch('http://integrations.test/install/slack', {
-      method: 'POST',
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ credentials: { signing_secret: 's', bot_user_id: 'U0BOT', bot_token: 'xoxb-test' } }),
-    });
-    const installationId = ((await res.json()) as { installation: { id: string } }).installation.id;
+    const { org, ws, user, token } = await seedTenant('pt-slack');
+    const installationId = (await installProvider(token, 'slack', { credentials: { signing_secret: 's', bot_user_id: 'U0BOT', bot_token: 'xoxb-test' } })).body.installation.id;
     const { sessionId } = await appendSessionDispatch(db, { organizationId: org.id }, {
       dispatchId: `slack:${installationId}:Ev1`, organizationId: org.id, workspaceId: null, installationId, provider: 'slack',
       threadKey: 'C1:1515449522.000016', title: null, publication: { granularity: 'issue', target: 'C1:1515449522.000016', scopes: ['chat.write'] },
