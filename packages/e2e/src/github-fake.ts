@@ -4,8 +4,7 @@
  * without a body (422). Records every request.
  * https://docs.github.com/en/rest/issues/comments#create-an-issue-comment
  */
-import { once } from 'node:events';
-import { createServer, type IncomingMessage } from 'node:http';
+import { sendJson, startHttpFake } from './http-fake.js';
 
 export interface GithubFake {
   url: string;
@@ -13,23 +12,13 @@ export interface GithubFake {
   close(): Promise<void>;
 }
 
-async function readBody(req: IncomingMessage): Promise<string> {
-  let data = '';
-  for await (const chunk of req) data += chunk;
-  return data;
-}
-
 export async function startGithubFake(token: string): Promise<GithubFake> {
   const requests: GithubFake['requests'] = [];
-  const server = createServer(async (req, res) => {
-    const raw = await readBody(req);
+  const fake = await startHttpFake((req, raw, res) => {
     const path = new URL(req.url ?? '/', 'http://fake').pathname;
     const body = raw ? (JSON.parse(raw) as unknown) : undefined;
     requests.push({ method: req.method ?? '', path, authorization: req.headers.authorization, body });
-    const send = (status: number, json: unknown) => {
-      res.writeHead(status, { 'content-type': 'application/json' });
-      res.end(JSON.stringify(json));
-    };
+    const send = (status: number, json: unknown) => sendJson(res, status, json);
     // GitHub takes the token as `Bearer` or `token` (Octokit's scheme for personal and installation tokens).
     if (req.headers.authorization !== `Bearer ${token}` && req.headers.authorization !== `token ${token}`) return send(401, { message: 'Bad credentials', documentation_url: 'https://docs.github.com/rest' });
     const comments = /^\/repos\/([^/]+)\/([^/]+)\/issues\/(\d+)\/comments$/.exec(path);
@@ -39,15 +28,5 @@ export async function startGithubFake(token: string): Promise<GithubFake> {
     }
     return send(404, { message: 'Not Found' });
   });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
-  return {
-    url: `http://127.0.0.1:${port}`,
-    requests,
-    async close() {
-      server.close();
-      await once(server, 'close');
-    },
-  };
+  return { ...fake, requests };
 }

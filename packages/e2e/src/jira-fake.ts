@@ -4,8 +4,7 @@
  * a missing or wrong Basic credential (401), an unknown path (404), a body without the required fields (400).
  * Every request is recorded so tests can assert method, path, auth header and body.
  */
-import { once } from 'node:events';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { sendJson, startHttpFake } from './http-fake.js';
 
 export interface RecordedRequest {
   method: string;
@@ -21,18 +20,11 @@ export interface JiraFake {
   close(): Promise<void>;
 }
 
-async function readBody(req: IncomingMessage): Promise<string> {
-  let data = '';
-  for await (const chunk of req) data += chunk;
-  return data;
-}
-
 export async function startJiraFake(opts: { email: string; apiToken: string; site: string }): Promise<JiraFake> {
   const requests: RecordedRequest[] = [];
   const expectedAuth = `Basic ${Buffer.from(`${opts.email}:${opts.apiToken}`).toString('base64')}`;
   let nextId = 10_000;
-  const server: Server = createServer(async (req, res) => {
-    const raw = await readBody(req);
+  const fake = await startHttpFake((req, raw, res) => {
     const url = new URL(req.url ?? '/', 'http://fake');
     let body: unknown = undefined;
     try {
@@ -41,10 +33,7 @@ export async function startJiraFake(opts: { email: string; apiToken: string; sit
       body = raw;
     }
     requests.push({ method: req.method ?? '', path: url.pathname + url.search, authorization: req.headers.authorization, contentType: req.headers['content-type'], body });
-    const send = (status: number, json: unknown) => {
-      res.writeHead(status, { 'content-type': 'application/json' });
-      res.end(JSON.stringify(json));
-    };
+    const send = (status: number, json: unknown) => sendJson(res, status, json);
     if (req.headers.authorization !== expectedAuth) return send(401, { errorMessages: ['You are not authenticated.'] });
     // https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-myself/#api-rest-api-3-myself-get
     if (req.method === 'GET' && url.pathname === '/rest/api/3/myself')
@@ -65,15 +54,5 @@ export async function startJiraFake(opts: { email: string; apiToken: string; sit
       });
     return send(404, { errorMessages: ['Not found'] });
   });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
-  return {
-    url: `http://127.0.0.1:${port}`,
-    requests,
-    async close() {
-      server.close();
-      await once(server, 'close');
-    },
-  };
+  return { ...fake, requests };
 }
