@@ -1,29 +1,18 @@
 /**
- * Vitest global setup: one real stack for the whole end-to-end run, its URLs and tokens provided to the tests.
+ * Vitest global setup: one real stack for the whole end-to-end run, its URLs and credentials provided to the tests.
  */
 import type { TestProject } from 'vitest/node';
-import { startStack } from './stack.js';
+import { startStack, type Stack } from './stack.js';
+
+/** What tests can inject(): the stack's facts, without its teardown and state directory. */
+type Provided = Omit<Stack, 'stop' | 'stateDir'>;
 
 declare module 'vitest' {
-  export interface ProvidedContext {
-    mcpUrl: string;
-    mcpReplicaUrl: string;
-    integrationsUrl: string;
-    adminToken: string;
-    memberToken: string;
-    adminEmail: string;
-    adminPassword: string;
-  }
+  export interface ProvidedContext extends Provided {}
 }
 
 export default async function setup(project: TestProject) {
-  const stack = await startStack();
-  project.provide('mcpUrl', stack.mcpUrl);
-  project.provide('mcpReplicaUrl', stack.mcpReplicaUrl);
-  project.provide('integrationsUrl', stack.integrationsUrl);
-  project.provide('adminToken', stack.adminToken);
-  project.provide('memberToken', stack.memberToken);
-  project.provide('adminEmail', stack.adminEmail);
-  project.provide('adminPassword', stack.adminPassword);
-  return () => stack.stop();
+  const { stop, stateDir: _stateDir, ...provided } = await startStack();
+  for (const [key, value] of Object.entries(provided) as [keyof Provided, string][]) project.provide(key, value);
+  return stop;
 }
