@@ -117,6 +117,7 @@ export async function startStack(): Promise<Stack> {
     };
   } catch (err) {
     await Promise.all(started.map(stop));
+    rmSync(stateDir, { recursive: true, force: true });
     throw err;
   }
 }
