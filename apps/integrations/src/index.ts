@@ -6,11 +6,11 @@
  */
 import { Hono } from 'hono';
 import { createDb } from '@gatehouse/integrations-adapters-cf';
-import { ConfigError, jsonError, loadWorkerConfig, type InstallSpec, type ProviderTool } from '@gatehouse/integrations-core';
-import { describeInstall, handleInstall } from './install-route.js';
+import { ConfigError, jsonError, loadWorkerConfig, type ProviderTool } from '@gatehouse/integrations-core';
+import { describeInstall, handleInstall, oauthFlowOf } from './install-route.js';
 import { PROVIDERS, findProvider } from './providers.js';
 import { consumeDispatches } from './dispatch-queue.js';
-import { handleOAuthCallback } from './oauth-install.js';
+import { callbackPath, handleOAuthCallback } from './oauth-install.js';
 import { handleProviderTool } from './provider-tool-route.js';
 import { handleWebhook, type DispatchMessage } from './webhook-pipeline.js';
 
@@ -28,7 +28,13 @@ app.get('/v1/integrations', (c) => {
     integrations: PROVIDERS.map((p) => ({
       id: p.id,
       display_name: p.displayName,
-      install: { type: p.install.type, oauth: Boolean((p.install as InstallSpec).oauth), url: `${base}/install/${p.id}`, fields: p.install.fields },
+      install: {
+        type: p.install.type,
+        url: `${base}/install/${p.id}`,
+        fields: p.install.fields,
+        settings: p.install.settings ?? [],
+        oauth: ((flow) => (flow ? { scopes: flow.scopes, app_fields: flow.appFields, callback_url: `${base}${callbackPath(p.id)}` } : null))(oauthFlowOf(p)),
+      },
       webhook_url_template: `${base}/webhook/${p.id}/{installation_id}`,
       tools: (p.tools as readonly ProviderTool[]).map((t) => ({
         name: t.name,

@@ -24,13 +24,18 @@ export function webhookUrl(base: string, providerId: string, installationId: str
   return `${base.replace(/\/+$/, '')}/webhook/${providerId}/${installationId}`;
 }
 
+/** The provider's OAuth install flow, if it has one. */
+export const oauthFlowOf = (provider: IntegrationProvider) => (provider.install.type === 'oauth' ? provider.install.oauth : undefined);
+
 export function describeInstall(provider: IntegrationProvider): Response {
+  const oauth = oauthFlowOf(provider);
   return Response.json({
     provider: provider.id,
     type: provider.install.type,
     fields: provider.install.fields,
-    ...(provider.install.oauth ? { oauth: { scopes: provider.install.oauth.scopes, app_fields: provider.install.oauth.appFields } } : {}),
-    how: `POST this URL with Authorization: Bearer <API token> and {"credentials": {…}}${provider.install.oauth ? ', or {"mode": "oauth", "credentials": {<app fields>}} to authorize at the vendor' : ''}`,
+    settings: provider.install.settings ?? [],
+    ...(oauth ? { oauth: { scopes: oauth.scopes, app_fields: oauth.appFields } } : {}),
+    how: `POST this URL with Authorization: Bearer <API token> and {"credentials": {…}}${oauth ? ', or {"mode": "oauth", "credentials": {<app fields>}} to authorize at the vendor' : ''}`,
   });
 }
 
@@ -47,7 +52,7 @@ export async function handleInstall(req: Request, provider: IntegrationProvider,
   const parsed = bodySchema.safeParse(json);
   if (!parsed.success)
     return jsonError(400, 'invalid_request', parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '));
-  const oauth = parsed.data.mode === 'oauth' ? provider.install.oauth : undefined;
+  const oauth = parsed.data.mode === 'oauth' ? oauthFlowOf(provider) : undefined;
   if (parsed.data.mode === 'oauth' && !oauth) return jsonError(400, 'invalid_request', `${provider.displayName} has no OAuth install; send the credentials instead`);
   const fields = oauth ? oauth.appFields : provider.install.fields;
   const known = new Set(fields.map((f) => f.name));

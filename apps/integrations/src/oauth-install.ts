@@ -1,8 +1,9 @@
 /**
- * OAuth installs of code providers (RFC 6749 §4.1 with PKCE S256, RFC 7636): start (from install-route.ts) and the
- * callback. The organization's OAuth app credentials are stored encrypted with a `pending` installation; the state is
- * single-use, expires in ten minutes and carries (encrypted) the installation, the PKCE verifier and the redirect URI;
- * the callback exchanges the code and activates the installation with the tokens.
+ * OAuth installs of code providers: start (from install-route.ts) and the callback, the same for every provider; what
+ * happens at the vendor is the provider's `OAuthInstallFlow` (RFC 6749 §4.1 with PKCE S256 for Linear and Slack, a
+ * GitHub App installation for GitHub). The organization's app credentials are stored encrypted with a `pending`
+ * installation; the state is single-use, expires in ten minutes and carries (encrypted) the installation, the PKCE
+ * verifier and the redirect URI; the callback lets the flow finish and activates the installation with the result.
  */
 import {
   consumeOAuthState,
@@ -13,8 +14,8 @@ import {
   type Db,
   type Principal,
 } from '@gatehouse/integrations-adapters-cf';
-import { createPkce, requestToken } from '@gatehouse/catalog';
-import { jsonError, type IntegrationProvider, type OAuthInstallSpec, type WorkerConfig } from '@gatehouse/integrations-core';
+import { createPkce } from '@gatehouse/catalog';
+import { jsonError, type IntegrationProvider, type OAuthInstallFlow, type WorkerConfig } from '@gatehouse/integrations-core';
 import { z } from 'zod';
 import { webhookUrl } from './install-route.js';
 
@@ -24,7 +25,7 @@ export async function startOAuthInstall(
   db: Db,
   config: WorkerConfig,
   provider: IntegrationProvider,
-  oauth: OAuthInstallSpec,
+  oauth: OAuthInstallFlow,
   principal: Principal,
   input: { credentials: Record<string, string>; settings: Record<string, string>; title?: string | undefined; scope: 'Local' | 'Global' },
   baseUrl: string,
@@ -47,19 +48,11 @@ export async function startOAuthInstall(
     { organizationId: principal.organizationId, workspaceId: principal.workspaceId },
     { provider: provider.id, userId: principal.userId, payload: await config.cipher.encrypt({ installationId: row.id, codeVerifier: pkce.verifier, redirectUri }) },
   );
-  const url = new URL(oauth.authorizeUrl);
-  url.searchParams.set('response_type', 'code');
-  url.searchParams.set('client_id', input.credentials.client_id ?? '');
-  url.searchParams.set('redirect_uri', redirectUri);
-  url.searchParams.set('scope', oauth.scopes.join(','));
-  url.searchParams.set('state', state);
-  url.searchParams.set('code_challenge', pkce.challenge);
-  url.searchParams.set('code_challenge_method', 'S256');
-  for (const [k, v] of Object.entries(oauth.extraAuthorizeParams ?? {})) url.searchParams.set(k, v);
+  const authorizationUrl = oauth.authorizationUrl(input.credentials, { state, redirectUri, codeChallenge: pkce.challenge, settings: input.settings });
   return Response.json(
     {
       installation: { id: row.id, handle: row.handle, title: row.title, scope: input.scope, status: 'pending_authorization' },
-      authorization_url: url.toString(),
+      authorization_url: authorizationUrl,
       expires_at: new Date(expiresAt).toISOString(),
       webhook_url: webhookUrl(baseUrl, provider.id, row.id),
     },
@@ -79,37 +72,25 @@ function page(status: number, title: string, message: string): Response {
 
 /** GET /install/<id>/callback: consume the state, exchange the code, store the tokens, activate. */
 export async function handleOAuthCallback(req: Request, provider: IntegrationProvider, db: Db, config: WorkerConfig): Promise<Response> {
-  const oauth = provider.install.oauth;
-  if (!oauth) return jsonError(404, 'not_found', `${provider.displayName} has no OAuth install`);
+  if (provider.install.type !== 'oauth') return jsonError(404, 'not_found', `${provider.displayName} has no OAuth install`);
   const url = new URL(req.url);
   const state = url.searchParams.get('state');
   const row = state ? await consumeOAuthState(db, state) : null;
   if (!row || row.provider !== provider.id) return page(400, 'Link expired', 'This install link expired or was already used. Start the install again.');
   if (url.searchParams.get('error')) return page(400, 'Install declined', `${provider.displayName} answered "${url.searchParams.get('error')!.slice(0, 100)}". Nothing was installed.`);
-  const code = url.searchParams.get('code');
-  if (!code) return page(400, 'Install failed', 'The callback has no code.');
   const carried = carriedSchema.parse(await config.cipher.decrypt(row.payload));
   const tenant = { organizationId: row.organizationId };
   const installation = await findInstallation(db, tenant, carried.installationId);
   if (!installation || installation.status !== 'pending' || installation.source !== provider.id) return page(409, 'Nothing to install', 'This installation was removed or is already active.');
   const app = await config.cipher.decrypt(installation.credentials);
-  const res = await requestToken(
-    provider.displayName,
-    oauth.tokenUrl,
-    {},
-    { id: app.client_id ?? '', secret: app.client_secret ?? '' },
-    { grant_type: 'authorization_code', code, redirect_uri: carried.redirectUri, code_verifier: carried.codeVerifier },
-    { fetch: (input, init) => fetch(input, init), allowLoopback: config.allowLoopbackUpstreams },
-    oauth.clientAuth,
-  );
-  if (!res.ok) return page(502, 'Install failed', `${res.message}. Start the install again.`);
-  const credentials: Record<string, string> = {
-    ...app,
-    access_token: res.tokens.accessToken,
-    access_token_expires_at: String(Date.now() + res.tokens.expiresIn * 1000),
-    ...(res.tokens.refreshToken ? { refresh_token: res.tokens.refreshToken } : {}),
-  };
-  const stored = await swapInstallationCredentials(db, tenant, { installationId: installation.id, expected: installation.credentials, credentials: await config.cipher.encrypt(credentials), activate: true });
+  const done = await provider.install.oauth.complete(url.searchParams, app, {
+    settings: installation.settings,
+    outbound: { fetch: (input, init) => fetch(input, init), allowLoopback: config.allowLoopbackUpstreams },
+    redirectUri: carried.redirectUri,
+    codeVerifier: carried.codeVerifier,
+  });
+  if (!done.ok) return page(502, 'Install failed', `${done.message}. Start the install again.`);
+  const stored = await swapInstallationCredentials(db, tenant, { installationId: installation.id, expected: installation.credentials, credentials: await config.cipher.encrypt(done.credentials), activate: true });
   if (!stored) return page(409, 'Nothing to install', 'This installation changed meanwhile; start the install again.');
   return page(200, `${installation.title} is installed`, `${provider.displayName} is connected to Gatehouse. Configure its webhook to send events to ${webhookUrl(url.origin, provider.id, installation.id)}.`);
 }

@@ -25,7 +25,9 @@ import {
   type ProviderToolCall,
   type WorkerConfig,
 } from '@gatehouse/integrations-core';
-import { checkOutboundUrl, needsRefresh, requestToken } from '@gatehouse/catalog';
+import { needsRefresh } from '@gatehouse/catalog';
+import { oauthFlowOf } from './install-route.js';
+import { policyFetch } from './outbound.js';
 import { findProvider } from './providers.js';
 import { toProviderInstallation } from './webhook-pipeline.js';
 
@@ -90,29 +92,19 @@ export async function handleProviderTool(req: Request, env: Env, config: WorkerC
   }
 
   let credentials = await config.cipher.decrypt(row.credentials);
-  const oauth = provider.install.oauth;
-  if (oauth && credentials.refresh_token) {
-    // OAuth installs: refresh the access token before it expires (RFC 6749 §6), one refresh at a time.
+  const outbound = { fetch: (input: RequestInfo | URL, init?: RequestInit) => fetch(input, init), allowLoopback: config.allowLoopbackUpstreams };
+  const flow = oauthFlowOf(provider);
+  if (flow?.refresh && credentials.access_token_expires_at && needsRefresh(credentials)) {
+    // Short-lived access (OAuth refresh, RFC 6749 §6; GitHub App installation tokens): renewed before it expires,
+    // one renewal at a time per installation (D1 lease), the result stored encrypted for the next caller.
+    const refresh = flow.refresh;
     try {
       credentials = await freshInstallationCredentials(db, tenant, config.cipher, row, credentials, {
         needsRefresh,
         refresh: async (latest) => {
-          const res = await requestToken(
-            provider.displayName,
-            oauth.tokenUrl,
-            {},
-            { id: latest.client_id ?? '', secret: latest.client_secret ?? '' },
-            { grant_type: 'refresh_token', refresh_token: latest.refresh_token ?? '' },
-            { fetch: (input, init) => fetch(input, init), allowLoopback: config.allowLoopbackUpstreams },
-            oauth.clientAuth,
-          );
-          if (!res.ok) throw new CredentialRefreshError(`could not refresh the access token: ${res.message}`);
-          return {
-            ...latest,
-            access_token: res.tokens.accessToken,
-            access_token_expires_at: String(Date.now() + res.tokens.expiresIn * 1000),
-            ...(res.tokens.refreshToken ? { refresh_token: res.tokens.refreshToken } : {}),
-          };
+          const res = await refresh(latest, { settings: row.settings, outbound });
+          if (!res.ok) throw new CredentialRefreshError(`could not renew the access token: ${res.message}`);
+          return res.credentials;
         },
       });
     } catch (err) {
@@ -122,14 +114,8 @@ export async function handleProviderTool(req: Request, env: Env, config: WorkerC
   }
   const installation = toProviderInstallation(row, credentials);
   // Provider API calls obey the same outbound policy as templates (an api_url setting can point at a fake in dev).
-  const guardedFetch: typeof fetch = (input, init) => {
-    const url = input instanceof Request ? input.url : String(input);
-    const check = checkOutboundUrl(url, { allowLoopback: config.allowLoopbackUpstreams });
-    if (!check.ok) return Promise.reject(new Error(check.reason));
-    return fetch(check.url, { ...init, redirect: 'manual' });
-  };
   try {
-    const result = await provider.executeTool(tool.name, call.arguments, { installation, session, fetch: guardedFetch });
+    const result = await provider.executeTool(tool.name, call.arguments, { installation, session, fetch: policyFetch(outbound) });
     return Response.json({ result });
   } catch (err) {
     const name = err instanceof Error ? err.name : 'Error';

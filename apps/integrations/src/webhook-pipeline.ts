@@ -11,6 +11,7 @@
 import {
   createDb,
   findProviderInstallationForWebhook,
+  hasThreadSession,
   recordDelivery,
   setDeliveryStatus,
   type InstallationRecord,
@@ -109,17 +110,19 @@ export async function handleWebhook(
   const tenant = { organizationId: row.organizationId };
   const deliveryId = result.event ? result.event.deliveryId : result.deliveryId;
   const name = result.event ? result.event.name : result.name;
+  // A continuation (a reply in a thread) feeds only a session its thread already has.
+  const event = result.event && (!result.event.continuation || (await hasThreadSession(db, tenant, provider.id, result.event.threadKey))) ? result.event : null;
   const { outcome, record } = await recordDelivery(db, tenant, {
     installationId: row.id,
     provider: provider.id,
     deliveryId,
     eventName: name,
-    status: result.event ? 'received' : 'ignored',
+    status: event ? 'received' : 'ignored',
   });
-  if (!result.event) return result.reply ?? Response.json({ ok: true, ignored: true, event: name }, { status: 202 });
+  if (!event) return (!result.event && result.reply) || Response.json({ ok: true, ignored: true, event: name }, { status: 202 });
   if (outcome === 'duplicate' && record.status !== 'failed') return Response.json({ ok: true, duplicate: true }, { status: 200 });
 
-  const dispatch = provider.dispatch(result.event, { installation });
+  const dispatch = provider.dispatch(event, { installation });
   try {
     await env.DISPATCH_QUEUE.send({ deliveryRecordId: record.id, organizationId: row.organizationId, dispatch } satisfies DispatchMessage);
   } catch (err) {

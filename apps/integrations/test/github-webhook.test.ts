@@ -165,11 +165,19 @@ describe('GitHub webhook → session dispatch', () => {
 });
 
 describe('registry and install', () => {
-  it('GET /v1/integrations lists the registered providers', async () => {
+  it('GET /v1/integrations lists each provider with its install type, scopes and webhook URL', async () => {
     const res = await SELF.fetch('http://integrations.test/v1/integrations');
-    const body = (await res.json()) as { integrations: { id: string; install: { type: string } }[] };
+    const body = (await res.json()) as {
+      integrations: { id: string; install: { type: string; url: string; oauth: { scopes: string[]; callback_url: string } | null }; webhook_url_template: string; publication_scopes: { name: string }[] }[];
+    };
     expect(body.integrations.map((i) => i.id)).toEqual(['github', 'linear', 'slack']);
-    expect(body.integrations[0]!.install.type).toBe('credentials');
+    for (const i of body.integrations) {
+      expect(i.install).toMatchObject({ type: 'oauth', url: `http://integrations.test/install/${i.id}`, oauth: { callback_url: `http://integrations.test/install/${i.id}/callback` } });
+      expect(i.install.oauth!.scopes.length).toBeGreaterThan(0);
+      expect(i.webhook_url_template).toBe(`http://integrations.test/webhook/${i.id}/{installation_id}`);
+      expect(i.publication_scopes.length).toBeGreaterThan(0);
+    }
+    expect(body.integrations.find((i) => i.id === 'slack')!.install.oauth!.scopes).toContain('chat:write');
   });
 
   it('refuses an install without a token, or with missing or unknown credentials, and stores no secret in clear', async () => {

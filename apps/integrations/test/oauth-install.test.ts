@@ -5,20 +5,15 @@
  */
 import { SELF, env } from 'cloudflare:test';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { db, installProvider, seedTenant } from './tenant.js';
+import { callProviderTool, db, installProvider, pkceS256, seedTenant } from './tenant.js';
 import { appendSessionDispatch, findInstallation } from '@gatehouse/integrations-adapters-cf';
-import { createCredentialsCipher, signInternalRequest } from '@gatehouse/integrations-core';
+import { createCredentialsCipher } from '@gatehouse/integrations-core';
 
 const issued = new Map<string, { challenge: string; redirectUri: string }>();
 const tokenRequests: URLSearchParams[] = [];
 const graphql: { authorization: string | null; body: string }[] = [];
 let exchangeExpiresIn = 86399;
 let refreshN = 0;
-
-async function s256(verifier: string): Promise<string> {
-  const d = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(verifier)));
-  return btoa(String.fromCharCode(...d)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
-}
 
 beforeEach(() => {
   const real = globalThis.fetch;
@@ -42,7 +37,7 @@ beforeEach(() => {
       return Response.json({ access_token: `lin_access_${refreshN}`, token_type: 'Bearer', expires_in: 86399, refresh_token: `lin_refresh_${refreshN}` });
     }
     const code = issued.get(form.get('code') ?? '');
-    if (!code || code.redirectUri !== form.get('redirect_uri') || code.challenge !== (await s256(form.get('code_verifier') ?? '')))
+    if (!code || code.redirectUri !== form.get('redirect_uri') || code.challenge !== (await pkceS256(form.get('code_verifier') ?? '')))
       return Response.json({ error: 'invalid_grant' }, { status: 400 });
     return Response.json({ access_token: 'lin_oauth_access', token_type: 'Bearer', expires_in: exchangeExpiresIn, scope: 'read write', refresh_token: 'lin_refresh' });
   });
@@ -122,16 +117,12 @@ describe('OAuth tokens of a provider in use', () => {
       threadKey: issueId, title: 'ENG-123', publication: { granularity: 'issue', target: issueId, scopes: ['comment.create'] },
       event: { name: 'Issue.update', actor: 'Ada', summary: 's', data: {} },
     });
-    const raw = JSON.stringify({
+    const call = {
       organizationId: s.org.id, workspaceId: s.ws.id, userId: s.user.id, installationId: s.body.installation.id,
       tool: 'mcp_linear_create_comment', arguments: { issue_id: issueId, body: 'On it.' }, sessionId,
-    });
+    };
     const refreshesBefore = tokenRequests.filter((f) => f.get('grant_type') === 'refresh_token').length;
-    const res = await SELF.fetch('http://integrations.test/internal/provider-tool', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'gatehouse-signature': await signInternalRequest(env.MCP_SIGNING_KEY, raw) },
-      body: raw,
-    });
+    const res = await callProviderTool(call);
     expect(res.status).toBe(200);
     expect(tokenRequests.filter((f) => f.get('grant_type') === 'refresh_token').length).toBe(refreshesBefore + 1);
     expect(graphql.at(-1)?.authorization).toBe(`Bearer lin_access_${refreshN}`);
@@ -142,12 +133,7 @@ describe('OAuth tokens of a provider in use', () => {
     // Other Linear tools: a state change outside the session's publication (issue.update is not among its scopes)
     // is refused; a search (a read) goes through with the GraphQL operation Linear documents.
     const send = async (tool: string, args: Record<string, unknown>) => {
-      const body = JSON.stringify({ organizationId: s.org.id, workspaceId: s.ws.id, userId: s.user.id, installationId: s.body.installation.id, tool, arguments: args, sessionId });
-      return SELF.fetch('http://integrations.test/internal/provider-tool', {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'gatehouse-signature': await signInternalRequest(env.MCP_SIGNING_KEY, body) },
-        body,
-      });
+      return callProviderTool({ organizationId: s.org.id, workspaceId: s.ws.id, userId: s.user.id, installationId: s.body.installation.id, tool, arguments: args, sessionId });
     };
     const before = graphql.length;
     expect((await send('mcp_linear_update_issue_state', { issue_id: issueId, state_id: 'done-state' })).status).toBe(403);

@@ -1,17 +1,18 @@
 /**
  * The contract suite every provider runs on real payloads: a bad signature → 401 and nothing stored; a stale
  * timestamp → 401 (vendors that sign one); a valid delivery → exactly one dispatch; a redelivery → no second dispatch;
- * an event that should not start a session → acknowledged and recorded as ignored.
+ * an event that should not start a session → acknowledged and recorded as ignored; a reused, expired or foreign
+ * OAuth install state → refused. (Tools listed by the main worker: packages/e2e, per provider.)
  */
 import { SELF, env } from 'cloudflare:test';
 import examples from '@octokit/webhooks-examples';
 import { sign } from '@octokit/webhooks-methods';
 import { describe, expect, it } from 'vitest';
 import { db, installProvider, seedTenant } from './tenant.js';
-import { listDeliveries } from '@gatehouse/integrations-adapters-cf';
+import { appendSessionDispatch, listDeliveries } from '@gatehouse/integrations-adapters-cf';
 import { hmacSha256Hex, sessionDispatchSchema } from '@gatehouse/integrations-core';
 import { LINEAR_APP_USER_ID, linearCommentMention, linearIssueAssigned } from './fixtures/linear.js';
-import { SLACK_BOT_USER_ID, slackAppMention, slackChannelMessage, slackUrlVerification } from './fixtures/slack.js';
+import { SLACK_BOT_USER_ID, slackAppMention, slackChannelMessage, slackThreadReply, slackUrlVerification } from './fixtures/slack.js';
 
 const SECRET = 'contract-signing-secret';
 
@@ -27,6 +28,8 @@ interface ProviderCase {
   valid(deliveryId: string, secret: string, now: number): Promise<Signed>;
   /** A verified delivery that must be ignored. */
   ignored(deliveryId: string, secret: string, now: number): Promise<Signed>;
+  /** The app fields of an OAuth install (`mode: "oauth"`). */
+  oauthApp: Record<string, string>;
   /** Whether the vendor signs a timestamp (then a stale one must be refused). */
   timestamped: boolean;
   expectedThread: string;
@@ -47,6 +50,7 @@ const CASES: ProviderCase[] = [
   {
     id: 'github',
     credentials: { webhook_secret: SECRET },
+    oauthApp: { app_id: '1', app_slug: 'gatehouse-agent', private_key: 'unused', webhook_secret: SECRET },
     timestamped: false,
     expectedThread: `${ghExample('issue_comment', 'created').repository.full_name}#${ghExample('issue_comment', 'created').issue.number}`,
     async valid(deliveryId, secret) {
@@ -61,6 +65,7 @@ const CASES: ProviderCase[] = [
   {
     id: 'linear',
     credentials: { webhook_secret: SECRET, app_user_id: LINEAR_APP_USER_ID, app_user_name: 'gatehouse' },
+    oauthApp: { client_id: 'c', client_secret: 's', webhook_secret: SECRET, app_user_id: LINEAR_APP_USER_ID, app_user_name: 'gatehouse' },
     timestamped: true,
     expectedThread: '9c8b7a6f-5e4d-4c3b-a2f1-e0d9c8b7a6f5',
     async valid(deliveryId, secret, now) {
@@ -77,6 +82,7 @@ const CASES: ProviderCase[] = [
   {
     id: 'slack',
     credentials: { signing_secret: SECRET, bot_user_id: SLACK_BOT_USER_ID },
+    oauthApp: { client_id: 'c', client_secret: 's', signing_secret: SECRET },
     timestamped: true,
     expectedThread: 'C123ABC456:1515449522.000016',
     valid: (deliveryId, secret, now) => slackSigned(slackAppMention(deliveryId), secret, now),
@@ -139,6 +145,43 @@ describe.each(CASES)('provider contract: $id', (c) => {
   });
 });
 
+describe.each(CASES)('provider contract, OAuth install state: $id', (c) => {
+  async function startOAuth(slug: string) {
+    const { org, token } = await seedTenant(`${slug}-${crypto.randomUUID().slice(0, 8)}`);
+    const { res, body } = await installProvider(token, c.id, { mode: 'oauth', credentials: c.oauthApp });
+    expect(res.status).toBe(201);
+    return { org, state: new URL(body.authorization_url).searchParams.get('state')! };
+  }
+  const callback = (query: string) => SELF.fetch(`http://integrations.test/install/${c.id}/callback?${query}`);
+
+  it('refuses a reused state', async () => {
+    const { state } = await startOAuth(`state-reuse-${c.id}`);
+    // The first use consumes it (here the person declined at the vendor)…
+    const first = await callback(`error=access_denied&state=${state}`);
+    expect(await first.text()).toMatch(/declined/);
+    // …so the same state is refused whatever it carries.
+    const again = await callback(`code=anything&installation_id=1&state=${state}`);
+    expect(again.status).toBe(400);
+    expect(await again.text()).toMatch(/expired or was already used/);
+  });
+
+  it('refuses an expired state', async () => {
+    const { org, state } = await startOAuth(`state-expired-${c.id}`);
+    await env.AUTH_DB.prepare('update oauth_state set expires_at = ? where organization_id = ?').bind(Date.now() - 1, org.id).run();
+    const res = await callback(`code=anything&installation_id=1&state=${state}`);
+    expect(res.status).toBe(400);
+    expect(await res.text()).toMatch(/expired or was already used/);
+  });
+
+  it('refuses a state issued for another provider', async () => {
+    const other = CASES.find((o) => o.id !== c.id)!;
+    const { token } = await seedTenant(`state-cross-${c.id}-${crypto.randomUUID().slice(0, 8)}`);
+    const { body } = await installProvider(token, other.id, { mode: 'oauth', credentials: other.oauthApp });
+    const res = await callback(`code=anything&installation_id=1&state=${new URL(body.authorization_url).searchParams.get('state')}`);
+    expect(res.status).toBe(400);
+  });
+});
+
 describe.each(CASES.filter((c) => c.timestamped))('provider contract, signed timestamps: $id', (c) => {
   it('refuses a stale timestamp with 401 and stores nothing', async () => {
     const { org, installationId, url } = await install(c.id, c.credentials);
@@ -168,6 +211,25 @@ describe('vendor specifics', () => {
     expect(retry.status).toBe(200);
     await new Promise((r) => setTimeout(r, 150));
     expect(await dispatchesFor('C123ABC456:1515449522.000016', org.id)).toHaveLength(1);
+  });
+
+  it('Slack: a thread reply continues a session the app was mentioned in, and is ignored in other threads', async () => {
+    const { org, installationId, url } = await install('slack', { signing_secret: SECRET, bot_user_id: SLACK_BOT_USER_ID });
+    const thread = 'C123ABC456:1515449522.000016';
+    // Before any mention: the thread has no session, so the reply starts none.
+    expect((await deliver(url, await slackSigned(slackThreadReply('EvReplyEarly'), SECRET, Date.now()))).status).toBe(202);
+    expect(await listDeliveries(db, { organizationId: org.id }, installationId)).toMatchObject([{ deliveryId: 'EvReplyEarly', status: 'ignored' }]);
+    expect((await deliver(url, await slackSigned(slackAppMention('EvMention'), SECRET, Date.now()))).status).toBe(202);
+    await settle(() => dispatchesFor(thread, org.id), 1);
+    // The stand-in main worker records dispatches; give the thread the session the real one would create.
+    await appendSessionDispatch(db, { organizationId: org.id }, (await dispatchesFor(thread, org.id))[0]!);
+    expect((await deliver(url, await slackSigned(slackThreadReply('EvReply'), SECRET, Date.now()))).status).toBe(202);
+    const sent = await settle(() => dispatchesFor(thread, org.id), 2);
+    expect(sent.map((d) => d.event.name)).toEqual(['app_mention', 'message']);
+    // A reply in another thread of the channel, where the app was never mentioned: ignored.
+    expect((await deliver(url, await slackSigned(slackThreadReply('EvOther', '1515449000.000001'), SECRET, Date.now()))).status).toBe(202);
+    await new Promise((r) => setTimeout(r, 150));
+    expect(await dispatchesFor('C123ABC456:1515449000.000001', org.id)).toEqual([]);
   });
 
   it('Linear: a comment mentioning the agent continues the issue’s session', async () => {

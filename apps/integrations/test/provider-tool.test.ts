@@ -2,11 +2,9 @@
  * Provider tool calls forwarded by the main worker: publication-scoped writes reach the vendor only where the
  * session's publication allows; everything else is refused before any request leaves.
  */
-import { SELF, env } from 'cloudflare:test';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { db, installProvider, seedTenant } from './tenant.js';
+import { callProviderTool, db, installProvider, seedTenant } from './tenant.js';
 import { appendSessionDispatch, createPublication } from '@gatehouse/integrations-adapters-cf';
-import { signInternalRequest, type ProviderToolCall } from '@gatehouse/integrations-core';
 
 const sent: { method: string; url: string; auth: string | null; body: string }[] = [];
 
@@ -47,14 +45,7 @@ async function setup(slug: string) {
   return { org, ws, user, installationId, sessionId };
 }
 
-async function call(body: ProviderToolCall, key = env.MCP_SIGNING_KEY) {
-  const raw = JSON.stringify(body);
-  return SELF.fetch('http://integrations.test/internal/provider-tool', {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'gatehouse-signature': await signInternalRequest(key, raw) },
-    body: raw,
-  });
-}
+const call = callProviderTool;
 
 describe('publication-scoped provider tools', () => {
   it('writes where the session’s publication allows, with the installation’s token', async () => {

@@ -3,12 +3,12 @@
  * session with its publication → through the MCP SDK client, a publication-scoped comment that reaches the fake, and
  * one outside the publication that is refused before anything is sent.
  */
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import examples from '@octokit/webhooks-examples';
 import { sign } from '@octokit/webhooks-methods';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGithubFake, type GithubFake } from '../src/github-fake.js';
+import { connectAdminClient, installProvider, resultText as text, waitForSession } from '../src/provider-session.js';
 
 const SECRET = 'e2e-provider-webhook-secret';
 const TOKEN = 'ghp_e2eProviderToken';
@@ -16,12 +16,10 @@ const TOKEN = 'ghp_e2eProviderToken';
 describe('GitHub provider: install → webhook → session → publication-scoped tool call', () => {
   let fake: GithubFake;
   let client: Client;
-  const text = (r: Awaited<ReturnType<Client['callTool']>>) => (r.content as { text: string }[])[0]!.text;
 
   beforeAll(async () => {
     fake = await startGithubFake(TOKEN);
-    client = new Client({ name: 'gatehouse-e2e-github', version: '1.0.0' });
-    await client.connect(new StreamableHTTPClientTransport(new URL(inject('mcpUrl')), { requestInit: { headers: { Authorization: `Bearer ${inject('adminToken')}` } } }));
+    client = await connectAdminClient('gatehouse-e2e-github');
   });
   afterAll(async () => {
     await client?.close();
@@ -29,13 +27,7 @@ describe('GitHub provider: install → webhook → session → publication-scope
   });
 
   it('comments where the session may, and is refused elsewhere', async () => {
-    const installed = await fetch(`${inject('integrationsUrl')}/install/github`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${inject('adminToken')}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ title: 'GitHub Provider', credentials: { webhook_secret: SECRET, token: TOKEN }, settings: { api_url: fake.url } }),
-    });
-    expect(installed.status).toBe(201);
-    const { webhook_url, installation } = (await installed.json()) as { webhook_url: string; installation: { handle: string } };
+    const { webhook_url, installation } = await installProvider('github', { title: 'GitHub Provider', credentials: { webhook_secret: SECRET, token: TOKEN }, settings: { api_url: fake.url } });
 
     const payload = (examples as unknown as { name: string; examples: Record<string, any>[] }[]).find((d) => d.name === 'issue_comment')!.examples.find((e) => e.action === 'created')!;
     payload.issue.number = 4242;
@@ -48,12 +40,7 @@ describe('GitHub provider: install → webhook → session → publication-scope
     });
     expect(res.status).toBe(202);
 
-    let session: { id: string; thread: string } | undefined;
-    for (let i = 0; i < 100 && !session; i++) {
-      const listed = JSON.parse(text(await client.callTool({ name: 'list_sessions', arguments: {} }))) as { sessions: { id: string; thread: string }[] };
-      session = listed.sessions.find((s) => s.thread === thread);
-      if (!session) await new Promise((r) => setTimeout(r, 100));
-    }
+    const session = await waitForSession(client, thread);
     expect(session).toBeDefined();
     const detail = JSON.parse(text(await client.callTool({ name: 'get_session', arguments: { session_id: session!.id } })));
     expect(detail.publications).toEqual([{ granularity: 'issue', target: thread, scopes: ['comment.create'] }]);

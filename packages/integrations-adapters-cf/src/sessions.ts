@@ -138,6 +138,16 @@ export async function sessionPublications(db: Db, tenant: OrgTenant, sessionId: 
     .all();
 }
 
+/** Whether the organization has a session on this provider's thread (events that only continue one need it). */
+export async function hasThreadSession(db: Db, tenant: OrgTenant, provider: string, threadKey: string): Promise<boolean> {
+  const row = await db
+    .select({ id: sessions.id })
+    .from(sessions)
+    .where(and(eq(sessions.organizationId, tenant.organizationId), eq(sessions.provider, provider), eq(sessions.threadKey, threadKey)))
+    .get();
+  return row !== undefined;
+}
+
 /** A session of the organization by id (any workspace: the caller checks visibility), or null. */
 export async function findSession(db: Db, tenant: OrgTenant, sessionId: string): Promise<SessionRecord | null> {
   return (await db.select().from(sessions).where(and(eq(sessions.organizationId, tenant.organizationId), eq(sessions.id, sessionId))).get()) ?? null;

@@ -76,6 +76,11 @@ export interface WebhookEvent {
   summary: string;
   /** The fields of the payload an agent needs, already narrowed; never the raw body. */
   data: Record<string, unknown>;
+  /**
+   * True for an event that continues its thread's session but never starts one (a Slack reply in a thread): the
+   * worker dispatches it only when a session exists for `threadKey`, and records it as ignored otherwise.
+   */
+  continuation?: boolean;
 }
 
 /** Why a webhook was refused before anything was stored. Mapped to HTTP in one place by the worker. */
@@ -105,30 +110,66 @@ export interface PublicationContext {
   fetch: typeof fetch;
 }
 
-/** How a provider is installed. `credentials` lists the fields a user pastes (secrets marked). */
 /**
- * How a provider is installed: a credential paste (`fields`), and, when the vendor offers it, the OAuth 2.0
- * authorization code flow (`oauth`, RFC 6749 §4.1): the organization's own OAuth app (`appFields`, e.g. client id and
- * secret) is pasted, the person authorizes at the vendor, and the callback stores the tokens.
+ * How a provider is installed (the docs' `install: { type: 'oauth' | 'credentials', … }`). `type` names the
+ * preferred path; `fields` is the credential paste (personal or bot tokens, webhook secrets), which stays available
+ * where the vendor allows it (an `oauth` install may leave it empty). `settings` are non-secret options (an API root
+ * for an enterprise server, or a local fake).
  */
-export interface InstallSpec {
+export type InstallSpec = CredentialsInstallSpec | OAuthInstallSpec;
+
+export interface CredentialsInstallSpec {
   type: 'credentials';
   fields: readonly CredentialField[];
   settings?: readonly CredentialField[];
-  oauth?: OAuthInstallSpec;
 }
 
 export interface OAuthInstallSpec {
-  authorizeUrl: string;
-  tokenUrl: string;
-  scopes: readonly string[];
-  /** Vendor-specific authorization parameters (e.g. Linear's `actor=app`). */
-  extraAuthorizeParams?: Readonly<Record<string, string>>;
-  /** How the client authenticates at the token endpoint (RFC 6749 §2.3.1): HTTP Basic, or in the form body. */
-  clientAuth: 'basic' | 'post';
-  /** What the person pastes for an OAuth install: the OAuth app's client id and secret, plus webhook facts. */
-  appFields: readonly CredentialField[];
+  type: 'oauth';
+  fields: readonly CredentialField[];
+  settings?: readonly CredentialField[];
+  oauth: OAuthInstallFlow;
 }
+
+/** A provider's install flow at the vendor, e.g. RFC 6749 §4.1 with PKCE, or a GitHub App installation. */
+export interface OAuthInstallFlow {
+  /** What the person pastes first: the organization's own app at the vendor (client id and secret, webhook facts). */
+  readonly appFields: readonly CredentialField[];
+  /** What the install asks the vendor for (shown on the console page). */
+  readonly scopes: readonly string[];
+  /** The vendor URL the person opens: it must carry `state`, and lead back to `redirectUri`. */
+  authorizationUrl(app: Record<string, string>, request: AuthorizationRequest): string;
+  /**
+   * The vendor's redirect to our callback, after the single-use state was consumed: exchange the code (or verify the
+   * installation) and return the credentials to store, the app fields included. Errors are messages for the person,
+   * never a token or secret.
+   */
+  complete(callback: URLSearchParams, app: Record<string, string>, ctx: InstallFlowContext & { redirectUri: string; codeVerifier: string }): Promise<InstallFlowResult>;
+  /**
+   * Renews the short-lived access token (`access_token`, `access_token_expires_at` in ms since the epoch) of stored
+   * credentials: a refresh-token grant (RFC 6749 §6), or a new GitHub App installation token. Absent: tokens last.
+   */
+  refresh?(credentials: Record<string, string>, ctx: InstallFlowContext): Promise<InstallFlowResult>;
+}
+
+export interface AuthorizationRequest {
+  state: string;
+  redirectUri: string;
+  /** PKCE S256 challenge (RFC 7636 §4.2). */
+  codeChallenge: string;
+  settings: Record<string, unknown>;
+}
+
+/**
+ * What an install flow may use: the installation's settings, and the outbound options every upstream request goes
+ * through (the gateway's outbound policy; `allowLoopback` only under the development setting).
+ */
+export interface InstallFlowContext {
+  settings: Record<string, unknown>;
+  outbound: { fetch: typeof fetch; allowLoopback: boolean };
+}
+
+export type InstallFlowResult = { ok: true; credentials: Record<string, string> } | { ok: false; message: string };
 
 export interface CredentialField {
   name: string;

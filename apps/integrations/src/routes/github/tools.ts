@@ -8,9 +8,8 @@
 import { Octokit } from '@octokit/core';
 import type { ProviderTool, PublicationContext } from '@gatehouse/integrations-core';
 import { z } from 'zod';
+import { githubApiRoot } from './install.js';
 
-/** GitHub's REST API; an installation may name another (GitHub Enterprise Server) in its `api_url` setting. */
-const DEFAULT_API = 'https://api.github.com';
 
 const repository = { type: 'string', description: 'owner/name, e.g. octo-org/hello-world' } as const;
 const number = { type: 'integer', minimum: 1 } as const;
@@ -95,10 +94,10 @@ function split(repository: string) {
 }
 
 export async function executeGithubTool(name: string, input: Record<string, unknown>, ctx: PublicationContext): Promise<unknown> {
-  const token = ctx.installation.credentials.token;
+  // A GitHub App installation's access token (renewed before each call by the worker), or a pasted personal token.
+  const token = ctx.installation.credentials.access_token ?? ctx.installation.credentials.token;
   if (!token) throw new GithubToolError('this GitHub installation has no token; reinstall with a token to use tools');
-  const baseUrl = typeof ctx.installation.settings.api_url === 'string' ? ctx.installation.settings.api_url.replace(/\/+$/, '') : DEFAULT_API;
-  const octokit = new Octokit({ auth: token, baseUrl, userAgent: 'gatehouse', request: { fetch: ctx.fetch } });
+  const octokit = new Octokit({ auth: token, baseUrl: githubApiRoot(ctx.installation.settings), userAgent: 'gatehouse', request: { fetch: ctx.fetch } });
   const call = async <T>(run: () => Promise<{ data: T }>) => {
     try {
       return (await run()).data;

@@ -30,7 +30,9 @@ const payloadSchema = z.looseObject({
 function addressesAgent(eventType: string, p: z.infer<typeof payloadSchema>, appLogin: string | undefined): boolean {
   if (!appLogin) return true;
   const login = appLogin.toLowerCase();
-  if (p.comment) return new RegExp(`(^|[^\\w-])@${login.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![\\w-])`, 'i').test(p.comment.body ?? '');
+  // A GitHub App's bot (`<slug>[bot]`) is mentioned as @<slug>.
+  const handle = login.replace(/\[bot\]$/, '');
+  if (p.comment) return new RegExp(`(^|[^\\w-])@${handle.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![\\w-])`, 'i').test(p.comment.body ?? '');
   if (eventType === 'pull_request' && p.action === 'review_requested') return p.requested_reviewer?.login.toLowerCase() === login;
   if (p.action === 'assigned') return p.assignee?.login.toLowerCase() === login;
   return false;

@@ -6,9 +6,15 @@
  * https://linear.app/developers/agents
  */
 import type { InstallSpec } from '@gatehouse/integrations-core';
+import { authorizationCodeFlow } from '../../install-flows/authorization-code.js';
+
+/** Linear's API root; the `api_url` setting may name another (a local fake in development). */
+export const LINEAR_API = 'https://api.linear.app';
+
+export const linearApiRoot = (settings: Record<string, unknown>) => (typeof settings.api_url === 'string' && settings.api_url ? settings.api_url.replace(/\/+$/, '') : LINEAR_API);
 
 export const linearInstall = {
-  type: 'credentials',
+  type: 'oauth',
   fields: [
     { name: 'webhook_secret', description: 'Signing secret of the Linear webhook', secret: true, required: true },
     { name: 'previous_webhook_secret', description: 'The former signing secret while rotating', secret: true, required: false },
@@ -16,9 +22,11 @@ export const linearInstall = {
     { name: 'app_user_name', description: 'Display name of the agent as mentioned in comments (e.g. gatehouse)', secret: false, required: true },
     { name: 'api_key', description: 'Linear API key for the tools', secret: true, required: false },
   ],
-  oauth: {
+  settings: [{ name: 'api_url', description: `Linear API root (default ${LINEAR_API})`, secret: false, required: false }],
+  oauth: authorizationCodeFlow({
+    service: 'Linear',
     authorizeUrl: 'https://linear.app/oauth/authorize',
-    tokenUrl: 'https://api.linear.app/oauth/token',
+    tokenUrl: (settings) => `${linearApiRoot(settings)}/oauth/token`,
     scopes: ['read', 'write', 'comments:create', 'app:assignable', 'app:mentionable'],
     extraAuthorizeParams: { actor: 'app' },
     // Linear's token endpoint takes client_id and client_secret in the form body.
@@ -30,5 +38,5 @@ export const linearInstall = {
       { name: 'app_user_id', description: 'Linear user id of the app actor', secret: false, required: true },
       { name: 'app_user_name', description: 'Name the app is mentioned by (e.g. gatehouse)', secret: false, required: true },
     ],
-  },
+  }),
 } as const satisfies InstallSpec;

@@ -5,8 +5,8 @@
  */
 import type { ProviderTool, PublicationContext } from '@gatehouse/integrations-core';
 import { z } from 'zod';
+import { linearApiRoot } from './install.js';
 
-const API = 'https://api.linear.app/graphql';
 const issueTarget = (input: Record<string, unknown>) => (typeof input.issue_id === 'string' ? input.issue_id : null);
 
 export const linearTools = [
@@ -68,7 +68,7 @@ export async function executeLinearTool(name: string, input: Record<string, unkn
   const { access_token: accessToken, api_key: apiKey } = ctx.installation.credentials;
   const authorization = accessToken ? `Bearer ${accessToken}` : apiKey;
   if (!authorization) throw new LinearToolError('this Linear installation has no API key or OAuth token; reinstall to use tools');
-  const res = await ctx.fetch(API, {
+  const res = await ctx.fetch(`${linearApiRoot(ctx.installation.settings)}/graphql`, {
     method: 'POST',
     headers: { authorization, 'content-type': 'application/json' },
     body: JSON.stringify({ query: op.query, variables: (op.variables as (a: unknown) => unknown)(args) }),

@@ -1,15 +1,58 @@
 /**
- * Slack install: credential paste for now (the app's signing secret, its bot user id, and a bot token for tools);
- * the OAuth v2 install flow is next. https://api.slack.com/authentication/verifying-requests-from-slack
+ * Slack install: OAuth v2 with the organization's Slack app (https://docs.slack.dev/authentication/installing-with-oauth):
+ * the person approves the bot scopes at slack.com/oauth/v2/authorize, and the callback exchanges the code at
+ * `oauth.v2.access`. That method answers HTTP 200 with `ok: false` on errors and `token_type: "bot"` on success (not
+ * RFC 6749's Bearer), names the bot user (`bot_user_id`, used to recognise its own messages) and, with token rotation
+ * on, an `expires_in` (12 h) and a `refresh_token` (https://docs.slack.dev/authentication/using-token-rotation).
+ * A credential paste (signing secret, bot user id, bot token) remains for single-workspace apps.
+ * Signing: https://docs.slack.dev/authentication/verifying-requests-from-slack
  */
 import type { InstallSpec } from '@gatehouse/integrations-core';
+import { authorizationCodeFlow, type TokenReading } from '../../install-flows/authorization-code.js';
+
+/** Slack's Web API root; the `api_url` setting may name another (a local fake in development). */
+export const SLACK_API = 'https://slack.com/api';
+
+export const slackApiRoot = (settings: Record<string, unknown>) => (typeof settings.api_url === 'string' && settings.api_url ? settings.api_url.replace(/\/+$/, '') : SLACK_API);
+
+/** Reads an `oauth.v2.access` answer (https://docs.slack.dev/reference/methods/oauth.v2.access). */
+export function readSlackTokens(json: Record<string, unknown>): TokenReading {
+  // `error` is one of the method's documented codes (invalid_code, bad_redirect_uri, …): safe to show.
+  if (json.ok !== true) return { ok: false, message: `Slack refused the install: ${typeof json.error === 'string' ? json.error : 'no reason given'}` };
+  if (json.token_type !== 'bot' || typeof json.access_token !== 'string' || typeof json.bot_user_id !== 'string')
+    return { ok: false, message: 'Slack did not return a bot token; add bot scopes to the Slack app and install again' };
+  const team = json.team as { id?: unknown } | null | undefined;
+  return {
+    ok: true,
+    accessToken: json.access_token,
+    refreshToken: typeof json.refresh_token === 'string' ? json.refresh_token : undefined,
+    expiresIn: typeof json.expires_in === 'number' && json.expires_in > 0 ? json.expires_in : undefined,
+    extra: { bot_user_id: json.bot_user_id, ...(typeof team?.id === 'string' ? { team_id: team.id } : {}) },
+  };
+}
 
 export const slackInstall = {
-  type: 'credentials',
+  type: 'oauth',
   fields: [
     { name: 'signing_secret', description: 'Signing secret of the Slack app (Basic Information)', secret: true, required: true },
     { name: 'previous_signing_secret', description: 'The former signing secret while rotating', secret: true, required: false },
     { name: 'bot_user_id', description: 'The app’s bot user id (U…), to recognise its own messages', secret: false, required: true },
     { name: 'bot_token', description: 'Bot token (xoxb-…) for the tools', secret: true, required: false },
   ],
+  settings: [{ name: 'api_url', description: `Slack Web API root (default ${SLACK_API})`, secret: false, required: false }],
+  oauth: authorizationCodeFlow({
+    service: 'Slack',
+    authorizeUrl: 'https://slack.com/oauth/v2/authorize',
+    tokenUrl: (settings) => `${slackApiRoot(settings)}/oauth.v2.access`,
+    // Bot scopes: events in channels and threads, replies, reactions, channel list.
+    scopes: ['app_mentions:read', 'channels:history', 'chat:write', 'reactions:write', 'channels:read'],
+    // Slack asks for HTTP Basic rather than form parameters ("If possible, avoid sending client_id and client_secret").
+    clientAuth: 'basic',
+    appFields: [
+      { name: 'client_id', description: 'Client ID of your Slack app (Basic Information › App Credentials)', secret: false, required: true },
+      { name: 'client_secret', description: 'Client secret of your Slack app', secret: true, required: true },
+      { name: 'signing_secret', description: 'Signing secret of your Slack app', secret: true, required: true },
+    ],
+    readTokens: readSlackTokens,
+  }),
 } as const satisfies InstallSpec;

@@ -6,6 +6,7 @@
  */
 import type { ProviderTool, PublicationContext } from '@gatehouse/integrations-core';
 import { z } from 'zod';
+import { slackApiRoot } from './install.js';
 
 const threadOf = (input: Record<string, unknown>) =>
   typeof input.channel === 'string' && typeof input.thread_ts === 'string' ? `${input.channel}:${input.thread_ts}` : null;
@@ -76,9 +77,10 @@ export async function executeSlackTool(name: string, input: Record<string, unkno
   if (!(name in METHODS)) throw new SlackToolError(`unknown Slack tool ${name}`);
   const { method, input: schema } = METHODS[name as keyof typeof METHODS];
   const args = schema.parse(input);
-  const token = ctx.installation.credentials.bot_token;
+  // A pasted bot token, or the one an OAuth v2 install stored.
+  const token = ctx.installation.credentials.bot_token ?? ctx.installation.credentials.access_token;
   if (!token) throw new SlackToolError('this Slack installation has no bot token; reinstall with one to use tools');
-  const res = await ctx.fetch(`https://slack.com/api/${method}`, {
+  const res = await ctx.fetch(`${slackApiRoot(ctx.installation.settings)}/${method}`, {
     method: 'POST',
     headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json; charset=utf-8' },
     body: JSON.stringify(args),

@@ -3,8 +3,8 @@
  * body>` with the app's signing secret, and the timestamp must be within five minutes
  * (https://api.slack.com/authentication/verifying-requests-from-slack). `url_verification` is answered with its
  * challenge only after that check. Slack retries (X-Slack-Retry-Num) carry the same `event_id`, the dedupe key.
- * `app_mention` starts or continues a session keyed by the thread; replies in a thread the app was mentioned in
- * continue it (the dispatch is keyed by the same thread; the main worker appends to an existing session).
+ * `app_mention` starts or continues a session keyed by the thread; a reply in a thread continues that thread's
+ * session only if it has one (the app was mentioned there), as a `continuation` event: the worker checks.
  */
 import { parseWebhookJson, verifyHmacSha256Hex, type ProviderInstallation, type WebhookParseResult } from '@gatehouse/integrations-core';
 import { z } from 'zod';
@@ -66,6 +66,7 @@ export async function parseSlackWebhook(req: Request, installation: ProviderInst
       actor: e.user ?? null,
       summary: `${e.user ?? 'someone'} ${isMention ? 'mentioned the app' : 'replied'} in ${threadKey}: ${(e.text ?? '').slice(0, 500)}`,
       data: { channel: e.channel, ts: e.ts ?? null, thread_ts: threadTs, text: e.text ?? null, team_id: envelope.team_id ?? null },
+      ...(isMention ? {} : { continuation: true }),
     },
   };
 }

@@ -1,0 +1,63 @@
+/**
+ * A local fake of Linear's API on 127.0.0.1: the OAuth token endpoint (POST /oauth/token, client credentials in the
+ * form body, codes bound to their PKCE challenge and redirect URI; https://linear.app/developers/oauth-2-0-authentication)
+ * and GraphQL (POST /graphql; https://linear.app/developers/graphql). Refuses what Linear refuses: an unknown client
+ * or code (400 invalid_client / invalid_grant), GraphQL without the issued token (401 AUTHENTICATION_ERROR), an
+ * operation it does not know or without its variables (400 GRAPHQL_VALIDATION_FAILED), any other path (404).
+ */
+import { sendJson, startHttpFake } from './http-fake.js';
+import { pkceS256 } from './pkce.js';
+
+export interface LinearFake {
+  url: string;
+  /** Issues a code for this PKCE challenge and redirect URI, as Linear does once the person authorizes. */
+  issueCode(challenge: string, redirectUri: string): string;
+  /** GraphQL requests that carried the issued token: the operation name and variables. */
+  operations: { operation: string; variables: Record<string, unknown> }[];
+  close(): Promise<void>;
+}
+
+const KNOWN = { CommentCreate: ['input'], IssueUpdate: ['id', 'input'], SearchIssues: ['term'] } as const;
+
+export async function startLinearFake(client: { id: string; secret: string }): Promise<LinearFake> {
+  const codes = new Map<string, { challenge: string; redirectUri: string }>();
+  const tokens = new Set<string>();
+  const operations: LinearFake['operations'] = [];
+  const fake = await startHttpFake(async (req, raw, res) => {
+    const path = new URL(req.url ?? '/', 'http://fake').pathname;
+    if (req.method === 'POST' && path === '/oauth/token') {
+      const form = new URLSearchParams(raw);
+      if (form.get('client_id') !== client.id || form.get('client_secret') !== client.secret) return sendJson(res, 400, { error: 'invalid_client' });
+      const code = codes.get(form.get('code') ?? '');
+      if (form.get('grant_type') !== 'authorization_code' || !code || code.redirectUri !== form.get('redirect_uri') || code.challenge !== pkceS256(form.get('code_verifier') ?? ''))
+        return sendJson(res, 400, { error: 'invalid_grant' });
+      codes.delete(form.get('code')!);
+      const token = `lin_oauth_${crypto.randomUUID()}`;
+      tokens.add(token);
+      return sendJson(res, 200, { access_token: token, token_type: 'Bearer', expires_in: 86399, scope: 'read write', refresh_token: `lin_refresh_${crypto.randomUUID()}` });
+    }
+    if (req.method === 'POST' && path === '/graphql') {
+      const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
+      if (!bearer || !tokens.has(bearer)) return sendJson(res, 401, { errors: [{ message: 'Authentication required, not authenticated', extensions: { code: 'AUTHENTICATION_ERROR' } }] });
+      const body = JSON.parse(raw || '{}') as { query?: string; variables?: Record<string, unknown> };
+      const operation = /^(?:mutation|query) (\w+)/.exec(body.query ?? '')?.[1] ?? '';
+      const needs = KNOWN[operation as keyof typeof KNOWN];
+      if (!needs || !needs.every((v) => body.variables?.[v] !== undefined))
+        return sendJson(res, 400, { errors: [{ message: `Unknown operation or missing variables: ${operation}`, extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }] });
+      operations.push({ operation, variables: body.variables! });
+      if (operation === 'CommentCreate') return sendJson(res, 200, { data: { commentCreate: { success: true, comment: { id: crypto.randomUUID(), url: 'https://linear.app/acme/issue/ENG-123#comment-1' } } } });
+      if (operation === 'IssueUpdate') return sendJson(res, 200, { data: { issueUpdate: { success: true, issue: { id: body.variables!.id, identifier: 'ENG-123', state: { name: 'Done' } } } } });
+      return sendJson(res, 200, { data: { searchIssues: { nodes: [] } } });
+    }
+    return sendJson(res, 404, { error: 'not found' });
+  });
+  return {
+    ...fake,
+    operations,
+    issueCode(challenge, redirectUri) {
+      const code = `lin_code_${crypto.randomUUID()}`;
+      codes.set(code, { challenge, redirectUri });
+      return code;
+    },
+  };
+}
