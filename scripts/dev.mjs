@@ -52,7 +52,8 @@ const serve = process.env.GATEHOUSE_DEV_NO_SERVE !== '1';
 const out = json ? process.stderr : process.stdout;
 const say = (line) => out.write(`${line}\n`);
 
-const mcp = { label: 'mcp', appDir: join(paths.REPO_ROOT, 'apps', 'mcp'), port: MCP_PORT };
+// The main worker hands out webhook URLs of the integrations worker (install_integration with "webhooks": true).
+const mcp = { label: 'mcp', appDir: join(paths.REPO_ROOT, 'apps', 'mcp'), port: MCP_PORT, vars: { INTEGRATIONS_PUBLIC_URL: `http://${workers.DEV_HOST}:${INTEGRATIONS_PORT}` } };
 const integrations = { label: 'integrations', appDir: join(paths.REPO_ROOT, 'apps', 'integrations'), port: INTEGRATIONS_PORT };
 const toRun = integrationsOnly ? [integrations] : [mcp, integrations];
 const mcpUrl = `http://${workers.DEV_HOST}:${MCP_PORT}/mcp`;

@@ -22,6 +22,8 @@ export interface DevWorker {
   /** The app directory holding wrangler.toml and .dev.vars. */
   appDir: string;
   port: number;
+  /** Further `--var NAME:value` pairs for this worker. */
+  vars?: Record<string, string>;
 }
 
 /** Copies each line of `from` to `to` with a `[label] ` prefix. */
@@ -44,6 +46,7 @@ export function startWorker(worker: DevWorker, output: { stdout: Writable; stder
       ...['--var', 'ALLOW_LOOPBACK_UPSTREAMS:true'],
       // DNS-rebinding protection for a server on a loopback address: only these Host values are answered.
       ...['--var', `ALLOWED_HOSTS:${DEV_HOST}:${worker.port},localhost:${worker.port}`],
+      ...Object.entries(worker.vars ?? {}).flatMap(([name, value]) => ['--var', `${name}:${value}`]),
       '--show-interactive-dev-session=false',
     ],
     {

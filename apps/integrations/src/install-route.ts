@@ -35,11 +35,12 @@ export function describeInstall(provider: IntegrationProvider): Response {
     fields: provider.install.fields,
     settings: provider.install.settings ?? [],
     ...(oauth ? { oauth: { scopes: oauth.scopes, app_fields: oauth.appFields } } : {}),
-    how: `POST this URL with Authorization: Bearer <API token> and {"credentials": {…}}${oauth ? ', or {"mode": "oauth", "credentials": {<app fields>}} to authorize at the vendor' : ''}`,
+    how: provider.install.type === 'credentials' && provider.install.installWith ? provider.install.installWith : `POST this URL with Authorization: Bearer <API token> and {"credentials": {…}}${oauth ? ', or {"mode": "oauth", "credentials": {<app fields>}} to authorize at the vendor' : ''}`,
   });
 }
 
 export async function handleInstall(req: Request, provider: IntegrationProvider, env: Env, config: WorkerConfig, baseUrl: string): Promise<Response> {
+  if (provider.install.type === 'credentials' && provider.install.installWith) return jsonError(400, 'install_elsewhere', `${provider.displayName}: ${provider.install.installWith}`);
   const db = createDb(env.AUTH_DB);
   const auth = await authenticate(req, db);
   if (!auth.ok) return jsonError(auth.status, auth.error ?? 'unauthorized', auth.description, { 'www-authenticate': wwwAuthenticate(auth) });

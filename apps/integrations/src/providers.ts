@@ -3,11 +3,12 @@
  * array makes a provider missing a hook fail to compile, and /install/<id> and /webhook/<id> need no routing code.
  */
 import type { IntegrationProvider } from '@gatehouse/integrations-core';
+import { customProvider } from './routes/custom/index.js';
 import { githubProvider } from './routes/github/index.js';
 import { linearProvider } from './routes/linear/index.js';
 import { slackProvider } from './routes/slack/index.js';
 
-export const PROVIDERS = [githubProvider, linearProvider, slackProvider] as const satisfies readonly IntegrationProvider[];
+export const PROVIDERS = [githubProvider, linearProvider, slackProvider, customProvider] as const satisfies readonly IntegrationProvider[];
 
 const byId: ReadonlyMap<string, IntegrationProvider> = new Map(PROVIDERS.map((p) => [p.id, p]));
 

@@ -11,6 +11,7 @@
 import {
   createDb,
   findProviderInstallationForWebhook,
+  findTemplateInstallationForWebhook,
   hasThreadSession,
   recordDelivery,
   setDeliveryStatus,
@@ -94,7 +95,8 @@ export async function handleWebhook(
   const raw = await readCapped(req, MAX_WEBHOOK_BYTES);
   if (raw === null) return jsonError(413, 'payload_too_large', `webhook bodies are limited to ${MAX_WEBHOOK_BYTES} bytes`);
   const db = createDb(env.AUTH_DB);
-  const row = await findProviderInstallationForWebhook(db, provider.id, installationId);
+  const row =
+    provider.installationKind === 'template' ? await findTemplateInstallationForWebhook(db, installationId) : await findProviderInstallationForWebhook(db, provider.id, installationId);
   if (!row) return jsonError(404, 'unknown_installation', 'no such installation for this provider');
   let credentials: Record<string, string>;
   try {

@@ -170,14 +170,21 @@ describe('registry and install', () => {
     const body = (await res.json()) as {
       integrations: { id: string; install: { type: string; url: string; oauth: { scopes: string[]; callback_url: string } | null }; webhook_url_template: string; publication_scopes: { name: string }[] }[];
     };
-    expect(body.integrations.map((i) => i.id)).toEqual(['github', 'linear', 'slack']);
-    for (const i of body.integrations) {
+    expect(body.integrations.map((i) => i.id)).toEqual(['github', 'linear', 'slack', 'custom']);
+    for (const i of body.integrations.filter((x) => x.id !== 'custom')) {
       expect(i.install).toMatchObject({ type: 'oauth', url: `http://integrations.test/install/${i.id}`, oauth: { callback_url: `http://integrations.test/install/${i.id}/callback` } });
       expect(i.install.oauth!.scopes.length).toBeGreaterThan(0);
       expect(i.webhook_url_template).toBe(`http://integrations.test/webhook/${i.id}/{installation_id}`);
       expect(i.publication_scopes.length).toBeGreaterThan(0);
     }
     expect(body.integrations.find((i) => i.id === 'slack')!.install.oauth!.scopes).toContain('chat:write');
+    // The custom provider serves catalog templates: installed with install_integration, webhooks at the same route.
+    const custom = body.integrations.find((i) => i.id === 'custom')!;
+    expect(custom).toMatchObject({ install: { type: 'credentials', oauth: null }, webhook_url_template: 'http://integrations.test/webhook/custom/{installation_id}', publication_scopes: [] });
+    const { token } = await seedTenant(`custom-install-${crypto.randomUUID().slice(0, 8)}`);
+    const post = await SELF.fetch('http://integrations.test/install/custom', { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ credentials: {} }) });
+    expect(post.status).toBe(400);
+    expect(await post.json()).toMatchObject({ error: 'install_elsewhere', message: expect.stringMatching(/install_integration/) });
   });
 
   it('refuses an install without a token, or with missing or unknown credentials, and stores no secret in clear', async () => {

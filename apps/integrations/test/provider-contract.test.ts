@@ -9,8 +9,9 @@ import examples from '@octokit/webhooks-examples';
 import { sign } from '@octokit/webhooks-methods';
 import { describe, expect, it } from 'vitest';
 import { db, installProvider, seedTenant } from './tenant.js';
-import { appendSessionDispatch, listDeliveries } from '@gatehouse/integrations-adapters-cf';
-import { hmacSha256Hex, sessionDispatchSchema } from '@gatehouse/integrations-core';
+import { appendSessionDispatch, createInstallation, listDeliveries } from '@gatehouse/integrations-adapters-cf';
+import { Webhook } from 'standardwebhooks';
+import { createCredentialsCipher, hmacSha256Hex, sessionDispatchSchema } from '@gatehouse/integrations-core';
 import { LINEAR_APP_USER_ID, linearCommentMention, linearIssueAssigned } from './fixtures/linear.js';
 import { SLACK_BOT_USER_ID, slackAppMention, slackChannelMessage, slackThreadReply, slackUrlVerification } from './fixtures/slack.js';
 
@@ -28,12 +29,17 @@ interface ProviderCase {
   valid(deliveryId: string, secret: string, now: number): Promise<Signed>;
   /** A verified delivery that must be ignored. */
   ignored(deliveryId: string, secret: string, now: number): Promise<Signed>;
-  /** The app fields of an OAuth install (`mode: "oauth"`). */
-  oauthApp: Record<string, string>;
+  /** The app fields of an OAuth install (`mode: "oauth"`), for providers that have one. */
+  oauthApp?: Record<string, string>;
+  /** Installed as a catalog template (the custom provider) rather than through POST /install/<id>. */
+  template?: string;
   /** Whether the vendor signs a timestamp (then a stale one must be refused). */
   timestamped: boolean;
-  expectedThread: string;
+  /** The thread key the valid delivery dispatches to (custom thread keys are scoped by the installation). */
+  expectedThread: string | ((installationId: string) => string);
 }
+
+const threadOf = (c: ProviderCase, installationId: string) => (typeof c.expectedThread === 'string' ? c.expectedThread : c.expectedThread(installationId));
 
 function ghExample(name: string, action?: string): Record<string, any> {
   const def = (examples as unknown as { name: string; examples: Record<string, any>[] }[]).find((d) => d.name === name)!;
@@ -44,6 +50,14 @@ const slackSigned = async (payload: unknown, secret: string, now: number, extra:
   const body = JSON.stringify(payload);
   const ts = String(Math.floor(now / 1000));
   return { body, headers: { 'x-slack-request-timestamp': ts, 'x-slack-signature': `v0=${await hmacSha256Hex(secret, `v0:${ts}:${body}`)}`, ...extra } };
+};
+
+// Standard Webhooks secrets are whsec_ + base64; the contract's shared SECRET stands for it in the custom case.
+const STANDARD_SECRET = `whsec_${btoa(SECRET)}`;
+const standardSigned = async (payload: unknown, id: string, secret: string, now: number): Promise<Signed> => {
+  const body = JSON.stringify(payload);
+  const key = secret === SECRET ? STANDARD_SECRET : `whsec_${btoa(secret)}`;
+  return { body, headers: { 'webhook-id': id, 'webhook-timestamp': String(Math.floor(now / 1000)), 'webhook-signature': new Webhook(key).sign(id, new Date(now), body) } };
 };
 
 const CASES: ProviderCase[] = [
@@ -80,6 +94,15 @@ const CASES: ProviderCase[] = [
     },
   },
   {
+    id: 'custom',
+    template: 'jira-cloud',
+    credentials: { email: 'agent@acme.test', api_token: 'jira-token', webhook_secret: STANDARD_SECRET },
+    timestamped: true,
+    expectedThread: (installationId) => `${installationId}/TCK-42`,
+    valid: async (deliveryId, secret, now) => standardSigned({ type: 'ticket.assigned', thread: { key: 'TCK-42', title: 'Printer on fire' }, actor: 'ada' }, deliveryId, secret, now),
+    ignored: async (deliveryId, secret, now) => standardSigned({ type: 'ping' }, deliveryId, secret, now),
+  },
+  {
     id: 'slack',
     credentials: { signing_secret: SECRET, bot_user_id: SLACK_BOT_USER_ID },
     oauthApp: { client_id: 'c', client_secret: 's', signing_secret: SECRET },
@@ -90,9 +113,15 @@ const CASES: ProviderCase[] = [
   },
 ];
 
-async function install(provider: string, credentials: Record<string, string>) {
+async function install(provider: string, credentials: Record<string, string>, template?: string) {
   const slug = `contract-${provider}-${crypto.randomUUID().slice(0, 8)}`;
-  const { org, token } = await seedTenant(slug);
+  const { org, user, token } = await seedTenant(slug);
+  if (template) {
+    // As install_integration (main worker) stores a template installation with "webhooks": true.
+    const cipher = createCredentialsCipher(env.CREDENTIALS_KEYS, env.CREDENTIALS_ACTIVE_KID);
+    const row = await createInstallation(db, { organizationId: org.id }, { kind: 'template', source: template, title: 'Tickets', scope: 'global', workspaceId: null, settings: { site_url: 'https://acme.atlassian.net' }, credentials: await cipher.encrypt(credentials), createdBy: user.id });
+    return { org, installationId: row.id, url: `http://integrations.test/webhook/${provider}/${row.id}` };
+  }
   const { res, body } = await installProvider(token, provider, { credentials });
   expect(res.status).toBe(201);
   return { org, installationId: body.installation.id, url: body.webhook_url };
@@ -117,35 +146,36 @@ async function settle<T>(read: () => Promise<T[]>, count: number): Promise<T[]> 
 
 describe.each(CASES)('provider contract: $id', (c) => {
   it('refuses a bad signature with 401 and stores nothing', async () => {
-    const { org, installationId, url } = await install(c.id, c.credentials);
+    const { org, installationId, url } = await install(c.id, c.credentials, c.template);
     const res = await deliver(url, await c.valid('bad-sig-1', 'not-the-secret', Date.now()));
     expect(res.status).toBe(401);
     expect(await listDeliveries(db, { organizationId: org.id }, installationId)).toEqual([]);
   });
 
   it('turns a valid delivery into exactly one dispatch, and a redelivery into none', async () => {
-    const { org, url } = await install(c.id, c.credentials);
+    const { org, installationId, url } = await install(c.id, c.credentials, c.template);
+    const thread = threadOf(c, installationId);
     const signed = await c.valid(`valid-${crypto.randomUUID()}`, SECRET, Date.now());
     expect((await deliver(url, signed)).status).toBe(202);
-    const sent = await settle(() => dispatchesFor(c.expectedThread, org.id), 1);
+    const sent = await settle(() => dispatchesFor(thread, org.id), 1);
     expect(sent).toHaveLength(1);
-    expect(sent[0]).toMatchObject({ provider: c.id, threadKey: c.expectedThread, organizationId: org.id });
+    expect(sent[0]).toMatchObject({ provider: c.id, threadKey: thread, organizationId: org.id });
     // The vendor redelivers the same delivery (re-signed now).
     const again = await deliver(url, await c.valid(sent[0]!.dispatchId.split(':').slice(2).join(':'), SECRET, Date.now()));
     expect(again.status).toBe(200);
     await new Promise((r) => setTimeout(r, 150));
-    expect(await dispatchesFor(c.expectedThread, org.id)).toHaveLength(1);
+    expect(await dispatchesFor(thread, org.id)).toHaveLength(1);
   });
 
   it('acknowledges an event that starts no session and records it as ignored', async () => {
-    const { org, installationId, url } = await install(c.id, c.credentials);
+    const { org, installationId, url } = await install(c.id, c.credentials, c.template);
     const res = await deliver(url, await c.ignored(`ignored-${crypto.randomUUID()}`, SECRET, Date.now()));
     expect(res.status).toBe(202);
     expect(await listDeliveries(db, { organizationId: org.id }, installationId)).toMatchObject([{ status: 'ignored' }]);
   });
 });
 
-describe.each(CASES)('provider contract, OAuth install state: $id', (c) => {
+describe.each(CASES.filter((c) => c.oauthApp))('provider contract, OAuth install state: $id', (c) => {
   async function startOAuth(slug: string) {
     const { org, token } = await seedTenant(`${slug}-${crypto.randomUUID().slice(0, 8)}`);
     const { res, body } = await installProvider(token, c.id, { mode: 'oauth', credentials: c.oauthApp });
@@ -174,7 +204,7 @@ describe.each(CASES)('provider contract, OAuth install state: $id', (c) => {
   });
 
   it('refuses a state issued for another provider', async () => {
-    const other = CASES.find((o) => o.id !== c.id)!;
+    const other = CASES.find((o) => o.id !== c.id && o.oauthApp)!;
     const { token } = await seedTenant(`state-cross-${c.id}-${crypto.randomUUID().slice(0, 8)}`);
     const { body } = await installProvider(token, other.id, { mode: 'oauth', credentials: other.oauthApp });
     const res = await callback(`code=anything&installation_id=1&state=${new URL(body.authorization_url).searchParams.get('state')}`);
@@ -184,7 +214,7 @@ describe.each(CASES)('provider contract, OAuth install state: $id', (c) => {
 
 describe.each(CASES.filter((c) => c.timestamped))('provider contract, signed timestamps: $id', (c) => {
   it('refuses a stale timestamp with 401 and stores nothing', async () => {
-    const { org, installationId, url } = await install(c.id, c.credentials);
+    const { org, installationId, url } = await install(c.id, c.credentials, c.template);
     const res = await deliver(url, await c.valid('stale-1', SECRET, Date.now() - 10 * 60 * 1000));
     expect(res.status).toBe(401);
     expect(((await res.json()) as { error: string }).error).toBe('stale_timestamp');

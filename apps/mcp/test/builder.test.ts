@@ -1,33 +1,7 @@
 import { SELF, env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { createApiToken, createWorkspace, findOrgTemplate, listTemplateVersions, upsertMember } from '@gatehouse/integrations-adapters-cf';
-import { callTool, db, initialize, listToolNames, seedTenant } from './helpers.js';
-
-function crm(tools: Record<string, unknown>[] = [contactTool('get_contact')]) {
-  return {
-    slug: 'acme-crm',
-    name: 'Acme CRM',
-    description: 'Acme CRM contacts',
-    docsUrl: 'https://docs.acme.test/api',
-    baseUrl: '{+settings.base_url}',
-    auth: { type: 'bearer', token: 'api_key' },
-    credentials: [{ name: 'api_key', description: 'API key' }],
-    settings: [{ name: 'base_url', description: 'API origin' }],
-    tools,
-  };
-}
-
-function contactTool(name: string, required: string[] = ['id']) {
-  return {
-    name,
-    title: name,
-    description: `${name} by id`,
-    docsUrl: 'https://docs.acme.test/api/contacts',
-    method: 'GET',
-    path: '/v1/contacts/{args.id}',
-    inputSchema: { type: 'object', properties: { id: { type: 'string' }, region: { type: 'string' } }, required },
-  };
-}
+import { callTool, contactTool, crm, db, initialize, listToolNames, seedTenant } from './helpers.js';
 
 async function member(org: { id: string }, tenant: { organizationId: string; workspaceId: string }) {
   const user = await upsertMember(db, { organizationId: org.id }, { email: `member-${crypto.randomUUID()}@x.test`, role: 'MEMBER' });

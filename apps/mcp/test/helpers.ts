@@ -78,3 +78,31 @@ export async function listToolNames(token: string): Promise<string[]> {
   const { body } = await rpc(token, 'tools/list');
   return (body!.result.tools as { name: string }[]).map((t) => t.name);
 }
+
+/** A small template (Acme CRM, bearer API key, one GET tool per entry) for builder and install tests. */
+export function crm(tools: Record<string, unknown>[] = [contactTool('get_contact')]) {
+  return {
+    slug: 'acme-crm',
+    name: 'Acme CRM',
+    description: 'Acme CRM contacts',
+    docsUrl: 'https://docs.acme.test/api',
+    baseUrl: '{+settings.base_url}',
+    auth: { type: 'bearer', token: 'api_key' },
+    credentials: [{ name: 'api_key', description: 'API key' }],
+    settings: [{ name: 'base_url', description: 'API origin' }],
+    tools,
+  };
+}
+
+/** A GET-by-id tool of the `crm()` template. */
+export function contactTool(name: string, required: string[] = ['id']) {
+  return {
+    name,
+    title: name,
+    description: `${name} by id`,
+    docsUrl: 'https://docs.acme.test/api/contacts',
+    method: 'GET',
+    path: '/v1/contacts/{args.id}',
+    inputSchema: { type: 'object', properties: { id: { type: 'string' }, region: { type: 'string' } }, required },
+  };
+}

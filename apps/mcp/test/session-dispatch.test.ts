@@ -40,6 +40,20 @@ async function post(body: string, signature: string | null) {
 }
 
 describe('POST /internal/session-dispatch', () => {
+  it('takes custom-provider dispatches for template installations only, and other providers’ for their own only', async () => {
+    const { org } = await seedTenant('dispatch-custom');
+    const template = await createInstallation(db, { organizationId: org.id }, { kind: 'template', source: 'jira-cloud', title: 'Desk', scope: 'global', workspaceId: null, settings: {}, credentials: 'jwe', createdBy: 'test' });
+    const github = await githubInstallation(org.id);
+    const send = async (d: SessionDispatch) => {
+      const body = JSON.stringify(d);
+      return post(body, await signSessionDispatch(env.MCP_SIGNING_KEY, body));
+    };
+    const custom = (installationId: string): SessionDispatch => ({ ...dispatchFor(org.id, installationId, 'c1'), dispatchId: `custom:${installationId}:c1`, provider: 'custom', threadKey: `${installationId}/DESK-7`, publication: null });
+    expect((await send(custom(template.id))).status).toBe(201);
+    expect((await send(custom(github.id))).status).toBe(404);
+    expect((await send(dispatchFor(org.id, template.id, 'g1'))).status).toBe(404);
+  });
+
   it('creates a session for a signed dispatch and appends a redelivery only once', async () => {
     const { org, tenant } = await seedTenant('dispatch-ok');
     const inst = await githubInstallation(org.id);

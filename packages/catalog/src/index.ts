@@ -8,3 +8,5 @@ export * from './diff-templates.js';
 export * from './validate-credentials.js';
 export * from './authorization-code.js';
 export * from './token-endpoint.js';
+export * from './standard-webhooks.js';
+export * from './template-provider.js';

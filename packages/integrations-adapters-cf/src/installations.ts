@@ -143,6 +143,19 @@ export async function findProviderInstallationForWebhook(db: Db, provider: strin
   return row ?? null;
 }
 
+/**
+ * The active catalog-template installation a webhook URL names (the `custom` provider's webhooks), or null. Like
+ * `findProviderInstallationForWebhook`, the unguessable installation id in the URL is what starts without a tenant.
+ */
+export async function findTemplateInstallationForWebhook(db: Db, installationId: string): Promise<InstallationRecord | null> {
+  const row = await db
+    .select()
+    .from(installations)
+    .where(and(eq(installations.id, installationId), eq(installations.kind, 'template'), eq(installations.status, 'active')))
+    .get();
+  return row ?? null;
+}
+
 /** Installations of a provider in the organization (both scopes). */
 export async function listProviderInstallations(db: Db, tenant: OrgTenant, provider: string): Promise<InstallationRecord[]> {
   return db

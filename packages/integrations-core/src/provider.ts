@@ -122,6 +122,11 @@ export interface CredentialsInstallSpec {
   type: 'credentials';
   fields: readonly CredentialField[];
   settings?: readonly CredentialField[];
+  /**
+   * Where installations of this provider are made instead of `POST /install/<id>` (the `custom` provider: catalog
+   * templates are installed with the main worker's `install_integration`); that route then answers 400 naming it.
+   */
+  installWith?: string;
 }
 
 export interface OAuthInstallSpec {
@@ -183,6 +188,11 @@ export interface IntegrationProvider {
   readonly id: string;
   readonly displayName: string;
   readonly install: InstallSpec;
+  /**
+   * Which installations the provider's webhooks and tools belong to: its own (`provider`, the default), or catalog
+   * template installations (`template`: the `custom` provider, which serves templates through this contract).
+   */
+  readonly installationKind?: 'provider' | 'template';
   /** Verifies and normalizes a webhook. Reads the raw body itself; must fail closed without a secret. */
   parseWebhook(req: Request, installation: ProviderInstallation): Promise<WebhookParseResult>;
   /** Turns a verified event into the dispatch sent to the main worker. */

@@ -10,6 +10,7 @@ const envSchema = z.object({
   CREDENTIALS_KEYS: z.string().min(2),
   CREDENTIALS_ACTIVE_KID: z.string().min(1),
   ALLOW_LOOPBACK_UPSTREAMS: z.enum(['true', 'false']).default('false'),
+  INTEGRATIONS_PUBLIC_URL: z.union([z.literal(''), z.url()]).default(''),
 });
 
 export interface WorkerConfig {
@@ -18,6 +19,8 @@ export interface WorkerConfig {
   cipher: CredentialsCipher;
   /** Development setting: outbound calls may reach loopback upstreams (local fakes). */
   allowLoopbackUpstreams: boolean;
+  /** Public origin of the integrations worker (webhook URLs the main worker hands out), or '' when not configured. */
+  integrationsPublicUrl: string;
 }
 
 export class ConfigError extends Error {
@@ -36,6 +39,7 @@ export function loadWorkerConfig(env: object): WorkerConfig {
     signingKey: parsed.data.MCP_SIGNING_KEY,
     cipher: createCredentialsCipher(parsed.data.CREDENTIALS_KEYS, parsed.data.CREDENTIALS_ACTIVE_KID),
     allowLoopbackUpstreams: parsed.data.ALLOW_LOOPBACK_UPSTREAMS === 'true',
+    integrationsPublicUrl: parsed.data.INTEGRATIONS_PUBLIC_URL,
   };
   cache.set(env, config);
   return config;

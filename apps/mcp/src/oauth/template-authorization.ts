@@ -48,6 +48,8 @@ export async function startTemplateAuthorization(
     codeChallenge: pkce.challenge,
   });
   return {
+    /** For the caller (not shown to the client): the pending installation's id. */
+    installationId: row.id,
     installed: { handle: row.handle, title: row.title, template: template.slug, status: 'pending_authorization' },
     authorization_url: url,
     expires_at: new Date(expiresAt).toISOString(),

@@ -3,7 +3,8 @@
  * binding. The body is trusted only after the Gatehouse-Signature check over the exact raw bytes; the installation
  * named must belong to the organization named, so a valid signature cannot write into another tenant.
  */
-import { appendSessionDispatch, createDb, findProviderInstallationForWebhook } from '@gatehouse/integrations-adapters-cf';
+import { appendSessionDispatch, createDb, findProviderInstallationForWebhook, findTemplateInstallationForWebhook } from '@gatehouse/integrations-adapters-cf';
+import { CUSTOM_PROVIDER_ID } from '@gatehouse/catalog';
 import { SESSION_DISPATCH_SIGNATURE_HEADER, sessionDispatchSchema, verifySessionDispatch } from '@gatehouse/integrations-core';
 import type { WorkerConfig } from '@gatehouse/integrations-core';
 import { jsonError, readCapped } from '@gatehouse/integrations-core';
@@ -27,7 +28,11 @@ export async function handleSessionDispatch(req: Request, env: Env, config: Work
   if (!parsed.success) return jsonError(400, 'invalid_dispatch', `invalid SessionDispatch: ${parsed.error.issues.map((i) => i.path.join('.')).join(', ')}`);
   const dispatch = parsed.data;
   const db = createDb(env.AUTH_DB);
-  const installation = await findProviderInstallationForWebhook(db, dispatch.provider, dispatch.installationId);
+  // The custom provider's sessions belong to catalog template installations; every other provider's to its own.
+  const installation =
+    dispatch.provider === CUSTOM_PROVIDER_ID
+      ? await findTemplateInstallationForWebhook(db, dispatch.installationId)
+      : await findProviderInstallationForWebhook(db, dispatch.provider, dispatch.installationId);
   if (!installation || installation.organizationId !== dispatch.organizationId)
     return jsonError(404, 'unknown_installation', 'no active installation of that provider in that organization');
   const result = await appendSessionDispatch(db, { organizationId: installation.organizationId }, dispatch);

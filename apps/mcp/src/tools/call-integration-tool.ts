@@ -4,7 +4,7 @@
  * tool errors (isError), never as a gateway 500.
  */
 import { findSession, findVisibleInstallation } from '@gatehouse/integrations-adapters-cf';
-import { executeTemplateTool } from '@gatehouse/catalog';
+import { TemplateToolError, templateProvider } from '@gatehouse/catalog';
 import { SESSION_DISPATCH_SIGNATURE_HEADER, signInternalRequest, type ProviderToolCall } from '@gatehouse/integrations-core';
 import { freshCredentials } from '../oauth/fresh-credentials.js';
 import { INTEGRATION_ARGUMENT, SESSION_ARGUMENT, chooseRoute, type ProviderRoute, type ToolRoute } from './integration-toolset.js';
@@ -31,14 +31,18 @@ export async function callIntegrationTool(name: string, routes: readonly ToolRou
   let credentials = await ctx.config.cipher.decrypt(installation.credentials);
   const { template } = route;
   if (template.auth.type === 'oauth2_authorization_code') credentials = await freshCredentials(ctx, { ...template, auth: template.auth }, installation, credentials);
-  const outcome = await executeTemplateTool(
-    route.template,
-    route.tool,
-    { args: toolArgs, settings: installation.settings, credentials },
-    { fetch: ctx.fetch, allowLoopback: ctx.config.allowLoopbackUpstreams, tokenCacheKey: installation.id },
-  );
-  if (!outcome.ok) throw new ToolError(outcome.message);
-  return outcome.result;
+  // Templates run through the same IntegrationProvider contract as code providers (the `custom` provider).
+  const provider = templateProvider(template, { allowLoopback: ctx.config.allowLoopbackUpstreams, tokenCacheKey: installation.id });
+  try {
+    return await provider.executeTool(route.tool.name, toolArgs, {
+      installation: { id: installation.id, organizationId: installation.organizationId, workspaceId: installation.workspaceId, scope: installation.scope, title: installation.title, settings: installation.settings, credentials },
+      session: null,
+      fetch: ctx.fetch,
+    });
+  } catch (err) {
+    if (err instanceof TemplateToolError) throw new ToolError(err.message);
+    throw err;
+  }
 }
 
 /**

@@ -3,11 +3,11 @@
  * list_installed_integrations, install_integration. None returns a credential value.
  */
 import { createInstallation, findWorkspace, listVisibleInstallations } from '@gatehouse/integrations-adapters-cf';
-import { validateCredentials, type IntegrationTemplate } from '@gatehouse/catalog';
+import { CUSTOM_PROVIDER_ID, createWebhookSecret, validateCredentials, type IntegrationTemplate } from '@gatehouse/catalog';
 import { z } from 'zod';
 import { startTemplateAuthorization } from '../oauth/template-authorization.js';
 import { loadCatalog } from './catalog.js';
-import { ToolError, defineCoreTool } from './tool-types.js';
+import { ToolError, defineCoreTool, type ToolContext } from './tool-types.js';
 
 function summary(t: IntegrationTemplate, origin: string) {
   return { slug: t.slug, name: t.name, description: t.description, origin, tools: t.tools.map((x) => x.name) };
@@ -96,6 +96,22 @@ function fieldProblems(
   return problems;
 }
 
+/**
+ * Where the service sends its events (the integrations worker's `custom` provider) and how it signs them. The URL is
+ * absolute when INTEGRATIONS_PUBLIC_URL is set, else the path on the integrations worker.
+ */
+function webhookAnswer(ctx: ToolContext, installationId: string, secret: string) {
+  const path = `/webhook/${CUSTOM_PROVIDER_ID}/${installationId}`;
+  return {
+    url: ctx.config.integrationsPublicUrl ? `${ctx.config.integrationsPublicUrl.replace(/\/+$/, '')}${path}` : null,
+    path,
+    signing: 'Standard Webhooks v1 (https://www.standardwebhooks.com/): webhook-id, webhook-timestamp, webhook-signature',
+    secret,
+    envelope: '{"type": "<event>", "thread": {"key": "<id>", "title": "<title>"}, "actor": "<who>", "summary": "<text>", "data": {…}}; events with a thread start or continue an agent session',
+    note: 'The secret is shown once; it is stored encrypted.',
+  };
+}
+
 export const installIntegration = defineCoreTool({
   name: 'install_integration',
   title: 'Install integration',
@@ -115,6 +131,10 @@ export const installIntegration = defineCoreTool({
       .min(1)
       .optional()
       .describe('For scope Local: the workspace (product) slug or id to install into; default the workspace of your token'),
+    webhooks: z
+      .boolean()
+      .default(false)
+      .describe('Also receive the service’s events as agent sessions: the answer carries a webhook URL and a Standard Webhooks signing secret, shown once'),
   }),
   async run(args, ctx) {
     const entry = (await loadCatalog(ctx.db, ctx.principal)).find((e) => e.template.slug === args.template);
@@ -131,14 +151,19 @@ export const installIntegration = defineCoreTool({
     }
     const problems = [...fieldProblems('credential', t.credentials, args.credentials), ...fieldProblems('setting', t.settings, args.settings)];
     if (problems.length) throw new ToolError(`Cannot install ${t.name}: ${problems.join('; ')}. See get_integration for the fields.`);
-    if (t.auth.type === 'oauth2_authorization_code')
-      return startTemplateAuthorization(ctx, { ...t, auth: t.auth }, {
+    // The signing secret is ours (Standard Webhooks whsec_…), stored with the credentials and shown once below.
+    const webhookSecret = args.webhooks ? createWebhookSecret() : undefined;
+    const credentials = webhookSecret ? { ...args.credentials, webhook_secret: webhookSecret } : args.credentials;
+    if (t.auth.type === 'oauth2_authorization_code') {
+      const { installationId, ...started } = await startTemplateAuthorization(ctx, { ...t, auth: t.auth }, {
         title: args.title ?? t.name,
         scope: args.scope === 'Local' ? 'local' : 'global',
         workspaceId,
         settings: args.settings,
-        credentials: args.credentials,
+        credentials,
       });
+      return webhookSecret ? { ...started, webhook: webhookAnswer(ctx, installationId, webhookSecret) } : started;
+    }
     const check = await validateCredentials(t, { settings: args.settings, credentials: args.credentials }, { fetch: ctx.fetch, allowLoopback: ctx.config.allowLoopbackUpstreams });
     if (!check.ok) throw new ToolError(`Cannot install ${t.name}: ${check.message}`);
     const row = await createInstallation(ctx.db, ctx.principal, {
@@ -148,7 +173,7 @@ export const installIntegration = defineCoreTool({
       scope: args.scope === 'Local' ? 'local' : 'global',
       workspaceId,
       settings: args.settings,
-      credentials: await ctx.config.cipher.encrypt(args.credentials),
+      credentials: await ctx.config.cipher.encrypt(credentials),
       createdBy: ctx.principal.userId,
     });
     ctx.notifyToolsChanged();
@@ -156,6 +181,7 @@ export const installIntegration = defineCoreTool({
       installed: { handle: row.handle, title: row.title, template: t.slug, scope: args.scope, workspace: args.scope === 'Local' ? workspaceSlug : null },
       tools: t.tools.map((x) => x.name),
       credentials_checked: check.checked,
+      ...(webhookSecret ? { webhook: webhookAnswer(ctx, row.id, webhookSecret) } : {}),
       note: 'The tools are available now; clients that cache tool lists may need to list tools again.',
     };
   },
