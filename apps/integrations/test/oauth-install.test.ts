@@ -24,8 +24,14 @@ beforeEach(() => {
     const url = new URL(req.url);
     if (url.hostname !== 'api.linear.app') return real(input, init);
     if (url.pathname === '/graphql') {
-      graphql.push({ authorization: req.headers.get('authorization'), body: await req.text() });
-      return Response.json({ data: { commentCreate: { success: true, comment: { id: 'c1', url: 'https://linear.app/x' } } } });
+      const body = await req.text();
+      graphql.push({ authorization: req.headers.get('authorization'), body });
+      // Answers shaped like Linear's for the SDK's operations (https://studio.apollographql.com/public/Linear-API).
+      const operation = /^\s*(?:mutation|query) (\w+)/.exec((JSON.parse(body) as { query: string }).query)?.[1];
+      if (operation === 'createComment') return Response.json({ data: { commentCreate: { __typename: 'CommentPayload', comment: { id: 'c1' }, lastSyncId: 1, success: true } } });
+      if (operation === 'searchIssues')
+        return Response.json({ data: { searchIssues: { __typename: 'IssueSearchPayload', totalCount: 0, nodes: [], archivePayload: { archive: '', totalCount: 0, databaseVersion: 1 }, pageInfo: { hasNextPage: false, hasPreviousPage: false } } } });
+      return Response.json({ errors: [{ message: `unknown operation ${operation}` }] }, { status: 400 });
     }
     const form = new URLSearchParams(await req.text());
     tokenRequests.push(form);
@@ -138,7 +144,9 @@ describe('OAuth tokens of a provider in use', () => {
     const before = graphql.length;
     expect((await send('mcp_linear_update_issue_state', { issue_id: issueId, state_id: 'done-state' })).status).toBe(403);
     expect(graphql.length).toBe(before);
-    expect((await send('mcp_linear_search_issues', { term: 'Safari' })).status).toBe(200);
-    expect(JSON.parse(graphql.at(-1)!.body)).toMatchObject({ query: expect.stringContaining('searchIssues(term: $term'), variables: { term: 'Safari', first: 20 } });
+    const search = await send('mcp_linear_search_issues', { term: 'Safari' });
+    expect(search.status).toBe(200);
+    expect(await search.json()).toEqual({ result: { issues: [], total: 0 } });
+    expect(JSON.parse(graphql.at(-1)!.body)).toMatchObject({ query: expect.stringMatching(/^\s*query searchIssues\(/), variables: { term: 'Safari', first: 20 } });
   });
 });

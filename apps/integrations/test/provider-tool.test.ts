@@ -127,12 +127,22 @@ describe('Slack tools under a thread publication', () => {
     const base = { organizationId: org.id, workspaceId: ws.id, userId: user.id, installationId, sessionId };
     const reply = await call({ ...base, tool: 'mcp_slack_reply_in_thread', arguments: { channel: 'C1', thread_ts: '1515449522.000016', text: 'On it' } });
     expect(reply.status).toBe(200);
-    expect(sent.at(-1)).toMatchObject({ url: 'https://slack.com/api/chat.postMessage', body: JSON.stringify({ channel: 'C1', thread_ts: '1515449522.000016', text: 'On it' }) });
+    // @slack/web-api sends form-encoded arguments (Slack takes those or JSON: https://docs.slack.dev/apis/web-api/).
+    expect(sent.at(-1)).toMatchObject({ url: 'https://slack.com/api/chat.postMessage', auth: 'Bearer xoxb-test' });
+    expect(Object.fromEntries(new URLSearchParams(sent.at(-1)!.body))).toEqual({ channel: 'C1', thread_ts: '1515449522.000016', text: 'On it' });
     const count = sent.length;
     expect((await call({ ...base, tool: 'mcp_slack_post_message', arguments: { channel: 'C1', text: 'hello all' } })).status).toBe(403);
     expect((await call({ ...base, tool: 'mcp_slack_add_reaction', arguments: { channel: 'C1', thread_ts: '1515449522.000016', timestamp: '1.2', name: 'eyes' } })).status).toBe(403);
     expect(sent.length).toBe(count);
     const channels = await call({ ...base, tool: 'mcp_slack_list_channels', arguments: {} });
     expect(((await channels.json()) as { result: { channels: unknown[] } }).result.channels).toEqual([{ id: 'C1', name: 'general' }]);
+
+    // Slack's ok:false answers become a tool error with Slack's documented code, never the token.
+    const wrong = (await installProvider(token, 'slack', { credentials: { signing_secret: 's', bot_user_id: 'U0BOT', bot_token: 'xoxb-revoked' } })).body.installation.id;
+    const refused = await call({ ...base, installationId: wrong, tool: 'mcp_slack_list_channels', arguments: {}, sessionId: null });
+    expect(refused.status).toBe(502);
+    const message = ((await refused.json()) as { message: string }).message;
+    expect(message).toBe('Slack: Slack refused: invalid_auth');
+    expect(message).not.toContain('xoxb-revoked');
   });
 });

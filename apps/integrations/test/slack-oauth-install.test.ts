@@ -43,7 +43,7 @@ beforeEach(() => {
       return Response.json({ ...answer, ...tokens(), authed_user: { id: 'U1234', scope: '', access_token: 'xoxp-user-token-not-kept', token_type: 'user' } });
     }
     if (url.pathname === '/api/chat.postMessage') {
-      posted.push({ auth: req.headers.get('authorization'), body: await req.json() });
+      posted.push({ auth: req.headers.get('authorization'), body: Object.fromEntries(new URLSearchParams(await req.text())) });
       if (req.headers.get('authorization') !== `Bearer xoxb-${rotation ? 'xoxe-' : ''}${n}`) return Response.json({ ok: false, error: 'invalid_auth' });
       return Response.json({ ok: true, channel: 'C123ABC456', ts: '1503435956.000247' });
     }

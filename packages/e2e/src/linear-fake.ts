@@ -17,7 +17,26 @@ export interface LinearFake {
   close(): Promise<void>;
 }
 
-const KNOWN = { CommentCreate: ['input'], IssueUpdate: ['id', 'input'], SearchIssues: ['term'] } as const;
+/** The operations of @linear/sdk the tools send, with the variables Linear requires for each. */
+const KNOWN = { createComment: ['input'], updateIssue: ['id', 'input'], searchIssues: ['term'] } as const;
+
+/** An IssueSearchResult as Linear returns it for the SDK's fragment (the fields its model reads). */
+const searchNode = (term: string) => ({
+  __typename: 'IssueSearchResult',
+  id: '9c8b7a6f-5e4d-4c3b-a2f1-e0d9c8b7a6f5',
+  identifier: 'ENG-123',
+  title: `Login fails on ${term}`,
+  url: 'https://linear.app/acme/issue/ENG-123/login-fails-on-safari',
+  priority: 2,
+  number: 123,
+  createdAt: '2026-11-20T09:00:00.000Z',
+  updatedAt: '2026-11-21T08:00:00.000Z',
+  labelIds: [],
+  reactions: [],
+  reactionData: [],
+  sharedAccess: { isShared: false, sharedWithCount: 0, viewerHasOnlySharedAccess: false, disallowedIssueFields: [], sharedWithUsers: [] },
+  metadata: {},
+});
 
 export async function startLinearFake(client: { id: string; secret: string }): Promise<LinearFake> {
   const codes = new Map<string, { challenge: string; redirectUri: string }>();
@@ -40,14 +59,17 @@ export async function startLinearFake(client: { id: string; secret: string }): P
       const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
       if (!bearer || !tokens.has(bearer)) return sendJson(res, 401, { errors: [{ message: 'Authentication required, not authenticated', extensions: { code: 'AUTHENTICATION_ERROR' } }] });
       const body = JSON.parse(raw || '{}') as { query?: string; variables?: Record<string, unknown> };
-      const operation = /^(?:mutation|query) (\w+)/.exec(body.query ?? '')?.[1] ?? '';
+      const operation = /^\s*(?:mutation|query) (\w+)/.exec(body.query ?? '')?.[1] ?? '';
       const needs = KNOWN[operation as keyof typeof KNOWN];
       if (!needs || !needs.every((v) => body.variables?.[v] !== undefined))
         return sendJson(res, 400, { errors: [{ message: `Unknown operation or missing variables: ${operation}`, extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }] });
       operations.push({ operation, variables: body.variables! });
-      if (operation === 'CommentCreate') return sendJson(res, 200, { data: { commentCreate: { success: true, comment: { id: crypto.randomUUID(), url: 'https://linear.app/acme/issue/ENG-123#comment-1' } } } });
-      if (operation === 'IssueUpdate') return sendJson(res, 200, { data: { issueUpdate: { success: true, issue: { id: body.variables!.id, identifier: 'ENG-123', state: { name: 'Done' } } } } });
-      return sendJson(res, 200, { data: { searchIssues: { nodes: [] } } });
+      if (operation === 'createComment') return sendJson(res, 200, { data: { commentCreate: { __typename: 'CommentPayload', comment: { id: crypto.randomUUID() }, lastSyncId: 1, success: true } } });
+      if (operation === 'updateIssue') return sendJson(res, 200, { data: { issueUpdate: { __typename: 'IssuePayload', issue: { id: body.variables!.id }, lastSyncId: 2, success: true } } });
+      const nodes = [searchNode(String(body.variables!.term))];
+      return sendJson(res, 200, {
+        data: { searchIssues: { __typename: 'IssueSearchPayload', totalCount: 1, nodes, archivePayload: { archive: '', totalCount: 0, databaseVersion: 1 }, pageInfo: { hasNextPage: false, hasPreviousPage: false, startCursor: null, endCursor: null } } },
+      });
     }
     return sendJson(res, 404, { error: 'not found' });
   });

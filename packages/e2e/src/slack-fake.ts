@@ -1,7 +1,7 @@
 /**
  * A local fake of Slack's Web API on 127.0.0.1, under /api: `oauth.v2.access` (HTTP Basic client authentication,
  * codes bound to their PKCE challenge and redirect URI; https://docs.slack.dev/reference/methods/oauth.v2.access),
- * `chat.postMessage` and `reactions.add`. Like Slack it answers HTTP 200 with `ok: false` and a documented error code:
+ * `chat.postMessage` and `reactions.add` (arguments form-encoded or JSON). Like Slack it answers HTTP 200 with `ok: false` and a documented error code:
  * invalid_client_id, invalid_code, not_authed / invalid_auth (no or unknown bot token), channel_not_found, no_text,
  * unknown_method (https://docs.slack.dev/apis/web-api/#responses).
  */
@@ -40,7 +40,9 @@ export async function startSlackFake(client: { id: string; secret: string }, bot
     const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
     if (!bearer) return fail('not_authed');
     if (!tokens.has(bearer)) return fail('invalid_auth');
-    const args = JSON.parse(raw || '{}') as Record<string, unknown>;
+    // Slack takes arguments form-encoded (what @slack/web-api sends) or as JSON with a bearer token.
+    const json = /application\/json/.test(req.headers['content-type'] ?? '');
+    const args = (json ? JSON.parse(raw || '{}') : Object.fromEntries(new URLSearchParams(raw))) as Record<string, unknown>;
     if (method === 'chat.postMessage') {
       if (typeof args.channel !== 'string' || !/^[CDG][A-Z0-9]+$/.test(args.channel)) return fail('channel_not_found');
       if (typeof args.text !== 'string' || !args.text) return fail('no_text');

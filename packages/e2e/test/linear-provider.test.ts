@@ -60,7 +60,8 @@ describe('Linear provider: OAuth install → webhook → session → publication
 
     const ok = await client.callTool({ name: 'mcp_linear_create_comment', arguments: { issue_id: issueId, body: 'Reproduced on Safari 18.', _session: session!.id } });
     expect(ok.isError, text(ok)).toBeFalsy();
-    expect(fake.operations).toEqual([{ operation: 'CommentCreate', variables: { input: { issueId, body: 'Reproduced on Safari 18.' } } }]);
+    expect(JSON.parse(text(ok))).toMatchObject({ success: true, comment_id: expect.any(String) });
+    expect(fake.operations).toEqual([{ operation: 'createComment', variables: { input: { issueId, body: 'Reproduced on Safari 18.' } } }]);
 
     const refused = await client.callTool({ name: 'mcp_linear_update_issue_state', arguments: { issue_id: issueId, state_id: 'done', _session: session!.id } });
     expect(refused.isError).toBe(true);
@@ -68,5 +69,11 @@ describe('Linear provider: OAuth install → webhook → session → publication
     const otherIssue = await client.callTool({ name: 'mcp_linear_create_comment', arguments: { issue_id: crypto.randomUUID(), body: 'x', _session: session!.id } });
     expect(otherIssue.isError).toBe(true);
     expect(fake.operations).toHaveLength(1);
+
+    // A read needs no publication: a search through the SDK's searchIssues, mapped to what an agent needs.
+    const found = await client.callTool({ name: 'mcp_linear_search_issues', arguments: { term: 'Safari', _integration: started.installation.handle } });
+    expect(found.isError, text(found)).toBeFalsy();
+    expect(JSON.parse(text(found))).toEqual({ issues: [{ id: '9c8b7a6f-5e4d-4c3b-a2f1-e0d9c8b7a6f5', identifier: 'ENG-123', title: 'Login fails on Safari', url: 'https://linear.app/acme/issue/ENG-123/login-fails-on-safari', priority: 2 }], total: 1 });
+    expect(fake.operations.at(-1)).toMatchObject({ operation: 'searchIssues', variables: { term: 'Safari', first: 20 } });
   });
 });

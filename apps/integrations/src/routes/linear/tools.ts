@@ -1,8 +1,12 @@
 /**
- * Linear tools (mcp_linear_<tool>) over the GraphQL API (https://linear.app/developers/graphql), authenticated with an
- * OAuth access token (`Bearer`) or a pasted personal API key (https://linear.app/developers/graphql#personal-api-keys).
- * Writes declare their publication scope and the issue they write to (the session thread key is the issue's UUID).
+ * Linear tools (mcp_linear_<tool>) through Linear's official SDK (@linear/sdk: its GraphQL operations and models,
+ * https://linear.app/developers/sdk) over the GraphQL API (https://linear.app/developers/graphql), authenticated with
+ * an OAuth access token (`Bearer`) or a pasted personal API key (https://linear.app/developers/graphql#personal-api-keys).
+ * The SDK's own client calls the global fetch; its `LinearSdk` takes a request function instead, so requests go
+ * through `ctx.fetch` and the outbound policy like every provider's. Writes declare their publication scope and the
+ * issue they write to (the session thread key is the issue's UUID).
  */
+import { LinearSdk } from '@linear/sdk';
 import type { ProviderTool, PublicationContext } from '@gatehouse/integrations-core';
 import { z } from 'zod';
 import { linearApiRoot } from './install.js';
@@ -42,40 +46,53 @@ export class LinearToolError extends Error {
   override name = 'LinearToolError';
 }
 
-const OPERATIONS = {
-  mcp_linear_create_comment: {
-    input: z.object({ issue_id: z.string().min(1), body: z.string().min(1) }),
-    query: 'mutation CommentCreate($input: CommentCreateInput!) { commentCreate(input: $input) { success comment { id url } } }',
-    variables: (a: { issue_id: string; body: string }) => ({ input: { issueId: a.issue_id, body: a.body } }),
-  },
-  mcp_linear_update_issue_state: {
-    input: z.object({ issue_id: z.string().min(1), state_id: z.string().min(1) }),
-    query: 'mutation IssueUpdate($id: String!, $input: IssueUpdateInput!) { issueUpdate(id: $id, input: $input) { success issue { id identifier state { name } } } }',
-    variables: (a: { issue_id: string; state_id: string }) => ({ id: a.issue_id, input: { stateId: a.state_id } }),
-  },
-  mcp_linear_search_issues: {
-    input: z.object({ term: z.string().min(1), first: z.number().int().min(1).max(50).optional() }),
-    query: 'query SearchIssues($term: String!, $first: Int) { searchIssues(term: $term, first: $first) { nodes { id identifier title state { name } url } } }',
-    variables: (a: { term: string; first?: number | undefined }) => ({ term: a.term, first: a.first ?? 20 }),
-  },
-} as const;
-
-export async function executeLinearTool(name: string, input: Record<string, unknown>, ctx: PublicationContext): Promise<unknown> {
-  if (!(name in OPERATIONS)) throw new LinearToolError(`unknown Linear tool ${name}`);
-  const op = OPERATIONS[name as keyof typeof OPERATIONS];
-  const args = op.input.parse(input);
+/** A Linear SDK whose GraphQL requests go through the executor's fetch (outbound policy, deadline). */
+function linearSdk(ctx: PublicationContext): LinearSdk {
   // OAuth installs carry an access token (Bearer); pasted personal API keys are sent as they are.
   const { access_token: accessToken, api_key: apiKey } = ctx.installation.credentials;
   const authorization = accessToken ? `Bearer ${accessToken}` : apiKey;
   if (!authorization) throw new LinearToolError('this Linear installation has no API key or OAuth token; reinstall to use tools');
-  const res = await ctx.fetch(`${linearApiRoot(ctx.installation.settings)}/graphql`, {
-    method: 'POST',
-    headers: { authorization, 'content-type': 'application/json' },
-    body: JSON.stringify({ query: op.query, variables: (op.variables as (a: unknown) => unknown)(args) }),
-    signal: AbortSignal.timeout(10_000),
+  const url = `${linearApiRoot(ctx.installation.settings)}/graphql`;
+  return new LinearSdk(async <Response>(document: unknown, variables?: Record<string, unknown>): Promise<Response> => {
+    const res = await ctx.fetch(url, {
+      method: 'POST',
+      headers: { authorization, 'content-type': 'application/json' },
+      // The SDK's documents are TypedDocumentString (a String): their text is the operation.
+      body: JSON.stringify({ query: String(document), variables }),
+      signal: AbortSignal.timeout(10_000),
+    });
+    if (!res.ok) throw new LinearToolError(`Linear answered ${res.status}`);
+    const body = (await res.json()) as { data?: Response; errors?: unknown[] };
+    // Linear's error messages may quote the input: only the fact leaves.
+    if (body.errors?.length || !body.data) throw new LinearToolError('Linear refused the request');
+    return body.data;
   });
-  if (!res.ok) throw new LinearToolError(`Linear answered ${res.status}`);
-  const body = (await res.json()) as { data?: unknown; errors?: unknown[] };
-  if (body.errors?.length) throw new LinearToolError('Linear refused the request');
-  return body.data;
+}
+
+const INPUTS = {
+  mcp_linear_create_comment: z.object({ issue_id: z.string().min(1), body: z.string().min(1) }),
+  mcp_linear_update_issue_state: z.object({ issue_id: z.string().min(1), state_id: z.string().min(1) }),
+  mcp_linear_search_issues: z.object({ term: z.string().min(1), first: z.number().int().min(1).max(50).optional() }),
+} as const;
+
+export async function executeLinearTool(name: string, input: Record<string, unknown>, ctx: PublicationContext): Promise<unknown> {
+  switch (name) {
+    case 'mcp_linear_create_comment': {
+      const args = INPUTS[name].parse(input);
+      const payload = await linearSdk(ctx).createComment({ issueId: args.issue_id, body: args.body });
+      return { success: payload.success, comment_id: payload.commentId ?? null };
+    }
+    case 'mcp_linear_update_issue_state': {
+      const args = INPUTS[name].parse(input);
+      const payload = await linearSdk(ctx).updateIssue(args.issue_id, { stateId: args.state_id });
+      return { success: payload.success, issue_id: payload.issueId ?? null };
+    }
+    case 'mcp_linear_search_issues': {
+      const args = INPUTS[name].parse(input);
+      const found = await linearSdk(ctx).searchIssues(args.term, { first: args.first ?? 20 });
+      return { issues: found.nodes.map((n) => ({ id: n.id, identifier: n.identifier, title: n.title, url: n.url, priority: n.priority })), total: found.totalCount };
+    }
+    default:
+      throw new LinearToolError(`unknown Linear tool ${name}`);
+  }
 }

@@ -1,10 +1,12 @@
 /**
- * Slack tools (mcp_slack_<tool>) over the Web API with the installation's bot token.
+ * Slack tools (mcp_slack_<tool>) through Slack's official Web API client (@slack/web-api, fetch-based since v8, given
+ * the executor's fetch) with the installation's bot token.
  * https://api.slack.com/methods/chat.postMessage  https://api.slack.com/methods/reactions.add
  * https://api.slack.com/methods/conversations.list
  * A thread is `<channel>:<thread_ts>`, the form sessions are keyed by.
  */
 import type { ProviderTool, PublicationContext } from '@gatehouse/integrations-core';
+import { ErrorCode, LogLevel, WebClient } from '@slack/web-api';
 import { z } from 'zod';
 import { slackApiRoot } from './install.js';
 
@@ -57,37 +59,72 @@ export class SlackToolError extends Error {
   override name = 'SlackToolError';
 }
 
-const METHODS = {
-  mcp_slack_reply_in_thread: {
-    method: 'chat.postMessage',
-    input: z.object({ channel: z.string().min(1), thread_ts: z.string().min(1), text: z.string().min(1) }),
-  },
-  mcp_slack_post_message: { method: 'chat.postMessage', input: z.object({ channel: z.string().min(1), text: z.string().min(1) }) },
-  mcp_slack_add_reaction: {
-    method: 'reactions.add',
-    input: z.object({ channel: z.string().min(1), thread_ts: z.string().min(1), timestamp: z.string().min(1), name: z.string().min(1) }).transform(({ thread_ts: _thread, ...rest }) => rest),
-  },
-  mcp_slack_list_channels: {
-    method: 'conversations.list',
-    input: z.object({ limit: z.number().int().min(1).max(200).optional(), cursor: z.string().optional() }),
-  },
+const INPUTS = {
+  mcp_slack_reply_in_thread: z.object({ channel: z.string().min(1), thread_ts: z.string().min(1), text: z.string().min(1) }),
+  mcp_slack_post_message: z.object({ channel: z.string().min(1), text: z.string().min(1) }),
+  mcp_slack_add_reaction: z.object({ channel: z.string().min(1), thread_ts: z.string().min(1), timestamp: z.string().min(1), name: z.string().min(1) }),
+  mcp_slack_list_channels: z.object({ limit: z.number().int().min(1).max(200).optional(), cursor: z.string().optional() }),
 } as const;
 
-export async function executeSlackTool(name: string, input: Record<string, unknown>, ctx: PublicationContext): Promise<unknown> {
-  if (!(name in METHODS)) throw new SlackToolError(`unknown Slack tool ${name}`);
-  const { method, input: schema } = METHODS[name as keyof typeof METHODS];
-  const args = schema.parse(input);
+/**
+ * Slack's official Web API client on the executor's fetch (outbound policy) and the installation's API root: one
+ * attempt within ten seconds (the agent decides whether to retry; the client's default retries for half an hour).
+ */
+function slackClient(ctx: PublicationContext): WebClient {
   // A pasted bot token, or the one an OAuth v2 install stored.
   const token = ctx.installation.credentials.bot_token ?? ctx.installation.credentials.access_token;
   if (!token) throw new SlackToolError('this Slack installation has no bot token; reinstall with one to use tools');
-  const res = await ctx.fetch(`${slackApiRoot(ctx.installation.settings)}/${method}`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json; charset=utf-8' },
-    body: JSON.stringify(args),
-    signal: AbortSignal.timeout(10_000),
+  return new WebClient(token, {
+    slackApiUrl: `${slackApiRoot(ctx.installation.settings)}/`,
+    fetch: ctx.fetch,
+    retryConfig: { retries: 0 },
+    rejectRateLimitedCalls: true,
+    timeout: 10_000,
+    allowAbsoluteUrls: false,
+    logLevel: LogLevel.ERROR,
   });
-  const body = (await res.json()) as { ok?: boolean; error?: string };
-  // Slack's `error` is a documented code (e.g. channel_not_found), safe to show.
-  if (!body.ok) throw new SlackToolError(`Slack refused: ${body.error ?? res.status}`);
-  return body;
+}
+
+async function call<T>(run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (err) {
+    const e = err as { code?: string; data?: { error?: unknown }; statusCode?: number };
+    // Slack's `error` is a documented code (e.g. channel_not_found), safe to show; nothing else of the answer leaves.
+    if (e.code === ErrorCode.PlatformError && typeof e.data?.error === 'string') throw new SlackToolError(`Slack refused: ${e.data.error}`);
+    if (e.code === ErrorCode.RateLimitedError) throw new SlackToolError('Slack rate-limited the call; retry later');
+    if (e.code === ErrorCode.HTTPError) throw new SlackToolError(`Slack answered ${e.statusCode ?? 'an error'}`);
+    throw new SlackToolError('Slack could not be reached');
+  }
+}
+
+export async function executeSlackTool(name: string, input: Record<string, unknown>, ctx: PublicationContext): Promise<unknown> {
+  switch (name) {
+    case 'mcp_slack_reply_in_thread': {
+      const a = INPUTS[name].parse(input);
+      const client = slackClient(ctx);
+      const res = await call(() => client.chat.postMessage({ channel: a.channel, thread_ts: a.thread_ts, text: a.text }));
+      return { ok: true, channel: res.channel, ts: res.ts };
+    }
+    case 'mcp_slack_post_message': {
+      const a = INPUTS[name].parse(input);
+      const client = slackClient(ctx);
+      const res = await call(() => client.chat.postMessage({ channel: a.channel, text: a.text }));
+      return { ok: true, channel: res.channel, ts: res.ts };
+    }
+    case 'mcp_slack_add_reaction': {
+      const a = INPUTS[name].parse(input);
+      const client = slackClient(ctx);
+      await call(() => client.reactions.add({ channel: a.channel, timestamp: a.timestamp, name: a.name }));
+      return { ok: true };
+    }
+    case 'mcp_slack_list_channels': {
+      const a = INPUTS[name].parse(input);
+      const client = slackClient(ctx);
+      const res = await call(() => client.conversations.list({ limit: a.limit ?? 100, ...(a.cursor ? { cursor: a.cursor } : {}), exclude_archived: true }));
+      return { channels: (res.channels ?? []).map((c) => ({ id: c.id, name: c.name })), next_cursor: res.response_metadata?.next_cursor || null };
+    }
+    default:
+      throw new SlackToolError(`unknown Slack tool ${name}`);
+  }
 }
