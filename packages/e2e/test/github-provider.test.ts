@@ -1,13 +1,15 @@
 /**
- * GitHub end to end: install (credential paste, API pointed at a local GitHub fake) → a real signed webhook → an agent
- * session with its publication → through the MCP SDK client, a publication-scoped comment that reaches the fake, and
- * one outside the publication that is refused before anything is sent.
+ * GitHub end to end, both install paths with the API pointed at a local GitHub fake: a GitHub App (the preferred path:
+ * the installation checked and its tokens bought with an RS256 app JWT the fake verifies) and a credential paste →
+ * a real signed webhook → an agent session with its publication → through the MCP SDK client, a publication-scoped
+ * comment that reaches the fake, and one outside the publication that is refused before anything is sent.
  */
+import { generateKeyPairSync } from 'node:crypto';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import examples from '@octokit/webhooks-examples';
 import { sign } from '@octokit/webhooks-methods';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startGithubFake, type GithubFake } from '../src/github-fake.js';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { startGithubFake, type FakeGithubApp, type GithubFake } from '../src/github-fake.js';
 import { connectAdminClient, installProvider, resultText as text, waitForSession } from '../src/provider-session.js';
 
 const SECRET = 'e2e-provider-webhook-secret';
@@ -72,5 +74,49 @@ describe('GitHub provider: install → webhook → session → publication-scope
     expect(noSession.isError).toBe(true);
     expect(text(noSession)).toMatch(/_session/);
     expect(fake.requests).toHaveLength(1);
+  });
+
+  it('installs as a GitHub App, starts a session when the app is mentioned, and comments with an installation token', async () => {
+    const keys = generateKeyPairSync('rsa', { modulusLength: 2048, publicKeyEncoding: { type: 'spki', format: 'pem' }, privateKeyEncoding: { type: 'pkcs1', format: 'pem' } });
+    const app: FakeGithubApp = { appId: '424242', slug: 'gatehouse-e2e-agent', publicKeyPem: keys.publicKey, installationId: 9_000_001 };
+    const appFake = await startGithubFake('ghp_unused', app);
+    try {
+      const started = await installProvider('github', {
+        mode: 'oauth',
+        title: 'GitHub App',
+        credentials: { app_id: app.appId, app_slug: app.slug, private_key: keys.privateKey, webhook_secret: SECRET },
+        settings: { api_url: appFake.url },
+      });
+      const installUrl = new URL(started.authorization_url!);
+      expect(installUrl.origin + installUrl.pathname).toBe(`https://github.com/apps/${app.slug}/installations/new`);
+      // GitHub sends the person to the app's Setup URL (our callback) with the installation id and our state.
+      const callback = await fetch(`${inject('integrationsUrl')}/install/github/callback?installation_id=${app.installationId}&setup_action=install&state=${installUrl.searchParams.get('state')}`);
+      expect(callback.status, await callback.clone().text()).toBe(200);
+
+      const payload = structuredClone((examples as unknown as { name: string; examples: Record<string, any>[] }[]).find((d) => d.name === 'issue_comment')!.examples.find((e) => e.action === 'created')!);
+      payload.issue.number = 4343;
+      payload.comment.body = `@${app.slug} can you take a look?`;
+      const raw = JSON.stringify(payload);
+      const thread = `${payload.repository.full_name}#4343`;
+      const res = await fetch(started.webhook_url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-github-event': 'issue_comment', 'x-github-delivery': 'e2e-app-1', 'x-hub-signature-256': await sign(SECRET, raw) },
+        body: raw,
+      });
+      expect(res.status).toBe(202);
+      const session = await waitForSession(client, thread);
+      expect(session).toBeDefined();
+
+      const ok = await client.callTool({ name: 'mcp_github_comment_on_issue', arguments: { repository: payload.repository.full_name, number: 4343, body: 'On it.', _session: session!.id } });
+      expect(ok.isError, text(ok)).toBeFalsy();
+      const comment = appFake.requests.at(-1)!;
+      expect(comment).toMatchObject({ method: 'POST', path: `/repos/${payload.repository.full_name}/issues/4343/comments`, body: { body: 'On it.' } });
+      expect(comment.authorization).toMatch(/^token ghs_/);
+      // Before it: the installation check and the token purchase, both with the app JWT.
+      expect(appFake.requests.map((r) => `${r.method} ${r.path}`).slice(0, 2)).toEqual([`GET /app/installations/${app.installationId}`, `POST /app/installations/${app.installationId}/access_tokens`]);
+      expect(appFake.requests[0]!.authorization).toMatch(/^bearer ey/i);
+    } finally {
+      await appFake.close();
+    }
   });
 });

@@ -56,6 +56,9 @@ describe('Slack provider: OAuth v2 install → app_mention → session → publi
 
     const session = await waitForSession(client, thread);
     expect(session).toBeDefined();
+    const { tools } = await client.listTools();
+    expect(tools.map((t) => t.name)).toEqual(expect.arrayContaining(['mcp_slack_reply_in_thread', 'mcp_slack_post_message', 'mcp_slack_add_reaction', 'mcp_slack_list_channels']));
+    expect(tools.find((t) => t.name === 'mcp_slack_reply_in_thread')!.inputSchema.properties).toHaveProperty('_session');
     const ok = await client.callTool({
       name: 'mcp_slack_reply_in_thread',
       arguments: { channel: payload.event.channel, thread_ts: payload.event.ts, text: 'Summary: login fails on Safari only.', _session: session!.id },
