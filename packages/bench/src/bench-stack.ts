@@ -22,14 +22,15 @@ export type D1 = Parameters<typeof createDb>[0];
 /** Name of the main worker inside the Miniflare instance. */
 export const MCP_WORKER_NAME = 'gatehouse-mcp';
 /** Hosts the two workers are routed by; any request URL on another host reaches the main worker (listed first). */
-export const MCP_ORIGIN = 'http://mcp.bench.local';
-export const BASELINE_ORIGIN = 'http://baseline.bench.local';
+export const MCP_ORIGIN = 'https://mcp.bench.local';
+export const BASELINE_ORIGIN = 'https://baseline.bench.local';
 
 const PACKAGE_ROOT = join(import.meta.dirname, '..');
 /** apps/mcp's build output, reached through the workspace link in this package's node_modules. */
 export const MCP_BUNDLE = join(PACKAGE_ROOT, 'node_modules', '@gatehouse', 'mcp', 'dist', 'index.js');
 const MIGRATIONS_DIR = join(PACKAGE_ROOT, 'node_modules', '@gatehouse', 'integrations-adapters-cf', 'migrations');
 /** Same compatibility settings as apps/mcp/wrangler.toml. */
+const INTEGRATIONS_STUB_NAME = 'gatehouse-integrations-stub';
 const COMPATIBILITY = { compatibilityDate: '2026-11-01', compatibilityFlags: ['nodejs_compat'] };
 
 /** Secrets generated per run: the main worker's config and the key the seed encrypts credentials with. */
@@ -80,6 +81,12 @@ export async function startBenchStack(upstream: UpstreamTarget): Promise<BenchSt
           ...COMPATIBILITY,
           routes: [`${new URL(MCP_ORIGIN).host}/*`],
           d1Databases,
+          // The main worker's other bindings, as in apps/mcp/wrangler.toml: OAuth grants (KV), the per-organization
+          // notifier (Durable Object, from the bundle), and the integrations worker (a stand-in: the bench installs
+          // templates only, so the provider registry is never asked for; it answers an empty one if it were).
+          kvNamespaces: ['OAUTH_KV'],
+          durableObjects: { ORG_NOTIFIER: 'OrgNotifier' },
+          serviceBindings: { INTEGRATIONS: INTEGRATIONS_STUB_NAME },
           bindings: {
             MCP_SIGNING_KEY: secrets.signingKey,
             CREDENTIALS_KEYS: secrets.credentialsKeys,
@@ -87,6 +94,12 @@ export async function startBenchStack(upstream: UpstreamTarget): Promise<BenchSt
             // Development setting: lets the jira-cloud installation reach the loopback upstream.
             ALLOW_LOOPBACK_UPSTREAMS: 'true',
           },
+        },
+        {
+          name: INTEGRATIONS_STUB_NAME,
+          modules: true,
+          script: `export default { fetch: () => Response.json({ integrations: [] }) };`,
+          ...COMPATIBILITY,
         },
         {
           name: BASELINE_WORKER_NAME,
