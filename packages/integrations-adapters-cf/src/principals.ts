@@ -41,6 +41,7 @@ const principalColumns = {
   workspaceInstructions: workspaces.instructions,
   sessionId: mcpSessions.id,
   sessionLastSeenAt: mcpSessions.lastSeenAt,
+  sessionContextDeliveredAt: mcpSessions.contextDeliveredAt,
 };
 
 /**
@@ -58,14 +59,16 @@ function liveSessionJoin(sessionId: string | undefined, organizationId: SQLWrapp
   );
 }
 
-function sessionOf(row: { sessionId: string | null; sessionLastSeenAt: number | null }): PrincipalSession | null {
-  return row.sessionId && row.sessionLastSeenAt !== null ? { id: row.sessionId, lastSeenAt: row.sessionLastSeenAt } : null;
+function sessionOf(row: { sessionId: string | null; sessionLastSeenAt: number | null; sessionContextDeliveredAt: number | null }): PrincipalSession | null {
+  return row.sessionId && row.sessionLastSeenAt !== null ? { id: row.sessionId, lastSeenAt: row.sessionLastSeenAt, contextDelivered: row.sessionContextDeliveredAt !== null } : null;
 }
 
 /** The MCP session named by the request, when it is live and belongs to the principal (else null). */
 export interface PrincipalSession {
   id: string;
   lastSeenAt: number;
+  /** Whether the session's first-call context went out already (then no compare-and-swap write is needed). */
+  contextDelivered: boolean;
 }
 
 /**
@@ -118,6 +121,6 @@ export async function findPrincipalForGrant(
     .where(and(eq(memberships.userId, grant.userId), eq(memberships.organizationId, grant.organizationId)))
     .get();
   if (!row) return null;
-  const { sessionId: _sid, sessionLastSeenAt: _seen, ...rest } = row;
+  const { sessionId: _sid, sessionLastSeenAt: _seen, sessionContextDeliveredAt: _ctx, ...rest } = row;
   return { ...rest, tokenId: `oauth:${grant.clientId}`, session: sessionOf(row) };
 }

@@ -10,7 +10,8 @@ import { getMyProfile, getWorkspaceInfo } from '../tools/profile-tools.js';
 import type { ToolContext } from '../tools/tool-types.js';
 
 export async function withFirstCallContext(ctx: ToolContext, result: CallToolResult): Promise<CallToolResult> {
-  if (!ctx.sessionId || !(await claimFirstCallContext(ctx.db, ctx.principal, ctx.sessionId))) return result;
+  // Already delivered (known from the request's session lookup): no compare-and-swap write on every later call.
+  if (!ctx.sessionId || ctx.contextDelivered || !(await claimFirstCallContext(ctx.db, ctx.principal, ctx.sessionId))) return result;
   const [profile, workspace] = await Promise.all([getMyProfile.call({}, ctx), getWorkspaceInfo.call({}, ctx)]);
   const context = { note: 'Session context (sent once, with the first tool call of this MCP session)', get_my_profile: profile, get_workspace_info: workspace };
   return { ...result, content: [...result.content, { type: 'text', text: JSON.stringify(context, null, 2) }] };

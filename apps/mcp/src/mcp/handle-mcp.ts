@@ -14,7 +14,7 @@
  */
 import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
 import { insufficientScope, type OAuthResourceAuth } from '@cloudflare/workers-oauth-provider';
-import { createDb, createMcpSession, endMcpSession, touchMcpSession, type Db, type Principal } from '@gatehouse/integrations-adapters-cf';
+import { createDb, createMcpSession, endMcpSession, touchMcpSession, type Db, type Principal, type PrincipalSession } from '@gatehouse/integrations-adapters-cf';
 import type { WorkerConfig } from '@gatehouse/integrations-core';
 import { publicOrigin } from '../oauth/oauth-servers.js';
 import { coreDescriptorsFor } from '../tools/core-tools.js';
@@ -41,7 +41,7 @@ const sessionNotFound = () => jsonRpcError(404, -32001, 'Session not found: it e
 /** Who is calling, as established by the token validation (oauth/oauth-servers.ts). */
 export interface McpCaller {
   principal: Principal;
-  session: { id: string; lastSeenAt: number } | null;
+  session: PrincipalSession | null;
   /** Scopes of the token: all of them for API tokens, the granted ones for OAuth tokens. */
   scopes: readonly string[];
   /** The verified token facts, for scope challenges. */
@@ -57,7 +57,7 @@ export async function handleMcp(req: Request, env: Env, ctx: ExecutionContext, c
   if (session) ctx.waitUntil(touchMcpSession(db, principal, session));
   switch (req.method) {
     case 'POST':
-      return handlePost(req, env, ctx, config, db, caller, session?.id ?? null);
+      return handlePost(req, env, ctx, config, db, caller, session);
     case 'GET':
       if (missingScopes(undefined, caller.scopes).length) return insufficientScope(caller.auth, [BASE_SCOPE]);
       return handleGet(req, env, principal, session?.id ?? null);
@@ -81,7 +81,7 @@ async function handlePost(
   config: WorkerConfig,
   db: Db,
   caller: McpCaller,
-  liveSessionId: string | null,
+  liveSession: PrincipalSession | null,
 ): Promise<Response> {
   const { principal } = caller;
   const body = await readJsonBody(req);
@@ -92,8 +92,8 @@ async function handlePost(
   let sessionId: string | null = null;
   if (!init) {
     if (!req.headers.get(SESSION_HEADER)) return sessionRequired();
-    if (!liveSessionId) return sessionNotFound();
-    sessionId = liveSessionId;
+    if (!liveSession) return sessionNotFound();
+    sessionId = liveSession.id;
   }
   if (sessionId && isPlainToolsList(body.json) && isAcceptableMcpPost(req)) {
     // The hot path: tools/list from cached, pre-compressed bytes (tools-list-response.ts).
@@ -114,6 +114,7 @@ async function handlePost(
     publicOrigin: publicOrigin(env, req),
     scopes: caller.scopes,
     sessionId,
+    contextDelivered: liveSession?.contextDelivered ?? false,
     notifyToolsChanged: () => ctx.waitUntil(notifierFor(env, principal.organizationId).notify('notifications/tools/list_changed')),
   });
   const transport = new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });

@@ -20,6 +20,8 @@ export interface ToolContext {
   publicOrigin: string;
   /** The MCP session of the request (null for initialize). */
   sessionId: string | null;
+  /** Whether this MCP session's first-call context was delivered already (read with the session, no extra query). */
+  contextDelivered: boolean;
   /** Tells the organization's connected clients that their tool list changed (notifications/tools/list_changed). */
   notifyToolsChanged(): void;
 }
