@@ -143,7 +143,7 @@ describe('GitHub App install', () => {
     expect(await cipher.decrypt(row!.credentials)).toMatchObject({ access_token: `ghs_install_${tokenN}` });
   });
 
-  it('starts sessions from the app’s webhook when someone mentions @<slug>', async () => {
+  it('starts sessions from the app’s webhook when someone mentions @<slug>, for its own installation only', async () => {
     const s = await start('gh-app-webhook');
     expect((await callback(`installation_id=77&setup_action=install&state=${s.state}`)).status).toBe(200);
     const payload = {
@@ -152,14 +152,20 @@ describe('GitHub App install', () => {
       comment: { id: 1, body: `@${SLUG} can you look?`, html_url: 'https://github.com/octo-org/hello/issues/7#issuecomment-1', user: { login: 'octocat' } },
       repository: { full_name: 'octo-org/hello' },
       sender: { login: 'octocat' },
+      installation: { id: 77 },
     };
-    const body = JSON.stringify(payload);
-    const res = await SELF.fetch(s.body.webhook_url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-github-event': 'issue_comment', 'x-github-delivery': crypto.randomUUID(), 'x-hub-signature-256': `sha256=${await hmacSha256Hex('gh-app-webhook-secret', body)}` },
-      body,
-    });
-    expect(res.status).toBe(202);
-    expect(await listDeliveries(db, { organizationId: s.org.id }, s.body.installation.id)).toMatchObject([{ status: expect.stringMatching(/received|dispatched/) }]);
+    const deliver = async (p: unknown, id: string) => {
+      const body = JSON.stringify(p);
+      return SELF.fetch(s.body.webhook_url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-github-event': 'issue_comment', 'x-github-delivery': id, 'x-hub-signature-256': `sha256=${await hmacSha256Hex('gh-app-webhook-secret', body)}` },
+        body,
+      });
+    };
+    expect((await deliver(payload, 'd-own')).status).toBe(202);
+    // The app's other installations (another account) post to the same webhook: not this installation's events.
+    expect((await deliver({ ...payload, installation: { id: 78 } }, 'd-other')).status).toBe(202);
+    const deliveries = await listDeliveries(db, { organizationId: s.org.id }, s.body.installation.id);
+    expect(Object.fromEntries(deliveries.map((d) => [d.deliveryId, d.status]))).toEqual({ 'd-own': expect.stringMatching(/received|dispatched/), 'd-other': 'ignored' });
   });
 });

@@ -9,6 +9,7 @@ import examples from '@octokit/webhooks-examples';
 import { sign } from '@octokit/webhooks-methods';
 import { describe, expect, it } from 'vitest';
 import { db, installProvider, seedTenant } from './tenant.js';
+import { PROVIDERS } from '../src/providers.js';
 import { appendSessionDispatch, createInstallation, listDeliveries } from '@gatehouse/integrations-adapters-cf';
 import { Webhook } from 'standardwebhooks';
 import { createCredentialsCipher, hmacSha256Hex, sessionDispatchSchema } from '@gatehouse/integrations-core';
@@ -165,6 +166,19 @@ describe.each(CASES)('provider contract: $id', (c) => {
     expect(again.status).toBe(200);
     await new Promise((r) => setTimeout(r, 150));
     expect(await dispatchesFor(thread, org.id)).toHaveLength(1);
+  });
+
+  it('publishes its tools, as the main worker lists them, in GET /v1/integrations', async () => {
+    const provider = PROVIDERS.find((p) => p.id === c.id)!;
+    const res = await SELF.fetch('http://integrations.test/v1/integrations');
+    const listed = ((await res.json()) as { integrations: { id: string; tools: { name: string; inputSchema: { type: string }; publication_scope: string | null }[] }[] }).integrations.find((i) => i.id === c.id)!;
+    expect(listed.tools.map((t) => t.name)).toEqual(provider.tools.map((t) => t.name));
+    for (const t of listed.tools) {
+      expect(t.name).toMatch(new RegExp(`^mcp_${c.id}_[a-z_]+$`));
+      expect(t.inputSchema.type).toBe('object');
+    }
+    // Code providers write somewhere; the custom provider's tools are its templates' (listed from the catalog).
+    if (c.id !== 'custom') expect(listed.tools.some((t) => t.publication_scope !== null)).toBe(true);
   });
 
   it('acknowledges an event that starts no session and records it as ignored', async () => {

@@ -126,7 +126,7 @@ describe('Slack tools under a thread publication', () => {
     });
     const base = { organizationId: org.id, workspaceId: ws.id, userId: user.id, installationId, sessionId };
     const reply = await call({ ...base, tool: 'mcp_slack_reply_in_thread', arguments: { channel: 'C1', thread_ts: '1515449522.000016', text: 'On it' } });
-    expect(reply.status).toBe(200);
+    expect(reply.status, await reply.clone().text()).toBe(200);
     // @slack/web-api sends form-encoded arguments (Slack takes those or JSON: https://docs.slack.dev/apis/web-api/).
     expect(sent.at(-1)).toMatchObject({ url: 'https://slack.com/api/chat.postMessage', auth: 'Bearer xoxb-test' });
     expect(Object.fromEntries(new URLSearchParams(sent.at(-1)!.body))).toEqual({ channel: 'C1', thread_ts: '1515449522.000016', text: 'On it' });

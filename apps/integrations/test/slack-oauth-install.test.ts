@@ -7,8 +7,9 @@
 import { SELF, env } from 'cloudflare:test';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { callProviderTool, db, installProvider, pkceS256, seedTenant } from './tenant.js';
-import { createPublication, findInstallation } from '@gatehouse/integrations-adapters-cf';
-import { createCredentialsCipher } from '@gatehouse/integrations-core';
+import { createPublication, findInstallation, listDeliveries } from '@gatehouse/integrations-adapters-cf';
+import { slackAppMention } from './fixtures/slack.js';
+import { createCredentialsCipher, hmacSha256Hex } from '@gatehouse/integrations-core';
 
 const CLIENT = { id: '2141029472.691202649728', secret: 'slack-client-secret' };
 const codes = new Map<string, { challenge: string; redirectUri: string }>();
@@ -82,6 +83,25 @@ describe('Slack OAuth v2 install', () => {
     // A token without rotation does not expire; the user token Slack also returned is not kept.
     expect(stored).not.toHaveProperty('access_token_expires_at');
     expect(JSON.stringify(stored)).not.toContain('xoxp-');
+  });
+
+  it('takes events of the installed workspace (team) only', async () => {
+    rotation = false;
+    const s = await start('slack-oauth-team');
+    expect((await callback(`code=${s.code}&state=${s.state}`)).status).toBe(200);
+    const deliver = async (teamId: string, eventId: string) => {
+      const body = JSON.stringify({ ...slackAppMention(eventId), team_id: teamId });
+      const ts = String(Math.floor(Date.now() / 1000));
+      return SELF.fetch(s.body.webhook_url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-slack-request-timestamp': ts, 'x-slack-signature': `v0=${await hmacSha256Hex('slack-signing', `v0:${ts}:${body}`)}` },
+        body,
+      });
+    };
+    expect((await deliver('T9TK3CUKW', 'EvOwnTeam')).status).toBe(202);
+    expect((await deliver('T0OTHERTEAM', 'EvOtherTeam')).status).toBe(202);
+    const deliveries = await listDeliveries(db, { organizationId: s.org.id }, s.body.installation.id);
+    expect(Object.fromEntries(deliveries.map((d) => [d.deliveryId, d.status]))).toEqual({ EvOwnTeam: expect.stringMatching(/received|dispatched/), EvOtherTeam: 'ignored' });
   });
 
   it('refuses Slack’s ok:false answer, leaving the installation pending', async () => {

@@ -17,10 +17,22 @@ import { z } from 'zod';
 /** Accepted clock difference, seconds (the standard's five minutes). */
 export const STANDARD_WEBHOOKS_TOLERANCE_SEC = 300;
 
-/** A new signing secret: `whsec_` + base64 of 32 random bytes, the standard's format. */
-export function createWebhookSecret(): string {
-  return `whsec_${btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(32))))}`;
+/** Whether `secret` has the standard's form: `whsec_` + base64 of a 24- to 64-byte key. */
+export function isWebhookSecret(secret: string): boolean {
+  const m = /^whsec_([A-Za-z0-9+/]+={0,2})$/.exec(secret);
+  if (!m) return false;
+  try {
+    const bytes = atob(m[1]!).length;
+    return bytes >= 24 && bytes <= 64;
+  } catch {
+    return false;
+  }
 }
+
+/** Longest `webhook-id` accepted (it becomes part of the dispatch id), characters. */
+export const MAX_WEBHOOK_ID_LENGTH = 128;
+/** Largest `data` carried into a session event (queue messages are capped at 128 KB), bytes of JSON. */
+export const MAX_EVENT_DATA_BYTES = 32 * 1024;
 
 const envelopeSchema = z.looseObject({
   type: z.string().min(1).max(200),
@@ -52,6 +64,7 @@ export async function parseStandardWebhook(req: Request, installation: ProviderI
   const timestamp = req.headers.get('webhook-timestamp');
   const signature = req.headers.get('webhook-signature');
   if (!id || !timestamp || !signature) return { ok: false, reason: 'missing_signature' };
+  if (id.length > MAX_WEBHOOK_ID_LENGTH) return { ok: false, reason: 'malformed_payload', detail: `webhook-id longer than ${MAX_WEBHOOK_ID_LENGTH} characters` };
   const ts = Number(timestamp);
   if (!Number.isInteger(ts)) return { ok: false, reason: 'bad_signature' };
   // Freshness first, told apart from a bad signature (the library reports both as one error type).
@@ -63,6 +76,8 @@ export async function parseStandardWebhook(req: Request, installation: ProviderI
   const parsed = parseWebhookJson(raw, envelopeSchema);
   if (!parsed.ok) return parsed;
   const e = parsed.data;
+  if (new TextEncoder().encode(JSON.stringify(e.data ?? {})).length > MAX_EVENT_DATA_BYTES)
+    return { ok: false, reason: 'malformed_payload', detail: `data larger than ${MAX_EVENT_DATA_BYTES} bytes; send what an agent needs and a link to the rest` };
   if (!e.thread) return { ok: true, event: null, deliveryId: id, name: e.type };
   const threadKey = `${installation.id}/${e.thread.key}`;
   return {

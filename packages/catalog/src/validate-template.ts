@@ -5,6 +5,7 @@
  */
 import { compile } from '@jmespath-community/jmespath';
 import { integrationTemplateSchema, type IntegrationTemplate } from './template-schema.js';
+import { WEBHOOK_SECRET_FIELDS } from './template-provider.js';
 
 export type TemplateValidation = { ok: true; template: IntegrationTemplate } | { ok: false; problems: string[] };
 
@@ -70,6 +71,11 @@ export function validateTemplate(input: unknown, reservedToolNames: ReadonlySet<
   const problems: string[] = [];
   const credentials = new Set(t.credentials.map((c) => c.name));
   const settings = new Set(t.settings.map((s) => s.name));
+
+  // The gateway's own credential names (the custom provider's webhook secrets) cannot be a template's.
+  t.credentials.forEach((c, i) => {
+    if (WEBHOOK_SECRET_FIELDS.some((f) => f.name === c.name)) problems.push(`credentials[${i}].name: "${c.name}" is reserved for the gateway's webhook signing secret; choose another name`);
+  });
 
   const authRefs = authCredentialRefs(t);
   for (const ref of authRefs) if (ref !== null && !credentials.has(ref)) problems.push(`auth: credential "${ref}" is not declared in credentials`);

@@ -6,9 +6,11 @@
 import { Webhook } from 'standardwebhooks';
 import { describe, expect, it } from 'vitest';
 import type { ProviderInstallation } from '@gatehouse/integrations-core';
-import { TemplateToolError, createWebhookSecret, findBuiltinTemplate, parseStandardWebhook, templateProvider } from '../src/index.js';
+import { TemplateToolError, findBuiltinTemplate, isWebhookSecret, parseStandardWebhook, templateProvider } from '../src/index.js';
 
 const jira = findBuiltinTemplate('jira-cloud')!;
+/** A Standard Webhooks secret as a sending service makes one: whsec_ + base64 of 32 random bytes. */
+const createWebhookSecret = () => `whsec_${Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString('base64')}`;
 const SECRET = createWebhookSecret();
 
 function installation(credentials: Record<string, string>): ProviderInstallation {
@@ -57,6 +59,22 @@ describe('Standard Webhooks for template installations', () => {
     const old = createWebhookSecret();
     expect(await parseStandardWebhook(signed(assigned, { secret: old }), installation({ webhook_secret: SECRET, previous_webhook_secret: old }), 'custom')).toMatchObject({ ok: true });
     expect(await parseStandardWebhook(signed({ thread: { key: 'x' } }), installation({ webhook_secret: SECRET }), 'custom')).toMatchObject({ ok: false, reason: 'malformed_payload', detail: 'type' });
+  });
+});
+
+describe('Standard Webhooks limits and secrets', () => {
+  it('refuses a webhook-id too long to key a dispatch and data too large for a session event, after the signature', async () => {
+    const inst = installation({ webhook_secret: SECRET });
+    expect(await parseStandardWebhook(signed(assigned, { id: `msg_${'x'.repeat(200)}` }), inst, 'custom')).toMatchObject({ ok: false, reason: 'malformed_payload' });
+    const big = { ...assigned, data: { blob: 'x'.repeat(40 * 1024) } };
+    expect(await parseStandardWebhook(signed(big), inst, 'custom')).toMatchObject({ ok: false, reason: 'malformed_payload', detail: expect.stringMatching(/data larger than/) });
+  });
+
+  it('recognises the standard’s secret form', () => {
+    expect(isWebhookSecret(SECRET)).toBe(true);
+    expect(isWebhookSecret('whsec_short')).toBe(false);
+    expect(isWebhookSecret(SECRET.slice(6))).toBe(false);
+    expect(isWebhookSecret(`whsec_${'!'.repeat(44)}`)).toBe(false);
   });
 });
 

@@ -63,6 +63,11 @@ describe('validateTemplate', () => {
     expect(problems(template({ slug: 'Acme CRM' }))).toMatch(/^slug: /m);
   });
 
+  it('refuses the gateway’s reserved credential names (the webhook signing secrets)', () => {
+    for (const name of ['webhook_secret', 'previous_webhook_secret'])
+      expect(problems(template({ credentials: [{ name, description: 'x' }] }))).toMatch(new RegExp(`credentials\\[0\\]\\.name: "${name}" is reserved`));
+  });
+
   it('refuses duplicate tool names', () => {
     const t = template();
     t.tools.push({ ...t.tools[0]! });

@@ -18,6 +18,9 @@ export interface SlackFake {
   close(): Promise<void>;
 }
 
+/** The workspace the fake installs into: the one the transcribed Events API fixtures come from. */
+export const SLACK_FAKE_TEAM_ID = 'T123ABC456';
+
 export async function startSlackFake(client: { id: string; secret: string }, botUserId = 'U0KRQLJ9H'): Promise<SlackFake> {
   const codes = new Map<string, { challenge: string; redirectUri: string }>();
   const tokens = new Set<string>();
@@ -35,7 +38,7 @@ export async function startSlackFake(client: { id: string; secret: string }, bot
       codes.delete(form.get('code')!);
       const token = `xoxb-${crypto.randomUUID()}`;
       tokens.add(token);
-      return ok({ access_token: token, token_type: 'bot', scope: 'app_mentions:read,chat:write', bot_user_id: botUserId, app_id: 'A0KRD7HC3', team: { id: 'T9TK3CUKW', name: 'Gatehouse' }, enterprise: null, is_enterprise_install: false });
+      return ok({ access_token: token, token_type: 'bot', scope: 'app_mentions:read,chat:write', bot_user_id: botUserId, app_id: 'A0KRD7HC3', team: { id: SLACK_FAKE_TEAM_ID, name: 'Gatehouse' }, enterprise: null, is_enterprise_install: false });
     }
     const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
     if (!bearer) return fail('not_authed');

@@ -1,9 +1,10 @@
 /**
  * The custom provider end to end: a catalog template (Jira Cloud, against the local Jira fake) installed through the
- * MCP SDK client with "webhooks": true → an event signed per Standard Webhooks with the secret the gateway chose →
+ * MCP SDK client with "webhooks": true and the service's signing secret → an event signed per Standard Webhooks →
  * an agent session on the thread → the template's own tool, served through the same provider contract, reaching the
  * fake; an event signed with another secret is refused and starts nothing.
  */
+import { randomBytes } from 'node:crypto';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -11,6 +12,8 @@ import { startJiraFake, type JiraFake } from '../src/jira-fake.js';
 import { connectAdminClient, resultText as text, waitForSession } from '../src/provider-session.js';
 
 const CREDS = { email: 'desk-bot@acme.test', api_token: 'desk-token' };
+/** The service's signing secret (Standard Webhooks: whsec_ + base64 of the key). */
+const WEBHOOK_SECRET = `whsec_${randomBytes(32).toString('base64')}`;
 
 describe('custom provider: template install with webhooks → event → session → template tool', () => {
   let fake: JiraFake;
@@ -31,10 +34,11 @@ describe('custom provider: template install with webhooks → event → session 
   it('starts a session from a signed event and calls the template’s tool for it', async () => {
     const installed = await client.callTool({
       name: 'install_integration',
-      arguments: { template: 'jira-cloud', title: 'Service Desk', scope: 'Global', credentials: CREDS, settings: { site_url: fake.url, project_key: 'SD' }, webhooks: true },
+      arguments: { template: 'jira-cloud', title: 'Service Desk', scope: 'Global', credentials: { ...CREDS, webhook_secret: WEBHOOK_SECRET }, settings: { site_url: fake.url, project_key: 'SD' }, webhooks: true },
     });
     expect(installed.isError, text(installed)).toBeFalsy();
-    const answer = JSON.parse(text(installed)) as { installed: { handle: string }; webhook: { path: string; secret: string } };
+    expect(text(installed)).not.toContain(WEBHOOK_SECRET);
+    const answer = JSON.parse(text(installed)) as { installed: { handle: string }; webhook: { path: string } };
     handle = answer.installed.handle;
     const webhookUrl = `${inject('integrationsUrl')}${answer.webhook.path}`;
 
@@ -50,7 +54,7 @@ describe('custom provider: template install with webhooks → event → session 
     const event = { type: 'ticket.escalated', thread: { key: 'DESK-7', title: 'VPN down in Lyon' }, actor: 'ada', summary: 'Escalated to engineering', data: { priority: 'P1' } };
     const forged = await send(`whsec_${Buffer.from('not-the-secret-not-the-secret-32').toString('base64')}`, 'msg_forged', event);
     expect(forged.status).toBe(401);
-    expect((await send(answer.webhook.secret, `msg_${crypto.randomUUID()}`, event)).status).toBe(202);
+    expect((await send(WEBHOOK_SECRET, `msg_${crypto.randomUUID()}`, event)).status).toBe(202);
 
     const installationId = answer.webhook.path.split('/').at(-1)!;
     const session = await waitForSession(client, `${installationId}/DESK-7`);

@@ -96,6 +96,8 @@ describe('GitHub provider: install → webhook → session → publication-scope
       const payload = structuredClone((examples as unknown as { name: string; examples: Record<string, any>[] }[]).find((d) => d.name === 'issue_comment')!.examples.find((e) => e.action === 'created')!);
       payload.issue.number = 4343;
       payload.comment.body = `@${app.slug} can you take a look?`;
+      // The App's webhook names the installation the event belongs to.
+      payload.installation = { id: app.installationId, node_id: 'MDIzOkludGVncmF0aW9uSW5zdGFsbGF0aW9uOTAwMDAwMQ==' };
       const raw = JSON.stringify(payload);
       const thread = `${payload.repository.full_name}#4343`;
       const res = await fetch(started.webhook_url, {

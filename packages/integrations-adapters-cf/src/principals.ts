@@ -96,7 +96,7 @@ export async function findPrincipalByTokenHash(
     .where(and(eq(apiTokens.tokenHash, tokenHash), isNull(apiTokens.revokedAt)))
     .get();
   if (!row || (row.expiresAt !== null && row.expiresAt <= now)) return null;
-  const { tokenRole, memberRole, expiresAt: _expiresAt, sessionId: _sid, sessionLastSeenAt: _seen, ...rest } = row;
+  const { tokenRole, memberRole, expiresAt: _expiresAt, sessionId: _sid, sessionLastSeenAt: _seen, sessionContextDeliveredAt: _ctx, ...rest } = row;
   return { ...rest, role: lesserRole(tokenRole, memberRole), session: sessionOf(row) };
 }
 

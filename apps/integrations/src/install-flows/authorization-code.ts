@@ -27,8 +27,8 @@ export interface AuthorizationCodeFlowSpec {
   /** Client authentication at the token endpoint (RFC 6749 §2.3.1): HTTP Basic, or in the form body. */
   clientAuth: 'basic' | 'post';
   appFields: readonly CredentialField[];
-  /** Reads the token endpoint's JSON object; the default reads RFC 6749 §5.1 with a Bearer token. */
-  readTokens?: (json: Record<string, unknown>) => TokenReading;
+  /** Reads the token endpoint's JSON object for a grant; the default reads RFC 6749 §5.1 with a Bearer token. */
+  readTokens?: (json: Record<string, unknown>, grant: 'authorization_code' | 'refresh_token') => TokenReading;
 }
 
 function readBearer(service: string) {
@@ -53,10 +53,14 @@ function stored(base: Record<string, string>, reading: Extract<TokenReading, { o
 /** Builds the flow from the vendor's facts. */
 export function authorizationCodeFlow(spec: AuthorizationCodeFlowSpec): OAuthInstallFlow {
   const read = spec.readTokens ?? readBearer(spec.service);
-  const grant = async (app: Record<string, string>, params: Record<string, string>, ctx: Parameters<NonNullable<OAuthInstallFlow['refresh']>>[1]): Promise<InstallFlowResult> => {
+  const grant = async (
+    app: Record<string, string>,
+    params: { grant_type: 'authorization_code' | 'refresh_token' } & Record<string, string>,
+    ctx: Parameters<NonNullable<OAuthInstallFlow['refresh']>>[1],
+  ): Promise<InstallFlowResult> => {
     const res = await postTokenRequest(spec.service, spec.tokenUrl(ctx.settings), { id: app.client_id ?? '', secret: app.client_secret ?? '' }, params, ctx.outbound, spec.clientAuth);
     if (!res.ok) return { ok: false, message: res.message };
-    const reading = read(res.json);
+    const reading = read(res.json, params.grant_type);
     return reading.ok ? { ok: true, credentials: stored(app, reading) } : reading;
   };
   return {

@@ -11,7 +11,17 @@ import type { ToolContext } from '../tools/tool-types.js';
 
 export async function withFirstCallContext(ctx: ToolContext, result: CallToolResult): Promise<CallToolResult> {
   // Already delivered (known from the request's session lookup): no compare-and-swap write on every later call.
-  if (!ctx.sessionId || ctx.contextDelivered || !(await claimFirstCallContext(ctx.db, ctx.principal, ctx.sessionId))) return result;
+  if (!ctx.sessionId || ctx.contextDelivered) return result;
+  let claimed: boolean;
+  try {
+    claimed = await claimFirstCallContext(ctx.db, ctx.principal, ctx.sessionId);
+  } catch (err) {
+    // The tool ran: its result must not be lost to a failed bookkeeping write. Unclaimed, the context goes out with a
+    // later call instead.
+    console.error(JSON.stringify({ msg: 'first-call context not claimed', error: err instanceof Error ? err.name : 'unknown' }));
+    return result;
+  }
+  if (!claimed) return result;
   const [profile, workspace] = await Promise.all([getMyProfile.call({}, ctx), getWorkspaceInfo.call({}, ctx)]);
   const context = { note: 'Session context (sent once, with the first tool call of this MCP session)', get_my_profile: profile, get_workspace_info: workspace };
   return { ...result, content: [...result.content, { type: 'text', text: JSON.stringify(context, null, 2) }] };

@@ -3,7 +3,7 @@
  * list_installed_integrations, install_integration. None returns a credential value.
  */
 import { createInstallation, findWorkspace, listVisibleInstallations } from '@gatehouse/integrations-adapters-cf';
-import { CUSTOM_PROVIDER_ID, createWebhookSecret, validateCredentials, type IntegrationTemplate } from '@gatehouse/catalog';
+import { CUSTOM_PROVIDER_ID, isWebhookSecret, validateCredentials, type IntegrationTemplate } from '@gatehouse/catalog';
 import { z } from 'zod';
 import { startTemplateAuthorization } from '../oauth/template-authorization.js';
 import { loadCatalog } from './catalog.js';
@@ -100,15 +100,13 @@ function fieldProblems(
  * Where the service sends its events (the integrations worker's `custom` provider) and how it signs them. The URL is
  * absolute when INTEGRATIONS_PUBLIC_URL is set, else the path on the integrations worker.
  */
-function webhookAnswer(ctx: ToolContext, installationId: string, secret: string) {
+function webhookAnswer(ctx: ToolContext, installationId: string) {
   const path = `/webhook/${CUSTOM_PROVIDER_ID}/${installationId}`;
   return {
     url: ctx.config.integrationsPublicUrl ? `${ctx.config.integrationsPublicUrl.replace(/\/+$/, '')}${path}` : null,
     path,
-    signing: 'Standard Webhooks v1 (https://www.standardwebhooks.com/): webhook-id, webhook-timestamp, webhook-signature',
-    secret,
+    signing: 'Standard Webhooks v1 (https://www.standardwebhooks.com/) with the webhook_secret given: webhook-id, webhook-timestamp, webhook-signature',
     envelope: '{"type": "<event>", "thread": {"key": "<id>", "title": "<title>"}, "actor": "<who>", "summary": "<text>", "data": {…}}; events with a thread start or continue an agent session',
-    note: 'The secret is shown once; it is stored encrypted.',
   };
 }
 
@@ -134,7 +132,7 @@ export const installIntegration = defineCoreTool({
     webhooks: z
       .boolean()
       .default(false)
-      .describe('Also receive the service’s events as agent sessions: the answer carries a webhook URL and a Standard Webhooks signing secret, shown once'),
+      .describe('Also receive the service’s events as agent sessions (Standard Webhooks): put the service’s signing secret (whsec_…) in credentials.webhook_secret; the answer carries the webhook URL'),
   }),
   async run(args, ctx) {
     const entry = (await loadCatalog(ctx.db, ctx.principal)).find((e) => e.template.slug === args.template);
@@ -149,11 +147,14 @@ export const installIntegration = defineCoreTool({
       workspaceId = ws.id;
       workspaceSlug = ws.slug;
     }
-    const problems = [...fieldProblems('credential', t.credentials, args.credentials), ...fieldProblems('setting', t.settings, args.settings)];
+    // The webhook signing secret travels with the credentials (encrypted, never shown again) and only with webhooks on.
+    const { webhook_secret: webhookSecret, ...templateCredentials } = args.credentials;
+    const problems = [...fieldProblems('credential', t.credentials, templateCredentials), ...fieldProblems('setting', t.settings, args.settings)];
+    if (args.webhooks && !webhookSecret) problems.push('webhooks needs credentials.webhook_secret, the Standard Webhooks signing secret the service signs with (whsec_ and base64)');
+    if (args.webhooks && webhookSecret && !isWebhookSecret(webhookSecret)) problems.push('credentials.webhook_secret is not a Standard Webhooks secret (whsec_ followed by base64 of 24 to 64 bytes)');
+    if (!args.webhooks && webhookSecret !== undefined) problems.push('credentials.webhook_secret applies only with "webhooks": true');
     if (problems.length) throw new ToolError(`Cannot install ${t.name}: ${problems.join('; ')}. See get_integration for the fields.`);
-    // The signing secret is ours (Standard Webhooks whsec_…), stored with the credentials and shown once below.
-    const webhookSecret = args.webhooks ? createWebhookSecret() : undefined;
-    const credentials = webhookSecret ? { ...args.credentials, webhook_secret: webhookSecret } : args.credentials;
+    const credentials = args.webhooks ? { ...templateCredentials, webhook_secret: webhookSecret! } : templateCredentials;
     if (t.auth.type === 'oauth2_authorization_code') {
       const { installationId, ...started } = await startTemplateAuthorization(ctx, { ...t, auth: t.auth }, {
         title: args.title ?? t.name,
@@ -162,7 +163,7 @@ export const installIntegration = defineCoreTool({
         settings: args.settings,
         credentials,
       });
-      return webhookSecret ? { ...started, webhook: webhookAnswer(ctx, installationId, webhookSecret) } : started;
+      return args.webhooks ? { ...started, webhook: webhookAnswer(ctx, installationId) } : started;
     }
     const check = await validateCredentials(t, { settings: args.settings, credentials: args.credentials }, { fetch: ctx.fetch, allowLoopback: ctx.config.allowLoopbackUpstreams });
     if (!check.ok) throw new ToolError(`Cannot install ${t.name}: ${check.message}`);
@@ -181,7 +182,7 @@ export const installIntegration = defineCoreTool({
       installed: { handle: row.handle, title: row.title, template: t.slug, scope: args.scope, workspace: args.scope === 'Local' ? workspaceSlug : null },
       tools: t.tools.map((x) => x.name),
       credentials_checked: check.checked,
-      ...(webhookSecret ? { webhook: webhookAnswer(ctx, row.id, webhookSecret) } : {}),
+      ...(args.webhooks ? { webhook: webhookAnswer(ctx, row.id) } : {}),
       note: 'The tools are available now; clients that cache tool lists may need to list tools again.',
     };
   },

@@ -35,7 +35,9 @@ async function installationToken(credentials: Record<string, string>, ctx: Insta
   }
   try {
     const res = await appClient(jwt, ctx).request('POST /app/installations/{installation_id}/access_tokens', { installation_id: Number(credentials.installation_id) });
-    return { ok: true, credentials: { ...credentials, access_token: res.data.token, access_token_expires_at: String(Date.parse(res.data.expires_at)) } };
+    // An unreadable expiry is taken as the documented one hour, not as "expired" (which would buy a token per call).
+    const expiresAt = Date.parse(res.data.expires_at);
+    return { ok: true, credentials: { ...credentials, access_token: res.data.token, access_token_expires_at: String(Number.isFinite(expiresAt) ? expiresAt : Date.now() + 3_600_000) } };
   } catch (err) {
     // Only the status leaves: Octokit's message may quote GitHub's body.
     return { ok: false, message: `GitHub refused an installation token (${(err as { status?: number }).status ?? 'no answer'}); check the app id, its private key and that the app is still installed` };

@@ -20,6 +20,7 @@ const payloadSchema = z.looseObject({
   comment: z.looseObject({ id: z.number(), body: z.string().nullable(), html_url: z.string(), user }).optional(),
   requested_reviewer: user.nullable().optional(),
   assignee: user.nullable().optional(),
+  installation: z.looseObject({ id: z.number() }).optional(),
 });
 
 /**
@@ -60,6 +61,10 @@ export async function parseGithubWebhook(req: Request, installation: ProviderIns
   const p = parsed.data;
   const name = p.action ? `${eventType}.${p.action}` : eventType;
   const thread = p.issue ?? p.pull_request;
+  // A GitHub App has one webhook for all its installations: only events of the installation this one was made for
+  // count here (https://docs.github.com/en/webhooks/webhook-events-and-payloads#installation, `installation.id`).
+  const appInstallation = installation.credentials.installation_id;
+  if (appInstallation && String(p.installation?.id ?? '') !== appInstallation) return { ok: true, event: null, deliveryId, name };
   if (!SESSION_EVENTS.has(eventType) || !thread || !p.repository || !addressesAgent(eventType, p, installation.credentials.app_login))
     return { ok: true, event: null, deliveryId, name };
 

@@ -62,7 +62,10 @@ function linearSdk(ctx: PublicationContext): LinearSdk {
       signal: AbortSignal.timeout(10_000),
     });
     if (!res.ok) throw new LinearToolError(`Linear answered ${res.status}`);
-    const body = (await res.json()) as { data?: Response; errors?: unknown[] };
+    // A parse error's message would quote the body: only the fact leaves.
+    const body = (await res.json().catch(() => {
+      throw new LinearToolError('Linear did not answer JSON');
+    })) as { data?: Response; errors?: unknown[] };
     // Linear's error messages may quote the input: only the fact leaves.
     if (body.errors?.length || !body.data) throw new LinearToolError('Linear refused the request');
     return body.data;

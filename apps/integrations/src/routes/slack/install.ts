@@ -15,19 +15,24 @@ export const SLACK_API = 'https://slack.com/api';
 
 export const slackApiRoot = (settings: Record<string, unknown>) => (typeof settings.api_url === 'string' && settings.api_url ? settings.api_url.replace(/\/+$/, '') : SLACK_API);
 
-/** Reads an `oauth.v2.access` answer (https://docs.slack.dev/reference/methods/oauth.v2.access). */
-export function readSlackTokens(json: Record<string, unknown>): TokenReading {
+/**
+ * Reads an `oauth.v2.access` answer (https://docs.slack.dev/reference/methods/oauth.v2.access). The install answer
+ * must carry the bot token and its user; a token-rotation refresh answers at least `access_token`, `refresh_token` and
+ * `expires_in` (its `bot_user_id` is optional), so the stored bot user and team stay when it leaves them out.
+ */
+export function readSlackTokens(json: Record<string, unknown>, grant: 'authorization_code' | 'refresh_token'): TokenReading {
   // `error` is one of the method's documented codes (invalid_code, bad_redirect_uri, …): safe to show.
-  if (json.ok !== true) return { ok: false, message: `Slack refused the install: ${typeof json.error === 'string' ? json.error : 'no reason given'}` };
-  if (json.token_type !== 'bot' || typeof json.access_token !== 'string' || typeof json.bot_user_id !== 'string')
+  if (json.ok !== true) return { ok: false, message: `Slack refused: ${typeof json.error === 'string' ? json.error : 'no reason given'}` };
+  if (typeof json.access_token !== 'string' || (json.token_type !== undefined && json.token_type !== 'bot'))
     return { ok: false, message: 'Slack did not return a bot token; add bot scopes to the Slack app and install again' };
+  if (grant === 'authorization_code' && typeof json.bot_user_id !== 'string') return { ok: false, message: 'Slack did not name the bot user; add bot scopes to the Slack app and install again' };
   const team = json.team as { id?: unknown } | null | undefined;
   return {
     ok: true,
     accessToken: json.access_token,
     refreshToken: typeof json.refresh_token === 'string' ? json.refresh_token : undefined,
     expiresIn: typeof json.expires_in === 'number' && json.expires_in > 0 ? json.expires_in : undefined,
-    extra: { bot_user_id: json.bot_user_id, ...(typeof team?.id === 'string' ? { team_id: team.id } : {}) },
+    extra: { ...(typeof json.bot_user_id === 'string' ? { bot_user_id: json.bot_user_id } : {}), ...(typeof team?.id === 'string' ? { team_id: team.id } : {}) },
   };
 }
 

@@ -49,10 +49,16 @@ export async function parseSlackWebhook(req: Request, installation: ProviderInst
 
   const e = envelope.event;
   const name = e.subtype ? `${e.type}.${e.subtype}` : e.type;
+  // An app distributed to several workspaces has one request URL: only events of the workspace (team) this
+  // installation was made for count here (an OAuth install stores the team_id Slack answered).
+  const team = installation.credentials.team_id;
+  if (team && envelope.team_id !== team) return { ok: true, event: null, deliveryId: envelope.event_id, name };
   const own = e.user === installation.credentials.bot_user_id || e.bot_id !== undefined;
   const threadTs = e.thread_ts ?? e.ts;
   const isMention = e.type === 'app_mention';
-  const isThreadReply = e.type === 'message' && !e.subtype && e.thread_ts !== undefined && e.thread_ts !== e.ts;
+  // A reply that mentions the app also arrives as app_mention (its own event id): that one carries it.
+  const mentionsApp = (e.text ?? '').includes(`<@${installation.credentials.bot_user_id}>`);
+  const isThreadReply = e.type === 'message' && !e.subtype && e.thread_ts !== undefined && e.thread_ts !== e.ts && !mentionsApp;
   if (own || !(isMention || isThreadReply) || !e.channel || !threadTs) return { ok: true, event: null, deliveryId: envelope.event_id, name };
   const threadKey = `${e.channel}:${threadTs}`;
   return {
