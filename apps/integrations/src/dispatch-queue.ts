@@ -1,13 +1,13 @@
 /**
  * The consumer of DISPATCH_QUEUE (Cloudflare Queues): signs each SessionDispatch and sends it to the main worker.
- * A failure retries the message with exponential backoff; after max_retries (wrangler.toml) Queues moves it to the
+ * A refusal for good (4xx) marks the delivery `failed` at once. Any other failure retries with exponential backoff; after max_retries (wrangler.toml) Queues moves it to the
  * dead-letter queue, whose consumer marks the delivery `failed`, so the vendor's next redelivery queues it again.
  * The main worker appends each dispatch id once, so a retry after a lost acknowledgement changes nothing.
  * https://developers.cloudflare.com/queues/configuration/batching-retries/
  */
 import { createDb, setDeliveryStatus } from '@gatehouse/integrations-adapters-cf';
 import { loadWorkerConfig } from '@gatehouse/integrations-core';
-import { sendSessionDispatch, type DispatchMessage } from './webhook-pipeline.js';
+import { DispatchRefusedError, sendSessionDispatch, type DispatchMessage } from './webhook-pipeline.js';
 
 export const DEAD_LETTER_QUEUE = 'gatehouse-session-dispatch-dlq';
 
@@ -35,6 +35,13 @@ export async function consumeDispatches(batch: MessageBatch<DispatchMessage>, en
       await setDeliveryStatus(db, { organizationId }, deliveryRecordId, 'dispatched');
       message.ack();
     } catch (err) {
+      if (err instanceof DispatchRefusedError) {
+        // Permanent: no retries, no dead-letter round trip; the delivery is failed (a vendor redelivery may try again).
+        await setDeliveryStatus(db, { organizationId }, deliveryRecordId, 'failed');
+        console.error(JSON.stringify({ msg: 'dispatch refused; not retried', dispatchId: dispatch.dispatchId, status: err.status }));
+        message.ack();
+        continue;
+      }
       console.error(JSON.stringify({ msg: 'dispatch failed; will retry', dispatchId: dispatch.dispatchId, attempt: message.attempts, error: err instanceof Error ? err.message : 'unknown' }));
       message.retry({ delaySeconds: retryDelaySeconds(message.attempts) });
     }

@@ -70,7 +70,21 @@ export interface DispatchMessage {
   dispatch: SessionDispatch;
 }
 
-/** Sends a signed dispatch over the MAIN service binding. Throws when the main worker does not accept it. */
+/**
+ * The main worker refused a dispatch for good (a 4xx other than 408 and 429: an invalid dispatch, an installation
+ * that no longer exists): retrying cannot help.
+ */
+export class DispatchRefusedError extends Error {
+  override name = 'DispatchRefusedError';
+  constructor(readonly status: number) {
+    super(`main worker refused the dispatch (${status})`);
+  }
+}
+
+/**
+ * Sends a signed dispatch over the MAIN service binding. Throws DispatchRefusedError when the main worker refuses it
+ * for good, and another error when it may accept it later (5xx, 408, 429, no answer).
+ */
 export async function sendSessionDispatch(main: Fetcher, signingKey: string, dispatch: SessionDispatch): Promise<void> {
   const body = JSON.stringify(dispatch);
   const res = await main.fetch('https://main.internal/internal/session-dispatch', {
@@ -79,6 +93,7 @@ export async function sendSessionDispatch(main: Fetcher, signingKey: string, dis
     body,
   });
   await res.body?.cancel();
+  if (res.status >= 400 && res.status < 500 && res.status !== 408 && res.status !== 429) throw new DispatchRefusedError(res.status);
   if (!res.ok) throw new Error(`main worker answered ${res.status}`);
 }
 

@@ -47,6 +47,24 @@ describe('dispatch queue consumer', () => {
     expect(await listDeliveries(db, { organizationId: org.id }, inst.id)).toMatchObject([{ status: 'received' }]);
   });
 
+  it('does not retry a dispatch the main worker refuses for good (4xx): the delivery is failed at once', async () => {
+    for (const status of [400, 404]) {
+      const { org, inst, body } = await queuedDelivery(`q-refused-${status}`);
+      const refusingMain = { fetch: async () => Response.json({ error: 'unknown_installation' }, { status }) } as unknown as Fetcher;
+      const b = batch('gatehouse-session-dispatch', body);
+      const ctx = createExecutionContext();
+      await consumeDispatches(b, { ...env, MAIN: refusingMain });
+      expect(await getQueueResult(b, ctx)).toMatchObject({ explicitAcks: ['m1'], retryMessages: [] });
+      expect(await listDeliveries(db, { organizationId: org.id }, inst.id)).toMatchObject([{ status: 'failed' }]);
+    }
+    // Rate limiting is not a refusal: retried.
+    const { body } = await queuedDelivery('q-429');
+    const b = batch('gatehouse-session-dispatch', body);
+    const ctx = createExecutionContext();
+    await consumeDispatches(b, { ...env, MAIN: { fetch: async () => new Response('', { status: 429 }) } as unknown as Fetcher });
+    expect((await getQueueResult(b, ctx)).retryMessages.map((m) => m.msgId)).toEqual(['m1']);
+  });
+
   it('backs off exponentially, capped at five minutes', () => {
     expect([1, 2, 3, 8, 9, 20].map(retryDelaySeconds)).toEqual([2, 4, 8, 256, 300, 300]);
   });
