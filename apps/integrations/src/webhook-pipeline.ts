@@ -20,6 +20,7 @@ import {
 import {
   readCapped,
   SESSION_DISPATCH_SIGNATURE_HEADER,
+  sha256Hex,
   signSessionDispatch,
   type IntegrationProvider,
   type ProviderInstallation,
@@ -133,6 +134,9 @@ export async function handleWebhook(
     installationId: row.id,
     provider: provider.id,
     deliveryId,
+    // The second dedupe key: GitHub and Linear do not sign their delivery id header, so a captured body re-sent under
+    // a new id must still count as the same delivery.
+    bodySha256: await sha256Hex(raw),
     eventName: name,
     status: event ? 'received' : 'ignored',
   });

@@ -12,7 +12,7 @@ async function queuedDelivery(slug: string) {
   const inst = await createInstallation(db, { organizationId: org.id }, {
     kind: 'provider', source: 'github', title: 'GitHub', scope: 'global', workspaceId: null, settings: {}, credentials: 'jwe', createdBy: 'u',
   });
-  const { record } = await recordDelivery(db, { organizationId: org.id }, { installationId: inst.id, provider: 'github', deliveryId: `d-${slug}`, eventName: 'issues.opened', status: 'received' });
+  const { record } = await recordDelivery(db, { organizationId: org.id }, { installationId: inst.id, provider: 'github', deliveryId: `d-${slug}`, bodySha256: `body-${slug}`, eventName: 'issues.opened', status: 'received' });
   const dispatch: SessionDispatch = {
     dispatchId: `github:d-${slug}`, organizationId: org.id, workspaceId: null, installationId: inst.id, provider: 'github',
     threadKey: 'o/r#1', title: 't', publication: null, event: { name: 'issues.opened', actor: 'a', summary: 's', data: {} },

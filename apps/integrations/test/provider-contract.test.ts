@@ -276,6 +276,21 @@ describe('vendor specifics', () => {
     expect(await dispatchesFor('C123ABC456:1515449000.000001', org.id)).toEqual([]);
   });
 
+  it.each(['github', 'linear'])('%s: the same signed body under a new delivery id (a replay; the id header is unsigned) dispatches nothing more', async (id) => {
+    const c = CASES.find((x) => x.id === id)!;
+    const { org, installationId, url } = await install(c.id, c.credentials);
+    const thread = threadOf(c, installationId);
+    const signed = await c.valid(`first-${crypto.randomUUID()}`, SECRET, Date.now());
+    expect((await deliver(url, signed)).status).toBe(202);
+    await settle(() => dispatchesFor(thread, org.id), 1);
+    const idHeader = id === 'github' ? 'x-github-delivery' : 'linear-delivery';
+    const replay = await deliver(url, { body: signed.body, headers: { ...signed.headers, [idHeader]: `replayed-${crypto.randomUUID()}` } });
+    expect(replay.status).toBe(200);
+    await new Promise((r) => setTimeout(r, 150));
+    expect(await dispatchesFor(thread, org.id)).toHaveLength(1);
+    expect(await listDeliveries(db, { organizationId: org.id }, installationId)).toHaveLength(1);
+  });
+
   it('Linear: a comment mentioning the agent continues the issue’s session', async () => {
     const { org, url } = await install('linear', { webhook_secret: SECRET, app_user_id: LINEAR_APP_USER_ID, app_user_name: 'gatehouse' });
     const body = JSON.stringify(linearCommentMention(Date.now()));

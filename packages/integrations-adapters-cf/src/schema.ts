@@ -169,10 +169,19 @@ export const webhookEvents = sqliteTable(
     deliveryId: text('delivery_id').notNull(),
     eventName: text('event_name').notNull(),
     status: text('status', { enum: ['received', 'dispatched', 'ignored', 'failed'] }).notNull(),
+    /**
+     * SHA-256 (hex) of the raw body. GitHub and Linear sign the body but not the delivery id header: the same signed
+     * body under a new delivery id is a replay, refused by this second unique key. Null on rows from before it.
+     */
+    bodySha256: text('body_sha256'),
     receivedAt: integer('received_at').notNull(),
     updatedAt: integer('updated_at').notNull(),
   },
-  (t) => [uniqueIndex('webhook_events_delivery').on(t.installationId, t.deliveryId), index('webhook_events_received').on(t.receivedAt)],
+  (t) => [
+    uniqueIndex('webhook_events_delivery').on(t.installationId, t.deliveryId),
+    uniqueIndex('webhook_events_body').on(t.installationId, t.bodySha256),
+    index('webhook_events_received').on(t.receivedAt),
+  ],
 );
 
 export const sessions = sqliteTable(

@@ -2,7 +2,7 @@
  * Inbound webhook deliveries, recorded once per (installation, vendor delivery id). The unique key is what makes a
  * redelivery a no-op: `recordDelivery` reports `duplicate` and the caller dispatches nothing.
  */
-import { and, eq } from 'drizzle-orm';
+import { and, or, eq } from 'drizzle-orm';
 import type { OrgTenant } from '@gatehouse/integrations-core';
 import { newId, type Db } from './db.js';
 import { webhookEvents } from './schema.js';
@@ -21,14 +21,15 @@ export interface DeliveryRecord {
 export async function recordDelivery(
   db: Db,
   tenant: OrgTenant,
-  input: { installationId: string; provider: string; deliveryId: string; eventName: string; status: WebhookEventStatus },
+  input: { installationId: string; provider: string; deliveryId: string; bodySha256: string; eventName: string; status: WebhookEventStatus },
 ): Promise<{ outcome: 'new' | 'duplicate'; record: DeliveryRecord }> {
   const now = Date.now();
   const id = newId();
+  // Either unique key (delivery id, or body hash) makes it a duplicate: a redelivery, or a replay under a new id.
   const inserted = await db
     .insert(webhookEvents)
     .values({ id, organizationId: tenant.organizationId, ...input, receivedAt: now, updatedAt: now })
-    .onConflictDoNothing({ target: [webhookEvents.installationId, webhookEvents.deliveryId] })
+    .onConflictDoNothing()
     .returning({ id: webhookEvents.id, status: webhookEvents.status });
   if (inserted[0]) return { outcome: 'new', record: inserted[0] };
   const existing = await db
@@ -38,7 +39,7 @@ export async function recordDelivery(
       and(
         eq(webhookEvents.organizationId, tenant.organizationId),
         eq(webhookEvents.installationId, input.installationId),
-        eq(webhookEvents.deliveryId, input.deliveryId),
+        or(eq(webhookEvents.deliveryId, input.deliveryId), eq(webhookEvents.bodySha256, input.bodySha256)),
       ),
     )
     .get();

@@ -131,14 +131,20 @@ describe('installations', () => {
 });
 
 describe('webhook deliveries and sessions', () => {
-  it('records a delivery once per installation and delivery id', async () => {
+  it('records a delivery once per installation and delivery id, and once per body', async () => {
     const a = await tenantFixture('hooka');
     const gh = await install(a.org.id, { kind: 'provider', source: 'github', title: 'GitHub' });
-    const input = { installationId: gh.id, provider: 'github', deliveryId: 'd-1', eventName: 'issues.opened', status: 'received' as const };
+    const input = { installationId: gh.id, provider: 'github', deliveryId: 'd-1', bodySha256: 'aa11', eventName: 'issues.opened', status: 'received' as const };
     const first = await recordDelivery(db, a.tenant, input);
     const second = await recordDelivery(db, a.tenant, input);
     expect(first.outcome).toBe('new');
     expect(second).toEqual({ outcome: 'duplicate', record: first.record });
+    // The same signed body under another delivery id (a replay: the id header is not signed) is the same delivery.
+    expect(await recordDelivery(db, a.tenant, { ...input, deliveryId: 'd-replayed' })).toEqual({ outcome: 'duplicate', record: first.record });
+    // Another body under another id is a new delivery; the same body on another installation too.
+    expect((await recordDelivery(db, a.tenant, { ...input, deliveryId: 'd-2', bodySha256: 'bb22' })).outcome).toBe('new');
+    const other = await install(a.org.id, { kind: 'provider', source: 'github', title: 'GitHub 2' });
+    expect((await recordDelivery(db, a.tenant, { ...input, installationId: other.id })).outcome).toBe('new');
   });
 
   it('creates a session per thread and appends each dispatch once', async () => {
