@@ -79,7 +79,7 @@ export function authorizeUrl(p: AuthorizeParams): string {
 }
 
 /** Signs in and approves; returns the redirect to the client (with code and state) and the consent page HTML. */
-export async function signInAndApprove(url: string, email: string, opts: { scopes?: string[]; password?: string } = {}) {
+export async function signInAndApprove(url: string, email: string, opts: { scopes?: string[]; password?: string; headers?: Record<string, string> } = {}) {
   const jar = new Jar();
   const first = await SELF.fetch(url, { redirect: 'manual' });
   expect(first.status).toBe(200);
@@ -88,7 +88,7 @@ export async function signInAndApprove(url: string, email: string, opts: { scope
   const signIn = await SELF.fetch(url, {
     method: 'POST',
     redirect: 'manual',
-    headers: { cookie: jar.header(), 'content-type': 'application/x-www-form-urlencoded' },
+    headers: { ...opts.headers, cookie: jar.header(), 'content-type': 'application/x-www-form-urlencoded' },
     body: new URLSearchParams({ step: 'signin', csrf: hidden(signInHtml, 'csrf'), email, password: opts.password ?? PASSWORD }),
   });
   if (signIn.status !== 303) return { signIn, jar };

@@ -219,6 +219,28 @@ describe('what bad input gets', () => {
     expect(forged.status).toBe(403);
   });
 
+  it('slows password guessing: 429 after 10 sign-in attempts a minute per e-mail and per client IP', async () => {
+    const { user } = await seedTenant('oauth-guessing');
+    await setPassword(user.id);
+    const { body: client } = await register();
+    const { challenge } = await pkce();
+    const url = authorizeUrl({ clientId: client.client_id, challenge });
+    for (let i = 0; i < 10; i++) expect((await signInAndApprove(url, user.email, { password: `guess ${i}` })).signIn.status).toBe(401);
+    // The right password does not get through either while the e-mail is limited.
+    const limited = (await signInAndApprove(url, user.email)).signIn;
+    expect(limited.status).toBe(429);
+    expect(limited.headers.get('retry-after')).toBe('60');
+    expect(await limited.text()).toMatch(/Too many sign-in attempts/);
+    // Another account is not held up by it…
+    const { user: other } = await seedTenant('oauth-guessing-other');
+    await setPassword(other.id);
+    expect((await signInAndApprove(url, other.email)).signIn.status).toBe(303);
+    // …but one client IP spraying many accounts is.
+    const ip = { 'cf-connecting-ip': '203.0.113.7' };
+    for (let i = 0; i < 10; i++) expect((await signInAndApprove(url, `nobody-${i}@spray.test`, { headers: ip })).signIn.status).toBe(401);
+    expect((await signInAndApprove(url, other.email, { headers: ip })).signIn.status).toBe(429);
+  });
+
   it('answers a POST to /authorize that is not a form with 400, not a 500', async () => {
     const res = await SELF.fetch(`${ORIGIN}/authorize`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"handle":"x"}' });
     expect(res.status).toBe(400);

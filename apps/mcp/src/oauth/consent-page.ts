@@ -78,6 +78,18 @@ function respond(body: string, headers: Headers = new Headers(), status = 200): 
 
 const problem = (status: number, message: string) => respond(layout('Cannot continue', `<h1>Cannot continue</h1><p>${escape(message)}</p>`), new Headers(), status);
 
+/**
+ * Password guessing is slowed per e-mail and per client IP (CF-Connecting-IP) with the Workers Rate Limiting binding
+ * (10 attempts a minute per key; counted before the password is checked, so right and wrong attempts count alike).
+ */
+async function signInAllowed(limiter: RateLimit, req: Request, email: string): Promise<boolean> {
+  // Cloudflare sets CF-Connecting-IP on every request it serves; without it (local runs) only the e-mail key counts.
+  const ip = req.headers.get('cf-connecting-ip');
+  const keys = [`email:${email.toLowerCase()}`, ...(ip ? [`ip:${ip}`] : [])];
+  const outcomes = await Promise.all(keys.map((key) => limiter.limit({ key })));
+  return outcomes.every((o) => o.success);
+}
+
 export async function handleAuthorize(req: Request, env: Env, config: WorkerConfig, authorizationServer: OAuthAuthorizationServer<Env>): Promise<Response> {
   const oauth = authorizationServer.getOAuthApi(env);
   const db = createDb(env.AUTH_DB);
@@ -104,6 +116,11 @@ export async function handleAuthorize(req: Request, env: Env, config: WorkerConf
       if (!csrfMatches(req, String(form.get('csrf') ?? ''))) return problem(403, 'This sign-in form expired or came from another site. Start again from your app.');
       const request = await oauth.parseAuthRequest(asGet);
       const email = String(form.get('email') ?? '').trim();
+      if (!(await signInAllowed(env.SIGN_IN_LIMITER, req, email))) {
+        const limited = problem(429, 'Too many sign-in attempts. Wait a minute, then start again from your app.');
+        limited.headers.set('retry-after', '60');
+        return limited;
+      }
       const account = email ? await findSignInAccount(db, { email }) : null;
       const ok = await verifyPassword(String(form.get('password') ?? ''), account?.passwordHash ?? DUMMY_HASH);
       if (!account?.passwordHash || !ok) {
