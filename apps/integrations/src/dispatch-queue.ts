@@ -5,7 +5,7 @@
  * The main worker appends each dispatch id once, so a retry after a lost acknowledgement changes nothing.
  * https://developers.cloudflare.com/queues/configuration/batching-retries/
  */
-import { createDb, setDeliveryStatus } from '@gatehouse/integrations-adapters-cf';
+import { createDb, hasThreadSession, setDeliveryStatus } from '@gatehouse/integrations-adapters-cf';
 import { loadWorkerConfig } from '@gatehouse/integrations-core';
 import { DispatchRefusedError, sendSessionDispatch, type DispatchMessage } from './webhook-pipeline.js';
 
@@ -29,7 +29,13 @@ export async function consumeDispatches(batch: MessageBatch<DispatchMessage>, en
   }
   const { signingKey } = loadWorkerConfig(env);
   for (const message of batch.messages) {
-    const { deliveryRecordId, organizationId, dispatch } = message.body;
+    const { deliveryRecordId, organizationId, dispatch, continuation } = message.body;
+    if (continuation && !(await hasThreadSession(db, { organizationId }, dispatch.provider, dispatch.threadKey))) {
+      // A reply in a thread that never got a session (the app was not mentioned there): nothing to continue.
+      await setDeliveryStatus(db, { organizationId }, deliveryRecordId, 'ignored');
+      message.ack();
+      continue;
+    }
     try {
       await sendSessionDispatch(env.MAIN, signingKey, dispatch);
       await setDeliveryStatus(db, { organizationId }, deliveryRecordId, 'dispatched');

@@ -69,7 +69,12 @@ export interface DispatchMessage {
   deliveryRecordId: string;
   organizationId: string;
   dispatch: SessionDispatch;
+  /** A continuation: sent only if its thread has a session when consumed, else recorded as ignored. */
+  continuation?: true;
 }
+
+/** How long a thread reply whose thread has no session yet waits before it is checked again, seconds. */
+export const CONTINUATION_RECHECK_SECONDS = 15;
 
 /**
  * The main worker refused a dispatch for good (a 4xx other than 408 and 429: an invalid dispatch, an installation
@@ -128,8 +133,11 @@ export async function handleWebhook(
   const tenant = { organizationId: row.organizationId };
   const deliveryId = result.event ? result.event.deliveryId : result.deliveryId;
   const name = result.event ? result.event.name : result.name;
-  // A continuation (a reply in a thread) feeds only a session its thread already has.
-  const event = result.event && (!result.event.continuation || (await hasThreadSession(db, tenant, provider.id, result.event.threadKey))) ? result.event : null;
+  const event = result.event;
+  // A continuation (a reply in a thread) feeds only a session its thread has. When there is none yet, the mention
+  // that starts it may still be in the queue: the reply waits CONTINUATION_RECHECK_SECONDS and is checked again by
+  // the consumer (dispatched then, or recorded as ignored).
+  const pending = event?.continuation === true && !(await hasThreadSession(db, tenant, provider.id, event.threadKey));
   const { outcome, record } = await recordDelivery(db, tenant, {
     installationId: row.id,
     provider: provider.id,
@@ -145,7 +153,8 @@ export async function handleWebhook(
 
   const dispatch = provider.dispatch(event, { installation });
   try {
-    await env.DISPATCH_QUEUE.send({ deliveryRecordId: record.id, organizationId: row.organizationId, dispatch } satisfies DispatchMessage);
+    const message: DispatchMessage = { deliveryRecordId: record.id, organizationId: row.organizationId, dispatch, ...(event.continuation ? { continuation: true } : {}) };
+    await env.DISPATCH_QUEUE.send(message, pending ? { delaySeconds: CONTINUATION_RECHECK_SECONDS } : {});
   } catch (err) {
     // Not queued: mark it failed so the vendor's retry (it gets a 5xx) queues it again.
     console.error(JSON.stringify({ msg: 'enqueue failed', provider: provider.id, deliveryId, error: err instanceof Error ? err.name : 'unknown' }));

@@ -1,6 +1,6 @@
 import { createExecutionContext, createMessageBatch, env, getQueueResult } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
-import { createDb, createInstallation, createOrganization, listDeliveries, recordDelivery } from '@gatehouse/integrations-adapters-cf';
+import { appendSessionDispatch, createDb, createInstallation, createOrganization, listDeliveries, recordDelivery } from '@gatehouse/integrations-adapters-cf';
 import type { SessionDispatch } from '@gatehouse/integrations-core';
 import { DEAD_LETTER_QUEUE, consumeDispatches, retryDelaySeconds } from '../src/dispatch-queue.js';
 import type { DispatchMessage } from '../src/webhook-pipeline.js';
@@ -63,6 +63,23 @@ describe('dispatch queue consumer', () => {
     const ctx = createExecutionContext();
     await consumeDispatches(b, { ...env, MAIN: { fetch: async () => new Response('', { status: 429 }) } as unknown as Fetcher });
     expect((await getQueueResult(b, ctx)).retryMessages.map((m) => m.msgId)).toEqual(['m1']);
+  });
+
+  it('sends a continuation only if its thread has a session when consumed, and records it ignored otherwise', async () => {
+    const { org, inst, body } = await queuedDelivery('q-continuation');
+    const message: DispatchMessage = { ...body, continuation: true };
+    let sent = 0;
+    const countingMain = { fetch: async () => (sent++, Response.json({ appended: true }, { status: 201 })) } as unknown as Fetcher;
+    const first = batch('gatehouse-session-dispatch', message);
+    await consumeDispatches(first, { ...env, MAIN: countingMain });
+    expect(await getQueueResult(first, createExecutionContext())).toMatchObject({ explicitAcks: ['m1'], retryMessages: [] });
+    expect(sent).toBe(0);
+    expect(await listDeliveries(db, { organizationId: org.id }, inst.id)).toMatchObject([{ status: 'ignored' }]);
+    // Once the thread has a session (the mention got there first), the same continuation is sent.
+    await appendSessionDispatch(db, { organizationId: org.id }, { ...body.dispatch, dispatchId: 'github:d-mention' });
+    await consumeDispatches(batch('gatehouse-session-dispatch', message), { ...env, MAIN: countingMain });
+    expect(sent).toBe(1);
+    expect(await listDeliveries(db, { organizationId: org.id }, inst.id)).toMatchObject([{ status: 'dispatched' }]);
   });
 
   it('backs off exponentially, capped at five minutes', () => {

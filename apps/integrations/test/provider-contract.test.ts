@@ -257,12 +257,12 @@ describe('vendor specifics', () => {
     expect(await dispatchesFor('C123ABC456:1515449522.000016', org.id)).toHaveLength(1);
   });
 
-  it('Slack: a thread reply continues a session the app was mentioned in, and is ignored in other threads', async () => {
+  it('Slack: a thread reply continues a session the app was mentioned in; one in a thread without a session waits to be checked again', async () => {
     const { org, installationId, url } = await install('slack', { signing_secret: SECRET, bot_user_id: SLACK_BOT_USER_ID });
     const thread = 'C123ABC456:1515449522.000016';
-    // Before any mention: the thread has no session, so the reply starts none.
+    // Before any session: the reply is held back (queued with a delay for the consumer's re-check), not dispatched.
     expect((await deliver(url, await slackSigned(slackThreadReply('EvReplyEarly'), SECRET, Date.now()))).status).toBe(202);
-    expect(await listDeliveries(db, { organizationId: org.id }, installationId)).toMatchObject([{ deliveryId: 'EvReplyEarly', status: 'ignored' }]);
+    expect(await listDeliveries(db, { organizationId: org.id }, installationId)).toMatchObject([{ deliveryId: 'EvReplyEarly', status: 'received' }]);
     expect((await deliver(url, await slackSigned(slackAppMention('EvMention'), SECRET, Date.now()))).status).toBe(202);
     await settle(() => dispatchesFor(thread, org.id), 1);
     // The stand-in main worker records dispatches; give the thread the session the real one would create.
@@ -270,10 +270,13 @@ describe('vendor specifics', () => {
     expect((await deliver(url, await slackSigned(slackThreadReply('EvReply'), SECRET, Date.now()))).status).toBe(202);
     const sent = await settle(() => dispatchesFor(thread, org.id), 2);
     expect(sent.map((d) => d.event.name)).toEqual(['app_mention', 'message']);
-    // A reply in another thread of the channel, where the app was never mentioned: ignored.
-    expect((await deliver(url, await slackSigned(slackThreadReply('EvOther', '1515449000.000001'), SECRET, Date.now()))).status).toBe(202);
+    // A reply that mentions the app is carried by its app_mention alone.
+    const mentioning = slackThreadReply('EvReplyMentioning');
+    mentioning.event.text = `<@${SLACK_BOT_USER_ID}> and one more thing`;
+    expect((await deliver(url, await slackSigned(mentioning, SECRET, Date.now()))).status).toBe(202);
     await new Promise((r) => setTimeout(r, 150));
-    expect(await dispatchesFor('C123ABC456:1515449000.000001', org.id)).toEqual([]);
+    expect(await dispatchesFor(thread, org.id)).toHaveLength(2);
+    expect((await listDeliveries(db, { organizationId: org.id }, installationId)).find((d) => d.deliveryId === 'EvReplyMentioning')?.status).toBe('ignored');
   });
 
   it.each(['github', 'linear'])('%s: the same signed body under a new delivery id (a replay; the id header is unsigned) dispatches nothing more', async (id) => {
