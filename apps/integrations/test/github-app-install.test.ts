@@ -110,6 +110,19 @@ describe('GitHub App install', () => {
     expect((await callback(`installation_id=77&setup_action=install&state=${s.state}`)).status).toBe(400);
   });
 
+  it('sends a GitHub Enterprise Server install to that server’s install page', async () => {
+    const { token } = await seedTenant('gh-app-ghes');
+    const { res, body } = await installProvider(token, 'github', {
+      mode: 'oauth',
+      credentials: { app_id: APP_ID, app_slug: SLUG, private_key: privateKeyPkcs1, webhook_secret: 's' },
+      settings: { web_url: 'https://github.example.com/', api_url: 'https://github.example.com/api/v3' },
+    });
+    expect(res.status).toBe(201);
+    const url = new URL(body.authorization_url);
+    expect(url.origin + url.pathname).toBe(`https://github.example.com/github-apps/${SLUG}/installations/new`);
+    expect(url.searchParams.get('state')).toMatch(/.{20,}/);
+  });
+
   it('refuses an installation of another app, a missing installation_id and a pending approval, leaving it pending', async () => {
     for (const query of ['installation_id=999&setup_action=install', 'installation_id=31337&setup_action=install', 'setup_action=install', 'setup_action=request']) {
       const s = await start(`gh-app-refused-${crypto.randomUUID().slice(0, 6)}`);

@@ -54,7 +54,11 @@ const githubAppFlow: OAuthInstallFlow = {
   // Permissions are set on the app itself; these are the ones its tools use.
   scopes: ['issues:write', 'pull_requests:write', 'metadata:read'],
   authorizationUrl(app, request) {
-    const url = new URL(`https://github.com/apps/${encodeURIComponent(app.app_slug ?? '')}/installations/new`);
+    // github.com: /apps/<slug>/installations/new; GitHub Enterprise Server: <web_url>/github-apps/<slug>/installations/new
+    // (https://docs.github.com/en/enterprise-server@3.17/apps/sharing-github-apps/sharing-your-github-app).
+    const web = typeof request.settings.web_url === 'string' && request.settings.web_url ? request.settings.web_url.replace(/\/+$/, '') : null;
+    const slug = encodeURIComponent(app.app_slug ?? '');
+    const url = new URL(web ? `${web}/github-apps/${slug}/installations/new` : `https://github.com/apps/${slug}/installations/new`);
     url.searchParams.set('state', request.state);
     return url.toString();
   },
@@ -90,6 +94,9 @@ export const githubInstall = {
     { name: 'app_login', description: 'GitHub login the agent acts as (e.g. my-app[bot]); when set, only mentions of it, reviews requested from it and assignments to it start sessions', secret: false, required: false },
     { name: 'token', description: 'Fine-grained personal access token for the tools (Issues: read & write)', secret: true, required: false },
   ],
-  settings: [{ name: 'api_url', description: `REST API root for GitHub Enterprise Server (default ${GITHUB_API})`, secret: false, required: false }],
+  settings: [
+    { name: 'api_url', description: `REST API root for GitHub Enterprise Server, e.g. https://github.example.com/api/v3 (default ${GITHUB_API})`, secret: false, required: false },
+    { name: 'web_url', description: 'Web origin of GitHub Enterprise Server, e.g. https://github.example.com, for the App install page (default github.com)', secret: false, required: false },
+  ],
   oauth: githubAppFlow,
 } as const satisfies InstallSpec;
