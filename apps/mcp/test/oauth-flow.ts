@@ -79,7 +79,7 @@ export function authorizeUrl(p: AuthorizeParams): string {
 }
 
 /** Signs in and approves; returns the redirect to the client (with code and state) and the consent page HTML. */
-export async function signInAndApprove(url: string, email: string, opts: { scopes?: string[]; password?: string; headers?: Record<string, string> } = {}) {
+export async function signInAndApprove(url: string, email: string, opts: { scopes?: string[]; password?: string; headers?: Record<string, string>; workspace?: string } = {}) {
   const jar = new Jar();
   const first = await SELF.fetch(url, { redirect: 'manual' });
   expect(first.status).toBe(200);
@@ -98,6 +98,7 @@ export async function signInAndApprove(url: string, email: string, opts: { scope
   const consentHtml = await consent.text();
   const form = new URLSearchParams({ handle: hidden(consentHtml, 'handle'), decision: 'approve' });
   for (const s of opts.scopes ?? ['mcp:read', 'mcp:execute']) form.append('scope', s);
+  if (opts.workspace) form.set('workspace', opts.workspace);
   const approve = await SELF.fetch(url, {
     method: 'POST',
     redirect: 'manual',
@@ -117,7 +118,7 @@ export async function token(params: Record<string, string>) {
 }
 
 /** The whole flow for a user: returns the token response and the client. */
-export async function authorize(email: string, opts: { scopes?: string[]; scope?: string } = {}) {
+export async function authorize(email: string, opts: { scopes?: string[]; scope?: string; workspace?: string } = {}) {
   const { body: client } = await register();
   const { verifier, challenge } = await pkce();
   const flow = await signInAndApprove(authorizeUrl({ clientId: client.client_id, challenge, scope: opts.scope }), email, opts);

@@ -1,6 +1,7 @@
 import { SELF } from 'cloudflare:test';
 import { describe, expect, it, vi } from 'vitest';
-import { initialize, post, seedTenant } from './helpers.js';
+import { db, initialize, post, seedTenant } from './helpers.js';
+import { upsertMember } from '@gatehouse/integrations-adapters-cf';
 import { ORIGIN, RESOURCE, authorize, authorizeUrl, pkce, register, setPassword, signInAndApprove, token } from './oauth-flow.js';
 
 async function mcpWith(accessToken: string, message: unknown, sessionId?: string) {
@@ -239,6 +240,34 @@ describe('what bad input gets', () => {
     const ip = { 'cf-connecting-ip': '203.0.113.7' };
     for (let i = 0; i < 10; i++) expect((await signInAndApprove(url, `nobody-${i}@spray.test`, { headers: ip })).signIn.status).toBe(401);
     expect((await signInAndApprove(url, other.email, { headers: ip })).signIn.status).toBe(429);
+  });
+
+  it('lets a member of several organizations pick where the app acts, and only among their own', async () => {
+    const home = await seedTenant('oauth-multi-home');
+    await setPassword(home.user.id);
+    const away = await seedTenant('oauth-multi-away');
+    await upsertMember(db, { organizationId: away.org.id }, { email: home.user.email, role: 'MEMBER' });
+    const stranger = await seedTenant('oauth-multi-stranger');
+
+    // The consent page offers both organizations' workspaces, not the stranger's.
+    const { body: client } = await register();
+    const { challenge } = await pkce();
+    const flow = await signInAndApprove(authorizeUrl({ clientId: client.client_id, challenge }), home.user.email, { workspace: away.ws.id });
+    expect(flow.consentHtml).toContain(`value="${home.ws.id}"`);
+    expect(flow.consentHtml).toContain(`value="${away.ws.id}"`);
+    expect(flow.consentHtml).not.toContain(stranger.ws.id);
+
+    // Picking the second organization issues the grant there: the token acts in it, with the role held there.
+    const { tokens } = await authorize(home.user.email, { workspace: away.ws.id });
+    const init = await mcpWith(tokens.access_token!, { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'multi', version: '1' } } });
+    const sessionId = init.headers.get('mcp-session-id')!;
+    const call = (await (await mcpWith(tokens.access_token!, { jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'get_my_profile', arguments: {} } }, sessionId)).json()) as { result: { content: { text: string }[] } };
+    expect(JSON.parse(call.result.content[0]!.text)).toMatchObject({ role: 'MEMBER', organization: { slug: away.org.slug } });
+
+    // A forged pick (a workspace of an organization the user is not in) is refused; no code is issued.
+    const forged = await signInAndApprove(authorizeUrl({ clientId: client.client_id, challenge }), home.user.email, { workspace: stranger.ws.id });
+    expect(forged.approve!.status).toBe(403);
+    expect(forged.location).toBeNull();
   });
 
   it('answers a POST to /authorize that is not a form with 400, not a 500', async () => {

@@ -5,6 +5,7 @@
 import { and, asc, eq, isNull } from 'drizzle-orm';
 import { generateApiToken, sha256Hex, tokenDisplayPrefix, type OrgTenant, type Role, type WorkspaceTenant } from '@gatehouse/integrations-core';
 import { newId, type Db } from './db.js';
+import type { Principal } from './principals.js';
 import { apiTokens, memberships, organizations, users, workspaces } from './schema.js';
 
 export type Organization = typeof organizations.$inferSelect;
@@ -206,4 +207,29 @@ export async function findSignInAccount(db: Db, who: { email: string } | { userI
     .limit(1)
     .get();
   return row ?? null;
+}
+
+/** A workspace a user can sign an OAuth grant into: one of the workspaces of an organization they are a member of. */
+export type SignInWorkspace = Pick<Principal, 'organizationId' | 'organizationSlug' | 'organizationName' | 'workspaceId' | 'workspaceSlug' | 'workspaceName'>;
+
+/**
+ * Every workspace of every organization the user is a member of, in membership then workspace order (the first is
+ * what `findSignInAccount` picks). The consent page offers them; the grant is issued only for one of these.
+ */
+export async function listSignInWorkspaces(db: Db, userId: string): Promise<SignInWorkspace[]> {
+  return db
+    .select({
+      organizationId: organizations.id,
+      organizationSlug: organizations.slug,
+      organizationName: organizations.name,
+      workspaceId: workspaces.id,
+      workspaceSlug: workspaces.slug,
+      workspaceName: workspaces.name,
+    })
+    .from(memberships)
+    .innerJoin(organizations, eq(organizations.id, memberships.organizationId))
+    .innerJoin(workspaces, eq(workspaces.organizationId, memberships.organizationId))
+    .where(eq(memberships.userId, userId))
+    .orderBy(asc(memberships.createdAt), asc(workspaces.createdAt))
+    .all();
 }

@@ -12,7 +12,7 @@
  * Every page refuses framing and escapes everything the client supplied.
  */
 import { AuthorizationError, CimdFetchError, type ConsentDescription, type OAuthAuthorizationServer } from '@cloudflare/workers-oauth-provider';
-import { createDb, findSignInAccount } from '@gatehouse/integrations-adapters-cf';
+import { createDb, findSignInAccount, listSignInWorkspaces, type SignInWorkspace } from '@gatehouse/integrations-adapters-cf';
 import { MCP_SCOPES, verifyPassword, type WorkerConfig } from '@gatehouse/integrations-core';
 import type { GrantProps } from './oauth-servers.js';
 import { csrfMatches, csrfToken, signInCookie, signedInUser } from './sign-in-cookie.js';
@@ -53,14 +53,21 @@ function signInPage(facts: ConsentDescription, csrf: string, error: string | nul
   );
 }
 
-function consentPage(facts: ConsentDescription, handle: string, email: string): string {
+function consentPage(facts: ConsentDescription, handle: string, email: string, places: readonly SignInWorkspace[]): string {
   const scopes = facts.scope
     .map((s) => `<li><label><input type="checkbox" name="scope" value="${escape(s)}" checked> <code>${escape(s)}</code>: ${escape(SCOPE_LABELS[s] ?? s)}</label></li>`)
     .join('');
+  // A member of several organizations (or an organization with several workspaces) picks where the app acts.
+  const where =
+    places.length > 1
+      ? `<label>In <select name="workspace">${places
+          .map((p) => `<option value="${escape(p.workspaceId)}">${escape(p.organizationName)} / ${escape(p.workspaceName)} (${escape(p.organizationSlug)}/${escape(p.workspaceSlug)})</option>`)
+          .join('')}</select></label>`
+      : `<p>In ${escape(places[0]?.organizationName ?? '')} / ${escape(places[0]?.workspaceName ?? '')}.</p>`;
   return layout(
     `Authorize ${facts.clientName}`,
     `<h1>Allow ${escape(facts.clientName)}?</h1>${whoIsAsking(facts)}<p>Signed in as ${escape(email)}.</p>
-<form method="post"><input type="hidden" name="handle" value="${escape(handle)}"><p>It may:</p><ul>${scopes}</ul>
+<form method="post"><input type="hidden" name="handle" value="${escape(handle)}">${where}<p>It may:</p><ul>${scopes}</ul>
 <p><button name="decision" value="approve">Allow</button> <button name="decision" value="deny">Deny</button></p></form>`,
   );
 }
@@ -106,7 +113,7 @@ export async function handleAuthorize(req: Request, env: Env, config: WorkerConf
         return respond(signInPage(facts, csrf.token, null, ''), new Headers({ 'set-cookie': csrf.setCookie }));
       }
       const consent = await oauth.beginConsent(request);
-      return respond(consentPage(facts, consent.handle, account.email), consent.headers);
+      return respond(consentPage(facts, consent.handle, account.email, await listSignInWorkspaces(db, account.userId)), consent.headers);
     }
     if (req.method !== 'POST') return problem(405, 'Use GET or POST.');
     const form = await req.formData().catch(() => null);
@@ -139,9 +146,15 @@ export async function handleAuthorize(req: Request, env: Env, config: WorkerConf
     const userId = await signedInUser(req, config.signingKey);
     const account = userId ? await findSignInAccount(db, { userId }) : null;
     if (!account) return problem(401, 'Your sign-in expired. Start again from your app.');
+    // The grant goes to the workspace picked on the page, and only if the user may act there (a member of its
+    // organization); without a pick (one place), to the first.
+    const places = await listSignInWorkspaces(db, account.userId);
+    const picked = form.get('workspace');
+    const place = picked === null ? places[0] : places.find((p) => p.workspaceId === String(picked));
+    if (!place) return problem(403, 'You are not a member of that workspace’s organization. Start again from your app.');
     const scope = form.getAll('scope').map(String).filter((s) => (MCP_SCOPES as readonly string[]).includes(s));
     const approved = await oauth.approveConsent(req, handle, { scope });
-    const props: GrantProps = { userId: account.userId, organizationId: account.organizationId, workspaceId: account.workspaceId };
+    const props: GrantProps = { userId: account.userId, organizationId: place.organizationId, workspaceId: place.workspaceId };
     const { redirectTo } = await oauth.completeAuthorization({ request: approved.request, userId: account.userId, metadata: {}, scope: approved.request.scope, props });
     approved.headers.set('location', redirectTo);
     return new Response(null, { status: 302, headers: approved.headers });
