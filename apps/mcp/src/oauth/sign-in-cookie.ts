@@ -1,8 +1,8 @@
 /**
  * The short sign-in on the authorization page: after a correct e-mail and password, a `__Host-` cookie (Secure,
  * HttpOnly, SameSite=Lax, path /) carries `<userId>.<expiry>.<HMAC-SHA256>` for ten minutes, long enough to approve
- * the consent that follows. The HMAC key is derived from MCP_SIGNING_KEY with a purpose label, so it cannot be
- * confused with a dispatch signature. A CSRF token (double-submit cookie) protects the sign-in form itself.
+ * the consent that follows. The HMAC key is derived from MCP_SIGNING_KEY with HKDF-SHA256 (RFC 5869) and its own
+ * `info` label, so it is independent of the key that signs dispatches. A CSRF token (double-submit cookie) protects the sign-in form itself.
  */
 
 export const SIGN_IN_COOKIE = '__Host-gatehouse-signin';
@@ -14,8 +14,12 @@ function b64url(bytes: Uint8Array): string {
   return btoa(String.fromCharCode(...bytes)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
 }
 
+/** HKDF `info` of the sign-in cookie key (RFC 5869 §3.2: binds the derived key to its one purpose). */
+const KEY_INFO = encoder.encode('gatehouse sign-in cookie v1');
+
 async function key(secret: string): Promise<CryptoKey> {
-  return crypto.subtle.importKey('raw', encoder.encode(`gatehouse-signin:${secret}`), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify']);
+  const ikm = await crypto.subtle.importKey('raw', encoder.encode(secret), 'HKDF', false, ['deriveKey']);
+  return crypto.subtle.deriveKey({ name: 'HKDF', hash: 'SHA-256', salt: new Uint8Array(0), info: KEY_INFO }, ikm, { name: 'HMAC', hash: 'SHA-256', length: 256 }, false, ['sign', 'verify']);
 }
 
 function cookie(name: string, value: string, maxAge: number): string {
