@@ -18,6 +18,7 @@ import { createPkce } from '@gatehouse/catalog';
 import { jsonError, type IntegrationProvider, type OAuthInstallFlow, type WorkerConfig } from '@gatehouse/integrations-core';
 import { z } from 'zod';
 import { webhookUrl } from './install-route.js';
+import { outboundOf } from './outbound.js';
 
 export const callbackPath = (providerId: string) => `/install/${providerId}/callback`;
 
@@ -85,7 +86,7 @@ export async function handleOAuthCallback(req: Request, provider: IntegrationPro
   const app = await config.cipher.decrypt(installation.credentials);
   const done = await provider.install.oauth.complete(url.searchParams, app, {
     settings: installation.settings,
-    outbound: { fetch: (input, init) => fetch(input, init), allowLoopback: config.allowLoopbackUpstreams },
+    outbound: outboundOf(config),
     redirectUri: carried.redirectUri,
     codeVerifier: carried.codeVerifier,
   });

@@ -5,6 +5,12 @@
  * rejects with the policy's reason. Method, headers and body are kept whether the caller passes a Request or init.
  */
 import { checkOutboundUrl } from '@gatehouse/catalog';
+import type { WorkerConfig } from '@gatehouse/integrations-core';
+
+/** The outbound options provider code runs under: the runtime's fetch and the worker's loopback setting. */
+export function outboundOf(config: Pick<WorkerConfig, 'allowLoopbackUpstreams'>): { fetch: typeof fetch; allowLoopback: boolean } {
+  return { fetch: (input, init) => fetch(input, init), allowLoopback: config.allowLoopbackUpstreams };
+}
 
 /** Deadline of one provider request (install flows, token renewals, tools), milliseconds. */
 export const PROVIDER_REQUEST_TIMEOUT_MS = 10_000;

@@ -27,7 +27,7 @@ import {
 } from '@gatehouse/integrations-core';
 import { needsRefresh } from '@gatehouse/catalog';
 import { oauthFlowOf } from './install-route.js';
-import { policyFetch } from './outbound.js';
+import { outboundOf, policyFetch } from './outbound.js';
 import { findProvider } from './providers.js';
 import { toProviderInstallation } from './webhook-pipeline.js';
 
@@ -92,7 +92,7 @@ export async function handleProviderTool(req: Request, env: Env, config: WorkerC
   }
 
   let credentials = await config.cipher.decrypt(row.credentials);
-  const outbound = { fetch: (input: RequestInfo | URL, init?: RequestInit) => fetch(input, init), allowLoopback: config.allowLoopbackUpstreams };
+  const outbound = outboundOf(config);
   const flow = oauthFlowOf(provider);
   if (flow?.refresh && credentials.access_token_expires_at && needsRefresh(credentials)) {
     // Short-lived access (OAuth refresh, RFC 6749 §6; GitHub App installation tokens): renewed before it expires,

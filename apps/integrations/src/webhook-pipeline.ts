@@ -133,11 +133,10 @@ export async function handleWebhook(
   const tenant = { organizationId: row.organizationId };
   const deliveryId = result.event ? result.event.deliveryId : result.deliveryId;
   const name = result.event ? result.event.name : result.name;
-  const event = result.event;
   // A continuation (a reply in a thread) feeds only a session its thread has. When there is none yet, the mention
   // that starts it may still be in the queue: the reply waits CONTINUATION_RECHECK_SECONDS and is checked again by
   // the consumer (dispatched then, or recorded as ignored).
-  const pending = event?.continuation === true && !(await hasThreadSession(db, tenant, provider.id, event.threadKey));
+  const pending = result.event?.continuation === true && !(await hasThreadSession(db, tenant, provider.id, result.event.threadKey));
   const { outcome, record } = await recordDelivery(db, tenant, {
     installationId: row.id,
     provider: provider.id,
@@ -146,9 +145,10 @@ export async function handleWebhook(
     // a new id must still count as the same delivery.
     bodySha256: await sha256Hex(raw),
     eventName: name,
-    status: event ? 'received' : 'ignored',
+    status: result.event ? 'received' : 'ignored',
   });
-  if (!event) return (!result.event && result.reply) || Response.json({ ok: true, ignored: true, event: name }, { status: 202 });
+  if (!result.event) return result.reply ?? Response.json({ ok: true, ignored: true, event: name }, { status: 202 });
+  const { event } = result;
   if (outcome === 'duplicate' && record.status !== 'failed') return Response.json({ ok: true, duplicate: true }, { status: 200 });
 
   const dispatch = provider.dispatch(event, { installation });

@@ -15,6 +15,15 @@ import { connectAdminClient, installProvider, resultText as text, waitForSession
 const SECRET = 'e2e-provider-webhook-secret';
 const TOKEN = 'ghp_e2eProviderToken';
 
+/** Delivers an `issue_comment` webhook as GitHub does: the raw body signed with X-Hub-Signature-256. */
+async function deliverComment(url: string, raw: string, deliveryId: string): Promise<Response> {
+  return fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-github-event': 'issue_comment', 'x-github-delivery': deliveryId, 'x-hub-signature-256': await sign(SECRET, raw) },
+    body: raw,
+  });
+}
+
 describe('GitHub provider: install → webhook → session → publication-scoped tool call', () => {
   let fake: GithubFake;
   let client: Client;
@@ -35,12 +44,7 @@ describe('GitHub provider: install → webhook → session → publication-scope
     payload.issue.number = 4242;
     const raw = JSON.stringify(payload);
     const thread = `${payload.repository.full_name}#4242`;
-    const res = await fetch(webhook_url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-github-event': 'issue_comment', 'x-github-delivery': 'e2e-provider-1', 'x-hub-signature-256': await sign(SECRET, raw) },
-      body: raw,
-    });
-    expect(res.status).toBe(202);
+    expect((await deliverComment(webhook_url, raw, 'e2e-provider-1')).status).toBe(202);
 
     const session = await waitForSession(client, thread);
     expect(session).toBeDefined();
@@ -100,12 +104,7 @@ describe('GitHub provider: install → webhook → session → publication-scope
       payload.installation = { id: app.installationId, node_id: 'MDIzOkludGVncmF0aW9uSW5zdGFsbGF0aW9uOTAwMDAwMQ==' };
       const raw = JSON.stringify(payload);
       const thread = `${payload.repository.full_name}#4343`;
-      const res = await fetch(started.webhook_url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-github-event': 'issue_comment', 'x-github-delivery': 'e2e-app-1', 'x-hub-signature-256': await sign(SECRET, raw) },
-        body: raw,
-      });
-      expect(res.status).toBe(202);
+      expect((await deliverComment(started.webhook_url, raw, 'e2e-app-1')).status).toBe(202);
       const session = await waitForSession(client, thread);
       expect(session).toBeDefined();
 

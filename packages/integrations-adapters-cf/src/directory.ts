@@ -186,24 +186,17 @@ export async function setUserPasswordHash(db: Db, userId: string, passwordHash: 
 }
 
 /**
- * The sign-in facts for an e-mail: the user, its password hash, and its first organization and workspace (the
- * tenant an OAuth grant is issued for). Null when the e-mail is unknown or the user belongs to no organization.
+ * The sign-in facts for an e-mail or user id: the user and its password hash. Null when the user is unknown or has no
+ * workspace to act in (no membership of an organization that has one). Where a grant acts is picked among
+ * `listSignInWorkspaces`.
  */
 export async function findSignInAccount(db: Db, who: { email: string } | { userId: string }) {
   const row = await db
-    .select({
-      userId: users.id,
-      email: users.email,
-      passwordHash: users.passwordHash,
-      organizationId: memberships.organizationId,
-      role: memberships.role,
-      workspaceId: workspaces.id,
-    })
+    .select({ userId: users.id, email: users.email, passwordHash: users.passwordHash })
     .from(users)
     .innerJoin(memberships, eq(memberships.userId, users.id))
     .innerJoin(workspaces, eq(workspaces.organizationId, memberships.organizationId))
     .where('email' in who ? eq(users.email, who.email.toLowerCase()) : eq(users.id, who.userId))
-    .orderBy(asc(memberships.createdAt), asc(workspaces.createdAt))
     .limit(1)
     .get();
   return row ?? null;
@@ -214,7 +207,7 @@ export type SignInWorkspace = Pick<Principal, 'organizationId' | 'organizationSl
 
 /**
  * Every workspace of every organization the user is a member of, in membership then workspace order (the first is
- * what `findSignInAccount` picks). The consent page offers them; the grant is issued only for one of these.
+ * the default). The consent page offers them; the grant is issued only for one of these.
  */
 export async function listSignInWorkspaces(db: Db, userId: string): Promise<SignInWorkspace[]> {
   return db
