@@ -6,7 +6,8 @@
  *   body and runs ONE indexed D1 SELECT: the `api_tokens` lookup by `token_hash` (unique index). Answers a small
  *   JSON-RPC result; 401 when the token is unknown (the bench treats that as an error).
  * - `POST /?pad=<bytes>` does the same and appends a cached string of that many bytes to the result: the transfer
- *   floor for a tools/list of that size (moving the bytes, no per-request serialization of a tool list).
+ *   floor for a tools/list of that size (moving the bytes, no per-request serialization of a tool list). workerd
+ *   gzips it per request when the client accepts gzip, as it does any Worker response without a Content-Encoding.
  * - `GET /upstream` makes one raw `fetch` of the loopback upstream's issue URL and returns its JSON: the floor under
  *   the main worker's tools/call (which adds auth, routing, credential decryption, argument validation, mapping).
  *
@@ -27,9 +28,12 @@ function pad(bytes) {
   return pads.get(bytes);
 }
 
+const HEX = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'));
 async function sha256Hex(value) {
   const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(value));
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
+  let hex = '';
+  for (const b of new Uint8Array(digest)) hex += HEX[b];
+  return hex;
 }
 
 export default {

@@ -29,9 +29,9 @@ const PACKAGE_ROOT = join(import.meta.dirname, '..');
 /** apps/mcp's build output, reached through the workspace link in this package's node_modules. */
 export const MCP_BUNDLE = join(PACKAGE_ROOT, 'node_modules', '@gatehouse', 'mcp', 'dist', 'index.js');
 const MIGRATIONS_DIR = join(PACKAGE_ROOT, 'node_modules', '@gatehouse', 'integrations-adapters-cf', 'migrations');
-/** Same compatibility settings as apps/mcp/wrangler.toml. */
 const INTEGRATIONS_STUB_NAME = 'gatehouse-integrations-stub';
-const COMPATIBILITY = { compatibilityDate: '2026-11-01', compatibilityFlags: ['nodejs_compat'] };
+/** Same compatibility settings as apps/mcp/wrangler.toml. */
+const COMPATIBILITY = { compatibilityDate: '2026-11-01', compatibilityFlags: ['nodejs_compat', 'global_fetch_strictly_public'] };
 
 /** Secrets generated per run: the main worker's config and the key the seed encrypts credentials with. */
 export interface BenchSecrets {
@@ -70,6 +70,8 @@ export async function startBenchStack(upstream: UpstreamTarget): Promise<BenchSt
   const mf = new Miniflare(
     convertV4MiniflareOptions({
       logRequests: false,
+      // BENCH_INSPECTOR_PORT=9229: workerd's V8 inspector, to take CPU profiles of the workers (DevTools or CDP).
+      ...(process.env.BENCH_INSPECTOR_PORT ? { inspectorPort: Number(process.env.BENCH_INSPECTOR_PORT) } : {}),
       workers: [
         {
           name: MCP_WORKER_NAME,

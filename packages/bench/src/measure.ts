@@ -17,7 +17,7 @@ export interface Measurement {
   p95Ms: number;
   /** workerd process CPU over the timed samples divided by their count; null without a probe. */
   cpuMsPerRequest: number | null;
-  /** This Node process's CPU (client loop, undici, and the loopback upstream when one is called) per request. */
+  /** This Node process's CPU (client loop, HTTP client, and the loopback upstream when one is called) per request. */
   clientCpuMsPerRequest: number;
   samples: number;
 }
@@ -33,7 +33,7 @@ export function percentile(sorted: readonly number[], p: number): number {
  * Runs `send` `plan.warmup` times untimed, then `plan.samples` times timed. `send` must consume the whole response
  * body and throw on any unexpected status, so a row never averages error responses into its figures.
  */
-export async function measure(send: () => Promise<void>, plan: SamplePlan, cpu: CpuProbe | null): Promise<Measurement> {
+export async function measure(send: () => Promise<unknown>, plan: SamplePlan, cpu: CpuProbe | null): Promise<Measurement> {
   for (let i = 0; i < plan.warmup; i++) await send();
   const times: number[] = [];
   const cpuBefore = cpu?.readNs();

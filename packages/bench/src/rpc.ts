@@ -1,11 +1,17 @@
 /**
- * JSON-RPC over MCP Streamable HTTP (stateless JSON mode) through `Miniflare#dispatchFetch`, and the checks that make
- * each bench row measure a correct answer: the first response of a row is parsed and validated (JSON-RPC 2.0 shape,
- * tool count, tool result), every timed response must be HTTP 200 and is read to the end.
+ * JSON-RPC over MCP Streamable HTTP (stateless JSON mode) to the workers under Miniflare, two ways, and the checks
+ * that make each bench row measure a correct answer: the first response of a row is parsed and validated (JSON-RPC
+ * 2.0 shape, tool count, tool result), every timed response must be HTTP 200 and is read to the end.
+ *
+ * - `httpSampler`: plain HTTP/1.1 on one keep-alive connection to workerd's entry socket, the body read as the bytes
+ *   on the wire (gzip stays gzip), as HTTP load generators (wrk, autocannon) measure a server. The worker's latency.
+ * - `sampler`: `Miniflare#dispatchFetch`, i.e. Node's fetch (undici), the body decoded: what a Node MCP client such
+ *   as the SDK's pays end to end, including undici's streaming gunzip of the whole list.
  *
  * Transport headers per MCP 2025-06-18 §Transports, Streamable HTTP: POST with `Accept` listing both
  * `application/json` and `text/event-stream`.
  */
+import { Agent, request as httpRequest } from 'node:http';
 import type { Miniflare } from 'miniflare';
 
 /** A prepared request: the same URL and init are replayed for every sample of a row. */
@@ -69,6 +75,45 @@ export function sampler(mf: Miniflare, req: PreparedRequest): () => Promise<void
     await res.arrayBuffer();
     if (res.status !== 200) throw new BenchCheckError(`${req.init.method} ${req.url}: HTTP ${res.status}`);
   };
+}
+
+/** One keep-alive HTTP/1.1 connection to workerd's entry socket (`await mf.ready`). */
+export interface EntryConnection {
+  origin: URL;
+  agent: Agent;
+}
+
+/** Opens the connection pool (one socket: requests are sequential). Destroy `agent` when done. */
+export function entryConnection(origin: URL): EntryConnection {
+  return { origin, agent: new Agent({ keepAlive: true, maxSockets: 1 }) };
+}
+
+/**
+ * A sampler that sends the request over `conn` and counts the raw body bytes to the end. Miniflare's entry worker
+ * routes on `MF-Original-URL` (the URL `dispatchFetch` would have been given), exactly as `dispatchFetch` sends it.
+ * Resolves with the number of body bytes on the wire.
+ */
+export function httpSampler(conn: EntryConnection, req: PreparedRequest): () => Promise<number> {
+  const target = new URL(req.url);
+  const options = {
+    host: conn.origin.hostname,
+    port: conn.origin.port,
+    path: target.pathname + target.search,
+    method: req.init.method,
+    agent: conn.agent,
+    headers: { ...req.init.headers, host: target.host, 'mf-original-url': req.url, 'mf-disable-pretty-error': 'true' },
+  };
+  return () =>
+    new Promise<number>((resolve, reject) => {
+      const outgoing = httpRequest(options, (res) => {
+        let bytes = 0;
+        res.on('data', (chunk: Buffer) => (bytes += chunk.byteLength));
+        res.on('error', reject);
+        res.on('end', () => (res.statusCode === 200 ? resolve(bytes) : reject(new BenchCheckError(`${req.init.method} ${req.url}: HTTP ${res.statusCode}`))));
+      });
+      outgoing.on('error', reject);
+      outgoing.end(req.init.body);
+    });
 }
 
 type Json = Record<string, unknown>;

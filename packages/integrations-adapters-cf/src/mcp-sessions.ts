@@ -56,9 +56,14 @@ function liveSessionOf(tenant: WorkspaceTenant, userId: string, id: string, now:
   );
 }
 
+/** Whether a live session is due for `touchMcpSession` (its last recorded use is a minute old or more). */
+export function mcpSessionTouchDue(session: { lastSeenAt: number }, now = Date.now()): boolean {
+  return now - session.lastSeenAt >= TOUCH_EVERY_MS;
+}
+
 /** Pushes a live session's idle expiry forward, at most once a minute (call with what the auth read returned). */
 export async function touchMcpSession(db: Db, tenant: WorkspaceTenant, session: { id: string; lastSeenAt: number }, now = Date.now()): Promise<void> {
-  if (now - session.lastSeenAt < TOUCH_EVERY_MS) return;
+  if (!mcpSessionTouchDue(session, now)) return;
   await db
     .update(mcpSessions)
     .set({ lastSeenAt: now, expiresAt: now + MCP_SESSION_IDLE_MS })

@@ -2,7 +2,7 @@
  * Resolving an API token to the principal behind it: the one read that starts without a tenant, because the token is
  * what names the tenant. Everything after it is scoped by the principal's organization and workspace.
  */
-import { and, eq, gt, isNull, type SQLWrapper } from 'drizzle-orm';
+import { and, eq, gt, isNull, sql, type SQLWrapper } from 'drizzle-orm';
 import { lesserRole, type Role } from '@gatehouse/integrations-core';
 import type { Db } from './db.js';
 import { apiTokens, mcpSessions, memberships, organizations, users, workspaces } from './schema.js';
@@ -46,17 +46,60 @@ const principalColumns = {
 
 /**
  * The left join that brings the request's MCP session along, matched on the principal's organization, workspace and
- * user and required live: another user's, another workspace's, an ended or an expired session joins nothing.
+ * user and required live: another user's, another workspace's, an ended or an expired session joins nothing. The
+ * session id and the clock are the prepared query's `sessionId` and `now` placeholders.
  */
-function liveSessionJoin(sessionId: string | undefined, organizationId: SQLWrapper, workspaceId: SQLWrapper, userId: SQLWrapper, now: number) {
+function liveSessionJoin(organizationId: SQLWrapper, workspaceId: SQLWrapper, userId: SQLWrapper) {
   return and(
-    eq(mcpSessions.id, sessionId ?? ''),
+    eq(mcpSessions.id, sql.placeholder('sessionId')),
     eq(mcpSessions.organizationId, organizationId),
     eq(mcpSessions.workspaceId, workspaceId),
     eq(mcpSessions.userId, userId),
     isNull(mcpSessions.endedAt),
-    gt(mcpSessions.expiresAt, now),
+    gt(mcpSessions.expiresAt, sql.placeholder('now')),
   );
+}
+
+/**
+ * The two principal reads run on every MCP request, so their SQL is built once per D1 binding (drizzle prepared
+ * queries with placeholders, https://orm.drizzle.team/docs/perf-queries) instead of through the query builder each
+ * time. Keyed by the binding object: the cache holds only SQL text and a statement over that binding, no request
+ * state.
+ */
+function preparedFor<T>(cache: WeakMap<object, T>, db: Db, build: (db: Db) => T): T {
+  let hit = cache.get(db.$client);
+  if (!hit) {
+    hit = build(db);
+    cache.set(db.$client, hit);
+  }
+  return hit;
+}
+
+const tokenQueries = new WeakMap<object, ReturnType<typeof buildTokenQuery>>();
+function buildTokenQuery(db: Db) {
+  return db
+    .select({ tokenId: apiTokens.id, tokenRole: apiTokens.role, expiresAt: apiTokens.expiresAt, memberRole: memberships.role, ...principalColumns })
+    .from(apiTokens)
+    .innerJoin(memberships, and(eq(memberships.userId, apiTokens.userId), eq(memberships.organizationId, apiTokens.organizationId)))
+    .innerJoin(users, eq(users.id, apiTokens.userId))
+    .innerJoin(organizations, eq(organizations.id, apiTokens.organizationId))
+    .innerJoin(workspaces, and(eq(workspaces.id, apiTokens.workspaceId), eq(workspaces.organizationId, apiTokens.organizationId)))
+    .leftJoin(mcpSessions, liveSessionJoin(apiTokens.organizationId, apiTokens.workspaceId, apiTokens.userId))
+    .where(and(eq(apiTokens.tokenHash, sql.placeholder('tokenHash')), isNull(apiTokens.revokedAt)))
+    .prepare();
+}
+
+const grantQueries = new WeakMap<object, ReturnType<typeof buildGrantQuery>>();
+function buildGrantQuery(db: Db) {
+  return db
+    .select({ role: memberships.role, ...principalColumns })
+    .from(memberships)
+    .innerJoin(users, eq(users.id, memberships.userId))
+    .innerJoin(organizations, eq(organizations.id, memberships.organizationId))
+    .innerJoin(workspaces, and(eq(workspaces.id, sql.placeholder('workspaceId')), eq(workspaces.organizationId, memberships.organizationId)))
+    .leftJoin(mcpSessions, liveSessionJoin(memberships.organizationId, workspaces.id, memberships.userId))
+    .where(and(eq(memberships.userId, sql.placeholder('userId')), eq(memberships.organizationId, sql.placeholder('organizationId'))))
+    .prepare();
 }
 
 function sessionOf(row: { sessionId: string | null; sessionLastSeenAt: number | null; sessionContextDeliveredAt: number | null }): PrincipalSession | null {
@@ -85,16 +128,7 @@ export async function findPrincipalByTokenHash(
   now = Date.now(),
   sessionId?: string,
 ): Promise<(Principal & { session: PrincipalSession | null }) | null> {
-  const row = await db
-    .select({ tokenId: apiTokens.id, tokenRole: apiTokens.role, expiresAt: apiTokens.expiresAt, memberRole: memberships.role, ...principalColumns })
-    .from(apiTokens)
-    .innerJoin(memberships, and(eq(memberships.userId, apiTokens.userId), eq(memberships.organizationId, apiTokens.organizationId)))
-    .innerJoin(users, eq(users.id, apiTokens.userId))
-    .innerJoin(organizations, eq(organizations.id, apiTokens.organizationId))
-    .innerJoin(workspaces, and(eq(workspaces.id, apiTokens.workspaceId), eq(workspaces.organizationId, apiTokens.organizationId)))
-    .leftJoin(mcpSessions, liveSessionJoin(sessionId, apiTokens.organizationId, apiTokens.workspaceId, apiTokens.userId, now))
-    .where(and(eq(apiTokens.tokenHash, tokenHash), isNull(apiTokens.revokedAt)))
-    .get();
+  const row = await preparedFor(tokenQueries, db, buildTokenQuery).get({ tokenHash, now, sessionId: sessionId ?? '' });
   if (!row || (row.expiresAt !== null && row.expiresAt <= now)) return null;
   const { tokenRole, memberRole, expiresAt: _expiresAt, sessionId: _sid, sessionLastSeenAt: _seen, sessionContextDeliveredAt: _ctx, ...rest } = row;
   return { ...rest, role: lesserRole(tokenRole, memberRole), session: sessionOf(row) };
@@ -111,15 +145,8 @@ export async function findPrincipalForGrant(
   now = Date.now(),
   sessionId?: string,
 ): Promise<(Principal & { session: PrincipalSession | null }) | null> {
-  const row = await db
-    .select({ role: memberships.role, ...principalColumns })
-    .from(memberships)
-    .innerJoin(users, eq(users.id, memberships.userId))
-    .innerJoin(organizations, eq(organizations.id, memberships.organizationId))
-    .innerJoin(workspaces, and(eq(workspaces.id, grant.workspaceId), eq(workspaces.organizationId, memberships.organizationId)))
-    .leftJoin(mcpSessions, liveSessionJoin(sessionId, memberships.organizationId, workspaces.id, memberships.userId, now))
-    .where(and(eq(memberships.userId, grant.userId), eq(memberships.organizationId, grant.organizationId)))
-    .get();
+  const { userId, organizationId, workspaceId } = grant;
+  const row = await preparedFor(grantQueries, db, buildGrantQuery).get({ userId, organizationId, workspaceId, now, sessionId: sessionId ?? '' });
   if (!row) return null;
   const { sessionId: _sid, sessionLastSeenAt: _seen, sessionContextDeliveredAt: _ctx, ...rest } = row;
   return { ...rest, tokenId: `oauth:${grant.clientId}`, session: sessionOf(row) };

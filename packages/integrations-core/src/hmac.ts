@@ -3,14 +3,10 @@
  * `X-Slack-Signature` after its `v0=` prefix), in constant time through crypto.subtle.verify over the exact bytes.
  * Accepts the current and, during rotation, the previous secret.
  */
+import { fromHex, toHex } from './hex.js';
+
 const encoder = new TextEncoder();
 
-function fromHex(hex: string): Uint8Array<ArrayBuffer> | null {
-  if (!/^(?:[0-9a-fA-F]{2})+$/.test(hex)) return null;
-  const out = new Uint8Array(hex.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = Number.parseInt(hex.slice(i * 2, i * 2 + 2), 16);
-  return out;
-}
 
 /** True when `signatureHex` is HMAC-SHA256(secret, message) for one of the secrets. */
 export async function verifyHmacSha256Hex(secrets: readonly string[], message: string, signatureHex: string): Promise<boolean> {
@@ -27,5 +23,5 @@ export async function verifyHmacSha256Hex(secrets: readonly string[], message: s
 /** Hex HMAC-SHA256, for tests and fakes that sign like the vendors do. */
 export async function hmacSha256Hex(secret: string, message: string): Promise<string> {
   const key = await crypto.subtle.importKey('raw', encoder.encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
-  return [...new Uint8Array(await crypto.subtle.sign('HMAC', key, encoder.encode(message)))].map((b) => b.toString(16).padStart(2, '0')).join('');
+  return toHex(await crypto.subtle.sign('HMAC', key, encoder.encode(message)));
 }

@@ -15,11 +15,20 @@ export function jsonError(status: number, error: string, message: string, header
 
 /**
  * Reads a request or response body as text, stopping at `maxBytes` (the declared Content-Length first, then while
- * streaming). Returns null when the body is larger, without buffering the rest.
+ * streaming). Returns null when the body is larger, without buffering more than `maxBytes` of it.
+ *
+ * A body with a declared Content-Length and no Content-Encoding is read in one call: the HTTP framing bounds it by the
+ * length already checked (and the size is checked again after the read). A body without a length, or one the runtime
+ * decodes (gzip can inflate far past its declared length), is read chunk by chunk and abandoned at the cap.
  */
-export async function readCapped(message: Pick<Request, 'headers' | 'body'>, maxBytes: number): Promise<string | null> {
-  if (Number(message.headers.get('content-length') ?? '0') > maxBytes) return null;
+export async function readCapped(message: Pick<Request, 'headers' | 'body' | 'arrayBuffer'>, maxBytes: number): Promise<string | null> {
+  const declared = message.headers.get('content-length');
+  if (Number(declared ?? '0') > maxBytes) return null;
   if (!message.body) return '';
+  if (declared !== null && !message.headers.has('content-encoding')) {
+    const bytes = await message.arrayBuffer();
+    return bytes.byteLength > maxBytes ? null : new TextDecoder().decode(bytes);
+  }
   const reader = message.body.getReader();
   const decoder = new TextDecoder();
   let size = 0;

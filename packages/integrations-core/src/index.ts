@@ -8,3 +8,4 @@ export * from './worker-config.js';
 export * from './http-errors.js';
 export * from './password-hash.js';
 export * from './hmac.js';
+export * from './hex.js';

@@ -7,6 +7,7 @@
  * follows Stripe's and Slack's timestamped signatures so a captured request cannot be replayed after the window.
  */
 import { z } from 'zod';
+import { fromHex, toHex } from './hex.js';
 
 export const SESSION_DISPATCH_SIGNATURE_HEADER = 'Gatehouse-Signature';
 /** Seconds a signed dispatch stays acceptable (either side of the receiver's clock). */
@@ -40,17 +41,6 @@ const encoder = new TextEncoder();
 
 async function hmacKey(secret: string, usage: 'sign' | 'verify'): Promise<CryptoKey> {
   return crypto.subtle.importKey('raw', encoder.encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, [usage]);
-}
-
-function toHex(buf: ArrayBuffer): string {
-  return [...new Uint8Array(buf)].map((b) => b.toString(16).padStart(2, '0')).join('');
-}
-
-function fromHex(hex: string): Uint8Array<ArrayBuffer> | null {
-  if (!/^(?:[0-9a-f]{2})+$/.test(hex)) return null;
-  const out = new Uint8Array(hex.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = Number.parseInt(hex.slice(i * 2, i * 2 + 2), 16);
-  return out;
 }
 
 /** Signs a raw dispatch body. Returns the `Gatehouse-Signature` header value. */

@@ -3,12 +3,14 @@
  * SHA-256 is stored: with 256 bits of entropy a fast hash is enough (no password-style KDF needed), and lookup stays
  * one indexed SELECT.
  */
+import { toHex } from './hex.js';
+
 const TOKEN_PREFIX = 'gth_';
 
 /** Hex SHA-256 of a UTF-8 string. */
 export async function sha256Hex(value: string): Promise<string> {
   const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(value));
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
+  return toHex(digest);
 }
 
 /** A fresh API token. Show it once; store `sha256Hex(token)`. */

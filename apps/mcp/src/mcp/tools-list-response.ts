@@ -3,12 +3,15 @@
  * not finding the tools (the toolset cache does that) but serializing and moving ~0.5 MB (see `pnpm bench`), so the
  * serialized list is cached too, already gzip-compressed: a response is the concatenation of gzip members (RFC 1952
  * §2.2: "A gzip file consists of a series of members"): a cached member for the core tools of the caller's role, a
- * cached member for the organization's integration tools, and a tiny per-request member with the JSON-RPC id.
+ * cached member for the organization's integration tools, and a tiny per-request member with the JSON-RPC id. That
+ * member is written synchronously with fflate as a stored (uncompressed) deflate block (RFC 1951 §3.2.4): tens of
+ * bytes, where a CompressionStream per request cost more than the rest of the response.
  * Clients that do not accept gzip get the same cached JSON uncompressed.
  *
  * The result is byte-for-byte what the SDK's JSON response mode would send for `{ tools }` (JSON-RPC 2.0 §5); any
  * request this path does not cover (a cursor, a batch, a notification) goes through the SDK.
  */
+import { gzipSync } from 'fflate';
 import type { McpToolDescriptor, Role } from '@gatehouse/integrations-core';
 
 export interface SerializedTools {
@@ -89,7 +92,7 @@ export async function toolsListResponse(req: Request, id: string | number, core:
   if (!acceptsGzip(req)) return new Response(HEAD + core.json + separator + integration.json + tail, { headers });
   headMember ??= gzip(HEAD);
   commaMember ??= gzip(',');
-  const parts = [await headMember, core.gzip, ...(separator ? [await commaMember] : []), integration.gzip, await gzip(tail)];
+  const parts = [await headMember, core.gzip, ...(separator ? [await commaMember] : []), integration.gzip, gzipSync(encoder.encode(tail), { level: 0 })];
   const body = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
   let offset = 0;
   for (const p of parts) {
