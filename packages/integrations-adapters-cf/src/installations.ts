@@ -5,6 +5,7 @@
 import { and, asc, eq, isNull, lt, or, sql } from 'drizzle-orm';
 import { jweKid, type InstallationScope, type OrgTenant, type WorkspaceTenant } from '@gatehouse/integrations-core';
 import { newId, type Db } from './db.js';
+import { preparedFor } from './prepared.js';
 import { installations, organizations } from './schema.js';
 
 export type InstallationRecord = typeof installations.$inferSelect;
@@ -25,19 +26,26 @@ export async function listVisibleInstallations(db: Db, tenant: WorkspaceTenant):
     .all();
 }
 
-/** One installation visible in the workspace, by id or handle, or null. */
-export async function findVisibleInstallation(db: Db, tenant: WorkspaceTenant, idOrHandle: string): Promise<InstallationRecord | null> {
-  const row = await db
+const visibleInstallationQueries = new WeakMap<object, ReturnType<typeof buildVisibleInstallationQuery>>();
+function buildVisibleInstallationQuery(db: Db) {
+  const idOrHandle = sql.placeholder('idOrHandle');
+  return db
     .select()
     .from(installations)
     .where(
       and(
-        eq(installations.organizationId, tenant.organizationId),
+        eq(installations.organizationId, sql.placeholder('organizationId')),
         or(eq(installations.id, idOrHandle), eq(installations.handle, idOrHandle)),
-        or(eq(installations.scope, 'global'), eq(installations.workspaceId, tenant.workspaceId)),
+        or(eq(installations.scope, 'global'), eq(installations.workspaceId, sql.placeholder('workspaceId'))),
       ),
     )
-    .get();
+    .prepare();
+}
+
+/** One installation visible in the workspace, by id or handle, or null. Runs on every integration tool call. */
+export async function findVisibleInstallation(db: Db, tenant: WorkspaceTenant, idOrHandle: string): Promise<InstallationRecord | null> {
+  const { organizationId, workspaceId } = tenant;
+  const row = await preparedFor(visibleInstallationQueries, db, buildVisibleInstallationQuery).get({ organizationId, workspaceId, idOrHandle });
   return row ?? null;
 }
 

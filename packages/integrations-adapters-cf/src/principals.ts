@@ -5,6 +5,7 @@
 import { and, eq, gt, isNull, sql, type SQLWrapper } from 'drizzle-orm';
 import { lesserRole, type Role } from '@gatehouse/integrations-core';
 import type { Db } from './db.js';
+import { preparedFor } from './prepared.js';
 import { apiTokens, mcpSessions, memberships, organizations, users, workspaces } from './schema.js';
 
 export interface Principal {
@@ -58,21 +59,6 @@ function liveSessionJoin(organizationId: SQLWrapper, workspaceId: SQLWrapper, us
     isNull(mcpSessions.endedAt),
     gt(mcpSessions.expiresAt, sql.placeholder('now')),
   );
-}
-
-/**
- * The two principal reads run on every MCP request, so their SQL is built once per D1 binding (drizzle prepared
- * queries with placeholders, https://orm.drizzle.team/docs/perf-queries) instead of through the query builder each
- * time. Keyed by the binding object: the cache holds only SQL text and a statement over that binding, no request
- * state.
- */
-function preparedFor<T>(cache: WeakMap<object, T>, db: Db, build: (db: Db) => T): T {
-  let hit = cache.get(db.$client);
-  if (!hit) {
-    hit = build(db);
-    cache.set(db.$client, hit);
-  }
-  return hit;
 }
 
 const tokenQueries = new WeakMap<object, ReturnType<typeof buildTokenQuery>>();

@@ -94,6 +94,11 @@ describe('installations', () => {
     // Handles are unique per organization, not globally.
     expect(foreign.handle).toBe(global.handle);
     expect(await findVisibleInstallation(db, a.tenant, global.handle)).toMatchObject({ id: global.id });
+    expect(await findVisibleInstallation(db, a.tenant, local.handle)).toMatchObject({ id: local.id });
+    // The same (prepared) lookup, another tenant's parameters: each sees only its own.
+    expect(await findVisibleInstallation(db, b.tenant, global.handle)).toMatchObject({ id: foreign.id });
+    expect(await findVisibleInstallation(db, b.tenant, global.id)).toBeNull();
+    expect(await findVisibleInstallation(db, { organizationId: a.org.id, workspaceId: a.other.id }, local.id)).toBeNull();
   });
 
   it('derives a free handle per title and bumps the catalog version on create and delete', async () => {

@@ -46,27 +46,39 @@ export function createCredentialsCipher(keysJson: string | undefined, activeKid:
   }
   const map = keyMapSchema.safeParse(parsed);
   if (!map.success) throw new CredentialsKeyError('CREDENTIALS_KEYS must be a JSON object of kid → base64url 32-byte key');
-  const keys = new Map<string, Uint8Array>();
+  const keys = new Map<string, Uint8Array<ArrayBuffer>>();
   for (const [kid, b64] of Object.entries(map.data)) {
     const bytes = base64url.decode(b64.replace(/=+$/, '').replace(/\+/g, '-').replace(/\//g, '_'));
     if (bytes.length !== 32) throw new CredentialsKeyError(`CREDENTIALS_KEYS["${kid}"] must decode to 32 bytes`);
-    keys.set(kid, bytes);
+    keys.set(kid, Uint8Array.from(bytes));
   }
   if (!activeKid || !keys.has(activeKid)) throw new CredentialsKeyError('CREDENTIALS_ACTIVE_KID must name a key in CREDENTIALS_KEYS');
-  const active = keys.get(activeKid)!;
+  // Each key is imported into WebCrypto once per cipher (the cipher lives as long as the worker's config), not on
+  // every encrypt or decrypt.
+  const imported = new Map<string, Promise<CryptoKey>>();
+  const cryptoKey = (kid: string): Promise<CryptoKey> => {
+    let key = imported.get(kid);
+    if (!key) {
+      key = crypto.subtle.importKey('raw', keys.get(kid)!, 'AES-GCM', false, ['encrypt', 'decrypt']);
+      imported.set(kid, key);
+    }
+    return key;
+  };
   const encoder = new TextEncoder();
   return {
     activeKid,
     async encrypt(plaintext) {
       return new CompactEncrypt(encoder.encode(JSON.stringify(plaintext)))
         .setProtectedHeader({ alg: 'dir', enc: 'A256GCM', kid: activeKid })
-        .encrypt(active);
+        .encrypt(await cryptoKey(activeKid));
     },
     async decrypt(jwe) {
-      const kid = this.kidOf(jwe);
-      const key = kid ? keys.get(kid) : undefined;
-      if (!key) throw new CredentialsKeyError(`no key for kid ${JSON.stringify(kid ?? null)}`);
-      const { plaintext } = await compactDecrypt(jwe, key, { keyManagementAlgorithms: ['dir'], contentEncryptionAlgorithms: ['A256GCM'] });
+      // The key is chosen from the protected header jose has already parsed (RFC 7516 §4.1.6 kid).
+      const keyFor = async (header: { kid?: string }) => {
+        if (!header.kid || !keys.has(header.kid)) throw new CredentialsKeyError(`no key for kid ${JSON.stringify(header.kid ?? null)}`);
+        return cryptoKey(header.kid);
+      };
+      const { plaintext } = await compactDecrypt(jwe, keyFor, { keyManagementAlgorithms: ['dir'], contentEncryptionAlgorithms: ['A256GCM'] });
       return z.record(z.string(), z.string()).parse(JSON.parse(new TextDecoder().decode(plaintext)));
     },
     kidOf: jweKid,

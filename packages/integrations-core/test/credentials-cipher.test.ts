@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { base64url } from 'jose';
+import { CompactEncrypt, base64url } from 'jose';
 import { CredentialsKeyError, createCredentialsCipher } from '../src/index.js';
 
 const key = () => base64url.encode(crypto.getRandomValues(new Uint8Array(32)));
@@ -42,6 +42,18 @@ describe('credentials cipher', () => {
     parts[3] = parts[3]!.slice(0, -2) + (parts[3]!.endsWith('AA') ? 'BB' : 'AA');
     await expect(cipher.decrypt(parts.join('.'))).rejects.toThrow();
     const other = createCredentialsCipher(JSON.stringify({ k2: key() }), 'k2');
-    await expect(cipher.decrypt(await other.encrypt({ a: '1' }))).rejects.toThrow(/no key/);
+    await expect(cipher.decrypt(await other.encrypt({ a: '1' }))).rejects.toThrow(CredentialsKeyError);
+    await expect(cipher.decrypt(await other.encrypt({ a: '1' }))).rejects.toThrow(/no key for kid "k2"/);
+  });
+
+  it('refuses a JWE without a kid, and one with another key management algorithm', async () => {
+    const raw = crypto.getRandomValues(new Uint8Array(32));
+    const cipher = createCredentialsCipher(JSON.stringify({ k1: base64url.encode(raw) }), 'k1');
+    const noKid = await new CompactEncrypt(new TextEncoder().encode('{"a":"1"}')).setProtectedHeader({ alg: 'dir', enc: 'A256GCM' }).encrypt(raw);
+    await expect(cipher.decrypt(noKid)).rejects.toThrow(/no key for kid null/);
+    const wrapped = await new CompactEncrypt(new TextEncoder().encode('{"a":"1"}'))
+      .setProtectedHeader({ alg: 'A256KW', enc: 'A256GCM', kid: 'k1' })
+      .encrypt(raw);
+    await expect(cipher.decrypt(wrapped)).rejects.toThrow(/"alg" \(Algorithm\) Header Parameter value not allowed/);
   });
 });
