@@ -5,9 +5,10 @@
  * - `POST /` hashes the bearer token (SHA-256 hex, as `sha256Hex` in @gatehouse/integrations-core does), reads the
  *   body and runs ONE indexed D1 SELECT: the `api_tokens` lookup by `token_hash` (unique index). Answers a small
  *   JSON-RPC result; 401 when the token is unknown (the bench treats that as an error).
- * - `POST /?pad=<bytes>` does the same and appends a cached string of that many bytes to the result: the transfer
- *   floor for a tools/list of that size (moving the bytes, no per-request serialization of a tool list). workerd
- *   gzips it per request when the client accepts gzip, as it does any Worker response without a Content-Encoding.
+ * - `PUT /body` (setup) keeps the request's text in the isolate; `POST /?body=1` then does the same token lookup and
+ *   answers that text verbatim. Given the decoded 100 × 10 tools/list response, this is the floor under tools/list
+ *   with no gateway at all: one SELECT and the same JSON, compressed per request by the edge (Miniflare's entry
+ *   worker applies Cloudflare's compression of JSON responses when the client accepts gzip).
  * - `GET /upstream` makes one raw `fetch` of the loopback upstream's issue URL and returns its JSON: the floor under
  *   the main worker's tools/call (which adds auth, routing, credential decryption, argument validation, mapping).
  *
@@ -21,12 +22,8 @@ export const BASELINE_WORKER_NAME = 'bench-baseline';
 export const BASELINE_WORKER_SCRIPT = /* js */ `
 const SELECT_TOKEN = 'SELECT id, organization_id, workspace_id, role FROM api_tokens WHERE token_hash = ? AND revoked_at IS NULL';
 
-// Per-isolate cache of padding strings by size (immutable once built).
-const pads = new Map();
-function pad(bytes) {
-  if (!pads.has(bytes)) pads.set(bytes, 'x'.repeat(bytes));
-  return pads.get(bytes);
-}
+// The body set by PUT /body (bench setup only; one isolate per worker under Miniflare).
+let storedBody = null;
 
 const HEX = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'));
 async function sha256Hex(value) {
@@ -44,14 +41,17 @@ export default {
       if (!res.ok) return Response.json({ error: 'upstream status ' + res.status }, { status: 502 });
       return Response.json(await res.json());
     }
+    if (request.method === 'PUT' && url.pathname === '/body') {
+      storedBody = await request.text();
+      return new Response(null, { status: 204 });
+    }
     const match = /^Bearer +(\\S+)$/i.exec(request.headers.get('authorization') ?? '');
     const body = await request.json();
     const row = match ? await env.AUTH_DB.prepare(SELECT_TOKEN).bind(await sha256Hex(match[1])).first() : null;
     if (!row) return Response.json({ jsonrpc: '2.0', id: body.id ?? null, error: { code: -32001, message: 'Unauthorized' } }, { status: 401 });
-    const padBytes = Number(url.searchParams.get('pad') ?? 0);
-    if (padBytes > 0) {
-      const head = JSON.stringify({ jsonrpc: '2.0', id: body.id ?? null, result: { token: row } }).slice(0, -2);
-      return new Response(head + ',"pad":"' + pad(padBytes) + '"}}', { headers: { 'content-type': 'application/json' } });
+    if (url.searchParams.has('body')) {
+      if (storedBody === null) return Response.json({ error: 'PUT /body first' }, { status: 409 });
+      return new Response(storedBody, { headers: { 'content-type': 'application/json' } });
     }
     return Response.json({ jsonrpc: '2.0', id: body.id ?? null, result: { token: row } });
   },

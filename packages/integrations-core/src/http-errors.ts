@@ -14,34 +14,40 @@ export function jsonError(status: number, error: string, message: string, header
 }
 
 /**
- * Reads a request or response body as text, stopping at `maxBytes` (the declared Content-Length first, then while
- * streaming). Returns null when the body is larger, without buffering more than `maxBytes` of it.
+ * Reads a request or response body as text, stopping at `maxBytes`. Returns null when the body is larger, without
+ * buffering more than `maxBytes` of it.
  *
- * A body with a declared Content-Length and no Content-Encoding is read in one call: the HTTP framing bounds it by the
- * length already checked (and the size is checked again after the read). A body without a length, or one the runtime
- * decodes (gzip can inflate far past its declared length), is read chunk by chunk and abandoned at the cap.
+ * A well-formed Content-Length above `maxBytes` is refused before reading. On a body the runtime does not decode
+ * (no Content-Encoding), the declared length is also the most that is read: a body that runs past it is refused
+ * (null) rather than trusted to the runtime's framing. A decoded body (gzip can inflate far past its declared
+ * length) is held to `maxBytes` as it streams. The bytes are decoded as UTF-8 once, at the end.
  */
-export async function readCapped(message: Pick<Request, 'headers' | 'body' | 'arrayBuffer'>, maxBytes: number): Promise<string | null> {
-  const declared = message.headers.get('content-length');
-  if (Number(declared ?? '0') > maxBytes) return null;
+export async function readCapped(message: Pick<Request, 'headers' | 'body'>, maxBytes: number): Promise<string | null> {
+  const header = message.headers.get('content-length');
+  const declared = header !== null && /^\d{1,15}$/.test(header) ? Number(header) : null;
+  if (declared !== null && declared > maxBytes) return null;
   if (!message.body) return '';
-  if (declared !== null && !message.headers.has('content-encoding')) {
-    const bytes = await message.arrayBuffer();
-    return bytes.byteLength > maxBytes ? null : new TextDecoder().decode(bytes);
-  }
+  const limit = declared !== null && !message.headers.has('content-encoding') ? declared : maxBytes;
   const reader = message.body.getReader();
-  const decoder = new TextDecoder();
+  const chunks: Uint8Array[] = [];
   let size = 0;
-  let text = '';
   for (;;) {
     const { done, value } = await reader.read();
     if (done) break;
     size += value.byteLength;
-    if (size > maxBytes) {
+    if (size > limit) {
       await reader.cancel();
       return null;
     }
-    text += decoder.decode(value, { stream: true });
+    chunks.push(value);
   }
-  return text + decoder.decode();
+  const decoder = new TextDecoder();
+  if (chunks.length <= 1) return decoder.decode(chunks[0]);
+  const bytes = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return decoder.decode(bytes);
 }

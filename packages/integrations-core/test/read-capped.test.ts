@@ -28,9 +28,28 @@ describe('readCapped', () => {
     expect(pulled).toBe(false);
   });
 
-  it('refuses a declared length that undersells the body', async () => {
-    const res = new Response('x'.repeat(2048), { headers: { 'content-length': '10' } });
-    expect(await readCapped(res, 1024)).toBeNull();
+  it('refuses a declared length that undersells the body, reading no more than it declared', async () => {
+    let enqueued = 0;
+    const stream = new ReadableStream<Uint8Array>(
+      {
+        pull(controller) {
+          enqueued += 8;
+          controller.enqueue(encoder.encode('x'.repeat(8)));
+          if (enqueued >= 2048) controller.close();
+        },
+      },
+      { highWaterMark: 0 },
+    );
+    expect(await readCapped(new Response(stream, { headers: { 'content-length': '10' } }), 1024)).toBeNull();
+    // Two 8-byte chunks pass the 10 declared bytes: reading stops there, far below the 1024-byte cap.
+    expect(enqueued).toBe(16);
+  });
+
+  it('treats a malformed Content-Length as absent and still caps the body', async () => {
+    for (const length of ['abc', '-1', '1e3', '12abc']) {
+      expect(await readCapped(new Response('y'.repeat(2000), { headers: { 'content-length': length } }), 1024), length).toBeNull();
+      expect(await readCapped(new Response('y'.repeat(20), { headers: { 'content-length': length } }), 1024), length).toBe('y'.repeat(20));
+    }
   });
 
   it('streams a body without a length and stops at the cap', async () => {

@@ -92,7 +92,7 @@ export async function toolsListResponse(req: Request, id: string | number, core:
   if (!acceptsGzip(req)) return new Response(HEAD + core.json + separator + integration.json + tail, { headers });
   headMember ??= gzip(HEAD);
   commaMember ??= gzip(',');
-  const parts = [await headMember, core.gzip, ...(separator ? [await commaMember] : []), integration.gzip, gzipSync(encoder.encode(tail), { level: 0 })];
+  const parts = [await headMember, core.gzip, ...(separator ? [await commaMember] : []), integration.gzip, gzipSync(encoder.encode(tail), { level: 0, mtime: 0 })];
   const body = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
   let offset = 0;
   for (const p of parts) {
