@@ -15,7 +15,7 @@ async function queuedDelivery(slug: string) {
   const { record } = await recordDelivery(db, { organizationId: org.id }, { installationId: inst.id, provider: 'github', deliveryId: `d-${slug}`, bodySha256: `body-${slug}`, eventName: 'issues.opened', status: 'received' });
   const dispatch: SessionDispatch = {
     dispatchId: `github:d-${slug}`, organizationId: org.id, workspaceId: null, installationId: inst.id, provider: 'github',
-    threadKey: 'o/r#1', title: 't', publication: null, event: { name: 'issues.opened', actor: 'a', summary: 's', data: {} },
+    threadKey: 'o/r#1', title: 't', publication: null, closesThread: false, event: { name: 'issues.opened', actor: 'a', summary: 's', data: {} },
   };
   const body: DispatchMessage = { deliveryRecordId: record.id, organizationId: org.id, dispatch };
   return { org, inst, body };

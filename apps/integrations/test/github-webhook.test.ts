@@ -3,7 +3,7 @@ import { sign } from '@octokit/webhooks-methods';
 import examples from '@octokit/webhooks-examples';
 import { describe, expect, it } from 'vitest';
 import { db, installProvider, seedTenant } from './tenant.js';
-import { listDeliveries, setDeliveryStatus } from '@gatehouse/integrations-adapters-cf';
+import { appendSessionDispatch, listDeliveries, setDeliveryStatus } from '@gatehouse/integrations-adapters-cf';
 import { sessionDispatchSchema, verifySessionDispatch } from '@gatehouse/integrations-core';
 
 const SECRET = 'github-webhook-secret-for-tests';
@@ -238,5 +238,43 @@ describe('GitHub: what addresses the agent (app_login set)', () => {
       'm-3': 'session',
       'm-4': 'ignored',
     });
+  });
+
+  it('closes the session of a closed (merged) pull request and reactivates it on reopen, whoever they address', async () => {
+    const inst = await installGithub('gh-lifecycle', { webhook_secret: SECRET, app_login: 'gatehouse-bot' });
+    const closed = structuredClone(example('pull_request', 'closed'));
+    closed.pull_request.merged = true;
+    const threadKey = `${closed.repository.full_name}#${closed.pull_request.number}`;
+    // The thread already has a session (the agent was asked to review earlier).
+    await appendSessionDispatch(db, { organizationId: inst.org.id }, {
+      dispatchId: `github:${inst.installationId}:seed`, organizationId: inst.org.id, workspaceId: null, installationId: inst.installationId,
+      provider: 'github', threadKey, title: closed.pull_request.title, event: { name: 'pull_request.review_requested', actor: 'octocat', summary: 's', data: {} },
+    });
+    // Dispatches of this installation's deliveries, by delivery id (other tests' dispatches may still be landing).
+    const dispatchOf = async (delivery: string) => {
+      const id = `github:${inst.installationId}:${delivery}`;
+      const find = (rows: { body: string }[]) => rows.map((d) => sessionDispatchSchema.parse(JSON.parse(d.body))).filter((d) => d.dispatchId === id);
+      return find(await settle(dispatches, (rows) => find(rows).length > 0));
+    };
+    expect(await (await send(inst, 'pull_request', closed, 'l-1')).json()).toMatchObject({ accepted: true });
+    const [close, ...more] = await dispatchOf('l-1');
+    expect(more).toEqual([]);
+    expect(close).toMatchObject({ threadKey, closesThread: true, event: { name: 'pull_request.closed', data: { merged: true } } });
+    expect(close!.event.summary).toContain(`merged ${threadKey}`);
+
+    const reopened = structuredClone(example('pull_request', 'reopened'));
+    reopened.repository = closed.repository;
+    reopened.pull_request.number = closed.pull_request.number;
+    expect(await (await send(inst, 'pull_request', reopened, 'l-2')).json()).toMatchObject({ accepted: true });
+    expect(await dispatchOf('l-2')).toMatchObject([{ threadKey, closesThread: false, event: { name: 'pull_request.reopened' } }]);
+
+    // Closing a pull request that never had a session starts none: it waits as a continuation, nothing is sent.
+    const stranger = structuredClone(closed);
+    stranger.pull_request.number = 424242;
+    expect(await (await send(inst, 'pull_request', stranger, 'l-3')).json()).toMatchObject({ accepted: true });
+    await new Promise((r) => setTimeout(r, 300));
+    expect((await dispatches()).filter((d) => d.body.includes(`"github:${inst.installationId}:l-3"`))).toEqual([]);
+    const rows = await listDeliveries(db, { organizationId: inst.org.id }, inst.installationId);
+    expect(rows.find((r) => r.deliveryId === 'l-3')?.status).toBe('received');
   });
 });

@@ -13,7 +13,7 @@ import { PROVIDERS } from '../src/providers.js';
 import { appendSessionDispatch, createInstallation, listDeliveries } from '@gatehouse/integrations-adapters-cf';
 import { Webhook } from 'standardwebhooks';
 import { createCredentialsCipher, hmacSha256Hex, sessionDispatchSchema } from '@gatehouse/integrations-core';
-import { LINEAR_APP_USER_ID, linearCommentMention, linearIssueAssigned } from './fixtures/linear.js';
+import { LINEAR_APP_USER_ID, linearCommentMention, linearIssueAssigned, linearIssueStateChanged } from './fixtures/linear.js';
 import { SLACK_BOT_USER_ID, slackAppMention, slackChannelMessage, slackThreadReply, slackUrlVerification } from './fixtures/slack.js';
 
 const SECRET = 'contract-signing-secret';
@@ -301,6 +301,50 @@ describe('vendor specifics', () => {
     expect(res.status).toBe(202);
     const sent = await settle(() => dispatchesFor('9c8b7a6f-5e4d-4c3b-a2f1-e0d9c8b7a6f5', org.id), 1);
     expect(sent[0]).toMatchObject({ event: { name: 'Comment.create', actor: 'Ada Lovelace' } });
+  });
+
+  it('Linear: completed or canceled closes the issue’s session, another state reactivates it, and no session is started', async () => {
+    const { org, installationId, url } = await install('linear', { webhook_secret: SECRET, app_user_id: LINEAR_APP_USER_ID, app_user_name: 'gatehouse' });
+    const issueId = '9c8b7a6f-5e4d-4c3b-a2f1-e0d9c8b7a6f5';
+    const send = async (state: { name: string; type: string }, delivery: string) => {
+      const body = JSON.stringify(linearIssueStateChanged(Date.now(), state));
+      return deliver(url, { body, headers: { 'linear-delivery': delivery, 'linear-signature': await hmacSha256Hex(SECRET, body) } });
+    };
+    // No session yet: a state change waits as a continuation and dispatches nothing.
+    expect((await send({ name: 'Done', type: 'completed' }, 'st-0')).status).toBe(202);
+    await new Promise((r) => setTimeout(r, 150));
+    expect(await dispatchesFor(issueId, org.id)).toHaveLength(0);
+
+    await appendSessionDispatch(db, { organizationId: org.id }, {
+      dispatchId: `linear:${installationId}:seed`, organizationId: org.id, workspaceId: null, installationId, provider: 'linear',
+      threadKey: issueId, title: 'Login fails on Safari', event: { name: 'Issue.update', actor: 'Ada Lovelace', summary: 'assigned', data: {} },
+    });
+    expect((await send({ name: 'Done', type: 'completed' }, 'st-1')).status).toBe(202);
+    expect((await send({ name: 'In Progress', type: 'started' }, 'st-2')).status).toBe(202);
+    expect((await send({ name: 'Canceled', type: 'canceled' }, 'st-3')).status).toBe(202);
+    const sent = await settle(() => dispatchesFor(issueId, org.id), 3);
+    expect(sent.map((d) => [d.event.name, d.event.data.state, d.closesThread]).sort()).toEqual([
+      ['Issue.update', 'Canceled', true],
+      ['Issue.update', 'Done', true],
+      ['Issue.update', 'In Progress', false],
+    ]);
+  });
+
+  it('custom: `"thread": {"closed": true}` closes an existing session and starts none', async () => {
+    const c = CASES.find((x) => x.id === 'custom')!;
+    const { org, installationId, url } = await install(c.id, c.credentials, c.template);
+    const closing = (key: string, id: string) => standardSigned({ type: 'ticket.solved', thread: { key, closed: true }, actor: 'ada' }, id, SECRET, Date.now());
+    expect((await deliver(url, await closing('TCK-1', 'cl-0'))).status).toBe(202);
+    await new Promise((r) => setTimeout(r, 150));
+    expect(await dispatchesFor(`${installationId}/TCK-1`, org.id)).toHaveLength(0);
+
+    await appendSessionDispatch(db, { organizationId: org.id }, {
+      dispatchId: `custom:${installationId}:seed`, organizationId: org.id, workspaceId: null, installationId, provider: 'custom',
+      threadKey: `${installationId}/TCK-2`, title: 'Printer on fire', event: { name: 'ticket.assigned', actor: 'ada', summary: 's', data: {} },
+    });
+    expect((await deliver(url, await closing('TCK-2', 'cl-1'))).status).toBe(202);
+    const [sent] = await settle(() => dispatchesFor(`${installationId}/TCK-2`, org.id), 1);
+    expect(sent).toMatchObject({ closesThread: true, event: { name: 'ticket.solved' } });
   });
 
   it('Linear: the signing secret comes from our side — a signature made with another installation’s secret fails', async () => {

@@ -27,6 +27,7 @@ function dispatchFor(organizationId: string, installationId: string, deliveryId:
     threadKey: 'octo-org/hello#7',
     title: 'Spelling error',
     publication: { granularity: 'issue', target: 'octo-org/hello#7', scopes: ['comment.create'] },
+    closesThread: false,
     event: { name: 'issue_comment.created', actor: 'octocat', summary: 'octocat commented', data: { issue: 7 } },
   };
 }
@@ -82,6 +83,29 @@ describe('POST /internal/session-dispatch', () => {
     expect(got.json.publications).toEqual([{ granularity: 'issue', target: 'octo-org/hello#7', scopes: ['comment.create'] }]);
     expect((await callTool(b.token, 'list_sessions', {})).json.sessions).toEqual([]);
     expect(await callTool(b.token, 'get_session', { session_id: sessionId })).toMatchObject({ isError: true });
+  });
+
+  it('closes a session on a dispatch that closes its thread and lists sessions by status', async () => {
+    const a = await seedTenant('dispatch-status');
+    const inst = await githubInstallation(a.org.id);
+    const send = async (d: ReturnType<typeof dispatchFor>) => {
+      const body = JSON.stringify(d);
+      return (await (await post(body, await signSessionDispatch(env.MCP_SIGNING_KEY, body))).json()) as { sessionId: string };
+    };
+    const { sessionId } = await send(dispatchFor(a.org.id, inst.id, 'st-open'));
+    const ids = async (status?: string) =>
+      (await callTool(a.token, 'list_sessions', status ? { status } : {})).json.sessions.map((s: { id: string; status: string }) => `${s.id}:${s.status}`);
+    expect(await ids('closed')).toEqual([]);
+    await send({ ...dispatchFor(a.org.id, inst.id, 'st-close'), closesThread: true, event: { name: 'issues.closed', actor: 'octocat', summary: 'closed', data: {} } });
+    expect(await ids('closed')).toEqual([`${sessionId}:closed`]);
+    expect(await ids('active')).toEqual([]);
+    expect((await callTool(a.token, 'get_session', { session_id: sessionId })).json.status).toBe('closed');
+    // A dispatch without the field (an older integrations worker) reactivates, as any event that is not a close.
+    const { closesThread: _omitted, ...older } = { ...dispatchFor(a.org.id, inst.id, 'st-reopen'), event: { name: 'issues.reopened', actor: 'octocat', summary: 'reopened', data: {} } };
+    const body = JSON.stringify(older);
+    expect((await post(body, await signSessionDispatch(env.MCP_SIGNING_KEY, body))).status).toBe(201);
+    expect(await ids()).toEqual([`${sessionId}:active`]);
+    expect((await callTool(a.token, 'list_sessions', { status: 'open' })).isError).toBe(true);
   });
 
   it('shows a Local installation’s sessions only in its own workspace', async () => {

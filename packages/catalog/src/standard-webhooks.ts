@@ -6,9 +6,9 @@
  * comes from our side (the installation named by the URL), the current one or the previous one during rotation.
  *
  * The body is Gatehouse's documented envelope (docs/providers.md, "The custom provider"):
- * `{ "type": "ticket.assigned", "thread"?: { "key": "TCK-42", "title"?: "…" }, "actor"?: "…", "summary"?: "…",
- *    "data"?: { … } }`. An event with a thread starts or continues the session of that thread; one without is
- * acknowledged and recorded as ignored.
+ * `{ "type": "ticket.assigned", "thread"?: { "key": "TCK-42", "title"?: "…", "closed"?: true }, "actor"?: "…",
+ *    "summary"?: "…", "data"?: { … } }`. An event with a thread starts or continues the session of that thread; one
+ * without is acknowledged and recorded as ignored. `"closed": true` closes the thread's session (and starts none).
  */
 import { Webhook } from 'standardwebhooks';
 import { parseWebhookJson, type ProviderInstallation, type WebhookParseResult } from '@gatehouse/integrations-core';
@@ -36,7 +36,7 @@ export const MAX_EVENT_DATA_BYTES = 32 * 1024;
 
 const envelopeSchema = z.looseObject({
   type: z.string().min(1).max(200),
-  thread: z.looseObject({ key: z.string().min(1).max(200), title: z.string().max(500).optional() }).optional(),
+  thread: z.looseObject({ key: z.string().min(1).max(200), title: z.string().max(500).optional(), closed: z.boolean().optional() }).optional(),
   actor: z.string().max(200).optional(),
   summary: z.string().optional(),
   data: z.record(z.string(), z.unknown()).optional(),
@@ -91,6 +91,8 @@ export async function parseStandardWebhook(req: Request, installation: ProviderI
       actor: e.actor ?? null,
       summary: (e.summary ?? `${e.type} on ${e.thread.key}`).slice(0, 1000),
       data: e.data ?? {},
+      // A closing event continues the thread's session (closing it) and never starts one.
+      ...(e.thread.closed ? { continuation: true, closesThread: true } : {}),
     },
   };
 }

@@ -3,7 +3,7 @@
  * dispatch appends one event, keyed by its dispatch id so a repeated dispatch appends nothing.
  */
 import { and, asc, desc, eq, isNull, or, sql } from 'drizzle-orm';
-import type { OrgTenant, SessionDispatch, WorkspaceTenant } from '@gatehouse/integrations-core';
+import type { OrgTenant, SessionDispatchInput, WorkspaceTenant } from '@gatehouse/integrations-core';
 import { newId, type Db } from './db.js';
 import { publications, sessionEvents, sessions } from './schema.js';
 
@@ -12,15 +12,18 @@ export type SessionEventRecord = typeof sessionEvents.$inferSelect;
 
 /**
  * Creates the session for the dispatch's thread or appends to it, in one batch: upsert the session, insert the
- * event (ignored when the dispatch id exists), read both back. `appended` is false for a repeated dispatch.
+ * event (ignored when the dispatch id exists), read both back. `appended` is false for a repeated dispatch. The
+ * session's status follows the newest new dispatch: `closed` when it closes the thread, `active` otherwise; a
+ * repeated dispatch changes nothing.
  */
 export async function appendSessionDispatch(
   db: Db,
   tenant: OrgTenant,
-  dispatch: SessionDispatch,
+  dispatch: SessionDispatchInput,
 ): Promise<{ sessionId: string; appended: boolean }> {
   if (dispatch.organizationId !== tenant.organizationId) throw new Error('dispatch belongs to another tenant');
   const now = Date.now();
+  const status = dispatch.closesThread ? 'closed' : 'active';
   const threadWhere = and(
     eq(sessions.organizationId, tenant.organizationId),
     eq(sessions.provider, dispatch.provider),
@@ -37,11 +40,18 @@ export async function appendSessionDispatch(
         provider: dispatch.provider,
         threadKey: dispatch.threadKey,
         title: dispatch.title,
-        status: 'active',
+        status,
         createdAt: now,
         updatedAt: now,
       })
-      .onConflictDoUpdate({ target: [sessions.organizationId, sessions.provider, sessions.threadKey], set: { updatedAt: now } }),
+      .onConflictDoUpdate({
+        target: [sessions.organizationId, sessions.provider, sessions.threadKey],
+        // Only a dispatch not seen before moves the status (a redelivered close must not undo a later reopen).
+        set: {
+          updatedAt: now,
+          status: sql`case when exists (select 1 from ${sessionEvents} where ${sessionEvents.dispatchId} = ${dispatch.dispatchId}) then ${sessions.status} else ${status} end`,
+        },
+      }),
     // INSERT … SELECT so the event row takes the session id chosen by the upsert above, in the same batch.
     db
       .insert(sessionEvents)
@@ -96,12 +106,12 @@ function visibleIn(tenant: WorkspaceTenant) {
   return and(eq(sessions.organizationId, tenant.organizationId), or(isNull(sessions.workspaceId), eq(sessions.workspaceId, tenant.workspaceId)));
 }
 
-/** Sessions visible in the workspace, most recently updated first. */
-export async function listSessions(db: Db, tenant: WorkspaceTenant, limit = 50): Promise<SessionRecord[]> {
+/** Sessions visible in the workspace, most recently updated first; only those with `status` when given. */
+export async function listSessions(db: Db, tenant: WorkspaceTenant, limit = 50, status?: SessionRecord['status']): Promise<SessionRecord[]> {
   return db
     .select()
     .from(sessions)
-    .where(visibleIn(tenant))
+    .where(and(visibleIn(tenant), status ? eq(sessions.status, status) : undefined))
     .orderBy(desc(sessions.updatedAt))
     .limit(limit)
     .all();
@@ -120,7 +130,8 @@ export async function getSessionWithEvents(db: Db, tenant: WorkspaceTenant, sess
       .select()
       .from(sessionEvents)
       .where(and(eq(sessionEvents.organizationId, tenant.organizationId), eq(sessionEvents.sessionId, sessionId)))
-      .orderBy(asc(sessionEvents.createdAt))
+      // Arrival order: events appended in the same millisecond keep their insertion (rowid) order.
+      .orderBy(asc(sessionEvents.createdAt), asc(sql`${sessionEvents}.rowid`))
       .all(),
     sessionPublications(db, tenant, sessionId),
   ]);

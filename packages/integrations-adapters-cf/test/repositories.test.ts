@@ -156,7 +156,7 @@ describe('webhook deliveries and sessions', () => {
     const a = await tenantFixture('sessa');
     const b = await tenantFixture('sessb');
     const gh = await install(a.org.id, { kind: 'provider', source: 'github', title: 'GitHub' });
-    const dispatch = (id: string, threadKey = 'octo/repo#1'): SessionDispatch => ({
+    const dispatch = (id: string, threadKey = 'octo/repo#1', closesThread = false): SessionDispatch => ({
       dispatchId: `github:${id}`,
       organizationId: a.org.id,
       workspaceId: a.ws.id,
@@ -165,7 +165,8 @@ describe('webhook deliveries and sessions', () => {
       threadKey,
       title: 'Bug',
       publication: null,
-      event: { name: 'issue_comment.created', actor: 'octocat', summary: 'hi', data: { n: 1 } },
+      closesThread,
+      event: { name: closesThread ? 'issues.closed' : 'issue_comment.created', actor: 'octocat', summary: 'hi', data: { n: 1 } },
     });
     const one = await appendSessionDispatch(db, a.tenant, dispatch('1'));
     const again = await appendSessionDispatch(db, a.tenant, dispatch('1'));
@@ -182,5 +183,37 @@ describe('webhook deliveries and sessions', () => {
     expect(await getSessionWithEvents(db, b.tenant, one.sessionId)).toBeNull();
     expect(await listSessions(db, b.tenant)).toEqual([]);
     await expect(appendSessionDispatch(db, b.tenant, dispatch('4'))).rejects.toThrow(/another tenant/);
+  });
+
+  it('closes a session on a closing dispatch, reopens it on the next one, and ignores a redelivered close', async () => {
+    const a = await tenantFixture('sessc');
+    const gh = await install(a.org.id, { kind: 'provider', source: 'github', title: 'GitHub' });
+    const dispatch = (id: string, closesThread: boolean): SessionDispatch => ({
+      dispatchId: `github:${gh.id}:${id}`,
+      organizationId: a.org.id,
+      workspaceId: a.ws.id,
+      installationId: gh.id,
+      provider: 'github',
+      threadKey: 'octo/repo#7',
+      title: 'Bug',
+      publication: null,
+      closesThread,
+      event: { name: closesThread ? 'issues.closed' : 'issues.reopened', actor: 'octocat', summary: 's', data: {} },
+    });
+    const status = async (id: string) => (await getSessionWithEvents(db, a.tenant, id))?.status;
+    const opened = await appendSessionDispatch(db, a.tenant, dispatch('open', false));
+    expect(await status(opened.sessionId)).toBe('active');
+    await appendSessionDispatch(db, a.tenant, dispatch('close', true));
+    expect(await status(opened.sessionId)).toBe('closed');
+    await appendSessionDispatch(db, a.tenant, dispatch('reopen', false));
+    expect(await status(opened.sessionId)).toBe('active');
+    // The close delivered again (a vendor retry) appends nothing and must not undo the reopen.
+    expect(await appendSessionDispatch(db, a.tenant, dispatch('close', true))).toEqual({ sessionId: opened.sessionId, appended: false });
+    expect(await status(opened.sessionId)).toBe('active');
+    const events = (await getSessionWithEvents(db, a.tenant, opened.sessionId))?.events.map((e) => e.eventName);
+    expect(events).toEqual(['issues.reopened', 'issues.closed', 'issues.reopened']);
+    // A first dispatch that closes creates the session closed.
+    const fresh = await appendSessionDispatch(db, a.tenant, { ...dispatch('close-first', true), threadKey: 'octo/repo#8' });
+    expect(await status(fresh.sessionId)).toBe('closed');
   });
 });

@@ -81,6 +81,12 @@ export interface WebhookEvent {
    * worker dispatches it only when a session exists for `threadKey`, and records it as ignored otherwise.
    */
   continuation?: boolean;
+  /**
+   * True for an event that ends its thread's work (GitHub issue or pull request closed, Linear issue moved to a
+   * completed or canceled state, a custom event with `"thread": {"closed": true}`): the session's status becomes
+   * `closed`. Any other event dispatched to the session makes it `active` again (a reopen, a new mention).
+   */
+  closesThread?: boolean;
 }
 
 /** Why a webhook was refused before anything was stored. Mapped to HTTP in one place by the worker. */

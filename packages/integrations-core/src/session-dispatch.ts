@@ -8,6 +8,7 @@
  */
 import { z } from 'zod';
 import { fromHex, toHex } from './hex.js';
+import type { WebhookEvent } from './provider.js';
 
 export const SESSION_DISPATCH_SIGNATURE_HEADER = 'Gatehouse-Signature';
 /** Seconds a signed dispatch stays acceptable (either side of the receiver's clock). */
@@ -28,6 +29,8 @@ export const sessionDispatchSchema = z.object({
     .object({ granularity: z.enum(['workspace', 'issue', 'user']), target: z.string().min(1).max(500), scopes: z.array(z.string().min(1).max(100)).max(50) })
     .nullable()
     .default(null),
+  /** The event closes the thread: the session's status becomes `closed` (else `active`). See WebhookEvent.closesThread. */
+  closesThread: z.boolean().default(false),
   event: z.object({
     name: z.string().min(1).max(200),
     actor: z.string().max(200).nullable(),
@@ -36,6 +39,8 @@ export const sessionDispatchSchema = z.object({
   }),
 });
 export type SessionDispatch = z.infer<typeof sessionDispatchSchema>;
+/** A SessionDispatch before defaults: `publication` and `closesThread` may be left out. */
+export type SessionDispatchInput = z.input<typeof sessionDispatchSchema>;
 
 const encoder = new TextEncoder();
 
@@ -81,7 +86,7 @@ export async function verifySessionDispatch(
  * dispatch id is `<provider>:<installation id>:<vendor delivery id>`, so the main worker appends each delivery once.
  */
 export function sessionDispatchFor(
-  event: { provider: string; deliveryId: string; name: string; threadKey: string; title: string | null; actor: string | null; summary: string; data: Record<string, unknown> },
+  event: Omit<WebhookEvent, 'continuation'>,
   installation: { id: string; organizationId: string; workspaceId: string | null },
   sessionScopes: readonly string[] = [],
 ): SessionDispatch {
@@ -96,6 +101,7 @@ export function sessionDispatchFor(
     threadKey: event.threadKey,
     title: event.title,
     publication: sessionScopes.length ? { granularity: 'issue', target: event.threadKey, scopes: [...sessionScopes] } : null,
+    closesThread: event.closesThread === true,
     event: { name: event.name, actor: event.actor, summary: event.summary, data: event.data },
   };
 }

@@ -11,13 +11,17 @@ const iso = (ms: number) => new Date(ms).toISOString();
 export const listSessionsTool = defineCoreTool({
   name: 'list_sessions',
   title: 'List agent sessions',
-  description: 'Agent sessions started by integration webhooks (an issue, pull request or thread each), most recent first.',
+  description:
+    'Agent sessions started by integration webhooks (an issue, pull request or thread each), most recent first. A session is closed when its thread is (issue or pull request closed, Linear issue done or canceled) and active again when the thread comes back.',
   scope: 'mcp:read',
   minRole: 'MEMBER',
   readOnly: true,
-  input: z.object({ limit: z.number().int().min(1).max(100).default(20) }),
-  async run({ limit }, ctx) {
-    const rows = await listSessions(ctx.db, ctx.principal, limit);
+  input: z.object({
+    limit: z.number().int().min(1).max(100).default(20),
+    status: z.enum(['active', 'closed']).optional().describe('Only sessions with this status (default: both)'),
+  }),
+  async run({ limit, status }, ctx) {
+    const rows = await listSessions(ctx.db, ctx.principal, limit, status);
     return {
       sessions: rows.map((s) => ({ id: s.id, provider: s.provider, thread: s.threadKey, title: s.title, status: s.status, updated_at: iso(s.updatedAt) })),
     };

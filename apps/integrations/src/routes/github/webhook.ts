@@ -16,7 +16,7 @@ const payloadSchema = z.looseObject({
   repository: z.looseObject({ full_name: z.string() }).optional(),
   sender: user.optional(),
   issue: z.looseObject({ number: z.number().int(), title: z.string(), html_url: z.string(), pull_request: z.unknown().optional() }).optional(),
-  pull_request: z.looseObject({ number: z.number().int(), title: z.string(), html_url: z.string() }).optional(),
+  pull_request: z.looseObject({ number: z.number().int(), title: z.string(), html_url: z.string(), merged: z.boolean().nullable().optional() }).optional(),
   comment: z.looseObject({ id: z.number(), body: z.string().nullable(), html_url: z.string(), user }).optional(),
   requested_reviewer: user.nullable().optional(),
   assignee: user.nullable().optional(),
@@ -42,6 +42,15 @@ function addressesAgent(eventType: string, p: z.infer<typeof payloadSchema>, app
 /** Events that concern an issue or pull request thread and so feed a session. Others are acknowledged and ignored. */
 const SESSION_EVENTS = new Set(['issues', 'issue_comment', 'pull_request', 'pull_request_review', 'pull_request_review_comment']);
 
+/**
+ * An issue or pull request closed (merged or not) or reopened: it continues the thread's session if there is one
+ * (closing it, or making it active again), whoever it addresses, and never starts one.
+ * https://docs.github.com/en/webhooks/webhook-events-and-payloads#issues (`closed`, `reopened`)
+ */
+function isLifecycleEvent(eventType: string, action: string | undefined): boolean {
+  return (eventType === 'issues' || eventType === 'pull_request') && (action === 'closed' || action === 'reopened');
+}
+
 export async function parseGithubWebhook(req: Request, installation: ProviderInstallation): Promise<WebhookParseResult> {
   // Raw bytes first: the signature covers the body exactly as sent.
   const raw = await req.text();
@@ -65,14 +74,15 @@ export async function parseGithubWebhook(req: Request, installation: ProviderIns
   // count here (https://docs.github.com/en/webhooks/webhook-events-and-payloads#installation, `installation.id`).
   const appInstallation = installation.credentials.installation_id;
   if (appInstallation && String(p.installation?.id ?? '') !== appInstallation) return { ok: true, event: null, deliveryId, name };
-  if (!SESSION_EVENTS.has(eventType) || !thread || !p.repository || !addressesAgent(eventType, p, installation.credentials.app_login))
+  const lifecycle = isLifecycleEvent(eventType, p.action);
+  if (!SESSION_EVENTS.has(eventType) || !thread || !p.repository || !(lifecycle || addressesAgent(eventType, p, installation.credentials.app_login)))
     return { ok: true, event: null, deliveryId, name };
 
   const actor = p.sender?.login ?? null;
   const threadKey = `${p.repository.full_name}#${thread.number}`;
   const summary = p.comment
     ? `${p.comment.user.login} commented on ${threadKey}: ${(p.comment.body ?? '').slice(0, 500)}`
-    : `${actor ?? 'someone'} ${p.action ?? eventType} ${threadKey}: ${thread.title}`;
+    : `${actor ?? 'someone'} ${p.pull_request?.merged && p.action === 'closed' ? 'merged' : (p.action ?? eventType)} ${threadKey}: ${thread.title}`;
   return {
     ok: true,
     event: {
@@ -83,11 +93,13 @@ export async function parseGithubWebhook(req: Request, installation: ProviderIns
       title: thread.title,
       actor,
       summary,
+      ...(lifecycle ? { continuation: true, closesThread: p.action === 'closed' } : {}),
       data: {
         repository: p.repository.full_name,
         number: thread.number,
         url: p.comment?.html_url ?? thread.html_url,
         is_pull_request: Boolean(p.pull_request ?? p.issue?.pull_request),
+        ...(p.pull_request && p.action === 'closed' ? { merged: p.pull_request.merged === true } : {}),
         ...(p.comment ? { comment_id: p.comment.id, comment_body: p.comment.body } : {}),
       },
     },

@@ -4,7 +4,7 @@
  * delivery id. Issues assigned to the app user and comments mentioning it start or continue a session keyed by the
  * issue. https://linear.app/developers/webhooks#securing-webhooks
  */
-import { parseWebhookJson, verifyHmacSha256Hex, type ProviderInstallation, type WebhookParseResult } from '@gatehouse/integrations-core';
+import { parseWebhookJson, verifyHmacSha256Hex, type ProviderInstallation, type WebhookEvent, type WebhookParseResult } from '@gatehouse/integrations-core';
 import { z } from 'zod';
 
 /** Linear: "verify that the webhookTimestamp is within a minute of the current time". */
@@ -24,9 +24,14 @@ const payloadSchema = z.looseObject({
     body: z.string().optional(),
     issueId: z.string().optional(),
     issue: z.looseObject({ id: z.string(), identifier: z.string().optional(), title: z.string().optional() }).optional(),
+    /** The workflow state: https://linear.app/developers/graphql (WorkflowState.type: triage, backlog, unstarted, started, completed, canceled). */
+    state: z.looseObject({ name: z.string().optional(), type: z.string() }).optional(),
   }),
-  updatedFrom: z.looseObject({ assigneeId: z.string().nullable().optional() }).optional(),
+  updatedFrom: z.looseObject({ assigneeId: z.string().nullable().optional(), stateId: z.string().nullable().optional() }).optional(),
 });
+
+/** Workflow state types in which an issue's work is over: its session closes. */
+const CLOSED_STATE_TYPES = new Set(['completed', 'canceled']);
 
 export async function parseLinearWebhook(req: Request, installation: ProviderInstallation, now = Date.now()): Promise<WebhookParseResult> {
   const raw = await req.text();
@@ -48,32 +53,47 @@ export async function parseLinearWebhook(req: Request, installation: ProviderIns
   const appName = installation.credentials.app_user_name;
   const actor = p.actor?.name ?? p.actor?.id ?? null;
 
+  // Every session event here shares the delivery's provider, id, name and actor; each branch adds the rest.
+  const event = (fields: Omit<WebhookEvent, 'provider' | 'deliveryId' | 'name' | 'actor'>): WebhookParseResult => ({
+    ok: true,
+    event: { provider: 'linear', deliveryId, name, actor, ...fields },
+  });
+
   if (p.type === 'Issue' && p.data.assigneeId && p.data.assigneeId === appUserId && (p.action === 'create' || p.updatedFrom?.assigneeId !== undefined)) {
     // Sessions are keyed by the issue's UUID (what the API and the tools take); the identifier is for people.
     const label = p.data.identifier ?? p.data.id;
-    return {
-      ok: true,
-      event: { provider: 'linear', deliveryId, name, threadKey: p.data.id, title: p.data.title ?? label, actor, summary: `${actor ?? 'someone'} assigned ${label} to the agent`, data: { issue_id: p.data.id, identifier: label, url: p.url ?? null } },
-    };
+    return event({
+      threadKey: p.data.id,
+      title: p.data.title ?? label,
+      summary: `${actor ?? 'someone'} assigned ${label} to the agent`,
+      data: { issue_id: p.data.id, identifier: label, url: p.url ?? null },
+    });
+  }
+  if (p.type === 'Issue' && p.action === 'update' && p.updatedFrom?.stateId !== undefined && p.data.state) {
+    // A state change continues the issue's session if it has one (never starts one): completed or canceled closes
+    // it, any other state (a reopen) makes it active again.
+    const label = p.data.identifier ?? p.data.id;
+    const stateName = p.data.state.name ?? p.data.state.type;
+    return event({
+      threadKey: p.data.id,
+      title: p.data.title ?? label,
+      summary: `${actor ?? 'someone'} moved ${label} to ${stateName}`,
+      continuation: true,
+      closesThread: CLOSED_STATE_TYPES.has(p.data.state.type),
+      data: { issue_id: p.data.id, identifier: label, state: stateName, state_type: p.data.state.type, url: p.url ?? null },
+    });
   }
   const mentioned = appName ? new RegExp(`@${appName.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\b`, 'i').test(p.data.body ?? '') : false;
   if (p.type === 'Comment' && p.action === 'create' && mentioned) {
     const issue = p.data.issue;
     const key = issue?.id ?? p.data.issueId ?? p.data.id;
     const label = issue?.identifier ?? key;
-    return {
-      ok: true,
-      event: {
-        provider: 'linear',
-        deliveryId,
-        name,
-        threadKey: key,
-        title: issue?.title ?? label,
-        actor,
-        summary: `${actor ?? 'someone'} mentioned the agent on ${label}: ${(p.data.body ?? '').slice(0, 500)}`,
-        data: { comment_id: p.data.id, issue_id: issue?.id ?? p.data.issueId ?? null, body: p.data.body ?? null, url: p.url ?? null },
-      },
-    };
+    return event({
+      threadKey: key,
+      title: issue?.title ?? label,
+      summary: `${actor ?? 'someone'} mentioned the agent on ${label}: ${(p.data.body ?? '').slice(0, 500)}`,
+      data: { comment_id: p.data.id, issue_id: issue?.id ?? p.data.issueId ?? null, body: p.data.body ?? null, url: p.url ?? null },
+    });
   }
   return { ok: true, event: null, deliveryId, name };
 }
