@@ -5,7 +5,7 @@
 import { and, asc, eq, isNull, lt, or, sql } from 'drizzle-orm';
 import { jweKid, type InstallationScope, type OrgTenant, type WorkspaceTenant } from '@gatehouse/integrations-core';
 import { newId, type Db } from './db.js';
-import { preparedFor } from './prepared.js';
+import { preparedQuery } from './prepared.js';
 import { installations, organizations } from './schema.js';
 
 export type InstallationRecord = typeof installations.$inferSelect;
@@ -26,8 +26,7 @@ export async function listVisibleInstallations(db: Db, tenant: WorkspaceTenant):
     .all();
 }
 
-const visibleInstallationQueries = new WeakMap<object, ReturnType<typeof buildVisibleInstallationQuery>>();
-function buildVisibleInstallationQuery(db: Db) {
+const visibleInstallationQuery = preparedQuery((db) => {
   const idOrHandle = sql.placeholder('idOrHandle');
   return db
     .select()
@@ -40,12 +39,12 @@ function buildVisibleInstallationQuery(db: Db) {
       ),
     )
     .prepare();
-}
+});
 
 /** One installation visible in the workspace, by id or handle, or null. Runs on every integration tool call. */
 export async function findVisibleInstallation(db: Db, tenant: WorkspaceTenant, idOrHandle: string): Promise<InstallationRecord | null> {
   const { organizationId, workspaceId } = tenant;
-  const row = await preparedFor(visibleInstallationQueries, db, buildVisibleInstallationQuery).get({ organizationId, workspaceId, idOrHandle });
+  const row = await visibleInstallationQuery(db).get({ organizationId, workspaceId, idOrHandle });
   return row ?? null;
 }
 

@@ -56,18 +56,17 @@ function liveSessionOf(tenant: WorkspaceTenant, userId: string, id: string, now:
   );
 }
 
-/** Whether a live session is due for `touchMcpSession` (its last recorded use is a minute old or more). */
-export function mcpSessionTouchDue(session: { lastSeenAt: number }, now = Date.now()): boolean {
-  return now - session.lastSeenAt >= TOUCH_EVERY_MS;
-}
-
-/** Pushes a live session's idle expiry forward, at most once a minute (call with what the auth read returned). */
-export async function touchMcpSession(db: Db, tenant: WorkspaceTenant, session: { id: string; lastSeenAt: number }, now = Date.now()): Promise<void> {
-  if (!mcpSessionTouchDue(session, now)) return;
-  await db
+/**
+ * Pushes a live session's idle expiry forward, at most once a minute (call with what the auth read returned). Returns
+ * the write to wait for, or null when the session was used less than a minute ago (nothing to write, nothing to await).
+ */
+export function touchMcpSession(db: Db, tenant: WorkspaceTenant, session: { id: string; lastSeenAt: number }, now = Date.now()): Promise<unknown> | null {
+  if (now - session.lastSeenAt < TOUCH_EVERY_MS) return null;
+  return db
     .update(mcpSessions)
     .set({ lastSeenAt: now, expiresAt: now + MCP_SESSION_IDLE_MS })
-    .where(and(eq(mcpSessions.id, session.id), eq(mcpSessions.organizationId, tenant.organizationId)));
+    .where(and(eq(mcpSessions.id, session.id), eq(mcpSessions.organizationId, tenant.organizationId)))
+    .run();
 }
 
 /** Ends a live session of this tenant and user (DELETE /mcp). Returns false when there was none to end. */

@@ -5,7 +5,7 @@
 import { and, eq, gt, isNull, sql, type SQLWrapper } from 'drizzle-orm';
 import { lesserRole, type Role } from '@gatehouse/integrations-core';
 import type { Db } from './db.js';
-import { preparedFor } from './prepared.js';
+import { preparedQuery } from './prepared.js';
 import { apiTokens, mcpSessions, memberships, organizations, users, workspaces } from './schema.js';
 
 export interface Principal {
@@ -61,9 +61,8 @@ function liveSessionJoin(organizationId: SQLWrapper, workspaceId: SQLWrapper, us
   );
 }
 
-const tokenQueries = new WeakMap<object, ReturnType<typeof buildTokenQuery>>();
-function buildTokenQuery(db: Db) {
-  return db
+const tokenQuery = preparedQuery((db) =>
+  db
     .select({ tokenId: apiTokens.id, tokenRole: apiTokens.role, expiresAt: apiTokens.expiresAt, memberRole: memberships.role, ...principalColumns })
     .from(apiTokens)
     .innerJoin(memberships, and(eq(memberships.userId, apiTokens.userId), eq(memberships.organizationId, apiTokens.organizationId)))
@@ -72,12 +71,11 @@ function buildTokenQuery(db: Db) {
     .innerJoin(workspaces, and(eq(workspaces.id, apiTokens.workspaceId), eq(workspaces.organizationId, apiTokens.organizationId)))
     .leftJoin(mcpSessions, liveSessionJoin(apiTokens.organizationId, apiTokens.workspaceId, apiTokens.userId))
     .where(and(eq(apiTokens.tokenHash, sql.placeholder('tokenHash')), isNull(apiTokens.revokedAt)))
-    .prepare();
-}
+    .prepare(),
+);
 
-const grantQueries = new WeakMap<object, ReturnType<typeof buildGrantQuery>>();
-function buildGrantQuery(db: Db) {
-  return db
+const grantQuery = preparedQuery((db) =>
+  db
     .select({ role: memberships.role, ...principalColumns })
     .from(memberships)
     .innerJoin(users, eq(users.id, memberships.userId))
@@ -85,8 +83,8 @@ function buildGrantQuery(db: Db) {
     .innerJoin(workspaces, and(eq(workspaces.id, sql.placeholder('workspaceId')), eq(workspaces.organizationId, memberships.organizationId)))
     .leftJoin(mcpSessions, liveSessionJoin(memberships.organizationId, workspaces.id, memberships.userId))
     .where(and(eq(memberships.userId, sql.placeholder('userId')), eq(memberships.organizationId, sql.placeholder('organizationId'))))
-    .prepare();
-}
+    .prepare(),
+);
 
 function sessionOf(row: { sessionId: string | null; sessionLastSeenAt: number | null; sessionContextDeliveredAt: number | null }): PrincipalSession | null {
   return row.sessionId && row.sessionLastSeenAt !== null ? { id: row.sessionId, lastSeenAt: row.sessionLastSeenAt, contextDelivered: row.sessionContextDeliveredAt !== null } : null;
@@ -114,7 +112,7 @@ export async function findPrincipalByTokenHash(
   now = Date.now(),
   sessionId?: string,
 ): Promise<(Principal & { session: PrincipalSession | null }) | null> {
-  const row = await preparedFor(tokenQueries, db, buildTokenQuery).get({ tokenHash, now, sessionId: sessionId ?? '' });
+  const row = await tokenQuery(db).get({ tokenHash, now, sessionId: sessionId ?? '' });
   if (!row || (row.expiresAt !== null && row.expiresAt <= now)) return null;
   const { tokenRole, memberRole, expiresAt: _expiresAt, sessionId: _sid, sessionLastSeenAt: _seen, sessionContextDeliveredAt: _ctx, ...rest } = row;
   return { ...rest, role: lesserRole(tokenRole, memberRole), session: sessionOf(row) };
@@ -132,7 +130,7 @@ export async function findPrincipalForGrant(
   sessionId?: string,
 ): Promise<(Principal & { session: PrincipalSession | null }) | null> {
   const { userId, organizationId, workspaceId } = grant;
-  const row = await preparedFor(grantQueries, db, buildGrantQuery).get({ userId, organizationId, workspaceId, now, sessionId: sessionId ?? '' });
+  const row = await grantQuery(db).get({ userId, organizationId, workspaceId, now, sessionId: sessionId ?? '' });
   if (!row) return null;
   const { sessionId: _sid, sessionLastSeenAt: _seen, sessionContextDeliveredAt: _ctx, ...rest } = row;
   return { ...rest, tokenId: `oauth:${grant.clientId}`, session: sessionOf(row) };

@@ -7,7 +7,6 @@ import { fromHex, toHex } from './hex.js';
 
 const encoder = new TextEncoder();
 
-
 /** True when `signatureHex` is HMAC-SHA256(secret, message) for one of the secrets. */
 export async function verifyHmacSha256Hex(secrets: readonly string[], message: string, signatureHex: string): Promise<boolean> {
   const signature = fromHex(signatureHex);

@@ -14,7 +14,7 @@
  */
 import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
 import { insufficientScope, type OAuthResourceAuth } from '@cloudflare/workers-oauth-provider';
-import { createDb, createMcpSession, endMcpSession, mcpSessionTouchDue, touchMcpSession, type Db, type Principal, type PrincipalSession } from '@gatehouse/integrations-adapters-cf';
+import { createDb, createMcpSession, endMcpSession, touchMcpSession, type Db, type Principal, type PrincipalSession } from '@gatehouse/integrations-adapters-cf';
 import type { WorkerConfig } from '@gatehouse/integrations-core';
 import { publicOrigin } from '../oauth/oauth-servers.js';
 import { coreDescriptorsFor } from '../tools/core-tools.js';
@@ -54,7 +54,8 @@ export async function handleMcp(req: Request, env: Env, ctx: ExecutionContext, c
   if (badVersion) return badVersion;
   const db = createDb(env.AUTH_DB);
   const { principal, session } = caller;
-  if (session && mcpSessionTouchDue(session)) ctx.waitUntil(touchMcpSession(db, principal, session));
+  const touch = session ? touchMcpSession(db, principal, session) : null;
+  if (touch) ctx.waitUntil(touch);
   switch (req.method) {
     case 'POST':
       return handlePost(req, env, ctx, config, db, caller, session);
