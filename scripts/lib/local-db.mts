@@ -10,7 +10,7 @@
  */
 import { readdirSync } from 'node:fs';
 import { Miniflare, convertV4MiniflareOptions } from 'miniflare';
-import { createDb, type Db } from './workspace-packages.mts';
+import { createDb, withBusyRetry, type Db } from './workspace-packages.mts';
 import { CliError } from './cli-error.mts';
 import { D1_BINDING, ROOT_WRANGLER_CONFIG, persistTo, resourcePersistencePath } from './repo-paths.mts';
 import { readD1Entry } from './wrangler-toml.mts';
@@ -34,8 +34,9 @@ export async function withLocalDb<T>(fn: (db: Db, d1: D1) => Promise<T>): Promis
     }),
   );
   try {
-    // Miniflare's D1Database type is its own copy of the Workers one; the runtime object is the real binding.
-    const d1 = (await mf.getD1Database(D1_BINDING)) as unknown as D1;
+    // Miniflare's D1Database type is its own copy of the Workers one; the runtime object is the real binding. This is
+    // a second process on the file `pnpm dev` serves: its writes wait out that process's lock (and the workers' ours).
+    const d1 = withBusyRetry((await mf.getD1Database(D1_BINDING)) as unknown as D1Database) as unknown as D1;
     await assertMigrated(d1, entry.migrationsDir);
     return await fn(createDb(d1), d1);
   } finally {

@@ -4,7 +4,6 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { createServer } from 'node:net';
 
 export interface Started {
   name: string;
@@ -53,17 +52,6 @@ export async function stop(p: Started): Promise<void> {
   }, 5_000);
   await exited;
   clearTimeout(timer);
-}
-
-/** A free TCP port on 127.0.0.1. */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
-  server.close();
-  await once(server, 'close');
-  return port;
 }
 
 /** Polls `url` until it answers 2xx, or throws with the process output after `timeoutMs`. */

@@ -10,7 +10,7 @@ import { dirname, join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { describe, expect, inject, it } from 'vitest';
-import { freePort } from '../src/processes.js';
+import { freePort } from '@gatehouse/local-stack';
 
 const require = createRequire(import.meta.url);
 

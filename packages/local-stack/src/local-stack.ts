@@ -1,0 +1,179 @@
+/**
+ * The local Gatehouse stack: the main and integrations workers in ONE workerd process (one Miniflare instance) with
+ * one AUTH_DB, one dispatch queue and one Durable Object namespace, each worker on its own loopback port.
+ *
+ * Why not `wrangler dev`: two `wrangler dev` processes on one SQLite file collide (SQLITE_BUSY, a 500 for every
+ * webhook that meets the lock), and `wrangler dev -c a -c b` runs both in one process but serves only the first on a
+ * port (workers-sdk#8406). Miniflare's multi-worker API runs both in one workerd and gives the second worker its own
+ * socket (`unsafeDirectSockets`, the mechanism wrangler itself uses for its inspector and dev registry). Bindings
+ * come from each wrangler.toml through wrangler's own `unstable_getMiniflareWorkerOptions`, the bundles from
+ * wrangler's bundler (build.ts), so what runs is what `wrangler dev` would run. docs/adr/0006-one-process-local-stack.md.
+ *
+ * A worker that runs elsewhere (`pnpm dev:integrations` beside a main worker in another process) is reached through
+ * an `external` service binding to its local address: every request opens a connection to that address, so a peer
+ * that restarts is reached again as soon as it listens (no registry entry to go stale).
+ */
+import { watch, type FSWatcher } from 'node:fs';
+import { join } from 'node:path';
+import { Log, LogLevel, Miniflare, convertV4MiniflareOptions, type V4ServiceDesignator, type V4WorkerOptions } from 'miniflare';
+import { unstable_getMiniflareWorkerOptions } from 'wrangler';
+import { REPO_ROOT, WORKERS, buildDevBundle, wranglerConfig, type StackWorker } from './build.js';
+
+/** Loopback only: the local workers carry secrets and the development setting ALLOW_LOOPBACK_UPSTREAMS. */
+export const LOCAL_HOST = '127.0.0.1';
+
+export interface LocalStackOptions {
+  /** The workers this process runs, at least one; the first answers on Miniflare's entry socket. */
+  workers: readonly StackWorker[];
+  /** Port of each worker run here, and of each peer run elsewhere (reached at LOCAL_HOST:<port>). */
+  ports: Record<StackWorker, number>;
+  /** wrangler's `--persist-to` directory: D1, KV, queues and Durable Objects live under `<persistTo>/v3`. */
+  persistTo: string;
+  /** Where the development bundles are written. */
+  buildDir: string;
+  /** Secrets for both workers; when absent, each app's `.dev.vars` (read by wrangler) supplies them. */
+  secrets?: Record<string, string>;
+  /** Further vars per worker (they override wrangler.toml's `[vars]`). */
+  vars?: Partial<Record<StackWorker, Record<string, string>>>;
+  /** Rebuild and reload when a source file of the apps or packages changes. */
+  watch?: boolean;
+  /** workerd's V8 inspector port (DevTools). */
+  inspectorPort?: number;
+  /** One line per request the main worker answers (as `wrangler dev` prints them). */
+  logRequests?: boolean;
+  /** Miniflare's own messages (start, reload, errors); the workers' console output goes to stdout/stderr. */
+  log?: (line: string) => void;
+}
+
+export interface LocalStack {
+  /** `http://127.0.0.1:<port>` of each worker this process runs. */
+  urls: Partial<Record<StackWorker, string>>;
+  mf: Miniflare;
+  /** The AUTH_DB binding, opened in this same workerd process (no second writer on the file). */
+  d1(): Promise<D1Database>;
+  /** Rebuilds the bundles and reloads the workers (storage is kept). */
+  reload(): Promise<void>;
+  dispose(): Promise<void>;
+}
+
+class StackLog extends Log {
+  constructor(private readonly sink: (line: string) => void) {
+    super(LogLevel.INFO);
+  }
+  protected override log(message: string): void {
+    this.sink(message);
+  }
+}
+
+/** Sources whose change means a rebuild (the apps and the packages they bundle). */
+const WATCHED_DIRS = ['apps/mcp/src', 'apps/integrations/src', 'packages/integrations-core/src', 'packages/integrations-adapters-cf/src', 'packages/catalog/src'];
+
+/** Starts the stack and resolves once every worker run here answers on its port. */
+export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
+  if (options.workers.length === 0) throw new Error('startLocalStack: name at least one worker to run');
+  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+
+  const miniflareOptions = async () => {
+    const bundles = await Promise.all(options.workers.map((w) => buildDevBundle(w, join(options.buildDir, w))));
+    return convertV4MiniflareOptions({
+      host: LOCAL_HOST,
+      port: options.ports[options.workers[0]!],
+      ...(options.inspectorPort ? { inspectorPort: options.inspectorPort } : {}),
+      resourcePersistencePath: join(options.persistTo, 'v3'),
+      // /cdn-cgi/handler/scheduled runs the cron handler, as under wrangler dev.
+      unsafeTriggerHandlers: true,
+      logRequests: options.logRequests ?? false,
+      // Request.cf is a placeholder locally; the real one comes from a Cloudflare endpoint this machine may not reach.
+      cf: false,
+      log: new StackLog(log),
+      workers: options.workers.map((w, index) => workerOptions(w, bundles[index]!, index === 0, options)),
+    });
+  };
+
+  const mf = new Miniflare(await miniflareOptions());
+  try {
+    await mf.ready;
+  } catch (err) {
+    await mf.dispose().catch(() => undefined);
+    throw err;
+  }
+
+  let watchers: FSWatcher[] = [];
+  let reloading: Promise<void> | null = null;
+  let again = false;
+  const reload = async (): Promise<void> => {
+    if (reloading) {
+      again = true;
+      return reloading;
+    }
+    reloading = (async () => {
+      do {
+        again = false;
+        try {
+          await mf.setOptions(await miniflareOptions());
+          log('⎔ reloaded');
+        } catch (err) {
+          log(`⎔ reload failed; still serving the previous build:\n${err instanceof Error ? err.message : String(err)}`);
+        }
+      } while (again);
+    })().finally(() => (reloading = null));
+    return reloading;
+  };
+  if (options.watch) {
+    let timer: NodeJS.Timeout | undefined;
+    const changed = () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => void reload(), 200);
+    };
+    watchers = WATCHED_DIRS.map((dir) => watch(join(REPO_ROOT, dir), { recursive: true }, changed));
+  }
+
+  const urls: Partial<Record<StackWorker, string>> = {};
+  for (const w of options.workers) urls[w] = `http://${LOCAL_HOST}:${options.ports[w]}`;
+  return {
+    urls,
+    mf,
+    d1: async () => (await mf.getD1Database('AUTH_DB', WORKERS[options.workers[0]!].name)) as unknown as D1Database,
+    reload,
+    async dispose() {
+      for (const w of watchers) w.close();
+      await reloading;
+      await mf.dispose();
+    },
+  };
+}
+
+/** One worker's Miniflare options: its wrangler.toml bindings, the dev bundle, its port, and its peers. */
+function workerOptions(worker: StackWorker, bundle: string, entry: boolean, options: LocalStackOptions): V4WorkerOptions {
+  // The bundle is one module (wrangler inlined every import), so wrangler's module rules have nothing to match.
+  const { modulesRules: _rules, ...fromConfig } = unstable_getMiniflareWorkerOptions(wranglerConfig(worker)).workerOptions;
+  const serviceBindings: Record<string, V4ServiceDesignator> = {};
+  for (const [binding, target] of Object.entries(fromConfig.serviceBindings ?? {})) {
+    const name = typeof target === 'string' ? target : (target as { name?: string }).name;
+    const peer = (Object.keys(WORKERS) as StackWorker[]).find((w) => WORKERS[w].name === name);
+    if (!peer) throw new Error(`${worker}: service binding ${binding} names ${String(name)}, not a worker of this repository`);
+    serviceBindings[binding] = options.workers.includes(peer)
+      ? WORKERS[peer].name
+      : { external: { address: `${LOCAL_HOST}:${options.ports[peer]}`, http: {} } };
+  }
+  const port = options.ports[worker];
+  return {
+    ...fromConfig,
+    name: WORKERS[worker].name,
+    modules: true,
+    scriptPath: bundle,
+    // Module names are relative to this root (workerd refuses paths that leave the starting directory).
+    modulesRoot: join(bundle, '..'),
+    serviceBindings,
+    bindings: {
+      ...(fromConfig.bindings as Record<string, string> | undefined),
+      ...options.secrets,
+      // The development setting: integration tools may call loopback upstreams (the local fakes).
+      ALLOW_LOOPBACK_UPSTREAMS: 'true',
+      // DNS-rebinding protection for a server on a loopback address: only these Host values are answered.
+      ...(worker === 'mcp' ? { ALLOWED_HOSTS: `${LOCAL_HOST}:${port},localhost:${port}` } : {}),
+      ...options.vars?.[worker],
+    },
+    ...(entry ? {} : { unsafeDirectSockets: [{ host: LOCAL_HOST, port }] }),
+  };
+}
