@@ -6,7 +6,7 @@
  */
 import { Hono } from 'hono';
 import { createDb } from '@gatehouse/integrations-adapters-cf';
-import { ConfigError, jsonError, loadWorkerConfig, type ProviderTool } from '@gatehouse/integrations-core';
+import { jsonError, loadWorkerConfig, requestIdOf, secretValuesOf, unhandledErrorResponse, type ProviderTool } from '@gatehouse/integrations-core';
 import { describeInstall, handleInstall, oauthFlowOf } from './install-route.js';
 import { PROVIDERS, findProvider } from './providers.js';
 import { consumeDispatches } from './dispatch-queue.js';
@@ -74,10 +74,17 @@ app.post('/webhook/:provider/:installation', (c) => {
 app.post('/internal/provider-tool', (c) => handleProviderTool(c.req.raw, c.env, loadWorkerConfig(c.env)));
 
 app.notFound(() => jsonError(404, 'not_found', 'no such route; see GET /v1/integrations'));
-app.onError((err) => {
-  console.error(JSON.stringify({ msg: 'unhandled error', error: err.name, config: err instanceof ConfigError ? err.message : undefined }));
-  return jsonError(500, 'internal_error', 'internal error; it was logged');
-});
+app.onError((err, c) =>
+  // Anything unexpected is a logged 500: one line with the error's name, its redacted message, the route and the
+  // request id the response carries too (packages/integrations-core/src/error-log.ts).
+  unhandledErrorResponse(err, {
+    worker: 'integrations',
+    method: c.req.method,
+    route: c.req.routePath,
+    requestId: requestIdOf(c.req.raw),
+    knownSecrets: secretValuesOf(c.env),
+  }),
+);
 
 export default {
   fetch: app.fetch,

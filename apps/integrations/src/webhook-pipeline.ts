@@ -73,6 +73,13 @@ export interface DispatchMessage {
   continuation?: true;
 }
 
+/**
+ * A delivery still `received` this long after it was recorded was never queued (the queue and then D1 failed while
+ * answering it): far past the dispatch queue's whole retry budget (about a minute, after which the dead-letter
+ * consumer marks it `failed`). A redelivery of it queues it again, milliseconds.
+ */
+export const UNQUEUED_AFTER_MS = 10 * 60_000;
+
 /** How long a thread reply whose thread has no session yet waits before it is checked again, seconds. */
 export const CONTINUATION_RECHECK_SECONDS = 15;
 
@@ -148,18 +155,25 @@ export async function handleWebhook(
     status: result.event ? 'received' : 'ignored',
   });
   if (!result.event) return result.reply ?? Response.json({ ok: true, ignored: true, event: name }, { status: 202 });
-  const { event } = result;
-  if (outcome === 'duplicate' && record.status !== 'failed') return Response.json({ ok: true, duplicate: true }, { status: 200 });
+  // A repeat is queued again only when its first delivery never reached the main worker: it failed, or it was
+  // recorded and then never queued. Either way under the first delivery id, so the main worker's unique dispatch id
+  // keeps every try of one event a single event, whatever id the repeat came with.
+  const unsettled = record.status === 'failed' || (record.status === 'received' && Date.now() - record.updatedAt > UNQUEUED_AFTER_MS);
+  if (outcome === 'duplicate' && !unsettled) return Response.json({ ok: true, duplicate: true }, { status: 200 });
+  const event = outcome === 'duplicate' ? { ...result.event, deliveryId: record.deliveryId } : result.event;
 
   const dispatch = provider.dispatch(event, { installation });
   try {
     const message: DispatchMessage = { deliveryRecordId: record.id, organizationId: row.organizationId, dispatch, ...(event.continuation ? { continuation: true } : {}) };
     await env.DISPATCH_QUEUE.send(message, pending ? { delaySeconds: CONTINUATION_RECHECK_SECONDS } : {});
   } catch (err) {
-    // Not queued: mark it failed so the vendor's retry (it gets a 5xx) queues it again.
+    // Not queued: mark it failed so the vendor's retry (it gets a 5xx) queues it again. If D1 fails too, the row stays
+    // `received` and a redelivery after UNQUEUED_AFTER_MS queues it.
     console.error(JSON.stringify({ msg: 'enqueue failed', provider: provider.id, deliveryId, error: err instanceof Error ? err.name : 'unknown' }));
-    await setDeliveryStatus(db, tenant, record.id, 'failed');
-    return jsonError(503, 'temporarily_unavailable', 'the event could not be queued; retry later');
+    await setDeliveryStatus(db, tenant, record.id, 'failed').catch((markErr: unknown) =>
+      console.error(JSON.stringify({ msg: 'marking an unqueued delivery failed did not work', deliveryId, error: markErr instanceof Error ? markErr.name : 'unknown' })),
+    );
+    return jsonError(503, 'temporarily_unavailable', 'the event could not be queued; retry later', { 'retry-after': '10' });
   }
   if (outcome === 'duplicate') await setDeliveryStatus(db, tenant, record.id, 'received');
   return Response.json({ ok: true, accepted: true }, { status: 202 });

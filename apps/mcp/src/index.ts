@@ -13,7 +13,7 @@
 import type { OAuthResourceAuth } from '@cloudflare/workers-oauth-provider';
 import { Hono } from 'hono';
 import { createDb, reencryptCredentials } from '@gatehouse/integrations-adapters-cf';
-import { ConfigError, jsonError, jsonRpcErrorBody, loadWorkerConfig } from '@gatehouse/integrations-core';
+import { jsonError, jsonRpcErrorBody, loadWorkerConfig, requestIdOf, secretValuesOf, unhandledErrorResponse } from '@gatehouse/integrations-core';
 import { checkTransportOrigin, handleMcp } from './mcp/handle-mcp.js';
 import { handleAuthorize } from './oauth/consent-page.js';
 import { oauthServers, principalOf, publicOrigin, type McpAuthProps } from './oauth/oauth-servers.js';
@@ -71,11 +71,17 @@ app.all('/.well-known/oauth-authorization-server/*', authorizationServerRoute);
 app.get('/oauth/callback', (c) => handleTemplateCallback(c.req.raw, c.env, c.executionCtx as ExecutionContext, loadWorkerConfig(c.env)));
 app.post('/internal/session-dispatch', (c) => handleSessionDispatch(c.req.raw, c.env, loadWorkerConfig(c.env)));
 app.notFound(() => jsonError(404, 'not_found', 'no such route; the MCP endpoint is /mcp'));
-app.onError((err) => {
-  // Anything unexpected is a logged 500 with a generic message (never the error text, which may hold secrets).
-  console.error(JSON.stringify({ msg: 'unhandled error', error: err.name, config: err instanceof ConfigError ? err.message : undefined }));
-  return jsonError(500, 'internal_error', 'internal error; it was logged');
-});
+app.onError((err, c) =>
+  // Anything unexpected is a logged 500: one line with the error's name, its redacted message, the route and the
+  // request id the response carries too (packages/integrations-core/src/error-log.ts).
+  unhandledErrorResponse(err, {
+    worker: 'mcp',
+    method: c.req.method,
+    route: c.req.routePath,
+    requestId: requestIdOf(c.req.raw),
+    knownSecrets: secretValuesOf(c.env),
+  }),
+);
 
 export default {
   fetch: app.fetch,

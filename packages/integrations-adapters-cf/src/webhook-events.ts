@@ -12,7 +12,13 @@ export type WebhookEventStatus = 'received' | 'dispatched' | 'ignored' | 'failed
 export interface DeliveryRecord {
   id: string;
   status: WebhookEventStatus;
+  /** The vendor delivery id the row was first recorded under (a replay arrives under another). */
+  deliveryId: string;
+  /** When the status last changed, epoch milliseconds. */
+  updatedAt: number;
 }
+
+const recordColumns = { id: webhookEvents.id, status: webhookEvents.status, deliveryId: webhookEvents.deliveryId, updatedAt: webhookEvents.updatedAt };
 
 /**
  * Inserts the delivery unless the same (installation, deliveryId) exists. Returns `new` with the row, or
@@ -30,10 +36,10 @@ export async function recordDelivery(
     .insert(webhookEvents)
     .values({ id, organizationId: tenant.organizationId, ...input, receivedAt: now, updatedAt: now })
     .onConflictDoNothing()
-    .returning({ id: webhookEvents.id, status: webhookEvents.status });
+    .returning(recordColumns);
   if (inserted[0]) return { outcome: 'new', record: inserted[0] };
   const existing = await db
-    .select({ id: webhookEvents.id, status: webhookEvents.status })
+    .select(recordColumns)
     .from(webhookEvents)
     .where(
       and(

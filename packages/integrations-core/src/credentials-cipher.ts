@@ -8,6 +8,7 @@
  */
 import { CompactEncrypt, base64url, compactDecrypt, decodeProtectedHeader } from 'jose';
 import { z } from 'zod';
+import { cachedValue } from './isolate-cache.js';
 
 const keyMapSchema = z.record(z.string().regex(/^[A-Za-z0-9._-]{1,64}$/), z.string());
 
@@ -54,16 +55,10 @@ export function createCredentialsCipher(keysJson: string | undefined, activeKid:
   }
   if (!activeKid || !keys.has(activeKid)) throw new CredentialsKeyError('CREDENTIALS_ACTIVE_KID must name a key in CREDENTIALS_KEYS');
   // Each key is imported into WebCrypto once per cipher (the cipher lives as long as the worker's config), not on
-  // every encrypt or decrypt.
-  const imported = new Map<string, Promise<CryptoKey>>();
-  const cryptoKey = (kid: string): Promise<CryptoKey> => {
-    let key = imported.get(kid);
-    if (!key) {
-      key = crypto.subtle.importKey('raw', keys.get(kid)!, 'AES-GCM', false, ['encrypt', 'decrypt']);
-      imported.set(kid, key);
-    }
-    return key;
-  };
+  // every encrypt or decrypt; the cache keeps the CryptoKey, never the import's promise (isolate-cache.ts).
+  const imported = new Map<string, CryptoKey>();
+  const cryptoKey = (kid: string): Promise<CryptoKey> =>
+    cachedValue(imported, kid, () => crypto.subtle.importKey('raw', keys.get(kid)!, 'AES-GCM', false, ['encrypt', 'decrypt']));
   const encoder = new TextEncoder();
   return {
     activeKid,

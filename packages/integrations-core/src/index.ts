@@ -9,3 +9,5 @@ export * from './http-errors.js';
 export * from './password-hash.js';
 export * from './hmac.js';
 export * from './hex.js';
+export * from './error-log.js';
+export * from './isolate-cache.js';

@@ -73,7 +73,7 @@ if (args.attach) {
 } else {
   log('▸ starting a throwaway stack (both workers in one workerd process)');
   const stack = await startThrowawayStack({ log });
-  target = { mcpUrl: `${stack.urls.mcp}/mcp`, integrationsUrl: stack.urls.integrations!, d1: await stack.d1() };
+  target = { mcpUrl: `${stack.urls.mcp}/mcp`, integrationsUrl: stack.urls.integrations!, d1: (await stack.d1()) as unknown as D1Database };
   close = () => stack.dispose();
 }
 try {

@@ -18,7 +18,7 @@ describe('pnpm loadtest (smoke size)', () => {
 
   it('stores every unique delivery once, refuses every repeat, and answers every MCP request', async () => {
     const report = await runLoadtest(
-      { mcpUrl: `${stack.urls.mcp}/mcp`, integrationsUrl: stack.urls.integrations!, d1: await stack.d1() },
+      { mcpUrl: `${stack.urls.mcp}/mcp`, integrationsUrl: stack.urls.integrations!, d1: (await stack.d1()) as unknown as D1Database },
       { unique: 300, duplicates: 100, concurrency: 20, mcp: { organizations: 3, concurrency: 50, calls: 200 } },
     );
     expect(report.failures).toEqual([]);

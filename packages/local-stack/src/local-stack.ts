@@ -45,12 +45,15 @@ export interface LocalStackOptions {
   log?: (line: string) => void;
 }
 
+/** Miniflare's type of a D1 binding (its own copy of the Workers `D1Database`, so callers need no Workers types). */
+export type LocalD1 = Awaited<ReturnType<Miniflare['getD1Database']>>;
+
 export interface LocalStack {
   /** `http://127.0.0.1:<port>` of each worker this process runs. */
   urls: Partial<Record<StackWorker, string>>;
   mf: Miniflare;
   /** The AUTH_DB binding, opened in this same workerd process (no second writer on the file). */
-  d1(): Promise<D1Database>;
+  d1(): Promise<LocalD1>;
   /** Rebuilds the bundles and reloads the workers (storage is kept). */
   reload(): Promise<void>;
   dispose(): Promise<void>;
@@ -133,7 +136,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   return {
     urls,
     mf,
-    d1: async () => (await mf.getD1Database('AUTH_DB', WORKERS[options.workers[0]!].name)) as unknown as D1Database,
+    d1: () => mf.getD1Database('AUTH_DB', WORKERS[options.workers[0]!].name),
     reload,
     async dispose() {
       for (const w of watchers) w.close();

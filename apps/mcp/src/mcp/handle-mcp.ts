@@ -99,12 +99,16 @@ async function handlePost(
   if (sessionId && isPlainToolsList(body.json) && isAcceptableMcpPost(req)) {
     // The hot path: tools/list from cached, pre-compressed bytes (tools-list-response.ts).
     const withIntegrations = caller.scopes.includes(INTEGRATION_SCOPE);
-    const toolset = withIntegrations ? await getIntegrationToolset(db, principal, env.INTEGRATIONS) : EMPTY_TOOLSET;
-    const [core, integration] = await Promise.all([
-      coreToolsFor(principal.role, caller.scopes, () => coreDescriptorsFor(principal.role, caller.scopes)),
-      serializedFor(toolset, toolset.descriptors),
-    ]);
-    return toolsListResponse(req, body.json.id, core, integration);
+    // A toolset that cannot be read (D1 unavailable) falls through to the SDK path, which tries once more and
+    // answers a failure as JSON-RPC Internal error with a request id (server.ts), never a bare 500.
+    const toolset = withIntegrations ? await getIntegrationToolset(db, principal, env.INTEGRATIONS).catch(() => null) : EMPTY_TOOLSET;
+    if (toolset) {
+      const [core, integration] = await Promise.all([
+        coreToolsFor(principal.role, caller.scopes, () => coreDescriptorsFor(principal.role, caller.scopes)),
+        serializedFor(toolset, toolset.descriptors),
+      ]);
+      return toolsListResponse(req, body.json.id, core, integration);
+    }
   }
   const server = createMcpServer({
     principal,

@@ -6,7 +6,7 @@
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { CfWorkerJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/cfworker';
 import { CallToolRequestSchema, ErrorCode, ListToolsRequestSchema, McpError, type Tool } from '@modelcontextprotocol/sdk/types.js';
-import { roleAtLeast } from '@gatehouse/integrations-core';
+import { roleAtLeast, unhandledErrorLine } from '@gatehouse/integrations-core';
 import { callIntegrationTool } from '../tools/call-integration-tool.js';
 import { CORE_TOOLS, coreDescriptorsFor } from '../tools/core-tools.js';
 import { EMPTY_TOOLSET } from '../tools/integration-toolset.js';
@@ -32,7 +32,18 @@ export function createMcpServer(ctx: ToolContext): Server {
   });
 
   server.setRequestHandler(ListToolsRequestSchema, async () => {
-    const integration = ctx.scopes.includes(INTEGRATION_SCOPE) ? await getIntegrationToolset(ctx.db, ctx.principal, ctx.integrations) : EMPTY_TOOLSET;
+    let integration = EMPTY_TOOLSET;
+    if (ctx.scopes.includes(INTEGRATION_SCOPE)) {
+      try {
+        integration = await getIntegrationToolset(ctx.db, ctx.principal, ctx.integrations);
+      } catch (err) {
+        // The SDK would answer a thrown error with its message (a failed query's SQL and values): log it, answer
+        // JSON-RPC Internal error with the id of that line instead.
+        const requestId = crypto.randomUUID();
+        console.error(unhandledErrorLine(err, { worker: 'mcp', method: 'POST', route: '/mcp tools/list', requestId }));
+        throw new McpError(ErrorCode.InternalError, `Internal error while listing tools; it was logged (request id ${requestId}). Try again.`);
+      }
+    }
     const tools = [...coreDescriptorsFor(ctx.principal.role, ctx.scopes), ...integration.descriptors];
     return { tools: tools as Tool[] };
   });
@@ -48,7 +59,13 @@ export function createMcpServer(ctx: ToolContext): Server {
         });
       return withFirstCallContext(ctx, await toolResult(name, () => core.call(args, ctx)));
     }
-    const integration = await getIntegrationToolset(ctx.db, ctx.principal, ctx.integrations);
+    let integration;
+    try {
+      integration = await getIntegrationToolset(ctx.db, ctx.principal, ctx.integrations);
+    } catch (err) {
+      // Not knowing the tools (D1 unavailable) is this call's failure: a tool error, logged, never the raw message.
+      return toolResult(name, () => Promise.reject(err));
+    }
     const routes = integration.routes.get(name);
     // Unknown tool: JSON-RPC invalid params (MCP 2025-06-18 §Tools, Error Handling: "Unknown tools").
     if (!routes) throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${name}. Call tools/list for the available tools.`);

@@ -4,6 +4,7 @@
  * no stack, upstream body or secret reaches the client.
  */
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { redactSecrets } from '@gatehouse/integrations-core';
 import { ToolError } from '../tools/tool-types.js';
 
 export async function toolResult(name: string, run: () => Promise<unknown>): Promise<CallToolResult> {
@@ -12,7 +13,11 @@ export async function toolResult(name: string, run: () => Promise<unknown>): Pro
     return { content: [{ type: 'text', text: JSON.stringify(value ?? null, null, 2) }] };
   } catch (err) {
     if (err instanceof ToolError) return { isError: true, content: [{ type: 'text', text: err.message }] };
-    console.error(JSON.stringify({ msg: 'tool failed', tool: name, error: err instanceof Error ? err.name : 'unknown' }));
+    // What failed, for whoever reads the log: the error's name and its message with secrets removed (a driver error
+    // wrapped by drizzle is reported by its cause, without the query's parameter values).
+    const cause = err instanceof Error && err.cause instanceof Error ? err.cause : err;
+    const message = cause instanceof Error ? cause.message : String(cause);
+    console.error(JSON.stringify({ msg: 'tool failed', tool: name, error: err instanceof Error ? err.name : 'unknown', message: redactSecrets(message).slice(0, 500) }));
     return { isError: true, content: [{ type: 'text', text: `${name} failed unexpectedly; the error was logged. Try again later.` }] };
   }
 }

@@ -12,7 +12,7 @@
  * request this path does not cover (a cursor, a batch, a notification) goes through the SDK.
  */
 import { gzipSync } from 'fflate';
-import type { McpToolDescriptor, Role } from '@gatehouse/integrations-core';
+import { cachedValue, type McpToolDescriptor, type Role } from '@gatehouse/integrations-core';
 
 export interface SerializedTools {
   /** The tools as JSON array elements without the brackets ('' when none). */
@@ -35,16 +35,14 @@ export async function serializeTools(descriptors: readonly McpToolDescriptor[]):
   return { json, gzip: await gzip(json) };
 }
 
-const serialized = new WeakMap<object, Promise<SerializedTools>>();
+const serialized = new WeakMap<object, SerializedTools>();
 
-/** The serialized form of a descriptor list, computed once per list object (toolsets are immutable once cached). */
+/**
+ * The serialized form of a descriptor list, computed once per list object (toolsets are immutable once cached). The
+ * cache holds the bytes, never the promise of them (another request's I/O: isolate-cache.ts).
+ */
 export function serializedFor(owner: object, descriptors: readonly McpToolDescriptor[]): Promise<SerializedTools> {
-  let hit = serialized.get(owner);
-  if (!hit) {
-    hit = serializeTools(descriptors);
-    serialized.set(owner, hit);
-  }
-  return hit;
+  return cachedValue(serialized, owner, () => serializeTools(descriptors));
 }
 
 /** A JSON-RPC request this path answers: a single tools/list without a cursor. */
@@ -69,9 +67,9 @@ function acceptsGzip(req: Request): boolean {
 }
 
 const HEAD = '{"result":{"tools":[';
-// Constant members, compressed once per isolate.
-let headMember: Promise<Uint8Array> | undefined;
-let commaMember: Promise<Uint8Array> | undefined;
+// Constant members, compressed once per isolate, synchronously (fflate; a few bytes each).
+const headMember = gzipSync(encoder.encode(HEAD), { mtime: 0 });
+const commaMember = gzipSync(encoder.encode(','), { mtime: 0 });
 
 /** Whether the POST carries what the Streamable HTTP transport requires; otherwise the SDK answers (406/415). */
 export function isAcceptableMcpPost(req: Request): boolean {
@@ -90,9 +88,7 @@ export async function toolsListResponse(req: Request, id: string | number, core:
   const tail = `]},"jsonrpc":"2.0","id":${JSON.stringify(id)}}`;
   const headers: Record<string, string> = { 'content-type': 'application/json', vary: 'accept-encoding' };
   if (!acceptsGzip(req)) return new Response(HEAD + core.json + separator + integration.json + tail, { headers });
-  headMember ??= gzip(HEAD);
-  commaMember ??= gzip(',');
-  const parts = [await headMember, core.gzip, ...(separator ? [await commaMember] : []), integration.gzip, gzipSync(encoder.encode(tail), { level: 0, mtime: 0 })];
+  const parts = [headMember, core.gzip, ...(separator ? [commaMember] : []), integration.gzip, gzipSync(encoder.encode(tail), { level: 0, mtime: 0 })];
   const body = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
   let offset = 0;
   for (const p of parts) {
@@ -103,13 +99,7 @@ export async function toolsListResponse(req: Request, id: string | number, core:
 }
 
 /** Core tool descriptors per (role, scopes), serialized once per isolate (3 roles × a few scope sets). */
-const coreByCaller = new Map<string, Promise<SerializedTools>>();
+const coreByCaller = new Map<string, SerializedTools>();
 export function coreToolsFor(role: Role, scopes: readonly string[], descriptors: () => McpToolDescriptor[]): Promise<SerializedTools> {
-  const key = `${role} ${[...scopes].sort().join(' ')}`;
-  let hit = coreByCaller.get(key);
-  if (!hit) {
-    hit = serializeTools(descriptors());
-    coreByCaller.set(key, hit);
-  }
-  return hit;
+  return cachedValue(coreByCaller, `${role} ${[...scopes].sort().join(' ')}`, () => serializeTools(descriptors()));
 }

@@ -9,9 +9,9 @@
  * access tokens issued here for exactly this resource. Both resolve to a Principal with one D1 read that also checks
  * the request's MCP session.
  */
-import { OAuthAuthorizationServer, OAuthResourceServer, type OAuthResourceAuth } from '@cloudflare/workers-oauth-provider';
+import { OAuthAuthorizationServer, OAuthError, OAuthResourceServer, type OAuthResourceAuth } from '@cloudflare/workers-oauth-provider';
 import { createDb, findPrincipalByTokenHash, findPrincipalForGrant, type Principal, type PrincipalSession } from '@gatehouse/integrations-adapters-cf';
-import { MCP_SCOPES, looksLikeApiToken, sha256Hex } from '@gatehouse/integrations-core';
+import { MCP_SCOPES, REQUEST_ID_HEADER, looksLikeApiToken, requestIdOf, secretValuesOf, sha256Hex, unhandledErrorLine } from '@gatehouse/integrations-core';
 
 /** What an OAuth grant stores (encrypted by the library) and hands back on every request. */
 export interface GrantProps {
@@ -69,16 +69,28 @@ export function oauthServers(origin: string, handler: (req: Request, env: Env, c
     resourceMetadata: { resource, authorization_servers: [origin] },
     requiredScopes: ['mcp:read'],
     validateToken: (env, request) => async (forResource, token) => {
-      if (looksLikeApiToken(token)) {
-        // API tokens carry every scope; their role still limits them (mcp/scope-policy.ts).
-        const found = await findPrincipalByTokenHash(createDb(env.AUTH_DB), await sha256Hex(token), Date.now(), request.headers.get('mcp-session-id') ?? undefined);
-        if (!found) return null;
-        const { session, ...principal } = found;
-        return { props: { via: 'api_token', principal, session }, audience: forResource, scope: [...MCP_SCOPES], userId: principal.userId };
+      try {
+        if (looksLikeApiToken(token)) {
+          // API tokens carry every scope; their role still limits them (mcp/scope-policy.ts).
+          const found = await findPrincipalByTokenHash(createDb(env.AUTH_DB), await sha256Hex(token), Date.now(), request.headers.get('mcp-session-id') ?? undefined);
+          if (!found) return null;
+          const { session, ...principal } = found;
+          return { props: { via: 'api_token', principal, session }, audience: forResource, scope: [...MCP_SCOPES], userId: principal.userId };
+        }
+        const validated = await authorizationServer.validateToken(forResource, token, env);
+        if (!validated) return null;
+        return { ...validated, props: { via: 'oauth', grant: validated.props as GrantProps } };
+      } catch (err) {
+        // The token could not be checked (D1 unavailable): a 503 the client may retry (the library's rule for a
+        // thrown OAuthError keeps status and headers), with the request id of the one log line that says why.
+        const requestId = requestIdOf(request);
+        console.error(unhandledErrorLine(err, { worker: 'mcp', method: request.method, route: '/mcp (token validation)', requestId, knownSecrets: [token, ...secretValuesOf(env)] }));
+        throw new OAuthError('temporarily_unavailable', {
+          description: `the token could not be checked; retry shortly (request id ${requestId})`,
+          statusCode: 503,
+          headers: { 'retry-after': '5', [REQUEST_ID_HEADER]: requestId },
+        });
       }
-      const validated = await authorizationServer.validateToken(forResource, token, env);
-      if (!validated) return null;
-      return { ...validated, props: { via: 'oauth', grant: validated.props as GrantProps } };
     },
     handler: { fetch: (req, env, ctx) => handler(req, env, ctx as ExecutionContext & { props: McpAuthProps; auth: OAuthResourceAuth }) },
   });

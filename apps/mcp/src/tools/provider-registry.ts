@@ -1,9 +1,10 @@
 /**
  * The code providers' tools and publication scopes, as the integrations worker publishes them (GET /v1/integrations
  * over the INTEGRATIONS service binding). The registry only changes with a deployment, so it is fetched once per
- * isolate (again after a failure).
+ * isolate (again after a failure). The isolate keeps the parsed registry, never the fetch's promise: a request that
+ * misses fetches it itself (isolate-cache.ts in integrations-core says why).
  */
-import type { JsonSchemaObject, McpToolDescriptor } from '@gatehouse/integrations-core';
+import { cachedValue, type JsonSchemaObject, type McpToolDescriptor } from '@gatehouse/integrations-core';
 import { z } from 'zod';
 
 export interface ProviderToolInfo extends McpToolDescriptor {
@@ -36,13 +37,13 @@ export interface ProviderScopeInfo {
   granularities: string[];
 }
 
+type Registry = z.infer<typeof registrySchema>;
+/** One entry at most, under one key: the parsed registry of this isolate. */
+const registry = new Map<'registry', Registry>();
 
-
-let registry: Promise<z.infer<typeof registrySchema>> | undefined;
-
-function fetchRegistry(integrations: Fetcher) {
-  registry ??= (async () => {
-    // A few quick attempts: right after a deployment (or `wrangler dev` start) the binding may not answer yet.
+function fetchRegistry(integrations: Fetcher): Promise<Registry> {
+  return cachedValue(registry, 'registry', async () => {
+    // A few quick attempts: right after a deployment (or a local start) the binding may not answer yet.
     for (let attempt = 1; ; attempt++) {
       try {
         const res = await integrations.fetch('https://integrations.internal/v1/integrations');
@@ -53,11 +54,7 @@ function fetchRegistry(integrations: Fetcher) {
         await new Promise((r) => setTimeout(r, 200 * attempt));
       }
     }
-  })().catch((err: unknown) => {
-    registry = undefined;
-    throw err;
   });
-  return registry;
 }
 
 /** Provider id → the publication scopes it offers. */

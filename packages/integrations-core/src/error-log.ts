@@ -1,0 +1,107 @@
+/**
+ * The one log line and the one response for an error nobody handled (STYLE: "anything unexpected is a logged 500").
+ *
+ * The line says what failed and where, without secrets: `{"msg":"unhandled error","worker","method","route",
+ * "requestId","error":<name>,"message":<redacted message>}`. The 500 carries the same request id in the
+ * `x-request-id` header and the body, so a person holding the response finds the line. The id is the request's
+ * `cf-ray` when Cloudflare's edge set it (https://developers.cloudflare.com/fundamentals/reference/http-headers/#cf-ray),
+ * else a random UUID.
+ *
+ * Redaction (error messages can carry what a request or an upstream put in them): every value in `knownSecrets`
+ * (the worker's own keys), `Bearer`/`Basic` credentials, secret-named `key=value` and `"key":"value"` pairs, PEM
+ * private keys, JWTs/JWEs, vendor token formats (gth_, ghp_/gho_/ghs_/ghu_/github_pat_, xox?-, whsec_, lin_api_,
+ * sk-…), and any other run of 24 or more hex or base64 characters (keys, signatures, hashes; a dash ends a run).
+ */
+
+/** The response header and body field that carry the request id of a 500. */
+export const REQUEST_ID_HEADER = 'x-request-id';
+
+/** The request id for `req`: Cloudflare's `cf-ray` when present (and plausible), else a fresh UUID. */
+export function requestIdOf(req: Request): string {
+  const ray = req.headers.get('cf-ray');
+  return ray && /^[0-9a-zA-Z-]{8,64}$/.test(ray) ? ray : crypto.randomUUID();
+}
+
+const REDACTED = '[redacted]';
+const SECRET_NAMES = String.raw`(?:authorization|api[_-]?key|access[_-]?token|refresh[_-]?token|id[_-]?token|token|secret|client[_-]?secret|password|passwd|signature|private[_-]?key|credentials?|cookie|session)`;
+/** Each pattern with what replaces a match (`$1` keeps a secret-named key in front of its redacted value). */
+const PATTERNS: readonly [RegExp, string][] = [
+  [/-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z ]*PRIVATE KEY-----|$)/g, REDACTED],
+  [/\b(Bearer|Basic|Token)\s+[A-Za-z0-9._~+/=-]+/gi, `$1 ${REDACTED}`],
+  [new RegExp(String.raw`("[\w-]*${SECRET_NAMES}[\w-]*"\s*:\s*)"(?:[^"\\]|\\.)*"`, 'gi'), `$1"${REDACTED}"`],
+  [new RegExp(String.raw`(\b[\w-]*${SECRET_NAMES}[\w-]*\s*[=:]\s*)(?!\[redacted\]|")[^\s&"',;)]+`, 'gi'), `$1${REDACTED}`],
+  [/\beyJ[\w-]+\.[\w-]+(?:\.[\w-]*){0,3}/g, REDACTED],
+  [/\b(?:gth|ghp|gho|ghs|ghu|ghr|github_pat|whsec|lin_api|lin_oauth|sk|xox[abposr])[-_][\w-]{6,}/g, REDACTED],
+  // Keys, signatures and hashes; a dash ends a run, so UUIDs (4-8-4-4-4-12) stay readable.
+  [/[A-Za-z0-9+/_]{24,}={0,2}/g, REDACTED],
+];
+
+/** `text` with every secret it may hold replaced by `[redacted]`; `knownSecrets` are redacted wherever they occur. */
+export function redactSecrets(text: string, knownSecrets: readonly string[] = []): string {
+  let out = text;
+  for (const secret of knownSecrets) {
+    if (secret.length >= 6) out = out.split(secret).join(REDACTED);
+  }
+  for (const [pattern, replacement] of PATTERNS) out = out.replace(pattern, replacement);
+  return out;
+}
+
+/** Where an unhandled error happened, for its log line. */
+export interface UnhandledErrorContext {
+  /** `mcp` or `integrations`. */
+  worker: string;
+  method: string;
+  /** The matched route pattern (e.g. `/webhook/:provider/:installation`), never the raw URL (it may carry tokens). */
+  route: string;
+  requestId: string;
+  /** Values that must never be logged (the worker's signing and credential keys). */
+  knownSecrets?: readonly string[];
+}
+
+/** drizzle-orm's query error: "Failed query: <sql>\nparams: <values>", the driver's error as `cause`. */
+const FAILED_QUERY = /^Failed query: ([\s\S]*?)\nparams: [\s\S]*$/;
+
+/**
+ * The JSON log line for an unhandled error: its name and redacted message, the cause's likewise, and for a failed
+ * database query the SQL without its parameter values (they are data, possibly secret). Capped at 500 characters a
+ * field.
+ */
+export function unhandledErrorLine(error: unknown, context: UnhandledErrorContext): string {
+  const redact = (text: string) => redactSecrets(text, context.knownSecrets).slice(0, 500);
+  const name = error instanceof Error ? error.name : typeof error;
+  let message = error instanceof Error ? error.message : String(error);
+  const failedQuery = FAILED_QUERY.exec(message);
+  const cause = error instanceof Error && error.cause instanceof Error ? error.cause : null;
+  if (failedQuery) message = cause ? cause.message : 'database query failed';
+  return JSON.stringify({
+    msg: 'unhandled error',
+    worker: context.worker,
+    method: context.method,
+    route: context.route,
+    requestId: context.requestId,
+    error: name,
+    message: redact(message),
+    ...(failedQuery ? { query: redact(failedQuery[1]!) } : cause ? { cause: redact(`${cause.name}: ${cause.message}`) } : {}),
+  });
+}
+
+/** Logs the error (console.error, one line) and answers the generic 500 that carries the request id. */
+export function unhandledErrorResponse(error: unknown, context: UnhandledErrorContext): Response {
+  console.error(unhandledErrorLine(error, context));
+  return new Response(JSON.stringify({ error: 'internal_error', message: 'internal error; it was logged', request_id: context.requestId }), {
+    status: 500,
+    headers: { 'content-type': 'application/json', [REQUEST_ID_HEADER]: context.requestId },
+  });
+}
+
+/** The secret values of a worker's env that no log line may contain: its signing key and every credentials key. */
+export function secretValuesOf(env: { MCP_SIGNING_KEY?: string; CREDENTIALS_KEYS?: string }): string[] {
+  const values = env.MCP_SIGNING_KEY ? [env.MCP_SIGNING_KEY] : [];
+  try {
+    const keys = JSON.parse(env.CREDENTIALS_KEYS ?? '{}') as unknown;
+    if (keys && typeof keys === 'object') for (const v of Object.values(keys)) if (typeof v === 'string') values.push(v);
+  } catch {
+    /* malformed: the config check reports it; nothing parseable to redact */
+  }
+  return values;
+}
