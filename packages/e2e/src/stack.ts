@@ -62,7 +62,8 @@ export async function startStack(): Promise<Stack> {
       await gatehouse(stateDir, ['token', 'create', '--org', 'demo', '--role', 'MEMBER', '--user', 'member@demo.local', '--name', 'e2e-member', '--json']),
     ) as { token: string };
 
-    const common = { persistTo: stateDir, buildDir: join(stateDir, 'build'), secrets: generateSecrets(), log: () => undefined };
+    const quiet = process.env.GATEHOUSE_STACK_LOGS === '1' ? {} : { workerLogs: () => undefined };
+    const common = { persistTo: stateDir, buildDir: join(stateDir, 'build'), secrets: generateSecrets(), log: () => undefined, ...quiet };
     const stack = await startOnFreePorts({ ...common, workers: ['mcp', 'integrations'] }, {});
     started.push(stack);
     const integrationsUrl = stack.urls.integrations!;

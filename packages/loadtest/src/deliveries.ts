@@ -20,6 +20,11 @@ import { SLACK_BOT_USER_ID, slackAppMention } from '@gatehouse/integrations/fixt
 export const PROVIDERS = ['github', 'linear', 'slack'] as const;
 export type LoadProvider = (typeof PROVIDERS)[number];
 
+/** `[lt:<run>:<n>]` (run: hex), fixed width, so no marker is a prefix of another; read-back.ts finds them. */
+export function markerOf(run: string, i: number): string {
+  return `[lt:${run}:${String(i).padStart(6, '0')}]`;
+}
+
 /** One HTTP request to a webhook URL. */
 export interface Delivery {
   provider: LoadProvider;

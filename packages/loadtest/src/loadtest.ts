@@ -11,8 +11,9 @@
 import { randomBytes } from 'node:crypto';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { createApiToken, createDb, createOrganization, createWorkspace, upsertMember } from '@gatehouse/integrations-adapters-cf';
-import { PROVIDERS, installBody, redelivery, replay, uniqueDelivery, type Delivery, type LoadProvider } from './deliveries.js';
+import { PROVIDERS, markerOf, redelivery, replay, uniqueDelivery, type Delivery, type LoadProvider } from './deliveries.js';
+import { readBack } from './read-back.js';
+import { install, seedTenant } from './tenant.js';
 import { runPool, type PoolReport } from './pool.js';
 import { startLoopbackUpstream } from '@gatehouse/bench/loopback-upstream';
 
@@ -62,32 +63,6 @@ export interface LoadtestReport {
 
 const RUN_ID = () => randomBytes(4).toString('hex');
 
-/** `[lt:<run>:<n>]`, fixed width, so no marker is a prefix of another. */
-function markerOf(run: string, i: number): string {
-  return `[lt:${run}:${String(i).padStart(6, '0')}]`;
-}
-
-/** An organization with workspace `main`, an ADMIN member and its API token, written through the repositories. */
-async function seedTenant(d1: D1Database, slug: string): Promise<{ organizationId: string; token: string }> {
-  const db = createDb(d1);
-  const org = await createOrganization(db, { slug, name: `Load test ${slug}` });
-  const tenant = { organizationId: org.id };
-  const ws = await createWorkspace(db, tenant, { slug: 'main', name: 'Main' });
-  const user = await upsertMember(db, tenant, { email: `admin@${slug}.loadtest`, displayName: 'Load Test Admin', role: 'ADMIN' });
-  const { token } = await createApiToken(db, { organizationId: org.id, workspaceId: ws.id }, { userId: user.id, role: 'ADMIN', name: 'loadtest' });
-  return { organizationId: org.id, token };
-}
-
-async function install(integrationsUrl: string, token: string, provider: LoadProvider, secret: string): Promise<string> {
-  const res = await fetch(`${integrationsUrl}/install/${provider}`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    body: JSON.stringify(installBody(provider, secret)),
-  });
-  const answer = (await res.json()) as { webhook_url?: string };
-  if (res.status !== 201 || !answer.webhook_url) throw new Error(`install of ${provider} answered ${res.status}: ${JSON.stringify(answer)}`);
-  return answer.webhook_url;
-}
 
 async function connect(mcpUrl: string, token: string): Promise<Client> {
   const client = new Client({ name: 'gatehouse-loadtest', version: '1.0.0' });
@@ -202,38 +177,4 @@ export async function runLoadtest(target: LoadtestTarget, options: LoadtestOptio
     await Promise.all(clients.map((c) => c.close()));
     await jira?.close();
   }
-}
-
-/**
- * Waits until no delivery record of the organization is still `received` (the queue has settled every one) or the
- * timeout passes, then counts each unique delivery's marker in the session events.
- */
-async function readBack(d1: D1Database, organizationId: string, uniques: Delivery[], timeoutMs: number) {
-  const deadline = Date.now() + timeoutMs;
-  let deliveries: Record<string, number> = {};
-  for (;;) {
-    const { results } = await d1
-      .prepare('SELECT status, count(*) AS n FROM webhook_events WHERE organization_id = ? GROUP BY status')
-      .bind(organizationId)
-      .all<{ status: string; n: number }>();
-    deliveries = Object.fromEntries(results.map((r) => [r.status, r.n]));
-    const settled = (deliveries.received ?? 0) === 0 && Object.values(deliveries).reduce((a, b) => a + b, 0) >= uniques.length;
-    if (settled || Date.now() > deadline) break;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  const { results: events } = await d1.prepare('SELECT summary FROM session_events WHERE organization_id = ?').bind(organizationId).all<{ summary: string }>();
-  const seen = new Map<string, number>();
-  for (const { summary } of events) {
-    for (const m of summary.matchAll(/\[lt:[0-9a-f]+:\d{6}\]/g)) seen.set(m[0], (seen.get(m[0]) ?? 0) + 1);
-  }
-  let eventsStored = 0;
-  let eventsDuplicated = 0;
-  let eventsMissing = 0;
-  for (const d of uniques) {
-    const n = seen.get(d.marker) ?? 0;
-    if (n === 1) eventsStored++;
-    else if (n === 0) eventsMissing++;
-    else eventsDuplicated++;
-  }
-  return { eventsStored, eventsDuplicated, eventsMissing, deliveries };
 }

@@ -37,11 +37,20 @@ export interface LocalStackOptions {
   vars?: Partial<Record<StackWorker, Record<string, string>>>;
   /** Rebuild and reload when a source file of the apps or packages changes. */
   watch?: boolean;
+  /**
+   * Tests only: more workers in the same process (e.g. a fault-injecting proxy), service bindings of ours pointed at
+   * them by name, and changes to a worker's options once read from its wrangler.toml (e.g. a shorter retry budget).
+   */
+  extraWorkers?: V4WorkerOptions[];
+  bindingOverrides?: Partial<Record<StackWorker, Record<string, string>>>;
+  adjust?: (worker: StackWorker, options: V4WorkerOptions) => V4WorkerOptions;
   /** workerd's V8 inspector port (DevTools). */
   inspectorPort?: number;
   /** One line per request the main worker answers (as `wrangler dev` prints them). */
   logRequests?: boolean;
-  /** Miniflare's own messages (start, reload, errors); the workers' console output goes to stdout/stderr. */
+  /** Where the workers' console output goes (default: stdout, errors and warnings to stderr). */
+  workerLogs?: (log: { level: string; message: string }) => void;
+  /** Miniflare's own messages (start, reload, errors). */
   log?: (line: string) => void;
 }
 
@@ -68,6 +77,10 @@ class StackLog extends Log {
   }
 }
 
+function printWorkerLog({ level, message }: { level: string; message: string }): void {
+  (level === 'error' || level === 'warn' ? process.stderr : process.stdout).write(`${message}\n`);
+}
+
 /** Sources whose change means a rebuild (the apps and the packages they bundle). */
 const WATCHED_DIRS = ['apps/mcp/src', 'apps/integrations/src', 'packages/integrations-core/src', 'packages/integrations-adapters-cf/src', 'packages/catalog/src'];
 
@@ -89,13 +102,28 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       // Request.cf is a placeholder locally; the real one comes from a Cloudflare endpoint this machine may not reach.
       cf: false,
       log: new StackLog(log),
-      workers: options.workers.map((w, index) => workerOptions(w, bundles[index]!, index === 0, options)),
+      handleStructuredLogs: options.workerLogs ?? printWorkerLog,
+      workers: [
+        ...options.workers.map((w, index) => {
+          const opts = workerOptions(w, bundles[index]!, index === 0, options);
+          return options.adjust ? options.adjust(w, opts) : opts;
+        }),
+        ...(options.extraWorkers ?? []),
+      ],
     });
   };
 
   const mf = new Miniflare(await miniflareOptions());
+  // A first request to the integrations worker of a fresh process: its development entry then re-sends the dispatches
+  // an earlier process left queued (apps/integrations/src/dev/dispatch-outbox.ts).
+  const wake = async () => {
+    if (!options.workers.includes('integrations')) return;
+    const res = await fetch(`http://${LOCAL_HOST}:${options.ports.integrations}/healthz`);
+    await res.body?.cancel();
+  };
   try {
     await mf.ready;
+    await wake();
   } catch (err) {
     await mf.dispose().catch(() => undefined);
     throw err;
@@ -114,6 +142,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         again = false;
         try {
           await mf.setOptions(await miniflareOptions());
+          await wake();
           log('⎔ reloaded');
         } catch (err) {
           log(`⎔ reload failed; still serving the previous build:\n${err instanceof Error ? err.message : String(err)}`);
@@ -155,6 +184,11 @@ function workerOptions(worker: StackWorker, bundle: string, entry: boolean, opti
     const name = typeof target === 'string' ? target : (target as { name?: string }).name;
     const peer = (Object.keys(WORKERS) as StackWorker[]).find((w) => WORKERS[w].name === name);
     if (!peer) throw new Error(`${worker}: service binding ${binding} names ${String(name)}, not a worker of this repository`);
+    const override = options.bindingOverrides?.[worker]?.[binding];
+    if (override) {
+      serviceBindings[binding] = override;
+      continue;
+    }
     serviceBindings[binding] = options.workers.includes(peer)
       ? WORKERS[peer].name
       : { external: { address: `${LOCAL_HOST}:${options.ports[peer]}`, http: {} } };

@@ -59,7 +59,7 @@ export interface ThrowawayStack extends LocalStack {
 
 /** Starts both workers on a fresh state; `dispose()` also removes the state directory. */
 export async function startThrowawayStack(
-  options: Partial<Pick<LocalStackOptions, 'vars' | 'log' | 'workers'>> = {},
+  options: Partial<Pick<LocalStackOptions, 'vars' | 'log' | 'workerLogs' | 'workers' | 'extraWorkers' | 'bindingOverrides' | 'adjust'>> = {},
 ): Promise<ThrowawayStack> {
   const stateDir = mkdtempSync(join(tmpdir(), 'gatehouse-stack-'));
   const secrets = generateSecrets();
@@ -75,8 +75,13 @@ export async function startThrowawayStack(
           persistTo: join(stateDir, 'state'),
           buildDir: join(stateDir, 'build'),
           secrets,
+          ...(options.extraWorkers ? { extraWorkers: options.extraWorkers } : {}),
+          ...(options.bindingOverrides ? { bindingOverrides: options.bindingOverrides } : {}),
+          ...(options.adjust ? { adjust: options.adjust } : {}),
           vars: { ...options.vars, mcp: { INTEGRATIONS_PUBLIC_URL: `http://${LOCAL_HOST}:${ports.integrations}`, ...options.vars?.mcp } },
           log: options.log ?? (() => undefined),
+          // Quiet unless asked (GATEHOUSE_STACK_LOGS=1): fault runs log every retry by design.
+          workerLogs: options.workerLogs ?? (process.env.GATEHOUSE_STACK_LOGS === '1' ? undefined : () => undefined),
         });
         return {
           ...stack,
