@@ -73,13 +73,6 @@ export interface DispatchMessage {
   continuation?: true;
 }
 
-/**
- * A delivery still `received` this long after it was recorded was never queued (the queue and then D1 failed while
- * answering it): far past the dispatch queue's whole retry budget (about a minute, after which the dead-letter
- * consumer marks it `failed`). A redelivery of it queues it again, milliseconds.
- */
-export const UNQUEUED_AFTER_MS = 10 * 60_000;
-
 /** How long a thread reply whose thread has no session yet waits before it is checked again, seconds. */
 export const CONTINUATION_RECHECK_SECONDS = 15;
 
@@ -155,12 +148,17 @@ export async function handleWebhook(
     status: result.event ? 'received' : 'ignored',
   });
   if (!result.event) return result.reply ?? Response.json({ ok: true, ignored: true, event: name }, { status: 202 });
-  // A repeat is queued again only when its first delivery never reached the main worker: it failed, or it was
-  // recorded and then never queued. Either way under the first delivery id, so the main worker's unique dispatch id
-  // keeps every try of one event a single event, whatever id the repeat came with.
-  const unsettled = record.status === 'failed' || (record.status === 'received' && Date.now() - record.updatedAt > UNQUEUED_AFTER_MS);
-  if (outcome === 'duplicate' && !unsettled) return Response.json({ ok: true, duplicate: true }, { status: 200 });
+  // A repeat of a delivery the main worker already has (dispatched) or that needs nothing (ignored) changes nothing.
+  // A repeat of one still owed is queued again: `failed`, or `received` (queued and not yet settled, or never queued
+  // because the queue and D1 failed together, or D1 lost its answer to a committed insert). Always under the first
+  // delivery id, so the main worker's unique dispatch id keeps every try of one event a single event, whatever id
+  // the repeat came with; a second message for a still-queued delivery costs a no-op dispatch.
+  const settled = record.status === 'dispatched' || record.status === 'ignored';
+  if (outcome === 'duplicate' && settled) return Response.json({ ok: true, duplicate: true }, { status: 200 });
   const event = outcome === 'duplicate' ? { ...result.event, deliveryId: record.deliveryId } : result.event;
+  // A failed delivery is claimed back to `received` before it is queued, never after: the consumer may mark it
+  // dispatched first, and a later write would undo that.
+  if (outcome === 'duplicate' && record.status === 'failed') await setDeliveryStatus(db, tenant, record.id, 'received');
 
   const dispatch = provider.dispatch(event, { installation });
   try {
@@ -168,13 +166,14 @@ export async function handleWebhook(
     await env.DISPATCH_QUEUE.send(message, pending ? { delaySeconds: CONTINUATION_RECHECK_SECONDS } : {});
   } catch (err) {
     // Not queued: mark it failed so the vendor's retry (it gets a 5xx) queues it again. If D1 fails too, the row stays
-    // `received` and a redelivery after UNQUEUED_AFTER_MS queues it.
+    // `received`, and a redelivery queues it all the same.
     console.error(JSON.stringify({ msg: 'enqueue failed', provider: provider.id, deliveryId, error: err instanceof Error ? err.name : 'unknown' }));
     await setDeliveryStatus(db, tenant, record.id, 'failed').catch((markErr: unknown) =>
       console.error(JSON.stringify({ msg: 'marking an unqueued delivery failed did not work', deliveryId, error: markErr instanceof Error ? markErr.name : 'unknown' })),
     );
     return jsonError(503, 'temporarily_unavailable', 'the event could not be queued; retry later', { 'retry-after': '10' });
   }
-  if (outcome === 'duplicate') await setDeliveryStatus(db, tenant, record.id, 'received');
+  // Still a duplicate to the sender when the first delivery was accepted; a failed one is accepted now.
+  if (outcome === 'duplicate' && record.status === 'received') return Response.json({ ok: true, duplicate: true }, { status: 200 });
   return Response.json({ ok: true, accepted: true }, { status: 202 });
 }

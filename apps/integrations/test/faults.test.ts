@@ -1,7 +1,7 @@
 /**
  * Faults inside the webhook route, with real payloads: D1 failing at each of its steps answers a 5xx with nothing
  * half-written, and the vendor's retry then lands the event exactly once; the queue failing while D1 fails too
- * leaves a delivery a later redelivery still queues (under its first id, so it stays one event); an unhandled error
+ * leaves a delivery the vendor's retry still queues (under its first id, so it stays one event); an unhandled error
  * is one log line with the route and a request id, its message redacted (no secret reaches the log).
  */
 import { SELF, createExecutionContext, env, waitOnExecutionContext } from 'cloudflare:test';
@@ -12,7 +12,6 @@ import { listDeliveries } from '@gatehouse/integrations-adapters-cf';
 import { faultyD1 } from '@gatehouse/integrations-adapters-cf/testing';
 import { REQUEST_ID_HEADER } from '@gatehouse/integrations-core';
 import worker from '../src/index.js';
-import { UNQUEUED_AFTER_MS } from '../src/webhook-pipeline.js';
 import { db, installProvider, seedTenant } from './tenant.js';
 
 const SECRET = 'faults-webhook-secret';
@@ -42,7 +41,8 @@ async function dispatchIds(): Promise<string[]> {
 }
 
 async function settled(dispatchId: string, times: number): Promise<number> {
-  for (let i = 0; i < 100; i++) {
+  // Up to 10 s: the queue consumer takes batches every second (max_batch_timeout).
+  for (let i = 0; i < 500; i++) {
     const n = (await dispatchIds()).filter((id) => id === dispatchId).length;
     if (n >= times) return n;
     await new Promise((r) => setTimeout(r, 20));
@@ -82,7 +82,20 @@ describe('webhook route under faults', () => {
     }
   });
 
-  it('a delivery neither queued nor marked failed is queued again by a redelivery, once, under its first id', async () => {
+  it('a delivery whose insert committed but whose answer was lost is queued by the vendor’s retry, once', async () => {
+    const { tenant, installationId, webhookUrl } = await installGithub('fault-lost-answer');
+    vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    const delivery = await signed(400, 'lost-1');
+    const lost = faultyD1(env.AUTH_DB, (sql) => /^insert into "webhook_events"/i.test(sql), undefined, { when: 'after' });
+    expect((await deliverWith(webhookUrl, delivery, { AUTH_DB: lost.d1 })).status).toBeGreaterThanOrEqual(500);
+    expect(await listDeliveries(db, tenant, installationId)).toMatchObject([{ deliveryId: 'lost-1', status: 'received' }]);
+    const retry = await SELF.fetch(webhookUrl, { method: 'POST', headers: delivery.headers, body: delivery.body });
+    expect(retry.status).toBe(200);
+    expect(await settled(`github:${installationId}:lost-1`, 1)).toBe(1);
+    expect(await listDeliveries(db, tenant, installationId)).toMatchObject([{ deliveryId: 'lost-1', status: 'dispatched' }]);
+  });
+
+  it('a delivery neither queued nor marked failed is queued again by the vendor’s retry, once', async () => {
     const { tenant, installationId, webhookUrl } = await installGithub('fault-queue');
     vi.spyOn(console, 'error').mockImplementation(() => undefined);
     const delivery = await signed(100, 'stuck-1');
@@ -93,18 +106,29 @@ describe('webhook route under faults', () => {
     expect(res.headers.get('retry-after')).toBe('10');
     expect(await listDeliveries(db, tenant, installationId)).toMatchObject([{ deliveryId: 'stuck-1', status: 'received' }]);
 
-    // Soon after, a redelivery is a duplicate: the row may still be on its way through the queue.
-    const soon = await SELF.fetch(webhookUrl, { method: 'POST', headers: delivery.headers, body: delivery.body });
-    expect(soon.status).toBe(200);
-    expect(await settled(`github:${installationId}:stuck-1`, 1)).toBe(0);
-
-    // Long after, it cannot be: a replay under a new delivery id queues it, as the first delivery.
-    await env.AUTH_DB.prepare('update webhook_events set updated_at = ? where delivery_id = ?').bind(Date.now() - UNQUEUED_AFTER_MS - 1_000, 'stuck-1').run();
-    const replay = await SELF.fetch(webhookUrl, { method: 'POST', headers: { ...delivery.headers, 'x-github-delivery': 'stuck-1-replay' }, body: delivery.body });
-    expect(replay.status).toBe(202);
+    // The vendor's retry is a duplicate to the sender, and is queued all the same (the first one never was).
+    const retry = await SELF.fetch(webhookUrl, { method: 'POST', headers: delivery.headers, body: delivery.body });
+    expect(retry.status).toBe(200);
     expect(await settled(`github:${installationId}:stuck-1`, 1)).toBe(1);
-    expect((await dispatchIds()).filter((id) => id.endsWith(':stuck-1-replay'))).toEqual([]);
     expect(await listDeliveries(db, tenant, installationId)).toMatchObject([{ deliveryId: 'stuck-1', status: 'dispatched' }]);
+    // Settled, a replay under a new delivery id changes nothing: no second event, none under the replay's id.
+    const replay = await SELF.fetch(webhookUrl, { method: 'POST', headers: { ...delivery.headers, 'x-github-delivery': 'stuck-1-replay' }, body: delivery.body });
+    expect(replay.status).toBe(200);
+    await new Promise((r) => setTimeout(r, 1_500));
+    expect((await dispatchIds()).filter((id) => id.includes(':stuck-1'))).toEqual([`github:${installationId}:stuck-1`]);
+  });
+
+  it('a replay of a still-owed delivery under a new id is queued under the first id: one event', async () => {
+    const { installationId, webhookUrl } = await installGithub('fault-replay');
+    vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    const delivery = await signed(300, 'owed-1');
+    const queueDown = { send: () => Promise.reject(new Error('queue unavailable')) } as unknown as Queue;
+    const res = await deliverWith(webhookUrl, delivery, { DISPATCH_QUEUE: queueDown });
+    expect(res.status).toBe(503);
+    const replay = await SELF.fetch(webhookUrl, { method: 'POST', headers: { ...delivery.headers, 'x-github-delivery': 'owed-1-replay' }, body: delivery.body });
+    expect(replay.status).toBe(202);
+    expect(await settled(`github:${installationId}:owed-1`, 1)).toBe(1);
+    expect((await dispatchIds()).filter((id) => id.endsWith(':owed-1-replay'))).toEqual([]);
   });
 
   it('logs an unhandled error as one line with route and request id, and no secret from its message', async () => {

@@ -11,6 +11,10 @@
  *   worker applies Cloudflare's compression of JSON responses when the client accepts gzip).
  * - `GET /upstream` makes one raw `fetch` of the loopback upstream's issue URL and returns its JSON: the floor under
  *   the main worker's tools/call (which adds auth, routing, credential decryption, argument validation, mapping).
+ * - `POST /ingest` is the floor under webhook ingest: the raw body, its GitHub `X-Hub-Signature-256` checked with
+ *   HMAC-SHA256 (`crypto.subtle.verify`, constant time) against WEBHOOK_SECRET, ONE D1 insert keyed by the
+ *   `X-GitHub-Delivery` id (table `bench_ingest`, made at setup), one `Queue.send`, 202. The integrations worker's
+ *   route adds the installation lookup, credential decryption, payload validation and dedupe on two unique keys.
  *
  * Plain JavaScript on purpose: Miniflare loads it as-is, no bundling step.
  */
@@ -18,7 +22,13 @@
 /** Name of the baseline worker inside the Miniflare instance. */
 export const BASELINE_WORKER_NAME = 'bench-baseline';
 
-/** ES module source of the baseline worker. Bindings: AUTH_DB (D1), UPSTREAM_ISSUE_URL, UPSTREAM_AUTHORIZATION. */
+/** The table POST /ingest inserts into (created by the bench before the ingest rows). */
+export const BASELINE_INGEST_TABLE_SQL = 'CREATE TABLE IF NOT EXISTS bench_ingest (delivery_id TEXT PRIMARY KEY, received_at INTEGER NOT NULL)';
+
+/**
+ * ES module source of the baseline worker. Bindings: AUTH_DB (D1), UPSTREAM_ISSUE_URL, UPSTREAM_AUTHORIZATION,
+ * WEBHOOK_SECRET, INGEST_QUEUE (Queue producer).
+ */
 export const BASELINE_WORKER_SCRIPT = /* js */ `
 const SELECT_TOKEN = 'SELECT id, organization_id, workspace_id, role FROM api_tokens WHERE token_hash = ? AND revoked_at IS NULL';
 
@@ -40,6 +50,18 @@ export default {
       const res = await fetch(env.UPSTREAM_ISSUE_URL, { headers: { authorization: env.UPSTREAM_AUTHORIZATION, accept: 'application/json' } });
       if (!res.ok) return Response.json({ error: 'upstream status ' + res.status }, { status: 502 });
       return Response.json(await res.json());
+    }
+    if (request.method === 'POST' && url.pathname === '/ingest') {
+      const raw = await request.arrayBuffer();
+      const signature = /^sha256=([0-9a-f]{64})$/.exec(request.headers.get('x-hub-signature-256') ?? '');
+      const deliveryId = request.headers.get('x-github-delivery');
+      if (!signature || !deliveryId) return Response.json({ error: 'unsigned' }, { status: 401 });
+      const key = await crypto.subtle.importKey('raw', new TextEncoder().encode(env.WEBHOOK_SECRET), { name: 'HMAC', hash: 'SHA-256' }, false, ['verify']);
+      const mac = new Uint8Array(signature[1].match(/../g).map((h) => parseInt(h, 16)));
+      if (!(await crypto.subtle.verify('HMAC', key, mac, raw))) return Response.json({ error: 'bad signature' }, { status: 401 });
+      await env.AUTH_DB.prepare('INSERT INTO bench_ingest (delivery_id, received_at) VALUES (?, ?)').bind(deliveryId, Date.now()).run();
+      await env.INGEST_QUEUE.send({ deliveryId });
+      return Response.json({ ok: true, accepted: true }, { status: 202 });
     }
     if (request.method === 'PUT' && url.pathname === '/body') {
       storedBody = await request.text();

@@ -1,13 +1,14 @@
 /**
- * One Miniflare instance (one workerd process) running the built main worker next to the baseline worker, both bound
- * to the same throwaway, in-memory AUTH_DB with the real migrations applied.
+ * One Miniflare instance (one workerd process) running the built main and integrations workers next to the baseline
+ * worker, all bound to the same throwaway, in-memory AUTH_DB with the real migrations applied.
  *
  * Why Miniflare and not `wrangler dev`: wrangler dev puts its own proxy worker and an extra HTTP hop in front of the
  * user worker, and that proxy dominates any per-request figure taken through it. `Miniflare#dispatchFetch` reaches
  * the worker through workerd's entry socket only.
  *
- * The main worker is the bundle `wrangler deploy --dry-run --outdir dist` wrote (apps/mcp `build`): the exact code
- * a deploy would upload, not the TypeScript sources.
+ * The workers are the bundles `wrangler deploy --dry-run --outdir dist` wrote (apps/mcp and apps/integrations
+ * `build`): the exact code a deploy would upload, not the TypeScript sources. The dispatch queue has no consumer here:
+ * the ingest rows measure the webhook route up to `Queue.send`, as the baseline's ingest does.
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
@@ -24,10 +25,15 @@ export const MCP_WORKER_NAME = 'gatehouse-mcp';
 /** Hosts the two workers are routed by; any request URL on another host reaches the main worker (listed first). */
 export const MCP_ORIGIN = 'https://mcp.bench.local';
 export const BASELINE_ORIGIN = 'https://baseline.bench.local';
+export const INTEGRATIONS_ORIGIN = 'https://integrations.bench.local';
+/** The secret the baseline's POST /ingest verifies GitHub signatures with (the gateway's comes from its installation). */
+export const BASELINE_WEBHOOK_SECRET = 'bench-baseline-webhook-secret';
 
 const PACKAGE_ROOT = join(import.meta.dirname, '..');
 /** apps/mcp's build output, reached through the workspace link in this package's node_modules. */
 export const MCP_BUNDLE = join(PACKAGE_ROOT, 'node_modules', '@gatehouse', 'mcp', 'dist', 'index.js');
+/** apps/integrations' build output. */
+export const INTEGRATIONS_BUNDLE = join(PACKAGE_ROOT, 'node_modules', '@gatehouse', 'integrations', 'dist', 'index.js');
 const MIGRATIONS_DIR = join(PACKAGE_ROOT, 'node_modules', '@gatehouse', 'integrations-adapters-cf', 'migrations');
 const INTEGRATIONS_STUB_NAME = 'gatehouse-integrations-stub';
 /** Same compatibility settings as apps/mcp/wrangler.toml. */
@@ -58,13 +64,16 @@ export interface UpstreamTarget {
  * (`pnpm --filter @gatehouse/mcp build`), which the `bench` script runs first.
  */
 export async function startBenchStack(upstream: UpstreamTarget): Promise<BenchStack> {
-  if (!existsSync(MCP_BUNDLE)) throw new Error(`${MCP_BUNDLE} is missing; run \`pnpm --filter @gatehouse/mcp build\` first`);
+  for (const [bundle, pkg] of [[MCP_BUNDLE, '@gatehouse/mcp'], [INTEGRATIONS_BUNDLE, '@gatehouse/integrations']] as const)
+    if (!existsSync(bundle)) throw new Error(`${bundle} is missing; run \`pnpm --filter ${pkg} build\` first`);
   const secrets: BenchSecrets = {
     signingKey: randomBytes(32).toString('hex'),
     credentialsKeys: JSON.stringify({ 'bench-1': randomBytes(32).toString('base64url') }),
     activeKid: 'bench-1',
   };
   const d1Databases = { AUTH_DB: 'bench-auth-db' };
+  // The secrets both workers share (as in both wrangler.toml files' [secrets] required).
+  const workerSecrets = { MCP_SIGNING_KEY: secrets.signingKey, CREDENTIALS_KEYS: secrets.credentialsKeys, CREDENTIALS_ACTIVE_KID: secrets.activeKid };
   // Miniflare 5 takes only its own option shape; convertV4MiniflareOptions maps the documented v4 options onto it
   // (what wrangler 4.164 itself does for `d1 execute --local`).
   const mf = new Miniflare(
@@ -89,13 +98,21 @@ export async function startBenchStack(upstream: UpstreamTarget): Promise<BenchSt
           kvNamespaces: ['OAUTH_KV'],
           durableObjects: { ORG_NOTIFIER: 'OrgNotifier' },
           serviceBindings: { INTEGRATIONS: INTEGRATIONS_STUB_NAME },
-          bindings: {
-            MCP_SIGNING_KEY: secrets.signingKey,
-            CREDENTIALS_KEYS: secrets.credentialsKeys,
-            CREDENTIALS_ACTIVE_KID: secrets.activeKid,
-            // Development setting: lets the jira-cloud installation reach the loopback upstream.
-            ALLOW_LOOPBACK_UPSTREAMS: 'true',
-          },
+          // Development setting: lets the jira-cloud installation reach the loopback upstream.
+          bindings: { ...workerSecrets, ALLOW_LOOPBACK_UPSTREAMS: 'true' },
+        },
+        {
+          name: 'gatehouse-integrations',
+          modules: true,
+          scriptPath: INTEGRATIONS_BUNDLE,
+          modulesRoot: dirname(INTEGRATIONS_BUNDLE),
+          ...COMPATIBILITY,
+          routes: [`${new URL(INTEGRATIONS_ORIGIN).host}/*`],
+          d1Databases,
+          queueProducers: { DISPATCH_QUEUE: 'bench-session-dispatch' },
+          // Never called: the dispatch queue has no consumer in the bench.
+          serviceBindings: { MAIN: INTEGRATIONS_STUB_NAME },
+          bindings: { ...workerSecrets, ALLOW_LOOPBACK_UPSTREAMS: 'false', PUBLIC_BASE_URL: INTEGRATIONS_ORIGIN },
         },
         {
           name: INTEGRATIONS_STUB_NAME,
@@ -110,7 +127,8 @@ export async function startBenchStack(upstream: UpstreamTarget): Promise<BenchSt
           ...COMPATIBILITY,
           routes: [`${new URL(BASELINE_ORIGIN).host}/*`],
           d1Databases,
-          bindings: { UPSTREAM_ISSUE_URL: upstream.issueUrl, UPSTREAM_AUTHORIZATION: upstream.authorization },
+          queueProducers: { INGEST_QUEUE: 'bench-baseline-ingest' },
+          bindings: { UPSTREAM_ISSUE_URL: upstream.issueUrl, UPSTREAM_AUTHORIZATION: upstream.authorization, WEBHOOK_SECRET: BASELINE_WEBHOOK_SECRET },
         },
       ],
     }),

@@ -10,10 +10,12 @@
  * is not a valid JSON-RPC result, a wrong tool count, a tool error, an upstream request the fake refused.
  */
 import { cpus } from 'node:os';
-import { bumpCatalogVersion, createDb, type Db } from '@gatehouse/integrations-adapters-cf';
+import { bumpCatalogVersion, createDb, createInstallation, type Db } from '@gatehouse/integrations-adapters-cf';
 import { createCredentialsCipher } from '@gatehouse/integrations-core';
 import type { Miniflare } from 'miniflare';
-import { BASELINE_ORIGIN, MCP_ORIGIN, startBenchStack, type BenchStack } from './bench-stack.js';
+import { BASELINE_INGEST_TABLE_SQL } from './baseline-worker.js';
+import { BASELINE_ORIGIN, BASELINE_WEBHOOK_SECRET, INTEGRATIONS_ORIGIN, MCP_ORIGIN, startBenchStack, type BenchStack } from './bench-stack.js';
+import { compareIngest, githubDeliveries, renderIngest } from './ingest.js';
 import { startLoopbackUpstream, type LoopbackUpstream } from './loopback-upstream.js';
 import { measure, type SamplePlan } from './measure.js';
 import {
@@ -48,6 +50,12 @@ const PLAN: SamplePlan = SMOKE ? { warmup: 2, samples: 5 } : { warmup: 50, sampl
 /** Cold requests per catalog size (each after its own catalog_version bump). */
 const COLD_SAMPLES = SMOKE ? 1 : 5;
 const ISSUE_KEY = 'BENCH-1';
+/** Webhook ingest: alternating rounds of deliveries per side (after a warmup), at INGEST_CONCURRENCY; the target. */
+const INGEST_ROUNDS = SMOKE ? 1 : 7;
+const INGEST_PER_ROUND = SMOKE ? 20 : 600;
+const INGEST_WARMUP = SMOKE ? 5 : 300;
+const INGEST_CONCURRENCY = 10;
+const INGEST_TARGET = 0.8;
 /** Names of the synthetic integration tools (see seed.ts `syntheticToolName`). */
 const SYNTHETIC_TOOL = /^svc\d{4}_op\d$/;
 
@@ -106,17 +114,32 @@ async function run(stack: BenchStack, upstream: LoopbackUpstream, jiraCredential
   }
   progress(`seeded ${SIZES.join(', ')} installations in ${((performance.now() - seedStart) / 1000).toFixed(1)} s`);
 
+  // Webhook ingest: a GitHub installation (credential paste shape) whose route the ingest rows load.
+  const webhookSecret = 'bench-github-webhook-secret';
+  const github = await createInstallation(db, { organizationId: callTenant.organizationId }, {
+    kind: 'provider', source: 'github', title: 'GitHub (bench)', scope: 'global', workspaceId: null, settings: {},
+    credentials: await cipher.encrypt({ webhook_secret: webhookSecret }), createdBy: callTenant.userId,
+  });
+  await stack.d1.prepare(BASELINE_INGEST_TABLE_SQL).run();
+
   const cpu = workerdCpuProbe();
   const conn = entryConnection(await stack.mf.ready);
   const ctx: Ctx = { mf: stack.mf, conn, cpu };
   try {
-    await measureAll(ctx, db, upstream, tenants, callTenant);
+    await measureAll(ctx, db, upstream, tenants, callTenant, { webhookUrl: `${INTEGRATIONS_ORIGIN}/webhook/github/${github.id}`, secret: webhookSecret });
   } finally {
     conn.agent.destroy();
   }
 }
 
-async function measureAll(ctx: Ctx, db: Db, upstream: LoopbackUpstream, tenants: Map<number, BenchTenant>, callTenant: BenchTenant): Promise<void> {
+async function measureAll(
+  ctx: Ctx,
+  db: Db,
+  upstream: LoopbackUpstream,
+  tenants: Map<number, BenchTenant>,
+  callTenant: BenchTenant,
+  ingest: { webhookUrl: string; secret: string },
+): Promise<void> {
   const { mf, cpu } = ctx;
   const checkBaseline = (text: string) => {
     if (typeof jsonRpcResult(text).token !== 'object') throw new BenchCheckError('baseline answered without the token row');
@@ -158,6 +181,31 @@ async function measureAll(ctx: Ctx, db: Db, upstream: LoopbackUpstream, tenants:
   if (upstream.rejected() > 0) throw new BenchCheckError(`the loopback upstream refused ${upstream.rejected()} request(s)`);
 
   const rows = [baseline, rawFetch, ...SIZES.map((s) => listRows.get(s)!), floor, call, baselineAgain];
+
+  // Webhook ingest, baseline first and last (drift), each delivery unique so every insert succeeds.
+  progress('measuring webhook ingest');
+  const origin = ctx.conn.origin;
+  const baselineUrl = `${BASELINE_ORIGIN}/ingest`;
+  let offset = 0;
+  const batch = async (url: string, secret: string, n: number) => {
+    const list = await githubDeliveries(url, secret, n, offset);
+    offset += n;
+    return list;
+  };
+  const [ingestBaseline, ingestGateway] = await compareIngest(
+    origin,
+    [
+      { label: 'baseline: HMAC verify + one D1 insert + Queue.send', deliveries: (n) => batch(baselineUrl, BASELINE_WEBHOOK_SECRET, n) },
+      { label: 'POST /webhook/github (route, verify, dedupe, enqueue)', deliveries: (n) => batch(ingest.webhookUrl, ingest.secret, n) },
+    ],
+    INGEST_ROUNDS,
+    INGEST_PER_ROUND,
+    INGEST_WARMUP,
+    INGEST_CONCURRENCY,
+  );
+  const recorded = await db.$client.prepare('SELECT count(*) AS n FROM webhook_events WHERE installation_id = ?').bind(ingest.webhookUrl.split('/').at(-1)).first<{ n: number }>();
+  const expectedRecords = INGEST_WARMUP + INGEST_ROUNDS * INGEST_PER_ROUND;
+  if (recorded?.n !== expectedRecords) throw new BenchCheckError(`webhook ingest recorded ${recorded?.n} deliveries, expected ${expectedRecords}`);
   const target = listRows.get(TARGET_SIZE)!;
   const out = [
     '',
@@ -176,6 +224,8 @@ async function measureAll(ctx: Ctx, db: Db, upstream: LoopbackUpstream, tenants:
     `no-gateway floor at ${TARGET_SIZE} × ${TOOLS_PER_TEMPLATE}: the one-SELECT worker answering the same list JSON (cached; compressed per request by the edge) = ${(floor.http.p50Ms / baseline.http.p50Ms).toFixed(2)}× its p50 over HTTP (${floor.http.p50Ms.toFixed(3)} ms), ${(floor.fetch.p50Ms / baseline.fetch.p50Ms).toFixed(2)}× in fetch`,
     `tools/call p50 = ${(call.http.p50Ms / rawFetch.http.p50Ms).toFixed(2)}× a raw fetch of the same upstream from a Worker over HTTP (${call.http.p50Ms.toFixed(3)} ms vs ${rawFetch.http.p50Ms.toFixed(3)} ms)`,
     renderTarget(target, baseline, TARGET_RATIO),
+    '',
+    renderIngest(ingestBaseline!, ingestGateway!, INGEST_CONCURRENCY, INGEST_TARGET),
     ...(SMOKE ? ['smoke run (--smoke): every check passed; the figures above are not measurements.'] : []),
     '',
   ];

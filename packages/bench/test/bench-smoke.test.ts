@@ -11,10 +11,12 @@ import { expect, it } from 'vitest';
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
 
-it('runs every bench row and check against the built main worker', () => {
+it('runs every bench row and check against the built workers', () => {
   const run = spawnSync(process.execPath, ['--import', 'tsx', 'src/main.ts', '--smoke'], { cwd: root, encoding: 'utf8', timeout: 240_000 });
   expect(run.status, `${run.stderr}\n${run.stdout}`).toBe(0);
   expect(run.stdout).toMatch(/tools\/list 100 × 10 \(warm\)\s+1015\s/);
   expect(run.stdout).toMatch(/tools\/call get_issue → loopback/);
+  expect(run.stdout).toMatch(/POST \/webhook\/github \(route, verify, dedupe, enqueue\)\s+20\s+10\s+\d+/);
+  expect(run.stdout).toMatch(/webhook ingest throughput = \d+ % of the baseline's/);
   expect(run.stdout).toMatch(/smoke run \(--smoke\): every check passed/);
 });

@@ -134,19 +134,24 @@ export function bumpCatalogVersion(db: Db, tenant: OrgTenant) {
  * lookup, this read starts without a tenant: the unguessable id in a URL we handed out is what names it. The
  * provider must match, so an id of one provider's installation cannot be used on another's endpoint.
  */
-export async function findProviderInstallationForWebhook(db: Db, provider: string, installationId: string): Promise<InstallationRecord | null> {
-  const row = await db
+const providerWebhookInstallationQuery = preparedQuery((db) =>
+  db
     .select()
     .from(installations)
     .where(
       and(
-        eq(installations.id, installationId),
+        eq(installations.id, sql.placeholder('installationId')),
         eq(installations.kind, 'provider'),
-        eq(installations.source, provider),
+        eq(installations.source, sql.placeholder('provider')),
         eq(installations.status, 'active'),
       ),
     )
-    .get();
+    .prepare(),
+);
+
+export async function findProviderInstallationForWebhook(db: Db, provider: string, installationId: string): Promise<InstallationRecord | null> {
+  // A prepared query: it runs on every webhook delivery (pnpm bench, webhook ingest row).
+  const row = await providerWebhookInstallationQuery(db).get({ installationId, provider });
   return row ?? null;
 }
 

@@ -2,9 +2,10 @@
  * Inbound webhook deliveries, recorded once per (installation, vendor delivery id). The unique key is what makes a
  * redelivery a no-op: `recordDelivery` reports `duplicate` and the caller dispatches nothing.
  */
-import { and, or, eq } from 'drizzle-orm';
+import { and, eq, or, sql } from 'drizzle-orm';
 import type { OrgTenant } from '@gatehouse/integrations-core';
 import { newId, type Db } from './db.js';
+import { preparedQuery } from './prepared.js';
 import { webhookEvents } from './schema.js';
 
 export type WebhookEventStatus = 'received' | 'dispatched' | 'ignored' | 'failed';
@@ -20,6 +21,40 @@ export interface DeliveryRecord {
 
 const recordColumns = { id: webhookEvents.id, status: webhookEvents.status, deliveryId: webhookEvents.deliveryId, updatedAt: webhookEvents.updatedAt };
 
+const insertDeliveryQuery = preparedQuery((db) =>
+  db
+    .insert(webhookEvents)
+    .values({
+      id: sql.placeholder('id'),
+      organizationId: sql.placeholder('organizationId'),
+      installationId: sql.placeholder('installationId'),
+      provider: sql.placeholder('provider'),
+      deliveryId: sql.placeholder('deliveryId'),
+      bodySha256: sql.placeholder('bodySha256'),
+      eventName: sql.placeholder('eventName'),
+      status: sql.placeholder('status'),
+      receivedAt: sql.placeholder('receivedAt'),
+      updatedAt: sql.placeholder('updatedAt'),
+    })
+    .onConflictDoNothing()
+    .returning(recordColumns)
+    .prepare(),
+);
+
+const existingDeliveryQuery = preparedQuery((db) =>
+  db
+    .select(recordColumns)
+    .from(webhookEvents)
+    .where(
+      and(
+        eq(webhookEvents.organizationId, sql.placeholder('organizationId')),
+        eq(webhookEvents.installationId, sql.placeholder('installationId')),
+        or(eq(webhookEvents.deliveryId, sql.placeholder('deliveryId')), eq(webhookEvents.bodySha256, sql.placeholder('bodySha256'))),
+      ),
+    )
+    .prepare(),
+);
+
 /**
  * Inserts the delivery unless the same (installation, deliveryId) exists. Returns `new` with the row, or
  * `duplicate` with the stored row (a `failed` one may be retried by the caller).
@@ -30,25 +65,11 @@ export async function recordDelivery(
   input: { installationId: string; provider: string; deliveryId: string; bodySha256: string; eventName: string; status: WebhookEventStatus },
 ): Promise<{ outcome: 'new' | 'duplicate'; record: DeliveryRecord }> {
   const now = Date.now();
-  const id = newId();
   // Either unique key (delivery id, or body hash) makes it a duplicate: a redelivery, or a replay under a new id.
-  const inserted = await db
-    .insert(webhookEvents)
-    .values({ id, organizationId: tenant.organizationId, ...input, receivedAt: now, updatedAt: now })
-    .onConflictDoNothing()
-    .returning(recordColumns);
+  // Prepared queries: these run on every webhook delivery (pnpm bench, webhook ingest row).
+  const inserted = await insertDeliveryQuery(db).all({ id: newId(), organizationId: tenant.organizationId, ...input, receivedAt: now, updatedAt: now });
   if (inserted[0]) return { outcome: 'new', record: inserted[0] };
-  const existing = await db
-    .select(recordColumns)
-    .from(webhookEvents)
-    .where(
-      and(
-        eq(webhookEvents.organizationId, tenant.organizationId),
-        eq(webhookEvents.installationId, input.installationId),
-        or(eq(webhookEvents.deliveryId, input.deliveryId), eq(webhookEvents.bodySha256, input.bodySha256)),
-      ),
-    )
-    .get();
+  const existing = await existingDeliveryQuery(db).get({ organizationId: tenant.organizationId, installationId: input.installationId, deliveryId: input.deliveryId, bodySha256: input.bodySha256 });
   if (!existing) throw new Error('webhook_events conflict without a row of this tenant');
   return { outcome: 'duplicate', record: existing };
 }

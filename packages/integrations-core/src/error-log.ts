@@ -24,16 +24,23 @@ export function requestIdOf(req: Request): string {
 
 const REDACTED = '[redacted]';
 const SECRET_NAMES = String.raw`(?:authorization|api[_-]?key|access[_-]?token|refresh[_-]?token|id[_-]?token|token|secret|client[_-]?secret|password|passwd|signature|private[_-]?key|credentials?|cookie|session)`;
+/** A secret-named key's value: quoted (single, double, escaped double) or bare up to a separator. */
+const VALUE = String.raw`(?:\\?"(?:[^"\\]|\\[^"])*\\?"|'[^']*'|(?!\[redacted\])[^\s&"',;)]+)`;
+
 /** Each pattern with what replaces a match (`$1` keeps a secret-named key in front of its redacted value). */
 const PATTERNS: readonly [RegExp, string][] = [
   [/-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z ]*PRIVATE KEY-----|$)/g, REDACTED],
   [/\b(Bearer|Basic|Token)\s+[A-Za-z0-9._~+/=-]+/gi, `$1 ${REDACTED}`],
-  [new RegExp(String.raw`("[\w-]*${SECRET_NAMES}[\w-]*"\s*:\s*)"(?:[^"\\]|\\.)*"`, 'gi'), `$1"${REDACTED}"`],
-  [new RegExp(String.raw`(\b[\w-]*${SECRET_NAMES}[\w-]*\s*[=:]\s*)(?!\[redacted\]|")[^\s&"',;)]+`, 'gi'), `$1${REDACTED}`],
+  // URL userinfo: scheme://user:password@host.
+  [/\b([a-z][a-z0-9+.-]*:\/\/)[^\s/@:]+:[^\s/@]+@/gi, `$1${REDACTED}@`],
+  // name = value, name: value, "name": "value", name%3Dvalue, where the name says it is secret.
+  [new RegExp(String.raw`(\\?"?\b[\w-]*${SECRET_NAMES}[\w-]*\\?"?\s*(?:[=:]|%3[dD])\s*)${VALUE}`, 'gi'), `$1${REDACTED}`],
   [/\beyJ[\w-]+\.[\w-]+(?:\.[\w-]*){0,3}/g, REDACTED],
-  [/\b(?:gth|ghp|gho|ghs|ghu|ghr|github_pat|whsec|lin_api|lin_oauth|sk|xox[abposr])[-_][\w-]{6,}/g, REDACTED],
-  // Keys, signatures and hashes; a dash ends a run, so UUIDs (4-8-4-4-4-12) stay readable.
+  [/\b(?:gth|ghp|gho|ghs|ghu|ghr|github_pat|whsec|lin_api|lin_oauth|sk|xox[abposr]|ATATT)[-_]?[\w-]{6,}/g, REDACTED],
+  // Keys, signatures and hashes: 24+ hex or base64 characters, or 32+ with dashes (base64url, Atlassian tokens), but
+  // never a UUID (8-4-4-4-12), which names a row and says what failed.
   [/[A-Za-z0-9+/_]{24,}={0,2}/g, REDACTED],
+  [/(?<![\w-])(?![0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}(?![\w-]))[A-Za-z0-9_-]{32,}/g, REDACTED],
 ];
 
 /** `text` with every secret it may hold replaced by `[redacted]`; `knownSecrets` are redacted wherever they occur. */

@@ -16,10 +16,17 @@ describe('redactSecrets', () => {
     ['a GitHub token', 'ghp_0123456789abcdefABCDEF0123456789abcd leaked'],
     ['a Slack token', 'xoxb-1234-5678-abcdefghijkl leaked'],
     ['a long hex key', `key ${SIGNING_KEY}`],
+    ['a single-quoted value (util.inspect)', "{ password: 'hunter2hunter2' }"],
+    ['a double-quoted value after a bare key', 'client_secret="whatever-is-in-here"'],
+    ['an escaped JSON field', '{\\"access_token\\":\\"correct-horse-battery\\"}'],
+    ['a percent-encoded assignment', 'GET /x?api_key%3Dhunter2hunter2'],
+    ['URL userinfo', 'fetch https://deploy:hunter2hunter2@git.example.com/x failed'],
+    ['an Atlassian API token', 'ATATT3xFfGF0-abcdefghijkl leaked'],
+    ['a dashed base64url key', 'key abcd-efgh-ijkl-mnop-qrst-uvwx-yz12-3456'],
   ])('removes %s', (_, text) => {
     const out = redactSecrets(text);
     expect(out).toContain('[redacted]');
-    for (const secret of ['gth_s3cr3tT0kenValue', 'dXNlcjpodW50ZXIy', 'hunter2hunter2', 'whatever-is-in-here', 'correct-horse-battery', 'MIIEowIBAAKCAQEA', 'c2lnbmF0dXJl', 'ghp_0123', 'abcdefghijkl', SIGNING_KEY])
+    for (const secret of ['gth_s3cr3tT0kenValue', 'dXNlcjpodW50ZXIy', 'hunter2hunter2', 'whatever-is-in-here', 'correct-horse-battery', 'MIIEowIBAAKCAQEA', 'c2lnbmF0dXJl', 'ghp_0123', 'abcdefghijkl', 'mnop-qrst', SIGNING_KEY])
       expect(out).not.toContain(secret);
   });
 

@@ -151,8 +151,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     })().finally(() => (reloading = null));
     return reloading;
   };
+  let timer: NodeJS.Timeout | undefined;
   if (options.watch) {
-    let timer: NodeJS.Timeout | undefined;
     const changed = () => {
       clearTimeout(timer);
       timer = setTimeout(() => void reload(), 200);
@@ -169,6 +169,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     reload,
     async dispose() {
       for (const w of watchers) w.close();
+      clearTimeout(timer);
       await reloading;
       await mf.dispose();
     },

@@ -11,8 +11,8 @@ import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT, buildDevBundle, type StackWorker } from '../src/index.js';
 
-/** A string only the lock-wait module holds (its message test), to find it in a bundle. */
-const DEV_ONLY = 'SQLITE_BUSY|SQLITE_LOCKED|database is locked';
+/** Strings only development code holds: the lock wait's message test, the local queue outbox's table. */
+const DEV_ONLY = { mcp: ['SQLITE_BUSY|SQLITE_LOCKED|database is locked'], integrations: ['SQLITE_BUSY|SQLITE_LOCKED|database is locked', 'dev_dispatch_outbox'] };
 
 const out = mkdtempSync(join(tmpdir(), 'gatehouse-bundles-'));
 afterAll(() => rmSync(out, { recursive: true, force: true }));
@@ -30,8 +30,14 @@ function productionBundle(app: StackWorker): string {
 }
 
 describe.each(['mcp', 'integrations'] as const)('the %s worker', (app) => {
-  it('deploys without the development lock wait, which only its development bundle carries', async () => {
-    expect(productionBundle(app)).not.toContain(DEV_ONLY);
-    expect(readFileSync(await buildDevBundle(app, join(out, `dev-${app}`)), 'utf8')).toContain(DEV_ONLY);
+  it('deploys without the development-only code, which only its development bundle carries', async () => {
+    const production = productionBundle(app);
+    const development = readFileSync(await buildDevBundle(app, join(out, `dev-${app}`)), 'utf8');
+    for (const marker of DEV_ONLY[app]) {
+      expect(production).not.toContain(marker);
+      expect(development).toContain(marker);
+    }
+    // Nor the fault-injecting D1 of the tests (@gatehouse/integrations-adapters-cf/testing): its parameter name.
+    expect(production).not.toContain('failWhen');
   });
 });

@@ -7,13 +7,16 @@
  * development entry writes each message to a table of the local AUTH_DB before sending it, deletes it when the
  * consumer acknowledges it (in the dispatch queue or its dead-letter queue), and when a fresh isolate starts it sends
  * again every message left there. A message sent twice changes nothing: the main worker appends each dispatch id
- * once (ADR 0003). Not a migration: the table exists only in local databases (`dev_dispatch_outbox`).
+ * once (ADR 0003). Not a migration: the table exists only in local databases (`dev_dispatch_outbox`). A message the
+ * dead-letter consumer never acknowledges keeps its row and is sent again at every start; the dispatch id keeps that
+ * harmless. Module flags below are plain booleans (which work this isolate has done), no I/O objects.
  */
 import type { DispatchMessage } from '../webhook-pipeline.js';
 
 const CREATE = `CREATE TABLE IF NOT EXISTS dev_dispatch_outbox (
   delivery_record_id TEXT PRIMARY KEY,
   body TEXT NOT NULL,
+  delay_seconds INTEGER,
   queued_at INTEGER NOT NULL
 )`;
 
@@ -33,8 +36,8 @@ export function recordingQueue(queue: Queue<DispatchMessage>, db: D1Database): Q
     async send(message: DispatchMessage, options?: QueueSendOptions) {
       await ensureTable(db);
       await db
-        .prepare('INSERT OR REPLACE INTO dev_dispatch_outbox (delivery_record_id, body, queued_at) VALUES (?, ?, ?)')
-        .bind(message.deliveryRecordId, JSON.stringify(message), Date.now())
+        .prepare('INSERT OR REPLACE INTO dev_dispatch_outbox (delivery_record_id, body, delay_seconds, queued_at) VALUES (?, ?, ?, ?)')
+        .bind(message.deliveryRecordId, JSON.stringify(message), options?.delaySeconds ?? null, Date.now())
         .run();
       return queue.send(message, options);
     },
@@ -86,8 +89,13 @@ export async function resendOutbox(queue: Queue<DispatchMessage>, db: D1Database
   recovered = true;
   try {
     await ensureTable(db);
-    const { results } = await db.prepare('SELECT body FROM dev_dispatch_outbox ORDER BY queued_at').all<{ body: string }>();
-    for (const { body } of results) await queue.send(JSON.parse(body) as DispatchMessage);
+    const { results } = await db
+      .prepare('SELECT body, delay_seconds FROM dev_dispatch_outbox ORDER BY queued_at')
+      .all<{ body: string; delay_seconds: number | null }>();
+    // A delayed message (a thread reply waiting for its mention) keeps its delay: sent early it would be checked
+    // before the session it continues exists.
+    for (const { body, delay_seconds } of results)
+      await queue.send(JSON.parse(body) as DispatchMessage, delay_seconds ? { delaySeconds: delay_seconds } : {});
     if (results.length > 0) console.log(JSON.stringify({ msg: 'dev: re-sent dispatches an earlier process left queued', count: results.length }));
     return results.length;
   } catch (err) {

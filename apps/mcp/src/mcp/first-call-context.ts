@@ -22,7 +22,15 @@ export async function withFirstCallContext(ctx: ToolContext, result: CallToolRes
     return result;
   }
   if (!claimed) return result;
-  const [profile, workspace] = await Promise.all([getMyProfile.call({}, ctx), getWorkspaceInfo.call({}, ctx)]);
+  let profile: unknown;
+  let workspace: unknown;
+  try {
+    [profile, workspace] = await Promise.all([getMyProfile.call({}, ctx), getWorkspaceInfo.call({}, ctx)]);
+  } catch (err) {
+    // Same rule: the tool's result (its side effect is done) goes out without the context rather than as an error.
+    console.error(JSON.stringify({ msg: 'first-call context not read', error: err instanceof Error ? err.name : 'unknown' }));
+    return result;
+  }
   const context = { note: 'Session context (sent once, with the first tool call of this MCP session)', get_my_profile: profile, get_workspace_info: workspace };
   return { ...result, content: [...result.content, { type: 'text', text: JSON.stringify(context, null, 2) }] };
 }

@@ -93,7 +93,8 @@ function unwrap(statement: D1PreparedStatement | BusyRetryStatement): D1Prepared
 
 /**
  * Wraps a D1 binding so that every statement, batch and exec waits out a lock held by another local process.
- * Everything else (dump, withSession) passes through unchanged.
+ * Everything else passes through unchanged: `dump`, and `withSession` (whose session is not wrapped; nothing here uses
+ * the Sessions API yet).
  */
 export function withBusyRetry(d1: D1Database, options: BusyRetryOptions = {}): D1Database {
   const wrapper = {

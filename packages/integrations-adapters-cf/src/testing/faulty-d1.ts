@@ -1,7 +1,8 @@
 /**
  * TESTS ONLY: a D1 binding that fails on purpose, for fault tests (D1 unavailable in the middle of a request).
- * Every execution (statement run/all/first/raw, batch, exec) is counted; those `failWhen` picks reject with `error`
- * before reaching the database, the rest go to the real binding. A batch fails as a whole when any of its statements
+ * Every execution (statement run/all/first/raw, batch, exec) is counted; those `failWhen` picks reject with `error`,
+ * before reaching the database (`when: 'before'`, the default) or after it ran (`'after'`: a write that committed
+ * but whose answer was lost), the rest go to the real binding. A batch fails as a whole when any of its statements
  * is picked (D1 runs a batch as one transaction: https://developers.cloudflare.com/d1/worker-api/d1-database/#batch).
  */
 
@@ -12,13 +13,20 @@ export interface FaultyD1 {
 }
 
 /** `failWhen(sql, n)`: whether execution number `n` (1-based) of `sql` fails. */
-export function faultyD1(real: D1Database, failWhen: (sql: string, n: number) => boolean, error = new Error('D1_ERROR: Network connection lost.')): FaultyD1 {
+export function faultyD1(
+  real: D1Database,
+  failWhen: (sql: string, n: number) => boolean,
+  error = new Error('D1_ERROR: Network connection lost.'),
+  options: { when?: 'before' | 'after' } = {},
+): FaultyD1 {
   const executions: FaultyD1['executions'] = [];
   const REAL = Symbol('real');
-  const gate = <T>(sql: string, run: () => Promise<T>): Promise<T> => {
+  const gate = async <T>(sql: string, run: () => Promise<T>): Promise<T> => {
     const failed = failWhen(sql, executions.length + 1);
     executions.push({ sql, failed });
-    return failed ? Promise.reject(error) : run();
+    if (!failed) return run();
+    if (options.when === 'after') await run();
+    throw error;
   };
   const wrap = (s: D1PreparedStatement, sql: string): D1PreparedStatement =>
     ({
