@@ -15,6 +15,7 @@ import { run } from './processes.js';
 export const REPO_ROOT = resolve(import.meta.dirname, '..', '..', '..');
 const BIN = join(REPO_ROOT, 'node_modules', '.bin');
 
+/** The running end-to-end stack: URLs, tokens and sign-in of the seeded tenant, and its teardown. */
 export interface Stack {
   mcpUrl: string;
   /** A second, separate main-worker process on the same D1 (sessions must work across processes). */
@@ -48,6 +49,7 @@ async function startOnFreePorts(options: Omit<LocalStackOptions, 'ports'>, fixed
   }
 }
 
+/** Migrates and seeds a fresh state, then starts both workers and the replica; cleans up if anything fails. */
 export async function startStack(): Promise<Stack> {
   const stateDir = mkdtempSync(join(tmpdir(), 'gatehouse-e2e-'));
   const started: LocalStack[] = [];

@@ -10,6 +10,7 @@ import { webhookEvents } from './schema.js';
 
 export type WebhookEventStatus = 'received' | 'dispatched' | 'ignored' | 'failed';
 
+/** What the pipeline needs of a delivery row to decide about a repeat. */
 export interface DeliveryRecord {
   id: string;
   status: WebhookEventStatus;

@@ -57,9 +57,11 @@ export function redactSecrets(text: string, knownSecrets: readonly string[] = []
 export interface UnhandledErrorContext {
   /** `mcp` or `integrations`. */
   worker: string;
+  /** The HTTP method of the request. */
   method: string;
   /** The matched route pattern (e.g. `/webhook/:provider/:installation`), never the raw URL (it may carry tokens). */
   route: string;
+  /** From requestIdOf(request): the id the response carries too. */
   requestId: string;
   /** Values that must never be logged (the worker's signing and credential keys). */
   knownSecrets?: readonly string[];

@@ -10,10 +10,13 @@
  * all requests.
  */
 
+/** The proxy's worker name in the stack (the MAIN binding override points at it). */
 export const FAULT_PROXY_NAME = 'gatehouse-fault-proxy';
 
+/** What the proxy does with the next requests (see the module header). */
 export type FaultMode = 'pass' | '503' | 'throw' | 'unreachable';
 
+/** The proxy's ES module source. Binding: TARGET (the main worker). */
 export const FAULT_PROXY_SCRIPT = `
 let mode = 'pass';
 let seen = 0;

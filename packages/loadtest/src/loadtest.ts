@@ -17,6 +17,7 @@ import { install, seedTenant } from './tenant.js';
 import { runPool, type PoolReport } from './pool.js';
 import { startLoopbackUpstream } from '@gatehouse/bench/loopback-upstream';
 
+/** The stack under load: its two URLs and its AUTH_DB. */
 export interface LoadtestTarget {
   /** e.g. http://127.0.0.1:8787/mcp */
   mcpUrl: string;
@@ -26,6 +27,7 @@ export interface LoadtestTarget {
   d1: D1Database;
 }
 
+/** The run's size: unique deliveries, repeats, webhook concurrency, providers, MCP traffic. */
 export interface LoadtestOptions {
   unique: number;
   /** Repeats: half redeliveries (same delivery id), half replays (same signed body, new id). */
@@ -39,6 +41,7 @@ export interface LoadtestOptions {
   log?: (line: string) => void;
 }
 
+/** Both pools' figures, the counts read back, and every violated expectation. */
 export interface LoadtestReport {
   webhooks: PoolReport;
   mcp: PoolReport | null;
@@ -80,6 +83,7 @@ function interleave(uniques: Delivery[], repeats: { of: number; delivery: Delive
   return slots.flat();
 }
 
+/** Seeds, sends, reads back and checks (see the module header); never throws for a failed expectation, lists it. */
 export async function runLoadtest(target: LoadtestTarget, options: LoadtestOptions): Promise<LoadtestReport> {
   const log = options.log ?? (() => undefined);
   const providers = options.providers ?? PROVIDERS;

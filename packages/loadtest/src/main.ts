@@ -9,15 +9,11 @@
  */
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { Miniflare, convertV4MiniflareOptions } from 'miniflare';
-import { withBusyRetry } from '@gatehouse/integrations-adapters-cf/dev';
 import { REPO_ROOT, startThrowawayStack } from '@gatehouse/local-stack';
+import { openLocalD1 } from './attach.js';
 import { PROVIDERS, type LoadProvider } from './deliveries.js';
 import { runLoadtest, type LoadtestTarget } from './loadtest.js';
 import { formatReport } from './report.js';
-
-/** The local D1 database id (wrangler.toml) that `pnpm dev` serves from `<repo>/.wrangler/state`. */
-const DEV_DATABASE_ID = '6f1d9a52-3c1e-4b7a-9d0e-2a7c5e8b4f10';
 
 function count(value: string | undefined, fallback: number, name: string): number {
   if (value === undefined) return fallback;
@@ -60,16 +56,12 @@ const log = (line: string) => process.stderr.write(`${line}\n`);
 let target: LoadtestTarget;
 let close: () => Promise<void>;
 if (args.attach) {
-  const mf = new Miniflare(
-    convertV4MiniflareOptions({
-      modules: true,
-      script: 'export default {}',
-      resourcePersistencePath: join(process.env.GATEHOUSE_PERSIST_TO ?? join(REPO_ROOT, '.wrangler', 'state'), 'v3'),
-      d1Databases: { AUTH_DB: DEV_DATABASE_ID },
-    }),
-  );
-  target = { mcpUrl: 'http://127.0.0.1:8787/mcp', integrationsUrl: 'http://127.0.0.1:8788', d1: withBusyRetry((await mf.getD1Database('AUTH_DB')) as unknown as D1Database) };
-  close = () => mf.dispose();
+  const local = await openLocalD1(process.env.GATEHOUSE_PERSIST_TO ?? join(REPO_ROOT, '.wrangler', 'state'));
+  // The ports `pnpm dev` serves on (and their overrides, scripts/lib/dev-ports.mts).
+  const mcpPort = process.env.GATEHOUSE_DEV_MCP_PORT || '8787';
+  const integrationsPort = process.env.GATEHOUSE_DEV_INTEGRATIONS_PORT || '8788';
+  target = { mcpUrl: `http://127.0.0.1:${mcpPort}/mcp`, integrationsUrl: `http://127.0.0.1:${integrationsPort}`, d1: local.d1 };
+  close = local.close;
 } else {
   log('▸ starting a throwaway stack (both workers in one workerd process)');
   const stack = await startThrowawayStack({ log });

@@ -3,6 +3,7 @@
  * order until it is empty. Latencies are wall-clock milliseconds from just before a job starts to its settling.
  */
 
+/** Throughput, latency quantiles and outcome counts of one pool run. */
 export interface PoolReport {
   count: number;
   elapsedMs: number;

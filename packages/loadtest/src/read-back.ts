@@ -1,6 +1,7 @@
 /** The exact counts of a run, read back from AUTH_DB: delivery records by status and each marker's session events. */
 import type { Delivery } from './deliveries.js';
 
+/** Per unique delivery: stored once, more than once, or not at all; and the delivery records by status. */
 export interface ReadBack {
   eventsStored: number;
   eventsDuplicated: number;

@@ -10,6 +10,7 @@ function row(label: string, r: PoolReport): string {
   return `${label.padEnd(10)} ${String(r.count).padStart(6)} req  ${r.perSecond.toFixed(1).padStart(8)} req/s  p50 ${r.p50Ms.toFixed(1)} ms  p95 ${r.p95Ms.toFixed(1)} ms  (${outcomes})`;
 }
 
+/** The report as printed by `pnpm loadtest`, ending in PASS or FAIL with every failure. */
 export function formatReport(report: LoadtestReport): string {
   const c = report.counts;
   const lines = [

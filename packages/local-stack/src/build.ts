@@ -13,6 +13,7 @@ export const WORKERS = {
   integrations: { name: 'gatehouse-integrations', app: 'integrations' },
 } as const;
 
+/** `mcp` or `integrations`: a worker of this repository. */
 export type StackWorker = keyof typeof WORKERS;
 
 /** The monorepo root (this file is packages/local-stack/src/build.ts). */
@@ -21,10 +22,12 @@ export const REPO_ROOT = join(import.meta.dirname, '..', '..', '..');
 /** The development entry every local run uses instead of wrangler.toml's `main`. */
 export const DEV_ENTRY = join('src', 'dev', 'dev-entry.ts');
 
+/** `apps/<app>` of a worker: its wrangler.toml, `.dev.vars` and sources. */
 export function appDir(worker: StackWorker): string {
   return join(REPO_ROOT, 'apps', WORKERS[worker].app);
 }
 
+/** The worker's own wrangler.toml (bindings, vars, queues, compatibility settings). */
 export function wranglerConfig(worker: StackWorker): string {
   return join(appDir(worker), 'wrangler.toml');
 }

@@ -22,6 +22,7 @@ import { REPO_ROOT, WORKERS, buildDevBundle, wranglerConfig, type StackWorker } 
 /** Loopback only: the local workers carry secrets and the development setting ALLOW_LOOPBACK_UPSTREAMS. */
 export const LOCAL_HOST = '127.0.0.1';
 
+/** What to run and where: workers, ports, state and build directories, secrets and vars. */
 export interface LocalStackOptions {
   /** The workers this process runs, at least one; the first answers on Miniflare's entry socket. */
   workers: readonly StackWorker[];
@@ -57,6 +58,7 @@ export interface LocalStackOptions {
 /** Miniflare's type of a D1 binding (its own copy of the Workers `D1Database`, so callers need no Workers types). */
 export type LocalD1 = Awaited<ReturnType<Miniflare['getD1Database']>>;
 
+/** A running stack: its URLs, its Miniflare, the AUTH_DB binding, reload and dispose. */
 export interface LocalStack {
   /** `http://127.0.0.1:<port>` of each worker this process runs. */
   urls: Partial<Record<StackWorker, string>>;
@@ -176,10 +178,25 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   };
 }
 
+/**
+ * wrangler's reading of the worker's wrangler.toml (and `.dev.vars`). With the secrets given explicitly, its warning
+ * that `.dev.vars` lacks them is wrong, so its log level is raised to errors for the call (WRANGLER_LOG).
+ */
+function readWorkerOptions(worker: StackWorker, secretsGiven: boolean) {
+  const before = process.env.WRANGLER_LOG;
+  if (secretsGiven) process.env.WRANGLER_LOG = 'error';
+  try {
+    return unstable_getMiniflareWorkerOptions(wranglerConfig(worker)).workerOptions;
+  } finally {
+    if (before === undefined) delete process.env.WRANGLER_LOG;
+    else process.env.WRANGLER_LOG = before;
+  }
+}
+
 /** One worker's Miniflare options: its wrangler.toml bindings, the dev bundle, its port, and its peers. */
 function workerOptions(worker: StackWorker, bundle: string, entry: boolean, options: LocalStackOptions): V4WorkerOptions {
   // The bundle is one module (wrangler inlined every import), so wrangler's module rules have nothing to match.
-  const { modulesRules: _rules, ...fromConfig } = unstable_getMiniflareWorkerOptions(wranglerConfig(worker)).workerOptions;
+  const { modulesRules: _rules, ...fromConfig } = readWorkerOptions(worker, options.secrets !== undefined);
   const serviceBindings: Record<string, V4ServiceDesignator> = {};
   for (const [binding, target] of Object.entries(fromConfig.serviceBindings ?? {})) {
     const name = typeof target === 'string' ? target : (target as { name?: string }).name;

@@ -51,6 +51,7 @@ export async function applyMigrations(persistTo: string): Promise<void> {
   if (code !== 0) throw new Error(`applying the migrations failed (wrangler exited ${code}):\n${output}`);
 }
 
+/** A local stack on a fresh state directory, with the secrets and ports it was given. */
 export interface ThrowawayStack extends LocalStack {
   stateDir: string;
   secrets: Record<string, string>;

@@ -29,6 +29,7 @@ export interface BusyRetryStats {
   gaveUp: number;
 }
 
+/** How long to wait out a lock, and where to count the waits. */
 export interface BusyRetryOptions {
   /** Retry budget per statement or batch, milliseconds (default {@link BUSY_RETRY_BUDGET_MS}). */
   budgetMs?: number;

@@ -6,6 +6,7 @@
  * is picked (D1 runs a batch as one transaction: https://developers.cloudflare.com/d1/worker-api/d1-database/#batch).
  */
 
+/** The failing binding and the record of what ran through it. */
 export interface FaultyD1 {
   d1: D1Database;
   /** Executions so far (failed ones included), in order, with their SQL. */
