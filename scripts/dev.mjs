@@ -40,8 +40,12 @@ const [paths, errors, devVars, migrate, localDb, seed, ports, clientConfig, loca
 
 let options;
 try {
-  options = parseArgs({ options: { 'integrations-only': { type: 'boolean' }, 'mcp-only': { type: 'boolean' }, json: { type: 'boolean' } }, strict: true }).values;
-  if (options['integrations-only'] && options['mcp-only']) throw new Error('--integrations-only and --mcp-only exclude each other');
+  options = parseArgs({
+    options: { 'integrations-only': { type: 'boolean' }, 'mcp-only': { type: 'boolean' }, json: { type: 'boolean' } },
+    strict: true,
+  }).values;
+  if (options['integrations-only'] && options['mcp-only'])
+    throw new Error('--integrations-only and --mcp-only exclude each other');
 } catch (error) {
   process.stderr.write(`dev: ${error.message}\nusage: pnpm dev [--integrations-only | --mcp-only] [--json]\n`);
   process.exit(errors.EXIT_USAGE);
@@ -66,11 +70,15 @@ let exitCode = 0;
 
 try {
   if (serve) {
-    for (const w of toRun) await ports.assertPortFree(portOf[w], `needed by the ${w} worker; is another \`pnpm dev\` running?`);
+    for (const w of toRun)
+      await ports.assertPortFree(portOf[w], `needed by the ${w} worker; is another \`pnpm dev\` running?`);
   }
 
   // a. secrets
-  const report = devVars.ensureDevVars([join(paths.REPO_ROOT, 'apps', 'mcp'), join(paths.REPO_ROOT, 'apps', 'integrations')]);
+  const report = devVars.ensureDevVars([
+    join(paths.REPO_ROOT, 'apps', 'mcp'),
+    join(paths.REPO_ROOT, 'apps', 'integrations'),
+  ]);
   for (const file of report.created) say(`▸ created ${file} with fresh random secrets (values not shown)`);
   for (const warning of report.warnings) process.stderr.write(`dev: warning: ${warning}\n`);
 
@@ -85,7 +93,9 @@ try {
     signIn: integrationsOnly ? null : await seed.rotateDevPassword(db),
   }));
   const { organization: o, workspace: ws, user: u } = seeded;
-  say(`▸ seeded demo tenant (org ${o.slug} ${o.status}, workspace ${ws.slug} ${ws.status}, user ${u.email} ${u.status})`);
+  say(
+    `▸ seeded demo tenant (org ${o.slug} ${o.status}, workspace ${ws.slug} ${ws.status}, user ${u.email} ${u.status})`,
+  );
   if (issued) {
     const revoked = issued.revoked.length ? `, revoked ${issued.revoked.length} earlier one(s)` : '';
     say(`▸ issued API token "${issued.name}"${revoked}`);
@@ -104,8 +114,12 @@ try {
     process.on('SIGINT', () => stop());
     process.on('SIGTERM', () => stop());
     say(`▸ starting ${toRun.map((w) => `${w} on ${ports.DEV_HOST}:${portOf[w]}`).join(' and ')} (one workerd process)`);
-    if (integrationsOnly) say(`  reaching the main worker at ${ports.DEV_HOST}:${ports.MCP_PORT} (start it with \`pnpm dev:mcp\`)`);
-    if (mcpOnly) say(`  reaching the integrations worker at ${ports.DEV_HOST}:${ports.INTEGRATIONS_PORT} (start it with \`pnpm dev:integrations\`)`);
+    if (integrationsOnly)
+      say(`  reaching the main worker at ${ports.DEV_HOST}:${ports.MCP_PORT} (start it with \`pnpm dev:mcp\`)`);
+    if (mcpOnly)
+      say(
+        `  reaching the integrations worker at ${ports.DEV_HOST}:${ports.INTEGRATIONS_PORT} (start it with \`pnpm dev:integrations\`)`,
+      );
     stack = await localStack.startLocalStack({
       workers: toRun,
       ports: portOf,

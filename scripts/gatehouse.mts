@@ -43,7 +43,12 @@ function dbCommand<I>(parse: (values: OptionValues) => I, run: (db: Db, input: I
 
 /** Every command, keyed by its words. */
 const COMMANDS: Record<string, CommandSpec> = {
-  'org create': { args: '--slug S --name N', summary: 'create an organization', options: { slug: str, name: str }, run: dbCommand(parseOrgCreate, orgCreate) },
+  'org create': {
+    args: '--slug S --name N',
+    summary: 'create an organization',
+    options: { slug: str, name: str },
+    run: dbCommand(parseOrgCreate, orgCreate),
+  },
   'org list': { args: '', summary: 'list organizations', options: {}, run: dbCommand(() => null, orgList) },
   'workspace create': {
     args: '--org S --slug S --name N [--vision V] [--okr O ...]',
@@ -51,7 +56,12 @@ const COMMANDS: Record<string, CommandSpec> = {
     options: { org: str, slug: str, name: str, vision: str, okr: { type: 'string', multiple: true } },
     run: dbCommand(parseWorkspaceCreate, workspaceCreate),
   },
-  'workspace list': { args: '--org S', summary: "list an organization's workspaces", options: { org: str }, run: dbCommand(parseOrgOnly, workspaceList) },
+  'workspace list': {
+    args: '--org S',
+    summary: "list an organization's workspaces",
+    options: { org: str },
+    run: dbCommand(parseOrgOnly, workspaceList),
+  },
   'user add': {
     args: '--org S --email E --role SUPERADMIN|ADMIN|MEMBER [--name N]',
     summary: "add a member or change a member's role",
@@ -64,23 +74,48 @@ const COMMANDS: Record<string, CommandSpec> = {
     options: { email: str, password: str, 'password-stdin': { type: 'boolean' } },
     run: dbCommand(parseUserSetPassword, userSetPassword),
   },
-  'user list': { args: '--org S', summary: "list an organization's members", options: { org: str }, run: dbCommand(parseOrgOnly, userList) },
+  'user list': {
+    args: '--org S',
+    summary: "list an organization's members",
+    options: { org: str },
+    run: dbCommand(parseOrgOnly, userList),
+  },
   'token create': {
     args: '--org S --role R [--user EMAIL] [--workspace SLUG] [--name N] [--expires-days D]',
     summary: 'issue an API token (printed once)',
     options: { org: str, role: str, user: str, workspace: str, name: str, 'expires-days': str },
     run: dbCommand(parseTokenCreate, tokenCreate),
   },
-  'token list': { args: '--org S', summary: "list an organization's tokens (no secrets)", options: { org: str }, run: dbCommand(parseOrgOnly, tokenList) },
-  'token revoke': { args: '--org S --id ID', summary: 'revoke a token', options: { org: str, id: str }, run: dbCommand(parseTokenRevoke, tokenRevoke) },
+  'token list': {
+    args: '--org S',
+    summary: "list an organization's tokens (no secrets)",
+    options: { org: str },
+    run: dbCommand(parseOrgOnly, tokenList),
+  },
+  'token revoke': {
+    args: '--org S --id ID',
+    summary: 'revoke a token',
+    options: { org: str, id: str },
+    run: dbCommand(parseTokenRevoke, tokenRevoke),
+  },
   'credentials rotate': {
     args: '',
     summary: 'new local credentials key; re-encrypt every installation under it (old keys kept)',
     options: {},
     run: dbCommand(() => null, credentialsRotate),
   },
-  migrate: { args: '', summary: 'apply the AUTH_DB migrations to the local database', options: {}, run: (_v, json) => migrate(json) },
-  seed: { args: '', summary: 'create the demo organization, workspace and admin (idempotent)', options: {}, run: dbCommand(() => null, seed) },
+  migrate: {
+    args: '',
+    summary: 'apply the AUTH_DB migrations to the local database',
+    options: {},
+    run: (_v, json) => migrate(json),
+  },
+  seed: {
+    args: '',
+    summary: 'create the demo organization, workspace and admin (idempotent)',
+    options: {},
+    run: dbCommand(() => null, seed),
+  },
 };
 
 async function migrate(json: boolean): Promise<CommandResult> {
@@ -129,8 +164,13 @@ async function main(argv: readonly string[]): Promise<number> {
   const name = argv.slice(0, words).join(' ');
   const spec = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
   if (!spec) {
-    const subcommands = Object.keys(COMMANDS).filter((k) => k.startsWith(`${argv[0]} `)).map((k) => k.split(' ')[1]);
-    const hint = subcommands.length > 0 ? `"${argv[0]}" takes one of: ${subcommands.join(', ')}` : 'run `pnpm gatehouse --help` for the list';
+    const subcommands = Object.keys(COMMANDS)
+      .filter((k) => k.startsWith(`${argv[0]} `))
+      .map((k) => k.split(' ')[1]);
+    const hint =
+      subcommands.length > 0
+        ? `"${argv[0]}" takes one of: ${subcommands.join(', ')}`
+        : 'run `pnpm gatehouse --help` for the list';
     throw usageError(`unknown command "${name}"; ${hint}`);
   }
   const usage = `usage: pnpm gatehouse ${name} ${spec.args}`.trimEnd();
@@ -174,7 +214,9 @@ try {
     process.stderr.write(`gatehouse: ${error.message}\n`);
     process.exitCode = error.exitCode;
   } else {
-    process.stderr.write(`gatehouse: unexpected error\n${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.stderr.write(
+      `gatehouse: unexpected error\n${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
     process.exitCode = 1;
   }
 }

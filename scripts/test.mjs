@@ -3,10 +3,14 @@
 // "N passed, M failed", summed from each vitest run's "Tests" line, so CI and people see the total at a glance.
 import { spawn } from 'node:child_process';
 
-const child = spawn('turbo', ['run', 'typecheck', 'typecheck:scripts', 'lint', 'test', '--concurrency=1', ...process.argv.slice(2)], {
-  stdio: ['ignore', 'pipe', 'inherit'],
-  env: { ...process.env, TURBO_TELEMETRY_DISABLED: '1', FORCE_COLOR: process.env.FORCE_COLOR ?? '0' },
-});
+const child = spawn(
+  'turbo',
+  ['run', 'typecheck', 'typecheck:scripts', 'lint', 'test', '--concurrency=1', ...process.argv.slice(2)],
+  {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, TURBO_TELEMETRY_DISABLED: '1', FORCE_COLOR: process.env.FORCE_COLOR ?? '0' },
+  },
+);
 let passed = 0;
 let failed = 0;
 let skipped = 0;

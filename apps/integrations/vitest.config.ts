@@ -24,7 +24,9 @@ export default defineConfig({
           MCP_SIGNING_KEY: 'test-signing-key-0123456789abcdef0123456789',
           CREDENTIALS_KEYS: JSON.stringify({ 'test-1': 'MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY' }),
           CREDENTIALS_ACTIVE_KID: 'test-1',
-          TEST_MIGRATIONS: await readD1Migrations(fileURLToPath(new URL('../../packages/integrations-adapters-cf/migrations', import.meta.url))),
+          TEST_MIGRATIONS: await readD1Migrations(
+            fileURLToPath(new URL('../../packages/integrations-adapters-cf/migrations', import.meta.url)),
+          ),
         },
         workers: [
           {

@@ -50,7 +50,9 @@ export default defineConfig({
           CREDENTIALS_ACTIVE_KID: 'test-1',
           ALLOWED_ORIGINS: 'http://localhost:6274',
           ALLOWED_HOSTS: 'gatehouse.test',
-          TEST_MIGRATIONS: await readD1Migrations(fileURLToPath(new URL('../../packages/integrations-adapters-cf/migrations', import.meta.url))),
+          TEST_MIGRATIONS: await readD1Migrations(
+            fileURLToPath(new URL('../../packages/integrations-adapters-cf/migrations', import.meta.url)),
+          ),
         },
       },
     })),

@@ -30,7 +30,9 @@ export function optionalString(values: OptionValues, name: string): string | und
 export function requireSlug(values: OptionValues, name: string): string {
   const value = requireString(values, name);
   if (!SLUG.test(value)) {
-    throw usageError(`--${name} "${value}" is not a valid slug: use lower-case letters, digits and hyphens (e.g. "demo", "team-a")`);
+    throw usageError(
+      `--${name} "${value}" is not a valid slug: use lower-case letters, digits and hyphens (e.g. "demo", "team-a")`,
+    );
   }
   return value;
 }
@@ -55,7 +57,8 @@ export function optionalExpiry(values: OptionValues, name: string, now = Date.no
   const raw = optionalString(values, name);
   if (raw === undefined) return undefined;
   const days = Number(raw);
-  if (!Number.isFinite(days) || days <= 0) throw usageError(`--${name} "${raw}" must be a positive number of days (e.g. 30)`);
+  if (!Number.isFinite(days) || days <= 0)
+    throw usageError(`--${name} "${raw}" must be a positive number of days (e.g. 30)`);
   return now + Math.round(days * 86_400_000);
 }
 

@@ -25,7 +25,11 @@ export function claudeCodeCommand(mcpUrl: string, token: string): string {
 
 /** The `~/.cursor/mcp.json` document. */
 export function cursorConfig(mcpUrl: string, token: string): string {
-  return JSON.stringify({ mcpServers: { gatehouse: { url: mcpUrl, headers: { Authorization: `Bearer ${token}` } } } }, null, 2);
+  return JSON.stringify(
+    { mcpServers: { gatehouse: { url: mcpUrl, headers: { Authorization: `Bearer ${token}` } } } },
+    null,
+    2,
+  );
 }
 
 /** The mcp-remote shell commands (token read from GATEHOUSE_TOKEN) and the claude_desktop_config.json block. */
@@ -34,7 +38,11 @@ export function mcpRemoteConfig(mcpUrl: string, token: string): { command: strin
   return {
     // Exported on its own line: in `VAR=x cmd "${VAR}"` the shell expands ${VAR} before the assignment applies.
     command: `export GATEHOUSE_TOKEN=${token}\nnpx mcp-remote ${mcpUrl} --allow-http --header "Authorization: Bearer \${GATEHOUSE_TOKEN}"`,
-    desktopConfig: JSON.stringify({ mcpServers: { gatehouse: { command: 'npx', args, env: { GATEHOUSE_TOKEN: token } } } }, null, 2),
+    desktopConfig: JSON.stringify(
+      { mcpServers: { gatehouse: { command: 'npx', args, env: { GATEHOUSE_TOKEN: token } } } },
+      null,
+      2,
+    ),
   };
 }
 
@@ -45,7 +53,11 @@ export function renderConnectionSummary(info: ConnectionInfo): string {
   if (info.mcpUrl) lines.push(`  MCP endpoint:         ${info.mcpUrl}`);
   lines.push(`  Integrations worker:  ${info.integrationsUrl}`);
   if (!info.mcpUrl || !info.token) {
-    lines.push('', '  No token issued by this run; create one with `pnpm gatehouse token create --org demo --role ADMIN`.', '');
+    lines.push(
+      '',
+      '  No token issued by this run; create one with `pnpm gatehouse token create --org demo --role ADMIN`.',
+      '',
+    );
     return lines.join('\n');
   }
   const remote = mcpRemoteConfig(info.mcpUrl, info.token);

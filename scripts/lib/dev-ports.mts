@@ -19,7 +19,8 @@ function portFromEnv(name: string, fallback: number): number {
   const value = process.env[name];
   if (value === undefined || value === '') return fallback;
   const port = Number(value);
-  if (!Number.isInteger(port) || port < 1 || port > 65_535) throw new CliError(`${name} must be a TCP port (1-65535), got ${JSON.stringify(value)}`);
+  if (!Number.isInteger(port) || port < 1 || port > 65_535)
+    throw new CliError(`${name} must be a TCP port (1-65535), got ${JSON.stringify(value)}`);
   return port;
 }
 

@@ -65,7 +65,9 @@ export function renderDevVars(values: Record<SecretName, string>): string {
  */
 export function ensureDevVars(appDirs: readonly string[]): DevVarsReport {
   const files = appDirs.map((dir) => join(dir, '.dev.vars'));
-  const existing = files.filter((f) => existsSync(f)).map((f) => ({ file: f, vars: parseDotenv(readFileSync(f, 'utf8')) }));
+  const existing = files
+    .filter((f) => existsSync(f))
+    .map((f) => ({ file: f, vars: parseDotenv(readFileSync(f, 'utf8')) }));
   const report: DevVarsReport = { created: [], warnings: [] };
   const show = (f: string) => relative(REPO_ROOT, f);
 
@@ -75,10 +77,13 @@ export function ensureDevVars(appDirs: readonly string[]): DevVarsReport {
     const found = existing.map((e) => e.vars.get(name)).filter((v): v is string => v !== undefined && v !== '');
     values[name] = found[0] ?? generated[name];
     if (new Set(found).size > 1) {
-      report.warnings.push(`${name} differs between ${existing.map((e) => show(e.file)).join(' and ')}; make them equal (or delete both files to regenerate)`);
+      report.warnings.push(
+        `${name} differs between ${existing.map((e) => show(e.file)).join(' and ')}; make them equal (or delete both files to regenerate)`,
+      );
     }
     for (const e of existing) {
-      if (!e.vars.get(name)) report.warnings.push(`${show(e.file)} has no ${name}; add it (or delete the file to regenerate)`);
+      if (!e.vars.get(name))
+        report.warnings.push(`${show(e.file)} has no ${name}; add it (or delete the file to regenerate)`);
     }
   }
 

@@ -49,8 +49,12 @@ export async function withLocalDb<T>(fn: (db: Db, d1: D1) => Promise<T>): Promis
  * https://developers.cloudflare.com/d1/reference/migrations/) and fails with the command to run when any is missing.
  */
 async function assertMigrated(d1: D1, migrationsDir: string): Promise<void> {
-  const files = readdirSync(migrationsDir).filter((name) => name.endsWith('.sql')).sort();
-  const table = await d1.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'd1_migrations'").first();
+  const files = readdirSync(migrationsDir)
+    .filter((name) => name.endsWith('.sql'))
+    .sort();
+  const table = await d1
+    .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'd1_migrations'")
+    .first();
   const applied = new Set<string>();
   if (table) {
     const { results } = await d1.prepare('SELECT name FROM d1_migrations').all<{ name: string }>();

@@ -18,6 +18,7 @@ export async function applyLocalMigrations(options: { output: 'inherit' | 'stder
     { cwd: REPO_ROOT, stdio: ['ignore', options.output === 'inherit' ? 'inherit' : process.stderr, 'inherit'] },
   );
   const code = await exitCode(child);
-  if (code !== 0) throw new CliError(`wrangler d1 migrations apply failed with exit code ${code}; see its output above`);
+  if (code !== 0)
+    throw new CliError(`wrangler d1 migrations apply failed with exit code ${code}; see its output above`);
   return { persistTo: dir };
 }

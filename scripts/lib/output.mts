@@ -17,10 +17,17 @@ export function isoTime(ms: number | null | undefined): string | null {
 }
 
 /** A plain left-aligned text table; an empty list renders as `(none)`. */
-export function table(rows: ReadonlyArray<Record<string, string | number | null | undefined>>, columns: readonly string[]): string {
+export function table(
+  rows: ReadonlyArray<Record<string, string | number | null | undefined>>,
+  columns: readonly string[],
+): string {
   if (rows.length === 0) return '(none)';
   const cells = rows.map((row) => columns.map((c) => String(row[c] ?? '-')));
   const widths = columns.map((c, i) => Math.max(c.length, ...cells.map((r) => r[i]!.length)));
-  const line = (values: readonly string[]) => values.map((v, i) => v.padEnd(widths[i]!)).join('  ').trimEnd();
+  const line = (values: readonly string[]) =>
+    values
+      .map((v, i) => v.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
   return [line(columns.map((c) => c.toUpperCase())), ...cells.map(line)].join('\n');
 }

@@ -51,7 +51,8 @@ export async function seedDemo(db: Db): Promise<SeedResult> {
   const tenant = { organizationId: org.id };
 
   const existingWorkspace = await findWorkspace(db, tenant, DEMO.workspace.slug);
-  const workspace = existingWorkspace ?? (await createWorkspace(db, tenant, { ...DEMO.workspace, okrs: [...DEMO.workspace.okrs] }));
+  const workspace =
+    existingWorkspace ?? (await createWorkspace(db, tenant, { ...DEMO.workspace, okrs: [...DEMO.workspace.okrs] }));
 
   const { email, displayName, role } = DEMO.admin;
   const before = (await listMembers(db, tenant)).find((m) => m.email === email);
@@ -60,7 +61,12 @@ export async function seedDemo(db: Db): Promise<SeedResult> {
   return {
     organization: { slug: org.slug, id: org.id, status: existingOrg ? 'existing' : 'created' },
     workspace: { slug: workspace.slug, id: workspace.id, status: existingWorkspace ? 'existing' : 'created' },
-    user: { email: member.email, id: member.id, role, status: !before ? 'created' : before.role === role ? 'existing' : 'updated' },
+    user: {
+      email: member.email,
+      id: member.id,
+      role,
+      status: !before ? 'created' : before.role === role ? 'existing' : 'updated',
+    },
   };
 }
 

@@ -8,7 +8,9 @@ import { findOrganization, findWorkspace, type Db, type Organization, type Works
 export async function requireOrganization(db: Db, slug: string): Promise<Organization> {
   const org = await findOrganization(db, slug);
   if (!org) {
-    throw new CliError(`organization "${slug}" not found; see \`pnpm gatehouse org list\` or create it with \`pnpm gatehouse org create --slug ${slug} --name "…"\``);
+    throw new CliError(
+      `organization "${slug}" not found; see \`pnpm gatehouse org list\` or create it with \`pnpm gatehouse org create --slug ${slug} --name "…"\``,
+    );
   }
   return org;
 }
@@ -17,7 +19,9 @@ export async function requireOrganization(db: Db, slug: string): Promise<Organiz
 export async function requireWorkspace(db: Db, org: Organization, slug: string): Promise<Workspace> {
   const workspace = await findWorkspace(db, { organizationId: org.id }, slug);
   if (!workspace) {
-    throw new CliError(`workspace "${slug}" not found in organization "${org.slug}"; see \`pnpm gatehouse workspace list --org ${org.slug}\``);
+    throw new CliError(
+      `workspace "${slug}" not found in organization "${org.slug}"; see \`pnpm gatehouse workspace list --org ${org.slug}\``,
+    );
   }
   return workspace;
 }

@@ -3,6 +3,13 @@
  * CLI uses the same repositories and roles the workers use.
  */
 export * from '@gatehouse/integrations-adapters-cf';
-export { MIN_PASSWORD_LENGTH, ROLES, createCredentialsCipher, hashPassword, roleAtLeast, type Role } from '@gatehouse/integrations-core';
+export {
+  MIN_PASSWORD_LENGTH,
+  ROLES,
+  createCredentialsCipher,
+  hashPassword,
+  roleAtLeast,
+  type Role,
+} from '@gatehouse/integrations-core';
 // Development only: the admin CLI is a second local process on the dev database and waits out its lock.
 export { withBusyRetry } from '@gatehouse/integrations-adapters-cf/dev';

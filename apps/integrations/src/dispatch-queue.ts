@@ -44,11 +44,20 @@ export async function consumeDispatches(batch: MessageBatch<DispatchMessage>, en
       if (err instanceof DispatchRefusedError) {
         // Permanent: no retries, no dead-letter round trip; the delivery is failed (a vendor redelivery may try again).
         await setDeliveryStatus(db, { organizationId }, deliveryRecordId, 'failed');
-        console.error(JSON.stringify({ msg: 'dispatch refused; not retried', dispatchId: dispatch.dispatchId, status: err.status }));
+        console.error(
+          JSON.stringify({ msg: 'dispatch refused; not retried', dispatchId: dispatch.dispatchId, status: err.status }),
+        );
         message.ack();
         continue;
       }
-      console.error(JSON.stringify({ msg: 'dispatch failed; will retry', dispatchId: dispatch.dispatchId, attempt: message.attempts, error: err instanceof Error ? err.message : 'unknown' }));
+      console.error(
+        JSON.stringify({
+          msg: 'dispatch failed; will retry',
+          dispatchId: dispatch.dispatchId,
+          attempt: message.attempts,
+          error: err instanceof Error ? err.message : 'unknown',
+        }),
+      );
       message.retry({ delaySeconds: retryDelaySeconds(message.attempts) });
     }
   }

@@ -6,7 +6,14 @@
  */
 import { Hono } from 'hono';
 import { createDb } from '@gatehouse/integrations-adapters-cf';
-import { jsonError, loadWorkerConfig, requestIdOf, secretValuesOf, unhandledErrorResponse, type ProviderTool } from '@gatehouse/integrations-core';
+import {
+  jsonError,
+  loadWorkerConfig,
+  requestIdOf,
+  secretValuesOf,
+  unhandledErrorResponse,
+  type ProviderTool,
+} from '@gatehouse/integrations-core';
 import { describeInstall, handleInstall, oauthFlowOf } from './install-route.js';
 import { PROVIDERS, findProvider } from './providers.js';
 import { consumeDispatches } from './dispatch-queue.js';
@@ -33,7 +40,10 @@ app.get('/v1/integrations', (c) => {
         url: `${base}/install/${p.id}`,
         fields: p.install.fields,
         settings: p.install.settings ?? [],
-        oauth: ((flow) => (flow ? { scopes: flow.scopes, app_fields: flow.appFields, callback_url: `${base}${callbackPath(p.id)}` } : null))(oauthFlowOf(p)),
+        oauth: ((flow) =>
+          flow
+            ? { scopes: flow.scopes, app_fields: flow.appFields, callback_url: `${base}${callbackPath(p.id)}` }
+            : null)(oauthFlowOf(p)),
       },
       webhook_url_template: `${base}/webhook/${p.id}/{installation_id}`,
       tools: (p.tools as readonly ProviderTool[]).map((t) => ({
@@ -50,7 +60,9 @@ app.get('/v1/integrations', (c) => {
 
 app.get('/install/:provider', (c) => {
   const provider = findProvider(c.req.param('provider'));
-  return provider ? describeInstall(provider) : jsonError(404, 'unknown_provider', 'no such provider; see GET /v1/integrations');
+  return provider
+    ? describeInstall(provider)
+    : jsonError(404, 'unknown_provider', 'no such provider; see GET /v1/integrations');
 });
 
 app.get('/install/:provider/callback', (c) => {

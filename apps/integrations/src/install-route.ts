@@ -25,7 +25,8 @@ export function webhookUrl(base: string, providerId: string, installationId: str
 }
 
 /** The provider's OAuth install flow, if it has one. */
-export const oauthFlowOf = (provider: IntegrationProvider) => (provider.install.type === 'oauth' ? provider.install.oauth : undefined);
+export const oauthFlowOf = (provider: IntegrationProvider) =>
+  provider.install.type === 'oauth' ? provider.install.oauth : undefined;
 
 export function describeInstall(provider: IntegrationProvider): Response {
   const oauth = oauthFlowOf(provider);
@@ -35,15 +36,28 @@ export function describeInstall(provider: IntegrationProvider): Response {
     fields: provider.install.fields,
     settings: provider.install.settings ?? [],
     ...(oauth ? { oauth: { scopes: oauth.scopes, app_fields: oauth.appFields } } : {}),
-    how: provider.install.type === 'credentials' && provider.install.installWith ? provider.install.installWith : `POST this URL with Authorization: Bearer <API token> and {"credentials": {…}}${oauth ? ', or {"mode": "oauth", "credentials": {<app fields>}} to authorize at the vendor' : ''}`,
+    how:
+      provider.install.type === 'credentials' && provider.install.installWith
+        ? provider.install.installWith
+        : `POST this URL with Authorization: Bearer <API token> and {"credentials": {…}}${oauth ? ', or {"mode": "oauth", "credentials": {<app fields>}} to authorize at the vendor' : ''}`,
   });
 }
 
-export async function handleInstall(req: Request, provider: IntegrationProvider, env: Env, config: WorkerConfig, baseUrl: string): Promise<Response> {
-  if (provider.install.type === 'credentials' && provider.install.installWith) return jsonError(400, 'install_elsewhere', `${provider.displayName}: ${provider.install.installWith}`);
+export async function handleInstall(
+  req: Request,
+  provider: IntegrationProvider,
+  env: Env,
+  config: WorkerConfig,
+  baseUrl: string,
+): Promise<Response> {
+  if (provider.install.type === 'credentials' && provider.install.installWith)
+    return jsonError(400, 'install_elsewhere', `${provider.displayName}: ${provider.install.installWith}`);
   const db = createDb(env.AUTH_DB);
   const auth = await authenticate(req, db);
-  if (!auth.ok) return jsonError(auth.status, auth.error ?? 'unauthorized', auth.description, { 'www-authenticate': wwwAuthenticate(auth) });
+  if (!auth.ok)
+    return jsonError(auth.status, auth.error ?? 'unauthorized', auth.description, {
+      'www-authenticate': wwwAuthenticate(auth),
+    });
   let json: unknown;
   try {
     json = await req.json();
@@ -52,19 +66,38 @@ export async function handleInstall(req: Request, provider: IntegrationProvider,
   }
   const parsed = bodySchema.safeParse(json);
   if (!parsed.success)
-    return jsonError(400, 'invalid_request', parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '));
+    return jsonError(
+      400,
+      'invalid_request',
+      parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '),
+    );
   const oauth = parsed.data.mode === 'oauth' ? oauthFlowOf(provider) : undefined;
-  if (parsed.data.mode === 'oauth' && !oauth) return jsonError(400, 'invalid_request', `${provider.displayName} has no OAuth install; send the credentials instead`);
+  if (parsed.data.mode === 'oauth' && !oauth)
+    return jsonError(
+      400,
+      'invalid_request',
+      `${provider.displayName} has no OAuth install; send the credentials instead`,
+    );
   const fields = oauth ? oauth.appFields : provider.install.fields;
   const known = new Set(fields.map((f) => f.name));
   const problems = [
-    ...Object.keys(parsed.data.credentials).filter((k) => !known.has(k)).map((k) => `unknown credential "${k}"`),
-    ...fields.filter((f) => f.required && !parsed.data.credentials[f.name]).map((f) => `missing credential "${f.name}"`),
+    ...Object.keys(parsed.data.credentials)
+      .filter((k) => !known.has(k))
+      .map((k) => `unknown credential "${k}"`),
+    ...fields
+      .filter((f) => f.required && !parsed.data.credentials[f.name])
+      .map((f) => `missing credential "${f.name}"`),
   ];
-  if (problems.length) return jsonError(400, 'invalid_credentials', `${problems.join('; ')} (expected: ${[...known].join(', ')})`);
+  if (problems.length)
+    return jsonError(400, 'invalid_credentials', `${problems.join('; ')} (expected: ${[...known].join(', ')})`);
   const knownSettings = new Set((provider.install.settings ?? []).map((f) => f.name));
   const unknownSettings = Object.keys(parsed.data.settings).filter((k) => !knownSettings.has(k));
-  if (unknownSettings.length) return jsonError(400, 'invalid_settings', `unknown setting ${unknownSettings.map((k) => `"${k}"`).join(', ')} (expected: ${[...knownSettings].join(', ') || 'none'})`);
+  if (unknownSettings.length)
+    return jsonError(
+      400,
+      'invalid_settings',
+      `unknown setting ${unknownSettings.map((k) => `"${k}"`).join(', ')} (expected: ${[...knownSettings].join(', ') || 'none'})`,
+    );
   const p = auth.principal;
   if (oauth) return startOAuthInstall(db, config, provider, oauth, p, parsed.data, baseUrl);
   const row = await createInstallation(db, p, {
@@ -78,7 +111,10 @@ export async function handleInstall(req: Request, provider: IntegrationProvider,
     createdBy: p.userId,
   });
   return Response.json(
-    { installation: { id: row.id, handle: row.handle, title: row.title, scope: parsed.data.scope }, webhook_url: webhookUrl(baseUrl, provider.id, row.id) },
+    {
+      installation: { id: row.id, handle: row.handle, title: row.title, scope: parsed.data.scope },
+      webhook_url: webhookUrl(baseUrl, provider.id, row.id),
+    },
     { status: 201 },
   );
 }

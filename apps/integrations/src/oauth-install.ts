@@ -15,7 +15,12 @@ import {
   type Principal,
 } from '@gatehouse/integrations-adapters-cf';
 import { createPkce } from '@gatehouse/catalog';
-import { jsonError, type IntegrationProvider, type OAuthInstallFlow, type WorkerConfig } from '@gatehouse/integrations-core';
+import {
+  jsonError,
+  type IntegrationProvider,
+  type OAuthInstallFlow,
+  type WorkerConfig,
+} from '@gatehouse/integrations-core';
 import { z } from 'zod';
 import { webhookUrl } from './install-route.js';
 import { outboundOf } from './outbound.js';
@@ -28,7 +33,12 @@ export async function startOAuthInstall(
   provider: IntegrationProvider,
   oauth: OAuthInstallFlow,
   principal: Principal,
-  input: { credentials: Record<string, string>; settings: Record<string, string>; title?: string | undefined; scope: 'Local' | 'Global' },
+  input: {
+    credentials: Record<string, string>;
+    settings: Record<string, string>;
+    title?: string | undefined;
+    scope: 'Local' | 'Global';
+  },
   baseUrl: string,
 ): Promise<Response> {
   const row = await createInstallation(db, principal, {
@@ -47,12 +57,27 @@ export async function startOAuthInstall(
   const { state, expiresAt } = await createOAuthState(
     db,
     { organizationId: principal.organizationId, workspaceId: principal.workspaceId },
-    { provider: provider.id, userId: principal.userId, payload: await config.cipher.encrypt({ installationId: row.id, codeVerifier: pkce.verifier, redirectUri }) },
+    {
+      provider: provider.id,
+      userId: principal.userId,
+      payload: await config.cipher.encrypt({ installationId: row.id, codeVerifier: pkce.verifier, redirectUri }),
+    },
   );
-  const authorizationUrl = oauth.authorizationUrl(input.credentials, { state, redirectUri, codeChallenge: pkce.challenge, settings: input.settings });
+  const authorizationUrl = oauth.authorizationUrl(input.credentials, {
+    state,
+    redirectUri,
+    codeChallenge: pkce.challenge,
+    settings: input.settings,
+  });
   return Response.json(
     {
-      installation: { id: row.id, handle: row.handle, title: row.title, scope: input.scope, status: 'pending_authorization' },
+      installation: {
+        id: row.id,
+        handle: row.handle,
+        title: row.title,
+        scope: input.scope,
+        status: 'pending_authorization',
+      },
       authorization_url: authorizationUrl,
       expires_at: new Date(expiresAt).toISOString(),
       webhook_url: webhookUrl(baseUrl, provider.id, row.id),
@@ -65,24 +90,45 @@ const carriedSchema = z.object({ installationId: z.string(), codeVerifier: z.str
 
 function page(status: number, title: string, message: string): Response {
   const esc = (t: string) => t.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-  return new Response(`<!doctype html><meta charset="utf-8"><title>${esc(title)}</title><h1>${esc(title)}</h1><p>${esc(message)}</p>`, {
-    status,
-    headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', 'content-security-policy': "default-src 'none'; frame-ancestors 'none'", 'x-frame-options': 'DENY' },
-  });
+  return new Response(
+    `<!doctype html><meta charset="utf-8"><title>${esc(title)}</title><h1>${esc(title)}</h1><p>${esc(message)}</p>`,
+    {
+      status,
+      headers: {
+        'content-type': 'text/html; charset=utf-8',
+        'cache-control': 'no-store',
+        'content-security-policy': "default-src 'none'; frame-ancestors 'none'",
+        'x-frame-options': 'DENY',
+      },
+    },
+  );
 }
 
 /** GET /install/<id>/callback: consume the state, exchange the code, store the tokens, activate. */
-export async function handleOAuthCallback(req: Request, provider: IntegrationProvider, db: Db, config: WorkerConfig): Promise<Response> {
-  if (provider.install.type !== 'oauth') return jsonError(404, 'not_found', `${provider.displayName} has no OAuth install`);
+export async function handleOAuthCallback(
+  req: Request,
+  provider: IntegrationProvider,
+  db: Db,
+  config: WorkerConfig,
+): Promise<Response> {
+  if (provider.install.type !== 'oauth')
+    return jsonError(404, 'not_found', `${provider.displayName} has no OAuth install`);
   const url = new URL(req.url);
   const state = url.searchParams.get('state');
   const row = state ? await consumeOAuthState(db, state) : null;
-  if (!row || row.provider !== provider.id) return page(400, 'Link expired', 'This install link expired or was already used. Start the install again.');
-  if (url.searchParams.get('error')) return page(400, 'Install declined', `${provider.displayName} answered "${url.searchParams.get('error')!.slice(0, 100)}". Nothing was installed.`);
+  if (!row || row.provider !== provider.id)
+    return page(400, 'Link expired', 'This install link expired or was already used. Start the install again.');
+  if (url.searchParams.get('error'))
+    return page(
+      400,
+      'Install declined',
+      `${provider.displayName} answered "${url.searchParams.get('error')!.slice(0, 100)}". Nothing was installed.`,
+    );
   const carried = carriedSchema.parse(await config.cipher.decrypt(row.payload));
   const tenant = { organizationId: row.organizationId };
   const installation = await findInstallation(db, tenant, carried.installationId);
-  if (!installation || installation.status !== 'pending' || installation.source !== provider.id) return page(409, 'Nothing to install', 'This installation was removed or is already active.');
+  if (!installation || installation.status !== 'pending' || installation.source !== provider.id)
+    return page(409, 'Nothing to install', 'This installation was removed or is already active.');
   const app = await config.cipher.decrypt(installation.credentials);
   const done = await provider.install.oauth.complete(url.searchParams, app, {
     settings: installation.settings,
@@ -91,7 +137,16 @@ export async function handleOAuthCallback(req: Request, provider: IntegrationPro
     codeVerifier: carried.codeVerifier,
   });
   if (!done.ok) return page(502, 'Install failed', `${done.message}. Start the install again.`);
-  const stored = await swapInstallationCredentials(db, tenant, { installationId: installation.id, expected: installation.credentials, credentials: await config.cipher.encrypt(done.credentials), activate: true });
+  const stored = await swapInstallationCredentials(db, tenant, {
+    installationId: installation.id,
+    expected: installation.credentials,
+    credentials: await config.cipher.encrypt(done.credentials),
+    activate: true,
+  });
   if (!stored) return page(409, 'Nothing to install', 'This installation changed meanwhile; start the install again.');
-  return page(200, `${installation.title} is installed`, `${provider.displayName} is connected to Gatehouse. Configure its webhook to send events to ${webhookUrl(url.origin, provider.id, installation.id)}.`);
+  return page(
+    200,
+    `${installation.title} is installed`,
+    `${provider.displayName} is connected to Gatehouse. Configure its webhook to send events to ${webhookUrl(url.origin, provider.id, installation.id)}.`,
+  );
 }

@@ -8,7 +8,10 @@ import { checkOutboundUrl } from '@gatehouse/catalog';
 import type { WorkerConfig } from '@gatehouse/integrations-core';
 
 /** The outbound options provider code runs under: the runtime's fetch and the worker's loopback setting. */
-export function outboundOf(config: Pick<WorkerConfig, 'allowLoopbackUpstreams'>): { fetch: typeof fetch; allowLoopback: boolean } {
+export function outboundOf(config: Pick<WorkerConfig, 'allowLoopbackUpstreams'>): {
+  fetch: typeof fetch;
+  allowLoopback: boolean;
+} {
   return { fetch: (input, init) => fetch(input, init), allowLoopback: config.allowLoopbackUpstreams };
 }
 

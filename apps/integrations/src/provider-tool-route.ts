@@ -34,7 +34,11 @@ import { toProviderInstallation } from './webhook-pipeline.js';
 const MAX_BYTES = 256 * 1024;
 
 /** Whether one of the publications lets `tool` write with this input, for this caller. */
-export function publicationAllows(pubs: readonly PublicationRecord[], tool: ProviderTool, call: ProviderToolCall): boolean {
+export function publicationAllows(
+  pubs: readonly PublicationRecord[],
+  tool: ProviderTool,
+  call: ProviderToolCall,
+): boolean {
   const target = tool.target?.(call.arguments) ?? null;
   return pubs.some((p) => {
     if (!p.scopes.includes(tool.publicationScope!)) return false;
@@ -45,7 +49,8 @@ export function publicationAllows(pubs: readonly PublicationRecord[], tool: Prov
 }
 
 export async function handleProviderTool(req: Request, env: Env, config: WorkerConfig): Promise<Response> {
-  if (!req.headers.get(SESSION_DISPATCH_SIGNATURE_HEADER)) return jsonError(401, 'invalid_signature', 'signature missing');
+  if (!req.headers.get(SESSION_DISPATCH_SIGNATURE_HEADER))
+    return jsonError(401, 'invalid_signature', 'signature missing');
   const raw = await readCapped(req, MAX_BYTES);
   if (raw === null) return jsonError(413, 'payload_too_large', 'body too large');
   if (!(await verifyInternalRequest(config.signingKey, raw, req.headers.get(SESSION_DISPATCH_SIGNATURE_HEADER))).ok)
@@ -62,7 +67,12 @@ export async function handleProviderTool(req: Request, env: Env, config: WorkerC
   const db = createDb(env.AUTH_DB);
   const tenant = { organizationId: call.organizationId };
   const row = await findInstallation(db, tenant, call.installationId);
-  if (!row || row.kind !== 'provider' || row.status !== 'active' || (row.workspaceId !== null && row.workspaceId !== call.workspaceId))
+  if (
+    !row ||
+    row.kind !== 'provider' ||
+    row.status !== 'active' ||
+    (row.workspaceId !== null && row.workspaceId !== call.workspaceId)
+  )
     return jsonError(404, 'unknown_installation', 'The integration is not installed in this workspace.');
   const provider = findProvider(row.source);
   const tool = provider?.tools.find((t) => t.name === call.tool);
@@ -72,17 +82,30 @@ export async function handleProviderTool(req: Request, env: Env, config: WorkerC
   if (call.sessionId) {
     const s = await findSession(db, tenant, call.sessionId);
     if (!s || s.installationId !== row.id || (s.workspaceId !== null && s.workspaceId !== call.workspaceId))
-      return jsonError(404, 'unknown_session', `No session ${call.sessionId} of this integration in your workspace; see list_sessions.`);
+      return jsonError(
+        404,
+        'unknown_session',
+        `No session ${call.sessionId} of this integration in your workspace; see list_sessions.`,
+      );
     session = { id: s.id, threadKey: s.threadKey };
   }
   if (tool.publicationScope) {
     // The session's own publication, and any workspace- or user-wide ones granted to the installation.
-    const [sessionPubs, standing] = await Promise.all([session ? sessionPublications(db, tenant, session.id) : [], installationPublications(db, tenant, row.id)]);
+    const [sessionPubs, standing] = await Promise.all([
+      session ? sessionPublications(db, tenant, session.id) : [],
+      installationPublications(db, tenant, row.id),
+    ]);
     const pubs = [...sessionPubs, ...standing];
     if (!session && !publicationAllows(standing, tool, call))
-      return jsonError(403, 'publication_required', `${tool.name} writes to ${provider.displayName}: call it with _session (an agent session from list_sessions) whose publication grants ${tool.publicationScope}, or have an admin grant a workspace publication.`);
+      return jsonError(
+        403,
+        'publication_required',
+        `${tool.name} writes to ${provider.displayName}: call it with _session (an agent session from list_sessions) whose publication grants ${tool.publicationScope}, or have an admin grant a workspace publication.`,
+      );
     if (!publicationAllows(pubs, tool, call)) {
-      const where = pubs.filter((p) => p.scopes.includes(tool.publicationScope!)).map((p) => `${p.granularity} ${p.target}`);
+      const where = pubs
+        .filter((p) => p.scopes.includes(tool.publicationScope!))
+        .map((p) => `${p.granularity} ${p.target}`);
       return jsonError(
         403,
         'outside_publication',
@@ -108,19 +131,28 @@ export async function handleProviderTool(req: Request, env: Env, config: WorkerC
         },
       });
     } catch (err) {
-      if (err instanceof CredentialRefreshError) return jsonError(502, 'upstream_failed', `${provider.displayName}: ${err.message}`);
+      if (err instanceof CredentialRefreshError)
+        return jsonError(502, 'upstream_failed', `${provider.displayName}: ${err.message}`);
       throw err;
     }
   }
   const installation = toProviderInstallation(row, credentials);
   // Provider API calls obey the same outbound policy as templates (an api_url setting can point at a fake in dev).
   try {
-    const result = await provider.executeTool(tool.name, call.arguments, { installation, session, fetch: policyFetch(outbound) });
+    const result = await provider.executeTool(tool.name, call.arguments, {
+      installation,
+      session,
+      fetch: policyFetch(outbound),
+    });
     return Response.json({ result });
   } catch (err) {
     const name = err instanceof Error ? err.name : 'Error';
     if (name === 'ZodError') return jsonError(400, 'invalid_arguments', `Invalid arguments for ${tool.name}.`);
     // Provider errors carry our own messages (status codes), never upstream bodies or credentials.
-    return jsonError(502, 'upstream_failed', `${provider.displayName}: ${err instanceof Error ? err.message : 'the call failed'}`);
+    return jsonError(
+      502,
+      'upstream_failed',
+      `${provider.displayName}: ${err instanceof Error ? err.message : 'the call failed'}`,
+    );
   }
 }

@@ -8,7 +8,12 @@ import { githubProvider } from './routes/github/index.js';
 import { linearProvider } from './routes/linear/index.js';
 import { slackProvider } from './routes/slack/index.js';
 
-export const PROVIDERS = [githubProvider, linearProvider, slackProvider, customProvider] as const satisfies readonly IntegrationProvider[];
+export const PROVIDERS = [
+  githubProvider,
+  linearProvider,
+  slackProvider,
+  customProvider,
+] as const satisfies readonly IntegrationProvider[];
 
 const byId: ReadonlyMap<string, IntegrationProvider> = new Map(PROVIDERS.map((p) => [p.id, p]));
 

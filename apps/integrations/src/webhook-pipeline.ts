@@ -52,7 +52,10 @@ export function rejectionResponse(rejection: WebhookRejection): Response {
   }
 }
 
-export function toProviderInstallation(row: InstallationRecord, credentials: Record<string, string>): ProviderInstallation {
+export function toProviderInstallation(
+  row: InstallationRecord,
+  credentials: Record<string, string>,
+): ProviderInstallation {
   return {
     id: row.id,
     organizationId: row.organizationId,
@@ -95,11 +98,15 @@ export async function sendSessionDispatch(main: Fetcher, signingKey: string, dis
   const body = JSON.stringify(dispatch);
   const res = await main.fetch('https://main.internal/internal/session-dispatch', {
     method: 'POST',
-    headers: { 'content-type': 'application/json', [SESSION_DISPATCH_SIGNATURE_HEADER]: await signSessionDispatch(signingKey, body) },
+    headers: {
+      'content-type': 'application/json',
+      [SESSION_DISPATCH_SIGNATURE_HEADER]: await signSessionDispatch(signingKey, body),
+    },
     body,
   });
   await res.body?.cancel();
-  if (res.status >= 400 && res.status < 500 && res.status !== 408 && res.status !== 429) throw new DispatchRefusedError(res.status);
+  if (res.status >= 400 && res.status < 500 && res.status !== 408 && res.status !== 429)
+    throw new DispatchRefusedError(res.status);
   if (!res.ok) throw new Error(`main worker answered ${res.status}`);
 }
 
@@ -112,12 +119,16 @@ export async function handleWebhook(
 ): Promise<Response> {
   // Vendors' payloads are well under this (GitHub caps deliveries at 25 MB but issue and comment events are small);
   // anything larger is refused before it is buffered.
-  if (Number(req.headers.get('content-length') ?? '0') > MAX_WEBHOOK_BYTES) return jsonError(413, 'payload_too_large', `webhook bodies are limited to ${MAX_WEBHOOK_BYTES} bytes`);
+  if (Number(req.headers.get('content-length') ?? '0') > MAX_WEBHOOK_BYTES)
+    return jsonError(413, 'payload_too_large', `webhook bodies are limited to ${MAX_WEBHOOK_BYTES} bytes`);
   const raw = await readCapped(req, MAX_WEBHOOK_BYTES);
-  if (raw === null) return jsonError(413, 'payload_too_large', `webhook bodies are limited to ${MAX_WEBHOOK_BYTES} bytes`);
+  if (raw === null)
+    return jsonError(413, 'payload_too_large', `webhook bodies are limited to ${MAX_WEBHOOK_BYTES} bytes`);
   const db = createDb(env.AUTH_DB);
   const row =
-    provider.installationKind === 'template' ? await findTemplateInstallationForWebhook(db, installationId) : await findProviderInstallationForWebhook(db, provider.id, installationId);
+    provider.installationKind === 'template'
+      ? await findTemplateInstallationForWebhook(db, installationId)
+      : await findProviderInstallationForWebhook(db, provider.id, installationId);
   if (!row) return jsonError(404, 'unknown_installation', 'no such installation for this provider');
   let credentials: Record<string, string>;
   try {
@@ -127,7 +138,10 @@ export async function handleWebhook(
     return rejectionResponse({ ok: false, reason: 'missing_secret' });
   }
   const installation = toProviderInstallation(row, credentials);
-  const result = await provider.parseWebhook(new Request(req.url, { method: 'POST', headers: req.headers, body: raw }), installation);
+  const result = await provider.parseWebhook(
+    new Request(req.url, { method: 'POST', headers: req.headers, body: raw }),
+    installation,
+  );
   if (!result.ok) return rejectionResponse(result);
 
   const tenant = { organizationId: row.organizationId };
@@ -136,7 +150,8 @@ export async function handleWebhook(
   // A continuation (a reply in a thread) feeds only a session its thread has. When there is none yet, the mention
   // that starts it may still be in the queue: the reply waits CONTINUATION_RECHECK_SECONDS and is checked again by
   // the consumer (dispatched then, or recorded as ignored).
-  const pending = result.event?.continuation === true && !(await hasThreadSession(db, tenant, provider.id, result.event.threadKey));
+  const pending =
+    result.event?.continuation === true && !(await hasThreadSession(db, tenant, provider.id, result.event.threadKey));
   const { outcome, record } = await recordDelivery(db, tenant, {
     installationId: row.id,
     provider: provider.id,
@@ -162,18 +177,39 @@ export async function handleWebhook(
 
   const dispatch = provider.dispatch(event, { installation });
   try {
-    const message: DispatchMessage = { deliveryRecordId: record.id, organizationId: row.organizationId, dispatch, ...(event.continuation ? { continuation: true } : {}) };
+    const message: DispatchMessage = {
+      deliveryRecordId: record.id,
+      organizationId: row.organizationId,
+      dispatch,
+      ...(event.continuation ? { continuation: true } : {}),
+    };
     await env.DISPATCH_QUEUE.send(message, pending ? { delaySeconds: CONTINUATION_RECHECK_SECONDS } : {});
   } catch (err) {
     // Not queued: mark it failed so the vendor's retry (it gets a 5xx) queues it again. If D1 fails too, the row stays
     // `received`, and a redelivery queues it all the same.
-    console.error(JSON.stringify({ msg: 'enqueue failed', provider: provider.id, deliveryId, error: err instanceof Error ? err.name : 'unknown' }));
-    await setDeliveryStatus(db, tenant, record.id, 'failed').catch((markErr: unknown) =>
-      console.error(JSON.stringify({ msg: 'marking an unqueued delivery failed did not work', deliveryId, error: markErr instanceof Error ? markErr.name : 'unknown' })),
+    console.error(
+      JSON.stringify({
+        msg: 'enqueue failed',
+        provider: provider.id,
+        deliveryId,
+        error: err instanceof Error ? err.name : 'unknown',
+      }),
     );
-    return jsonError(503, 'temporarily_unavailable', 'the event could not be queued; retry later', { 'retry-after': '10' });
+    await setDeliveryStatus(db, tenant, record.id, 'failed').catch((markErr: unknown) =>
+      console.error(
+        JSON.stringify({
+          msg: 'marking an unqueued delivery failed did not work',
+          deliveryId,
+          error: markErr instanceof Error ? markErr.name : 'unknown',
+        }),
+      ),
+    );
+    return jsonError(503, 'temporarily_unavailable', 'the event could not be queued; retry later', {
+      'retry-after': '10',
+    });
   }
   // Still a duplicate to the sender when the first delivery was accepted; a failed one is accepted now.
-  if (outcome === 'duplicate' && record.status === 'received') return Response.json({ ok: true, duplicate: true }, { status: 200 });
+  if (outcome === 'duplicate' && record.status === 'received')
+    return Response.json({ ok: true, duplicate: true }, { status: 200 });
   return Response.json({ ok: true, accepted: true }, { status: 202 });
 }

@@ -1,6 +1,13 @@
 import { createExecutionContext, createMessageBatch, env, getQueueResult } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
-import { appendSessionDispatch, createDb, createInstallation, createOrganization, listDeliveries, recordDelivery } from '@gatehouse/integrations-adapters-cf';
+import {
+  appendSessionDispatch,
+  createDb,
+  createInstallation,
+  createOrganization,
+  listDeliveries,
+  recordDelivery,
+} from '@gatehouse/integrations-adapters-cf';
 import type { SessionDispatch } from '@gatehouse/integrations-core';
 import { DEAD_LETTER_QUEUE, consumeDispatches, retryDelaySeconds } from '../src/dispatch-queue.js';
 import type { DispatchMessage } from '../src/webhook-pipeline.js';
@@ -9,13 +16,43 @@ const db = createDb(env.AUTH_DB);
 
 async function queuedDelivery(slug: string) {
   const org = await createOrganization(db, { slug, name: slug });
-  const inst = await createInstallation(db, { organizationId: org.id }, {
-    kind: 'provider', source: 'github', title: 'GitHub', scope: 'global', workspaceId: null, settings: {}, credentials: 'jwe', createdBy: 'u',
-  });
-  const { record } = await recordDelivery(db, { organizationId: org.id }, { installationId: inst.id, provider: 'github', deliveryId: `d-${slug}`, bodySha256: `body-${slug}`, eventName: 'issues.opened', status: 'received' });
+  const inst = await createInstallation(
+    db,
+    { organizationId: org.id },
+    {
+      kind: 'provider',
+      source: 'github',
+      title: 'GitHub',
+      scope: 'global',
+      workspaceId: null,
+      settings: {},
+      credentials: 'jwe',
+      createdBy: 'u',
+    },
+  );
+  const { record } = await recordDelivery(
+    db,
+    { organizationId: org.id },
+    {
+      installationId: inst.id,
+      provider: 'github',
+      deliveryId: `d-${slug}`,
+      bodySha256: `body-${slug}`,
+      eventName: 'issues.opened',
+      status: 'received',
+    },
+  );
   const dispatch: SessionDispatch = {
-    dispatchId: `github:d-${slug}`, organizationId: org.id, workspaceId: null, installationId: inst.id, provider: 'github',
-    threadKey: 'o/r#1', title: 't', publication: null, closesThread: false, event: { name: 'issues.opened', actor: 'a', summary: 's', data: {} },
+    dispatchId: `github:d-${slug}`,
+    organizationId: org.id,
+    workspaceId: null,
+    installationId: inst.id,
+    provider: 'github',
+    threadKey: 'o/r#1',
+    title: 't',
+    publication: null,
+    closesThread: false,
+    event: { name: 'issues.opened', actor: 'a', summary: 's', data: {} },
   };
   const body: DispatchMessage = { deliveryRecordId: record.id, organizationId: org.id, dispatch };
   return { org, inst, body };
@@ -50,7 +87,9 @@ describe('dispatch queue consumer', () => {
   it('does not retry a dispatch the main worker refuses for good (4xx): the delivery is failed at once', async () => {
     for (const status of [400, 404]) {
       const { org, inst, body } = await queuedDelivery(`q-refused-${status}`);
-      const refusingMain = { fetch: async () => Response.json({ error: 'unknown_installation' }, { status }) } as unknown as Fetcher;
+      const refusingMain = {
+        fetch: async () => Response.json({ error: 'unknown_installation' }, { status }),
+      } as unknown as Fetcher;
       const b = batch('gatehouse-session-dispatch', body);
       const ctx = createExecutionContext();
       await consumeDispatches(b, { ...env, MAIN: refusingMain });
@@ -61,7 +100,10 @@ describe('dispatch queue consumer', () => {
     const { body } = await queuedDelivery('q-429');
     const b = batch('gatehouse-session-dispatch', body);
     const ctx = createExecutionContext();
-    await consumeDispatches(b, { ...env, MAIN: { fetch: async () => new Response('', { status: 429 }) } as unknown as Fetcher });
+    await consumeDispatches(b, {
+      ...env,
+      MAIN: { fetch: async () => new Response('', { status: 429 }) } as unknown as Fetcher,
+    });
     expect((await getQueueResult(b, ctx)).retryMessages.map((m) => m.msgId)).toEqual(['m1']);
   });
 
@@ -69,10 +111,15 @@ describe('dispatch queue consumer', () => {
     const { org, inst, body } = await queuedDelivery('q-continuation');
     const message: DispatchMessage = { ...body, continuation: true };
     let sent = 0;
-    const countingMain = { fetch: async () => (sent++, Response.json({ appended: true }, { status: 201 })) } as unknown as Fetcher;
+    const countingMain = {
+      fetch: async () => (sent++, Response.json({ appended: true }, { status: 201 })),
+    } as unknown as Fetcher;
     const first = batch('gatehouse-session-dispatch', message);
     await consumeDispatches(first, { ...env, MAIN: countingMain });
-    expect(await getQueueResult(first, createExecutionContext())).toMatchObject({ explicitAcks: ['m1'], retryMessages: [] });
+    expect(await getQueueResult(first, createExecutionContext())).toMatchObject({
+      explicitAcks: ['m1'],
+      retryMessages: [],
+    });
     expect(sent).toBe(0);
     expect(await listDeliveries(db, { organizationId: org.id }, inst.id)).toMatchObject([{ status: 'ignored' }]);
     // Once the thread has a session (the mention got there first), the same continuation is sent.

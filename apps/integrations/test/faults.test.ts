@@ -16,20 +16,38 @@ import { db, installProvider, seedTenant } from './tenant.js';
 
 const SECRET = 'faults-webhook-secret';
 
-const comment = (examples as unknown as { name: string; examples: Record<string, any>[] }[]).find((d) => d.name === 'issue_comment')!.examples.find((e) => e.action === 'created')!;
+const comment = (examples as unknown as { name: string; examples: Record<string, any>[] }[])
+  .find((d) => d.name === 'issue_comment')!
+  .examples.find((e) => e.action === 'created')!;
 
 async function signed(n: number, deliveryId: string) {
   const payload = structuredClone(comment);
   payload.issue.number = 70_000 + n;
   payload.comment.id = 80_000 + n;
   const body = JSON.stringify(payload);
-  return { body, headers: { 'content-type': 'application/json', 'x-github-event': 'issue_comment', 'x-github-delivery': deliveryId, 'x-hub-signature-256': await sign(SECRET, body) } };
+  return {
+    body,
+    headers: {
+      'content-type': 'application/json',
+      'x-github-event': 'issue_comment',
+      'x-github-delivery': deliveryId,
+      'x-hub-signature-256': await sign(SECRET, body),
+    },
+  };
 }
 
 /** The route with `overrides` in its env (a faulty D1, a failing queue), through the worker's own fetch handler. */
-async function deliverWith(url: string, delivery: { body: string; headers: Record<string, string> }, overrides: Partial<Env>) {
+async function deliverWith(
+  url: string,
+  delivery: { body: string; headers: Record<string, string> },
+  overrides: Partial<Env>,
+) {
   const ctx = createExecutionContext();
-  const res = await worker.fetch(new Request(url, { method: 'POST', headers: delivery.headers, body: delivery.body }), { ...env, ...overrides }, ctx);
+  const res = await worker.fetch(
+    new Request(url, { method: 'POST', headers: delivery.headers, body: delivery.body }),
+    { ...env, ...overrides },
+    ctx,
+  );
   await waitOnExecutionContext(ctx);
   return res;
 }
@@ -74,7 +92,9 @@ describe('webhook route under faults', () => {
       const failing = faultyD1(env.AUTH_DB, (_sql, n) => n === k);
       const res = await deliverWith(webhookUrl, delivery, { AUTH_DB: failing.d1 });
       expect(res.status, `D1 failing at step ${k} of ${steps}`).toBeGreaterThanOrEqual(500);
-      expect((await listDeliveries(db, tenant, installationId)).filter((d) => d.deliveryId === `fault-${k}`)).toEqual([]);
+      expect((await listDeliveries(db, tenant, installationId)).filter((d) => d.deliveryId === `fault-${k}`)).toEqual(
+        [],
+      );
       // The vendor retries the same delivery once D1 is back.
       const retry = await SELF.fetch(webhookUrl, { method: 'POST', headers: delivery.headers, body: delivery.body });
       expect(retry.status).toBe(202);
@@ -86,13 +106,19 @@ describe('webhook route under faults', () => {
     const { tenant, installationId, webhookUrl } = await installGithub('fault-lost-answer');
     vi.spyOn(console, 'error').mockImplementation(() => undefined);
     const delivery = await signed(400, 'lost-1');
-    const lost = faultyD1(env.AUTH_DB, (sql) => /^insert into "webhook_events"/i.test(sql), undefined, { when: 'after' });
+    const lost = faultyD1(env.AUTH_DB, (sql) => /^insert into "webhook_events"/i.test(sql), undefined, {
+      when: 'after',
+    });
     expect((await deliverWith(webhookUrl, delivery, { AUTH_DB: lost.d1 })).status).toBeGreaterThanOrEqual(500);
-    expect(await listDeliveries(db, tenant, installationId)).toMatchObject([{ deliveryId: 'lost-1', status: 'received' }]);
+    expect(await listDeliveries(db, tenant, installationId)).toMatchObject([
+      { deliveryId: 'lost-1', status: 'received' },
+    ]);
     const retry = await SELF.fetch(webhookUrl, { method: 'POST', headers: delivery.headers, body: delivery.body });
     expect(retry.status).toBe(200);
     expect(await settled(`github:${installationId}:lost-1`, 1)).toBe(1);
-    expect(await listDeliveries(db, tenant, installationId)).toMatchObject([{ deliveryId: 'lost-1', status: 'dispatched' }]);
+    expect(await listDeliveries(db, tenant, installationId)).toMatchObject([
+      { deliveryId: 'lost-1', status: 'dispatched' },
+    ]);
   });
 
   it('a delivery neither queued nor marked failed is queued again by the vendor’s retry, once', async () => {
@@ -104,15 +130,23 @@ describe('webhook route under faults', () => {
     const res = await deliverWith(webhookUrl, delivery, { AUTH_DB: updatesFail.d1, DISPATCH_QUEUE: queueDown });
     expect(res.status).toBe(503);
     expect(res.headers.get('retry-after')).toBe('10');
-    expect(await listDeliveries(db, tenant, installationId)).toMatchObject([{ deliveryId: 'stuck-1', status: 'received' }]);
+    expect(await listDeliveries(db, tenant, installationId)).toMatchObject([
+      { deliveryId: 'stuck-1', status: 'received' },
+    ]);
 
     // The vendor's retry is a duplicate to the sender, and is queued all the same (the first one never was).
     const retry = await SELF.fetch(webhookUrl, { method: 'POST', headers: delivery.headers, body: delivery.body });
     expect(retry.status).toBe(200);
     expect(await settled(`github:${installationId}:stuck-1`, 1)).toBe(1);
-    expect(await listDeliveries(db, tenant, installationId)).toMatchObject([{ deliveryId: 'stuck-1', status: 'dispatched' }]);
+    expect(await listDeliveries(db, tenant, installationId)).toMatchObject([
+      { deliveryId: 'stuck-1', status: 'dispatched' },
+    ]);
     // Settled, a replay under a new delivery id changes nothing: no second event, none under the replay's id.
-    const replay = await SELF.fetch(webhookUrl, { method: 'POST', headers: { ...delivery.headers, 'x-github-delivery': 'stuck-1-replay' }, body: delivery.body });
+    const replay = await SELF.fetch(webhookUrl, {
+      method: 'POST',
+      headers: { ...delivery.headers, 'x-github-delivery': 'stuck-1-replay' },
+      body: delivery.body,
+    });
     expect(replay.status).toBe(200);
     await new Promise((r) => setTimeout(r, 1_500));
     expect((await dispatchIds()).filter((id) => id.includes(':stuck-1'))).toEqual([`github:${installationId}:stuck-1`]);
@@ -125,7 +159,11 @@ describe('webhook route under faults', () => {
     const queueDown = { send: () => Promise.reject(new Error('queue unavailable')) } as unknown as Queue;
     const res = await deliverWith(webhookUrl, delivery, { DISPATCH_QUEUE: queueDown });
     expect(res.status).toBe(503);
-    const replay = await SELF.fetch(webhookUrl, { method: 'POST', headers: { ...delivery.headers, 'x-github-delivery': 'owed-1-replay' }, body: delivery.body });
+    const replay = await SELF.fetch(webhookUrl, {
+      method: 'POST',
+      headers: { ...delivery.headers, 'x-github-delivery': 'owed-1-replay' },
+      body: delivery.body,
+    });
     expect(replay.status).toBe(202);
     expect(await settled(`github:${installationId}:owed-1`, 1)).toBe(1);
     expect((await dispatchIds()).filter((id) => id.endsWith(':owed-1-replay'))).toEqual([]);
@@ -136,12 +174,20 @@ describe('webhook route under faults', () => {
     const lines: string[] = [];
     vi.spyOn(console, 'error').mockImplementation((line: unknown) => void lines.push(String(line)));
     const credentialsKey = Object.values(JSON.parse(env.CREDENTIALS_KEYS) as Record<string, string>)[0]!;
-    const leaky = new Error(`D1_ERROR: connection to db failed (auth Bearer gth_leakedTokenValue1234; key ${env.MCP_SIGNING_KEY}; ${credentialsKey})`);
-    const res = await deliverWith(webhookUrl, await signed(200, 'leak-1'), { AUTH_DB: faultyD1(env.AUTH_DB, () => true, leaky).d1 });
+    const leaky = new Error(
+      `D1_ERROR: connection to db failed (auth Bearer gth_leakedTokenValue1234; key ${env.MCP_SIGNING_KEY}; ${credentialsKey})`,
+    );
+    const res = await deliverWith(webhookUrl, await signed(200, 'leak-1'), {
+      AUTH_DB: faultyD1(env.AUTH_DB, () => true, leaky).d1,
+    });
     expect(res.status).toBe(500);
     const requestId = res.headers.get(REQUEST_ID_HEADER);
     expect(requestId).toMatch(/^[0-9a-f-]{36}$/);
-    expect(await res.json()).toEqual({ error: 'internal_error', message: 'internal error; it was logged', request_id: requestId });
+    expect(await res.json()).toEqual({
+      error: 'internal_error',
+      message: 'internal error; it was logged',
+      request_id: requestId,
+    });
     const logged = lines.map((l) => JSON.parse(l) as Record<string, string>).filter((l) => l.msg === 'unhandled error');
     expect(logged).toEqual([
       {
@@ -155,10 +201,19 @@ describe('webhook route under faults', () => {
         query: expect.stringMatching(/^select .* from "installations" where/),
       },
     ]);
-    for (const secret of ['gth_leakedTokenValue1234', env.MCP_SIGNING_KEY, credentialsKey]) expect(lines.join('\n')).not.toContain(secret);
+    for (const secret of ['gth_leakedTokenValue1234', env.MCP_SIGNING_KEY, credentialsKey])
+      expect(lines.join('\n')).not.toContain(secret);
 
     // Behind Cloudflare's edge, the request id is the cf-ray the person can quote.
-    const viaEdge = await worker.fetch(new Request(webhookUrl, { method: 'POST', headers: { ...(await signed(201, 'leak-2')).headers, 'cf-ray': '8f1e2d3c4b5a6978-AMS' }, body: '{}' }), { ...env, AUTH_DB: faultyD1(env.AUTH_DB, () => true).d1 }, createExecutionContext());
+    const viaEdge = await worker.fetch(
+      new Request(webhookUrl, {
+        method: 'POST',
+        headers: { ...(await signed(201, 'leak-2')).headers, 'cf-ray': '8f1e2d3c4b5a6978-AMS' },
+        body: '{}',
+      }),
+      { ...env, AUTH_DB: faultyD1(env.AUTH_DB, () => true).d1 },
+      createExecutionContext(),
+    );
     expect(viaEdge.headers.get(REQUEST_ID_HEADER)).toBe('8f1e2d3c4b5a6978-AMS');
   });
 });

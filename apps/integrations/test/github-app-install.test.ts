@@ -31,8 +31,14 @@ function pkcs1PemFromPkcs8(der: Uint8Array): string {
 }
 
 beforeAll(async () => {
-  const pair = (await crypto.subtle.generateKey({ name: 'RSASSA-PKCS1-v1_5', modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: 'SHA-256' }, true, ['sign', 'verify'])) as CryptoKeyPair;
-  privateKeyPkcs1 = pkcs1PemFromPkcs8(new Uint8Array((await crypto.subtle.exportKey('pkcs8', pair.privateKey)) as ArrayBuffer));
+  const pair = (await crypto.subtle.generateKey(
+    { name: 'RSASSA-PKCS1-v1_5', modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: 'SHA-256' },
+    true,
+    ['sign', 'verify'],
+  )) as CryptoKeyPair;
+  privateKeyPkcs1 = pkcs1PemFromPkcs8(
+    new Uint8Array((await crypto.subtle.exportKey('pkcs8', pair.privateKey)) as ArrayBuffer),
+  );
   publicKeyPem = await exportSPKI(pair.publicKey);
 });
 
@@ -49,26 +55,42 @@ beforeEach(() => {
       const jwt = /^bearer (.+)$/i.exec(auth)?.[1];
       if (!jwt) return Response.json({ message: 'A JSON web token could not be decoded' }, { status: 401 });
       try {
-        const { payload } = await jwtVerify(jwt, await importSPKI(publicKeyPem, 'RS256'), { algorithms: ['RS256'], issuer: APP_ID });
+        const { payload } = await jwtVerify(jwt, await importSPKI(publicKeyPem, 'RS256'), {
+          algorithms: ['RS256'],
+          issuer: APP_ID,
+        });
         jwtsSeen.push({ iss: payload.iss, iat: payload.iat!, exp: payload.exp! });
-        if (payload.exp! - payload.iat! > 600) return Response.json({ message: "'Expiration time' claim ('exp') is too far in the future" }, { status: 401 });
+        if (payload.exp! - payload.iat! > 600)
+          return Response.json(
+            { message: "'Expiration time' claim ('exp') is too far in the future" },
+            { status: 401 },
+          );
       } catch {
         return Response.json({ message: 'A JSON web token could not be decoded' }, { status: 401 });
       }
       const id = installation[1];
       if (id !== '77' && id !== '999') return Response.json({ message: 'Not Found' }, { status: 404 });
       if (!installation[2] && req.method === 'GET')
-        return Response.json({ id: Number(id), app_id: id === '77' ? Number(APP_ID) : 42, app_slug: id === '77' ? SLUG : 'someone-elses-app', account: { login: 'octo-org' } });
+        return Response.json({
+          id: Number(id),
+          app_id: id === '77' ? Number(APP_ID) : 42,
+          app_slug: id === '77' ? SLUG : 'someone-elses-app',
+          account: { login: 'octo-org' },
+        });
       // Tokens for either installation: only the gateway's ownership check keeps another app's installation out.
       if (installation[2] && req.method === 'POST') {
         tokenN++;
-        return Response.json({ token: `ghs_install_${tokenN}`, expires_at: new Date(Date.now() + tokenLifetimeMs).toISOString() }, { status: 201 });
+        return Response.json(
+          { token: `ghs_install_${tokenN}`, expires_at: new Date(Date.now() + tokenLifetimeMs).toISOString() },
+          { status: 201 },
+        );
       }
       return Response.json({ message: 'Not Found' }, { status: 404 });
     }
     toolAuth.push(auth);
     if (auth !== `token ghs_install_${tokenN}`) return Response.json({ message: 'Bad credentials' }, { status: 401 });
-    if (req.method === 'GET' && /^\/repos\/octo-org\/hello\/issues\/7$/.test(url.pathname)) return Response.json({ number: 7, title: 'Bug' });
+    if (req.method === 'GET' && /^\/repos\/octo-org\/hello\/issues\/7$/.test(url.pathname))
+      return Response.json({ number: 7, title: 'Bug' });
     return Response.json({ message: 'Not Found' }, { status: 404 });
   });
 });
@@ -100,7 +122,12 @@ describe('GitHub App install', () => {
     expect(row?.status).toBe('active');
     expect(row!.credentials).not.toContain('PRIVATE KEY');
     const cipher = createCredentialsCipher(env.CREDENTIALS_KEYS, env.CREDENTIALS_ACTIVE_KID);
-    expect(await cipher.decrypt(row!.credentials)).toMatchObject({ installation_id: '77', account: 'octo-org', app_login: `${SLUG}[bot]`, access_token: `ghs_install_${tokenN}` });
+    expect(await cipher.decrypt(row!.credentials)).toMatchObject({
+      installation_id: '77',
+      account: 'octo-org',
+      app_login: `${SLUG}[bot]`,
+      access_token: `ghs_install_${tokenN}`,
+    });
     const jwt = jwtsSeen.at(-1)!;
     expect(jwt.iss).toBe(APP_ID);
     expect(jwt.exp - jwt.iat).toBeLessThanOrEqual(600);
@@ -124,17 +151,31 @@ describe('GitHub App install', () => {
   });
 
   it('refuses an installation of another app, a missing installation_id and a pending approval, leaving it pending', async () => {
-    for (const query of ['installation_id=999&setup_action=install', 'installation_id=31337&setup_action=install', 'setup_action=install', 'setup_action=request']) {
+    for (const query of [
+      'installation_id=999&setup_action=install',
+      'installation_id=31337&setup_action=install',
+      'setup_action=install',
+      'setup_action=request',
+    ]) {
       const s = await start(`gh-app-refused-${crypto.randomUUID().slice(0, 6)}`);
       const res = await callback(`${query}&state=${s.state}`);
       expect(res.status, query).toBe(502);
-      expect((await findInstallation(db, { organizationId: s.org.id }, s.body.installation.id))?.status).toBe('pending');
+      expect((await findInstallation(db, { organizationId: s.org.id }, s.body.installation.id))?.status).toBe(
+        'pending',
+      );
     }
   });
 
   it('refuses a private key that does not sign for the app', async () => {
-    const other = (await crypto.subtle.generateKey({ name: 'RSASSA-PKCS1-v1_5', modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: 'SHA-256' }, true, ['sign'])) as CryptoKeyPair;
-    const s = await start('gh-app-wrong-key', pkcs1PemFromPkcs8(new Uint8Array((await crypto.subtle.exportKey('pkcs8', other.privateKey)) as ArrayBuffer)));
+    const other = (await crypto.subtle.generateKey(
+      { name: 'RSASSA-PKCS1-v1_5', modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: 'SHA-256' },
+      true,
+      ['sign'],
+    )) as CryptoKeyPair;
+    const s = await start(
+      'gh-app-wrong-key',
+      pkcs1PemFromPkcs8(new Uint8Array((await crypto.subtle.exportKey('pkcs8', other.privateKey)) as ArrayBuffer)),
+    );
     const res = await callback(`installation_id=77&setup_action=install&state=${s.state}`);
     expect(res.status).toBe(502);
     expect(await res.text()).not.toContain('PRIVATE KEY');
@@ -146,7 +187,15 @@ describe('GitHub App install', () => {
     expect((await callback(`installation_id=77&setup_action=install&state=${s.state}`)).status).toBe(200);
     tokenLifetimeMs = 3_600_000;
     const first = tokenN;
-    const call = { organizationId: s.org.id, workspaceId: s.ws.id, userId: s.user.id, installationId: s.body.installation.id, tool: 'mcp_github_get_issue', arguments: { repository: 'octo-org/hello', number: 7 }, sessionId: null };
+    const call = {
+      organizationId: s.org.id,
+      workspaceId: s.ws.id,
+      userId: s.user.id,
+      installationId: s.body.installation.id,
+      tool: 'mcp_github_get_issue',
+      arguments: { repository: 'octo-org/hello', number: 7 },
+      sessionId: null,
+    };
     const res = await callProviderTool(call);
     expect(res.status, await res.clone().text()).toBe(200);
     expect(tokenN).toBe(first + 1);
@@ -161,8 +210,18 @@ describe('GitHub App install', () => {
     expect((await callback(`installation_id=77&setup_action=install&state=${s.state}`)).status).toBe(200);
     const payload = {
       action: 'created',
-      issue: { number: 7, title: 'Bug', html_url: 'https://github.com/octo-org/hello/issues/7', user: { login: 'octocat' } },
-      comment: { id: 1, body: `@${SLUG} can you look?`, html_url: 'https://github.com/octo-org/hello/issues/7#issuecomment-1', user: { login: 'octocat' } },
+      issue: {
+        number: 7,
+        title: 'Bug',
+        html_url: 'https://github.com/octo-org/hello/issues/7',
+        user: { login: 'octocat' },
+      },
+      comment: {
+        id: 1,
+        body: `@${SLUG} can you look?`,
+        html_url: 'https://github.com/octo-org/hello/issues/7#issuecomment-1',
+        user: { login: 'octocat' },
+      },
       repository: { full_name: 'octo-org/hello' },
       sender: { login: 'octocat' },
       installation: { id: 77 },
@@ -171,7 +230,12 @@ describe('GitHub App install', () => {
       const body = JSON.stringify(p);
       return SELF.fetch(s.body.webhook_url, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-github-event': 'issue_comment', 'x-github-delivery': id, 'x-hub-signature-256': `sha256=${await hmacSha256Hex('gh-app-webhook-secret', body)}` },
+        headers: {
+          'content-type': 'application/json',
+          'x-github-event': 'issue_comment',
+          'x-github-delivery': id,
+          'x-hub-signature-256': `sha256=${await hmacSha256Hex('gh-app-webhook-secret', body)}`,
+        },
         body,
       });
     };
@@ -179,6 +243,9 @@ describe('GitHub App install', () => {
     // The app's other installations (another account) post to the same webhook: not this installation's events.
     expect((await deliver({ ...payload, installation: { id: 78 } }, 'd-other')).status).toBe(202);
     const deliveries = await listDeliveries(db, { organizationId: s.org.id }, s.body.installation.id);
-    expect(Object.fromEntries(deliveries.map((d) => [d.deliveryId, d.status]))).toEqual({ 'd-own': expect.stringMatching(/received|dispatched/), 'd-other': 'ignored' });
+    expect(Object.fromEntries(deliveries.map((d) => [d.deliveryId, d.status]))).toEqual({
+      'd-own': expect.stringMatching(/received|dispatched/),
+      'd-other': 'ignored',
+    });
   });
 });

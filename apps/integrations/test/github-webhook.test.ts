@@ -10,7 +10,9 @@ const SECRET = 'github-webhook-secret-for-tests';
 
 /** A real payload from @octokit/webhooks-examples. */
 function example(name: string, action?: string): Record<string, any> {
-  const def = (examples as unknown as { name: string; examples: Record<string, any>[] }[]).find((d) => d.name === name)!;
+  const def = (examples as unknown as { name: string; examples: Record<string, any>[] }[]).find(
+    (d) => d.name === name,
+  )!;
   return def.examples.find((e) => action === undefined || e.action === action)!;
 }
 
@@ -22,12 +24,21 @@ async function installGithub(slug: string, credentials: Record<string, string> =
 }
 
 async function deliver(url: string, payload: string, headers: Record<string, string>) {
-  return SELF.fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: payload });
+  return SELF.fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: payload,
+  });
 }
 
 async function dispatches(): Promise<{ body: string; signature: string | null }[]> {
   await env.AUTH_DB.prepare('create table if not exists test_dispatches (body text not null, signature text)').run();
-  return (await env.AUTH_DB.prepare('select body, signature from test_dispatches').all<{ body: string; signature: string | null }>()).results;
+  return (
+    await env.AUTH_DB.prepare('select body, signature from test_dispatches').all<{
+      body: string;
+      signature: string | null;
+    }>()
+  ).results;
 }
 
 /** Waits for waitUntil work (the dispatch) to land, bounded. */
@@ -45,7 +56,11 @@ describe('GitHub webhook → session dispatch', () => {
     const { org, installationId, webhookUrl } = await installGithub('gh-ok');
     expect(webhookUrl).toBe(`http://integrations.test/webhook/github/${installationId}`);
     const payload = JSON.stringify(example('issue_comment', 'created'));
-    const headers = { 'x-github-event': 'issue_comment', 'x-github-delivery': 'delivery-1', 'x-hub-signature-256': await sign(SECRET, payload) };
+    const headers = {
+      'x-github-event': 'issue_comment',
+      'x-github-delivery': 'delivery-1',
+      'x-hub-signature-256': await sign(SECRET, payload),
+    };
     const before = (await dispatches()).length;
 
     const first = await deliver(webhookUrl, payload, headers);
@@ -79,7 +94,11 @@ describe('GitHub webhook → session dispatch', () => {
   it('queues a redelivery again when the earlier dispatch failed (dead-lettered)', async () => {
     const { org, installationId, webhookUrl } = await installGithub('gh-refail');
     const payload = JSON.stringify(example('issues', 'opened'));
-    const headers = { 'x-github-event': 'issues', 'x-github-delivery': 'delivery-refail', 'x-hub-signature-256': await sign(SECRET, payload) };
+    const headers = {
+      'x-github-event': 'issues',
+      'x-github-delivery': 'delivery-refail',
+      'x-hub-signature-256': await sign(SECRET, payload),
+    };
     const before = (await dispatches()).length;
     expect((await deliver(webhookUrl, payload, headers)).status).toBe(202);
     await settle(dispatches, (d) => d.length > before);
@@ -114,7 +133,10 @@ describe('GitHub webhook → session dispatch', () => {
   });
 
   it('accepts the previous secret during rotation', async () => {
-    const { webhookUrl } = await installGithub('gh-rotate', { webhook_secret: 'new-secret', previous_webhook_secret: SECRET });
+    const { webhookUrl } = await installGithub('gh-rotate', {
+      webhook_secret: 'new-secret',
+      previous_webhook_secret: SECRET,
+    });
     const payload = JSON.stringify(example('issues', 'opened'));
     const res = await deliver(webhookUrl, payload, {
       'x-github-event': 'issues',
@@ -128,7 +150,11 @@ describe('GitHub webhook → session dispatch', () => {
     const { org, installationId, webhookUrl } = await installGithub('gh-ignored');
     const payload = JSON.stringify(example('star'));
     const before = (await dispatches()).length;
-    const res = await deliver(webhookUrl, payload, { 'x-github-event': 'star', 'x-github-delivery': 'delivery-star', 'x-hub-signature-256': await sign(SECRET, payload) });
+    const res = await deliver(webhookUrl, payload, {
+      'x-github-event': 'star',
+      'x-github-delivery': 'delivery-star',
+      'x-hub-signature-256': await sign(SECRET, payload),
+    });
     expect(res.status).toBe(202);
     expect(await res.json()).toMatchObject({ ignored: true });
     expect(await listDeliveries(db, { organizationId: org.id }, installationId)).toMatchObject([{ status: 'ignored' }]);
@@ -139,7 +165,10 @@ describe('GitHub webhook → session dispatch', () => {
   it('requires X-GitHub-Delivery on a validly signed request', async () => {
     const { webhookUrl } = await installGithub('gh-nodelivery');
     const payload = JSON.stringify(example('issues', 'opened'));
-    const res = await deliver(webhookUrl, payload, { 'x-github-event': 'issues', 'x-hub-signature-256': await sign(SECRET, payload) });
+    const res = await deliver(webhookUrl, payload, {
+      'x-github-event': 'issues',
+      'x-hub-signature-256': await sign(SECRET, payload),
+    });
     expect(res.status).toBe(400);
   });
 
@@ -168,11 +197,20 @@ describe('registry and install', () => {
   it('GET /v1/integrations lists each provider with its install type, scopes and webhook URL', async () => {
     const res = await SELF.fetch('http://integrations.test/v1/integrations');
     const body = (await res.json()) as {
-      integrations: { id: string; install: { type: string; url: string; oauth: { scopes: string[]; callback_url: string } | null }; webhook_url_template: string; publication_scopes: { name: string }[] }[];
+      integrations: {
+        id: string;
+        install: { type: string; url: string; oauth: { scopes: string[]; callback_url: string } | null };
+        webhook_url_template: string;
+        publication_scopes: { name: string }[];
+      }[];
     };
     expect(body.integrations.map((i) => i.id)).toEqual(['github', 'linear', 'slack', 'custom']);
     for (const i of body.integrations.filter((x) => x.id !== 'custom')) {
-      expect(i.install).toMatchObject({ type: 'oauth', url: `http://integrations.test/install/${i.id}`, oauth: { callback_url: `http://integrations.test/install/${i.id}/callback` } });
+      expect(i.install).toMatchObject({
+        type: 'oauth',
+        url: `http://integrations.test/install/${i.id}`,
+        oauth: { callback_url: `http://integrations.test/install/${i.id}/callback` },
+      });
       expect(i.install.oauth!.scopes.length).toBeGreaterThan(0);
       expect(i.webhook_url_template).toBe(`http://integrations.test/webhook/${i.id}/{installation_id}`);
       expect(i.publication_scopes.length).toBeGreaterThan(0);
@@ -180,11 +218,22 @@ describe('registry and install', () => {
     expect(body.integrations.find((i) => i.id === 'slack')!.install.oauth!.scopes).toContain('chat:write');
     // The custom provider serves catalog templates: installed with install_integration, webhooks at the same route.
     const custom = body.integrations.find((i) => i.id === 'custom')!;
-    expect(custom).toMatchObject({ install: { type: 'credentials', oauth: null }, webhook_url_template: 'http://integrations.test/webhook/custom/{installation_id}', publication_scopes: [] });
+    expect(custom).toMatchObject({
+      install: { type: 'credentials', oauth: null },
+      webhook_url_template: 'http://integrations.test/webhook/custom/{installation_id}',
+      publication_scopes: [],
+    });
     const { token } = await seedTenant(`custom-install-${crypto.randomUUID().slice(0, 8)}`);
-    const post = await SELF.fetch('http://integrations.test/install/custom', { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ credentials: {} }) });
+    const post = await SELF.fetch('http://integrations.test/install/custom', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ credentials: {} }),
+    });
     expect(post.status).toBe(400);
-    expect(await post.json()).toMatchObject({ error: 'install_elsewhere', message: expect.stringMatching(/install_integration/) });
+    expect(await post.json()).toMatchObject({
+      error: 'install_elsewhere',
+      message: expect.stringMatching(/install_integration/),
+    });
   });
 
   it('refuses an install without a token, or with missing or unknown credentials, and stores no secret in clear', async () => {
@@ -201,16 +250,27 @@ describe('registry and install', () => {
     const { message } = (await bad.json()) as { message: string };
     expect(message).toMatch(/missing credential "webhook_secret"/);
     expect(message).toMatch(/unknown credential "secret"/);
-    const rows = await env.AUTH_DB.prepare('select credentials from installations where organization_id = ?').bind(org.id).all<{ credentials: string }>();
+    const rows = await env.AUTH_DB.prepare('select credentials from installations where organization_id = ?')
+      .bind(org.id)
+      .all<{ credentials: string }>();
     expect(rows.results).toHaveLength(1);
     expect(rows.results[0]!.credentials).not.toContain(SECRET);
   });
 });
 
 describe('GitHub: what addresses the agent (app_login set)', () => {
-  async function send(installation: Awaited<ReturnType<typeof installGithub>>, event: string, payload: Record<string, any>, delivery: string) {
+  async function send(
+    installation: Awaited<ReturnType<typeof installGithub>>,
+    event: string,
+    payload: Record<string, any>,
+    delivery: string,
+  ) {
     const raw = JSON.stringify(payload);
-    return deliver(installation.webhookUrl, raw, { 'x-github-event': event, 'x-github-delivery': delivery, 'x-hub-signature-256': await sign(SECRET, raw) });
+    return deliver(installation.webhookUrl, raw, {
+      'x-github-event': event,
+      'x-github-delivery': delivery,
+      'x-hub-signature-256': await sign(SECRET, raw),
+    });
   }
 
   it('dispatches a comment mentioning the app, a review requested from it, and ignores other comments', async () => {
@@ -232,12 +292,14 @@ describe('GitHub: what addresses the agent (app_login set)', () => {
     expect(await (await send(inst, 'pull_request', otherReview, 'm-4')).json()).toMatchObject({ ignored: true });
 
     const rows = await listDeliveries(db, { organizationId: inst.org.id }, inst.installationId);
-    expect(Object.fromEntries(rows.map((r) => [r.deliveryId, r.status === 'ignored' ? 'ignored' : 'session']))).toEqual({
-      'm-1': 'session',
-      'm-2': 'ignored',
-      'm-3': 'session',
-      'm-4': 'ignored',
-    });
+    expect(Object.fromEntries(rows.map((r) => [r.deliveryId, r.status === 'ignored' ? 'ignored' : 'session']))).toEqual(
+      {
+        'm-1': 'session',
+        'm-2': 'ignored',
+        'm-3': 'session',
+        'm-4': 'ignored',
+      },
+    );
   });
 
   it('closes the session of a closed (merged) pull request and reactivates it on reopen, whoever they address', async () => {
@@ -246,27 +308,44 @@ describe('GitHub: what addresses the agent (app_login set)', () => {
     closed.pull_request.merged = true;
     const threadKey = `${closed.repository.full_name}#${closed.pull_request.number}`;
     // The thread already has a session (the agent was asked to review earlier).
-    await appendSessionDispatch(db, { organizationId: inst.org.id }, {
-      dispatchId: `github:${inst.installationId}:seed`, organizationId: inst.org.id, workspaceId: null, installationId: inst.installationId,
-      provider: 'github', threadKey, title: closed.pull_request.title, event: { name: 'pull_request.review_requested', actor: 'octocat', summary: 's', data: {} },
-    });
+    await appendSessionDispatch(
+      db,
+      { organizationId: inst.org.id },
+      {
+        dispatchId: `github:${inst.installationId}:seed`,
+        organizationId: inst.org.id,
+        workspaceId: null,
+        installationId: inst.installationId,
+        provider: 'github',
+        threadKey,
+        title: closed.pull_request.title,
+        event: { name: 'pull_request.review_requested', actor: 'octocat', summary: 's', data: {} },
+      },
+    );
     // Dispatches of this installation's deliveries, by delivery id (other tests' dispatches may still be landing).
     const dispatchOf = async (delivery: string) => {
       const id = `github:${inst.installationId}:${delivery}`;
-      const find = (rows: { body: string }[]) => rows.map((d) => sessionDispatchSchema.parse(JSON.parse(d.body))).filter((d) => d.dispatchId === id);
+      const find = (rows: { body: string }[]) =>
+        rows.map((d) => sessionDispatchSchema.parse(JSON.parse(d.body))).filter((d) => d.dispatchId === id);
       return find(await settle(dispatches, (rows) => find(rows).length > 0));
     };
     expect(await (await send(inst, 'pull_request', closed, 'l-1')).json()).toMatchObject({ accepted: true });
     const [close, ...more] = await dispatchOf('l-1');
     expect(more).toEqual([]);
-    expect(close).toMatchObject({ threadKey, closesThread: true, event: { name: 'pull_request.closed', data: { merged: true } } });
+    expect(close).toMatchObject({
+      threadKey,
+      closesThread: true,
+      event: { name: 'pull_request.closed', data: { merged: true } },
+    });
     expect(close!.event.summary).toContain(`merged ${threadKey}`);
 
     const reopened = structuredClone(example('pull_request', 'reopened'));
     reopened.repository = closed.repository;
     reopened.pull_request.number = closed.pull_request.number;
     expect(await (await send(inst, 'pull_request', reopened, 'l-2')).json()).toMatchObject({ accepted: true });
-    expect(await dispatchOf('l-2')).toMatchObject([{ threadKey, closesThread: false, event: { name: 'pull_request.reopened' } }]);
+    expect(await dispatchOf('l-2')).toMatchObject([
+      { threadKey, closesThread: false, event: { name: 'pull_request.reopened' } },
+    ]);
 
     // Closing a pull request that never had a session starts none: it waits as a continuation, nothing is sent.
     const stranger = structuredClone(closed);

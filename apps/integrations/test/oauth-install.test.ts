@@ -28,24 +28,59 @@ beforeEach(() => {
       graphql.push({ authorization: req.headers.get('authorization'), body });
       // Answers shaped like Linear's for the SDK's operations (https://studio.apollographql.com/public/Linear-API).
       const operation = /^\s*(?:mutation|query) (\w+)/.exec((JSON.parse(body) as { query: string }).query)?.[1];
-      if (operation === 'createComment') return Response.json({ data: { commentCreate: { __typename: 'CommentPayload', comment: { id: 'c1' }, lastSyncId: 1, success: true } } });
+      if (operation === 'createComment')
+        return Response.json({
+          data: {
+            commentCreate: { __typename: 'CommentPayload', comment: { id: 'c1' }, lastSyncId: 1, success: true },
+          },
+        });
       if (operation === 'searchIssues')
-        return Response.json({ data: { searchIssues: { __typename: 'IssueSearchPayload', totalCount: 0, nodes: [], archivePayload: { archive: '', totalCount: 0, databaseVersion: 1 }, pageInfo: { hasNextPage: false, hasPreviousPage: false } } } });
+        return Response.json({
+          data: {
+            searchIssues: {
+              __typename: 'IssueSearchPayload',
+              totalCount: 0,
+              nodes: [],
+              archivePayload: { archive: '', totalCount: 0, databaseVersion: 1 },
+              pageInfo: { hasNextPage: false, hasPreviousPage: false },
+            },
+          },
+        });
       return Response.json({ errors: [{ message: `unknown operation ${operation}` }] }, { status: 400 });
     }
     const form = new URLSearchParams(await req.text());
     tokenRequests.push(form);
-    if (url.pathname !== '/oauth/token' || form.get('client_id') !== 'lin-client' || form.get('client_secret') !== 'lin-secret')
+    if (
+      url.pathname !== '/oauth/token' ||
+      form.get('client_id') !== 'lin-client' ||
+      form.get('client_secret') !== 'lin-secret'
+    )
       return Response.json({ error: 'invalid_client' }, { status: 401 });
     if (form.get('grant_type') === 'refresh_token') {
-      if (form.get('refresh_token') !== 'lin_refresh' && form.get('refresh_token') !== `lin_refresh_${refreshN}`) return Response.json({ error: 'invalid_grant' }, { status: 400 });
+      if (form.get('refresh_token') !== 'lin_refresh' && form.get('refresh_token') !== `lin_refresh_${refreshN}`)
+        return Response.json({ error: 'invalid_grant' }, { status: 400 });
       refreshN++;
-      return Response.json({ access_token: `lin_access_${refreshN}`, token_type: 'Bearer', expires_in: 86399, refresh_token: `lin_refresh_${refreshN}` });
+      return Response.json({
+        access_token: `lin_access_${refreshN}`,
+        token_type: 'Bearer',
+        expires_in: 86399,
+        refresh_token: `lin_refresh_${refreshN}`,
+      });
     }
     const code = issued.get(form.get('code') ?? '');
-    if (!code || code.redirectUri !== form.get('redirect_uri') || code.challenge !== (await pkceS256(form.get('code_verifier') ?? '')))
+    if (
+      !code ||
+      code.redirectUri !== form.get('redirect_uri') ||
+      code.challenge !== (await pkceS256(form.get('code_verifier') ?? ''))
+    )
       return Response.json({ error: 'invalid_grant' }, { status: 400 });
-    return Response.json({ access_token: 'lin_oauth_access', token_type: 'Bearer', expires_in: exchangeExpiresIn, scope: 'read write', refresh_token: 'lin_refresh' });
+    return Response.json({
+      access_token: 'lin_oauth_access',
+      token_type: 'Bearer',
+      expires_in: exchangeExpiresIn,
+      scope: 'read write',
+      refresh_token: 'lin_refresh',
+    });
   });
 });
 afterEach(() => vi.restoreAllMocks());
@@ -54,12 +89,21 @@ async function start(slug: string) {
   const { org, ws, user, token } = await seedTenant(slug);
   const { res, body } = await installProvider(token, 'linear', {
     mode: 'oauth',
-    credentials: { client_id: 'lin-client', client_secret: 'lin-secret', webhook_secret: 'whsec', app_user_id: 'app-user', app_user_name: 'gatehouse' },
+    credentials: {
+      client_id: 'lin-client',
+      client_secret: 'lin-secret',
+      webhook_secret: 'whsec',
+      app_user_id: 'app-user',
+      app_user_name: 'gatehouse',
+    },
   });
   expect(res.status).toBe(201);
   const url = new URL(body.authorization_url);
   const code = `code-${crypto.randomUUID()}`;
-  issued.set(code, { challenge: url.searchParams.get('code_challenge')!, redirectUri: url.searchParams.get('redirect_uri')! });
+  issued.set(code, {
+    challenge: url.searchParams.get('code_challenge')!,
+    redirectUri: url.searchParams.get('redirect_uri')!,
+  });
   return { org, ws, user, body, url, state: url.searchParams.get('state')!, code };
 }
 
@@ -87,7 +131,11 @@ describe('OAuth install of a provider (Linear)', () => {
     expect(row?.status).toBe('active');
     expect(row!.credentials).not.toContain('lin_oauth_access');
     const cipher = createCredentialsCipher(env.CREDENTIALS_KEYS, env.CREDENTIALS_ACTIVE_KID);
-    expect(await cipher.decrypt(row!.credentials)).toMatchObject({ access_token: 'lin_oauth_access', refresh_token: 'lin_refresh', client_id: 'lin-client' });
+    expect(await cipher.decrypt(row!.credentials)).toMatchObject({
+      access_token: 'lin_oauth_access',
+      refresh_token: 'lin_refresh',
+      client_id: 'lin-client',
+    });
     expect(tokenRequests.at(-1)?.get('grant_type')).toBe('authorization_code');
 
     // The state is single-use.
@@ -118,14 +166,29 @@ describe('OAuth tokens of a provider in use', () => {
     expect((await callback(`code=${s.code}&state=${s.state}`)).status).toBe(200);
     exchangeExpiresIn = 86399;
     const issueId = '9c8b7a6f-5e4d-4c3b-a2f1-e0d9c8b7a6f5';
-    const { sessionId } = await appendSessionDispatch(db, { organizationId: s.org.id }, {
-      dispatchId: `linear:${s.body.installation.id}:d1`, organizationId: s.org.id, workspaceId: null, installationId: s.body.installation.id, provider: 'linear',
-      threadKey: issueId, title: 'ENG-123', publication: { granularity: 'issue', target: issueId, scopes: ['comment.create'] },
-      event: { name: 'Issue.update', actor: 'Ada', summary: 's', data: {} },
-    });
+    const { sessionId } = await appendSessionDispatch(
+      db,
+      { organizationId: s.org.id },
+      {
+        dispatchId: `linear:${s.body.installation.id}:d1`,
+        organizationId: s.org.id,
+        workspaceId: null,
+        installationId: s.body.installation.id,
+        provider: 'linear',
+        threadKey: issueId,
+        title: 'ENG-123',
+        publication: { granularity: 'issue', target: issueId, scopes: ['comment.create'] },
+        event: { name: 'Issue.update', actor: 'Ada', summary: 's', data: {} },
+      },
+    );
     const call = {
-      organizationId: s.org.id, workspaceId: s.ws.id, userId: s.user.id, installationId: s.body.installation.id,
-      tool: 'mcp_linear_create_comment', arguments: { issue_id: issueId, body: 'On it.' }, sessionId,
+      organizationId: s.org.id,
+      workspaceId: s.ws.id,
+      userId: s.user.id,
+      installationId: s.body.installation.id,
+      tool: 'mcp_linear_create_comment',
+      arguments: { issue_id: issueId, body: 'On it.' },
+      sessionId,
     };
     const refreshesBefore = tokenRequests.filter((f) => f.get('grant_type') === 'refresh_token').length;
     const res = await callProviderTool(call);
@@ -134,19 +197,35 @@ describe('OAuth tokens of a provider in use', () => {
     expect(graphql.at(-1)?.authorization).toBe(`Bearer lin_access_${refreshN}`);
     const cipher = createCredentialsCipher(env.CREDENTIALS_KEYS, env.CREDENTIALS_ACTIVE_KID);
     const row = await findInstallation(db, { organizationId: s.org.id }, s.body.installation.id);
-    expect(await cipher.decrypt(row!.credentials)).toMatchObject({ access_token: `lin_access_${refreshN}`, refresh_token: `lin_refresh_${refreshN}` });
+    expect(await cipher.decrypt(row!.credentials)).toMatchObject({
+      access_token: `lin_access_${refreshN}`,
+      refresh_token: `lin_refresh_${refreshN}`,
+    });
 
     // Other Linear tools: a state change outside the session's publication (issue.update is not among its scopes)
     // is refused; a search (a read) goes through with the GraphQL operation Linear documents.
     const send = async (tool: string, args: Record<string, unknown>) => {
-      return callProviderTool({ organizationId: s.org.id, workspaceId: s.ws.id, userId: s.user.id, installationId: s.body.installation.id, tool, arguments: args, sessionId });
+      return callProviderTool({
+        organizationId: s.org.id,
+        workspaceId: s.ws.id,
+        userId: s.user.id,
+        installationId: s.body.installation.id,
+        tool,
+        arguments: args,
+        sessionId,
+      });
     };
     const before = graphql.length;
-    expect((await send('mcp_linear_update_issue_state', { issue_id: issueId, state_id: 'done-state' })).status).toBe(403);
+    expect((await send('mcp_linear_update_issue_state', { issue_id: issueId, state_id: 'done-state' })).status).toBe(
+      403,
+    );
     expect(graphql.length).toBe(before);
     const search = await send('mcp_linear_search_issues', { term: 'Safari' });
     expect(search.status).toBe(200);
     expect(await search.json()).toEqual({ result: { issues: [], total: 0 } });
-    expect(JSON.parse(graphql.at(-1)!.body)).toMatchObject({ query: expect.stringMatching(/^\s*query searchIssues\(/), variables: { term: 'Safari', first: 20 } });
+    expect(JSON.parse(graphql.at(-1)!.body)).toMatchObject({
+      query: expect.stringMatching(/^\s*query searchIssues\(/),
+      variables: { term: 'Safari', first: 20 },
+    });
   });
 });

@@ -8,8 +8,17 @@ import { policyFetch } from '../src/outbound.js';
 describe('policyFetch', () => {
   it('forwards a Request whole, with redirects off and a deadline', async () => {
     const seen: { url: string; init: RequestInit }[] = [];
-    const fetchOut = policyFetch({ allowLoopback: false, fetch: async (url, init) => (seen.push({ url: String(url), init: init! }), new Response('ok')) });
-    await fetchOut(new Request('https://api.github.com/repos/o/r/issues', { method: 'POST', headers: { authorization: 'token t' }, body: '{"title":"x"}' }));
+    const fetchOut = policyFetch({
+      allowLoopback: false,
+      fetch: async (url, init) => (seen.push({ url: String(url), init: init! }), new Response('ok')),
+    });
+    await fetchOut(
+      new Request('https://api.github.com/repos/o/r/issues', {
+        method: 'POST',
+        headers: { authorization: 'token t' },
+        body: '{"title":"x"}',
+      }),
+    );
     expect(seen).toHaveLength(1);
     expect(seen[0]!.url).toBe('https://api.github.com/repos/o/r/issues');
     expect(seen[0]!.init.method).toBe('POST');
@@ -25,7 +34,12 @@ describe('policyFetch', () => {
   it('refuses loopback, private and metadata hosts unless loopback is allowed for development', async () => {
     let sent = 0;
     const fetchOut = policyFetch({ allowLoopback: false, fetch: async () => (sent++, new Response('')) });
-    for (const url of ['http://127.0.0.1:8080/x', 'https://10.0.0.5/x', 'http://169.254.169.254/latest/meta-data', 'https://[::1]/x'])
+    for (const url of [
+      'http://127.0.0.1:8080/x',
+      'https://10.0.0.5/x',
+      'http://169.254.169.254/latest/meta-data',
+      'https://[::1]/x',
+    ])
       await expect(fetchOut(url), url).rejects.toThrow();
     expect(sent).toBe(0);
     const dev = policyFetch({ allowLoopback: true, fetch: async () => (sent++, new Response('')) });

@@ -18,17 +18,26 @@ beforeEach(() => {
     if (url.hostname === 'slack.com') {
       // Slack Web API: 200 with ok:false for errors (https://api.slack.com/web#responses).
       sent.push({ method: req.method, url: req.url, auth: req.headers.get('authorization'), body: await req.text() });
-      if (req.headers.get('authorization') !== 'Bearer xoxb-test') return Response.json({ ok: false, error: 'invalid_auth' });
-      return Response.json({ ok: true, ...(url.pathname === '/api/conversations.list' ? { channels: [{ id: 'C1', name: 'general' }] } : { ts: '1.2' }) });
+      if (req.headers.get('authorization') !== 'Bearer xoxb-test')
+        return Response.json({ ok: false, error: 'invalid_auth' });
+      return Response.json({
+        ok: true,
+        ...(url.pathname === '/api/conversations.list' ? { channels: [{ id: 'C1', name: 'general' }] } : { ts: '1.2' }),
+      });
     }
     if (url.hostname !== 'api.github.com') return real(input, init);
     sent.push({ method: req.method, url: req.url, auth: req.headers.get('authorization'), body: await req.text() });
     // GitHub accepts the token as `Bearer` or `token` (Octokit's default for installation/personal tokens).
-    if (!['Bearer ghp_test_token', 'token ghp_test_token'].includes(req.headers.get('authorization') ?? '')) return Response.json({ message: 'Bad credentials' }, { status: 401 });
-    if (req.method === 'POST' && /^\/repos\/[^/]+\/[^/]+\/issues\/\d+\/comments$/.test(url.pathname)) return Response.json({ id: 1, html_url: 'https://github.com/x' }, { status: 201 });
-    if (req.method === 'GET' && /^\/repos\/[^/]+\/[^/]+\/issues\/\d+$/.test(url.pathname)) return Response.json({ number: 7, title: 'Bug' });
-    if (req.method === 'POST' && /^\/repos\/[^/]+\/[^/]+\/issues$/.test(url.pathname)) return Response.json({ number: 99, title: 'New' }, { status: 201 });
-    if (req.method === 'GET' && /^\/repos\/[^/]+\/[^/]+\/pulls$/.test(url.pathname)) return Response.json([{ number: 12, title: 'Fix login', state: url.searchParams.get('state') }]);
+    if (!['Bearer ghp_test_token', 'token ghp_test_token'].includes(req.headers.get('authorization') ?? ''))
+      return Response.json({ message: 'Bad credentials' }, { status: 401 });
+    if (req.method === 'POST' && /^\/repos\/[^/]+\/[^/]+\/issues\/\d+\/comments$/.test(url.pathname))
+      return Response.json({ id: 1, html_url: 'https://github.com/x' }, { status: 201 });
+    if (req.method === 'GET' && /^\/repos\/[^/]+\/[^/]+\/issues\/\d+$/.test(url.pathname))
+      return Response.json({ number: 7, title: 'Bug' });
+    if (req.method === 'POST' && /^\/repos\/[^/]+\/[^/]+\/issues$/.test(url.pathname))
+      return Response.json({ number: 99, title: 'New' }, { status: 201 });
+    if (req.method === 'GET' && /^\/repos\/[^/]+\/[^/]+\/pulls$/.test(url.pathname))
+      return Response.json([{ number: 12, title: 'Fix login', state: url.searchParams.get('state') }]);
     return Response.json({ message: 'Not Found' }, { status: 404 });
   });
 });
@@ -36,12 +45,24 @@ afterEach(() => vi.restoreAllMocks());
 
 async function setup(slug: string) {
   const { org, ws, user, token } = await seedTenant(slug);
-  const installationId = (await installProvider(token, 'github', { credentials: { webhook_secret: 's', token: 'ghp_test_token' } })).body.installation.id;
-  const { sessionId } = await appendSessionDispatch(db, { organizationId: org.id }, {
-    dispatchId: `github:${installationId}:d1`, organizationId: org.id, workspaceId: null, installationId, provider: 'github',
-    threadKey: 'octo/hello#7', title: 'Bug', publication: { granularity: 'issue', target: 'octo/hello#7', scopes: ['comment.create'] },
-    event: { name: 'issue_comment.created', actor: 'octocat', summary: 's', data: {} },
-  });
+  const installationId = (
+    await installProvider(token, 'github', { credentials: { webhook_secret: 's', token: 'ghp_test_token' } })
+  ).body.installation.id;
+  const { sessionId } = await appendSessionDispatch(
+    db,
+    { organizationId: org.id },
+    {
+      dispatchId: `github:${installationId}:d1`,
+      organizationId: org.id,
+      workspaceId: null,
+      installationId,
+      provider: 'github',
+      threadKey: 'octo/hello#7',
+      title: 'Bug',
+      publication: { granularity: 'issue', target: 'octo/hello#7', scopes: ['comment.create'] },
+      event: { name: 'issue_comment.created', actor: 'octocat', summary: 's', data: {} },
+    },
+  );
   return { org, ws, user, installationId, sessionId };
 }
 
@@ -50,14 +71,37 @@ const call = callProviderTool;
 describe('publication-scoped provider tools', () => {
   it('writes where the session’s publication allows, with the installation’s token', async () => {
     const s = await setup('pt-ok');
-    const res = await call({ organizationId: s.org.id, workspaceId: s.ws.id, userId: s.user.id, installationId: s.installationId, tool: 'mcp_github_comment_on_issue', arguments: { repository: 'octo/hello', number: 7, body: 'On it.' }, sessionId: s.sessionId });
+    const res = await call({
+      organizationId: s.org.id,
+      workspaceId: s.ws.id,
+      userId: s.user.id,
+      installationId: s.installationId,
+      tool: 'mcp_github_comment_on_issue',
+      arguments: { repository: 'octo/hello', number: 7, body: 'On it.' },
+      sessionId: s.sessionId,
+    });
     expect(res.status).toBe(200);
-    expect(sent).toEqual([{ method: 'POST', url: 'https://api.github.com/repos/octo/hello/issues/7/comments', auth: 'token ghp_test_token', body: '{"body":"On it."}' }]);
+    expect(sent).toEqual([
+      {
+        method: 'POST',
+        url: 'https://api.github.com/repos/octo/hello/issues/7/comments',
+        auth: 'token ghp_test_token',
+        body: '{"body":"On it."}',
+      },
+    ]);
   });
 
   it('refuses a write outside the publication (another issue) and sends nothing upstream', async () => {
     const s = await setup('pt-outside');
-    const res = await call({ organizationId: s.org.id, workspaceId: s.ws.id, userId: s.user.id, installationId: s.installationId, tool: 'mcp_github_comment_on_issue', arguments: { repository: 'octo/hello', number: 8, body: 'x' }, sessionId: s.sessionId });
+    const res = await call({
+      organizationId: s.org.id,
+      workspaceId: s.ws.id,
+      userId: s.user.id,
+      installationId: s.installationId,
+      tool: 'mcp_github_comment_on_issue',
+      arguments: { repository: 'octo/hello', number: 8, body: 'x' },
+      sessionId: s.sessionId,
+    });
     expect(res.status).toBe(403);
     expect(((await res.json()) as { message: string }).message).toMatch(/allows only issue octo\/hello#7/);
     expect(sent).toEqual([]);
@@ -65,50 +109,127 @@ describe('publication-scoped provider tools', () => {
 
   it('refuses a write without a session, but lets read tools run without one', async () => {
     const s = await setup('pt-nosession');
-    const write = await call({ organizationId: s.org.id, workspaceId: s.ws.id, userId: s.user.id, installationId: s.installationId, tool: 'mcp_github_comment_on_issue', arguments: { repository: 'octo/hello', number: 7, body: 'x' }, sessionId: null });
+    const write = await call({
+      organizationId: s.org.id,
+      workspaceId: s.ws.id,
+      userId: s.user.id,
+      installationId: s.installationId,
+      tool: 'mcp_github_comment_on_issue',
+      arguments: { repository: 'octo/hello', number: 7, body: 'x' },
+      sessionId: null,
+    });
     expect(write.status).toBe(403);
     expect(((await write.json()) as { message: string }).message).toMatch(/_session/);
     expect(sent).toEqual([]);
-    const read = await call({ organizationId: s.org.id, workspaceId: s.ws.id, userId: s.user.id, installationId: s.installationId, tool: 'mcp_github_get_issue', arguments: { repository: 'octo/hello', number: 7 }, sessionId: null });
+    const read = await call({
+      organizationId: s.org.id,
+      workspaceId: s.ws.id,
+      userId: s.user.id,
+      installationId: s.installationId,
+      tool: 'mcp_github_get_issue',
+      arguments: { repository: 'octo/hello', number: 7 },
+      sessionId: null,
+    });
     expect(read.status).toBe(200);
   });
 
   it('lists pull requests (a read) and refuses a review the publication does not grant', async () => {
     const s = await setup('pt-review');
-    const base = { organizationId: s.org.id, workspaceId: s.ws.id, userId: s.user.id, installationId: s.installationId };
-    const list = await call({ ...base, tool: 'mcp_github_list_pull_requests', arguments: { repository: 'octo/hello', state: 'open' }, sessionId: null });
+    const base = {
+      organizationId: s.org.id,
+      workspaceId: s.ws.id,
+      userId: s.user.id,
+      installationId: s.installationId,
+    };
+    const list = await call({
+      ...base,
+      tool: 'mcp_github_list_pull_requests',
+      arguments: { repository: 'octo/hello', state: 'open' },
+      sessionId: null,
+    });
     expect(list.status).toBe(200);
-    expect(((await list.json()) as { result: unknown }).result).toEqual([{ number: 12, title: 'Fix login', state: 'open' }]);
-    const review = await call({ ...base, tool: 'mcp_github_create_review', arguments: { repository: 'octo/hello', number: 7, event: 'APPROVE' }, sessionId: s.sessionId });
+    expect(((await list.json()) as { result: unknown }).result).toEqual([
+      { number: 12, title: 'Fix login', state: 'open' },
+    ]);
+    const review = await call({
+      ...base,
+      tool: 'mcp_github_create_review',
+      arguments: { repository: 'octo/hello', number: 7, event: 'APPROVE' },
+      sessionId: s.sessionId,
+    });
     expect(review.status).toBe(403);
     expect(((await review.json()) as { message: string }).message).toMatch(/does not grant review\.create/);
-    const created = await call({ ...base, tool: 'mcp_github_create_issue', arguments: { repository: 'octo/hello', title: 'New' }, sessionId: s.sessionId });
+    const created = await call({
+      ...base,
+      tool: 'mcp_github_create_issue',
+      arguments: { repository: 'octo/hello', title: 'New' },
+      sessionId: s.sessionId,
+    });
     expect(created.status).toBe(403);
     expect(sent.map((r) => r.method)).toEqual(['GET']);
   });
 
   it('lets a standing workspace publication open issues without a session, and nothing else', async () => {
     const s = await setup('pt-standing');
-    const base = { organizationId: s.org.id, workspaceId: s.ws.id, userId: s.user.id, installationId: s.installationId };
-    const refused = await call({ ...base, tool: 'mcp_github_create_issue', arguments: { repository: 'octo/hello', title: 'New' }, sessionId: null });
+    const base = {
+      organizationId: s.org.id,
+      workspaceId: s.ws.id,
+      userId: s.user.id,
+      installationId: s.installationId,
+    };
+    const refused = await call({
+      ...base,
+      tool: 'mcp_github_create_issue',
+      arguments: { repository: 'octo/hello', title: 'New' },
+      sessionId: null,
+    });
     expect(refused.status).toBe(403);
-    await createPublication(db, { organizationId: s.org.id }, { installationId: s.installationId, granularity: 'workspace', target: s.ws.id, scopes: ['issue.create'] });
-    const created = await call({ ...base, tool: 'mcp_github_create_issue', arguments: { repository: 'octo/hello', title: 'New' }, sessionId: null });
+    await createPublication(
+      db,
+      { organizationId: s.org.id },
+      { installationId: s.installationId, granularity: 'workspace', target: s.ws.id, scopes: ['issue.create'] },
+    );
+    const created = await call({
+      ...base,
+      tool: 'mcp_github_create_issue',
+      arguments: { repository: 'octo/hello', title: 'New' },
+      sessionId: null,
+    });
     expect(created.status).toBe(200);
     expect(sent.map((r) => `${r.method} ${new URL(r.url).pathname}`)).toEqual(['POST /repos/octo/hello/issues']);
     // The workspace grant is for issue.create only: comments still need a session.
-    const comment = await call({ ...base, tool: 'mcp_github_comment_on_issue', arguments: { repository: 'octo/hello', number: 7, body: 'x' }, sessionId: null });
+    const comment = await call({
+      ...base,
+      tool: 'mcp_github_comment_on_issue',
+      arguments: { repository: 'octo/hello', number: 7, body: 'x' },
+      sessionId: null,
+    });
     expect(comment.status).toBe(403);
     // Another workspace of the organization is not covered.
-    const other = await call({ ...base, workspaceId: 'another-workspace', tool: 'mcp_github_create_issue', arguments: { repository: 'octo/hello', title: 'New' }, sessionId: null });
+    const other = await call({
+      ...base,
+      workspaceId: 'another-workspace',
+      tool: 'mcp_github_create_issue',
+      arguments: { repository: 'octo/hello', title: 'New' },
+      sessionId: null,
+    });
     expect(other.status).toBe(403);
   });
 
   it('refuses a forged call, another organization’s session, and an unknown installation', async () => {
     const a = await setup('pt-a');
     const b = await setup('pt-b');
-    const base = { organizationId: a.org.id, workspaceId: a.ws.id, userId: a.user.id, installationId: a.installationId, tool: 'mcp_github_comment_on_issue', arguments: { repository: 'octo/hello', number: 7, body: 'x' } };
-    expect((await call({ ...base, sessionId: a.sessionId }, 'not-the-signing-key-0123456789abcdef012345')).status).toBe(401);
+    const base = {
+      organizationId: a.org.id,
+      workspaceId: a.ws.id,
+      userId: a.user.id,
+      installationId: a.installationId,
+      tool: 'mcp_github_comment_on_issue',
+      arguments: { repository: 'octo/hello', number: 7, body: 'x' },
+    };
+    expect((await call({ ...base, sessionId: a.sessionId }, 'not-the-signing-key-0123456789abcdef012345')).status).toBe(
+      401,
+    );
     expect((await call({ ...base, sessionId: b.sessionId })).status).toBe(404);
     expect((await call({ ...base, installationId: b.installationId, sessionId: a.sessionId })).status).toBe(404);
     expect(sent).toEqual([]);
@@ -118,28 +239,72 @@ describe('publication-scoped provider tools', () => {
 describe('Slack tools under a thread publication', () => {
   it('replies in the session’s thread, refuses new messages and reactions it was not granted, lists channels', async () => {
     const { org, ws, user, token } = await seedTenant('pt-slack');
-    const installationId = (await installProvider(token, 'slack', { credentials: { signing_secret: 's', bot_user_id: 'U0BOT', bot_token: 'xoxb-test' } })).body.installation.id;
-    const { sessionId } = await appendSessionDispatch(db, { organizationId: org.id }, {
-      dispatchId: `slack:${installationId}:Ev1`, organizationId: org.id, workspaceId: null, installationId, provider: 'slack',
-      threadKey: 'C1:1515449522.000016', title: null, publication: { granularity: 'issue', target: 'C1:1515449522.000016', scopes: ['chat.write'] },
-      event: { name: 'app_mention', actor: 'U1', summary: 's', data: {} },
-    });
+    const installationId = (
+      await installProvider(token, 'slack', {
+        credentials: { signing_secret: 's', bot_user_id: 'U0BOT', bot_token: 'xoxb-test' },
+      })
+    ).body.installation.id;
+    const { sessionId } = await appendSessionDispatch(
+      db,
+      { organizationId: org.id },
+      {
+        dispatchId: `slack:${installationId}:Ev1`,
+        organizationId: org.id,
+        workspaceId: null,
+        installationId,
+        provider: 'slack',
+        threadKey: 'C1:1515449522.000016',
+        title: null,
+        publication: { granularity: 'issue', target: 'C1:1515449522.000016', scopes: ['chat.write'] },
+        event: { name: 'app_mention', actor: 'U1', summary: 's', data: {} },
+      },
+    );
     const base = { organizationId: org.id, workspaceId: ws.id, userId: user.id, installationId, sessionId };
-    const reply = await call({ ...base, tool: 'mcp_slack_reply_in_thread', arguments: { channel: 'C1', thread_ts: '1515449522.000016', text: 'On it' } });
+    const reply = await call({
+      ...base,
+      tool: 'mcp_slack_reply_in_thread',
+      arguments: { channel: 'C1', thread_ts: '1515449522.000016', text: 'On it' },
+    });
     expect(reply.status, await reply.clone().text()).toBe(200);
     // @slack/web-api sends form-encoded arguments (Slack takes those or JSON: https://docs.slack.dev/apis/web-api/).
     expect(sent.at(-1)).toMatchObject({ url: 'https://slack.com/api/chat.postMessage', auth: 'Bearer xoxb-test' });
-    expect(Object.fromEntries(new URLSearchParams(sent.at(-1)!.body))).toEqual({ channel: 'C1', thread_ts: '1515449522.000016', text: 'On it' });
+    expect(Object.fromEntries(new URLSearchParams(sent.at(-1)!.body))).toEqual({
+      channel: 'C1',
+      thread_ts: '1515449522.000016',
+      text: 'On it',
+    });
     const count = sent.length;
-    expect((await call({ ...base, tool: 'mcp_slack_post_message', arguments: { channel: 'C1', text: 'hello all' } })).status).toBe(403);
-    expect((await call({ ...base, tool: 'mcp_slack_add_reaction', arguments: { channel: 'C1', thread_ts: '1515449522.000016', timestamp: '1.2', name: 'eyes' } })).status).toBe(403);
+    expect(
+      (await call({ ...base, tool: 'mcp_slack_post_message', arguments: { channel: 'C1', text: 'hello all' } })).status,
+    ).toBe(403);
+    expect(
+      (
+        await call({
+          ...base,
+          tool: 'mcp_slack_add_reaction',
+          arguments: { channel: 'C1', thread_ts: '1515449522.000016', timestamp: '1.2', name: 'eyes' },
+        })
+      ).status,
+    ).toBe(403);
     expect(sent.length).toBe(count);
     const channels = await call({ ...base, tool: 'mcp_slack_list_channels', arguments: {} });
-    expect(((await channels.json()) as { result: { channels: unknown[] } }).result.channels).toEqual([{ id: 'C1', name: 'general' }]);
+    expect(((await channels.json()) as { result: { channels: unknown[] } }).result.channels).toEqual([
+      { id: 'C1', name: 'general' },
+    ]);
 
     // Slack's ok:false answers become a tool error with Slack's documented code, never the token.
-    const wrong = (await installProvider(token, 'slack', { credentials: { signing_secret: 's', bot_user_id: 'U0BOT', bot_token: 'xoxb-revoked' } })).body.installation.id;
-    const refused = await call({ ...base, installationId: wrong, tool: 'mcp_slack_list_channels', arguments: {}, sessionId: null });
+    const wrong = (
+      await installProvider(token, 'slack', {
+        credentials: { signing_secret: 's', bot_user_id: 'U0BOT', bot_token: 'xoxb-revoked' },
+      })
+    ).body.installation.id;
+    const refused = await call({
+      ...base,
+      installationId: wrong,
+      tool: 'mcp_slack_list_channels',
+      arguments: {},
+      sessionId: null,
+    });
     expect(refused.status).toBe(502);
     const message = ((await refused.json()) as { message: string }).message;
     expect(message).toBe('Slack: Slack refused: invalid_auth');

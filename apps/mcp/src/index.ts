@@ -13,7 +13,14 @@
 import type { OAuthResourceAuth } from '@cloudflare/workers-oauth-provider';
 import { Hono } from 'hono';
 import { createDb, reencryptCredentials } from '@gatehouse/integrations-adapters-cf';
-import { jsonError, jsonRpcErrorBody, loadWorkerConfig, requestIdOf, secretValuesOf, unhandledErrorResponse } from '@gatehouse/integrations-core';
+import {
+  jsonError,
+  jsonRpcErrorBody,
+  loadWorkerConfig,
+  requestIdOf,
+  secretValuesOf,
+  unhandledErrorResponse,
+} from '@gatehouse/integrations-core';
 import { checkTransportOrigin, handleMcp } from './mcp/handle-mcp.js';
 import { handleAuthorize } from './oauth/consent-page.js';
 import { oauthServers, principalOf, publicOrigin, type McpAuthProps } from './oauth/oauth-servers.js';
@@ -24,14 +31,21 @@ import { handleSessionDispatch } from './sessions/session-dispatch-route.js';
 export { OrgNotifier } from './notifications/org-notifier.js';
 
 /** The /mcp application behind token validation: resolve the caller, then MCP. */
-async function mcpApplication(req: Request, env: Env, ctx: ExecutionContext & { props: McpAuthProps; auth: OAuthResourceAuth }): Promise<Response> {
+async function mcpApplication(
+  req: Request,
+  env: Env,
+  ctx: ExecutionContext & { props: McpAuthProps; auth: OAuthResourceAuth },
+): Promise<Response> {
   const caller = await principalOf(env, req, ctx.props, ctx.auth.clientId);
   if (!caller) {
     // A valid OAuth token whose user has left the organization.
     const metadata = `${publicOrigin(env, req)}/.well-known/oauth-protected-resource/mcp`;
     return new Response(jsonRpcErrorBody(-32001, 'Unauthorized: the account behind this token no longer has access'), {
       status: 401,
-      headers: { 'content-type': 'application/json', 'www-authenticate': `Bearer error="invalid_token", resource_metadata="${metadata}"` },
+      headers: {
+        'content-type': 'application/json',
+        'www-authenticate': `Bearer error="invalid_token", resource_metadata="${metadata}"`,
+      },
     });
   }
   return handleMcp(req, env, ctx, loadWorkerConfig(env), { ...caller, scopes: ctx.auth.scope, auth: ctx.auth });
@@ -47,10 +61,13 @@ app.all('/mcp', (c) => {
   if (refused) return refused;
   // MCP authorization §Access Token Usage: "Access tokens MUST NOT be included in the URI query string".
   if (new URL(c.req.url).searchParams.has('access_token'))
-    return new Response(jsonRpcErrorBody(-32600, 'Bad Request: send the token in the Authorization header, not the query string'), {
-      status: 400,
-      headers: { 'content-type': 'application/json', 'www-authenticate': 'Bearer error="invalid_request"' },
-    });
+    return new Response(
+      jsonRpcErrorBody(-32600, 'Bad Request: send the token in the Authorization header, not the query string'),
+      {
+        status: 400,
+        headers: { 'content-type': 'application/json', 'www-authenticate': 'Bearer error="invalid_request"' },
+      },
+    );
   return servers(c.env, c.req.raw).resourceServer.fetch(c.req.raw, c.env, c.executionCtx as ExecutionContext);
 });
 // The exact root form first: Hono's '/*' route below also matches the bare path.
@@ -58,17 +75,27 @@ app.get('/.well-known/oauth-protected-resource', (c) => {
   // Root form of RFC 9728 §3.1 for clients that do not insert the resource path.
   const url = new URL(c.req.url);
   url.pathname = '/.well-known/oauth-protected-resource/mcp';
-  return servers(c.env, c.req.raw).resourceServer.fetch(new Request(url, c.req.raw), c.env, c.executionCtx as ExecutionContext);
+  return servers(c.env, c.req.raw).resourceServer.fetch(
+    new Request(url, c.req.raw),
+    c.env,
+    c.executionCtx as ExecutionContext,
+  );
 });
-app.get('/.well-known/oauth-protected-resource/*', (c) => servers(c.env, c.req.raw).resourceServer.fetch(c.req.raw, c.env, c.executionCtx as ExecutionContext));
-app.on(['GET', 'POST'], '/authorize', (c) => handleAuthorize(c.req.raw, c.env, loadWorkerConfig(c.env), servers(c.env, c.req.raw).authorizationServer));
+app.get('/.well-known/oauth-protected-resource/*', (c) =>
+  servers(c.env, c.req.raw).resourceServer.fetch(c.req.raw, c.env, c.executionCtx as ExecutionContext),
+);
+app.on(['GET', 'POST'], '/authorize', (c) =>
+  handleAuthorize(c.req.raw, c.env, loadWorkerConfig(c.env), servers(c.env, c.req.raw).authorizationServer),
+);
 const authorizationServerRoute = (c: { req: { raw: Request }; env: Env; executionCtx: unknown }) =>
   servers(c.env, c.req.raw).authorizationServer.fetch(c.req.raw, c.env, c.executionCtx as ExecutionContext);
 app.all('/token', authorizationServerRoute);
 app.all('/register', authorizationServerRoute);
 app.all('/.well-known/oauth-authorization-server', authorizationServerRoute);
 app.all('/.well-known/oauth-authorization-server/*', authorizationServerRoute);
-app.get('/oauth/callback', (c) => handleTemplateCallback(c.req.raw, c.env, c.executionCtx as ExecutionContext, loadWorkerConfig(c.env)));
+app.get('/oauth/callback', (c) =>
+  handleTemplateCallback(c.req.raw, c.env, c.executionCtx as ExecutionContext, loadWorkerConfig(c.env)),
+);
 app.post('/internal/session-dispatch', (c) => handleSessionDispatch(c.req.raw, c.env, loadWorkerConfig(c.env)));
 app.notFound(() => jsonError(404, 'not_found', 'no such route; the MCP endpoint is /mcp'));
 app.onError((err, c) =>
@@ -86,7 +113,9 @@ app.onError((err, c) =>
 export default {
   fetch: app.fetch,
   async scheduled(_controller, env, ctx) {
-    ctx.waitUntil(purgeSessions(env).then((n) => console.log(JSON.stringify({ msg: 'purged expired MCP sessions', count: n }))));
+    ctx.waitUntil(
+      purgeSessions(env).then((n) => console.log(JSON.stringify({ msg: 'purged expired MCP sessions', count: n }))),
+    );
     // After a key rotation (new CREDENTIALS_ACTIVE_KID), move rows still on an old key, a bounded batch per run.
     ctx.waitUntil(
       reencryptCredentials(createDb(env.AUTH_DB), loadWorkerConfig(env).cipher, 200).then((r) =>

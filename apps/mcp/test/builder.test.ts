@@ -1,16 +1,28 @@
 import { SELF, env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
-import { createApiToken, createWorkspace, findOrgTemplate, listTemplateVersions, upsertMember } from '@gatehouse/integrations-adapters-cf';
+import {
+  createApiToken,
+  createWorkspace,
+  findOrgTemplate,
+  listTemplateVersions,
+  upsertMember,
+} from '@gatehouse/integrations-adapters-cf';
 import { callTool, contactTool, crm, db, initialize, listToolNames, seedTenant } from './helpers.js';
 
 async function member(org: { id: string }, tenant: { organizationId: string; workspaceId: string }) {
-  const user = await upsertMember(db, { organizationId: org.id }, { email: `member-${crypto.randomUUID()}@x.test`, role: 'MEMBER' });
+  const user = await upsertMember(
+    db,
+    { organizationId: org.id },
+    { email: `member-${crypto.randomUUID()}@x.test`, role: 'MEMBER' },
+  );
   return (await createApiToken(db, tenant, { userId: user.id, role: 'MEMBER', name: 'm' })).token;
 }
 
 async function openStream(token: string) {
   const { sessionId } = await initialize(token);
-  const res = await SELF.fetch('https://gatehouse.test/mcp', { headers: { authorization: `Bearer ${token}`, accept: 'text/event-stream', 'mcp-session-id': sessionId } });
+  const res = await SELF.fetch('https://gatehouse.test/mcp', {
+    headers: { authorization: `Bearer ${token}`, accept: 'text/event-stream', 'mcp-session-id': sessionId },
+  });
   const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
   let buffered = '';
   /** Resolves once `count` tools/list_changed notifications arrived in total. */
@@ -31,9 +43,16 @@ describe('integration builder', () => {
     const stream = await openStream(token);
     await callTool(token, 'create_integration', { template: crm() });
     expect(await stream.changes(1)).toBe(1);
-    await callTool(token, 'install_integration', { template: 'acme-crm', credentials: { api_key: 'k' }, settings: { base_url: 'https://crm.acme.test' } });
+    await callTool(token, 'install_integration', {
+      template: 'acme-crm',
+      credentials: { api_key: 'k' },
+      settings: { base_url: 'https://crm.acme.test' },
+    });
     expect(await stream.changes(2)).toBe(2);
-    await callTool(token, 'update_integration', { slug: 'acme-crm', template: crm([contactTool('get_contact'), contactTool('find_contact')]) });
+    await callTool(token, 'update_integration', {
+      slug: 'acme-crm',
+      template: crm([contactTool('get_contact'), contactTool('find_contact')]),
+    });
     expect(await stream.changes(3)).toBe(3);
     await callTool(token, 'uninstall_integration', { integration: 'acme-crm' });
     expect(await stream.changes(4)).toBe(4);
@@ -43,14 +62,30 @@ describe('integration builder', () => {
   it('installs Local into another workspace of the organization when asked (product_id in the docs)', async () => {
     const { token, org, user } = await seedTenant('builder-workspace');
     const other = await createWorkspace(db, { organizationId: org.id }, { slug: 'web', name: 'Web' });
-    const { token: webToken } = await createApiToken(db, { organizationId: org.id, workspaceId: other.id }, { userId: user.id, role: 'ADMIN', name: 'web' });
+    const { token: webToken } = await createApiToken(
+      db,
+      { organizationId: org.id, workspaceId: other.id },
+      { userId: user.id, role: 'ADMIN', name: 'web' },
+    );
     const out = await callTool(token, 'install_integration', {
-      template: 'zendesk', workspace: 'web', credentials: { email: 'a@b.c', api_token: 't' }, settings: { instance_url: 'https://acme.zendesk.com' },
+      template: 'zendesk',
+      workspace: 'web',
+      credentials: { email: 'a@b.c', api_token: 't' },
+      settings: { instance_url: 'https://acme.zendesk.com' },
     });
     expect(out.json.installed).toMatchObject({ scope: 'Local', workspace: 'web' });
     expect(await listToolNames(webToken)).toContain('list_tickets');
     expect(await listToolNames(token)).not.toContain('list_tickets');
-    expect((await callTool(token, 'install_integration', { template: 'zendesk', workspace: 'nope', credentials: {}, settings: {} })).text).toMatch(/No workspace "nope"/);
+    expect(
+      (
+        await callTool(token, 'install_integration', {
+          template: 'zendesk',
+          workspace: 'nope',
+          credentials: {},
+          settings: {},
+        })
+      ).text,
+    ).toMatch(/No workspace "nope"/);
   });
 
   it('is for ADMIN and up: hidden from and refused to MEMBER', async () => {
@@ -79,18 +114,38 @@ describe('integration builder', () => {
 
   it('creates, installs, updates with a change report, records breaking changes, and deletes', async () => {
     const { token, org } = await seedTenant('builder-flow');
-    expect((await callTool(token, 'create_integration', { template: crm() })).json.created).toEqual({ slug: 'acme-crm', version: 1, tools: ['get_contact'] });
+    expect((await callTool(token, 'create_integration', { template: crm() })).json.created).toEqual({
+      slug: 'acme-crm',
+      version: 1,
+      tools: ['get_contact'],
+    });
     expect((await callTool(token, 'create_integration', { template: crm() })).text).toMatch(/already in the catalog/);
-    expect((await callTool(token, 'list_integration_catalog', {})).json.templates.map((t: { slug: string }) => t.slug)).toContain('acme-crm');
+    expect(
+      (await callTool(token, 'list_integration_catalog', {})).json.templates.map((t: { slug: string }) => t.slug),
+    ).toContain('acme-crm');
 
-    await callTool(token, 'install_integration', { template: 'acme-crm', credentials: { api_key: 'k' }, settings: { base_url: 'https://crm.acme.test' } });
+    await callTool(token, 'install_integration', {
+      template: 'acme-crm',
+      credentials: { api_key: 'k' },
+      settings: { base_url: 'https://crm.acme.test' },
+    });
     expect(await listToolNames(token)).toContain('get_contact');
 
-    const added = await callTool(token, 'update_integration', { slug: 'acme-crm', template: crm([contactTool('get_contact'), contactTool('find_contact')]) });
-    expect(added.json).toMatchObject({ updated: { version: 2 }, changes: { tools_added: ['find_contact'], breaking: false }, installations_affected: ['acme-crm'] });
+    const added = await callTool(token, 'update_integration', {
+      slug: 'acme-crm',
+      template: crm([contactTool('get_contact'), contactTool('find_contact')]),
+    });
+    expect(added.json).toMatchObject({
+      updated: { version: 2 },
+      changes: { tools_added: ['find_contact'], breaking: false },
+      installations_affected: ['acme-crm'],
+    });
     expect(await listToolNames(token)).toContain('find_contact');
 
-    const breaking = await callTool(token, 'update_integration', { slug: 'acme-crm', template: crm([contactTool('get_contact', ['id', 'region'])]) });
+    const breaking = await callTool(token, 'update_integration', {
+      slug: 'acme-crm',
+      template: crm([contactTool('get_contact', ['id', 'region'])]),
+    });
     expect(breaking.json.changes).toMatchObject({
       tools_removed: ['find_contact'],
       breaking: true,
@@ -100,14 +155,23 @@ describe('integration builder', () => {
     expect(await listToolNames(token)).not.toContain('find_contact');
     const tpl = await findOrgTemplate(db, { organizationId: org.id }, 'acme-crm');
     const versions = await listTemplateVersions(db, { organizationId: org.id }, tpl!.id);
-    expect(versions.map((v) => [v.version, v.breaking])).toEqual([[1, false], [2, false], [3, true]]);
+    expect(versions.map((v) => [v.version, v.breaking])).toEqual([
+      [1, false],
+      [2, false],
+      [3, true],
+    ]);
 
-    const renamed = await callTool(token, 'update_integration', { slug: 'acme-crm', template: { ...crm(), slug: 'acme-crm-2' } });
+    const renamed = await callTool(token, 'update_integration', {
+      slug: 'acme-crm',
+      template: { ...crm(), slug: 'acme-crm-2' },
+    });
     expect(renamed.text).toMatch(/template\.slug: must stay "acme-crm"/);
 
     const refused = await callTool(token, 'delete_integration', { slug: 'acme-crm' });
     expect(refused.text).toMatch(/installed as "acme-crm"; uninstall/);
-    expect((await callTool(token, 'uninstall_integration', { integration: 'acme-crm' })).json.uninstalled.handle).toBe('acme-crm');
+    expect((await callTool(token, 'uninstall_integration', { integration: 'acme-crm' })).json.uninstalled.handle).toBe(
+      'acme-crm',
+    );
     expect(await listToolNames(token)).not.toContain('get_contact');
     expect((await callTool(token, 'delete_integration', { slug: 'acme-crm' })).json).toEqual({ deleted: 'acme-crm' });
     expect(await findOrgTemplate(db, { organizationId: org.id }, 'acme-crm')).toBeNull();
@@ -121,10 +185,18 @@ describe('integration builder', () => {
   it('lets only the installer or an ADMIN uninstall', async () => {
     const { token: admin, org, tenant } = await seedTenant('builder-uninstall');
     const token = await member(org, tenant);
-    await callTool(admin, 'install_integration', { template: 'zendesk', credentials: { email: 'a@b.c', api_token: 't' }, settings: { instance_url: 'https://acme.zendesk.com' } });
-    expect((await callTool(token, 'uninstall_integration', { integration: 'zendesk' })).text).toMatch(/Only the person who installed/);
+    await callTool(admin, 'install_integration', {
+      template: 'zendesk',
+      credentials: { email: 'a@b.c', api_token: 't' },
+      settings: { instance_url: 'https://acme.zendesk.com' },
+    });
+    expect((await callTool(token, 'uninstall_integration', { integration: 'zendesk' })).text).toMatch(
+      /Only the person who installed/,
+    );
     expect(await listToolNames(token)).toContain('list_tickets');
-    const row = await env.AUTH_DB.prepare('select count(*) as n from installations where organization_id = ?').bind(org.id).first<{ n: number }>();
+    const row = await env.AUTH_DB.prepare('select count(*) as n from installations where organization_id = ?')
+      .bind(org.id)
+      .first<{ n: number }>();
     expect(row!.n).toBe(1);
   });
 });

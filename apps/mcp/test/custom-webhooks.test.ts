@@ -11,8 +11,17 @@ import { createCredentialsCipher } from '@gatehouse/integrations-core';
 import { callTool, crm, db, seedTenant } from './helpers.js';
 
 const SECRET = `whsec_${btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(32))))}`;
-const install = (token: string, extra: Record<string, unknown>, credentials: Record<string, string> = { api_key: 'k', webhook_secret: SECRET }) =>
-  callTool(token, 'install_integration', { template: 'acme-crm', credentials, settings: { base_url: 'https://crm.acme.test' }, ...extra });
+const install = (
+  token: string,
+  extra: Record<string, unknown>,
+  credentials: Record<string, string> = { api_key: 'k', webhook_secret: SECRET },
+) =>
+  callTool(token, 'install_integration', {
+    template: 'acme-crm',
+    credentials,
+    settings: { base_url: 'https://crm.acme.test' },
+    ...extra,
+  });
 
 describe('install_integration with webhooks', () => {
   it('stores the signing secret encrypted, never answers it, and answers the webhook path', async () => {
@@ -23,13 +32,18 @@ describe('install_integration with webhooks', () => {
     expect(out.text).not.toContain(SECRET);
     const webhook = out.json.webhook as { url: string | null; path: string; signing: string };
     expect(webhook.signing).toMatch(/Standard Webhooks/);
-    const [row] = (await listVisibleInstallations(db, { organizationId: org.id, workspaceId: ws.id })).filter((i) => i.source === 'acme-crm');
+    const [row] = (await listVisibleInstallations(db, { organizationId: org.id, workspaceId: ws.id })).filter(
+      (i) => i.source === 'acme-crm',
+    );
     expect(webhook.path).toBe(`/webhook/custom/${row!.id}`);
     // Without INTEGRATIONS_PUBLIC_URL the answer has the path only.
     expect(webhook.url).toBeNull();
     const stored = (await findInstallation(db, { organizationId: org.id }, row!.id))!.credentials;
     expect(stored).not.toContain(SECRET);
-    expect(await createCredentialsCipher(env.CREDENTIALS_KEYS, env.CREDENTIALS_ACTIVE_KID).decrypt(stored)).toEqual({ api_key: 'k', webhook_secret: SECRET });
+    expect(await createCredentialsCipher(env.CREDENTIALS_KEYS, env.CREDENTIALS_ACTIVE_KID).decrypt(stored)).toEqual({
+      api_key: 'k',
+      webhook_secret: SECRET,
+    });
     expect((await callTool(token, 'list_installed_integrations', {})).text).not.toContain(SECRET);
   });
 
@@ -46,6 +60,10 @@ describe('install_integration with webhooks', () => {
     const unflagged = await install(token, {});
     expect(unflagged.isError).toBe(true);
     expect(unflagged.text).toMatch(/only with "webhooks": true/);
-    expect((await listVisibleInstallations(db, { organizationId: org.id, workspaceId: ws.id })).filter((i) => i.source === 'acme-crm')).toEqual([]);
+    expect(
+      (await listVisibleInstallations(db, { organizationId: org.id, workspaceId: ws.id })).filter(
+        (i) => i.source === 'acme-crm',
+      ),
+    ).toEqual([]);
   });
 });

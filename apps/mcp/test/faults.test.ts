@@ -19,7 +19,17 @@ beforeAll(() => {
   // The credential check at install is answered by vendor-fakes.ts; this counts the tool's own requests.
   fakeHosts.set(SITE, () => {
     upstreamCalls++;
-    return Response.json({ id: '1', key: 'PROJ-1', fields: { summary: 'Login fails', status: { name: 'Open' }, issuetype: { name: 'Bug' }, priority: { name: 'High' }, assignee: null } });
+    return Response.json({
+      id: '1',
+      key: 'PROJ-1',
+      fields: {
+        summary: 'Login fails',
+        status: { name: 'Open' },
+        issuetype: { name: 'Bug' },
+        priority: { name: 'High' },
+        assignee: null,
+      },
+    });
   });
 });
 
@@ -29,8 +39,19 @@ async function getIssueWith(token: string, sessionId: string, d1: D1Database) {
   const res = await worker.fetch(
     new Request('https://gatehouse.test/mcp', {
       method: 'POST',
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-session-id': sessionId, 'mcp-protocol-version': '2025-11-25' },
-      body: JSON.stringify({ jsonrpc: '2.0', id: 7, method: 'tools/call', params: { name: 'get_issue', arguments: { issue_key: 'PROJ-1' } } }),
+      headers: {
+        authorization: `Bearer ${token}`,
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+        'mcp-session-id': sessionId,
+        'mcp-protocol-version': '2025-11-25',
+      },
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id: 7,
+        method: 'tools/call',
+        params: { name: 'get_issue', arguments: { issue_key: 'PROJ-1' } },
+      }),
     }),
     { ...env, AUTH_DB: d1 },
     ctx,
@@ -43,62 +64,79 @@ describe('tools/call with D1 failing', () => {
   it.each([
     ['warm', false],
     ['cold (the toolset rebuilt)', true],
-  ])('answers every failure point (%s) with a tool error or a 503 carrying its request id, never a result', async (label, cold) => {
-    const { token, org } = await seedTenant(`faults-call-${cold ? 'cold' : 'warm'}`);
-    const installed = await callTool(token, 'install_integration', { template: 'jira-cloud', credentials: { email: 'me@acme.test', api_token: 'jira-secret-token' }, settings: { site_url: `https://${SITE}` } });
-    expect(installed.isError, installed.text).toBe(false);
-    const { sessionId } = await initialize(token);
-    // A cold call rebuilds the toolset: bumping the catalog version misses the per-isolate cache, as an install does.
-    const warmth = async () => {
-      if (cold) await env.AUTH_DB.prepare('update organizations set catalog_version = catalog_version + 1 where id = ?').bind(org.id).run();
-    };
+  ])(
+    'answers every failure point (%s) with a tool error or a 503 carrying its request id, never a result',
+    async (label, cold) => {
+      const { token, org } = await seedTenant(`faults-call-${cold ? 'cold' : 'warm'}`);
+      const installed = await callTool(token, 'install_integration', {
+        template: 'jira-cloud',
+        credentials: { email: 'me@acme.test', api_token: 'jira-secret-token' },
+        settings: { site_url: `https://${SITE}` },
+      });
+      expect(installed.isError, installed.text).toBe(false);
+      const { sessionId } = await initialize(token);
+      // A cold call rebuilds the toolset: bumping the catalog version misses the per-isolate cache, as an install does.
+      const warmth = async () => {
+        if (cold)
+          await env.AUTH_DB.prepare('update organizations set catalog_version = catalog_version + 1 where id = ?')
+            .bind(org.id)
+            .run();
+      };
 
-    // Every call of one kind makes the same D1 executions; each is a point where D1 can fail.
-    await getIssueWith(token, sessionId, env.AUTH_DB);
-    await warmth();
-    const probe = faultyD1(env.AUTH_DB, () => false);
-    const healthy = await getIssueWith(token, sessionId, probe.d1);
-    const healthyBody = (await healthy.json()) as { result?: { isError?: boolean }; error?: unknown };
-    expect(healthyBody.result?.isError, JSON.stringify(healthyBody)).toBeFalsy();
-    expect(healthyBody.result).toBeDefined();
-    const steps = probe.executions.length;
-    expect(steps).toBeGreaterThanOrEqual(cold ? 4 : 2);
-
-    const lines: string[] = [];
-    const spy = vi.spyOn(console, 'error').mockImplementation((line: unknown) => void lines.push(String(line)));
-    const leak = new Error('D1_ERROR: Network connection lost (Bearer gth_leakedDuringCall0001)');
-    let toolErrors = 0;
-    let authFailures = 0;
-    for (let k = 1; k <= steps; k++) {
+      // Every call of one kind makes the same D1 executions; each is a point where D1 can fail.
+      await getIssueWith(token, sessionId, env.AUTH_DB);
       await warmth();
-      const before = upstreamCalls;
-      const res = await getIssueWith(token, sessionId, faultyD1(env.AUTH_DB, (_sql, n) => n === k, leak).d1);
-      const at = `D1 failing at step ${k} of ${steps} (${label}): ${probe.executions[k - 1]!.sql.slice(0, 80)}`;
-      if (res.status === 200) {
-        const body = (await res.json()) as { result: { isError?: boolean; content: { text: string }[] } };
-        expect(body.result.isError, at).toBe(true);
-        expect(body.result.content[0]!.text).toBe('get_issue failed unexpectedly; the error was logged. Try again later.');
-        expect(upstreamCalls, at).toBe(before);
-        toolErrors++;
-      } else {
-        expect(res.status, at).toBe(503);
-        expect(res.headers.get('retry-after')).toBe('5');
-        const requestId = res.headers.get(REQUEST_ID_HEADER);
-        expect(requestId).toBeTruthy();
-        expect(((await res.json()) as { error: string }).error).toBe('temporarily_unavailable');
-        expect(lines.some((l) => l.includes(`"requestId":"${requestId}"`))).toBe(true);
-        authFailures++;
+      const probe = faultyD1(env.AUTH_DB, () => false);
+      const healthy = await getIssueWith(token, sessionId, probe.d1);
+      const healthyBody = (await healthy.json()) as { result?: { isError?: boolean }; error?: unknown };
+      expect(healthyBody.result?.isError, JSON.stringify(healthyBody)).toBeFalsy();
+      expect(healthyBody.result).toBeDefined();
+      const steps = probe.executions.length;
+      expect(steps).toBeGreaterThanOrEqual(cold ? 4 : 2);
+
+      const lines: string[] = [];
+      const spy = vi.spyOn(console, 'error').mockImplementation((line: unknown) => void lines.push(String(line)));
+      const leak = new Error('D1_ERROR: Network connection lost (Bearer gth_leakedDuringCall0001)');
+      let toolErrors = 0;
+      let authFailures = 0;
+      for (let k = 1; k <= steps; k++) {
+        await warmth();
+        const before = upstreamCalls;
+        const res = await getIssueWith(token, sessionId, faultyD1(env.AUTH_DB, (_sql, n) => n === k, leak).d1);
+        const at = `D1 failing at step ${k} of ${steps} (${label}): ${probe.executions[k - 1]!.sql.slice(0, 80)}`;
+        if (res.status === 200) {
+          const body = (await res.json()) as { result: { isError?: boolean; content: { text: string }[] } };
+          expect(body.result.isError, at).toBe(true);
+          expect(body.result.content[0]!.text).toBe(
+            'get_issue failed unexpectedly; the error was logged. Try again later.',
+          );
+          expect(upstreamCalls, at).toBe(before);
+          toolErrors++;
+        } else {
+          expect(res.status, at).toBe(503);
+          expect(res.headers.get('retry-after')).toBe('5');
+          const requestId = res.headers.get(REQUEST_ID_HEADER);
+          expect(requestId).toBeTruthy();
+          expect(((await res.json()) as { error: string }).error).toBe('temporarily_unavailable');
+          expect(lines.some((l) => l.includes(`"requestId":"${requestId}"`))).toBe(true);
+          authFailures++;
+        }
       }
-    }
-    // The installation and credential reads happen past authentication: those failures are tool errors.
-    expect(toolErrors).toBeGreaterThanOrEqual(1);
-    expect(authFailures).toBeGreaterThanOrEqual(1);
-    spy.mockRestore();
-    const toolLines = lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.msg === 'tool failed');
-    expect(toolLines.length).toBe(toolErrors);
-    expect(toolLines[0]).toMatchObject({ tool: 'get_issue', message: 'D1_ERROR: Network connection lost (Bearer [redacted])' });
-    expect(lines.join('\n')).not.toContain('gth_leakedDuringCall0001');
-  });
+      // The installation and credential reads happen past authentication: those failures are tool errors.
+      expect(toolErrors).toBeGreaterThanOrEqual(1);
+      expect(authFailures).toBeGreaterThanOrEqual(1);
+      spy.mockRestore();
+      const toolLines = lines
+        .map((l) => JSON.parse(l) as Record<string, unknown>)
+        .filter((l) => l.msg === 'tool failed');
+      expect(toolLines.length).toBe(toolErrors);
+      expect(toolLines[0]).toMatchObject({
+        tool: 'get_issue',
+        message: 'D1_ERROR: Network connection lost (Bearer [redacted])',
+      });
+      expect(lines.join('\n')).not.toContain('gth_leakedDuringCall0001');
+    },
+  );
 
   it('answers tools/list with JSON-RPC Internal error and a request id, never the failed query or its values', async () => {
     const { token, org, ws } = await seedTenant('faults-list');
@@ -109,7 +147,13 @@ describe('tools/call with D1 failing', () => {
     const res = await worker.fetch(
       new Request('https://gatehouse.test/mcp', {
         method: 'POST',
-        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-session-id': sessionId, 'mcp-protocol-version': '2025-11-25' },
+        headers: {
+          authorization: `Bearer ${token}`,
+          'content-type': 'application/json',
+          accept: 'application/json, text/event-stream',
+          'mcp-session-id': sessionId,
+          'mcp-protocol-version': '2025-11-25',
+        },
         body: JSON.stringify({ jsonrpc: '2.0', id: 8, method: 'tools/list', params: {} }),
       }),
       { ...env, AUTH_DB: faultyD1(env.AUTH_DB, (sql) => /from "installations"/.test(sql)).d1 },
@@ -122,6 +166,13 @@ describe('tools/call with D1 failing', () => {
     const requestId = /request id ([0-9a-f-]{36})/.exec(body.error.message)?.[1];
     expect(requestId).toBeTruthy();
     for (const leak of ['Failed query', 'params', org.id, ws.id]) expect(body.error.message).not.toContain(leak);
-    expect(lines.map((l) => JSON.parse(l) as Record<string, unknown>)).toContainEqual(expect.objectContaining({ msg: 'unhandled error', route: '/mcp tools/list', requestId, query: expect.stringContaining('from "installations"') }));
+    expect(lines.map((l) => JSON.parse(l) as Record<string, unknown>)).toContainEqual(
+      expect.objectContaining({
+        msg: 'unhandled error',
+        route: '/mcp tools/list',
+        requestId,
+        query: expect.stringContaining('from "installations"'),
+      }),
+    );
   });
 });

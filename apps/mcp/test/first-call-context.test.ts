@@ -11,20 +11,41 @@ import type { ToolContext } from '../src/tools/tool-types.js';
 const result: CallToolResult = { content: [{ type: 'text', text: '{"ok":true}' }] };
 
 function ctxWith(db: unknown, contextDelivered: boolean): ToolContext {
-  return { sessionId: 'sess-1', contextDelivered, db, principal: { organizationId: 'org-1', workspaceId: 'ws-1', userId: 'u-1' } } as unknown as ToolContext;
+  return {
+    sessionId: 'sess-1',
+    contextDelivered,
+    db,
+    principal: { organizationId: 'org-1', workspaceId: 'ws-1', userId: 'u-1' },
+  } as unknown as ToolContext;
 }
 
 describe('withFirstCallContext', () => {
   it('returns the tool result unchanged when the claim write fails', async () => {
     let writes = 0;
-    const failing = new Proxy({}, { get: () => () => { writes++; throw new Error('D1_ERROR: database is locked'); } });
+    const failing = new Proxy(
+      {},
+      {
+        get: () => () => {
+          writes++;
+          throw new Error('D1_ERROR: database is locked');
+        },
+      },
+    );
     expect(await withFirstCallContext(ctxWith(failing, false), result)).toEqual(result);
     expect(writes).toBe(1);
   });
 
   it('writes nothing once the session lookup says the context went out', async () => {
     let touched = 0;
-    const db = new Proxy({}, { get: () => () => { touched++; throw new Error('must not be called'); } });
+    const db = new Proxy(
+      {},
+      {
+        get: () => () => {
+          touched++;
+          throw new Error('must not be called');
+        },
+      },
+    );
     expect(await withFirstCallContext(ctxWith(db, true), result)).toEqual(result);
     expect(touched).toBe(0);
   });

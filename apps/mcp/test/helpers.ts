@@ -13,8 +13,16 @@ export const db = createDb(env.AUTH_DB);
 /** A fresh organization with a workspace, a user of `role` and an API token. */
 export async function seedTenant(slug: string, role: Role = 'ADMIN') {
   const org = await createOrganization(db, { slug, name: slug });
-  const ws = await createWorkspace(db, { organizationId: org.id }, { slug: 'main', name: 'Main', vision: 'Ship it', okrs: ['O1'] });
-  const user = await upsertMember(db, { organizationId: org.id }, { email: `${role.toLowerCase()}@${slug}.test`, role });
+  const ws = await createWorkspace(
+    db,
+    { organizationId: org.id },
+    { slug: 'main', name: 'Main', vision: 'Ship it', okrs: ['O1'] },
+  );
+  const user = await upsertMember(
+    db,
+    { organizationId: org.id },
+    { email: `${role.toLowerCase()}@${slug}.test`, role },
+  );
   const tenant = { organizationId: org.id, workspaceId: ws.id };
   const { token } = await createApiToken(db, tenant, { userId: user.id, role, name: 'test' });
   return { org, ws, user, tenant, token };
@@ -45,7 +53,9 @@ export async function initialize(token: string, protocolVersion = '2025-11-25') 
     method: 'initialize',
     params: { protocolVersion, capabilities: {}, clientInfo: { name: 'test', version: '1' } },
   });
-  const body = (await res.json()) as { result: { protocolVersion: string; instructions?: string; serverInfo: { name: string } } };
+  const body = (await res.json()) as {
+    result: { protocolVersion: string; instructions?: string; serverInfo: { name: string } };
+  };
   return { res, sessionId: res.headers.get('mcp-session-id')!, result: body.result };
 }
 
@@ -53,7 +63,12 @@ export async function initialize(token: string, protocolVersion = '2025-11-25') 
  * Sends one JSON-RPC request to /mcp in the token's session (initialized on first use) and returns the HTTP response
  * and parsed body.
  */
-export async function rpc(token: string | null, method: string, params: unknown = {}, headers: Record<string, string> = {}) {
+export async function rpc(
+  token: string | null,
+  method: string,
+  params: unknown = {},
+  headers: Record<string, string> = {},
+) {
   let session: string | undefined;
   if (token) {
     session = sessions.get(token);
@@ -62,7 +77,11 @@ export async function rpc(token: string | null, method: string, params: unknown 
       if (session) sessions.set(token, session);
     }
   }
-  const res = await post(token, { jsonrpc: '2.0', id: nextId++, method, params }, { ...(session ? { 'mcp-session-id': session } : {}), ...headers });
+  const res = await post(
+    token,
+    { jsonrpc: '2.0', id: nextId++, method, params },
+    { ...(session ? { 'mcp-session-id': session } : {}), ...headers },
+  );
   const text = await res.text();
   return { res, body: text ? (JSON.parse(text) as { result?: any; error?: { code: number; message: string } }) : null };
 }

@@ -20,7 +20,9 @@ describe('/mcp authentication', () => {
     const res = await post(token, { jsonrpc: '2.0', id: 1, method: 'tools/list' });
     expect(res.status).toBe(401);
     expect(res.headers.get('www-authenticate')).toMatch(/error="invalid_token"/);
-    expect(res.headers.get('www-authenticate')).toMatch(/resource_metadata="https:\/\/gatehouse\.test\/\.well-known\/oauth-protected-resource\/mcp"/);
+    expect(res.headers.get('www-authenticate')).toMatch(
+      /resource_metadata="https:\/\/gatehouse\.test\/\.well-known\/oauth-protected-resource\/mcp"/,
+    );
   });
 
   it('refuses a token in the query string', async () => {
@@ -31,7 +33,10 @@ describe('/mcp authentication', () => {
 
   it('answers other methods with 405', async () => {
     const { token } = await seedTenant('methods');
-    const res = await SELF.fetch('https://gatehouse.test/mcp', { method: 'PUT', headers: { authorization: `Bearer ${token}` } });
+    const res = await SELF.fetch('https://gatehouse.test/mcp', {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${token}` },
+    });
     expect(res.status).toBe(405);
     expect(res.headers.get('allow')).toBe('GET, POST, DELETE');
   });
@@ -45,7 +50,9 @@ describe('MCP protocol', () => {
     expect(res.headers.get('mcp-session-id')).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(result.protocolVersion).toBe(version);
     expect(result.serverInfo.name).toBe('gatehouse');
-    expect((result as unknown as { capabilities: { tools: unknown } }).capabilities.tools).toEqual({ listChanged: true });
+    expect((result as unknown as { capabilities: { tools: unknown } }).capabilities.tools).toEqual({
+      listChanged: true,
+    });
   });
 
   it('lists the core tools with JSON Schemas', async () => {
@@ -85,7 +92,10 @@ describe('core tools', () => {
     const profile = await callTool(token, 'get_my_profile', {});
     expect(profile.json).toMatchObject({ role: 'MEMBER', organization: { id: org.id }, workspace: { id: ws.id } });
     const info = await callTool(token, 'get_workspace_info', {});
-    expect(info.json).toMatchObject({ workspace: { name: 'Main', vision: 'Ship it', okrs: ['O1'] }, active_integrations: [] });
+    expect(info.json).toMatchObject({
+      workspace: { name: 'Main', vision: 'Ship it', okrs: ['O1'] },
+      active_integrations: [],
+    });
   });
 
   it('get_integration shows credential fields and tools but never a secret', async () => {
@@ -94,7 +104,10 @@ describe('core tools', () => {
     expect(out.json.credentials.map((c: { name: string }) => c.name)).toEqual(['email', 'api_token']);
     expect(out.json.tools.map((t: { name: string }) => t.name)).toContain('create_issue');
     const invalid = await callTool(token, 'get_integration', { template: 42 });
-    expect(invalid).toMatchObject({ isError: true, text: expect.stringMatching(/Invalid arguments for get_integration: template/) });
+    expect(invalid).toMatchObject({
+      isError: true,
+      text: expect.stringMatching(/Invalid arguments for get_integration: template/),
+    });
     const missing = await callTool(token, 'get_integration', { template: 'nope' });
     expect(missing).toMatchObject({ isError: true, text: expect.stringMatching(/list_integration_catalog/) });
   });
@@ -123,7 +136,9 @@ describe('core tools', () => {
       title: 'Jira Backend',
     });
     expect(out.json.installed).toMatchObject({ handle: 'jira-backend', scope: 'Local' });
-    const row = await env.AUTH_DB.prepare('select * from installations where organization_id = ?').bind(org.id).first<{ credentials: string }>();
+    const row = await env.AUTH_DB.prepare('select * from installations where organization_id = ?')
+      .bind(org.id)
+      .first<{ credentials: string }>();
     expect(JSON.stringify(row)).not.toContain('jira-secret-token');
     expect(row!.credentials!.split('.')).toHaveLength(5);
     const listed = await callTool(token, 'list_installed_integrations', {});
@@ -158,7 +173,10 @@ describe('integration tools and disambiguation', () => {
     await installJira(token, 'Jira Backend');
     await installJira(token, 'Jira Frontend', 'Global');
     const { body } = await rpc(token, 'tools/list');
-    const tools = body!.result.tools as { name: string; inputSchema: { properties: Record<string, { enum?: string[] }>; required?: string[] } }[];
+    const tools = body!.result.tools as {
+      name: string;
+      inputSchema: { properties: Record<string, { enum?: string[] }>; required?: string[] };
+    }[];
     expect(tools.filter((t) => t.name === 'create_issue')).toHaveLength(1);
     const createIssue = tools.find((t) => t.name === 'create_issue')!;
     expect(createIssue.inputSchema.properties._integration!.enum).toEqual(['jira-backend', 'jira-frontend']);
@@ -180,7 +198,10 @@ describe('integration tools and disambiguation', () => {
       credentials: jiraCredentials,
       settings: { site_url: 'http://127.0.0.1:9' },
     });
-    expect(install).toMatchObject({ isError: true, text: expect.stringMatching(/loopback upstream 127\.0\.0\.1 is not allowed/) });
+    expect(install).toMatchObject({
+      isError: true,
+      text: expect.stringMatching(/loopback upstream 127\.0\.0\.1 is not allowed/),
+    });
     expect(install.text).not.toContain('jira-secret-token');
 
     // A template without a credentials check installs; its calls are refused before any request.
@@ -194,12 +215,33 @@ describe('integration tools and disambiguation', () => {
         auth: { type: 'none' },
         credentials: [],
         settings: [{ name: 'base_url', description: 'origin' }],
-        tools: [{ name: 'ping_service', title: 'Ping', description: 'Ping', docsUrl: 'https://docs.example.com/ping', method: 'GET', path: '/ping', inputSchema: { type: 'object', properties: {} } }],
+        tools: [
+          {
+            name: 'ping_service',
+            title: 'Ping',
+            description: 'Ping',
+            docsUrl: 'https://docs.example.com/ping',
+            method: 'GET',
+            path: '/ping',
+            inputSchema: { type: 'object', properties: {} },
+          },
+        ],
       },
     });
-    expect((await callTool(token, 'install_integration', { template: 'local-api', credentials: {}, settings: { base_url: 'http://127.0.0.1:9' } })).isError).toBe(false);
+    expect(
+      (
+        await callTool(token, 'install_integration', {
+          template: 'local-api',
+          credentials: {},
+          settings: { base_url: 'http://127.0.0.1:9' },
+        })
+      ).isError,
+    ).toBe(false);
     const out = await callTool(token, 'ping_service', {});
-    expect(out).toMatchObject({ isError: true, text: expect.stringMatching(/loopback upstream 127\.0\.0\.1 is not allowed/) });
+    expect(out).toMatchObject({
+      isError: true,
+      text: expect.stringMatching(/loopback upstream 127\.0\.0\.1 is not allowed/),
+    });
   });
 
   it.each([
@@ -226,7 +268,17 @@ describe('integration tools and disambiguation', () => {
         auth: { type: 'none' },
         credentials: [],
         settings: [{ name: 'base_url', description: 'origin' }],
-        tools: [{ name: 'fetch_latest', title: 'Probe', description: 'Probe', docsUrl: 'https://docs.example.com/probe', method: 'GET', path: '/latest', inputSchema: { type: 'object', properties: {} } }],
+        tools: [
+          {
+            name: 'fetch_latest',
+            title: 'Probe',
+            description: 'Probe',
+            docsUrl: 'https://docs.example.com/probe',
+            method: 'GET',
+            path: '/latest',
+            inputSchema: { type: 'object', properties: {} },
+          },
+        ],
       },
     });
     await callTool(token, 'install_integration', { template: 'probe', credentials: {}, settings: { base_url: url } });
@@ -260,7 +312,10 @@ describe('integration tools and disambiguation', () => {
     const b = await seedTenant('tenant-b');
     await installJira(a.token, 'Jira Backend', 'Global');
     expect(await listToolNames(b.token)).not.toContain('create_issue');
-    const { body } = await rpc(b.token, 'tools/call', { name: 'create_issue', arguments: { summary: 'x', _integration: 'jira-backend' } });
+    const { body } = await rpc(b.token, 'tools/call', {
+      name: 'create_issue',
+      arguments: { summary: 'x', _integration: 'jira-backend' },
+    });
     expect(body?.error?.code).toBe(-32602);
     expect((await callTool(b.token, 'list_installed_integrations', {})).json.installations).toEqual([]);
   });
@@ -271,7 +326,11 @@ describe('integration tools and disambiguation', () => {
     const { createWorkspace, createApiToken } = await import('@gatehouse/integrations-adapters-cf');
     const { db } = await import('./helpers.js');
     const other = await createWorkspace(db, { organizationId: a.org.id }, { slug: 'other', name: 'Other' });
-    const { token } = await createApiToken(db, { organizationId: a.org.id, workspaceId: other.id }, { userId: a.user.id, role: 'ADMIN', name: 'other' });
+    const { token } = await createApiToken(
+      db,
+      { organizationId: a.org.id, workspaceId: other.id },
+      { userId: a.user.id, role: 'ADMIN', name: 'other' },
+    );
     expect(await listToolNames(token)).not.toContain('create_issue');
     expect(await listToolNames(a.token)).toContain('create_issue');
   });

@@ -17,7 +17,10 @@ export async function setPassword(userId: string) {
 }
 
 function b64url(bytes: Uint8Array): string {
-  return btoa(String.fromCharCode(...bytes)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+  return btoa(String.fromCharCode(...bytes))
+    .replace(/\+/g, '-')
+    .replace(/\//g, '_')
+    .replace(/=+$/, '');
 }
 
 export async function pkce() {
@@ -26,11 +29,20 @@ export async function pkce() {
   return { verifier, challenge };
 }
 
-export async function register(redirectUris: string[] = ['http://127.0.0.1:33418/callback'], extra: Record<string, unknown> = {}) {
+export async function register(
+  redirectUris: string[] = ['http://127.0.0.1:33418/callback'],
+  extra: Record<string, unknown> = {},
+) {
   const res = await SELF.fetch(`${ORIGIN}/register`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ client_name: 'Test Client', redirect_uris: redirectUris, token_endpoint_auth_method: 'none', grant_types: ['authorization_code', 'refresh_token'], ...extra }),
+    body: JSON.stringify({
+      client_name: 'Test Client',
+      redirect_uris: redirectUris,
+      token_endpoint_auth_method: 'none',
+      grant_types: ['authorization_code', 'refresh_token'],
+      ...extra,
+    }),
   });
   return { res, body: (await res.json()) as { client_id: string; client_secret?: string; error?: string } };
 }
@@ -79,7 +91,11 @@ export function authorizeUrl(p: AuthorizeParams): string {
 }
 
 /** Signs in and approves; returns the redirect to the client (with code and state) and the consent page HTML. */
-export async function signInAndApprove(url: string, email: string, opts: { scopes?: string[]; password?: string; headers?: Record<string, string>; workspace?: string } = {}) {
+export async function signInAndApprove(
+  url: string,
+  email: string,
+  opts: { scopes?: string[]; password?: string; headers?: Record<string, string>; workspace?: string } = {},
+) {
   const jar = new Jar();
   const first = await SELF.fetch(url, { redirect: 'manual' });
   expect(first.status).toBe(200);
@@ -89,7 +105,12 @@ export async function signInAndApprove(url: string, email: string, opts: { scope
     method: 'POST',
     redirect: 'manual',
     headers: { ...opts.headers, cookie: jar.header(), 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ step: 'signin', csrf: hidden(signInHtml, 'csrf'), email, password: opts.password ?? PASSWORD }),
+    body: new URLSearchParams({
+      step: 'signin',
+      csrf: hidden(signInHtml, 'csrf'),
+      email,
+      password: opts.password ?? PASSWORD,
+    }),
   });
   if (signIn.status !== 303) return { signIn, jar };
   jar.take(signIn);
@@ -114,15 +135,29 @@ export async function token(params: Record<string, string>) {
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
     body: new URLSearchParams(params),
   });
-  return { res, body: (await res.json()) as { access_token?: string; refresh_token?: string; error?: string; scope?: string } };
+  return {
+    res,
+    body: (await res.json()) as { access_token?: string; refresh_token?: string; error?: string; scope?: string },
+  };
 }
 
 /** The whole flow for a user: returns the token response and the client. */
 export async function authorize(email: string, opts: { scopes?: string[]; scope?: string; workspace?: string } = {}) {
   const { body: client } = await register();
   const { verifier, challenge } = await pkce();
-  const flow = await signInAndApprove(authorizeUrl({ clientId: client.client_id, challenge, scope: opts.scope }), email, opts);
+  const flow = await signInAndApprove(
+    authorizeUrl({ clientId: client.client_id, challenge, scope: opts.scope }),
+    email,
+    opts,
+  );
   const code = new URL(flow.location!).searchParams.get('code')!;
-  const tokens = await token({ grant_type: 'authorization_code', code, redirect_uri: 'http://127.0.0.1:33418/callback', client_id: client.client_id, code_verifier: verifier, resource: RESOURCE });
+  const tokens = await token({
+    grant_type: 'authorization_code',
+    code,
+    redirect_uri: 'http://127.0.0.1:33418/callback',
+    client_id: client.client_id,
+    code_verifier: verifier,
+    resource: RESOURCE,
+  });
   return { client, tokens: tokens.body, code, verifier };
 }

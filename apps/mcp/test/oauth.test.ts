@@ -2,10 +2,22 @@ import { SELF } from 'cloudflare:test';
 import { describe, expect, it, vi } from 'vitest';
 import { db, initialize, post, seedTenant } from './helpers.js';
 import { upsertMember } from '@gatehouse/integrations-adapters-cf';
-import { ORIGIN, RESOURCE, authorize, authorizeUrl, pkce, register, setPassword, signInAndApprove, token } from './oauth-flow.js';
+import {
+  ORIGIN,
+  RESOURCE,
+  authorize,
+  authorizeUrl,
+  pkce,
+  register,
+  setPassword,
+  signInAndApprove,
+  token,
+} from './oauth-flow.js';
 
 async function mcpWith(accessToken: string, message: unknown, sessionId?: string) {
-  return post(accessToken, message, { ...(sessionId ? { 'mcp-session-id': sessionId, 'mcp-protocol-version': '2025-11-25' } : {}) });
+  return post(accessToken, message, {
+    ...(sessionId ? { 'mcp-session-id': sessionId, 'mcp-protocol-version': '2025-11-25' } : {}),
+  });
 }
 
 describe('OAuth discovery', () => {
@@ -13,12 +25,19 @@ describe('OAuth discovery', () => {
     for (const path of ['/.well-known/oauth-protected-resource/mcp', '/.well-known/oauth-protected-resource']) {
       const res = await SELF.fetch(`${ORIGIN}${path}`);
       expect(res.status, path).toBe(200);
-      expect(await res.json()).toMatchObject({ resource: RESOURCE, authorization_servers: [ORIGIN], scopes_supported: ['mcp:read'] });
+      expect(await res.json()).toMatchObject({
+        resource: RESOURCE,
+        authorization_servers: [ORIGIN],
+        scopes_supported: ['mcp:read'],
+      });
     }
   });
 
   it('publishes RFC 8414 metadata with S256 only', async () => {
-    const meta = (await (await SELF.fetch(`${ORIGIN}/.well-known/oauth-authorization-server`)).json()) as Record<string, unknown>;
+    const meta = (await (await SELF.fetch(`${ORIGIN}/.well-known/oauth-authorization-server`)).json()) as Record<
+      string,
+      unknown
+    >;
     expect(meta).toMatchObject({
       issuer: ORIGIN,
       authorization_endpoint: `${ORIGIN}/authorize`,
@@ -39,26 +58,49 @@ describe('OAuth authorization code flow', () => {
     expect(tokens.access_token).toBeTruthy();
     expect(tokens.refresh_token).toBeTruthy();
 
-    const init = await mcpWith(tokens.access_token!, { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'oauth', version: '1' } } });
+    const init = await mcpWith(tokens.access_token!, {
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'initialize',
+      params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'oauth', version: '1' } },
+    });
     expect(init.status).toBe(200);
     const sessionId = init.headers.get('mcp-session-id')!;
-    const list = (await (await mcpWith(tokens.access_token!, { jsonrpc: '2.0', id: 2, method: 'tools/list' }, sessionId)).json()) as { result: { tools: { name: string }[] } };
+    const list = (await (
+      await mcpWith(tokens.access_token!, { jsonrpc: '2.0', id: 2, method: 'tools/list' }, sessionId)
+    ).json()) as { result: { tools: { name: string }[] } };
     const names = list.result.tools.map((t) => t.name);
     // Granted mcp:read + mcp:execute: read tools yes; install (mcp:write) and builder (mcp:admin) not listed.
     expect(names).toContain('get_my_profile');
     expect(names).not.toContain('install_integration');
     expect(names).not.toContain('create_integration');
 
-    const refreshed = await token({ grant_type: 'refresh_token', refresh_token: tokens.refresh_token!, client_id: client.client_id });
+    const refreshed = await token({
+      grant_type: 'refresh_token',
+      refresh_token: tokens.refresh_token!,
+      client_id: client.client_id,
+    });
     expect(refreshed.res.status).toBe(200);
     expect(refreshed.body.refresh_token).not.toBe(tokens.refresh_token);
     // Rotation: once the new refresh token is used, the rotated one is dead (the library keeps the previous one only
     // until its replacement is first used, so a client that lost a refresh response can retry).
-    const next = await token({ grant_type: 'refresh_token', refresh_token: refreshed.body.refresh_token!, client_id: client.client_id });
+    const next = await token({
+      grant_type: 'refresh_token',
+      refresh_token: refreshed.body.refresh_token!,
+      client_id: client.client_id,
+    });
     expect(next.res.status).toBe(200);
-    const reused = await token({ grant_type: 'refresh_token', refresh_token: tokens.refresh_token!, client_id: client.client_id });
+    const reused = await token({
+      grant_type: 'refresh_token',
+      refresh_token: tokens.refresh_token!,
+      client_id: client.client_id,
+    });
     expect(reused.body.error).toBe('invalid_grant');
-    const refreshedAccess = await mcpWith(next.body.access_token!, { jsonrpc: '2.0', id: 9, method: 'tools/list' }, sessionId);
+    const refreshedAccess = await mcpWith(
+      next.body.access_token!,
+      { jsonrpc: '2.0', id: 9, method: 'tools/list' },
+      sessionId,
+    );
     expect(refreshedAccess.status).toBe(200);
   });
 
@@ -66,10 +108,23 @@ describe('OAuth authorization code flow', () => {
     const { user, token: apiToken } = await seedTenant('oauth-scope', 'ADMIN');
     await setPassword(user.id);
     const { tokens } = await authorize(user.email, { scope: 'mcp:read', scopes: ['mcp:read'] });
-    const init = await mcpWith(tokens.access_token!, { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'o', version: '1' } } });
+    const init = await mcpWith(tokens.access_token!, {
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'initialize',
+      params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'o', version: '1' } },
+    });
     const sessionId = init.headers.get('mcp-session-id')!;
-    const install = { template: 'zendesk', credentials: { email: 'a@b.c', api_token: 't' }, settings: { instance_url: 'https://acme.zendesk.com' } };
-    const res = await mcpWith(tokens.access_token!, { jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'install_integration', arguments: install } }, sessionId);
+    const install = {
+      template: 'zendesk',
+      credentials: { email: 'a@b.c', api_token: 't' },
+      settings: { instance_url: 'https://acme.zendesk.com' },
+    };
+    const res = await mcpWith(
+      tokens.access_token!,
+      { jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'install_integration', arguments: install } },
+      sessionId,
+    );
     expect(res.status).toBe(403);
     // Nothing ran: no installation exists.
     const { callTool } = await import('./helpers.js');
@@ -78,7 +133,11 @@ describe('OAuth authorization code flow', () => {
     expect(challenge).toMatch(/error="insufficient_scope"/);
     expect(challenge).toMatch(/scope="mcp:read mcp:write"/);
     expect(challenge).toMatch(/resource_metadata=/);
-    const exec = await mcpWith(tokens.access_token!, { jsonrpc: '2.0', id: 3, method: 'tools/call', params: { name: 'some_integration_tool', arguments: {} } }, sessionId);
+    const exec = await mcpWith(
+      tokens.access_token!,
+      { jsonrpc: '2.0', id: 3, method: 'tools/call', params: { name: 'some_integration_tool', arguments: {} } },
+      sessionId,
+    );
     expect(exec.headers.get('www-authenticate')).toMatch(/scope="mcp:read mcp:execute"/);
   });
 
@@ -86,11 +145,27 @@ describe('OAuth authorization code flow', () => {
     const { user } = await seedTenant('oauth-role', 'MEMBER');
     await setPassword(user.id);
     const { tokens } = await authorize(user.email, { scope: 'mcp:read mcp:admin', scopes: ['mcp:read', 'mcp:admin'] });
-    const init = await mcpWith(tokens.access_token!, { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'o', version: '1' } } });
+    const init = await mcpWith(tokens.access_token!, {
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'initialize',
+      params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'o', version: '1' } },
+    });
     const sessionId = init.headers.get('mcp-session-id')!;
-    const list = (await (await mcpWith(tokens.access_token!, { jsonrpc: '2.0', id: 2, method: 'tools/list' }, sessionId)).json()) as { result: { tools: { name: string }[] } };
+    const list = (await (
+      await mcpWith(tokens.access_token!, { jsonrpc: '2.0', id: 2, method: 'tools/list' }, sessionId)
+    ).json()) as { result: { tools: { name: string }[] } };
     expect(list.result.tools.map((t) => t.name)).not.toContain('update_mcp_settings');
-    const res = await mcpWith(tokens.access_token!, { jsonrpc: '2.0', id: 3, method: 'tools/call', params: { name: 'update_mcp_settings', arguments: { instructions: 'x' } } }, sessionId);
+    const res = await mcpWith(
+      tokens.access_token!,
+      {
+        jsonrpc: '2.0',
+        id: 3,
+        method: 'tools/call',
+        params: { name: 'update_mcp_settings', arguments: { instructions: 'x' } },
+      },
+      sessionId,
+    );
     const body = (await res.json()) as { result: { isError: boolean; content: { text: string }[] } };
     expect(body.result.isError).toBe(true);
     expect(body.result.content[0]!.text).toMatch(/requires the ADMIN role/);
@@ -102,9 +177,20 @@ describe('what bad input gets', () => {
     const { user } = await seedTenant('oauth-code-reuse');
     await setPassword(user.id);
     const { tokens, code, verifier, client } = await authorize(user.email);
-    const again = await token({ grant_type: 'authorization_code', code, redirect_uri: 'http://127.0.0.1:33418/callback', client_id: client.client_id, code_verifier: verifier });
+    const again = await token({
+      grant_type: 'authorization_code',
+      code,
+      redirect_uri: 'http://127.0.0.1:33418/callback',
+      client_id: client.client_id,
+      code_verifier: verifier,
+    });
     expect(again.body.error).toBe('invalid_grant');
-    const res = await mcpWith(tokens.access_token!, { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'o', version: '1' } } });
+    const res = await mcpWith(tokens.access_token!, {
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'initialize',
+      params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'o', version: '1' } },
+    });
     expect(res.status).toBe(401);
   });
 
@@ -115,9 +201,21 @@ describe('what bad input gets', () => {
     const { verifier, challenge } = await pkce();
     const flow = await signInAndApprove(authorizeUrl({ clientId: client.client_id, challenge }), user.email);
     const code = new URL(flow.location!).searchParams.get('code')!;
-    const wrongRedirect = await token({ grant_type: 'authorization_code', code, redirect_uri: 'http://127.0.0.1:9999/elsewhere', client_id: client.client_id, code_verifier: verifier });
+    const wrongRedirect = await token({
+      grant_type: 'authorization_code',
+      code,
+      redirect_uri: 'http://127.0.0.1:9999/elsewhere',
+      client_id: client.client_id,
+      code_verifier: verifier,
+    });
     expect(wrongRedirect.body.error).toBe('invalid_grant');
-    const right = await token({ grant_type: 'authorization_code', code, redirect_uri: 'http://127.0.0.1:33418/callback', client_id: client.client_id, code_verifier: verifier });
+    const right = await token({
+      grant_type: 'authorization_code',
+      code,
+      redirect_uri: 'http://127.0.0.1:33418/callback',
+      client_id: client.client_id,
+      code_verifier: verifier,
+    });
     expect(right.res.status).toBe(200);
     expect(right.body.access_token).toBeTruthy();
   });
@@ -127,7 +225,10 @@ describe('what bad input gets', () => {
     ['a missing code_challenge_method', { method: null }],
   ])('refuses %s at /authorize', async (_label, opts) => {
     const { body: client } = await register();
-    const res = await SELF.fetch(authorizeUrl({ clientId: client.client_id, challenge: 'abc'.repeat(15), ...(opts as { method: string | null }) }), { redirect: 'manual' });
+    const res = await SELF.fetch(
+      authorizeUrl({ clientId: client.client_id, challenge: 'abc'.repeat(15), ...(opts as { method: string | null }) }),
+      { redirect: 'manual' },
+    );
     // Either an error redirect to the (validated) client, or a local error page: never a sign-in page.
     if (res.status === 302) expect(res.headers.get('location')).toMatch(/error=invalid_request/);
     else expect(res.status).toBe(400);
@@ -145,7 +246,9 @@ describe('what bad input gets', () => {
   it('refuses a wrong client secret and keeps the code usable by the rightful confidential client', async () => {
     const { user } = await seedTenant('oauth-secret');
     await setPassword(user.id);
-    const { res, body: client } = await register(['http://127.0.0.1:33418/callback'], { token_endpoint_auth_method: 'client_secret_basic' });
+    const { res, body: client } = await register(['http://127.0.0.1:33418/callback'], {
+      token_endpoint_auth_method: 'client_secret_basic',
+    });
     expect(res.status).toBe(201);
     expect(client.client_secret).toBeTruthy();
     const { verifier, challenge } = await pkce();
@@ -154,8 +257,16 @@ describe('what bad input gets', () => {
     const exchange = (secret: string) =>
       SELF.fetch(`${ORIGIN}/token`, {
         method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${btoa(`${client.client_id}:${secret}`)}` },
-        body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: 'http://127.0.0.1:33418/callback', code_verifier: verifier }),
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          authorization: `Basic ${btoa(`${client.client_id}:${secret}`)}`,
+        },
+        body: new URLSearchParams({
+          grant_type: 'authorization_code',
+          code,
+          redirect_uri: 'http://127.0.0.1:33418/callback',
+          code_verifier: verifier,
+        }),
       });
     const wrong = await exchange('not-the-secret');
     expect(wrong.status).toBe(401);
@@ -171,9 +282,20 @@ describe('what bad input gets', () => {
     const { challenge } = await pkce();
     const flow = await signInAndApprove(authorizeUrl({ clientId: client.client_id, challenge }), user.email);
     const code = new URL(flow.location!).searchParams.get('code')!;
-    const wrong = await token({ grant_type: 'authorization_code', code, redirect_uri: 'http://127.0.0.1:33418/callback', client_id: client.client_id, code_verifier: 'x'.repeat(43) });
+    const wrong = await token({
+      grant_type: 'authorization_code',
+      code,
+      redirect_uri: 'http://127.0.0.1:33418/callback',
+      client_id: client.client_id,
+      code_verifier: 'x'.repeat(43),
+    });
     expect(wrong.body.error).toBe('invalid_grant');
-    const missing = await token({ grant_type: 'authorization_code', code, redirect_uri: 'http://127.0.0.1:33418/callback', client_id: client.client_id });
+    const missing = await token({
+      grant_type: 'authorization_code',
+      code,
+      redirect_uri: 'http://127.0.0.1:33418/callback',
+      client_id: client.client_id,
+    });
     expect(missing.body.error).toMatch(/invalid_(grant|request)/);
   });
 
@@ -195,10 +317,15 @@ describe('what bad input gets', () => {
     expect(res.status).toBe(201);
     const { challenge } = await pkce();
     for (const redirectUri of ['http://127.0.0.1:54321/callback', 'cursor://anysphere.cursor-mcp/oauth/callback']) {
-      const page = await SELF.fetch(authorizeUrl({ clientId: body.client_id, challenge, redirectUri }), { redirect: 'manual' });
+      const page = await SELF.fetch(authorizeUrl({ clientId: body.client_id, challenge, redirectUri }), {
+        redirect: 'manual',
+      });
       expect(page.status, redirectUri).toBe(200);
     }
-    const other = await SELF.fetch(authorizeUrl({ clientId: body.client_id, challenge, redirectUri: 'http://127.0.0.1:54321/other' }), { redirect: 'manual' });
+    const other = await SELF.fetch(
+      authorizeUrl({ clientId: body.client_id, challenge, redirectUri: 'http://127.0.0.1:54321/other' }),
+      { redirect: 'manual' },
+    );
     expect(other.status).toBe(400);
   });
 
@@ -215,7 +342,12 @@ describe('what bad input gets', () => {
       method: 'POST',
       redirect: 'manual',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ step: 'signin', csrf: 'forged', email: user.email, password: 'correct horse battery staple' }),
+      body: new URLSearchParams({
+        step: 'signin',
+        csrf: 'forged',
+        email: user.email,
+        password: 'correct horse battery staple',
+      }),
     });
     expect(forged.status).toBe(403);
   });
@@ -226,7 +358,8 @@ describe('what bad input gets', () => {
     const { body: client } = await register();
     const { challenge } = await pkce();
     const url = authorizeUrl({ clientId: client.client_id, challenge });
-    for (let i = 0; i < 10; i++) expect((await signInAndApprove(url, user.email, { password: `guess ${i}` })).signIn.status).toBe(401);
+    for (let i = 0; i < 10; i++)
+      expect((await signInAndApprove(url, user.email, { password: `guess ${i}` })).signIn.status).toBe(401);
     // The right password does not get through either while the e-mail is limited.
     const limited = (await signInAndApprove(url, user.email)).signIn;
     expect(limited.status).toBe(429);
@@ -238,7 +371,8 @@ describe('what bad input gets', () => {
     expect((await signInAndApprove(url, other.email)).signIn.status).toBe(303);
     // …but one client IP spraying many accounts is.
     const ip = { 'cf-connecting-ip': '203.0.113.7' };
-    for (let i = 0; i < 10; i++) expect((await signInAndApprove(url, `nobody-${i}@spray.test`, { headers: ip })).signIn.status).toBe(401);
+    for (let i = 0; i < 10; i++)
+      expect((await signInAndApprove(url, `nobody-${i}@spray.test`, { headers: ip })).signIn.status).toBe(401);
     expect((await signInAndApprove(url, other.email, { headers: ip })).signIn.status).toBe(429);
   });
 
@@ -252,31 +386,55 @@ describe('what bad input gets', () => {
     // The consent page offers both organizations' workspaces, not the stranger's.
     const { body: client } = await register();
     const { challenge } = await pkce();
-    const flow = await signInAndApprove(authorizeUrl({ clientId: client.client_id, challenge }), home.user.email, { workspace: away.ws.id });
+    const flow = await signInAndApprove(authorizeUrl({ clientId: client.client_id, challenge }), home.user.email, {
+      workspace: away.ws.id,
+    });
     expect(flow.consentHtml).toContain(`value="${home.ws.id}"`);
     expect(flow.consentHtml).toContain(`value="${away.ws.id}"`);
     expect(flow.consentHtml).not.toContain(stranger.ws.id);
 
     // Picking the second organization issues the grant there: the token acts in it, with the role held there.
     const { tokens } = await authorize(home.user.email, { workspace: away.ws.id });
-    const init = await mcpWith(tokens.access_token!, { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'multi', version: '1' } } });
+    const init = await mcpWith(tokens.access_token!, {
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'initialize',
+      params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'multi', version: '1' } },
+    });
     const sessionId = init.headers.get('mcp-session-id')!;
-    const call = (await (await mcpWith(tokens.access_token!, { jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'get_my_profile', arguments: {} } }, sessionId)).json()) as { result: { content: { text: string }[] } };
-    expect(JSON.parse(call.result.content[0]!.text)).toMatchObject({ role: 'MEMBER', organization: { slug: away.org.slug } });
+    const call = (await (
+      await mcpWith(
+        tokens.access_token!,
+        { jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'get_my_profile', arguments: {} } },
+        sessionId,
+      )
+    ).json()) as { result: { content: { text: string }[] } };
+    expect(JSON.parse(call.result.content[0]!.text)).toMatchObject({
+      role: 'MEMBER',
+      organization: { slug: away.org.slug },
+    });
 
     // A forged pick (a workspace of an organization the user is not in) is refused; no code is issued.
-    const forged = await signInAndApprove(authorizeUrl({ clientId: client.client_id, challenge }), home.user.email, { workspace: stranger.ws.id });
+    const forged = await signInAndApprove(authorizeUrl({ clientId: client.client_id, challenge }), home.user.email, {
+      workspace: stranger.ws.id,
+    });
     expect(forged.approve!.status).toBe(403);
     expect(forged.location).toBeNull();
   });
 
   it('answers a POST to /authorize that is not a form with 400, not a 500', async () => {
-    const res = await SELF.fetch(`${ORIGIN}/authorize`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"handle":"x"}' });
+    const res = await SELF.fetch(`${ORIGIN}/authorize`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"handle":"x"}',
+    });
     expect(res.status).toBe(400);
   });
 
   it('serves the authorization pages unframeable and escapes what the client registered', async () => {
-    const { body: client } = await register(['http://127.0.0.1:33418/callback'], { client_name: '<img src=x onerror=alert(1)>' });
+    const { body: client } = await register(['http://127.0.0.1:33418/callback'], {
+      client_name: '<img src=x onerror=alert(1)>',
+    });
     const { challenge } = await pkce();
     const page = await SELF.fetch(authorizeUrl({ clientId: client.client_id, challenge }));
     expect(page.headers.get('x-frame-options')).toBe('DENY');
@@ -302,7 +460,12 @@ describe('what bad input gets', () => {
     const unknown = await mcpWith('not-a-token-we-issued', { jsonrpc: '2.0', id: 1, method: 'tools/list' });
     expect(unknown.status).toBe(401);
     expect(unknown.headers.get('www-authenticate')).toMatch(/invalid_token/);
-    const res = await mcpWith(tokens.access_token!, { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'o', version: '1' } } });
+    const res = await mcpWith(tokens.access_token!, {
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'initialize',
+      params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'o', version: '1' } },
+    });
     expect(res.status).toBe(401);
     expect(res.headers.get('www-authenticate')).toMatch(/invalid_token/);
   });
@@ -311,7 +474,12 @@ describe('what bad input gets', () => {
     const { user } = await seedTenant('oauth-expired');
     await setPassword(user.id);
     const { tokens } = await authorize(user.email);
-    const init = { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'o', version: '1' } } };
+    const init = {
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'initialize',
+      params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'o', version: '1' } },
+    };
     expect((await mcpWith(tokens.access_token!, init)).status).toBe(200);
     // The worker runs in this isolate: moving the clock past the one-hour lifetime expires the token for it too.
     vi.useFakeTimers({ toFake: ['Date'] });
@@ -337,7 +505,11 @@ describe('what bad input gets', () => {
   it('still accepts API tokens with every scope', async () => {
     const { token: apiToken } = await seedTenant('oauth-api-token', 'ADMIN');
     const { sessionId } = await initialize(apiToken);
-    const list = (await (await mcpWith(apiToken, { jsonrpc: '2.0', id: 2, method: 'tools/list' }, sessionId)).json()) as { result: { tools: { name: string }[] } };
-    expect(list.result.tools.map((t) => t.name)).toEqual(expect.arrayContaining(['install_integration', 'create_integration', 'update_mcp_settings']));
+    const list = (await (
+      await mcpWith(apiToken, { jsonrpc: '2.0', id: 2, method: 'tools/list' }, sessionId)
+    ).json()) as { result: { tools: { name: string }[] } };
+    expect(list.result.tools.map((t) => t.name)).toEqual(
+      expect.arrayContaining(['install_integration', 'create_integration', 'update_mcp_settings']),
+    );
   });
 });

@@ -5,12 +5,27 @@ import { providerToolCallSchema, verifyInternalRequest } from '@gatehouse/integr
 import { callTool, db, rpc, seedTenant } from './helpers.js';
 
 async function githubInstallation(organizationId: string, title = 'GitHub') {
-  return createInstallation(db, { organizationId }, { kind: 'provider', source: 'github', title, scope: 'global', workspaceId: null, settings: {}, credentials: 'jwe', createdBy: 'u' });
+  return createInstallation(
+    db,
+    { organizationId },
+    {
+      kind: 'provider',
+      source: 'github',
+      title,
+      scope: 'global',
+      workspaceId: null,
+      settings: {},
+      credentials: 'jwe',
+      createdBy: 'u',
+    },
+  );
 }
 
 async function recordedCalls() {
   await env.AUTH_DB.prepare('create table if not exists test_tool_calls (body text not null, signature text)').run();
-  return (await env.AUTH_DB.prepare('select body, signature from test_tool_calls').all<{ body: string; signature: string }>()).results;
+  return (
+    await env.AUTH_DB.prepare('select body, signature from test_tool_calls').all<{ body: string; signature: string }>()
+  ).results;
 }
 
 describe('provider tools in the main worker', () => {
@@ -18,7 +33,11 @@ describe('provider tools in the main worker', () => {
     const { token, org } = await seedTenant('prov-list');
     await githubInstallation(org.id);
     const { body } = await rpc(token, 'tools/list');
-    const tools = body!.result.tools as { name: string; inputSchema: { properties: Record<string, unknown> }; annotations?: { readOnlyHint?: boolean } }[];
+    const tools = body!.result.tools as {
+      name: string;
+      inputSchema: { properties: Record<string, unknown> };
+      annotations?: { readOnlyHint?: boolean };
+    }[];
     const comment = tools.find((t) => t.name === 'mcp_github_comment_on_issue')!;
     const get = tools.find((t) => t.name === 'mcp_github_get_issue')!;
     expect(comment.inputSchema.properties).toHaveProperty('_session');
@@ -30,7 +49,12 @@ describe('provider tools in the main worker', () => {
     const { token, org, ws, user } = await seedTenant('prov-call');
     const inst = await githubInstallation(org.id);
     const before = (await recordedCalls()).length;
-    const ok = await callTool(token, 'mcp_github_comment_on_issue', { repository: 'octo/hello', number: 7, body: 'On it.', _session: 'session-1' });
+    const ok = await callTool(token, 'mcp_github_comment_on_issue', {
+      repository: 'octo/hello',
+      number: 7,
+      body: 'On it.',
+      _session: 'session-1',
+    });
     expect(ok.json).toEqual({ commented: true });
     const calls = await recordedCalls();
     expect(calls.length).toBe(before + 1);
@@ -45,7 +69,12 @@ describe('provider tools in the main worker', () => {
       arguments: { repository: 'octo/hello', number: 7, body: 'On it.' },
       sessionId: 'session-1',
     });
-    const refused = await callTool(token, 'mcp_github_comment_on_issue', { repository: 'octo/hello', number: 8, body: 'x', _session: 'session-1' });
+    const refused = await callTool(token, 'mcp_github_comment_on_issue', {
+      repository: 'octo/hello',
+      number: 8,
+      body: 'x',
+      _session: 'session-1',
+    });
     expect(refused).toMatchObject({ isError: true, text: expect.stringMatching(/may not comment\.create there/) });
   });
 
@@ -62,11 +91,21 @@ describe('grant_publication', () => {
   it('grants a provider installation a workspace publication for offered scopes only', async () => {
     const { token, org, ws } = await seedTenant('prov-grant');
     const inst = await githubInstallation(org.id, 'GitHub Ops');
-    const bad = await callTool(token, 'grant_publication', { integration: inst.handle, granularity: 'workspace', scopes: ['repo.delete'] });
+    const bad = await callTool(token, 'grant_publication', {
+      integration: inst.handle,
+      granularity: 'workspace',
+      scopes: ['repo.delete'],
+    });
     expect(bad).toMatchObject({ isError: true, text: expect.stringMatching(/does not offer repo\.delete/) });
-    const ok = await callTool(token, 'grant_publication', { integration: inst.handle, granularity: 'workspace', scopes: ['issue.create'] });
+    const ok = await callTool(token, 'grant_publication', {
+      integration: inst.handle,
+      granularity: 'workspace',
+      scopes: ['issue.create'],
+    });
     expect(ok.json.granted).toMatchObject({ granularity: 'workspace', scopes: ['issue.create'] });
     const { installationPublications } = await import('@gatehouse/integrations-adapters-cf');
-    expect(await installationPublications(db, { organizationId: org.id }, inst.id)).toMatchObject([{ granularity: 'workspace', target: ws.id, scopes: ['issue.create'] }]);
+    expect(await installationPublications(db, { organizationId: org.id }, inst.id)).toMatchObject([
+      { granularity: 'workspace', target: ws.id, scopes: ['issue.create'] },
+    ]);
   });
 });

@@ -5,16 +5,20 @@ import { signSessionDispatch, type SessionDispatch } from '@gatehouse/integratio
 import { callTool, db, seedTenant } from './helpers.js';
 
 async function githubInstallation(organizationId: string) {
-  return createInstallation(db, { organizationId }, {
-    kind: 'provider',
-    source: 'github',
-    title: 'GitHub',
-    scope: 'global',
-    workspaceId: null,
-    settings: {},
-    credentials: 'jwe',
-    createdBy: 'test',
-  });
+  return createInstallation(
+    db,
+    { organizationId },
+    {
+      kind: 'provider',
+      source: 'github',
+      title: 'GitHub',
+      scope: 'global',
+      workspaceId: null,
+      settings: {},
+      credentials: 'jwe',
+      createdBy: 'test',
+    },
+  );
 }
 
 function dispatchFor(organizationId: string, installationId: string, deliveryId: string): SessionDispatch {
@@ -43,13 +47,32 @@ async function post(body: string, signature: string | null) {
 describe('POST /internal/session-dispatch', () => {
   it('takes custom-provider dispatches for template installations only, and other providers’ for their own only', async () => {
     const { org } = await seedTenant('dispatch-custom');
-    const template = await createInstallation(db, { organizationId: org.id }, { kind: 'template', source: 'jira-cloud', title: 'Desk', scope: 'global', workspaceId: null, settings: {}, credentials: 'jwe', createdBy: 'test' });
+    const template = await createInstallation(
+      db,
+      { organizationId: org.id },
+      {
+        kind: 'template',
+        source: 'jira-cloud',
+        title: 'Desk',
+        scope: 'global',
+        workspaceId: null,
+        settings: {},
+        credentials: 'jwe',
+        createdBy: 'test',
+      },
+    );
     const github = await githubInstallation(org.id);
     const send = async (d: SessionDispatch) => {
       const body = JSON.stringify(d);
       return post(body, await signSessionDispatch(env.MCP_SIGNING_KEY, body));
     };
-    const custom = (installationId: string): SessionDispatch => ({ ...dispatchFor(org.id, installationId, 'c1'), dispatchId: `custom:${installationId}:c1`, provider: 'custom', threadKey: `${installationId}/DESK-7`, publication: null });
+    const custom = (installationId: string): SessionDispatch => ({
+      ...dispatchFor(org.id, installationId, 'c1'),
+      dispatchId: `custom:${installationId}:c1`,
+      provider: 'custom',
+      threadKey: `${installationId}/DESK-7`,
+      publication: null,
+    });
     expect((await send(custom(template.id))).status).toBe(201);
     expect((await send(custom(github.id))).status).toBe(404);
     expect((await send(dispatchFor(org.id, template.id, 'g1'))).status).toBe(404);
@@ -75,12 +98,16 @@ describe('POST /internal/session-dispatch', () => {
     const b = await seedTenant('dispatch-tools-b');
     const inst = await githubInstallation(a.org.id);
     const body = JSON.stringify(dispatchFor(a.org.id, inst.id, 'd-tools'));
-    const { sessionId } = (await (await post(body, await signSessionDispatch(env.MCP_SIGNING_KEY, body))).json()) as { sessionId: string };
+    const { sessionId } = (await (await post(body, await signSessionDispatch(env.MCP_SIGNING_KEY, body))).json()) as {
+      sessionId: string;
+    };
     const listed = await callTool(a.token, 'list_sessions', {});
     expect(listed.json.sessions).toMatchObject([{ id: sessionId, provider: 'github', thread: 'octo-org/hello#7' }]);
     const got = await callTool(a.token, 'get_session', { session_id: sessionId });
     expect(got.json.events).toMatchObject([{ source: 'github', event: 'issue_comment.created', actor: 'octocat' }]);
-    expect(got.json.publications).toEqual([{ granularity: 'issue', target: 'octo-org/hello#7', scopes: ['comment.create'] }]);
+    expect(got.json.publications).toEqual([
+      { granularity: 'issue', target: 'octo-org/hello#7', scopes: ['comment.create'] },
+    ]);
     expect((await callTool(b.token, 'list_sessions', {})).json.sessions).toEqual([]);
     expect(await callTool(b.token, 'get_session', { session_id: sessionId })).toMatchObject({ isError: true });
   });
@@ -90,18 +117,29 @@ describe('POST /internal/session-dispatch', () => {
     const inst = await githubInstallation(a.org.id);
     const send = async (d: ReturnType<typeof dispatchFor>) => {
       const body = JSON.stringify(d);
-      return (await (await post(body, await signSessionDispatch(env.MCP_SIGNING_KEY, body))).json()) as { sessionId: string };
+      return (await (await post(body, await signSessionDispatch(env.MCP_SIGNING_KEY, body))).json()) as {
+        sessionId: string;
+      };
     };
     const { sessionId } = await send(dispatchFor(a.org.id, inst.id, 'st-open'));
     const ids = async (status?: string) =>
-      (await callTool(a.token, 'list_sessions', status ? { status } : {})).json.sessions.map((s: { id: string; status: string }) => `${s.id}:${s.status}`);
+      (await callTool(a.token, 'list_sessions', status ? { status } : {})).json.sessions.map(
+        (s: { id: string; status: string }) => `${s.id}:${s.status}`,
+      );
     expect(await ids('closed')).toEqual([]);
-    await send({ ...dispatchFor(a.org.id, inst.id, 'st-close'), closesThread: true, event: { name: 'issues.closed', actor: 'octocat', summary: 'closed', data: {} } });
+    await send({
+      ...dispatchFor(a.org.id, inst.id, 'st-close'),
+      closesThread: true,
+      event: { name: 'issues.closed', actor: 'octocat', summary: 'closed', data: {} },
+    });
     expect(await ids('closed')).toEqual([`${sessionId}:closed`]);
     expect(await ids('active')).toEqual([]);
     expect((await callTool(a.token, 'get_session', { session_id: sessionId })).json.status).toBe('closed');
     // A dispatch without the field (an older integrations worker) reactivates, as any event that is not a close.
-    const { closesThread: _omitted, ...older } = { ...dispatchFor(a.org.id, inst.id, 'st-reopen'), event: { name: 'issues.reopened', actor: 'octocat', summary: 'reopened', data: {} } };
+    const { closesThread: _omitted, ...older } = {
+      ...dispatchFor(a.org.id, inst.id, 'st-reopen'),
+      event: { name: 'issues.reopened', actor: 'octocat', summary: 'reopened', data: {} },
+    };
     const body = JSON.stringify(older);
     expect((await post(body, await signSessionDispatch(env.MCP_SIGNING_KEY, body))).status).toBe(201);
     expect(await ids()).toEqual([`${sessionId}:active`]);
@@ -112,13 +150,32 @@ describe('POST /internal/session-dispatch', () => {
     const a = await seedTenant('dispatch-ws');
     const { createWorkspace, createApiToken } = await import('@gatehouse/integrations-adapters-cf');
     const other = await createWorkspace(db, { organizationId: a.org.id }, { slug: 'other', name: 'Other' });
-    const { token: otherToken } = await createApiToken(db, { organizationId: a.org.id, workspaceId: other.id }, { userId: a.user.id, role: 'ADMIN', name: 'o' });
-    const local = await createInstallation(db, { organizationId: a.org.id }, {
-      kind: 'provider', source: 'github', title: 'GitHub Local', scope: 'local', workspaceId: a.ws.id, settings: {}, credentials: 'jwe', createdBy: 'test',
-    });
+    const { token: otherToken } = await createApiToken(
+      db,
+      { organizationId: a.org.id, workspaceId: other.id },
+      { userId: a.user.id, role: 'ADMIN', name: 'o' },
+    );
+    const local = await createInstallation(
+      db,
+      { organizationId: a.org.id },
+      {
+        kind: 'provider',
+        source: 'github',
+        title: 'GitHub Local',
+        scope: 'local',
+        workspaceId: a.ws.id,
+        settings: {},
+        credentials: 'jwe',
+        createdBy: 'test',
+      },
+    );
     const body = JSON.stringify({ ...dispatchFor(a.org.id, local.id, 'd-ws'), workspaceId: a.ws.id });
-    const { sessionId } = (await (await post(body, await signSessionDispatch(env.MCP_SIGNING_KEY, body))).json()) as { sessionId: string };
-    expect((await callTool(a.token, 'list_sessions', {})).json.sessions.map((s: { id: string }) => s.id)).toContain(sessionId);
+    const { sessionId } = (await (await post(body, await signSessionDispatch(env.MCP_SIGNING_KEY, body))).json()) as {
+      sessionId: string;
+    };
+    expect((await callTool(a.token, 'list_sessions', {})).json.sessions.map((s: { id: string }) => s.id)).toContain(
+      sessionId,
+    );
     expect((await callTool(otherToken, 'list_sessions', {})).json.sessions).toEqual([]);
     expect(await callTool(otherToken, 'get_session', { session_id: sessionId })).toMatchObject({ isError: true });
   });
@@ -128,7 +185,9 @@ describe('POST /internal/session-dispatch', () => {
     const inst = await githubInstallation(org.id);
     const body = JSON.stringify(dispatchFor(org.id, inst.id, 'd2'));
     expect((await post(body, null)).status).toBe(401);
-    expect((await post(body, await signSessionDispatch('another-key-0123456789abcdef0123456789', body))).status).toBe(401);
+    expect((await post(body, await signSessionDispatch('another-key-0123456789abcdef0123456789', body))).status).toBe(
+      401,
+    );
     const signed = await signSessionDispatch(env.MCP_SIGNING_KEY, body);
     const tampered = body.replace('octocat commented', 'mallory commented');
     expect((await post(tampered, signed)).status).toBe(401);

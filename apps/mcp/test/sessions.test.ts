@@ -5,7 +5,12 @@ import { purgeSessions } from '../src/sessions/purge-sessions.js';
 import { db, initialize, post, seedTenant } from './helpers.js';
 
 const list = { jsonrpc: '2.0', id: 1, method: 'tools/list', params: {} };
-const call = (name: string, args: Record<string, unknown> = {}) => ({ jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name, arguments: args } });
+const call = (name: string, args: Record<string, unknown> = {}) => ({
+  jsonrpc: '2.0',
+  id: 2,
+  method: 'tools/call',
+  params: { name, arguments: args },
+});
 
 async function inSession(token: string, sessionId: string, message: unknown, headers: Record<string, string> = {}) {
   return post(token, message, { 'mcp-session-id': sessionId, 'mcp-protocol-version': '2025-11-25', ...headers });
@@ -34,8 +39,16 @@ describe('MCP sessions', () => {
   it('binds a session to its user: another user’s valid token on it gets 404', async () => {
     const a = await seedTenant('sess-user');
     const { sessionId } = await initialize(a.token);
-    const other = await upsertMember(db, { organizationId: a.org.id }, { email: 'other@sess-user.test', role: 'ADMIN' });
-    const { token: otherToken } = await createApiToken(db, a.tenant, { userId: other.id, role: 'ADMIN', name: 'other' });
+    const other = await upsertMember(
+      db,
+      { organizationId: a.org.id },
+      { email: 'other@sess-user.test', role: 'ADMIN' },
+    );
+    const { token: otherToken } = await createApiToken(db, a.tenant, {
+      userId: other.id,
+      role: 'ADMIN',
+      name: 'other',
+    });
     expect((await inSession(otherToken, sessionId, list)).status).toBe(404);
     const stranger = await seedTenant('sess-stranger');
     expect((await inSession(stranger.token, sessionId, list)).status).toBe(404);
@@ -46,21 +59,41 @@ describe('MCP sessions', () => {
   it('DELETE ends the session; afterwards it is 404 and cannot be ended twice', async () => {
     const { token } = await seedTenant('sess-delete');
     const { sessionId } = await initialize(token);
-    const del = await SELF.fetch('https://gatehouse.test/mcp', { method: 'DELETE', headers: { authorization: `Bearer ${token}`, 'mcp-session-id': sessionId } });
+    const del = await SELF.fetch('https://gatehouse.test/mcp', {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${token}`, 'mcp-session-id': sessionId },
+    });
     expect(del.status).toBe(204);
     expect((await inSession(token, sessionId, list)).status).toBe(404);
-    const again = await SELF.fetch('https://gatehouse.test/mcp', { method: 'DELETE', headers: { authorization: `Bearer ${token}`, 'mcp-session-id': sessionId } });
+    const again = await SELF.fetch('https://gatehouse.test/mcp', {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${token}`, 'mcp-session-id': sessionId },
+    });
     expect(again.status).toBe(404);
   });
 
   it('expires idle sessions (404) and the scheduled purge reclaims them in bounded batches', async () => {
     const { token, tenant, user } = await seedTenant('sess-expire');
     const past = Date.now() - 2 * 60 * 60 * 1000;
-    const stale = await createMcpSession(db, tenant, { userId: user.id, protocolVersion: '2025-11-25', clientName: 'old' }, past);
+    const stale = await createMcpSession(
+      db,
+      tenant,
+      { userId: user.id, protocolVersion: '2025-11-25', clientName: 'old' },
+      past,
+    );
     expect((await inSession(token, stale.id, list)).status).toBe(404);
-    for (let i = 0; i < 4; i++) await createMcpSession(db, tenant, { userId: user.id, protocolVersion: '2025-11-25', clientName: `old-${i}` }, past);
+    for (let i = 0; i < 4; i++)
+      await createMcpSession(
+        db,
+        tenant,
+        { userId: user.id, protocolVersion: '2025-11-25', clientName: `old-${i}` },
+        past,
+      );
     const live = await initialize(token);
-    const count = async () => (await env.AUTH_DB.prepare('select count(*) as n from mcp_sessions where organization_id = ?').bind(tenant.organizationId).first<{ n: number }>())!.n;
+    const count = async () =>
+      (await env.AUTH_DB.prepare('select count(*) as n from mcp_sessions where organization_id = ?')
+        .bind(tenant.organizationId)
+        .first<{ n: number }>())!.n;
     expect(await count()).toBe(6);
     const { purgeExpiredMcpSessions } = await import('@gatehouse/integrations-adapters-cf');
     expect(await purgeExpiredMcpSessions(db, 2)).toBe(2);
@@ -73,7 +106,11 @@ describe('MCP sessions', () => {
     const { token } = await seedTenant('sess-context');
     const first = await initialize(token);
     const texts = async (sessionId: string) =>
-      ((await (await inSession(token, sessionId, call('list_integration_catalog'))).json()) as { result: { content: { text: string }[] } }).result.content.map((c) => c.text);
+      (
+        (await (await inSession(token, sessionId, call('list_integration_catalog'))).json()) as {
+          result: { content: { text: string }[] };
+        }
+      ).result.content.map((c) => c.text);
     const one = await texts(first.sessionId);
     expect(one).toHaveLength(2);
     const context = JSON.parse(one[1]!);
@@ -88,21 +125,37 @@ describe('MCP sessions', () => {
 describe('server instructions', () => {
   it('returns the workspace’s instructions at initialize; only ADMIN and up may change them', async () => {
     const admin = await seedTenant('instr');
-    const memberUser = await upsertMember(db, { organizationId: admin.org.id }, { email: 'm@instr.test', role: 'MEMBER' });
-    const { token: member } = await createApiToken(db, admin.tenant, { userId: memberUser.id, role: 'MEMBER', name: 'm' });
+    const memberUser = await upsertMember(
+      db,
+      { organizationId: admin.org.id },
+      { email: 'm@instr.test', role: 'MEMBER' },
+    );
+    const { token: member } = await createApiToken(db, admin.tenant, {
+      userId: memberUser.id,
+      role: 'MEMBER',
+      name: 'm',
+    });
     expect((await initialize(admin.token)).result.instructions).toMatch(/Gatehouse connects you/);
 
     const s = await initialize(admin.token);
-    const updated = await inSession(admin.token, s.sessionId, call('update_mcp_settings', { instructions: 'Always answer in French.' }));
+    const updated = await inSession(
+      admin.token,
+      s.sessionId,
+      call('update_mcp_settings', { instructions: 'Always answer in French.' }),
+    );
     expect(((await updated.json()) as { result: { isError?: boolean } }).result.isError).toBeFalsy();
     expect((await initialize(admin.token)).result.instructions).toBe('Always answer in French.');
     expect((await initialize(member)).result.instructions).toBe('Always answer in French.');
 
     const m = await initialize(member);
-    const names = ((await (await inSession(member, m.sessionId, list)).json()) as { result: { tools: { name: string }[] } }).result.tools.map((t) => t.name);
+    const names = (
+      (await (await inSession(member, m.sessionId, list)).json()) as { result: { tools: { name: string }[] } }
+    ).result.tools.map((t) => t.name);
     expect(names).toContain('get_mcp_settings');
     expect(names).not.toContain('update_mcp_settings');
-    const refused = (await (await inSession(member, m.sessionId, call('update_mcp_settings', { instructions: 'x' }))).json()) as {
+    const refused = (await (
+      await inSession(member, m.sessionId, call('update_mcp_settings', { instructions: 'x' }))
+    ).json()) as {
       result: { isError: boolean; content: { text: string }[] };
     };
     expect(refused.result.isError).toBe(true);
@@ -114,7 +167,12 @@ describe('server instructions', () => {
 describe('transport refusals', () => {
   it('refuses a foreign Origin with 403 and allows a configured one', async () => {
     const { token } = await seedTenant('origin');
-    const init = { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 't', version: '1' } } };
+    const init = {
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'initialize',
+      params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 't', version: '1' } },
+    };
     expect((await post(token, init, { origin: 'http://evil.example' })).status).toBe(403);
     expect((await post(token, init, { origin: 'null' })).status).toBe(403);
     expect((await post(token, init, { origin: 'http://localhost:6274' })).status).toBe(200);
@@ -125,10 +183,19 @@ describe('transport refusals', () => {
 
   it('refuses a Host that is not allowed with 403 (DNS rebinding)', async () => {
     const { token } = await seedTenant('host');
-    const init = { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 't', version: '1' } } };
+    const init = {
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'initialize',
+      params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 't', version: '1' } },
+    };
     const res = await SELF.fetch('http://evil.example.com/mcp', {
       method: 'POST',
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+      headers: {
+        authorization: `Bearer ${token}`,
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+      },
       body: JSON.stringify(init),
     });
     expect(res.status).toBe(403);
@@ -149,7 +216,12 @@ describe('transport refusals', () => {
     const big = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list', params: { pad: 'x'.repeat(1_100_000) } });
     const res = await SELF.fetch('https://gatehouse.test/mcp', {
       method: 'POST',
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-session-id': sessionId },
+      headers: {
+        authorization: `Bearer ${token}`,
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+        'mcp-session-id': sessionId,
+      },
       body: big,
     });
     expect(res.status).toBe(413);
@@ -163,7 +235,12 @@ describe('transport refusals', () => {
     const { sessionId } = await initialize(token);
     const res = await SELF.fetch('https://gatehouse.test/mcp', {
       method: 'POST',
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-session-id': sessionId },
+      headers: {
+        authorization: `Bearer ${token}`,
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+        'mcp-session-id': sessionId,
+      },
       body,
     });
     expect(res.status).toBe(status);
@@ -188,14 +265,20 @@ describe('GET stream', () => {
     await inSession(
       token,
       other.sessionId,
-      call('install_integration', { template: 'zendesk', credentials: { email: 'a@b.c', api_token: 't' }, settings: { instance_url: 'https://acme.zendesk.com' } }),
+      call('install_integration', {
+        template: 'zendesk',
+        credentials: { email: 'a@b.c', api_token: 't' },
+        settings: { instance_url: 'https://acme.zendesk.com' },
+      }),
     );
     while (!seen.includes('notifications/tools/list_changed')) {
       const { value, done } = await reader.read();
       if (done) break;
       seen += value;
     }
-    expect(seen).toMatch(/event: message\nid: [^\n]+\ndata: \{"jsonrpc":"2.0","method":"notifications\/tools\/list_changed"\}/);
+    expect(seen).toMatch(
+      /event: message\nid: [^\n]+\ndata: \{"jsonrpc":"2.0","method":"notifications\/tools\/list_changed"\}/,
+    );
     await reader.cancel();
   });
 
@@ -204,7 +287,12 @@ describe('GET stream', () => {
     const { sessionId } = await initialize(token);
     const open = (lastEventId?: string) =>
       SELF.fetch('https://gatehouse.test/mcp', {
-        headers: { authorization: `Bearer ${token}`, accept: 'text/event-stream', 'mcp-session-id': sessionId, ...(lastEventId ? { 'last-event-id': lastEventId } : {}) },
+        headers: {
+          authorization: `Bearer ${token}`,
+          accept: 'text/event-stream',
+          'mcp-session-id': sessionId,
+          ...(lastEventId ? { 'last-event-id': lastEventId } : {}),
+        },
       });
     const readUntil = async (reader: ReadableStreamDefaultReader<string>, pattern: RegExp) => {
       let seen = '';
@@ -220,7 +308,12 @@ describe('GET stream', () => {
       await inSession(
         token,
         other.sessionId,
-        call('install_integration', { template: 'zendesk', title, credentials: { email: 'a@b.c', api_token: 't' }, settings: { instance_url: 'https://acme.zendesk.com' } }),
+        call('install_integration', {
+          template: 'zendesk',
+          title,
+          credentials: { email: 'a@b.c', api_token: 't' },
+          settings: { instance_url: 'https://acme.zendesk.com' },
+        }),
       );
     };
 
@@ -243,9 +336,13 @@ describe('GET stream', () => {
   it('requires Accept: text/event-stream and a live session', async () => {
     const { token } = await seedTenant('stream-refusals');
     const { sessionId } = await initialize(token);
-    const noAccept = await SELF.fetch('https://gatehouse.test/mcp', { headers: { authorization: `Bearer ${token}`, 'mcp-session-id': sessionId } });
+    const noAccept = await SELF.fetch('https://gatehouse.test/mcp', {
+      headers: { authorization: `Bearer ${token}`, 'mcp-session-id': sessionId },
+    });
     expect(noAccept.status).toBe(406);
-    const noSession = await SELF.fetch('https://gatehouse.test/mcp', { headers: { authorization: `Bearer ${token}`, accept: 'text/event-stream' } });
+    const noSession = await SELF.fetch('https://gatehouse.test/mcp', {
+      headers: { authorization: `Bearer ${token}`, accept: 'text/event-stream' },
+    });
     expect(noSession.status).toBe(400);
   });
 });

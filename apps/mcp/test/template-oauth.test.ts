@@ -19,26 +19,39 @@ const CLIENT = `Basic ${btoa('client-1:client-secret-1')}`;
 
 async function s256(verifier: string): Promise<string> {
   const d = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(verifier)));
-  return btoa(String.fromCharCode(...d)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+  return btoa(String.fromCharCode(...d))
+    .replace(/\+/g, '-')
+    .replace(/\//g, '_')
+    .replace(/=+$/, '');
 }
 
 function issue(expiresIn: number) {
   const n = ++vendor.n;
   vendor.accessTokens.add(`at-${n}`);
   vendor.refreshTokens.add(`rt-${n}`);
-  return Response.json({ access_token: `at-${n}`, token_type: 'Bearer', expires_in: expiresIn, refresh_token: `rt-${n}` });
+  return Response.json({
+    access_token: `at-${n}`,
+    token_type: 'Bearer',
+    expires_in: expiresIn,
+    refresh_token: `rt-${n}`,
+  });
 }
 
 beforeAll(() => {
   fakeHosts.set('auth.vendor.example', async (req) => {
-    if (new URL(req.url).pathname !== '/oauth/token' || req.method !== 'POST') return new Response('not found', { status: 404 });
+    if (new URL(req.url).pathname !== '/oauth/token' || req.method !== 'POST')
+      return new Response('not found', { status: 404 });
     if (req.headers.get('authorization') !== CLIENT) return Response.json({ error: 'invalid_client' }, { status: 401 });
     const form = new URLSearchParams(await req.text());
     vendor.grants.push(form.get('grant_type') ?? '');
     if (form.get('grant_type') === 'authorization_code') {
       const pending = vendor.challenges.get(form.get('code') ?? '');
       vendor.challenges.delete(form.get('code') ?? '');
-      if (!pending || pending.redirectUri !== form.get('redirect_uri') || pending.challenge !== (await s256(form.get('code_verifier') ?? '')))
+      if (
+        !pending ||
+        pending.redirectUri !== form.get('redirect_uri') ||
+        pending.challenge !== (await s256(form.get('code_verifier') ?? ''))
+      )
         return Response.json({ error: 'invalid_grant' }, { status: 400 });
       return issue(vendor.exchangeExpiresIn);
     }
@@ -79,12 +92,26 @@ const template = {
     { name: 'client_secret', description: 'OAuth client secret' },
   ],
   settings: [],
-  tools: [{ name: 'get_me', title: 'Me', description: 'Who the token is', docsUrl: 'https://docs.vendor.example/me', method: 'GET', path: '/v1/me', inputSchema: { type: 'object', properties: {} } }],
+  tools: [
+    {
+      name: 'get_me',
+      title: 'Me',
+      description: 'Who the token is',
+      docsUrl: 'https://docs.vendor.example/me',
+      method: 'GET',
+      path: '/v1/me',
+      inputSchema: { type: 'object', properties: {} },
+    },
+  ],
 };
 
 /** Installs the template and plays the person approving at the vendor: returns the callback URL to visit. */
 async function startInstall(token: string, title: string) {
-  const out = await callTool(token, 'install_integration', { template: 'vendor-app', title, credentials: { client_id: 'client-1', client_secret: 'client-secret-1' } });
+  const out = await callTool(token, 'install_integration', {
+    template: 'vendor-app',
+    title,
+    credentials: { client_id: 'client-1', client_secret: 'client-secret-1' },
+  });
   expect(out.isError, out.text).toBe(false);
   const url = new URL(out.json.authorization_url);
   expect(url.origin + url.pathname).toBe('https://auth.vendor.example/authorize');
@@ -97,7 +124,10 @@ async function startInstall(token: string, title: string) {
   });
   expect(out.text).not.toContain('client-secret-1');
   const code = `code-${crypto.randomUUID()}`;
-  vendor.challenges.set(code, { challenge: url.searchParams.get('code_challenge')!, redirectUri: url.searchParams.get('redirect_uri')! });
+  vendor.challenges.set(code, {
+    challenge: url.searchParams.get('code_challenge')!,
+    redirectUri: url.searchParams.get('redirect_uri')!,
+  });
   return { out, state: url.searchParams.get('state')!, code };
 }
 

@@ -2,7 +2,12 @@ import { SELF } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { callTool, initialize, seedTenant } from './helpers.js';
 
-async function toolsList(token: string, sessionId: string, params: Record<string, unknown> | undefined, encoding: string) {
+async function toolsList(
+  token: string,
+  sessionId: string,
+  params: Record<string, unknown> | undefined,
+  encoding: string,
+) {
   const res = await SELF.fetch('https://gatehouse.test/mcp', {
     method: 'POST',
     headers: {
@@ -22,7 +27,9 @@ describe('tools/list from cached bytes', () => {
   it('answers exactly what the SDK path answers, gzip-encoded or not', async () => {
     const { token } = await seedTenant('fast-list');
     await callTool(token, 'install_integration', {
-      template: 'zendesk', credentials: { email: 'a@b.c', api_token: 't' }, settings: { instance_url: 'https://acme.zendesk.com' },
+      template: 'zendesk',
+      credentials: { email: 'a@b.c', api_token: 't' },
+      settings: { instance_url: 'https://acme.zendesk.com' },
     });
     const { sessionId } = await initialize(token);
     // A cursor is not handled by the cached path: the SDK's ListTools handler answers it (full list, no nextCursor).
@@ -44,7 +51,9 @@ describe('tools/list from cached bytes', () => {
     const member = await seedTenant('fast-list-roles-m', 'MEMBER');
     const names = async (t: string) => {
       const { sessionId } = await initialize(t);
-      return (JSON.parse((await toolsList(t, sessionId, undefined, 'gzip')).text).result.tools as { name: string }[]).map((x) => x.name);
+      return (
+        JSON.parse((await toolsList(t, sessionId, undefined, 'gzip')).text).result.tools as { name: string }[]
+      ).map((x) => x.name);
     };
     expect(await names(admin.token)).toContain('create_integration');
     expect(await names(member.token)).not.toContain('create_integration');

@@ -9,8 +9,12 @@ import { vi } from 'vitest';
 export const GOOD_TOKEN = 'good-token';
 
 const CHECKS: Record<string, (auth: string) => boolean> = {
-  '/rest/api/3/myself': (auth) => auth === `Basic ${btoa(`me@acme.test:${GOOD_TOKEN}`)}` || auth === `Basic ${btoa('me@acme.test:jira-secret-token')}`,
-  '/api/v2/users/me': (auth) => auth.startsWith('Basic ') && atob(auth.slice(6)).endsWith(`:${GOOD_TOKEN}`) || auth === `Basic ${btoa('a@b.c/token:t')}`,
+  '/rest/api/3/myself': (auth) =>
+    auth === `Basic ${btoa(`me@acme.test:${GOOD_TOKEN}`)}` ||
+    auth === `Basic ${btoa('me@acme.test:jira-secret-token')}`,
+  '/api/v2/users/me': (auth) =>
+    (auth.startsWith('Basic ') && atob(auth.slice(6)).endsWith(`:${GOOD_TOKEN}`)) ||
+    auth === `Basic ${btoa('a@b.c/token:t')}`,
 };
 
 /** Extra fake hosts a test file registers: host → handler answering as that service would. */

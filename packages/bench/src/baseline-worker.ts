@@ -23,7 +23,8 @@
 export const BASELINE_WORKER_NAME = 'bench-baseline';
 
 /** The table POST /ingest inserts into (created by the bench before the ingest rows). */
-export const BASELINE_INGEST_TABLE_SQL = 'CREATE TABLE IF NOT EXISTS bench_ingest (delivery_id TEXT PRIMARY KEY, received_at INTEGER NOT NULL)';
+export const BASELINE_INGEST_TABLE_SQL =
+  'CREATE TABLE IF NOT EXISTS bench_ingest (delivery_id TEXT PRIMARY KEY, received_at INTEGER NOT NULL)';
 
 /**
  * ES module source of the baseline worker. Bindings: AUTH_DB (D1), UPSTREAM_ISSUE_URL, UPSTREAM_AUTHORIZATION,

@@ -37,7 +37,10 @@ export const INTEGRATIONS_BUNDLE = join(PACKAGE_ROOT, 'node_modules', '@gatehous
 const MIGRATIONS_DIR = join(PACKAGE_ROOT, 'node_modules', '@gatehouse', 'integrations-adapters-cf', 'migrations');
 const INTEGRATIONS_STUB_NAME = 'gatehouse-integrations-stub';
 /** Same compatibility settings as apps/mcp/wrangler.toml. */
-const COMPATIBILITY = { compatibilityDate: '2026-11-01', compatibilityFlags: ['nodejs_compat', 'global_fetch_strictly_public'] };
+const COMPATIBILITY = {
+  compatibilityDate: '2026-11-01',
+  compatibilityFlags: ['nodejs_compat', 'global_fetch_strictly_public'],
+};
 
 /** Secrets generated per run: the main worker's config and the key the seed encrypts credentials with. */
 export interface BenchSecrets {
@@ -64,7 +67,10 @@ export interface UpstreamTarget {
  * (`pnpm --filter @gatehouse/mcp build`), which the `bench` script runs first.
  */
 export async function startBenchStack(upstream: UpstreamTarget): Promise<BenchStack> {
-  for (const [bundle, pkg] of [[MCP_BUNDLE, '@gatehouse/mcp'], [INTEGRATIONS_BUNDLE, '@gatehouse/integrations']] as const)
+  for (const [bundle, pkg] of [
+    [MCP_BUNDLE, '@gatehouse/mcp'],
+    [INTEGRATIONS_BUNDLE, '@gatehouse/integrations'],
+  ] as const)
     if (!existsSync(bundle)) throw new Error(`${bundle} is missing; run \`pnpm --filter ${pkg} build\` first`);
   const secrets: BenchSecrets = {
     signingKey: randomBytes(32).toString('hex'),
@@ -73,7 +79,11 @@ export async function startBenchStack(upstream: UpstreamTarget): Promise<BenchSt
   };
   const d1Databases = { AUTH_DB: 'bench-auth-db' };
   // The secrets both workers share (as in both wrangler.toml files' [secrets] required).
-  const workerSecrets = { MCP_SIGNING_KEY: secrets.signingKey, CREDENTIALS_KEYS: secrets.credentialsKeys, CREDENTIALS_ACTIVE_KID: secrets.activeKid };
+  const workerSecrets = {
+    MCP_SIGNING_KEY: secrets.signingKey,
+    CREDENTIALS_KEYS: secrets.credentialsKeys,
+    CREDENTIALS_ACTIVE_KID: secrets.activeKid,
+  };
   // Miniflare 5 takes only its own option shape; convertV4MiniflareOptions maps the documented v4 options onto it
   // (what wrangler 4.164 itself does for `d1 execute --local`).
   const mf = new Miniflare(
@@ -128,7 +138,11 @@ export async function startBenchStack(upstream: UpstreamTarget): Promise<BenchSt
           routes: [`${new URL(BASELINE_ORIGIN).host}/*`],
           d1Databases,
           queueProducers: { INGEST_QUEUE: 'bench-baseline-ingest' },
-          bindings: { UPSTREAM_ISSUE_URL: upstream.issueUrl, UPSTREAM_AUTHORIZATION: upstream.authorization, WEBHOOK_SECRET: BASELINE_WEBHOOK_SECRET },
+          bindings: {
+            UPSTREAM_ISSUE_URL: upstream.issueUrl,
+            UPSTREAM_AUTHORIZATION: upstream.authorization,
+            WEBHOOK_SECRET: BASELINE_WEBHOOK_SECRET,
+          },
         },
       ],
     }),
@@ -147,7 +161,9 @@ export async function startBenchStack(upstream: UpstreamTarget): Promise<BenchSt
 
 /** Applies packages/integrations-adapters-cf/migrations/*.sql in order (drizzle-kit's statement separator). */
 async function applyMigrations(d1: D1): Promise<void> {
-  const files = readdirSync(MIGRATIONS_DIR).filter((f) => f.endsWith('.sql')).sort();
+  const files = readdirSync(MIGRATIONS_DIR)
+    .filter((f) => f.endsWith('.sql'))
+    .sort();
   if (files.length === 0) throw new Error(`no migrations found in ${MIGRATIONS_DIR}`);
   for (const file of files) {
     const statements = readFileSync(join(MIGRATIONS_DIR, file), 'utf8')

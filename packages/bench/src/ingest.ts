@@ -31,10 +31,17 @@ export interface IngestResult {
   perSecond: number;
 }
 
-const comment = (examples as unknown as { name: string; examples: Record<string, any>[] }[]).find((d) => d.name === 'issue_comment')!.examples.find((e) => e.action === 'created')!;
+const comment = (examples as unknown as { name: string; examples: Record<string, any>[] }[])
+  .find((d) => d.name === 'issue_comment')!
+  .examples.find((e) => e.action === 'created')!;
 
 /** `count` unique GitHub issue_comment deliveries to `url`, signed with `secret` (numbered from `offset`). */
-export async function githubDeliveries(url: string, secret: string, count: number, offset: number): Promise<PreparedDelivery[]> {
+export async function githubDeliveries(
+  url: string,
+  secret: string,
+  count: number,
+  offset: number,
+): Promise<PreparedDelivery[]> {
   const out: PreparedDelivery[] = [];
   for (let i = offset; i < offset + count; i++) {
     const payload = structuredClone(comment);
@@ -42,13 +49,27 @@ export async function githubDeliveries(url: string, secret: string, count: numbe
     payload.comment.id = 5_000_000 + i;
     payload.comment.body = `bench delivery ${i}`;
     const body = JSON.stringify(payload);
-    out.push({ url, body, headers: { 'content-type': 'application/json', 'x-github-event': 'issue_comment', 'x-github-delivery': randomUUID(), 'x-hub-signature-256': await sign(secret, body) } });
+    out.push({
+      url,
+      body,
+      headers: {
+        'content-type': 'application/json',
+        'x-github-event': 'issue_comment',
+        'x-github-delivery': randomUUID(),
+        'x-hub-signature-256': await sign(secret, body),
+      },
+    });
   }
   return out;
 }
 
 /** Sends each delivery once, `concurrency` at a time, over keep-alive connections to `origin`; every answer must be 202. */
-export async function measureIngest(origin: URL, label: string, deliveries: readonly PreparedDelivery[], concurrency: number): Promise<IngestResult> {
+export async function measureIngest(
+  origin: URL,
+  label: string,
+  deliveries: readonly PreparedDelivery[],
+  concurrency: number,
+): Promise<IngestResult> {
   const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
   const send = (d: PreparedDelivery) =>
     new Promise<void>((resolve, reject) => {
@@ -61,13 +82,23 @@ export async function measureIngest(origin: URL, label: string, deliveries: read
           method: 'POST',
           agent,
           // Miniflare's entry worker routes on MF-Original-URL, as Miniflare#dispatchFetch sends it.
-          headers: { ...d.headers, host: target.host, 'mf-original-url': d.url, 'mf-disable-pretty-error': 'true', 'content-length': String(Buffer.byteLength(d.body)) },
+          headers: {
+            ...d.headers,
+            host: target.host,
+            'mf-original-url': d.url,
+            'mf-disable-pretty-error': 'true',
+            'content-length': String(Buffer.byteLength(d.body)),
+          },
         },
         (res) => {
           let text = '';
           res.on('data', (chunk: Buffer) => (text += chunk));
           res.on('error', reject);
-          res.on('end', () => (res.statusCode === 202 ? resolve() : reject(new BenchCheckError(`${label}: HTTP ${res.statusCode}: ${text.slice(0, 200)}`))));
+          res.on('end', () =>
+            res.statusCode === 202
+              ? resolve()
+              : reject(new BenchCheckError(`${label}: HTTP ${res.statusCode}: ${text.slice(0, 200)}`)),
+          );
         },
       );
       req.on('error', reject);
@@ -85,7 +116,13 @@ export async function measureIngest(origin: URL, label: string, deliveries: read
     agent.destroy();
   }
   const elapsedMs = performance.now() - start;
-  return { label, requests: deliveries.length, concurrency, elapsedMs, perSecond: deliveries.length / (elapsedMs / 1000) };
+  return {
+    label,
+    requests: deliveries.length,
+    concurrency,
+    elapsedMs,
+    perSecond: deliveries.length / (elapsedMs / 1000),
+  };
 }
 
 /** One side of the comparison: its label and a maker of `n` fresh, unique deliveries. */
@@ -105,11 +142,20 @@ export interface IngestRow {
  * Alternates the sides for `rounds` rounds of `perRound` deliveries each (a warmup round first, discarded), so a
  * drift of the machine during the run falls on both sides alike; each side's figure is the median of its rounds.
  */
-export async function compareIngest(origin: URL, sides: readonly IngestSide[], rounds: number, perRound: number, warmup: number, concurrency: number): Promise<IngestRow[]> {
-  for (const side of sides) await measureIngest(origin, `${side.label} (warmup)`, await side.deliveries(warmup), concurrency);
+export async function compareIngest(
+  origin: URL,
+  sides: readonly IngestSide[],
+  rounds: number,
+  perRound: number,
+  warmup: number,
+  concurrency: number,
+): Promise<IngestRow[]> {
+  for (const side of sides)
+    await measureIngest(origin, `${side.label} (warmup)`, await side.deliveries(warmup), concurrency);
   const results = sides.map((): IngestResult[] => []);
   for (let r = 0; r < rounds; r++) {
-    for (const [i, side] of sides.entries()) results[i]!.push(await measureIngest(origin, side.label, await side.deliveries(perRound), concurrency));
+    for (const [i, side] of sides.entries())
+      results[i]!.push(await measureIngest(origin, side.label, await side.deliveries(perRound), concurrency));
   }
   return sides.map((side, i) => {
     const sorted = results[i]!.map((x) => x.perSecond).sort((a, b) => a - b);

@@ -22,7 +22,10 @@ export interface LoopbackUpstream {
 const ISSUE_PATH = /^\/rest\/api\/3\/issue\/([A-Z][A-Z0-9_]*-\d+)$/;
 
 /** Starts the server on an ephemeral port; it accepts Basic `email:apiToken`. */
-export async function startLoopbackUpstream(credentials: { email: string; apiToken: string }): Promise<LoopbackUpstream> {
+export async function startLoopbackUpstream(credentials: {
+  email: string;
+  apiToken: string;
+}): Promise<LoopbackUpstream> {
   const authorization = `Basic ${Buffer.from(`${credentials.email}:${credentials.apiToken}`).toString('base64')}`;
   let rejected = 0;
   const server = createServer((req, res) => {
@@ -35,7 +38,17 @@ export async function startLoopbackUpstream(credentials: { email: string; apiTok
       status !== 200
         ? { errorMessages: [status === 401 ? 'You are not authenticated.' : 'Not found'] }
         : match
-          ? { id: '10001', key: match[1], fields: { summary: 'Login fails', status: { name: 'In Progress' }, issuetype: { name: 'Bug' }, priority: { name: 'High' }, assignee: null } }
+          ? {
+              id: '10001',
+              key: match[1],
+              fields: {
+                summary: 'Login fails',
+                status: { name: 'In Progress' },
+                issuetype: { name: 'Bug' },
+                priority: { name: 'High' },
+                assignee: null,
+              },
+            }
           : { accountId: '5b10ac8d82e05b22cc7d4ef5', emailAddress: credentials.email, displayName: 'Gatehouse Bench' };
     res.writeHead(status, { 'content-type': 'application/json' });
     res.end(JSON.stringify(body));

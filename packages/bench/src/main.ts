@@ -14,7 +14,14 @@ import { bumpCatalogVersion, createDb, createInstallation, type Db } from '@gate
 import { createCredentialsCipher } from '@gatehouse/integrations-core';
 import type { Miniflare } from 'miniflare';
 import { BASELINE_INGEST_TABLE_SQL } from './baseline-worker.js';
-import { BASELINE_ORIGIN, BASELINE_WEBHOOK_SECRET, INTEGRATIONS_ORIGIN, MCP_ORIGIN, startBenchStack, type BenchStack } from './bench-stack.js';
+import {
+  BASELINE_ORIGIN,
+  BASELINE_WEBHOOK_SECRET,
+  INTEGRATIONS_ORIGIN,
+  MCP_ORIGIN,
+  startBenchStack,
+  type BenchStack,
+} from './bench-stack.js';
 import { compareIngest, githubDeliveries, renderIngest } from './ingest.js';
 import { startLoopbackUpstream, type LoopbackUpstream } from './loopback-upstream.js';
 import { measure, type SamplePlan } from './measure.js';
@@ -32,8 +39,21 @@ import {
   type EntryConnection,
   type PreparedRequest,
 } from './rpc.js';
-import { renderColdTable, renderMainTable, renderPerToolSlope, renderTarget, type ColdRow, type ReportRow } from './report.js';
-import { TOOLS_PER_TEMPLATE, seedJiraInstallation, seedSyntheticCatalog, seedTenant, type BenchTenant } from './seed.js';
+import {
+  renderColdTable,
+  renderMainTable,
+  renderPerToolSlope,
+  renderTarget,
+  type ColdRow,
+  type ReportRow,
+} from './report.js';
+import {
+  TOOLS_PER_TEMPLATE,
+  seedJiraInstallation,
+  seedSyntheticCatalog,
+  seedTenant,
+  type BenchTenant,
+} from './seed.js';
 import { workerdCpuProbe, type CpuProbe } from './workerd-cpu.js';
 
 /**
@@ -69,7 +89,12 @@ interface Ctx {
 }
 
 /** Sends `req` once and validates the answer with `check`, then measures it over HTTP and through fetch. */
-async function measureRow(ctx: Ctx, label: string, req: PreparedRequest, check: (text: string) => number | null): Promise<ReportRow> {
+async function measureRow(
+  ctx: Ctx,
+  label: string,
+  req: PreparedRequest,
+  check: (text: string) => number | null,
+): Promise<ReportRow> {
   progress(`measuring ${label}`);
   const text = await sendText(ctx.mf, req);
   const tools = check(text);
@@ -78,7 +103,8 @@ async function measureRow(ctx: Ctx, label: string, req: PreparedRequest, check: 
   // Every timed answer must be the one validated above, byte for byte in length (an error body would differ).
   const overHttp = async () => {
     const bytes = await sendOverHttp();
-    if (bytes !== wireBytes) throw new BenchCheckError(`${label}: ${bytes} bytes on the wire, the validated answer had ${wireBytes}`);
+    if (bytes !== wireBytes)
+      throw new BenchCheckError(`${label}: ${bytes} bytes on the wire, the validated answer had ${wireBytes}`);
   };
   const http = await measure(overHttp, PLAN, ctx.cpu);
   const fetch = await measure(sampler(ctx.mf, req), PLAN, ctx.cpu);
@@ -86,7 +112,14 @@ async function measureRow(ctx: Ctx, label: string, req: PreparedRequest, check: 
 }
 
 /** The first tools/list after each of COLD_SAMPLES catalog version bumps: a toolset cache miss each time. */
-async function measureCold(ctx: Ctx, db: Db, tenant: BenchTenant, size: number, warm: ReportRow, req: PreparedRequest): Promise<ColdRow> {
+async function measureCold(
+  ctx: Ctx,
+  db: Db,
+  tenant: BenchTenant,
+  size: number,
+  warm: ReportRow,
+  req: PreparedRequest,
+): Promise<ColdRow> {
   const expected = size * TOOLS_PER_TEMPLATE;
   const timesMs: number[] = [];
   for (let i = 0; i < COLD_SAMPLES; i++) {
@@ -96,10 +129,19 @@ async function measureCold(ctx: Ctx, db: Db, tenant: BenchTenant, size: number, 
     timesMs.push(performance.now() - start);
     checkToolsList(text, SYNTHETIC_TOOL, expected);
   }
-  return { label: `tools/list ${size} × ${TOOLS_PER_TEMPLATE} (cold)`, tools: warm.tools ?? 0, timesMs, warmP50Ms: warm.fetch.p50Ms };
+  return {
+    label: `tools/list ${size} × ${TOOLS_PER_TEMPLATE} (cold)`,
+    tools: warm.tools ?? 0,
+    timesMs,
+    warmP50Ms: warm.fetch.p50Ms,
+  };
 }
 
-async function run(stack: BenchStack, upstream: LoopbackUpstream, jiraCredentials: Record<string, string>): Promise<void> {
+async function run(
+  stack: BenchStack,
+  upstream: LoopbackUpstream,
+  jiraCredentials: Record<string, string>,
+): Promise<void> {
   const db = createDb(stack.d1);
   const cipher = createCredentialsCipher(stack.secrets.credentialsKeys, stack.secrets.activeKid);
   const seedStart = performance.now();
@@ -116,17 +158,30 @@ async function run(stack: BenchStack, upstream: LoopbackUpstream, jiraCredential
 
   // Webhook ingest: a GitHub installation (credential paste shape) whose route the ingest rows load.
   const webhookSecret = 'bench-github-webhook-secret';
-  const github = await createInstallation(db, { organizationId: callTenant.organizationId }, {
-    kind: 'provider', source: 'github', title: 'GitHub (bench)', scope: 'global', workspaceId: null, settings: {},
-    credentials: await cipher.encrypt({ webhook_secret: webhookSecret }), createdBy: callTenant.userId,
-  });
+  const github = await createInstallation(
+    db,
+    { organizationId: callTenant.organizationId },
+    {
+      kind: 'provider',
+      source: 'github',
+      title: 'GitHub (bench)',
+      scope: 'global',
+      workspaceId: null,
+      settings: {},
+      credentials: await cipher.encrypt({ webhook_secret: webhookSecret }),
+      createdBy: callTenant.userId,
+    },
+  );
   await stack.d1.prepare(BASELINE_INGEST_TABLE_SQL).run();
 
   const cpu = workerdCpuProbe();
   const conn = entryConnection(await stack.mf.ready);
   const ctx: Ctx = { mf: stack.mf, conn, cpu };
   try {
-    await measureAll(ctx, db, upstream, tenants, callTenant, { webhookUrl: `${INTEGRATIONS_ORIGIN}/webhook/github/${github.id}`, secret: webhookSecret });
+    await measureAll(ctx, db, upstream, tenants, callTenant, {
+      webhookUrl: `${INTEGRATIONS_ORIGIN}/webhook/github/${github.id}`,
+      secret: webhookSecret,
+    });
   } finally {
     conn.agent.destroy();
   }
@@ -142,15 +197,22 @@ async function measureAll(
 ): Promise<void> {
   const { mf, cpu } = ctx;
   const checkBaseline = (text: string) => {
-    if (typeof jsonRpcResult(text).token !== 'object') throw new BenchCheckError('baseline answered without the token row');
+    if (typeof jsonRpcResult(text).token !== 'object')
+      throw new BenchCheckError('baseline answered without the token row');
     return null;
   };
   const baselineReq = jsonRpcRequest(`${BASELINE_ORIGIN}/`, callTenant.token, 'tools/list');
   const baseline = await measureRow(ctx, 'baseline: one D1 SELECT', baselineReq, checkBaseline);
-  const rawFetch = await measureRow(ctx, 'baseline: one fetch to loopback upstream', { url: `${BASELINE_ORIGIN}/upstream`, init: { method: 'GET', headers: {} } }, (text) => {
-    if ((JSON.parse(text) as { key?: unknown }).key !== ISSUE_KEY) throw new BenchCheckError('baseline upstream fetch returned the wrong issue');
-    return null;
-  });
+  const rawFetch = await measureRow(
+    ctx,
+    'baseline: one fetch to loopback upstream',
+    { url: `${BASELINE_ORIGIN}/upstream`, init: { method: 'GET', headers: {} } },
+    (text) => {
+      if ((JSON.parse(text) as { key?: unknown }).key !== ISSUE_KEY)
+        throw new BenchCheckError('baseline upstream fetch returned the wrong issue');
+      return null;
+    },
+  );
 
   const listRows = new Map<number, ReportRow>();
   const coldRows: ColdRow[] = [];
@@ -158,27 +220,42 @@ async function measureAll(
     const tenant = tenants.get(size)!;
     const expected = size * TOOLS_PER_TEMPLATE;
     const req = await withSession(mf, jsonRpcRequest(`${MCP_ORIGIN}/mcp`, tenant.token, 'tools/list'));
-    const row = await measureRow(ctx, `tools/list ${size} × ${TOOLS_PER_TEMPLATE} (warm)`, req, (text) => checkToolsList(text, SYNTHETIC_TOOL, expected));
+    const row = await measureRow(ctx, `tools/list ${size} × ${TOOLS_PER_TEMPLATE} (warm)`, req, (text) =>
+      checkToolsList(text, SYNTHETIC_TOOL, expected),
+    );
     listRows.set(size, row);
     coldRows.push(await measureCold(ctx, db, tenant, size, row, req));
   }
   // The floor at the target size: the baseline's one SELECT answering the very same tools/list JSON, cached.
-  const targetText = await sendText(mf, await withSession(mf, jsonRpcRequest(`${MCP_ORIGIN}/mcp`, tenants.get(TARGET_SIZE)!.token, 'tools/list')));
+  const targetText = await sendText(
+    mf,
+    await withSession(mf, jsonRpcRequest(`${MCP_ORIGIN}/mcp`, tenants.get(TARGET_SIZE)!.token, 'tools/list')),
+  );
   const stored = await mf.dispatchFetch(`${BASELINE_ORIGIN}/body`, { method: 'PUT', body: targetText });
   if (stored.status !== 204) throw new BenchCheckError(`baseline PUT /body: HTTP ${stored.status}`);
   const floorReq = jsonRpcRequest(`${BASELINE_ORIGIN}/?body=1`, callTenant.token, 'tools/list');
-  const floor = await measureRow(ctx, `baseline: one D1 SELECT + the same ${(Buffer.byteLength(targetText) / 1024).toFixed(0)} KB list`, floorReq, (text) =>
-    checkToolsList(text, SYNTHETIC_TOOL, TARGET_SIZE * TOOLS_PER_TEMPLATE),
+  const floor = await measureRow(
+    ctx,
+    `baseline: one D1 SELECT + the same ${(Buffer.byteLength(targetText) / 1024).toFixed(0)} KB list`,
+    floorReq,
+    (text) => checkToolsList(text, SYNTHETIC_TOOL, TARGET_SIZE * TOOLS_PER_TEMPLATE),
   );
 
-  const callReq = await withSession(mf, jsonRpcRequest(`${MCP_ORIGIN}/mcp`, callTenant.token, 'tools/call', { name: 'get_issue', arguments: { issue_key: ISSUE_KEY } }));
+  const callReq = await withSession(
+    mf,
+    jsonRpcRequest(`${MCP_ORIGIN}/mcp`, callTenant.token, 'tools/call', {
+      name: 'get_issue',
+      arguments: { issue_key: ISSUE_KEY },
+    }),
+  );
   const call = await measureRow(ctx, 'tools/call get_issue → loopback', callReq, (text) => {
     checkGetIssueResult(text, ISSUE_KEY);
     return null;
   });
   // Measured again last: how far the yardstick drifted during the run.
   const baselineAgain = await measureRow(ctx, 'baseline: one D1 SELECT (again, last)', baselineReq, checkBaseline);
-  if (upstream.rejected() > 0) throw new BenchCheckError(`the loopback upstream refused ${upstream.rejected()} request(s)`);
+  if (upstream.rejected() > 0)
+    throw new BenchCheckError(`the loopback upstream refused ${upstream.rejected()} request(s)`);
 
   const rows = [baseline, rawFetch, ...SIZES.map((s) => listRows.get(s)!), floor, call, baselineAgain];
 
@@ -195,17 +272,27 @@ async function measureAll(
   const [ingestBaseline, ingestGateway] = await compareIngest(
     origin,
     [
-      { label: 'baseline: HMAC verify + one D1 insert + Queue.send', deliveries: (n) => batch(baselineUrl, BASELINE_WEBHOOK_SECRET, n) },
-      { label: 'POST /webhook/github (route, verify, dedupe, enqueue)', deliveries: (n) => batch(ingest.webhookUrl, ingest.secret, n) },
+      {
+        label: 'baseline: HMAC verify + one D1 insert + Queue.send',
+        deliveries: (n) => batch(baselineUrl, BASELINE_WEBHOOK_SECRET, n),
+      },
+      {
+        label: 'POST /webhook/github (route, verify, dedupe, enqueue)',
+        deliveries: (n) => batch(ingest.webhookUrl, ingest.secret, n),
+      },
     ],
     INGEST_ROUNDS,
     INGEST_PER_ROUND,
     INGEST_WARMUP,
     INGEST_CONCURRENCY,
   );
-  const recorded = await db.$client.prepare('SELECT count(*) AS n FROM webhook_events WHERE installation_id = ?').bind(ingest.webhookUrl.split('/').at(-1)).first<{ n: number }>();
+  const recorded = await db.$client
+    .prepare('SELECT count(*) AS n FROM webhook_events WHERE installation_id = ?')
+    .bind(ingest.webhookUrl.split('/').at(-1))
+    .first<{ n: number }>();
   const expectedRecords = INGEST_WARMUP + INGEST_ROUNDS * INGEST_PER_ROUND;
-  if (recorded?.n !== expectedRecords) throw new BenchCheckError(`webhook ingest recorded ${recorded?.n} deliveries, expected ${expectedRecords}`);
+  if (recorded?.n !== expectedRecords)
+    throw new BenchCheckError(`webhook ingest recorded ${recorded?.n} deliveries, expected ${expectedRecords}`);
   const target = listRows.get(TARGET_SIZE)!;
   const out = [
     '',

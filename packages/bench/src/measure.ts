@@ -33,7 +33,11 @@ export function percentile(sorted: readonly number[], p: number): number {
  * Runs `send` `plan.warmup` times untimed, then `plan.samples` times timed. `send` must consume the whole response
  * body and throw on any unexpected status, so a row never averages error responses into its figures.
  */
-export async function measure(send: () => Promise<unknown>, plan: SamplePlan, cpu: CpuProbe | null): Promise<Measurement> {
+export async function measure(
+  send: () => Promise<unknown>,
+  plan: SamplePlan,
+  cpu: CpuProbe | null,
+): Promise<Measurement> {
   for (let i = 0; i < plan.warmup; i++) await send();
   const times: number[] = [];
   const cpuBefore = cpu?.readNs();
@@ -49,7 +53,8 @@ export async function measure(send: () => Promise<unknown>, plan: SamplePlan, cp
   return {
     p50Ms: percentile(times, 50),
     p95Ms: percentile(times, 95),
-    cpuMsPerRequest: cpuBefore === undefined || cpuAfter === undefined ? null : (cpuAfter - cpuBefore) / 1e6 / plan.samples,
+    cpuMsPerRequest:
+      cpuBefore === undefined || cpuAfter === undefined ? null : (cpuAfter - cpuBefore) / 1e6 / plan.samples,
     clientCpuMsPerRequest: (client.user + client.system) / 1000 / plan.samples,
     samples: plan.samples,
   };

@@ -33,14 +33,27 @@ const ms = (v: number) => v.toFixed(v < 10 ? 3 : v < 100 ? 2 : 1);
 
 function table(header: string[], lines: string[][]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
-  const fmt = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  const fmt = (cells: string[]) =>
+    cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
   return [fmt(header), widths.map((w) => '-'.repeat(w)).join('  '), ...lines.map(fmt)].join('\n');
 }
 
 /** The main table; `baseline` (the first row) is the denominator of both ratio columns. */
 export function renderMainTable(rows: readonly ReportRow[], baseline: ReportRow): string {
   return table(
-    ['row', 'tools listed', 'KB decoded', 'KB on wire', 'p50 ms', 'p95 ms', 'workerd CPU ms/req', 'p50 / baseline', 'fetch p50 ms', 'fetch client CPU ms/req', 'fetch p50 / baseline'],
+    [
+      'row',
+      'tools listed',
+      'KB decoded',
+      'KB on wire',
+      'p50 ms',
+      'p95 ms',
+      'workerd CPU ms/req',
+      'p50 / baseline',
+      'fetch p50 ms',
+      'fetch client CPU ms/req',
+      'fetch p50 / baseline',
+    ],
     rows.map((r) => [
       r.label,
       r.tools === null ? '-' : String(r.tools),
@@ -64,7 +77,14 @@ export function renderColdTable(rows: readonly ColdRow[]): string {
     rows.map((r) => {
       const sorted = [...r.timesMs].sort((a, b) => a - b);
       const median = sorted[Math.floor((sorted.length - 1) / 2)]!;
-      return [r.label, String(r.tools), String(sorted.length), ms(median), ms(sorted.at(-1)!), `${(median / r.warmP50Ms).toFixed(1)}x`];
+      return [
+        r.label,
+        String(r.tools),
+        String(sorted.length),
+        ms(median),
+        ms(sorted.at(-1)!),
+        `${(median / r.warmP50Ms).toFixed(1)}x`,
+      ];
     }),
   );
 }

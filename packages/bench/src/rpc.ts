@@ -21,7 +21,12 @@ export interface PreparedRequest {
 }
 
 /** A JSON-RPC request to `url` carrying `Authorization: Bearer <token>`. */
-export function jsonRpcRequest(url: string, token: string, method: string, params: Record<string, unknown> = {}): PreparedRequest {
+export function jsonRpcRequest(
+  url: string,
+  token: string,
+  method: string,
+  params: Record<string, unknown> = {},
+): PreparedRequest {
   return {
     url,
     init: {
@@ -46,12 +51,22 @@ export function jsonRpcRequest(url: string, token: string, method: string, param
 export async function withSession(mf: Miniflare, req: PreparedRequest): Promise<PreparedRequest> {
   const init = {
     ...req.init,
-    body: JSON.stringify({ jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'gatehouse-bench', version: '1' } } }),
+    body: JSON.stringify({
+      jsonrpc: '2.0',
+      id: 0,
+      method: 'initialize',
+      params: {
+        protocolVersion: '2025-06-18',
+        capabilities: {},
+        clientInfo: { name: 'gatehouse-bench', version: '1' },
+      },
+    }),
   };
   const res = await mf.dispatchFetch(req.url, init);
   await res.arrayBuffer();
   const sessionId = res.headers.get('mcp-session-id');
-  if (res.status !== 200 || !sessionId) throw new BenchCheckError(`initialize at ${req.url}: HTTP ${res.status}, no Mcp-Session-Id`);
+  if (res.status !== 200 || !sessionId)
+    throw new BenchCheckError(`initialize at ${req.url}: HTTP ${res.status}, no Mcp-Session-Id`);
   return { url: req.url, init: { ...req.init, headers: { ...req.init.headers, 'mcp-session-id': sessionId } } };
 }
 
@@ -64,7 +79,8 @@ export class BenchCheckError extends Error {
 export async function sendText(mf: Miniflare, req: PreparedRequest): Promise<string> {
   const res = await mf.dispatchFetch(req.url, req.init);
   const text = await res.text();
-  if (res.status !== 200) throw new BenchCheckError(`${req.init.method} ${req.url}: HTTP ${res.status}: ${text.slice(0, 300)}`);
+  if (res.status !== 200)
+    throw new BenchCheckError(`${req.init.method} ${req.url}: HTTP ${res.status}: ${text.slice(0, 300)}`);
   return text;
 }
 
@@ -109,7 +125,11 @@ export function httpSampler(conn: EntryConnection, req: PreparedRequest): () => 
         let bytes = 0;
         res.on('data', (chunk: Buffer) => (bytes += chunk.byteLength));
         res.on('error', reject);
-        res.on('end', () => (res.statusCode === 200 ? resolve(bytes) : reject(new BenchCheckError(`${req.init.method} ${req.url}: HTTP ${res.statusCode}`))));
+        res.on('end', () =>
+          res.statusCode === 200
+            ? resolve(bytes)
+            : reject(new BenchCheckError(`${req.init.method} ${req.url}: HTTP ${res.statusCode}`)),
+        );
       });
       outgoing.on('error', reject);
       outgoing.end(req.init.body);
@@ -126,10 +146,17 @@ export function jsonRpcResult(text: string): Json {
   } catch {
     throw new BenchCheckError(`response is not JSON: ${text.slice(0, 200)}`);
   }
-  const msg = body as { jsonrpc?: unknown; id?: unknown; result?: unknown; error?: { code?: unknown; message?: unknown } };
-  if (msg.jsonrpc !== '2.0' || msg.id !== 1) throw new BenchCheckError(`not a JSON-RPC 2.0 response to id 1: ${text.slice(0, 200)}`);
+  const msg = body as {
+    jsonrpc?: unknown;
+    id?: unknown;
+    result?: unknown;
+    error?: { code?: unknown; message?: unknown };
+  };
+  if (msg.jsonrpc !== '2.0' || msg.id !== 1)
+    throw new BenchCheckError(`not a JSON-RPC 2.0 response to id 1: ${text.slice(0, 200)}`);
   if (msg.error) throw new BenchCheckError(`JSON-RPC error ${String(msg.error.code)}: ${String(msg.error.message)}`);
-  if (typeof msg.result !== 'object' || msg.result === null) throw new BenchCheckError('JSON-RPC response without a result object');
+  if (typeof msg.result !== 'object' || msg.result === null)
+    throw new BenchCheckError('JSON-RPC response without a result object');
   return msg.result as Json;
 }
 
@@ -142,12 +169,14 @@ export function checkToolsList(text: string, pattern: RegExp, expectedMatching: 
   if (!Array.isArray(tools)) throw new BenchCheckError('tools/list result has no tools array');
   const names = new Set<string>();
   for (const tool of tools as Array<{ name?: unknown; inputSchema?: { type?: unknown } }>) {
-    if (typeof tool.name !== 'string' || tool.inputSchema?.type !== 'object') throw new BenchCheckError(`malformed tool: ${JSON.stringify(tool).slice(0, 200)}`);
+    if (typeof tool.name !== 'string' || tool.inputSchema?.type !== 'object')
+      throw new BenchCheckError(`malformed tool: ${JSON.stringify(tool).slice(0, 200)}`);
     if (names.has(tool.name)) throw new BenchCheckError(`tool ${tool.name} listed twice`);
     names.add(tool.name);
   }
   const matching = [...names].filter((n) => pattern.test(n)).length;
-  if (matching !== expectedMatching) throw new BenchCheckError(`tools/list returned ${matching} integration tools, expected ${expectedMatching}`);
+  if (matching !== expectedMatching)
+    throw new BenchCheckError(`tools/list returned ${matching} integration tools, expected ${expectedMatching}`);
   return tools.length;
 }
 
@@ -155,8 +184,11 @@ export function checkToolsList(text: string, pattern: RegExp, expectedMatching: 
 export function checkGetIssueResult(text: string, issueKey: string): void {
   const result = jsonRpcResult(text) as { isError?: unknown; content?: Array<{ type?: unknown; text?: unknown }> };
   const first = result.content?.[0];
-  if (result.isError === true) throw new BenchCheckError(`tools/call returned a tool error: ${String(first?.text).slice(0, 300)}`);
-  if (first?.type !== 'text' || typeof first.text !== 'string') throw new BenchCheckError('tools/call result has no text content');
+  if (result.isError === true)
+    throw new BenchCheckError(`tools/call returned a tool error: ${String(first?.text).slice(0, 300)}`);
+  if (first?.type !== 'text' || typeof first.text !== 'string')
+    throw new BenchCheckError('tools/call result has no text content');
   const issue = JSON.parse(first.text) as { key?: unknown };
-  if (issue.key !== issueKey) throw new BenchCheckError(`tools/call returned issue ${String(issue.key)}, expected ${issueKey}`);
+  if (issue.key !== issueKey)
+    throw new BenchCheckError(`tools/call returned issue ${String(issue.key)}, expected ${issueKey}`);
 }

@@ -36,8 +36,16 @@ export async function seedTenant(db: Db, slug: string): Promise<BenchTenant> {
   const org = await createOrganization(db, { slug, name: `Bench ${slug}` });
   const tenant = { organizationId: org.id };
   const ws = await createWorkspace(db, tenant, { slug: 'main', name: 'Main' });
-  const user = await upsertMember(db, tenant, { email: `admin@${slug}.bench`, displayName: 'Bench Admin', role: 'ADMIN' });
-  const { token } = await createApiToken(db, { organizationId: org.id, workspaceId: ws.id }, { userId: user.id, role: 'ADMIN', name: 'bench' });
+  const user = await upsertMember(db, tenant, {
+    email: `admin@${slug}.bench`,
+    displayName: 'Bench Admin',
+    role: 'ADMIN',
+  });
+  const { token } = await createApiToken(
+    db,
+    { organizationId: org.id, workspaceId: ws.id },
+    { userId: user.id, role: 'ADMIN', name: 'bench' },
+  );
   return { organizationId: org.id, workspaceId: ws.id, userId: user.id, token };
 }
 
@@ -60,7 +68,9 @@ function syntheticTemplate(i: number): IntegrationTemplateInput {
     baseUrl: '{+settings.base_url}',
     auth: { type: 'bearer', token: 'api_token' },
     credentials: [{ name: 'api_token', description: 'API token of a service account', secret: true }],
-    settings: [{ name: 'base_url', description: 'API origin, e.g. https://api.example.com', pattern: '^https?://\\S+$' }],
+    settings: [
+      { name: 'base_url', description: 'API origin, e.g. https://api.example.com', pattern: '^https?://\\S+$' },
+    ],
     tools: Array.from({ length: TOOLS_PER_TEMPLATE }, (_, j) => ({
       name: syntheticToolName(i, j),
       title: `Get record (view ${j})`,
@@ -91,11 +101,25 @@ const BATCH = 50;
  * installations go through `createInstallation` (handle derivation, catalog version bump), as the product writes
  * them; `credentials` is a JWE from the credentials cipher (listing never decrypts it, but the row is realistic).
  */
-export async function seedSyntheticCatalog(db: Db, tenant: BenchTenant, count: number, credentials: string): Promise<void> {
+export async function seedSyntheticCatalog(
+  db: Db,
+  tenant: BenchTenant,
+  count: number,
+  credentials: string,
+): Promise<void> {
   const now = Date.now();
   const rows = Array.from({ length: count }, (_, i) => {
     const definition = integrationTemplateSchema.parse(syntheticTemplate(i));
-    return { id: newId(), organizationId: tenant.organizationId, slug: definition.slug, version: 1, definition, createdBy: tenant.userId, createdAt: now, updatedAt: now };
+    return {
+      id: newId(),
+      organizationId: tenant.organizationId,
+      slug: definition.slug,
+      version: 1,
+      definition,
+      createdBy: tenant.userId,
+      createdAt: now,
+      updatedAt: now,
+    };
   });
   for (let start = 0; start < rows.length; start += BATCH) {
     const inserts = rows.slice(start, start + BATCH).map((row) => db.insert(integrationTemplates).values(row));
@@ -116,7 +140,12 @@ export async function seedSyntheticCatalog(db: Db, tenant: BenchTenant, count: n
 }
 
 /** Installs the shipped jira-cloud template, pointed at the loopback upstream. Returns its handle. */
-export async function seedJiraInstallation(db: Db, tenant: BenchTenant, siteUrl: string, credentials: string): Promise<string> {
+export async function seedJiraInstallation(
+  db: Db,
+  tenant: BenchTenant,
+  siteUrl: string,
+  credentials: string,
+): Promise<string> {
   const row = await createInstallation(db, tenant, {
     kind: 'template',
     source: 'jira-cloud',

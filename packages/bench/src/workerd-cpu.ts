@@ -41,7 +41,9 @@ function commOf(pid: number): string {
 
 /** The workerd processes among this process's descendants (Miniflare spawns it as a child). */
 export function findWorkerdPids(root = process.pid): number[] {
-  const pids = readdirSync('/proc').filter((name) => /^\d+$/.test(name)).map(Number);
+  const pids = readdirSync('/proc')
+    .filter((name) => /^\d+$/.test(name))
+    .map(Number);
   const children = new Map<number, number[]>();
   for (const pid of pids) {
     const ppid = parentPid(pid);

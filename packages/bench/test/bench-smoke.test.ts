@@ -12,7 +12,11 @@ import { expect, it } from 'vitest';
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
 
 it('runs every bench row and check against the built workers', () => {
-  const run = spawnSync(process.execPath, ['--import', 'tsx', 'src/main.ts', '--smoke'], { cwd: root, encoding: 'utf8', timeout: 240_000 });
+  const run = spawnSync(process.execPath, ['--import', 'tsx', 'src/main.ts', '--smoke'], {
+    cwd: root,
+    encoding: 'utf8',
+    timeout: 240_000,
+  });
   expect(run.status, `${run.stderr}\n${run.stdout}`).toBe(0);
   expect(run.stdout).toMatch(/tools\/list 100 × 10 \(warm\)\s+1015\s/);
   expect(run.stdout).toMatch(/tools\/call get_issue → loopback/);

@@ -22,7 +22,10 @@ export const ACCESS_TOKEN_EXPIRES_AT = 'access_token_expires_at';
 export const REFRESH_EARLY_MS = 60_000;
 
 function base64url(bytes: Uint8Array): string {
-  return btoa(String.fromCharCode(...bytes)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+  return btoa(String.fromCharCode(...bytes))
+    .replace(/\+/g, '-')
+    .replace(/\//g, '_')
+    .replace(/=+$/, '');
 }
 
 /** A PKCE verifier (32 random bytes → 43 characters) and its S256 challenge (RFC 7636 §4.1-4.2). */
@@ -51,7 +54,10 @@ export function authorizationUrl(
 
 type TokenOutcome = { ok: true; credentials: Record<string, string> } | Extract<ToolOutcome, { ok: false }>;
 
-function withTokens(credentials: Record<string, string>, tokens: { accessToken: string; refreshToken: string | undefined; expiresIn: number }) {
+function withTokens(
+  credentials: Record<string, string>,
+  tokens: { accessToken: string; refreshToken: string | undefined; expiresIn: number },
+) {
   const next: Record<string, string> = {
     ...credentials,
     [ACCESS_TOKEN]: tokens.accessToken,
@@ -83,7 +89,12 @@ export async function exchangeAuthorizationCode(
     auth.tokenUrl,
     input.settings,
     c,
-    { grant_type: 'authorization_code', code: params.code, redirect_uri: params.redirectUri, code_verifier: params.codeVerifier },
+    {
+      grant_type: 'authorization_code',
+      code: params.code,
+      redirect_uri: params.redirectUri,
+      code_verifier: params.codeVerifier,
+    },
     options,
   );
   return res.ok ? { ok: true, credentials: withTokens(input.credentials, res.tokens) } : res;
@@ -105,8 +116,14 @@ export async function refreshAccessToken(
   const c = client(auth, input.credentials);
   const refreshToken = input.credentials[REFRESH_TOKEN];
   if (!c || !refreshToken)
-    return { ok: false, kind: 'template', message: `${service}: the authorization expired and cannot be refreshed; install the integration again` };
+    return {
+      ok: false,
+      kind: 'template',
+      message: `${service}: the authorization expired and cannot be refreshed; install the integration again`,
+    };
   const grant: Record<string, string> = { grant_type: 'refresh_token', refresh_token: refreshToken };
   const res = await requestToken(service, auth.tokenUrl, input.settings, c, grant, options);
-  return res.ok ? { ok: true, credentials: withTokens(input.credentials, res.tokens) } : { ...res, message: `could not refresh the access token: ${res.message}` };
+  return res.ok
+    ? { ok: true, credentials: withTokens(input.credentials, res.tokens) }
+    : { ...res, message: `could not refresh the access token: ${res.message}` };
 }

@@ -8,9 +8,11 @@ import { jiraCloudTemplate } from './templates/jira-cloud.js';
 import { zendeskTemplate } from './templates/zendesk.js';
 
 /** Parsed once per isolate (immutable): a broken shipped template fails at load, and in the catalog tests. */
-export const BUILTIN_TEMPLATES: readonly IntegrationTemplate[] = [azureDevOpsTemplate, jiraCloudTemplate, zendeskTemplate].map((t) =>
-  Object.freeze(integrationTemplateSchema.parse(t)),
-);
+export const BUILTIN_TEMPLATES: readonly IntegrationTemplate[] = [
+  azureDevOpsTemplate,
+  jiraCloudTemplate,
+  zendeskTemplate,
+].map((t) => Object.freeze(integrationTemplateSchema.parse(t)));
 
 /** A shipped template by slug. */
 export function findBuiltinTemplate(slug: string): IntegrationTemplate | undefined {

@@ -23,14 +23,25 @@ export async function clientCredentialsToken(
   const clientId = input.credentials[auth.clientId];
   const clientSecret = input.credentials[auth.clientSecret];
   if (!clientId || !clientSecret)
-    return { ok: false, kind: 'template', message: `${service}: credentials "${auth.clientId}" and "${auth.clientSecret}" are required` };
+    return {
+      ok: false,
+      kind: 'template',
+      message: `${service}: credentials "${auth.clientId}" and "${auth.clientSecret}" are required`,
+    };
   const key = options.tokenCacheKey ? `${options.tokenCacheKey}\u0000${clientId}` : undefined;
   const hit = key ? cache.get(key) : undefined;
   if (hit && hit.expiresAt > Date.now()) return { ok: true, accessToken: hit.accessToken };
 
   const grant: Record<string, string> = { grant_type: 'client_credentials' };
   if (auth.scopes.length) grant.scope = auth.scopes.join(' ');
-  const res = await requestToken(service, auth.tokenUrl, input.settings, { id: clientId, secret: clientSecret }, grant, options);
+  const res = await requestToken(
+    service,
+    auth.tokenUrl,
+    input.settings,
+    { id: clientId, secret: clientSecret },
+    grant,
+    options,
+  );
   if (!res.ok) return { ...res, message: `could not obtain an access token: ${res.message}` };
   const { accessToken, expiresIn } = res.tokens;
   if (key) {

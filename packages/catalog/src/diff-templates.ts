@@ -32,12 +32,23 @@ export function diffTemplates(prev: IntegrationTemplate, next: IntegrationTempla
     const oldRequired = required(old);
     for (const r of required(now)) if (!oldRequired.has(r)) reasons.push(`tool ${name}: required argument ${r} added`);
     const nowProps = new Set(Object.keys(now.inputSchema.properties ?? {}));
-    for (const p of Object.keys(old.inputSchema.properties ?? {})) if (!nowProps.has(p)) reasons.push(`tool ${name}: argument ${p} removed`);
+    for (const p of Object.keys(old.inputSchema.properties ?? {}))
+      if (!nowProps.has(p)) reasons.push(`tool ${name}: argument ${p} removed`);
   }
   const oldCreds = new Set(prev.credentials.map((c) => c.name));
-  for (const c of next.credentials) if (c.required && !oldCreds.has(c.name)) reasons.push(`credential ${c.name} is now required; existing installations lack it`);
+  for (const c of next.credentials)
+    if (c.required && !oldCreds.has(c.name))
+      reasons.push(`credential ${c.name} is now required; existing installations lack it`);
   const oldSettings = new Set(prev.settings.map((s) => s.name));
-  for (const s of next.settings) if (s.required && !oldSettings.has(s.name)) reasons.push(`setting ${s.name} is now required; existing installations lack it`);
+  for (const s of next.settings)
+    if (s.required && !oldSettings.has(s.name))
+      reasons.push(`setting ${s.name} is now required; existing installations lack it`);
   if (JSON.stringify(prev.auth) !== JSON.stringify(next.auth)) reasons.push('authentication scheme changed');
-  return { tools_added: added, tools_removed: removed, tools_changed: changed, breaking: reasons.length > 0, breaking_reasons: reasons };
+  return {
+    tools_added: added,
+    tools_removed: removed,
+    tools_changed: changed,
+    breaking: reasons.length > 0,
+    breaking_reasons: reasons,
+  };
 }

@@ -12,7 +12,13 @@ import { guardedFetch, type ExecuteOptions, type ToolOutcome } from './guarded-f
 import { TemplateRenderError, renderRequest } from './render-request.js';
 import type { IntegrationTemplate, TemplateTool } from './template-schema.js';
 
-export { DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT_MS, guardedFetch, type ExecuteOptions, type ToolOutcome } from './guarded-fetch.js';
+export {
+  DEFAULT_MAX_RESPONSE_BYTES,
+  DEFAULT_TIMEOUT_MS,
+  guardedFetch,
+  type ExecuteOptions,
+  type ToolOutcome,
+} from './guarded-fetch.js';
 
 const validators = new WeakMap<object, Validator>();
 
@@ -39,7 +45,12 @@ export async function executeTemplateTool(
   options: ExecuteOptions & { tokenCacheKey?: string },
 ): Promise<ToolOutcome> {
   const problems = validateArguments(tool, input.args);
-  if (problems.length) return { ok: false, kind: 'invalid_arguments', message: `Invalid arguments for ${tool.name}: ${problems.join('; ')}` };
+  if (problems.length)
+    return {
+      ok: false,
+      kind: 'invalid_arguments',
+      message: `Invalid arguments for ${tool.name}: ${problems.join('; ')}`,
+    };
 
   let accessToken: string | undefined;
   if (template.auth.type === 'oauth2_client_credentials') {
@@ -51,10 +62,16 @@ export async function executeTemplateTool(
   try {
     request = renderRequest(template, tool, input, accessToken);
   } catch (err) {
-    if (err instanceof TemplateRenderError) return { ok: false, kind: 'template', message: `${template.name}: ${err.message}` };
+    if (err instanceof TemplateRenderError)
+      return { ok: false, kind: 'template', message: `${template.name}: ${err.message}` };
     throw err;
   }
-  const res = await guardedFetch(template.name, request.url, { method: request.method, headers: request.headers, body: request.body }, options);
+  const res = await guardedFetch(
+    template.name,
+    request.url,
+    { method: request.method, headers: request.headers, body: request.body },
+    options,
+  );
   if (!res.ok) return res;
   let body: unknown = res.text;
   if (res.text.length && /json/i.test(res.headers.get('content-type') ?? '')) {
@@ -64,6 +81,7 @@ export async function executeTemplateTool(
       body = res.text;
     }
   } else if (!res.text.length) body = null;
-  const result = tool.response && body !== null && typeof body === 'object' ? search(body as JSONValue, tool.response) : body;
+  const result =
+    tool.response && body !== null && typeof body === 'object' ? search(body as JSONValue, tool.response) : body;
   return { ok: true, status: res.status, result };
 }

@@ -18,11 +18,23 @@ export interface ExecuteOptions {
 
 export type ToolOutcome =
   | { ok: true; status: number; result: unknown }
-  | { ok: false; kind: 'invalid_arguments' | 'template' | 'outbound_refused' | 'upstream_status' | 'upstream_unreachable' | 'upstream_timeout' | 'upstream_too_large' | 'upstream_redirect'; message: string; status?: number };
+  | {
+      ok: false;
+      kind:
+        | 'invalid_arguments'
+        | 'template'
+        | 'outbound_refused'
+        | 'upstream_status'
+        | 'upstream_unreachable'
+        | 'upstream_timeout'
+        | 'upstream_too_large'
+        | 'upstream_redirect';
+      message: string;
+      status?: number;
+    };
 
 export const DEFAULT_TIMEOUT_MS = 10_000;
 export const DEFAULT_MAX_RESPONSE_BYTES = 1_000_000;
-
 
 const STATUS_HINTS: Record<number, string> = {
   400: 'the service rejected the request; check the arguments',
@@ -56,19 +68,44 @@ export async function guardedFetch(
   } catch (err) {
     const name = (err as Error).name;
     if (name === 'TimeoutError' || name === 'AbortError')
-      return { ok: false, kind: 'upstream_timeout', message: `${service} did not answer within ${timeoutMs / 1000} s; retry later` };
-    return { ok: false, kind: 'upstream_unreachable', message: `${service} could not be reached; check the installation settings` };
+      return {
+        ok: false,
+        kind: 'upstream_timeout',
+        message: `${service} did not answer within ${timeoutMs / 1000} s; retry later`,
+      };
+    return {
+      ok: false,
+      kind: 'upstream_unreachable',
+      message: `${service} could not be reached; check the installation settings`,
+    };
   }
   if (res.status >= 300 && res.status < 400) {
     await res.body?.cancel();
-    return { ok: false, kind: 'upstream_redirect', status: res.status, message: `${service} answered with a redirect (${res.status}), which the gateway does not follow; check the installation settings` };
+    return {
+      ok: false,
+      kind: 'upstream_redirect',
+      status: res.status,
+      message: `${service} answered with a redirect (${res.status}), which the gateway does not follow; check the installation settings`,
+    };
   }
   const text = await readCapped(res, maxBytes);
-  if (text === null) return { ok: false, kind: 'upstream_too_large', status: res.status, message: `${service} answered with more than ${maxBytes} bytes; narrow the request` };
+  if (text === null)
+    return {
+      ok: false,
+      kind: 'upstream_too_large',
+      status: res.status,
+      message: `${service} answered with more than ${maxBytes} bytes; narrow the request`,
+    };
   if (!res.ok) {
-    const hint = STATUS_HINTS[res.status] ?? (res.status >= 500 ? 'the service failed; retry later' : 'the service refused the request');
-    return { ok: false, kind: 'upstream_status', status: res.status, message: `${service} answered ${res.status}: ${hint}` };
+    const hint =
+      STATUS_HINTS[res.status] ??
+      (res.status >= 500 ? 'the service failed; retry later' : 'the service refused the request');
+    return {
+      ok: false,
+      kind: 'upstream_status',
+      status: res.status,
+      message: `${service} answered ${res.status}: ${hint}`,
+    };
   }
   return { ok: true, status: res.status, headers: res.headers, text };
 }
-

@@ -64,8 +64,15 @@ function isLoopbackV4(o: number[]): boolean {
 function isNonPublicV4(o: number[]): boolean {
   const [a, b] = o as [number, number, number, number];
   return (
-    a === 0 || a === 10 || a === 127 || (a === 100 && b >= 64 && b <= 127) || (a === 169 && b === 254) ||
-    (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) || (a === 192 && b === 0) || (a === 198 && (b === 18 || b === 19)) ||
+    a === 0 ||
+    a === 10 ||
+    a === 127 ||
+    (a === 100 && b >= 64 && b <= 127) ||
+    (a === 169 && b === 254) ||
+    (a === 172 && b >= 16 && b <= 31) ||
+    (a === 192 && b === 168) ||
+    (a === 192 && b === 0) ||
+    (a === 198 && (b === 18 || b === 19)) ||
     a >= 224
   );
 }
@@ -106,20 +113,28 @@ export function checkOutboundUrl(raw: string, policy: OutboundPolicy): OutboundC
   try {
     url = new URL(raw);
   } catch {
-    return { ok: false, reason: 'the upstream URL is not a valid absolute URL; check the template baseUrl and settings' };
+    return {
+      ok: false,
+      reason: 'the upstream URL is not a valid absolute URL; check the template baseUrl and settings',
+    };
   }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') return { ok: false, reason: `scheme ${url.protocol} is not allowed; use https` };
-  if (url.username || url.password) return { ok: false, reason: 'credentials in the upstream URL are not allowed; use the template auth' };
+  if (url.protocol !== 'https:' && url.protocol !== 'http:')
+    return { ok: false, reason: `scheme ${url.protocol} is not allowed; use https` };
+  if (url.username || url.password)
+    return { ok: false, reason: 'credentials in the upstream URL are not allowed; use the template auth' };
   // Trailing dots name the same host (`localhost..`): compare without them.
   const host = url.hostname.toLowerCase().replace(/\.+$/, '');
   if (isLoopbackHost(host)) {
-    return policy.allowLoopback ? { ok: true, url } : { ok: false, reason: `loopback upstream ${host} is not allowed outside development` };
+    return policy.allowLoopback
+      ? { ok: true, url }
+      : { ok: false, reason: `loopback upstream ${host} is not allowed outside development` };
   }
   const v6 = ipv6Hextets(host);
   const v4 = ipv4Octets(host) ?? (v6 ? embeddedIpv4(v6) : null);
   if ((v4 && isNonPublicV4(v4)) || (v6 && (isNonPublicV6(v6) || (v6.slice(0, 6).every((v) => v === 0) && !v4))))
     return { ok: false, reason: `upstream address ${host} is private, link-local or reserved` };
-  if (/(?:^|\.)(?:localhost|local|internal)$/i.test(host)) return { ok: false, reason: `upstream host ${host} is not public` };
+  if (/(?:^|\.)(?:localhost|local|internal)$/i.test(host))
+    return { ok: false, reason: `upstream host ${host} is not public` };
   if (url.protocol !== 'https:') return { ok: false, reason: 'only https upstreams are allowed' };
   return { ok: true, url };
 }

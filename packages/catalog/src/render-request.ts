@@ -41,7 +41,11 @@ function uriVariables(scope: Record<string, Record<string, unknown>>): Vars {
 function dropNulls(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(dropNulls);
   if (value && typeof value === 'object')
-    return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== null).map(([k, v]) => [k, dropNulls(v)]));
+    return Object.fromEntries(
+      Object.entries(value)
+        .filter(([, v]) => v !== null)
+        .map(([k, v]) => [k, dropNulls(v)]),
+    );
   return value;
 }
 
@@ -62,7 +66,8 @@ function authorization(
 ): void {
   const need = (field: string) => {
     const v = credentials[field];
-    if (v === undefined || v === '') throw new TemplateRenderError(`credential "${field}" is missing from the installation`);
+    if (v === undefined || v === '')
+      throw new TemplateRenderError(`credential "${field}" is missing from the installation`);
     return v;
   };
   switch (auth.type) {
@@ -87,7 +92,10 @@ function authorization(
       return;
     case 'oauth2_authorization_code': {
       const token = credentials.access_token;
-      if (!token) throw new TemplateRenderError('this installation is not authorized yet; open the authorization URL install_integration returned');
+      if (!token)
+        throw new TemplateRenderError(
+          'this installation is not authorized yet; open the authorization URL install_integration returned',
+        );
       headers.authorization = `Bearer ${token}`;
       return;
     }

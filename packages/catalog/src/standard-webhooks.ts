@@ -36,7 +36,13 @@ export const MAX_EVENT_DATA_BYTES = 32 * 1024;
 
 const envelopeSchema = z.looseObject({
   type: z.string().min(1).max(200),
-  thread: z.looseObject({ key: z.string().min(1).max(200), title: z.string().max(500).optional(), closed: z.boolean().optional() }).optional(),
+  thread: z
+    .looseObject({
+      key: z.string().min(1).max(200),
+      title: z.string().max(500).optional(),
+      closed: z.boolean().optional(),
+    })
+    .optional(),
   actor: z.string().max(200).optional(),
   summary: z.string().optional(),
   data: z.record(z.string(), z.unknown()).optional(),
@@ -56,7 +62,12 @@ function verifies(secret: string, raw: string, headers: Record<string, string>):
  * Verifies and normalizes a custom service's webhook for `provider` (the registry id, `custom`). The thread key is
  * scoped by the installation (`<installation id>/<thread.key>`): two services may both have a "TCK-42".
  */
-export async function parseStandardWebhook(req: Request, installation: ProviderInstallation, provider: string, nowSec = Math.floor(Date.now() / 1000)): Promise<WebhookParseResult> {
+export async function parseStandardWebhook(
+  req: Request,
+  installation: ProviderInstallation,
+  provider: string,
+  nowSec = Math.floor(Date.now() / 1000),
+): Promise<WebhookParseResult> {
   const raw = await req.text();
   const secret = installation.credentials.webhook_secret;
   if (!secret) return { ok: false, reason: 'missing_secret' };
@@ -64,20 +75,31 @@ export async function parseStandardWebhook(req: Request, installation: ProviderI
   const timestamp = req.headers.get('webhook-timestamp');
   const signature = req.headers.get('webhook-signature');
   if (!id || !timestamp || !signature) return { ok: false, reason: 'missing_signature' };
-  if (id.length > MAX_WEBHOOK_ID_LENGTH) return { ok: false, reason: 'malformed_payload', detail: `webhook-id longer than ${MAX_WEBHOOK_ID_LENGTH} characters` };
+  if (id.length > MAX_WEBHOOK_ID_LENGTH)
+    return {
+      ok: false,
+      reason: 'malformed_payload',
+      detail: `webhook-id longer than ${MAX_WEBHOOK_ID_LENGTH} characters`,
+    };
   const ts = Number(timestamp);
   if (!Number.isInteger(ts)) return { ok: false, reason: 'bad_signature' };
   // Freshness first, told apart from a bad signature (the library reports both as one error type).
-  if (Math.abs(nowSec - ts) > STANDARD_WEBHOOKS_TOLERANCE_SEC) return { ok: false, reason: 'stale_timestamp', ageSec: Math.abs(nowSec - ts) };
+  if (Math.abs(nowSec - ts) > STANDARD_WEBHOOKS_TOLERANCE_SEC)
+    return { ok: false, reason: 'stale_timestamp', ageSec: Math.abs(nowSec - ts) };
   const headers = { 'webhook-id': id, 'webhook-timestamp': timestamp, 'webhook-signature': signature };
   const previous = installation.credentials.previous_webhook_secret;
-  if (!verifies(secret, raw, headers) && !(previous && verifies(previous, raw, headers))) return { ok: false, reason: 'bad_signature' };
+  if (!verifies(secret, raw, headers) && !(previous && verifies(previous, raw, headers)))
+    return { ok: false, reason: 'bad_signature' };
 
   const parsed = parseWebhookJson(raw, envelopeSchema);
   if (!parsed.ok) return parsed;
   const e = parsed.data;
   if (new TextEncoder().encode(JSON.stringify(e.data ?? {})).length > MAX_EVENT_DATA_BYTES)
-    return { ok: false, reason: 'malformed_payload', detail: `data larger than ${MAX_EVENT_DATA_BYTES} bytes; send what an agent needs and a link to the rest` };
+    return {
+      ok: false,
+      reason: 'malformed_payload',
+      detail: `data larger than ${MAX_EVENT_DATA_BYTES} bytes; send what an agent needs and a link to the rest`,
+    };
   if (!e.thread) return { ok: true, event: null, deliveryId: id, name: e.type };
   const threadKey = `${installation.id}/${e.thread.key}`;
   return {

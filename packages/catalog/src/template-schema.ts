@@ -29,7 +29,9 @@ export const settingFieldSchema = z.object({
 });
 
 /** RFC 6749 §3.3 scope-token: visible ASCII except space, `"` and `\`. */
-const scopeToken = z.string().regex(/^[\x21\x23-\x5B\x5D-\x7E]+$/, 'scope tokens are visible ASCII without spaces, quotes or backslashes');
+const scopeToken = z
+  .string()
+  .regex(/^[\x21\x23-\x5B\x5D-\x7E]+$/, 'scope tokens are visible ASCII without spaces, quotes or backslashes');
 
 export const authSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('none') }),
@@ -46,7 +48,12 @@ export const authSchema = z.discriminatedUnion('type', [
     password: identifier,
   }),
   /** An API key in a header or query parameter. */
-  z.object({ type: z.literal('api_key'), in: z.enum(['header', 'query']), name: z.string().min(1).max(100), value: identifier }),
+  z.object({
+    type: z.literal('api_key'),
+    in: z.enum(['header', 'query']),
+    name: z.string().min(1).max(100),
+    value: identifier,
+  }),
   /**
    * OAuth 2.0 client credentials grant (RFC 6749 §4.4): the gateway obtains an access token from `tokenUrl` (a URI
    * Template over settings) with client_secret_basic (§2.3.1), caches it until shortly before `expires_in`, and sends
@@ -95,7 +102,11 @@ export const templateToolSchema = z.object({
   /** Content-Type of the body; default application/json. */
   contentType: z.string().optional(),
   inputSchema: z
-    .object({ type: z.literal('object'), properties: z.record(z.string(), z.unknown()).default({}), required: z.array(z.string()).optional() })
+    .object({
+      type: z.literal('object'),
+      properties: z.record(z.string(), z.unknown()).default({}),
+      required: z.array(z.string()).optional(),
+    })
     .loose(),
   /** JMESPath expression mapping the parsed response body to the tool result. */
   response: z.string().optional(),

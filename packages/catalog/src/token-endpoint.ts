@@ -28,29 +28,58 @@ export async function postTokenRequest(
   options: ExecuteOptions,
   clientAuth: 'basic' | 'post' = 'basic',
 ): Promise<{ ok: true; json: Record<string, unknown> } | Extract<ToolOutcome, { ok: false }>> {
-  const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' };
+  const headers: Record<string, string> = {
+    'content-type': 'application/x-www-form-urlencoded',
+    accept: 'application/json',
+  };
   const form = new URLSearchParams(grant);
-  if (clientAuth === 'basic') headers.authorization = `Basic ${btoa(`${encodeURIComponent(client.id)}:${encodeURIComponent(client.secret)}`)}`;
+  if (clientAuth === 'basic')
+    headers.authorization = `Basic ${btoa(`${encodeURIComponent(client.id)}:${encodeURIComponent(client.secret)}`)}`;
   else {
     form.set('client_id', client.id);
     form.set('client_secret', client.secret);
   }
-  const res = await guardedFetch(`${service} token endpoint`, tokenUrl, { method: 'POST', headers, body: form.toString() }, options);
+  const res = await guardedFetch(
+    `${service} token endpoint`,
+    tokenUrl,
+    { method: 'POST', headers, body: form.toString() },
+    options,
+  );
   if (!res.ok) return res;
   let json: unknown;
   try {
     json = JSON.parse(res.text);
   } catch {
-    return { ok: false, kind: 'upstream_status', message: `${service} token endpoint did not answer JSON (RFC 6749 §5.1)` };
+    return {
+      ok: false,
+      kind: 'upstream_status',
+      message: `${service} token endpoint did not answer JSON (RFC 6749 §5.1)`,
+    };
   }
-  if (!json || typeof json !== 'object' || Array.isArray(json)) return { ok: false, kind: 'upstream_status', message: `${service} token endpoint did not answer a JSON object (RFC 6749 §5.1)` };
+  if (!json || typeof json !== 'object' || Array.isArray(json))
+    return {
+      ok: false,
+      kind: 'upstream_status',
+      message: `${service} token endpoint did not answer a JSON object (RFC 6749 §5.1)`,
+    };
   return { ok: true, json: json as Record<string, unknown> };
 }
 
 /** Reads an RFC 6749 §5.1 answer: a Bearer `access_token` (RFC 6750), optional `refresh_token` and `expires_in`. */
-export function readBearerTokenResponse(service: string, json: Record<string, unknown>): { ok: true; tokens: TokenSet } | Extract<ToolOutcome, { ok: false }> {
-  if (typeof json.access_token !== 'string' || typeof json.token_type !== 'string' || json.token_type.toLowerCase() !== 'bearer')
-    return { ok: false, kind: 'upstream_status', message: `${service} token endpoint did not return a Bearer access_token` };
+export function readBearerTokenResponse(
+  service: string,
+  json: Record<string, unknown>,
+): { ok: true; tokens: TokenSet } | Extract<ToolOutcome, { ok: false }> {
+  if (
+    typeof json.access_token !== 'string' ||
+    typeof json.token_type !== 'string' ||
+    json.token_type.toLowerCase() !== 'bearer'
+  )
+    return {
+      ok: false,
+      kind: 'upstream_status',
+      message: `${service} token endpoint did not return a Bearer access_token`,
+    };
   return {
     ok: true,
     tokens: {
@@ -71,6 +100,13 @@ export async function requestToken(
   options: ExecuteOptions,
   clientAuth: 'basic' | 'post' = 'basic',
 ): Promise<{ ok: true; tokens: TokenSet } | Extract<ToolOutcome, { ok: false }>> {
-  const res = await postTokenRequest(service, expandWithSettings(tokenUrlTemplate, settings), client, grant, options, clientAuth);
+  const res = await postTokenRequest(
+    service,
+    expandWithSettings(tokenUrlTemplate, settings),
+    client,
+    grant,
+    options,
+    clientAuth,
+  );
   return res.ok ? readBearerTokenResponse(service, res.json) : res;
 }

@@ -19,7 +19,9 @@ export async function validateCredentials(
     // A client-credentials template is checked by obtaining a token.
     if (template.auth.type !== 'oauth2_client_credentials') return { ok: true, checked: false };
     const token = await clientCredentialsToken(template.name, template.auth, input, options);
-    return token.ok ? { ok: true, checked: true } : { ok: false, message: `${template.name} refused the credentials check: ${token.message}` };
+    return token.ok
+      ? { ok: true, checked: true }
+      : { ok: false, message: `${template.name} refused the credentials check: ${token.message}` };
   }
   const probe: TemplateTool = {
     name: 'validate_credentials',
@@ -33,5 +35,8 @@ export async function validateCredentials(
   };
   const outcome = await executeTemplateTool(template, probe, { args: {}, ...input }, options);
   if (outcome.ok) return { ok: true, checked: true };
-  return { ok: false, message: `${template.name} refused the credentials check: ${outcome.message.replace(`${template.name}: `, '')}` };
+  return {
+    ok: false,
+    message: `${template.name} refused the credentials check: ${outcome.message.replace(`${template.name}: `, '')}`,
+  };
 }

@@ -24,7 +24,12 @@ export function uriTemplateVariables(template: string): string[] {
 
 /** Prefixes a generic tool name must not start with: the template's slug and name, in snake_case, and their first word. */
 function vendorPrefixes(t: IntegrationTemplate): string[] {
-  const forms = [t.slug, t.name].map((s) => s.toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_+|_+$/g, ''));
+  const forms = [t.slug, t.name].map((s) =>
+    s
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '_')
+      .replace(/^_+|_+$/g, ''),
+  );
   const prefixes = new Set<string>();
   for (const f of forms) {
     if (!f) continue;
@@ -66,7 +71,8 @@ function checkExpression(problems: string[], where: string, expression: string |
  */
 export function validateTemplate(input: unknown, reservedToolNames: ReadonlySet<string>): TemplateValidation {
   const parsed = integrationTemplateSchema.safeParse(input);
-  if (!parsed.success) return { ok: false, problems: parsed.error.issues.map((i) => `${formatPath(i.path)}: ${i.message}`) };
+  if (!parsed.success)
+    return { ok: false, problems: parsed.error.issues.map((i) => `${formatPath(i.path)}: ${i.message}`) };
   const t = parsed.data;
   const problems: string[] = [];
   const credentials = new Set(t.credentials.map((c) => c.name));
@@ -74,25 +80,35 @@ export function validateTemplate(input: unknown, reservedToolNames: ReadonlySet<
 
   // The gateway's own credential names (the custom provider's webhook secrets) cannot be a template's.
   t.credentials.forEach((c, i) => {
-    if (WEBHOOK_SECRET_FIELDS.some((f) => f.name === c.name)) problems.push(`credentials[${i}].name: "${c.name}" is reserved for the gateway's webhook signing secret; choose another name`);
+    if (WEBHOOK_SECRET_FIELDS.some((f) => f.name === c.name))
+      problems.push(
+        `credentials[${i}].name: "${c.name}" is reserved for the gateway's webhook signing secret; choose another name`,
+      );
   });
 
   const authRefs = authCredentialRefs(t);
-  for (const ref of authRefs) if (ref !== null && !credentials.has(ref)) problems.push(`auth: credential "${ref}" is not declared in credentials`);
+  for (const ref of authRefs)
+    if (ref !== null && !credentials.has(ref))
+      problems.push(`auth: credential "${ref}" is not declared in credentials`);
 
   for (const v of uriTemplateVariables(t.baseUrl)) {
     const name = v.startsWith('settings.') ? v.slice('settings.'.length) : null;
-    if (name === null || !settings.has(name)) problems.push(`baseUrl: variable {${v}} must be settings.<a declared setting>`);
+    if (name === null || !settings.has(name))
+      problems.push(`baseUrl: variable {${v}} must be settings.<a declared setting>`);
   }
   const authUrls: [string, string][] =
     t.auth.type === 'oauth2_client_credentials'
       ? [['tokenUrl', t.auth.tokenUrl]]
       : t.auth.type === 'oauth2_authorization_code'
-        ? [['authorizeUrl', t.auth.authorizeUrl], ['tokenUrl', t.auth.tokenUrl]]
+        ? [
+            ['authorizeUrl', t.auth.authorizeUrl],
+            ['tokenUrl', t.auth.tokenUrl],
+          ]
         : [];
   for (const [field, url] of authUrls)
     for (const v of uriTemplateVariables(url))
-      if (!(v.startsWith('settings.') && settings.has(v.slice('settings.'.length)))) problems.push(`auth.${field}: variable {${v}} must be settings.<a declared setting>`);
+      if (!(v.startsWith('settings.') && settings.has(v.slice('settings.'.length))))
+        problems.push(`auth.${field}: variable {${v}} must be settings.<a declared setting>`);
   for (const s of t.settings) {
     if (s.pattern === undefined) continue;
     try {
@@ -108,15 +124,25 @@ export function validateTemplate(input: unknown, reservedToolNames: ReadonlySet<
     const at = `tools[${i}] (${tool.name})`;
     if (seen.has(tool.name)) problems.push(`${at}.name: duplicate tool name`);
     seen.add(tool.name);
-    if (tool.name.length > MAX_TOOL_NAME_LENGTH) problems.push(`${at}.name: longer than ${MAX_TOOL_NAME_LENGTH} characters`);
-    if (reservedToolNames.has(tool.name)) problems.push(`${at}.name: "${tool.name}" is a core tool; choose another name`);
+    if (tool.name.length > MAX_TOOL_NAME_LENGTH)
+      problems.push(`${at}.name: longer than ${MAX_TOOL_NAME_LENGTH} characters`);
+    if (reservedToolNames.has(tool.name))
+      problems.push(`${at}.name: "${tool.name}" is a core tool; choose another name`);
     const prefix = prefixes.find((p) => tool.name.startsWith(p));
     if (prefix)
-      problems.push(`${at}.name: use a generic name without the integration prefix "${prefix}" (e.g. "${tool.name.slice(prefix.length)}"), so several integrations can share it`);
+      problems.push(
+        `${at}.name: use a generic name without the integration prefix "${prefix}" (e.g. "${tool.name.slice(prefix.length)}"), so several integrations can share it`,
+      );
     const properties = new Set(Object.keys(tool.inputSchema.properties ?? {}));
-    for (const p of properties) if (p.startsWith('_')) problems.push(`${at}.inputSchema.properties.${p}: names starting with "_" are reserved for the gateway`);
-    for (const r of tool.inputSchema.required ?? []) if (!properties.has(r)) problems.push(`${at}.inputSchema.required: "${r}" is not a property`);
-    if (/\{[+#][^}]*args\./.test(tool.path)) problems.push(`${at}.path: arguments may not use reserved expansion ({+…} or {#…}); it would let them add path segments`);
+    for (const p of properties)
+      if (p.startsWith('_'))
+        problems.push(`${at}.inputSchema.properties.${p}: names starting with "_" are reserved for the gateway`);
+    for (const r of tool.inputSchema.required ?? [])
+      if (!properties.has(r)) problems.push(`${at}.inputSchema.required: "${r}" is not a property`);
+    if (/\{[+#][^}]*args\./.test(tool.path))
+      problems.push(
+        `${at}.path: arguments may not use reserved expansion ({+…} or {#…}); it would let them add path segments`,
+      );
     for (const v of uriTemplateVariables(tool.path)) {
       const [ns, ...rest] = v.split('.');
       const name = rest.join('.');
@@ -128,7 +154,8 @@ export function validateTemplate(input: unknown, reservedToolNames: ReadonlySet<
     checkExpression(problems, `${at}.body`, tool.body);
     checkExpression(problems, `${at}.response`, tool.response);
     for (const h of Object.keys(tool.headers ?? {}))
-      if (/^(authorization|cookie|host|content-length)$/i.test(h)) problems.push(`${at}.headers.${h}: set by the gateway; use auth for credentials`);
+      if (/^(authorization|cookie|host|content-length)$/i.test(h))
+        problems.push(`${at}.headers.${h}: set by the gateway; use auth for credentials`);
   });
   if (t.validation) {
     for (const v of uriTemplateVariables(t.validation.path))
@@ -139,5 +166,10 @@ export function validateTemplate(input: unknown, reservedToolNames: ReadonlySet<
 }
 
 function formatPath(path: readonly PropertyKey[]): string {
-  return path.reduce<string>((out, key) => (typeof key === 'number' ? `${out}[${key}]` : out ? `${out}.${String(key)}` : String(key)), '') || 'template';
+  return (
+    path.reduce<string>(
+      (out, key) => (typeof key === 'number' ? `${out}[${key}]` : out ? `${out}.${String(key)}` : String(key)),
+      '',
+    ) || 'template'
+  );
 }

@@ -40,7 +40,11 @@ describe('rendering the vendors’ real requests', () => {
         project: { key: 'PROJ' },
         summary: 'Login fails',
         issuetype: { name: 'Task' },
-        description: { type: 'doc', version: 1, content: [{ type: 'paragraph', content: [{ type: 'text', text: 'Steps…' }] }] },
+        description: {
+          type: 'doc',
+          version: 1,
+          content: [{ type: 'paragraph', content: [{ type: 'text', text: 'Steps…' }] }],
+        },
       },
     });
   });
@@ -98,12 +102,22 @@ describe('path arguments', () => {
     const t = findBuiltinTemplate('jira-cloud')!;
     const tool = t.tools.find((x) => x.name === 'get_issue')!;
     for (const key of ['..', '.']) {
-      expect(() => render(t, tool, { args: { issue_key: key }, settings: { site_url: 'https://acme.atlassian.net' }, credentials: { email: 'e', api_token: 't' } }), key).toThrow(
-        TemplateRenderError,
-      );
+      expect(
+        () =>
+          render(t, tool, {
+            args: { issue_key: key },
+            settings: { site_url: 'https://acme.atlassian.net' },
+            credentials: { email: 'e', api_token: 't' },
+          }),
+        key,
+      ).toThrow(TemplateRenderError);
     }
     // Percent-encoded dots arrive as literal text (the `%` is encoded), never as a dot segment.
-    const encoded = render(t, tool, { args: { issue_key: '%2e%2e' }, settings: { site_url: 'https://acme.atlassian.net' }, credentials: { email: 'e', api_token: 't' } });
+    const encoded = render(t, tool, {
+      args: { issue_key: '%2e%2e' },
+      settings: { site_url: 'https://acme.atlassian.net' },
+      credentials: { email: 'e', api_token: 't' },
+    });
     expect(new URL(encoded.url).pathname).toBe('/rest/api/3/issue/%252e%252e');
   });
 });

@@ -19,12 +19,22 @@ describe('executeTemplateTool', () => {
       allowLoopback: true,
       fetch: fakeFetch(
         () =>
-          new Response(JSON.stringify({ key: 'PROJ-1', fields: { summary: 'S', status: { name: 'Done' }, issuetype: { name: 'Bug' } } }), {
-            headers: { 'content-type': 'application/json' },
-          }),
+          new Response(
+            JSON.stringify({
+              key: 'PROJ-1',
+              fields: { summary: 'S', status: { name: 'Done' }, issuetype: { name: 'Bug' } },
+            }),
+            {
+              headers: { 'content-type': 'application/json' },
+            },
+          ),
       ),
     });
-    expect(out).toEqual({ ok: true, status: 200, result: { key: 'PROJ-1', summary: 'S', status: 'Done', type: 'Bug', priority: null, assignee: null } });
+    expect(out).toEqual({
+      ok: true,
+      status: 200,
+      result: { key: 'PROJ-1', summary: 'S', status: 'Done', type: 'Bug', priority: null, assignee: null },
+    });
   });
 
   it('turns upstream errors into a clear message without the upstream body or secrets', async () => {
@@ -78,13 +88,18 @@ describe('executeTemplateTool', () => {
 
   it('refuses invalid arguments before any request', async () => {
     let called = false;
-    const out = await executeTemplateTool(jira, getIssue, { ...input, args: {} }, {
-      allowLoopback: true,
-      fetch: fakeFetch(() => {
-        called = true;
-        return new Response('{}');
-      }),
-    });
+    const out = await executeTemplateTool(
+      jira,
+      getIssue,
+      { ...input, args: {} },
+      {
+        allowLoopback: true,
+        fetch: fakeFetch(() => {
+          called = true;
+          return new Response('{}');
+        }),
+      },
+    );
     expect(out).toMatchObject({ ok: false, kind: 'invalid_arguments', message: expect.stringMatching(/issue_key/) });
     expect(called).toBe(false);
   });

@@ -24,12 +24,20 @@ export async function approveInBrowser(authorizationUrl, email, password) {
     }
   };
   const cookie = () => [...cookies].map(([k, v]) => `${k}=${v}`).join('; ');
-  const form = (body) => ({ method: 'POST', redirect: 'manual', headers: { cookie: cookie(), 'content-type': 'application/x-www-form-urlencoded' }, body });
+  const form = (body) => ({
+    method: 'POST',
+    redirect: 'manual',
+    headers: { cookie: cookie(), 'content-type': 'application/x-www-form-urlencoded' },
+    body,
+  });
 
   const signInPage = await fetch(authorizationUrl, { redirect: 'manual' });
   if (signInPage.status !== 200) throw new Error(`authorize answered ${signInPage.status}: ${await signInPage.text()}`);
   take(signInPage);
-  const signIn = await fetch(authorizationUrl, form(new URLSearchParams({ step: 'signin', csrf: field(await signInPage.text(), 'csrf'), email, password })));
+  const signIn = await fetch(
+    authorizationUrl,
+    form(new URLSearchParams({ step: 'signin', csrf: field(await signInPage.text(), 'csrf'), email, password })),
+  );
   if (signIn.status !== 303) throw new Error(`sign-in answered ${signIn.status}`);
   take(signIn);
   const consentPage = await fetch(authorizationUrl, { redirect: 'manual', headers: { cookie: cookie() } });

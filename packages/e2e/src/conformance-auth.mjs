@@ -5,7 +5,8 @@ import { createRequire } from 'node:module';
 
 const auth = process.env.CONFORMANCE_AUTH;
 const origin = process.env.CONFORMANCE_AUTH_ORIGIN;
-if (!auth || !origin) throw new Error('conformance-auth: set CONFORMANCE_AUTH ("Bearer …") and CONFORMANCE_AUTH_ORIGIN');
+if (!auth || !origin)
+  throw new Error('conformance-auth: set CONFORMANCE_AUTH ("Bearer …") and CONFORMANCE_AUTH_ORIGIN');
 const target = new URL(origin).origin;
 
 // The CLI's own undici (pnpm does not hoist it), so the dispatcher is the one its requests consult.

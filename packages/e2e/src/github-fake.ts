@@ -25,8 +25,18 @@ function validAppJwt(jwt: string, app: FakeGithubApp): boolean {
   const h = JSON.parse(Buffer.from(header, 'base64url').toString()) as { alg?: string };
   const p = JSON.parse(Buffer.from(payload, 'base64url').toString()) as { iss?: unknown; iat?: number; exp?: number };
   const now = Math.floor(Date.now() / 1000);
-  const signed = createVerify('RSA-SHA256').update(`${header}.${payload}`).verify(app.publicKeyPem, Buffer.from(signature, 'base64url'));
-  return signed && h.alg === 'RS256' && String(p.iss) === app.appId && typeof p.iat === 'number' && typeof p.exp === 'number' && p.exp > now && p.exp - p.iat <= 600;
+  const signed = createVerify('RSA-SHA256')
+    .update(`${header}.${payload}`)
+    .verify(app.publicKeyPem, Buffer.from(signature, 'base64url'));
+  return (
+    signed &&
+    h.alg === 'RS256' &&
+    String(p.iss) === app.appId &&
+    typeof p.iat === 'number' &&
+    typeof p.exp === 'number' &&
+    p.exp > now &&
+    p.exp - p.iat <= 600
+  );
 }
 
 export interface GithubFake {
@@ -48,7 +58,13 @@ export async function startGithubFake(token: string, app?: FakeGithubApp): Promi
       const jwt = /^bearer (.+)$/i.exec(req.headers.authorization ?? '')?.[1];
       if (!jwt || !validAppJwt(jwt, app)) return send(401, { message: 'A JSON web token could not be decoded' });
       if (Number(appPath[1]) !== app.installationId) return send(404, { message: 'Not Found' });
-      if (req.method === 'GET' && !appPath[2]) return send(200, { id: app.installationId, app_id: Number(app.appId), app_slug: app.slug, account: { login: 'octo-org', type: 'Organization' } });
+      if (req.method === 'GET' && !appPath[2])
+        return send(200, {
+          id: app.installationId,
+          app_id: Number(app.appId),
+          app_slug: app.slug,
+          account: { login: 'octo-org', type: 'Organization' },
+        });
       if (req.method === 'POST' && appPath[2]) {
         const issued = `ghs_${crypto.randomUUID().replace(/-/g, '')}`;
         tokens.add(issued);
@@ -58,11 +74,16 @@ export async function startGithubFake(token: string, app?: FakeGithubApp): Promi
     }
     // GitHub takes the token as `Bearer` or `token` (Octokit's scheme for personal and installation tokens).
     const presented = /^(?:Bearer|token) (.+)$/.exec(req.headers.authorization ?? '')?.[1];
-    if (!presented || !tokens.has(presented)) return send(401, { message: 'Bad credentials', documentation_url: 'https://docs.github.com/rest' });
+    if (!presented || !tokens.has(presented))
+      return send(401, { message: 'Bad credentials', documentation_url: 'https://docs.github.com/rest' });
     const comments = /^\/repos\/([^/]+)\/([^/]+)\/issues\/(\d+)\/comments$/.exec(path);
     if (req.method === 'POST' && comments) {
       if (typeof (body as { body?: unknown })?.body !== 'string') return send(422, { message: 'Validation Failed' });
-      return send(201, { id: 1_234_567, html_url: `https://github.com/${comments[1]}/${comments[2]}/issues/${comments[3]}#issuecomment-1234567`, body: (body as { body: string }).body });
+      return send(201, {
+        id: 1_234_567,
+        html_url: `https://github.com/${comments[1]}/${comments[2]}/issues/${comments[3]}#issuecomment-1234567`,
+        body: (body as { body: string }).body,
+      });
     }
     return send(404, { message: 'Not Found' });
   });

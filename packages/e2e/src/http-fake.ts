@@ -11,7 +11,9 @@ export interface HttpFake {
 }
 
 /** Starts a fake; `handle` gets the request, its raw body and the response. */
-export async function startHttpFake(handle: (req: IncomingMessage, raw: string, res: ServerResponse) => void | Promise<void>): Promise<HttpFake> {
+export async function startHttpFake(
+  handle: (req: IncomingMessage, raw: string, res: ServerResponse) => void | Promise<void>,
+): Promise<HttpFake> {
   const server = createServer(async (req, res) => {
     let raw = '';
     for await (const chunk of req) raw += chunk;

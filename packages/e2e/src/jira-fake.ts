@@ -32,14 +32,27 @@ export async function startJiraFake(opts: { email: string; apiToken: string; sit
     } catch {
       body = raw;
     }
-    requests.push({ method: req.method ?? '', path: url.pathname + url.search, authorization: req.headers.authorization, contentType: req.headers['content-type'], body });
+    requests.push({
+      method: req.method ?? '',
+      path: url.pathname + url.search,
+      authorization: req.headers.authorization,
+      contentType: req.headers['content-type'],
+      body,
+    });
     const send = (status: number, json: unknown) => sendJson(res, status, json);
     if (req.headers.authorization !== expectedAuth) return send(401, { errorMessages: ['You are not authenticated.'] });
     // https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-myself/#api-rest-api-3-myself-get
     if (req.method === 'GET' && url.pathname === '/rest/api/3/myself')
-      return send(200, { accountId: '5b10a2844c20165700ede21g', emailAddress: opts.email, displayName: 'Fake User', active: true });
+      return send(200, {
+        accountId: '5b10a2844c20165700ede21g',
+        emailAddress: opts.email,
+        displayName: 'Fake User',
+        active: true,
+      });
     if (req.method === 'POST' && url.pathname === '/rest/api/3/issue') {
-      const fields = (body as { fields?: { project?: { key?: string }; summary?: string; issuetype?: { name?: string } } })?.fields;
+      const fields = (
+        body as { fields?: { project?: { key?: string }; summary?: string; issuetype?: { name?: string } } }
+      )?.fields;
       if (!fields?.project?.key || !fields.summary || !fields.issuetype?.name)
         return send(400, { errorMessages: [], errors: { summary: 'You must specify a summary of the issue.' } });
       const id = String(nextId++);
@@ -50,7 +63,13 @@ export async function startJiraFake(opts: { email: string; apiToken: string; sit
       return send(200, {
         id: '10001',
         key: get[1],
-        fields: { summary: 'Login fails', status: { name: 'In Progress' }, issuetype: { name: 'Bug' }, priority: { name: 'High' }, assignee: null },
+        fields: {
+          summary: 'Login fails',
+          status: { name: 'In Progress' },
+          issuetype: { name: 'Bug' },
+          priority: { name: 'High' },
+          assignee: null,
+        },
       });
     return send(404, { errorMessages: ['Not found'] });
   });

@@ -34,7 +34,13 @@ const searchNode = (term: string) => ({
   labelIds: [],
   reactions: [],
   reactionData: [],
-  sharedAccess: { isShared: false, sharedWithCount: 0, viewerHasOnlySharedAccess: false, disallowedIssueFields: [], sharedWithUsers: [] },
+  sharedAccess: {
+    isShared: false,
+    sharedWithCount: 0,
+    viewerHasOnlySharedAccess: false,
+    disallowedIssueFields: [],
+    sharedWithUsers: [],
+  },
   metadata: {},
 });
 
@@ -46,29 +52,81 @@ export async function startLinearFake(client: { id: string; secret: string }): P
     const path = new URL(req.url ?? '/', 'http://fake').pathname;
     if (req.method === 'POST' && path === '/oauth/token') {
       const form = new URLSearchParams(raw);
-      if (form.get('client_id') !== client.id || form.get('client_secret') !== client.secret) return sendJson(res, 400, { error: 'invalid_client' });
+      if (form.get('client_id') !== client.id || form.get('client_secret') !== client.secret)
+        return sendJson(res, 400, { error: 'invalid_client' });
       const code = codes.get(form.get('code') ?? '');
-      if (form.get('grant_type') !== 'authorization_code' || !code || code.redirectUri !== form.get('redirect_uri') || code.challenge !== pkceS256(form.get('code_verifier') ?? ''))
+      if (
+        form.get('grant_type') !== 'authorization_code' ||
+        !code ||
+        code.redirectUri !== form.get('redirect_uri') ||
+        code.challenge !== pkceS256(form.get('code_verifier') ?? '')
+      )
         return sendJson(res, 400, { error: 'invalid_grant' });
       codes.delete(form.get('code')!);
       const token = `lin_oauth_${crypto.randomUUID()}`;
       tokens.add(token);
-      return sendJson(res, 200, { access_token: token, token_type: 'Bearer', expires_in: 86399, scope: 'read write', refresh_token: `lin_refresh_${crypto.randomUUID()}` });
+      return sendJson(res, 200, {
+        access_token: token,
+        token_type: 'Bearer',
+        expires_in: 86399,
+        scope: 'read write',
+        refresh_token: `lin_refresh_${crypto.randomUUID()}`,
+      });
     }
     if (req.method === 'POST' && path === '/graphql') {
       const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
-      if (!bearer || !tokens.has(bearer)) return sendJson(res, 401, { errors: [{ message: 'Authentication required, not authenticated', extensions: { code: 'AUTHENTICATION_ERROR' } }] });
+      if (!bearer || !tokens.has(bearer))
+        return sendJson(res, 401, {
+          errors: [
+            { message: 'Authentication required, not authenticated', extensions: { code: 'AUTHENTICATION_ERROR' } },
+          ],
+        });
       const body = JSON.parse(raw || '{}') as { query?: string; variables?: Record<string, unknown> };
       const operation = /^\s*(?:mutation|query) (\w+)/.exec(body.query ?? '')?.[1] ?? '';
       const needs = KNOWN[operation as keyof typeof KNOWN];
       if (!needs || !needs.every((v) => body.variables?.[v] !== undefined))
-        return sendJson(res, 400, { errors: [{ message: `Unknown operation or missing variables: ${operation}`, extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }] });
+        return sendJson(res, 400, {
+          errors: [
+            {
+              message: `Unknown operation or missing variables: ${operation}`,
+              extensions: { code: 'GRAPHQL_VALIDATION_FAILED' },
+            },
+          ],
+        });
       operations.push({ operation, variables: body.variables! });
-      if (operation === 'createComment') return sendJson(res, 200, { data: { commentCreate: { __typename: 'CommentPayload', comment: { id: crypto.randomUUID() }, lastSyncId: 1, success: true } } });
-      if (operation === 'updateIssue') return sendJson(res, 200, { data: { issueUpdate: { __typename: 'IssuePayload', issue: { id: body.variables!.id }, lastSyncId: 2, success: true } } });
+      if (operation === 'createComment')
+        return sendJson(res, 200, {
+          data: {
+            commentCreate: {
+              __typename: 'CommentPayload',
+              comment: { id: crypto.randomUUID() },
+              lastSyncId: 1,
+              success: true,
+            },
+          },
+        });
+      if (operation === 'updateIssue')
+        return sendJson(res, 200, {
+          data: {
+            issueUpdate: {
+              __typename: 'IssuePayload',
+              issue: { id: body.variables!.id },
+              lastSyncId: 2,
+              success: true,
+            },
+          },
+        });
       const nodes = [searchNode(String(body.variables!.term))];
       return sendJson(res, 200, {
-        data: { searchIssues: { __typename: 'IssueSearchPayload', totalCount: 1, nodes, archivePayload: { archive: '', totalCount: 0, databaseVersion: 1 }, pageInfo: { hasNextPage: false, hasPreviousPage: false, startCursor: null, endCursor: null } } },
+        data: {
+          searchIssues: {
+            __typename: 'IssueSearchPayload',
+            totalCount: 1,
+            nodes,
+            archivePayload: { archive: '', totalCount: 0, databaseVersion: 1 },
+            pageInfo: { hasNextPage: false, hasPreviousPage: false, startCursor: null, endCursor: null },
+          },
+        },
       });
     }
     return sendJson(res, 404, { error: 'not found' });

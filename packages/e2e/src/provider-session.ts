@@ -14,7 +14,11 @@ export const resultText = (r: ToolResult) => (r.content as { text: string }[])[0
 
 export async function connectAdminClient(name: string): Promise<Client> {
   const client = new Client({ name, version: '1.0.0' });
-  await client.connect(new StreamableHTTPClientTransport(new URL(inject('mcpUrl')), { requestInit: { headers: { Authorization: `Bearer ${inject('adminToken')}` } } }));
+  await client.connect(
+    new StreamableHTTPClientTransport(new URL(inject('mcpUrl')), {
+      requestInit: { headers: { Authorization: `Bearer ${inject('adminToken')}` } },
+    }),
+  );
   return client;
 }
 
@@ -37,9 +41,14 @@ export async function installProvider(provider: string, body: Record<string, unk
 }
 
 /** Polls list_sessions until the session on `thread` appears (or 10 s pass); returns it, or undefined. */
-export async function waitForSession(client: Client, thread: string): Promise<{ id: string; thread: string } | undefined> {
+export async function waitForSession(
+  client: Client,
+  thread: string,
+): Promise<{ id: string; thread: string } | undefined> {
   for (let i = 0; i < 100; i++) {
-    const listed = JSON.parse(resultText(await client.callTool({ name: 'list_sessions', arguments: {} }))) as { sessions: { id: string; thread: string }[] };
+    const listed = JSON.parse(resultText(await client.callTool({ name: 'list_sessions', arguments: {} }))) as {
+      sessions: { id: string; thread: string }[];
+    };
     const session = listed.sessions.find((s) => s.thread === thread);
     if (session) return session;
     await new Promise((r) => setTimeout(r, 100));

@@ -9,7 +9,14 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { applyMigrations, freePort, generateSecrets, startLocalStack, type LocalStack, type LocalStackOptions } from '@gatehouse/local-stack';
+import {
+  applyMigrations,
+  freePort,
+  generateSecrets,
+  startLocalStack,
+  type LocalStack,
+  type LocalStackOptions,
+} from '@gatehouse/local-stack';
 import { run } from './processes.js';
 
 export const REPO_ROOT = resolve(import.meta.dirname, '..', '..', '..');
@@ -38,11 +45,18 @@ async function gatehouse(stateDir: string, args: string[]): Promise<string> {
 }
 
 /** Starts a local stack, again on new ports when a port chosen free was taken before workerd bound it (a race). */
-async function startOnFreePorts(options: Omit<LocalStackOptions, 'ports'>, fixed: Partial<LocalStackOptions['ports']>): Promise<LocalStack> {
+async function startOnFreePorts(
+  options: Omit<LocalStackOptions, 'ports'>,
+  fixed: Partial<LocalStackOptions['ports']>,
+): Promise<LocalStack> {
   for (let attempt = 1; ; attempt++) {
     const ports = { mcp: fixed.mcp ?? (await freePort()), integrations: fixed.integrations ?? (await freePort()) };
     try {
-      return await startLocalStack({ ...options, ports, vars: { mcp: { INTEGRATIONS_PUBLIC_URL: `http://127.0.0.1:${ports.integrations}` } } });
+      return await startLocalStack({
+        ...options,
+        ports,
+        vars: { mcp: { INTEGRATIONS_PUBLIC_URL: `http://127.0.0.1:${ports.integrations}` } },
+      });
     } catch (err) {
       if (attempt >= 3 || !/address already in use|EADDRINUSE/i.test(String(err))) throw err;
     }
@@ -56,22 +70,55 @@ export async function startStack(): Promise<Stack> {
   try {
     await applyMigrations(stateDir);
     await gatehouse(stateDir, ['seed']);
-    const admin = JSON.parse(await gatehouse(stateDir, ['token', 'create', '--org', 'demo', '--role', 'ADMIN', '--name', 'e2e-admin', '--json'])) as { token: string };
+    const admin = JSON.parse(
+      await gatehouse(stateDir, [
+        'token',
+        'create',
+        '--org',
+        'demo',
+        '--role',
+        'ADMIN',
+        '--name',
+        'e2e-admin',
+        '--json',
+      ]),
+    ) as { token: string };
     await gatehouse(stateDir, ['user', 'add', '--org', 'demo', '--email', 'member@demo.local', '--role', 'MEMBER']);
     const adminPassword = randomBytes(18).toString('base64url');
     await gatehouse(stateDir, ['user', 'set-password', '--email', 'admin@demo.local', `--password=${adminPassword}`]);
     const member = JSON.parse(
-      await gatehouse(stateDir, ['token', 'create', '--org', 'demo', '--role', 'MEMBER', '--user', 'member@demo.local', '--name', 'e2e-member', '--json']),
+      await gatehouse(stateDir, [
+        'token',
+        'create',
+        '--org',
+        'demo',
+        '--role',
+        'MEMBER',
+        '--user',
+        'member@demo.local',
+        '--name',
+        'e2e-member',
+        '--json',
+      ]),
     ) as { token: string };
 
     const quiet = process.env.GATEHOUSE_STACK_LOGS === '1' ? {} : { workerLogs: () => undefined };
-    const common = { persistTo: stateDir, buildDir: join(stateDir, 'build'), secrets: generateSecrets(), log: () => undefined, ...quiet };
+    const common = {
+      persistTo: stateDir,
+      buildDir: join(stateDir, 'build'),
+      secrets: generateSecrets(),
+      log: () => undefined,
+      ...quiet,
+    };
     const stack = await startOnFreePorts({ ...common, workers: ['mcp', 'integrations'] }, {});
     started.push(stack);
     const integrationsUrl = stack.urls.integrations!;
     const integrationsPort = Number(new URL(integrationsUrl).port);
     // The replica: the main worker alone in a second workerd process, reaching the same integrations worker.
-    const replica = await startOnFreePorts({ ...common, buildDir: join(stateDir, 'build-replica'), workers: ['mcp'] }, { integrations: integrationsPort });
+    const replica = await startOnFreePorts(
+      { ...common, buildDir: join(stateDir, 'build-replica'), workers: ['mcp'] },
+      { integrations: integrationsPort },
+    );
     started.push(replica);
     return {
       mcpUrl: `${stack.urls.mcp}/mcp`,

@@ -12,13 +12,20 @@ import { REPO_ROOT } from '../src/stack.js';
 
 const state = mkdtempSync(join(tmpdir(), 'gatehouse-cli-'));
 
-async function cli(args: string[], extraEnv: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+async function cli(
+  args: string[],
+  extraEnv: Record<string, string> = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await promisify(execFile)(join(REPO_ROOT, 'node_modules', '.bin', 'tsx'), [join(REPO_ROOT, 'scripts', 'gatehouse.mts'), ...args], {
-      cwd: REPO_ROOT,
-      env: { ...process.env, GATEHOUSE_PERSIST_TO: state, WRANGLER_SEND_METRICS: 'false', CI: 'true', ...extraEnv },
-      timeout: 60_000,
-    });
+    const { stdout, stderr } = await promisify(execFile)(
+      join(REPO_ROOT, 'node_modules', '.bin', 'tsx'),
+      [join(REPO_ROOT, 'scripts', 'gatehouse.mts'), ...args],
+      {
+        cwd: REPO_ROOT,
+        env: { ...process.env, GATEHOUSE_PERSIST_TO: state, WRANGLER_SEND_METRICS: 'false', CI: 'true', ...extraEnv },
+        timeout: 60_000,
+      },
+    );
     return { code: 0, stdout, stderr };
   } catch (err) {
     const e = err as { code: number; stdout: string; stderr: string };
@@ -44,8 +51,12 @@ describe('pnpm gatehouse', () => {
 
   it('creates organizations, workspaces, members and tokens, printing JSON', async () => {
     expect((await cli(['org', 'create', '--slug', 'acme', '--name', 'Acme', '--json'])).code).toBe(0);
-    expect((await cli(['workspace', 'create', '--org', 'acme', '--slug', 'web', '--name', 'Web', '--json'])).code).toBe(0);
-    expect((await cli(['user', 'add', '--org', 'acme', '--email', 'dev@acme.test', '--role', 'ADMIN', '--json'])).code).toBe(0);
+    expect((await cli(['workspace', 'create', '--org', 'acme', '--slug', 'web', '--name', 'Web', '--json'])).code).toBe(
+      0,
+    );
+    expect(
+      (await cli(['user', 'add', '--org', 'acme', '--email', 'dev@acme.test', '--role', 'ADMIN', '--json'])).code,
+    ).toBe(0);
     const created = await cli(['token', 'create', '--org', 'acme', '--role', 'ADMIN', '--json']);
     expect(created.code).toBe(0);
     const { token, id } = JSON.parse(created.stdout) as { token: string; id: string };
@@ -62,7 +73,10 @@ describe('pnpm gatehouse', () => {
     const oldKey = Buffer.alloc(32, 7).toString('base64url');
     for (const d of dirs) {
       mkdirSync(d, { recursive: true });
-      writeFileSync(join(d, '.dev.vars'), `MCP_SIGNING_KEY='${'s'.repeat(40)}'\nCREDENTIALS_KEYS='{"dev-1":"${oldKey}"}'\nCREDENTIALS_ACTIVE_KID='dev-1'\n`);
+      writeFileSync(
+        join(d, '.dev.vars'),
+        `MCP_SIGNING_KEY='${'s'.repeat(40)}'\nCREDENTIALS_KEYS='{"dev-1":"${oldKey}"}'\nCREDENTIALS_ACTIVE_KID='dev-1'\n`,
+      );
     }
     const out = await cli(['credentials', 'rotate', '--json'], { GATEHOUSE_DEV_VARS_DIRS: dirs.join(',') });
     expect(out.code, out.stderr).toBe(0);
@@ -81,7 +95,16 @@ describe('pnpm gatehouse', () => {
     const unknownOrg = await cli(['token', 'create', '--org', 'nope', '--role', 'ADMIN']);
     expect(unknownOrg.code).toBe(1);
     expect(unknownOrg.stderr).toMatch(/organization "nope" not found/);
-    const aboveRole = await cli(['token', 'create', '--org', 'acme', '--role', 'SUPERADMIN', '--user', 'dev@acme.test']);
+    const aboveRole = await cli([
+      'token',
+      'create',
+      '--org',
+      'acme',
+      '--role',
+      'SUPERADMIN',
+      '--user',
+      'dev@acme.test',
+    ]);
     expect(aboveRole.code).toBe(1);
   });
 });

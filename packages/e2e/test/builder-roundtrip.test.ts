@@ -30,7 +30,8 @@ const getTicket = (response: string) => ({
   name: 'get_ticket',
   title: 'Get ticket',
   description: 'Get a ticket by key',
-  docsUrl: 'https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-issues/#api-rest-api-3-issue-issueidorkey-get',
+  docsUrl:
+    'https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-issues/#api-rest-api-3-issue-issueidorkey-get',
   method: 'GET',
   path: '/rest/api/3/issue/{args.key}',
   inputSchema: { type: 'object', properties: { key: { type: 'string' } }, required: ['key'] },
@@ -56,9 +57,17 @@ describe('integration builder round-trip', () => {
   const names = async () => (await client.listTools()).tools.map((t) => t.name);
 
   beforeAll(async () => {
-    fake = await startJiraFake({ email: 'bot@acme.test', apiToken: 'tracker-token', site: 'https://tracker.acme.test' });
+    fake = await startJiraFake({
+      email: 'bot@acme.test',
+      apiToken: 'tracker-token',
+      site: 'https://tracker.acme.test',
+    });
     client = new Client({ name: 'gatehouse-e2e-builder', version: '1.0.0' });
-    await client.connect(new StreamableHTTPClientTransport(new URL(inject('mcpUrl')), { requestInit: { headers: { Authorization: `Bearer ${inject('adminToken')}` } } }));
+    await client.connect(
+      new StreamableHTTPClientTransport(new URL(inject('mcpUrl')), {
+        requestInit: { headers: { Authorization: `Bearer ${inject('adminToken')}` } },
+      }),
+    );
   });
   afterAll(async () => {
     await client?.close();
@@ -66,12 +75,21 @@ describe('integration builder round-trip', () => {
   });
 
   it('create → install → call → update → call → uninstall → delete', async () => {
-    const created = await client.callTool({ name: 'create_integration', arguments: { template: tracker([getTicket('{key: key, summary: fields.summary}')]) } });
+    const created = await client.callTool({
+      name: 'create_integration',
+      arguments: { template: tracker([getTicket('{key: key, summary: fields.summary}')]) },
+    });
     expect(created.isError, text(created)).toBeFalsy();
 
     const installed = await client.callTool({
       name: 'install_integration',
-      arguments: { template: 'tracker', title: 'Tracker', scope: 'Global', credentials: { email: 'bot@acme.test', api_token: 'tracker-token' }, settings: { api_url: fake.url } },
+      arguments: {
+        template: 'tracker',
+        title: 'Tracker',
+        scope: 'Global',
+        credentials: { email: 'bot@acme.test', api_token: 'tracker-token' },
+        settings: { api_url: fake.url },
+      },
     });
     expect(JSON.parse(text(installed))).toMatchObject({ credentials_checked: true });
 
@@ -80,16 +98,26 @@ describe('integration builder round-trip', () => {
 
     const updated = await client.callTool({
       name: 'update_integration',
-      arguments: { slug: 'tracker', template: tracker([getTicket('{key: key, summary: fields.summary, status: fields.status.name}'), createTicket]) },
+      arguments: {
+        slug: 'tracker',
+        template: tracker([getTicket('{key: key, summary: fields.summary, status: fields.status.name}'), createTicket]),
+      },
     });
-    expect(JSON.parse(text(updated))).toMatchObject({ updated: { version: 2 }, changes: { tools_added: ['create_ticket'], tools_changed: ['get_ticket'], breaking: false } });
+    expect(JSON.parse(text(updated))).toMatchObject({
+      updated: { version: 2 },
+      changes: { tools_added: ['create_ticket'], tools_changed: ['get_ticket'], breaking: false },
+    });
     expect(await names()).toEqual(expect.arrayContaining(['get_ticket', 'create_ticket']));
 
     const second = await client.callTool({ name: 'get_ticket', arguments: { key: 'TR-7' } });
     expect(JSON.parse(text(second))).toEqual({ key: 'TR-7', summary: 'Login fails', status: 'In Progress' });
     const createdTicket = await client.callTool({ name: 'create_ticket', arguments: { summary: 'From the builder' } });
     expect(JSON.parse(text(createdTicket)).key).toMatch(/^TR-\d+$/);
-    expect(fake.requests.at(-1)).toMatchObject({ method: 'POST', path: '/rest/api/3/issue', body: { fields: { project: { key: 'TR' }, summary: 'From the builder', issuetype: { name: 'Task' } } } });
+    expect(fake.requests.at(-1)).toMatchObject({
+      method: 'POST',
+      path: '/rest/api/3/issue',
+      body: { fields: { project: { key: 'TR' }, summary: 'From the builder', issuetype: { name: 'Task' } } },
+    });
 
     await client.callTool({ name: 'uninstall_integration', arguments: { integration: 'tracker' } });
     expect(await names()).not.toContain('get_ticket');

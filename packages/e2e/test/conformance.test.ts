@@ -21,8 +21,26 @@ describe('MCP conformance (server scenarios)', () => {
     const out = mkdtempSync(join(tmpdir(), 'gatehouse-conformance-'));
     const child = spawn(
       process.execPath,
-      ['--import', join(here, '..', 'src', 'conformance-auth.mjs'), cli, 'server', '--url', mcpUrl, '--expected-failures', join(here, '..', 'conformance-baseline.yml'), '-o', out],
-      { env: { ...process.env, CONFORMANCE_AUTH: `Bearer ${inject('adminToken')}`, CONFORMANCE_AUTH_ORIGIN: new URL(mcpUrl).origin }, stdio: ['ignore', 'pipe', 'pipe'] },
+      [
+        '--import',
+        join(here, '..', 'src', 'conformance-auth.mjs'),
+        cli,
+        'server',
+        '--url',
+        mcpUrl,
+        '--expected-failures',
+        join(here, '..', 'conformance-baseline.yml'),
+        '-o',
+        out,
+      ],
+      {
+        env: {
+          ...process.env,
+          CONFORMANCE_AUTH: `Bearer ${inject('adminToken')}`,
+          CONFORMANCE_AUTH_ORIGIN: new URL(mcpUrl).origin,
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
     );
     let log = '';
     child.stdout.on('data', (d) => (log += d));
@@ -33,12 +51,21 @@ describe('MCP conformance (server scenarios)', () => {
 
     const verdicts: Record<string, string> = {};
     for (const dir of readdirSync(out).filter((d) => d.startsWith('server-'))) {
-      const checks = JSON.parse(readFileSync(join(out, dir, 'checks.json'), 'utf8')) as { status: string; id: string; errorMessage?: string }[];
+      const checks = JSON.parse(readFileSync(join(out, dir, 'checks.json'), 'utf8')) as {
+        status: string;
+        id: string;
+        errorMessage?: string;
+      }[];
       const bad = checks.filter((c) => c.status === 'FAILURE' || c.status === 'WARNING');
-      verdicts[dir.replace(/^server-/, '').replace(/-\d{4}-\d\d-\d\dT.*$/, '')] = bad.length ? `failed: ${bad[0]!.errorMessage ?? bad[0]!.id}` : 'passed';
+      verdicts[dir.replace(/^server-/, '').replace(/-\d{4}-\d\d-\d\dT.*$/, '')] = bad.length
+        ? `failed: ${bad[0]!.errorMessage ?? bad[0]!.id}`
+        : 'passed';
     }
     // The scenarios a gateway must pass are present and passed (guards against a run that silently did nothing).
     expect(verdicts).toMatchObject({ 'server-initialize': 'passed', ping: 'passed', 'tools-list': 'passed' });
-    expect(code, `conformance CLI exited ${code}\n${JSON.stringify(verdicts, null, 2)}\n${log.replace(/\x1b\[[0-9;]*m/g, '').slice(-4000)}`).toBe(0);
+    expect(
+      code,
+      `conformance CLI exited ${code}\n${JSON.stringify(verdicts, null, 2)}\n${log.replace(/\x1b\[[0-9;]*m/g, '').slice(-4000)}`,
+    ).toBe(0);
   });
 });

@@ -34,7 +34,14 @@ describe('custom provider: template install with webhooks → event → session 
   it('starts a session from a signed event and calls the template’s tool for it', async () => {
     const installed = await client.callTool({
       name: 'install_integration',
-      arguments: { template: 'jira-cloud', title: 'Service Desk', scope: 'Global', credentials: { ...CREDS, webhook_secret: WEBHOOK_SECRET }, settings: { site_url: fake.url, project_key: 'SD' }, webhooks: true },
+      arguments: {
+        template: 'jira-cloud',
+        title: 'Service Desk',
+        scope: 'Global',
+        credentials: { ...CREDS, webhook_secret: WEBHOOK_SECRET },
+        settings: { site_url: fake.url, project_key: 'SD' },
+        webhooks: true,
+      },
     });
     expect(installed.isError, text(installed)).toBeFalsy();
     expect(text(installed)).not.toContain(WEBHOOK_SECRET);
@@ -47,25 +54,59 @@ describe('custom provider: template install with webhooks → event → session 
       const at = new Date();
       return fetch(webhookUrl, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'webhook-id': id, 'webhook-timestamp': String(Math.floor(at.getTime() / 1000)), 'webhook-signature': new Webhook(secret).sign(id, at, raw) },
+        headers: {
+          'content-type': 'application/json',
+          'webhook-id': id,
+          'webhook-timestamp': String(Math.floor(at.getTime() / 1000)),
+          'webhook-signature': new Webhook(secret).sign(id, at, raw),
+        },
         body: raw,
       });
     };
-    const event = { type: 'ticket.escalated', thread: { key: 'DESK-7', title: 'VPN down in Lyon' }, actor: 'ada', summary: 'Escalated to engineering', data: { priority: 'P1' } };
-    const forged = await send(`whsec_${Buffer.from('not-the-secret-not-the-secret-32').toString('base64')}`, 'msg_forged', event);
+    const event = {
+      type: 'ticket.escalated',
+      thread: { key: 'DESK-7', title: 'VPN down in Lyon' },
+      actor: 'ada',
+      summary: 'Escalated to engineering',
+      data: { priority: 'P1' },
+    };
+    const forged = await send(
+      `whsec_${Buffer.from('not-the-secret-not-the-secret-32').toString('base64')}`,
+      'msg_forged',
+      event,
+    );
     expect(forged.status).toBe(401);
     expect((await send(WEBHOOK_SECRET, `msg_${crypto.randomUUID()}`, event)).status).toBe(202);
 
     const installationId = answer.webhook.path.split('/').at(-1)!;
     const session = await waitForSession(client, `${installationId}/DESK-7`);
     expect(session).toBeDefined();
-    const detail = JSON.parse(text(await client.callTool({ name: 'get_session', arguments: { session_id: session!.id } })));
-    expect(detail).toMatchObject({ title: 'VPN down in Lyon', events: [{ source: 'custom', event: 'ticket.escalated', actor: 'ada', summary: 'Escalated to engineering', data: { priority: 'P1' } }] });
+    const detail = JSON.parse(
+      text(await client.callTool({ name: 'get_session', arguments: { session_id: session!.id } })),
+    );
+    expect(detail).toMatchObject({
+      title: 'VPN down in Lyon',
+      events: [
+        {
+          source: 'custom',
+          event: 'ticket.escalated',
+          actor: 'ada',
+          summary: 'Escalated to engineering',
+          data: { priority: 'P1' },
+        },
+      ],
+    });
 
     const before = fake.requests.length;
-    const created = await client.callTool({ name: 'create_issue', arguments: { summary: 'Follow-up: VPN in Lyon', issue_type: 'Task', _integration: answer.installed.handle } });
+    const created = await client.callTool({
+      name: 'create_issue',
+      arguments: { summary: 'Follow-up: VPN in Lyon', issue_type: 'Task', _integration: answer.installed.handle },
+    });
     expect(created.isError, text(created)).toBeFalsy();
     expect(fake.requests.slice(before).map((r) => `${r.method} ${r.path}`)).toEqual(['POST /rest/api/3/issue']);
-    expect(fake.requests.at(-1)).toMatchObject({ authorization: `Basic ${Buffer.from(`${CREDS.email}:${CREDS.api_token}`).toString('base64')}`, body: { fields: { project: { key: 'SD' }, summary: 'Follow-up: VPN in Lyon' } } });
+    expect(fake.requests.at(-1)).toMatchObject({
+      authorization: `Basic ${Buffer.from(`${CREDS.email}:${CREDS.api_token}`).toString('base64')}`,
+      body: { fields: { project: { key: 'SD' }, summary: 'Follow-up: VPN in Lyon' } },
+    });
   });
 });

@@ -19,7 +19,12 @@ const TOKEN = 'ghp_e2eProviderToken';
 async function deliverComment(url: string, raw: string, deliveryId: string): Promise<Response> {
   return fetch(url, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-github-event': 'issue_comment', 'x-github-delivery': deliveryId, 'x-hub-signature-256': await sign(SECRET, raw) },
+    headers: {
+      'content-type': 'application/json',
+      'x-github-event': 'issue_comment',
+      'x-github-delivery': deliveryId,
+      'x-hub-signature-256': await sign(SECRET, raw),
+    },
     body: raw,
   });
 }
@@ -38,9 +43,15 @@ describe('GitHub provider: install → webhook → session → publication-scope
   });
 
   it('comments where the session may, and is refused elsewhere', async () => {
-    const { webhook_url, installation } = await installProvider('github', { title: 'GitHub Provider', credentials: { webhook_secret: SECRET, token: TOKEN }, settings: { api_url: fake.url } });
+    const { webhook_url, installation } = await installProvider('github', {
+      title: 'GitHub Provider',
+      credentials: { webhook_secret: SECRET, token: TOKEN },
+      settings: { api_url: fake.url },
+    });
 
-    const payload = (examples as unknown as { name: string; examples: Record<string, any>[] }[]).find((d) => d.name === 'issue_comment')!.examples.find((e) => e.action === 'created')!;
+    const payload = (examples as unknown as { name: string; examples: Record<string, any>[] }[])
+      .find((d) => d.name === 'issue_comment')!
+      .examples.find((e) => e.action === 'created')!;
     payload.issue.number = 4242;
     const raw = JSON.stringify(payload);
     const thread = `${payload.repository.full_name}#4242`;
@@ -48,7 +59,9 @@ describe('GitHub provider: install → webhook → session → publication-scope
 
     const session = await waitForSession(client, thread);
     expect(session).toBeDefined();
-    const detail = JSON.parse(text(await client.callTool({ name: 'get_session', arguments: { session_id: session!.id } })));
+    const detail = JSON.parse(
+      text(await client.callTool({ name: 'get_session', arguments: { session_id: session!.id } })),
+    );
     expect(detail.publications).toEqual([{ granularity: 'issue', target: thread, scopes: ['comment.create'] }]);
 
     const { tools } = await client.listTools();
@@ -57,11 +70,21 @@ describe('GitHub provider: install → webhook → session → publication-scope
 
     const ok = await client.callTool({
       name: 'mcp_github_comment_on_issue',
-      arguments: { repository: payload.repository.full_name, number: 4242, body: 'Looking into it.', _session: session!.id },
+      arguments: {
+        repository: payload.repository.full_name,
+        number: 4242,
+        body: 'Looking into it.',
+        _session: session!.id,
+      },
     });
     expect(ok.isError, text(ok)).toBeFalsy();
     expect(fake.requests).toEqual([
-      { method: 'POST', path: `/repos/${payload.repository.full_name}/issues/4242/comments`, authorization: `token ${TOKEN}`, body: { body: 'Looking into it.' } },
+      {
+        method: 'POST',
+        path: `/repos/${payload.repository.full_name}/issues/4242/comments`,
+        authorization: `token ${TOKEN}`,
+        body: { body: 'Looking into it.' },
+      },
     ]);
 
     const outside = await client.callTool({
@@ -73,7 +96,12 @@ describe('GitHub provider: install → webhook → session → publication-scope
     // Other GitHub installations may exist in this organization: name this one, as a caller without a session must.
     const noSession = await client.callTool({
       name: 'mcp_github_comment_on_issue',
-      arguments: { repository: payload.repository.full_name, number: 4242, body: 'x', _integration: installation.handle },
+      arguments: {
+        repository: payload.repository.full_name,
+        number: 4242,
+        body: 'x',
+        _integration: installation.handle,
+      },
     });
     expect(noSession.isError).toBe(true);
     expect(text(noSession)).toMatch(/_session/);
@@ -81,8 +109,17 @@ describe('GitHub provider: install → webhook → session → publication-scope
   });
 
   it('installs as a GitHub App, starts a session when the app is mentioned, and comments with an installation token', async () => {
-    const keys = generateKeyPairSync('rsa', { modulusLength: 2048, publicKeyEncoding: { type: 'spki', format: 'pem' }, privateKeyEncoding: { type: 'pkcs1', format: 'pem' } });
-    const app: FakeGithubApp = { appId: '424242', slug: 'gatehouse-e2e-agent', publicKeyPem: keys.publicKey, installationId: 9_000_001 };
+    const keys = generateKeyPairSync('rsa', {
+      modulusLength: 2048,
+      publicKeyEncoding: { type: 'spki', format: 'pem' },
+      privateKeyEncoding: { type: 'pkcs1', format: 'pem' },
+    });
+    const app: FakeGithubApp = {
+      appId: '424242',
+      slug: 'gatehouse-e2e-agent',
+      publicKeyPem: keys.publicKey,
+      installationId: 9_000_001,
+    };
     const appFake = await startGithubFake('ghp_unused', app);
     try {
       const started = await installProvider('github', {
@@ -94,10 +131,16 @@ describe('GitHub provider: install → webhook → session → publication-scope
       const installUrl = new URL(started.authorization_url!);
       expect(installUrl.origin + installUrl.pathname).toBe(`https://github.com/apps/${app.slug}/installations/new`);
       // GitHub sends the person to the app's Setup URL (our callback) with the installation id and our state.
-      const callback = await fetch(`${inject('integrationsUrl')}/install/github/callback?installation_id=${app.installationId}&setup_action=install&state=${installUrl.searchParams.get('state')}`);
+      const callback = await fetch(
+        `${inject('integrationsUrl')}/install/github/callback?installation_id=${app.installationId}&setup_action=install&state=${installUrl.searchParams.get('state')}`,
+      );
       expect(callback.status, await callback.clone().text()).toBe(200);
 
-      const payload = structuredClone((examples as unknown as { name: string; examples: Record<string, any>[] }[]).find((d) => d.name === 'issue_comment')!.examples.find((e) => e.action === 'created')!);
+      const payload = structuredClone(
+        (examples as unknown as { name: string; examples: Record<string, any>[] }[])
+          .find((d) => d.name === 'issue_comment')!
+          .examples.find((e) => e.action === 'created')!,
+      );
       payload.issue.number = 4343;
       payload.comment.body = `@${app.slug} can you take a look?`;
       // The App's webhook names the installation the event belongs to.
@@ -108,13 +151,23 @@ describe('GitHub provider: install → webhook → session → publication-scope
       const session = await waitForSession(client, thread);
       expect(session).toBeDefined();
 
-      const ok = await client.callTool({ name: 'mcp_github_comment_on_issue', arguments: { repository: payload.repository.full_name, number: 4343, body: 'On it.', _session: session!.id } });
+      const ok = await client.callTool({
+        name: 'mcp_github_comment_on_issue',
+        arguments: { repository: payload.repository.full_name, number: 4343, body: 'On it.', _session: session!.id },
+      });
       expect(ok.isError, text(ok)).toBeFalsy();
       const comment = appFake.requests.at(-1)!;
-      expect(comment).toMatchObject({ method: 'POST', path: `/repos/${payload.repository.full_name}/issues/4343/comments`, body: { body: 'On it.' } });
+      expect(comment).toMatchObject({
+        method: 'POST',
+        path: `/repos/${payload.repository.full_name}/issues/4343/comments`,
+        body: { body: 'On it.' },
+      });
       expect(comment.authorization).toMatch(/^token ghs_/);
       // Before it: the installation check and the token purchase, both with the app JWT.
-      expect(appFake.requests.map((r) => `${r.method} ${r.path}`).slice(0, 2)).toEqual([`GET /app/installations/${app.installationId}`, `POST /app/installations/${app.installationId}/access_tokens`]);
+      expect(appFake.requests.map((r) => `${r.method} ${r.path}`).slice(0, 2)).toEqual([
+        `GET /app/installations/${app.installationId}`,
+        `POST /app/installations/${app.installationId}/access_tokens`,
+      ]);
       expect(appFake.requests[0]!.authorization).toMatch(/^bearer ey/i);
     } finally {
       await appFake.close();

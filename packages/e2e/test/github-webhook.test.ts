@@ -13,7 +13,9 @@ const SECRET = 'e2e-github-webhook-secret';
 const integrationsUrl = inject('integrationsUrl');
 
 function example(name: string, action: string): Record<string, any> {
-  const def = (examples as unknown as { name: string; examples: Record<string, any>[] }[]).find((d) => d.name === name)!;
+  const def = (examples as unknown as { name: string; examples: Record<string, any>[] }[]).find(
+    (d) => d.name === name,
+  )!;
   return def.examples.find((e) => e.action === action)!;
 }
 
@@ -32,7 +34,12 @@ describe('GitHub webhook → agent session', () => {
   async function deliver(payload: string, delivery: string, signature: string) {
     return fetch(webhookUrl, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-github-event': 'issue_comment', 'x-github-delivery': delivery, 'x-hub-signature-256': signature },
+      headers: {
+        'content-type': 'application/json',
+        'x-github-event': 'issue_comment',
+        'x-github-delivery': delivery,
+        'x-hub-signature-256': signature,
+      },
       body: payload,
     });
   }
@@ -49,7 +56,9 @@ describe('GitHub webhook → agent session', () => {
   beforeAll(async () => {
     client = new Client({ name: 'gatehouse-e2e', version: '1.0.0' });
     await client.connect(
-      new StreamableHTTPClientTransport(new URL(inject('mcpUrl')), { requestInit: { headers: { Authorization: `Bearer ${inject('adminToken')}` } } }),
+      new StreamableHTTPClientTransport(new URL(inject('mcpUrl')), {
+        requestInit: { headers: { Authorization: `Bearer ${inject('adminToken')}` } },
+      }),
     );
     const res = await fetch(`${integrationsUrl}/install/github`, {
       method: 'POST',
@@ -74,7 +83,9 @@ describe('GitHub webhook → agent session', () => {
     const found = await eventually(sessions, (s) => s.some((x) => x.thread === thread));
     const session = found.find((x) => x.thread === thread);
     expect(session).toBeDefined();
-    expect(await events(session!.id)).toMatchObject([{ source: 'github', event: 'issue_comment.created', actor: payload.sender.login }]);
+    expect(await events(session!.id)).toMatchObject([
+      { source: 'github', event: 'issue_comment.created', actor: payload.sender.login },
+    ]);
 
     const again = await deliver(raw, 'e2e-delivery-1', await sign(SECRET, raw));
     expect(again.status).toBe(200);

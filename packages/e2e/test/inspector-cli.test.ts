@@ -15,10 +15,28 @@ describe('MCP Inspector CLI', () => {
     const bin = join(dirname(pkg), (require(pkg) as { bin: Record<string, string> }).bin['mcp-inspector']!);
     const { stdout } = await promisify(execFile)(
       process.execPath,
-      [bin, '--cli', inject('mcpUrl'), '--transport', 'http', '--method', 'tools/list', '--header', `Authorization: Bearer ${inject('adminToken')}`],
-      { timeout: 60_000, env: { ...process.env, MCP_CATALOG_PATH: join(process.env.TMPDIR ?? '/tmp', `gatehouse-inspector-${process.pid}.json`) } },
+      [
+        bin,
+        '--cli',
+        inject('mcpUrl'),
+        '--transport',
+        'http',
+        '--method',
+        'tools/list',
+        '--header',
+        `Authorization: Bearer ${inject('adminToken')}`,
+      ],
+      {
+        timeout: 60_000,
+        env: {
+          ...process.env,
+          MCP_CATALOG_PATH: join(process.env.TMPDIR ?? '/tmp', `gatehouse-inspector-${process.pid}.json`),
+        },
+      },
     );
     const listed = JSON.parse(stdout) as { tools: { name: string }[] };
-    expect(listed.tools.map((t) => t.name)).toEqual(expect.arrayContaining(['list_integration_catalog', 'install_integration', 'get_my_profile']));
+    expect(listed.tools.map((t) => t.name)).toEqual(
+      expect.arrayContaining(['list_integration_catalog', 'install_integration', 'get_my_profile']),
+    );
   });
 });

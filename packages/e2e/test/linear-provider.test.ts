@@ -31,7 +31,13 @@ describe('Linear provider: OAuth install → webhook → session → publication
     const started = await installProvider('linear', {
       mode: 'oauth',
       title: 'Linear e2e',
-      credentials: { client_id: APP.id, client_secret: APP.secret, webhook_secret: WEBHOOK_SECRET, app_user_id: LINEAR_APP_USER_ID, app_user_name: 'gatehouse' },
+      credentials: {
+        client_id: APP.id,
+        client_secret: APP.secret,
+        webhook_secret: WEBHOOK_SECRET,
+        app_user_id: LINEAR_APP_USER_ID,
+        app_user_name: 'gatehouse',
+      },
       settings: { api_url: fake.url },
     });
     // The person authorizes at linear.app, which redirects to our callback with a code bound to the PKCE challenge.
@@ -48,7 +54,12 @@ describe('Linear provider: OAuth install → webhook → session → publication
     const raw = JSON.stringify(payload);
     const delivered = await fetch(started.webhook_url, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'linear-event': 'Issue', 'linear-delivery': crypto.randomUUID(), 'linear-signature': createHmac('sha256', WEBHOOK_SECRET).update(raw).digest('hex') },
+      headers: {
+        'content-type': 'application/json',
+        'linear-event': 'Issue',
+        'linear-delivery': crypto.randomUUID(),
+        'linear-signature': createHmac('sha256', WEBHOOK_SECRET).update(raw).digest('hex'),
+      },
       body: raw,
     });
     expect(delivered.status).toBe(202);
@@ -56,24 +67,58 @@ describe('Linear provider: OAuth install → webhook → session → publication
     const session = await waitForSession(client, issueId);
     expect(session).toBeDefined();
     const { tools } = await client.listTools();
-    expect(tools.map((t) => t.name)).toEqual(expect.arrayContaining(['mcp_linear_create_comment', 'mcp_linear_update_issue_state', 'mcp_linear_search_issues']));
+    expect(tools.map((t) => t.name)).toEqual(
+      expect.arrayContaining([
+        'mcp_linear_create_comment',
+        'mcp_linear_update_issue_state',
+        'mcp_linear_search_issues',
+      ]),
+    );
 
-    const ok = await client.callTool({ name: 'mcp_linear_create_comment', arguments: { issue_id: issueId, body: 'Reproduced on Safari 18.', _session: session!.id } });
+    const ok = await client.callTool({
+      name: 'mcp_linear_create_comment',
+      arguments: { issue_id: issueId, body: 'Reproduced on Safari 18.', _session: session!.id },
+    });
     expect(ok.isError, text(ok)).toBeFalsy();
     expect(JSON.parse(text(ok))).toMatchObject({ success: true, comment_id: expect.any(String) });
-    expect(fake.operations).toEqual([{ operation: 'createComment', variables: { input: { issueId, body: 'Reproduced on Safari 18.' } } }]);
+    expect(fake.operations).toEqual([
+      { operation: 'createComment', variables: { input: { issueId, body: 'Reproduced on Safari 18.' } } },
+    ]);
 
-    const refused = await client.callTool({ name: 'mcp_linear_update_issue_state', arguments: { issue_id: issueId, state_id: 'done', _session: session!.id } });
+    const refused = await client.callTool({
+      name: 'mcp_linear_update_issue_state',
+      arguments: { issue_id: issueId, state_id: 'done', _session: session!.id },
+    });
     expect(refused.isError).toBe(true);
     expect(text(refused)).toMatch(/does not grant issue\.update/);
-    const otherIssue = await client.callTool({ name: 'mcp_linear_create_comment', arguments: { issue_id: crypto.randomUUID(), body: 'x', _session: session!.id } });
+    const otherIssue = await client.callTool({
+      name: 'mcp_linear_create_comment',
+      arguments: { issue_id: crypto.randomUUID(), body: 'x', _session: session!.id },
+    });
     expect(otherIssue.isError).toBe(true);
     expect(fake.operations).toHaveLength(1);
 
     // A read needs no publication: a search through the SDK's searchIssues, mapped to what an agent needs.
-    const found = await client.callTool({ name: 'mcp_linear_search_issues', arguments: { term: 'Safari', _integration: started.installation.handle } });
+    const found = await client.callTool({
+      name: 'mcp_linear_search_issues',
+      arguments: { term: 'Safari', _integration: started.installation.handle },
+    });
     expect(found.isError, text(found)).toBeFalsy();
-    expect(JSON.parse(text(found))).toEqual({ issues: [{ id: '9c8b7a6f-5e4d-4c3b-a2f1-e0d9c8b7a6f5', identifier: 'ENG-123', title: 'Login fails on Safari', url: 'https://linear.app/acme/issue/ENG-123/login-fails-on-safari', priority: 2 }], total: 1 });
-    expect(fake.operations.at(-1)).toMatchObject({ operation: 'searchIssues', variables: { term: 'Safari', first: 20 } });
+    expect(JSON.parse(text(found))).toEqual({
+      issues: [
+        {
+          id: '9c8b7a6f-5e4d-4c3b-a2f1-e0d9c8b7a6f5',
+          identifier: 'ENG-123',
+          title: 'Login fails on Safari',
+          url: 'https://linear.app/acme/issue/ENG-123/login-fails-on-safari',
+          priority: 2,
+        },
+      ],
+      total: 1,
+    });
+    expect(fake.operations.at(-1)).toMatchObject({
+      operation: 'searchIssues',
+      variables: { term: 'Safari', first: 20 },
+    });
   });
 });

@@ -43,7 +43,9 @@ describe('mcp-remote over OAuth', () => {
       const names = (await client.listTools()).tools.map((t) => t.name);
       expect(names, log.slice(-3000)).toContain('get_my_profile');
       const profile = await client.callTool({ name: 'get_my_profile', arguments: {} });
-      expect(JSON.parse((profile.content as { text: string }[])[0]!.text)).toMatchObject({ user: { email: inject('adminEmail') } });
+      expect(JSON.parse((profile.content as { text: string }[])[0]!.text)).toMatchObject({
+        user: { email: inject('adminEmail') },
+      });
     } finally {
       await client.close().catch(() => undefined);
       rmSync(configDir, { recursive: true, force: true });

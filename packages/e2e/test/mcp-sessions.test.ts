@@ -11,7 +11,9 @@ import { describe, expect, inject, it } from 'vitest';
 const token = inject('adminToken');
 
 async function connect(url: string) {
-  const transport = new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers: { Authorization: `Bearer ${token}` } } });
+  const transport = new StreamableHTTPClientTransport(new URL(url), {
+    requestInit: { headers: { Authorization: `Bearer ${token}` } },
+  });
   const client = new Client({ name: 'gatehouse-e2e-sessions', version: '1.0.0' });
   await client.connect(transport);
   return { client, transport };
@@ -31,7 +33,12 @@ async function rawCall(url: string, sessionId: string, message: unknown) {
   });
 }
 
-const call = (id: number) => ({ jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'get_my_profile', arguments: {} } });
+const call = (id: number) => ({
+  jsonrpc: '2.0',
+  id,
+  method: 'tools/call',
+  params: { name: 'get_my_profile', arguments: {} },
+});
 
 describe('MCP sessions across processes', () => {
   it('a session from one process works on another; context comes once; DELETE ends it everywhere', async () => {
@@ -48,7 +55,10 @@ describe('MCP sessions across processes', () => {
     const onPrimary = await client.callTool({ name: 'get_my_profile', arguments: {} });
     expect(onPrimary.content).toHaveLength(1);
 
-    const del = await fetch(inject('mcpReplicaUrl'), { method: 'DELETE', headers: { authorization: `Bearer ${token}`, 'mcp-session-id': sessionId } });
+    const del = await fetch(inject('mcpReplicaUrl'), {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${token}`, 'mcp-session-id': sessionId },
+    });
     expect(del.status).toBe(204);
     expect((await rawCall(inject('mcpUrl'), sessionId, call(2))).status).toBe(404);
     await client.close();
@@ -56,7 +66,9 @@ describe('MCP sessions across processes', () => {
 
   it('the SDK client receives tools/list_changed on its GET stream when an installation is added', async () => {
     const listener = await connect(inject('mcpUrl'));
-    const changed = new Promise<void>((resolve) => listener.client.setNotificationHandler(ToolListChangedNotificationSchema, () => resolve()));
+    const changed = new Promise<void>((resolve) =>
+      listener.client.setNotificationHandler(ToolListChangedNotificationSchema, () => resolve()),
+    );
     // Give the client time to open its GET stream after initialization.
     await new Promise((r) => setTimeout(r, 500));
     const actor = await connect(inject('mcpUrl'));
@@ -73,14 +85,29 @@ describe('MCP sessions across processes', () => {
           auth: { type: 'none' },
           credentials: [],
           settings: [{ name: 'base_url', description: 'origin' }],
-          tools: [{ name: 'get_status', title: 'Get status', description: 'Current status', docsUrl: 'https://docs.example.com/status#get', method: 'GET', path: '/status', inputSchema: { type: 'object', properties: {} } }],
+          tools: [
+            {
+              name: 'get_status',
+              title: 'Get status',
+              description: 'Current status',
+              docsUrl: 'https://docs.example.com/status#get',
+              method: 'GET',
+              path: '/status',
+              inputSchema: { type: 'object', properties: {} },
+            },
+          ],
         },
       },
     });
     expect(created.isError).toBeFalsy();
-    const installed = await actor.client.callTool({ name: 'install_integration', arguments: { template: 'status-page', credentials: {}, settings: { base_url: 'https://status.example.com' } } });
+    const installed = await actor.client.callTool({
+      name: 'install_integration',
+      arguments: { template: 'status-page', credentials: {}, settings: { base_url: 'https://status.example.com' } },
+    });
     expect(installed.isError).toBeFalsy();
-    await expect(Promise.race([changed.then(() => 'notified'), new Promise((r) => setTimeout(() => r('timed out'), 10_000))])).resolves.toBe('notified');
+    await expect(
+      Promise.race([changed.then(() => 'notified'), new Promise((r) => setTimeout(() => r('timed out'), 10_000))]),
+    ).resolves.toBe('notified');
     const { tools } = await listener.client.listTools();
     expect(tools.map((t) => t.name)).toContain('get_status');
     await actor.client.callTool({ name: 'uninstall_integration', arguments: { integration: 'status-page' } });

@@ -24,7 +24,9 @@ describe('OAuth with the MCP SDK client', () => {
     expect(authorizationUrl.searchParams.get('code_challenge_method')).toBe('S256');
     expect(authorizationUrl.searchParams.get('resource')).toBe(mcpUrl.href);
 
-    const location = new URL(await approveInBrowser(authorizationUrl.href, inject('adminEmail'), inject('adminPassword')));
+    const location = new URL(
+      await approveInBrowser(authorizationUrl.href, inject('adminEmail'), inject('adminPassword')),
+    );
     expect(location.origin + location.pathname).toBe('http://127.0.0.1:45871/callback');
     await transport.finishAuth(location.searchParams.get('code')!);
     expect(provider.tokens()?.refresh_token).toBeTruthy();
@@ -34,7 +36,9 @@ describe('OAuth with the MCP SDK client', () => {
     const names = (await client.listTools()).tools.map((t) => t.name);
     expect(names).toContain('get_my_profile');
     const profile = await client.callTool({ name: 'get_my_profile', arguments: {} });
-    expect(JSON.parse((profile.content as { text: string }[])[0]!.text)).toMatchObject({ user: { email: inject('adminEmail') } });
+    expect(JSON.parse((profile.content as { text: string }[])[0]!.text)).toMatchObject({
+      user: { email: inject('adminEmail') },
+    });
 
     // The access token goes bad: the SDK refreshes with the refresh token, which rotates, and carries on.
     const before = provider.tokens()!.refresh_token;

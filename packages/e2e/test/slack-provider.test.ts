@@ -49,7 +49,11 @@ describe('Slack provider: OAuth v2 install → app_mention → session → publi
     const ts = String(Math.floor(Date.now() / 1000));
     const delivered = await fetch(started.webhook_url, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-slack-request-timestamp': ts, 'x-slack-signature': `v0=${createHmac('sha256', SIGNING_SECRET).update(`v0:${ts}:${raw}`).digest('hex')}` },
+      headers: {
+        'content-type': 'application/json',
+        'x-slack-request-timestamp': ts,
+        'x-slack-signature': `v0=${createHmac('sha256', SIGNING_SECRET).update(`v0:${ts}:${raw}`).digest('hex')}`,
+      },
       body: raw,
     });
     expect(delivered.status).toBe(202);
@@ -57,19 +61,48 @@ describe('Slack provider: OAuth v2 install → app_mention → session → publi
     const session = await waitForSession(client, thread);
     expect(session).toBeDefined();
     const { tools } = await client.listTools();
-    expect(tools.map((t) => t.name)).toEqual(expect.arrayContaining(['mcp_slack_reply_in_thread', 'mcp_slack_post_message', 'mcp_slack_add_reaction', 'mcp_slack_list_channels']));
-    expect(tools.find((t) => t.name === 'mcp_slack_reply_in_thread')!.inputSchema.properties).toHaveProperty('_session');
+    expect(tools.map((t) => t.name)).toEqual(
+      expect.arrayContaining([
+        'mcp_slack_reply_in_thread',
+        'mcp_slack_post_message',
+        'mcp_slack_add_reaction',
+        'mcp_slack_list_channels',
+      ]),
+    );
+    expect(tools.find((t) => t.name === 'mcp_slack_reply_in_thread')!.inputSchema.properties).toHaveProperty(
+      '_session',
+    );
     const ok = await client.callTool({
       name: 'mcp_slack_reply_in_thread',
-      arguments: { channel: payload.event.channel, thread_ts: payload.event.ts, text: 'Summary: login fails on Safari only.', _session: session!.id },
+      arguments: {
+        channel: payload.event.channel,
+        thread_ts: payload.event.ts,
+        text: 'Summary: login fails on Safari only.',
+        _session: session!.id,
+      },
     });
     expect(ok.isError, text(ok)).toBeFalsy();
-    expect(fake.calls).toEqual([{ method: 'chat.postMessage', args: { channel: payload.event.channel, thread_ts: payload.event.ts, text: 'Summary: login fails on Safari only.' } }]);
+    expect(fake.calls).toEqual([
+      {
+        method: 'chat.postMessage',
+        args: {
+          channel: payload.event.channel,
+          thread_ts: payload.event.ts,
+          text: 'Summary: login fails on Safari only.',
+        },
+      },
+    ]);
 
-    const elsewhere = await client.callTool({ name: 'mcp_slack_reply_in_thread', arguments: { channel: payload.event.channel, thread_ts: '1515449000.000001', text: 'x', _session: session!.id } });
+    const elsewhere = await client.callTool({
+      name: 'mcp_slack_reply_in_thread',
+      arguments: { channel: payload.event.channel, thread_ts: '1515449000.000001', text: 'x', _session: session!.id },
+    });
     expect(elsewhere.isError).toBe(true);
     expect(text(elsewhere)).toMatch(/may not chat\.write there/);
-    const topLevel = await client.callTool({ name: 'mcp_slack_post_message', arguments: { channel: payload.event.channel, text: 'x', _session: session!.id } });
+    const topLevel = await client.callTool({
+      name: 'mcp_slack_post_message',
+      arguments: { channel: payload.event.channel, text: 'x', _session: session!.id },
+    });
     expect(topLevel.isError).toBe(true);
     expect(fake.calls).toHaveLength(1);
   });

@@ -21,15 +21,28 @@ const REALM = 'gatehouse';
  */
 export async function authenticate(req: Request, db: Db, sessionId?: string): Promise<AuthResult> {
   if (new URL(req.url).searchParams.has('access_token'))
-    return { ok: false, status: 400, error: 'invalid_request', description: 'send the token in the Authorization header, not the query string' };
+    return {
+      ok: false,
+      status: 400,
+      error: 'invalid_request',
+      description: 'send the token in the Authorization header, not the query string',
+    };
   const header = req.headers.get('authorization');
   if (!header) return { ok: false, status: 401, error: null, description: 'missing Authorization: Bearer <API token>' };
   const m = /^Bearer +([^\s]+)\s*$/i.exec(header);
-  if (!m) return { ok: false, status: 401, error: 'invalid_request', description: 'Authorization must be "Bearer <API token>"' };
+  if (!m)
+    return {
+      ok: false,
+      status: 401,
+      error: 'invalid_request',
+      description: 'Authorization must be "Bearer <API token>"',
+    };
   const token = m[1]!;
-  if (!looksLikeApiToken(token)) return { ok: false, status: 401, error: 'invalid_token', description: 'the token is not a Gatehouse API token' };
+  if (!looksLikeApiToken(token))
+    return { ok: false, status: 401, error: 'invalid_token', description: 'the token is not a Gatehouse API token' };
   const found = await findPrincipalByTokenHash(db, await sha256Hex(token), Date.now(), sessionId);
-  if (!found) return { ok: false, status: 401, error: 'invalid_token', description: 'the token is unknown, revoked or expired' };
+  if (!found)
+    return { ok: false, status: 401, error: 'invalid_token', description: 'the token is unknown, revoked or expired' };
   const { session, ...principal } = found;
   return { ok: true, principal, session };
 }

@@ -9,7 +9,13 @@
  */
 import type { CredentialsCipher, OrgTenant } from '@gatehouse/integrations-core';
 import type { Db } from './db.js';
-import { acquireRefreshLease, findInstallation, releaseRefreshLease, swapInstallationCredentials, type InstallationRecord } from './installations.js';
+import {
+  acquireRefreshLease,
+  findInstallation,
+  releaseRefreshLease,
+  swapInstallationCredentials,
+  type InstallationRecord,
+} from './installations.js';
 
 export class CredentialRefreshError extends Error {
   override name = 'CredentialRefreshError';
@@ -53,7 +59,14 @@ export async function freshInstallationCredentials(
       }
       let expected = current.credentials;
       for (let attempt = 0; attempt < 3; attempt++) {
-        if (await swapInstallationCredentials(db, tenant, { installationId: installation.id, expected, credentials: await cipher.encrypt(refreshed) })) return refreshed;
+        if (
+          await swapInstallationCredentials(db, tenant, {
+            installationId: installation.id,
+            expected,
+            credentials: await cipher.encrypt(refreshed),
+          })
+        )
+          return refreshed;
         const row = await findInstallation(db, tenant, installation.id);
         if (!row) throw new CredentialRefreshError('the integration was uninstalled meanwhile');
         expected = row.credentials;

@@ -26,10 +26,19 @@ export interface ReencryptResult {
  */
 export async function reencryptCredentials(db: Db, cipher: CredentialsCipher, limit: number): Promise<ReencryptResult> {
   const rows = await db
-    .select({ id: installations.id, organizationId: installations.organizationId, credentials: installations.credentials })
+    .select({
+      id: installations.id,
+      organizationId: installations.organizationId,
+      credentials: installations.credentials,
+    })
     .from(installations)
     // Rows under an OAuth refresh lease are skipped: the refresher is about to replace their credentials.
-    .where(and(ne(installations.credentialsKid, cipher.activeKid), or(isNull(installations.refreshLockUntil), lt(installations.refreshLockUntil, Date.now()))))
+    .where(
+      and(
+        ne(installations.credentialsKid, cipher.activeKid),
+        or(isNull(installations.refreshLockUntil), lt(installations.refreshLockUntil, Date.now())),
+      ),
+    )
     .limit(limit)
     .all();
   let undecryptable = 0;
@@ -46,7 +55,13 @@ export async function reencryptCredentials(db: Db, cipher: CredentialsCipher, li
       db
         .update(installations)
         .set({ credentials: await cipher.encrypt(plaintext), credentialsKid: cipher.activeKid })
-        .where(and(eq(installations.id, row.id), eq(installations.organizationId, row.organizationId), eq(installations.credentials, row.credentials))),
+        .where(
+          and(
+            eq(installations.id, row.id),
+            eq(installations.organizationId, row.organizationId),
+            eq(installations.credentials, row.credentials),
+          ),
+        ),
     );
   }
   if (updates.length === 0) return { reencrypted: 0, skipped: 0, undecryptable };

@@ -3,7 +3,14 @@
  * Creating an organization is the one write without a tenant (it creates one); everything else takes it.
  */
 import { and, asc, eq, isNull } from 'drizzle-orm';
-import { generateApiToken, sha256Hex, tokenDisplayPrefix, type OrgTenant, type Role, type WorkspaceTenant } from '@gatehouse/integrations-core';
+import {
+  generateApiToken,
+  sha256Hex,
+  tokenDisplayPrefix,
+  type OrgTenant,
+  type Role,
+  type WorkspaceTenant,
+} from '@gatehouse/integrations-core';
 import { newId, type Db } from './db.js';
 import type { Principal } from './principals.js';
 import { apiTokens, memberships, organizations, users, workspaces } from './schema.js';
@@ -33,7 +40,12 @@ export async function createOrganization(db: Db, input: { slug: string; name: st
 }
 
 export async function listWorkspaces(db: Db, tenant: OrgTenant): Promise<Workspace[]> {
-  return db.select().from(workspaces).where(eq(workspaces.organizationId, tenant.organizationId)).orderBy(asc(workspaces.createdAt)).all();
+  return db
+    .select()
+    .from(workspaces)
+    .where(eq(workspaces.organizationId, tenant.organizationId))
+    .orderBy(asc(workspaces.createdAt))
+    .all();
 }
 
 /** A workspace of the tenant by slug or id, or null (never one of another organization). */
@@ -76,9 +88,18 @@ export async function findUserByEmail(db: Db, email: string): Promise<User | nul
 }
 
 /** Members of the tenant with their role. */
-export async function listMembers(db: Db, tenant: OrgTenant): Promise<Array<Omit<User, 'passwordHash'> & { role: Role }>> {
+export async function listMembers(
+  db: Db,
+  tenant: OrgTenant,
+): Promise<Array<Omit<User, 'passwordHash'> & { role: Role }>> {
   return db
-    .select({ id: users.id, email: users.email, displayName: users.displayName, createdAt: users.createdAt, role: memberships.role })
+    .select({
+      id: users.id,
+      email: users.email,
+      displayName: users.displayName,
+      createdAt: users.createdAt,
+      role: memberships.role,
+    })
     .from(memberships)
     .innerJoin(users, eq(users.id, memberships.userId))
     .where(eq(memberships.organizationId, tenant.organizationId))
@@ -97,7 +118,13 @@ export async function upsertMember(
 ): Promise<Omit<User, 'passwordHash'> & { role: Role }> {
   const email = input.email.toLowerCase();
   const existing = await findUserByEmail(db, email);
-  const user = existing ?? { id: newId(), email, displayName: input.displayName ?? email.split('@')[0]!, passwordHash: null, createdAt: Date.now() };
+  const user = existing ?? {
+    id: newId(),
+    email,
+    displayName: input.displayName ?? email.split('@')[0]!,
+    passwordHash: null,
+    createdAt: Date.now(),
+  };
   const membership = db
     .insert(memberships)
     .values({ organizationId: tenant.organizationId, userId: user.id, role: input.role, createdAt: Date.now() })
@@ -165,13 +192,19 @@ export async function revokeApiToken(db: Db, tenant: OrgTenant, tokenId: string)
   const res = await db
     .update(apiTokens)
     .set({ revokedAt: Date.now() })
-    .where(and(eq(apiTokens.organizationId, tenant.organizationId), eq(apiTokens.id, tokenId), isNull(apiTokens.revokedAt)))
+    .where(
+      and(eq(apiTokens.organizationId, tenant.organizationId), eq(apiTokens.id, tokenId), isNull(apiTokens.revokedAt)),
+    )
     .run();
   return res.meta.changes > 0;
 }
 
 /** Sets (or, with null, resets to the default) the MCP server instructions of a workspace of the tenant. */
-export async function setWorkspaceInstructions(db: Db, tenant: WorkspaceTenant, instructions: string | null): Promise<boolean> {
+export async function setWorkspaceInstructions(
+  db: Db,
+  tenant: WorkspaceTenant,
+  instructions: string | null,
+): Promise<boolean> {
   const res = await db
     .update(workspaces)
     .set({ instructions })
@@ -203,7 +236,10 @@ export async function findSignInAccount(db: Db, who: { email: string } | { userI
 }
 
 /** A workspace a user can sign an OAuth grant into: one of the workspaces of an organization they are a member of. */
-export type SignInWorkspace = Pick<Principal, 'organizationId' | 'organizationSlug' | 'organizationName' | 'workspaceId' | 'workspaceSlug' | 'workspaceName'>;
+export type SignInWorkspace = Pick<
+  Principal,
+  'organizationId' | 'organizationSlug' | 'organizationName' | 'workspaceId' | 'workspaceSlug' | 'workspaceName'
+>;
 
 /**
  * Every workspace of every organization the user is a member of, in membership then workspace order (the first is

@@ -42,7 +42,11 @@ const visibleInstallationQuery = preparedQuery((db) => {
 });
 
 /** One installation visible in the workspace, by id or handle, or null. Runs on every integration tool call. */
-export async function findVisibleInstallation(db: Db, tenant: WorkspaceTenant, idOrHandle: string): Promise<InstallationRecord | null> {
+export async function findVisibleInstallation(
+  db: Db,
+  tenant: WorkspaceTenant,
+  idOrHandle: string,
+): Promise<InstallationRecord | null> {
   const { organizationId, workspaceId } = tenant;
   const row = await visibleInstallationQuery(db).get({ organizationId, workspaceId, idOrHandle });
   return row ?? null;
@@ -50,7 +54,11 @@ export async function findVisibleInstallation(db: Db, tenant: WorkspaceTenant, i
 
 /** Handles already used in the organization (to derive a free one). */
 async function usedHandles(db: Db, tenant: OrgTenant): Promise<Set<string>> {
-  const rows = await db.select({ handle: installations.handle }).from(installations).where(eq(installations.organizationId, tenant.organizationId)).all();
+  const rows = await db
+    .select({ handle: installations.handle })
+    .from(installations)
+    .where(eq(installations.organizationId, tenant.organizationId))
+    .all();
   return new Set(rows.map((r) => r.handle));
 }
 
@@ -84,7 +92,11 @@ export interface NewInstallation {
  * Creates an installation and bumps the organization's catalog version in one batch, so tool caches keyed by that
  * version see the new tools on the next request.
  */
-export async function createInstallation(db: Db, tenant: OrgTenant, input: NewInstallation): Promise<InstallationRecord> {
+export async function createInstallation(
+  db: Db,
+  tenant: OrgTenant,
+  input: NewInstallation,
+): Promise<InstallationRecord> {
   const taken = await usedHandles(db, tenant);
   const base = handleFromTitle(input.title);
   let handle = base;
@@ -115,7 +127,9 @@ export async function createInstallation(db: Db, tenant: OrgTenant, input: NewIn
 /** Removes an installation of the tenant (and with it its webhooks, sessions and publications). */
 export async function deleteInstallation(db: Db, tenant: OrgTenant, installationId: string): Promise<boolean> {
   const [res] = await db.batch([
-    db.delete(installations).where(and(eq(installations.organizationId, tenant.organizationId), eq(installations.id, installationId))),
+    db
+      .delete(installations)
+      .where(and(eq(installations.organizationId, tenant.organizationId), eq(installations.id, installationId))),
     bumpCatalogVersion(db, tenant),
   ]);
   return res.meta.changes > 0;
@@ -149,7 +163,11 @@ const providerWebhookInstallationQuery = preparedQuery((db) =>
     .prepare(),
 );
 
-export async function findProviderInstallationForWebhook(db: Db, provider: string, installationId: string): Promise<InstallationRecord | null> {
+export async function findProviderInstallationForWebhook(
+  db: Db,
+  provider: string,
+  installationId: string,
+): Promise<InstallationRecord | null> {
   // A prepared query: it runs on every webhook delivery (pnpm bench, webhook ingest row).
   const row = await providerWebhookInstallationQuery(db).get({ installationId, provider });
   return row ?? null;
@@ -159,31 +177,55 @@ export async function findProviderInstallationForWebhook(db: Db, provider: strin
  * The active catalog-template installation a webhook URL names (the `custom` provider's webhooks), or null. Like
  * `findProviderInstallationForWebhook`, the unguessable installation id in the URL is what starts without a tenant.
  */
-export async function findTemplateInstallationForWebhook(db: Db, installationId: string): Promise<InstallationRecord | null> {
+export async function findTemplateInstallationForWebhook(
+  db: Db,
+  installationId: string,
+): Promise<InstallationRecord | null> {
   const row = await db
     .select()
     .from(installations)
-    .where(and(eq(installations.id, installationId), eq(installations.kind, 'template'), eq(installations.status, 'active')))
+    .where(
+      and(eq(installations.id, installationId), eq(installations.kind, 'template'), eq(installations.status, 'active')),
+    )
     .get();
   return row ?? null;
 }
 
 /** Installations of a provider in the organization (both scopes). */
-export async function listProviderInstallations(db: Db, tenant: OrgTenant, provider: string): Promise<InstallationRecord[]> {
+export async function listProviderInstallations(
+  db: Db,
+  tenant: OrgTenant,
+  provider: string,
+): Promise<InstallationRecord[]> {
   return db
     .select()
     .from(installations)
-    .where(and(eq(installations.organizationId, tenant.organizationId), eq(installations.kind, 'provider'), eq(installations.source, provider)))
+    .where(
+      and(
+        eq(installations.organizationId, tenant.organizationId),
+        eq(installations.kind, 'provider'),
+        eq(installations.source, provider),
+      ),
+    )
     .all();
 }
 
-
 /** Installations of a catalog template (by slug) in the organization, both scopes. */
-export async function listTemplateInstallations(db: Db, tenant: OrgTenant, slug: string): Promise<InstallationRecord[]> {
+export async function listTemplateInstallations(
+  db: Db,
+  tenant: OrgTenant,
+  slug: string,
+): Promise<InstallationRecord[]> {
   return db
     .select()
     .from(installations)
-    .where(and(eq(installations.organizationId, tenant.organizationId), eq(installations.kind, 'template'), eq(installations.source, slug)))
+    .where(
+      and(
+        eq(installations.organizationId, tenant.organizationId),
+        eq(installations.kind, 'template'),
+        eq(installations.source, slug),
+      ),
+    )
     .all();
 }
 
@@ -222,7 +264,13 @@ export async function swapInstallationCredentials(
  * Takes the refresh lease of an installation for `ttlMs` if nobody holds it (one OAuth refresh at a time, across
  * isolates). True when this caller holds it; it ends with swapInstallationCredentials or at expiry.
  */
-export async function acquireRefreshLease(db: Db, tenant: OrgTenant, installationId: string, ttlMs: number, now = Date.now()): Promise<boolean> {
+export async function acquireRefreshLease(
+  db: Db,
+  tenant: OrgTenant,
+  installationId: string,
+  ttlMs: number,
+  now = Date.now(),
+): Promise<boolean> {
   const res = await db
     .update(installations)
     .set({ refreshLockUntil: now + ttlMs })
@@ -238,7 +286,11 @@ export async function acquireRefreshLease(db: Db, tenant: OrgTenant, installatio
 }
 
 /** An installation of the tenant by id whatever its status (the OAuth callback activates pending ones). */
-export async function findInstallation(db: Db, tenant: OrgTenant, installationId: string): Promise<InstallationRecord | null> {
+export async function findInstallation(
+  db: Db,
+  tenant: OrgTenant,
+  installationId: string,
+): Promise<InstallationRecord | null> {
   return (
     (await db
       .select()

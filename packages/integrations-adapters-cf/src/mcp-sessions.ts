@@ -18,7 +18,10 @@ const TOUCH_EVERY_MS = 60 * 1000;
 /** 32 random bytes, base64url: globally unique and unguessable, visible ASCII only. */
 export function newMcpSessionId(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(32));
-  return btoa(String.fromCharCode(...bytes)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+  return btoa(String.fromCharCode(...bytes))
+    .replace(/\+/g, '-')
+    .replace(/\//g, '_')
+    .replace(/=+$/, '');
 }
 
 export async function createMcpSession(
@@ -60,7 +63,12 @@ function liveSessionOf(tenant: WorkspaceTenant, userId: string, id: string, now:
  * Pushes a live session's idle expiry forward, at most once a minute (call with what the auth read returned). Returns
  * the write to wait for, or null when the session was used less than a minute ago (nothing to write, nothing to await).
  */
-export function touchMcpSession(db: Db, tenant: WorkspaceTenant, session: { id: string; lastSeenAt: number }, now = Date.now()): Promise<unknown> | null {
+export function touchMcpSession(
+  db: Db,
+  tenant: WorkspaceTenant,
+  session: { id: string; lastSeenAt: number },
+  now = Date.now(),
+): Promise<unknown> | null {
   if (now - session.lastSeenAt < TOUCH_EVERY_MS) return null;
   return db
     .update(mcpSessions)
@@ -70,7 +78,13 @@ export function touchMcpSession(db: Db, tenant: WorkspaceTenant, session: { id: 
 }
 
 /** Ends a live session of this tenant and user (DELETE /mcp). Returns false when there was none to end. */
-export async function endMcpSession(db: Db, tenant: WorkspaceTenant, userId: string, id: string, now = Date.now()): Promise<boolean> {
+export async function endMcpSession(
+  db: Db,
+  tenant: WorkspaceTenant,
+  userId: string,
+  id: string,
+  now = Date.now(),
+): Promise<boolean> {
   const res = await db
     .update(mcpSessions)
     .set({ endedAt: now, expiresAt: now })
@@ -83,11 +97,22 @@ export async function endMcpSession(db: Db, tenant: WorkspaceTenant, userId: str
  * Claims the once-per-session delivery of first-call context (compare-and-swap on context_delivered_at). True for
  * exactly one caller per session, even when two first calls race on different isolates.
  */
-export async function claimFirstCallContext(db: Db, tenant: WorkspaceTenant, id: string, now = Date.now()): Promise<boolean> {
+export async function claimFirstCallContext(
+  db: Db,
+  tenant: WorkspaceTenant,
+  id: string,
+  now = Date.now(),
+): Promise<boolean> {
   const res = await db
     .update(mcpSessions)
     .set({ contextDeliveredAt: now })
-    .where(and(eq(mcpSessions.id, id), eq(mcpSessions.organizationId, tenant.organizationId), isNull(mcpSessions.contextDeliveredAt)))
+    .where(
+      and(
+        eq(mcpSessions.id, id),
+        eq(mcpSessions.organizationId, tenant.organizationId),
+        isNull(mcpSessions.contextDeliveredAt),
+      ),
+    )
     .run();
   return res.meta.changes > 0;
 }

@@ -13,7 +13,10 @@ export const OAUTH_STATE_TTL_MS = 10 * 60 * 1000;
 
 function randomState(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(32));
-  return btoa(String.fromCharCode(...bytes)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+  return btoa(String.fromCharCode(...bytes))
+    .replace(/\+/g, '-')
+    .replace(/\//g, '_')
+    .replace(/=+$/, '');
 }
 
 /** Stores a new state for the tenant with an encrypted payload (JWE); returns the state to put in the URL. */
@@ -47,7 +50,13 @@ export async function consumeOAuthState(db: Db, state: string, now = Date.now())
   const rows = await db
     .update(oauthState)
     .set({ consumedAt: now })
-    .where(and(eq(oauthState.stateHash, await sha256Hex(state)), isNull(oauthState.consumedAt), gt(oauthState.expiresAt, now)))
+    .where(
+      and(
+        eq(oauthState.stateHash, await sha256Hex(state)),
+        isNull(oauthState.consumedAt),
+        gt(oauthState.expiresAt, now),
+      ),
+    )
     .returning();
   return rows[0] ?? null;
 }

@@ -63,12 +63,24 @@ function liveSessionJoin(organizationId: SQLWrapper, workspaceId: SQLWrapper, us
 
 const tokenQuery = preparedQuery((db) =>
   db
-    .select({ tokenId: apiTokens.id, tokenRole: apiTokens.role, expiresAt: apiTokens.expiresAt, memberRole: memberships.role, ...principalColumns })
+    .select({
+      tokenId: apiTokens.id,
+      tokenRole: apiTokens.role,
+      expiresAt: apiTokens.expiresAt,
+      memberRole: memberships.role,
+      ...principalColumns,
+    })
     .from(apiTokens)
-    .innerJoin(memberships, and(eq(memberships.userId, apiTokens.userId), eq(memberships.organizationId, apiTokens.organizationId)))
+    .innerJoin(
+      memberships,
+      and(eq(memberships.userId, apiTokens.userId), eq(memberships.organizationId, apiTokens.organizationId)),
+    )
     .innerJoin(users, eq(users.id, apiTokens.userId))
     .innerJoin(organizations, eq(organizations.id, apiTokens.organizationId))
-    .innerJoin(workspaces, and(eq(workspaces.id, apiTokens.workspaceId), eq(workspaces.organizationId, apiTokens.organizationId)))
+    .innerJoin(
+      workspaces,
+      and(eq(workspaces.id, apiTokens.workspaceId), eq(workspaces.organizationId, apiTokens.organizationId)),
+    )
     .leftJoin(mcpSessions, liveSessionJoin(apiTokens.organizationId, apiTokens.workspaceId, apiTokens.userId))
     .where(and(eq(apiTokens.tokenHash, sql.placeholder('tokenHash')), isNull(apiTokens.revokedAt)))
     .prepare(),
@@ -80,14 +92,28 @@ const grantQuery = preparedQuery((db) =>
     .from(memberships)
     .innerJoin(users, eq(users.id, memberships.userId))
     .innerJoin(organizations, eq(organizations.id, memberships.organizationId))
-    .innerJoin(workspaces, and(eq(workspaces.id, sql.placeholder('workspaceId')), eq(workspaces.organizationId, memberships.organizationId)))
+    .innerJoin(
+      workspaces,
+      and(eq(workspaces.id, sql.placeholder('workspaceId')), eq(workspaces.organizationId, memberships.organizationId)),
+    )
     .leftJoin(mcpSessions, liveSessionJoin(memberships.organizationId, workspaces.id, memberships.userId))
-    .where(and(eq(memberships.userId, sql.placeholder('userId')), eq(memberships.organizationId, sql.placeholder('organizationId'))))
+    .where(
+      and(
+        eq(memberships.userId, sql.placeholder('userId')),
+        eq(memberships.organizationId, sql.placeholder('organizationId')),
+      ),
+    )
     .prepare(),
 );
 
-function sessionOf(row: { sessionId: string | null; sessionLastSeenAt: number | null; sessionContextDeliveredAt: number | null }): PrincipalSession | null {
-  return row.sessionId && row.sessionLastSeenAt !== null ? { id: row.sessionId, lastSeenAt: row.sessionLastSeenAt, contextDelivered: row.sessionContextDeliveredAt !== null } : null;
+function sessionOf(row: {
+  sessionId: string | null;
+  sessionLastSeenAt: number | null;
+  sessionContextDeliveredAt: number | null;
+}): PrincipalSession | null {
+  return row.sessionId && row.sessionLastSeenAt !== null
+    ? { id: row.sessionId, lastSeenAt: row.sessionLastSeenAt, contextDelivered: row.sessionContextDeliveredAt !== null }
+    : null;
 }
 
 /** The MCP session named by the request, when it is live and belongs to the principal (else null). */
@@ -114,7 +140,15 @@ export async function findPrincipalByTokenHash(
 ): Promise<(Principal & { session: PrincipalSession | null }) | null> {
   const row = await tokenQuery(db).get({ tokenHash, now, sessionId: sessionId ?? '' });
   if (!row || (row.expiresAt !== null && row.expiresAt <= now)) return null;
-  const { tokenRole, memberRole, expiresAt: _expiresAt, sessionId: _sid, sessionLastSeenAt: _seen, sessionContextDeliveredAt: _ctx, ...rest } = row;
+  const {
+    tokenRole,
+    memberRole,
+    expiresAt: _expiresAt,
+    sessionId: _sid,
+    sessionLastSeenAt: _seen,
+    sessionContextDeliveredAt: _ctx,
+    ...rest
+  } = row;
   return { ...rest, role: lesserRole(tokenRole, memberRole), session: sessionOf(row) };
 }
 

@@ -21,7 +21,9 @@ export const workspaces = sqliteTable(
   'workspaces',
   {
     id: text('id').primaryKey(),
-    organizationId: text('organization_id').notNull().references(() => organizations.id, { onDelete: 'cascade' }),
+    organizationId: text('organization_id')
+      .notNull()
+      .references(() => organizations.id, { onDelete: 'cascade' }),
     slug: text('slug').notNull(),
     name: text('name').notNull(),
     vision: text('vision'),
@@ -46,21 +48,34 @@ export const users = sqliteTable('users', {
 export const memberships = sqliteTable(
   'memberships',
   {
-    organizationId: text('organization_id').notNull().references(() => organizations.id, { onDelete: 'cascade' }),
-    userId: text('user_id').notNull().references(() => users.id, { onDelete: 'cascade' }),
+    organizationId: text('organization_id')
+      .notNull()
+      .references(() => organizations.id, { onDelete: 'cascade' }),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
     role: text('role', { enum: ['SUPERADMIN', 'ADMIN', 'MEMBER'] }).notNull(),
     createdAt: createdAt(),
   },
-  (t) => [primaryKey({ columns: [t.organizationId, t.userId] }), check('memberships_role', sql`${t.role} in ('SUPERADMIN','ADMIN','MEMBER')`)],
+  (t) => [
+    primaryKey({ columns: [t.organizationId, t.userId] }),
+    check('memberships_role', sql`${t.role} in ('SUPERADMIN','ADMIN','MEMBER')`),
+  ],
 );
 
 export const apiTokens = sqliteTable(
   'api_tokens',
   {
     id: text('id').primaryKey(),
-    organizationId: text('organization_id').notNull().references(() => organizations.id, { onDelete: 'cascade' }),
-    workspaceId: text('workspace_id').notNull().references(() => workspaces.id, { onDelete: 'cascade' }),
-    userId: text('user_id').notNull().references(() => users.id, { onDelete: 'cascade' }),
+    organizationId: text('organization_id')
+      .notNull()
+      .references(() => organizations.id, { onDelete: 'cascade' }),
+    workspaceId: text('workspace_id')
+      .notNull()
+      .references(() => workspaces.id, { onDelete: 'cascade' }),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
     /** The token's own role; the effective role is the lesser of this and the user's membership. */
     role: text('role', { enum: ['SUPERADMIN', 'ADMIN', 'MEMBER'] }).notNull(),
     name: text('name').notNull(),
@@ -80,7 +95,9 @@ export const integrationTemplates = sqliteTable(
   'integration_templates',
   {
     id: text('id').primaryKey(),
-    organizationId: text('organization_id').notNull().references(() => organizations.id, { onDelete: 'cascade' }),
+    organizationId: text('organization_id')
+      .notNull()
+      .references(() => organizations.id, { onDelete: 'cascade' }),
     slug: text('slug').notNull(),
     version: integer('version').notNull().default(1),
     /** JSON template definition (packages/catalog `IntegrationTemplate`). */
@@ -96,7 +113,9 @@ export const installations = sqliteTable(
   'installations',
   {
     id: text('id').primaryKey(),
-    organizationId: text('organization_id').notNull().references(() => organizations.id, { onDelete: 'cascade' }),
+    organizationId: text('organization_id')
+      .notNull()
+      .references(() => organizations.id, { onDelete: 'cascade' }),
     /** Set for scope `local` (one workspace), null for `global` (the whole organization). */
     workspaceId: text('workspace_id').references(() => workspaces.id, { onDelete: 'cascade' }),
     scope: text('scope', { enum: ['local', 'global'] }).notNull(),
@@ -112,7 +131,9 @@ export const installations = sqliteTable(
     /** The key id `credentials` is encrypted under (its JWE `kid`), so rotation finds rows still on an old key. */
     credentialsKid: text('credentials_kid').notNull().default(''),
     /** `pending` while an OAuth authorization is outstanding; only `active` installations provide tools. */
-    status: text('status', { enum: ['active', 'pending', 'disabled'] }).notNull().default('active'),
+    status: text('status', { enum: ['active', 'pending', 'disabled'] })
+      .notNull()
+      .default('active'),
     /** Lease for refreshing OAuth tokens (epoch ms): one refresh at a time per installation. */
     refreshLockUntil: integer('refresh_lock_until'),
     createdBy: text('created_by').notNull(),
@@ -130,7 +151,9 @@ export const installations = sqliteTable(
 export const oauthState = sqliteTable('oauth_state', {
   /** Hex SHA-256 of the random `state` value sent to the vendor. */
   stateHash: text('state_hash').primaryKey(),
-  organizationId: text('organization_id').notNull().references(() => organizations.id, { onDelete: 'cascade' }),
+  organizationId: text('organization_id')
+    .notNull()
+    .references(() => organizations.id, { onDelete: 'cascade' }),
   workspaceId: text('workspace_id').references(() => workspaces.id, { onDelete: 'cascade' }),
   provider: text('provider').notNull(),
   userId: text('user_id').notNull(),
@@ -145,8 +168,12 @@ export const publications = sqliteTable(
   'publications',
   {
     id: text('id').primaryKey(),
-    organizationId: text('organization_id').notNull().references(() => organizations.id, { onDelete: 'cascade' }),
-    installationId: text('installation_id').notNull().references(() => installations.id, { onDelete: 'cascade' }),
+    organizationId: text('organization_id')
+      .notNull()
+      .references(() => organizations.id, { onDelete: 'cascade' }),
+    installationId: text('installation_id')
+      .notNull()
+      .references(() => installations.id, { onDelete: 'cascade' }),
     sessionId: text('session_id').references(() => sessions.id, { onDelete: 'cascade' }),
     granularity: text('granularity', { enum: ['workspace', 'issue', 'user'] }).notNull(),
     /** What the granularity points at: a workspace id, an external thread key, or a vendor user id. */
@@ -162,8 +189,12 @@ export const webhookEvents = sqliteTable(
   'webhook_events',
   {
     id: text('id').primaryKey(),
-    organizationId: text('organization_id').notNull().references(() => organizations.id, { onDelete: 'cascade' }),
-    installationId: text('installation_id').notNull().references(() => installations.id, { onDelete: 'cascade' }),
+    organizationId: text('organization_id')
+      .notNull()
+      .references(() => organizations.id, { onDelete: 'cascade' }),
+    installationId: text('installation_id')
+      .notNull()
+      .references(() => installations.id, { onDelete: 'cascade' }),
     provider: text('provider').notNull(),
     /** Vendor delivery id (X-GitHub-Delivery, Linear-Delivery, Slack event_id). */
     deliveryId: text('delivery_id').notNull(),
@@ -188,13 +219,19 @@ export const sessions = sqliteTable(
   'sessions',
   {
     id: text('id').primaryKey(),
-    organizationId: text('organization_id').notNull().references(() => organizations.id, { onDelete: 'cascade' }),
+    organizationId: text('organization_id')
+      .notNull()
+      .references(() => organizations.id, { onDelete: 'cascade' }),
     workspaceId: text('workspace_id').references(() => workspaces.id, { onDelete: 'set null' }),
-    installationId: text('installation_id').notNull().references(() => installations.id, { onDelete: 'cascade' }),
+    installationId: text('installation_id')
+      .notNull()
+      .references(() => installations.id, { onDelete: 'cascade' }),
     provider: text('provider').notNull(),
     threadKey: text('thread_key').notNull(),
     title: text('title'),
-    status: text('status', { enum: ['active', 'closed'] }).notNull().default('active'),
+    status: text('status', { enum: ['active', 'closed'] })
+      .notNull()
+      .default('active'),
     createdAt: createdAt(),
     updatedAt: integer('updated_at').notNull(),
   },
@@ -205,8 +242,12 @@ export const sessionEvents = sqliteTable(
   'session_events',
   {
     id: text('id').primaryKey(),
-    organizationId: text('organization_id').notNull().references(() => organizations.id, { onDelete: 'cascade' }),
-    sessionId: text('session_id').notNull().references(() => sessions.id, { onDelete: 'cascade' }),
+    organizationId: text('organization_id')
+      .notNull()
+      .references(() => organizations.id, { onDelete: 'cascade' }),
+    sessionId: text('session_id')
+      .notNull()
+      .references(() => sessions.id, { onDelete: 'cascade' }),
     /** SessionDispatch.dispatchId; unique so a repeated dispatch appends nothing. */
     dispatchId: text('dispatch_id').notNull().unique(),
     source: text('source').notNull(),
@@ -224,10 +265,16 @@ export const mcpSessions = sqliteTable(
   {
     /** The Mcp-Session-Id: 32 random bytes, base64url (MCP 2025-06-18 §Session Management: visible ASCII). */
     id: text('id').primaryKey(),
-    organizationId: text('organization_id').notNull().references(() => organizations.id, { onDelete: 'cascade' }),
-    workspaceId: text('workspace_id').notNull().references(() => workspaces.id, { onDelete: 'cascade' }),
+    organizationId: text('organization_id')
+      .notNull()
+      .references(() => organizations.id, { onDelete: 'cascade' }),
+    workspaceId: text('workspace_id')
+      .notNull()
+      .references(() => workspaces.id, { onDelete: 'cascade' }),
     /** The user who initialized the session; any other user's token on it gets 404. */
-    userId: text('user_id').notNull().references(() => users.id, { onDelete: 'cascade' }),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
     protocolVersion: text('protocol_version').notNull(),
     clientName: text('client_name'),
     createdAt: createdAt(),
@@ -245,8 +292,12 @@ export const integrationTemplateVersions = sqliteTable(
   'integration_template_versions',
   {
     id: text('id').primaryKey(),
-    organizationId: text('organization_id').notNull().references(() => organizations.id, { onDelete: 'cascade' }),
-    templateId: text('template_id').notNull().references(() => integrationTemplates.id, { onDelete: 'cascade' }),
+    organizationId: text('organization_id')
+      .notNull()
+      .references(() => organizations.id, { onDelete: 'cascade' }),
+    templateId: text('template_id')
+      .notNull()
+      .references(() => integrationTemplates.id, { onDelete: 'cascade' }),
     version: integer('version').notNull(),
     /** The definition as of this version. */
     definition: text('definition', { mode: 'json' }).notNull(),

@@ -78,23 +78,26 @@ export async function appendSessionDispatch(
   if (dispatch.publication) {
     // The session's own publication, once (a later dispatch to the same thread adds none).
     const pub = dispatch.publication;
-    await db
-      .insert(publications)
-      .select(
-        db
-          .select({
-            id: sql<string>`${newId()}`.as('id'),
-            organizationId: sessions.organizationId,
-            installationId: sessions.installationId,
-            sessionId: sessions.id,
-            granularity: sql<'workspace' | 'issue' | 'user'>`${pub.granularity}`.as('granularity'),
-            target: sql<string>`${pub.target}`.as('target'),
-            scopes: sql<string>`${JSON.stringify(pub.scopes)}`.as('scopes'),
-            createdAt: sql<number>`${now}`.as('created_at'),
-          })
-          .from(sessions)
-          .where(and(threadWhere, sql`not exists (select 1 from ${publications} where ${publications.sessionId} = ${sessions.id})`)),
-      );
+    await db.insert(publications).select(
+      db
+        .select({
+          id: sql<string>`${newId()}`.as('id'),
+          organizationId: sessions.organizationId,
+          installationId: sessions.installationId,
+          sessionId: sessions.id,
+          granularity: sql<'workspace' | 'issue' | 'user'>`${pub.granularity}`.as('granularity'),
+          target: sql<string>`${pub.target}`.as('target'),
+          scopes: sql<string>`${JSON.stringify(pub.scopes)}`.as('scopes'),
+          createdAt: sql<number>`${now}`.as('created_at'),
+        })
+        .from(sessions)
+        .where(
+          and(
+            threadWhere,
+            sql`not exists (select 1 from ${publications} where ${publications.sessionId} = ${sessions.id})`,
+          ),
+        ),
+    );
   }
   const sessionId = session[0]?.id;
   if (!sessionId) throw new Error('session upsert returned no row');
@@ -103,11 +106,19 @@ export async function appendSessionDispatch(
 
 /** Sessions visible in a workspace: from Global installations (no workspace) or from this workspace's Local ones. */
 function visibleIn(tenant: WorkspaceTenant) {
-  return and(eq(sessions.organizationId, tenant.organizationId), or(isNull(sessions.workspaceId), eq(sessions.workspaceId, tenant.workspaceId)));
+  return and(
+    eq(sessions.organizationId, tenant.organizationId),
+    or(isNull(sessions.workspaceId), eq(sessions.workspaceId, tenant.workspaceId)),
+  );
 }
 
 /** Sessions visible in the workspace, most recently updated first; only those with `status` when given. */
-export async function listSessions(db: Db, tenant: WorkspaceTenant, limit = 50, status?: SessionRecord['status']): Promise<SessionRecord[]> {
+export async function listSessions(
+  db: Db,
+  tenant: WorkspaceTenant,
+  limit = 50,
+  status?: SessionRecord['status'],
+): Promise<SessionRecord[]> {
   return db
     .select()
     .from(sessions)
@@ -150,18 +161,35 @@ export async function sessionPublications(db: Db, tenant: OrgTenant, sessionId: 
 }
 
 /** Whether the organization has a session on this provider's thread (events that only continue one need it). */
-export async function hasThreadSession(db: Db, tenant: OrgTenant, provider: string, threadKey: string): Promise<boolean> {
+export async function hasThreadSession(
+  db: Db,
+  tenant: OrgTenant,
+  provider: string,
+  threadKey: string,
+): Promise<boolean> {
   const row = await db
     .select({ id: sessions.id })
     .from(sessions)
-    .where(and(eq(sessions.organizationId, tenant.organizationId), eq(sessions.provider, provider), eq(sessions.threadKey, threadKey)))
+    .where(
+      and(
+        eq(sessions.organizationId, tenant.organizationId),
+        eq(sessions.provider, provider),
+        eq(sessions.threadKey, threadKey),
+      ),
+    )
     .get();
   return row !== undefined;
 }
 
 /** A session of the organization by id (any workspace: the caller checks visibility), or null. */
 export async function findSession(db: Db, tenant: OrgTenant, sessionId: string): Promise<SessionRecord | null> {
-  return (await db.select().from(sessions).where(and(eq(sessions.organizationId, tenant.organizationId), eq(sessions.id, sessionId))).get()) ?? null;
+  return (
+    (await db
+      .select()
+      .from(sessions)
+      .where(and(eq(sessions.organizationId, tenant.organizationId), eq(sessions.id, sessionId)))
+      .get()) ?? null
+  );
 }
 
 /**
@@ -173,16 +201,32 @@ export async function createPublication(
   tenant: OrgTenant,
   input: { installationId: string; granularity: 'workspace' | 'user'; target: string; scopes: string[] },
 ): Promise<PublicationRecord> {
-  const row: PublicationRecord = { id: newId(), organizationId: tenant.organizationId, sessionId: null, createdAt: Date.now(), ...input };
+  const row: PublicationRecord = {
+    id: newId(),
+    organizationId: tenant.organizationId,
+    sessionId: null,
+    createdAt: Date.now(),
+    ...input,
+  };
   await db.insert(publications).values(row);
   return row;
 }
 
 /** An installation's publications that are not tied to a session. */
-export async function installationPublications(db: Db, tenant: OrgTenant, installationId: string): Promise<PublicationRecord[]> {
+export async function installationPublications(
+  db: Db,
+  tenant: OrgTenant,
+  installationId: string,
+): Promise<PublicationRecord[]> {
   return db
     .select()
     .from(publications)
-    .where(and(eq(publications.organizationId, tenant.organizationId), eq(publications.installationId, installationId), isNull(publications.sessionId)))
+    .where(
+      and(
+        eq(publications.organizationId, tenant.organizationId),
+        eq(publications.installationId, installationId),
+        isNull(publications.sessionId),
+      ),
+    )
     .all();
 }

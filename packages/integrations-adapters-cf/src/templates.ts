@@ -81,7 +81,14 @@ export class TemplateVersionConflict extends Error {
 export async function updateOrgTemplate(
   db: Db,
   tenant: OrgTenant,
-  input: { templateId: string; expectedVersion: number; definition: unknown; changes: Record<string, unknown>; breaking: boolean; createdBy: string },
+  input: {
+    templateId: string;
+    expectedVersion: number;
+    definition: unknown;
+    changes: Record<string, unknown>;
+    breaking: boolean;
+    createdBy: string;
+  },
 ): Promise<number> {
   const now = Date.now();
   const version = input.expectedVersion + 1;
@@ -121,18 +128,31 @@ export async function updateOrgTemplate(
 /** Deletes an organization template (its version history goes with it) and bumps the catalog version. */
 export async function deleteOrgTemplate(db: Db, tenant: OrgTenant, templateId: string): Promise<boolean> {
   const [res] = await db.batch([
-    db.delete(integrationTemplates).where(and(eq(integrationTemplates.organizationId, tenant.organizationId), eq(integrationTemplates.id, templateId))),
+    db
+      .delete(integrationTemplates)
+      .where(
+        and(eq(integrationTemplates.organizationId, tenant.organizationId), eq(integrationTemplates.id, templateId)),
+      ),
     bumpCatalogVersion(db, tenant),
   ]);
   return res.meta.changes > 0;
 }
 
 /** A template's recorded versions, oldest first. */
-export async function listTemplateVersions(db: Db, tenant: OrgTenant, templateId: string): Promise<TemplateVersionRecord[]> {
+export async function listTemplateVersions(
+  db: Db,
+  tenant: OrgTenant,
+  templateId: string,
+): Promise<TemplateVersionRecord[]> {
   return db
     .select()
     .from(integrationTemplateVersions)
-    .where(and(eq(integrationTemplateVersions.organizationId, tenant.organizationId), eq(integrationTemplateVersions.templateId, templateId)))
+    .where(
+      and(
+        eq(integrationTemplateVersions.organizationId, tenant.organizationId),
+        eq(integrationTemplateVersions.templateId, templateId),
+      ),
+    )
     .orderBy(asc(integrationTemplateVersions.version))
     .all();
 }

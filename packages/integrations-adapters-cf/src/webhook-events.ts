@@ -20,7 +20,12 @@ export interface DeliveryRecord {
   updatedAt: number;
 }
 
-const recordColumns = { id: webhookEvents.id, status: webhookEvents.status, deliveryId: webhookEvents.deliveryId, updatedAt: webhookEvents.updatedAt };
+const recordColumns = {
+  id: webhookEvents.id,
+  status: webhookEvents.status,
+  deliveryId: webhookEvents.deliveryId,
+  updatedAt: webhookEvents.updatedAt,
+};
 
 const insertDeliveryQuery = preparedQuery((db) =>
   db
@@ -50,7 +55,10 @@ const existingDeliveryQuery = preparedQuery((db) =>
       and(
         eq(webhookEvents.organizationId, sql.placeholder('organizationId')),
         eq(webhookEvents.installationId, sql.placeholder('installationId')),
-        or(eq(webhookEvents.deliveryId, sql.placeholder('deliveryId')), eq(webhookEvents.bodySha256, sql.placeholder('bodySha256'))),
+        or(
+          eq(webhookEvents.deliveryId, sql.placeholder('deliveryId')),
+          eq(webhookEvents.bodySha256, sql.placeholder('bodySha256')),
+        ),
       ),
     )
     .prepare(),
@@ -63,20 +71,43 @@ const existingDeliveryQuery = preparedQuery((db) =>
 export async function recordDelivery(
   db: Db,
   tenant: OrgTenant,
-  input: { installationId: string; provider: string; deliveryId: string; bodySha256: string; eventName: string; status: WebhookEventStatus },
+  input: {
+    installationId: string;
+    provider: string;
+    deliveryId: string;
+    bodySha256: string;
+    eventName: string;
+    status: WebhookEventStatus;
+  },
 ): Promise<{ outcome: 'new' | 'duplicate'; record: DeliveryRecord }> {
   const now = Date.now();
   // Either unique key (delivery id, or body hash) makes it a duplicate: a redelivery, or a replay under a new id.
   // Prepared queries: these run on every webhook delivery (pnpm bench, webhook ingest row).
-  const inserted = await insertDeliveryQuery(db).all({ id: newId(), organizationId: tenant.organizationId, ...input, receivedAt: now, updatedAt: now });
+  const inserted = await insertDeliveryQuery(db).all({
+    id: newId(),
+    organizationId: tenant.organizationId,
+    ...input,
+    receivedAt: now,
+    updatedAt: now,
+  });
   if (inserted[0]) return { outcome: 'new', record: inserted[0] };
-  const existing = await existingDeliveryQuery(db).get({ organizationId: tenant.organizationId, installationId: input.installationId, deliveryId: input.deliveryId, bodySha256: input.bodySha256 });
+  const existing = await existingDeliveryQuery(db).get({
+    organizationId: tenant.organizationId,
+    installationId: input.installationId,
+    deliveryId: input.deliveryId,
+    bodySha256: input.bodySha256,
+  });
   if (!existing) throw new Error('webhook_events conflict without a row of this tenant');
   return { outcome: 'duplicate', record: existing };
 }
 
 /** Moves a delivery of the tenant to a new status. */
-export async function setDeliveryStatus(db: Db, tenant: OrgTenant, id: string, status: WebhookEventStatus): Promise<void> {
+export async function setDeliveryStatus(
+  db: Db,
+  tenant: OrgTenant,
+  id: string,
+  status: WebhookEventStatus,
+): Promise<void> {
   await db
     .update(webhookEvents)
     .set({ status, updatedAt: Date.now() })
@@ -88,6 +119,8 @@ export async function listDeliveries(db: Db, tenant: OrgTenant, installationId: 
   return db
     .select()
     .from(webhookEvents)
-    .where(and(eq(webhookEvents.organizationId, tenant.organizationId), eq(webhookEvents.installationId, installationId)))
+    .where(
+      and(eq(webhookEvents.organizationId, tenant.organizationId), eq(webhookEvents.installationId, installationId)),
+    )
     .all();
 }

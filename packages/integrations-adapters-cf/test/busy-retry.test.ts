@@ -12,7 +12,10 @@ const BUSY = new Error('D1_ERROR: database is locked: SQLITE_BUSY');
 /** The real binding, with the first `locked` executions of anything failing as a second local process would. */
 function lockedFor(locked: number): { d1: D1Database; attempts: () => number } {
   let attempts = 0;
-  const fail = <T>(run: () => Promise<T>) => () => (++attempts <= locked ? Promise.reject(BUSY) : run());
+  const fail =
+    <T>(run: () => Promise<T>) =>
+    () =>
+      ++attempts <= locked ? Promise.reject(BUSY) : run();
   const statement = (s: D1PreparedStatement): D1PreparedStatement =>
     ({
       bind: (...v: unknown[]) => statement(s.bind(...v)),
@@ -22,7 +25,8 @@ function lockedFor(locked: number): { d1: D1Database; attempts: () => number } {
       raw: () => fail(() => s.raw())(),
       [Symbol.for('real')]: s,
     }) as unknown as D1PreparedStatement;
-  const real = (s: D1PreparedStatement) => (s as unknown as Record<symbol, D1PreparedStatement>)[Symbol.for('real')] ?? s;
+  const real = (s: D1PreparedStatement) =>
+    (s as unknown as Record<symbol, D1PreparedStatement>)[Symbol.for('real')] ?? s;
   const d1 = {
     prepare: (q: string) => statement(env.AUTH_DB.prepare(q)),
     batch: (stmts: D1PreparedStatement[]) => fail(() => env.AUTH_DB.batch(stmts.map(real)))(),
@@ -35,7 +39,9 @@ describe('withBusyRetry (development only)', () => {
   it('recognises the lock by the SQLite result name and nothing else', () => {
     expect(isSqliteBusy(BUSY)).toBe(true);
     expect(isSqliteBusy(new Error('D1_ERROR: database table is locked: SQLITE_LOCKED'))).toBe(true);
-    expect(isSqliteBusy(new Error('D1_ERROR: UNIQUE constraint failed: organizations.slug: SQLITE_CONSTRAINT'))).toBe(false);
+    expect(isSqliteBusy(new Error('D1_ERROR: UNIQUE constraint failed: organizations.slug: SQLITE_CONSTRAINT'))).toBe(
+      false,
+    );
     expect(isSqliteBusy(new Error('D1_ERROR: no such table: nope: SQLITE_ERROR'))).toBe(false);
   });
 
@@ -46,13 +52,22 @@ describe('withBusyRetry (development only)', () => {
     await withBusyRetry(d1, { stats }).prepare('INSERT INTO busy_probe (id) VALUES (?)').bind('one').run();
     expect(attempts()).toBe(4);
     expect(stats).toEqual({ retried: 3, gaveUp: 0 });
-    expect((await env.AUTH_DB.prepare('SELECT count(*) AS n FROM busy_probe WHERE id = ?').bind('one').first<{ n: number }>())?.n).toBe(1);
+    expect(
+      (
+        await env.AUTH_DB.prepare('SELECT count(*) AS n FROM busy_probe WHERE id = ?')
+          .bind('one')
+          .first<{ n: number }>()
+      )?.n,
+    ).toBe(1);
   });
 
   it('retries a locked batch as a whole, with the wrapped statements unwrapped for the binding', async () => {
     await env.AUTH_DB.exec('CREATE TABLE IF NOT EXISTS busy_batch (id TEXT PRIMARY KEY)');
     const db = withBusyRetry(lockedFor(2).d1);
-    await db.batch([db.prepare('INSERT INTO busy_batch (id) VALUES (?)').bind('a'), db.prepare('INSERT INTO busy_batch (id) VALUES (?)').bind('b')]);
+    await db.batch([
+      db.prepare('INSERT INTO busy_batch (id) VALUES (?)').bind('a'),
+      db.prepare('INSERT INTO busy_batch (id) VALUES (?)').bind('b'),
+    ]);
     const { results } = await env.AUTH_DB.prepare('SELECT id FROM busy_batch ORDER BY id').all<{ id: string }>();
     expect(results.map((r) => r.id)).toEqual(['a', 'b']);
   });
@@ -62,7 +77,9 @@ describe('withBusyRetry (development only)', () => {
     await env.AUTH_DB.prepare('INSERT INTO busy_unique (id) VALUES (?)').bind('x').run();
     const stats: BusyRetryStats = { retried: 0, gaveUp: 0 };
     const db = withBusyRetry(env.AUTH_DB, { stats });
-    await expect(db.prepare('INSERT INTO busy_unique (id) VALUES (?)').bind('x').run()).rejects.toThrow(/UNIQUE constraint failed/);
+    await expect(db.prepare('INSERT INTO busy_unique (id) VALUES (?)').bind('x').run()).rejects.toThrow(
+      /UNIQUE constraint failed/,
+    );
     expect(stats.retried).toBe(0);
   });
 

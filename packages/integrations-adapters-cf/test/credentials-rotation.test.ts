@@ -1,7 +1,14 @@
 import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { createCredentialsCipher } from '@gatehouse/integrations-core';
-import { createDb, createInstallation, createOrganization, findVisibleInstallation, createWorkspace, reencryptCredentials } from '../src/index.js';
+import {
+  createDb,
+  createInstallation,
+  createOrganization,
+  findVisibleInstallation,
+  createWorkspace,
+  reencryptCredentials,
+} from '../src/index.js';
 
 const db = createDb(env.AUTH_DB);
 const k1 = 'MTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTE';
@@ -16,8 +23,14 @@ describe('credentials key rotation', () => {
     const ids: string[] = [];
     for (let i = 0; i < 3; i++) {
       const row = await createInstallation(db, tenant, {
-        kind: 'template', source: 'jira-cloud', title: `Jira ${i}`, scope: 'global', workspaceId: null, settings: {},
-        credentials: await oldCipher.encrypt({ api_token: `secret-${i}` }), createdBy: 'u',
+        kind: 'template',
+        source: 'jira-cloud',
+        title: `Jira ${i}`,
+        scope: 'global',
+        workspaceId: null,
+        settings: {},
+        credentials: await oldCipher.encrypt({ api_token: `secret-${i}` }),
+        createdBy: 'u',
       });
       ids.push(row.id);
     }
@@ -42,13 +55,25 @@ describe('credentials key rotation', () => {
   it('counts rows under an unknown key as undecryptable and leaves them untouched', async () => {
     const org = await createOrganization(db, { slug: 'rotate-lost', name: 'Lost' });
     const lost = createCredentialsCipher(JSON.stringify({ k9: k1 }), 'k9');
-    const row = await createInstallation(db, { organizationId: org.id }, {
-      kind: 'template', source: 'zendesk', title: 'Z', scope: 'global', workspaceId: null, settings: {},
-      credentials: await lost.encrypt({ a: 'b' }), createdBy: 'u',
-    });
+    const row = await createInstallation(
+      db,
+      { organizationId: org.id },
+      {
+        kind: 'template',
+        source: 'zendesk',
+        title: 'Z',
+        scope: 'global',
+        workspaceId: null,
+        settings: {},
+        credentials: await lost.encrypt({ a: 'b' }),
+        createdBy: 'u',
+      },
+    );
     const result = await reencryptCredentials(db, createCredentialsCipher(JSON.stringify({ k2 }), 'k2'), 100);
     expect(result.undecryptable).toBeGreaterThanOrEqual(1);
-    const stored = await env.AUTH_DB.prepare('select credentials_kid from installations where id = ?').bind(row.id).first<{ credentials_kid: string }>();
+    const stored = await env.AUTH_DB.prepare('select credentials_kid from installations where id = ?')
+      .bind(row.id)
+      .first<{ credentials_kid: string }>();
     expect(stored!.credentials_kid).toBe('k9');
   });
 });

@@ -55,7 +55,9 @@ describe('api tokens', () => {
     const issued = await createApiToken(db, tenant, { userId: user.id, role: 'SUPERADMIN', name: 'cli' });
     const principal = await findPrincipalByTokenHash(db, await sha256Hex(issued.token));
     expect(principal).toMatchObject({ organizationId: org.id, workspaceId: ws.id, userId: user.id, role: 'ADMIN' });
-    const stored = await env.AUTH_DB.prepare('select * from api_tokens where id = ?').bind(issued.id).first<Record<string, unknown>>();
+    const stored = await env.AUTH_DB.prepare('select * from api_tokens where id = ?')
+      .bind(issued.id)
+      .first<Record<string, unknown>>();
     expect(JSON.stringify(stored)).not.toContain(issued.token);
   });
 
@@ -65,7 +67,12 @@ describe('api tokens', () => {
     const revoked = await createApiToken(db, tenant, { userId: user.id, role: 'MEMBER', name: 'r' });
     expect(await revokeApiToken(db, tenant, revoked.id)).toBe(true);
     expect(await findPrincipalByTokenHash(db, await sha256Hex(revoked.token))).toBeNull();
-    const expired = await createApiToken(db, tenant, { userId: user.id, role: 'MEMBER', name: 'e', expiresAt: Date.now() - 1 });
+    const expired = await createApiToken(db, tenant, {
+      userId: user.id,
+      role: 'MEMBER',
+      name: 'e',
+      expiresAt: Date.now() - 1,
+    });
     expect(await findPrincipalByTokenHash(db, await sha256Hex(expired.token))).toBeNull();
   });
 
@@ -98,7 +105,9 @@ describe('installations', () => {
     // The same (prepared) lookup, another tenant's parameters: each sees only its own.
     expect(await findVisibleInstallation(db, b.tenant, global.handle)).toMatchObject({ id: foreign.id });
     expect(await findVisibleInstallation(db, b.tenant, global.id)).toBeNull();
-    expect(await findVisibleInstallation(db, { organizationId: a.org.id, workspaceId: a.other.id }, local.id)).toBeNull();
+    expect(
+      await findVisibleInstallation(db, { organizationId: a.org.id, workspaceId: a.other.id }, local.id),
+    ).toBeNull();
   });
 
   it('derives a free handle per title and bumps the catalog version on create and delete', async () => {
@@ -139,15 +148,27 @@ describe('webhook deliveries and sessions', () => {
   it('records a delivery once per installation and delivery id, and once per body', async () => {
     const a = await tenantFixture('hooka');
     const gh = await install(a.org.id, { kind: 'provider', source: 'github', title: 'GitHub' });
-    const input = { installationId: gh.id, provider: 'github', deliveryId: 'd-1', bodySha256: 'aa11', eventName: 'issues.opened', status: 'received' as const };
+    const input = {
+      installationId: gh.id,
+      provider: 'github',
+      deliveryId: 'd-1',
+      bodySha256: 'aa11',
+      eventName: 'issues.opened',
+      status: 'received' as const,
+    };
     const first = await recordDelivery(db, a.tenant, input);
     const second = await recordDelivery(db, a.tenant, input);
     expect(first.outcome).toBe('new');
     expect(second).toEqual({ outcome: 'duplicate', record: first.record });
     // The same signed body under another delivery id (a replay: the id header is not signed) is the same delivery.
-    expect(await recordDelivery(db, a.tenant, { ...input, deliveryId: 'd-replayed' })).toEqual({ outcome: 'duplicate', record: first.record });
+    expect(await recordDelivery(db, a.tenant, { ...input, deliveryId: 'd-replayed' })).toEqual({
+      outcome: 'duplicate',
+      record: first.record,
+    });
     // Another body under another id is a new delivery; the same body on another installation too.
-    expect((await recordDelivery(db, a.tenant, { ...input, deliveryId: 'd-2', bodySha256: 'bb22' })).outcome).toBe('new');
+    expect((await recordDelivery(db, a.tenant, { ...input, deliveryId: 'd-2', bodySha256: 'bb22' })).outcome).toBe(
+      'new',
+    );
     const other = await install(a.org.id, { kind: 'provider', source: 'github', title: 'GitHub 2' });
     expect((await recordDelivery(db, a.tenant, { ...input, installationId: other.id })).outcome).toBe('new');
   });
@@ -166,7 +187,12 @@ describe('webhook deliveries and sessions', () => {
       title: 'Bug',
       publication: null,
       closesThread,
-      event: { name: closesThread ? 'issues.closed' : 'issue_comment.created', actor: 'octocat', summary: 'hi', data: { n: 1 } },
+      event: {
+        name: closesThread ? 'issues.closed' : 'issue_comment.created',
+        actor: 'octocat',
+        summary: 'hi',
+        data: { n: 1 },
+      },
     });
     const one = await appendSessionDispatch(db, a.tenant, dispatch('1'));
     const again = await appendSessionDispatch(db, a.tenant, dispatch('1'));
@@ -208,12 +234,18 @@ describe('webhook deliveries and sessions', () => {
     await appendSessionDispatch(db, a.tenant, dispatch('reopen', false));
     expect(await status(opened.sessionId)).toBe('active');
     // The close delivered again (a vendor retry) appends nothing and must not undo the reopen.
-    expect(await appendSessionDispatch(db, a.tenant, dispatch('close', true))).toEqual({ sessionId: opened.sessionId, appended: false });
+    expect(await appendSessionDispatch(db, a.tenant, dispatch('close', true))).toEqual({
+      sessionId: opened.sessionId,
+      appended: false,
+    });
     expect(await status(opened.sessionId)).toBe('active');
     const events = (await getSessionWithEvents(db, a.tenant, opened.sessionId))?.events.map((e) => e.eventName);
     expect(events).toEqual(['issues.reopened', 'issues.closed', 'issues.reopened']);
     // A first dispatch that closes creates the session closed.
-    const fresh = await appendSessionDispatch(db, a.tenant, { ...dispatch('close-first', true), threadKey: 'octo/repo#8' });
+    const fresh = await appendSessionDispatch(db, a.tenant, {
+      ...dispatch('close-first', true),
+      threadKey: 'octo/repo#8',
+    });
     expect(await status(fresh.sessionId)).toBe('closed');
   });
 });

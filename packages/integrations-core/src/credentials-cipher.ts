@@ -41,7 +41,10 @@ const DECRYPTED_ENTRIES = 512;
  * Builds a cipher from the raw secrets. Throws CredentialsKeyError (never echoing key material) when the key map is
  * not JSON, a key is not 32 bytes, or the active kid is missing.
  */
-export function createCredentialsCipher(keysJson: string | undefined, activeKid: string | undefined): CredentialsCipher {
+export function createCredentialsCipher(
+  keysJson: string | undefined,
+  activeKid: string | undefined,
+): CredentialsCipher {
   let parsed: unknown;
   try {
     parsed = JSON.parse(keysJson ?? '');
@@ -49,19 +52,23 @@ export function createCredentialsCipher(keysJson: string | undefined, activeKid:
     throw new CredentialsKeyError('CREDENTIALS_KEYS must be a JSON object of kid → base64url 32-byte key');
   }
   const map = keyMapSchema.safeParse(parsed);
-  if (!map.success) throw new CredentialsKeyError('CREDENTIALS_KEYS must be a JSON object of kid → base64url 32-byte key');
+  if (!map.success)
+    throw new CredentialsKeyError('CREDENTIALS_KEYS must be a JSON object of kid → base64url 32-byte key');
   const keys = new Map<string, Uint8Array<ArrayBuffer>>();
   for (const [kid, b64] of Object.entries(map.data)) {
     const bytes = base64url.decode(b64.replace(/=+$/, '').replace(/\+/g, '-').replace(/\//g, '_'));
     if (bytes.length !== 32) throw new CredentialsKeyError(`CREDENTIALS_KEYS["${kid}"] must decode to 32 bytes`);
     keys.set(kid, Uint8Array.from(bytes));
   }
-  if (!activeKid || !keys.has(activeKid)) throw new CredentialsKeyError('CREDENTIALS_ACTIVE_KID must name a key in CREDENTIALS_KEYS');
+  if (!activeKid || !keys.has(activeKid))
+    throw new CredentialsKeyError('CREDENTIALS_ACTIVE_KID must name a key in CREDENTIALS_KEYS');
   // Each key is imported into WebCrypto once per cipher (the cipher lives as long as the worker's config), not on
   // every encrypt or decrypt; the cache keeps the CryptoKey, never the import's promise (isolate-cache.ts).
   const imported = new Map<string, CryptoKey>();
   const cryptoKey = (kid: string): Promise<CryptoKey> =>
-    cachedValue(imported, kid, () => crypto.subtle.importKey('raw', keys.get(kid)!, 'AES-GCM', false, ['encrypt', 'decrypt']));
+    cachedValue(imported, kid, () =>
+      crypto.subtle.importKey('raw', keys.get(kid)!, 'AES-GCM', false, ['encrypt', 'decrypt']),
+    );
   const encoder = new TextEncoder();
   // Plain data (frozen objects), least recently used first.
   const decrypted = new Map<string, Readonly<Record<string, string>>>();
@@ -83,11 +90,17 @@ export function createCredentialsCipher(keysJson: string | undefined, activeKid:
       }
       // The key is chosen from the protected header jose has already parsed (RFC 7516 §4.1.6 kid).
       const keyFor = async (header: { kid?: string }) => {
-        if (!header.kid || !keys.has(header.kid)) throw new CredentialsKeyError(`no key for kid ${JSON.stringify(header.kid ?? null)}`);
+        if (!header.kid || !keys.has(header.kid))
+          throw new CredentialsKeyError(`no key for kid ${JSON.stringify(header.kid ?? null)}`);
         return cryptoKey(header.kid);
       };
-      const { plaintext } = await compactDecrypt(jwe, keyFor, { keyManagementAlgorithms: ['dir'], contentEncryptionAlgorithms: ['A256GCM'] });
-      const credentials = Object.freeze(z.record(z.string(), z.string()).parse(JSON.parse(new TextDecoder().decode(plaintext))));
+      const { plaintext } = await compactDecrypt(jwe, keyFor, {
+        keyManagementAlgorithms: ['dir'],
+        contentEncryptionAlgorithms: ['A256GCM'],
+      });
+      const credentials = Object.freeze(
+        z.record(z.string(), z.string()).parse(JSON.parse(new TextDecoder().decode(plaintext))),
+      );
       decrypted.set(jwe, credentials);
       if (decrypted.size > DECRYPTED_ENTRIES) decrypted.delete(decrypted.keys().next().value!);
       return { ...credentials };

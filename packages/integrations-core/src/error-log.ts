@@ -34,13 +34,19 @@ const PATTERNS: readonly [RegExp, string][] = [
   // URL userinfo: scheme://user:password@host.
   [/\b([a-z][a-z0-9+.-]*:\/\/)[^\s/@:]+:[^\s/@]+@/gi, `$1${REDACTED}@`],
   // name = value, name: value, "name": "value", name%3Dvalue, where the name says it is secret.
-  [new RegExp(String.raw`(\\?"?\b[\w-]*${SECRET_NAMES}[\w-]*\\?"?\s*(?:[=:]|%3[dD])\s*)${VALUE}`, 'gi'), `$1${REDACTED}`],
+  [
+    new RegExp(String.raw`(\\?"?\b[\w-]*${SECRET_NAMES}[\w-]*\\?"?\s*(?:[=:]|%3[dD])\s*)${VALUE}`, 'gi'),
+    `$1${REDACTED}`,
+  ],
   [/\beyJ[\w-]+\.[\w-]+(?:\.[\w-]*){0,3}/g, REDACTED],
   [/\b(?:gth|ghp|gho|ghs|ghu|ghr|github_pat|whsec|lin_api|lin_oauth|sk|xox[abposr]|ATATT)[-_]?[\w-]{6,}/g, REDACTED],
   // Keys, signatures and hashes: 24+ hex or base64 characters, or 32+ with dashes (base64url, Atlassian tokens), but
   // never a UUID (8-4-4-4-12), which names a row and says what failed.
   [/[A-Za-z0-9+/_]{24,}={0,2}/g, REDACTED],
-  [/(?<![\w-])(?![0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}(?![\w-]))[A-Za-z0-9_-]{32,}/g, REDACTED],
+  [
+    /(?<![\w-])(?![0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}(?![\w-]))[A-Za-z0-9_-]{32,}/g,
+    REDACTED,
+  ],
 ];
 
 /** `text` with every secret it may hold replaced by `[redacted]`; `knownSecrets` are redacted wherever they occur. */
@@ -90,17 +96,28 @@ export function unhandledErrorLine(error: unknown, context: UnhandledErrorContex
     requestId: context.requestId,
     error: name,
     message: redact(message),
-    ...(failedQuery ? { query: redact(failedQuery[1]!) } : cause ? { cause: redact(`${cause.name}: ${cause.message}`) } : {}),
+    ...(failedQuery
+      ? { query: redact(failedQuery[1]!) }
+      : cause
+        ? { cause: redact(`${cause.name}: ${cause.message}`) }
+        : {}),
   });
 }
 
 /** Logs the error (console.error, one line) and answers the generic 500 that carries the request id. */
 export function unhandledErrorResponse(error: unknown, context: UnhandledErrorContext): Response {
   console.error(unhandledErrorLine(error, context));
-  return new Response(JSON.stringify({ error: 'internal_error', message: 'internal error; it was logged', request_id: context.requestId }), {
-    status: 500,
-    headers: { 'content-type': 'application/json', [REQUEST_ID_HEADER]: context.requestId },
-  });
+  return new Response(
+    JSON.stringify({
+      error: 'internal_error',
+      message: 'internal error; it was logged',
+      request_id: context.requestId,
+    }),
+    {
+      status: 500,
+      headers: { 'content-type': 'application/json', [REQUEST_ID_HEADER]: context.requestId },
+    },
+  );
 }
 
 /** The secret values of a worker's env that no log line may contain: its signing key and every credentials key. */
@@ -108,7 +125,8 @@ export function secretValuesOf(env: { MCP_SIGNING_KEY?: string; CREDENTIALS_KEYS
   const values = env.MCP_SIGNING_KEY ? [env.MCP_SIGNING_KEY] : [];
   try {
     const keys = JSON.parse(env.CREDENTIALS_KEYS ?? '{}') as unknown;
-    if (keys && typeof keys === 'object') for (const v of Object.values(keys)) if (typeof v === 'string') values.push(v);
+    if (keys && typeof keys === 'object')
+      for (const v of Object.values(keys)) if (typeof v === 'string') values.push(v);
   } catch {
     /* malformed: the config check reports it; nothing parseable to redact */
   }

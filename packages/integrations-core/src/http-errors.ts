@@ -9,8 +9,16 @@ export function jsonRpcErrorBody(code: number, message: string): string {
 }
 
 /** A JSON error response for non-MCP routes. */
-export function jsonError(status: number, error: string, message: string, headers: Record<string, string> = {}): Response {
-  return new Response(JSON.stringify({ error, message }), { status, headers: { 'content-type': 'application/json', ...headers } });
+export function jsonError(
+  status: number,
+  error: string,
+  message: string,
+  headers: Record<string, string> = {},
+): Response {
+  return new Response(JSON.stringify({ error, message }), {
+    status,
+    headers: { 'content-type': 'application/json', ...headers },
+  });
 }
 
 /**

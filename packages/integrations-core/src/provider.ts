@@ -26,7 +26,12 @@ export interface McpToolDescriptor {
   title?: string;
   description: string;
   inputSchema: JsonSchemaObject;
-  annotations?: { readOnlyHint?: boolean; destructiveHint?: boolean; idempotentHint?: boolean; openWorldHint?: boolean };
+  annotations?: {
+    readOnlyHint?: boolean;
+    destructiveHint?: boolean;
+    idempotentHint?: boolean;
+    openWorldHint?: boolean;
+  };
 }
 
 /**
@@ -155,7 +160,11 @@ export interface OAuthInstallFlow {
    * installation) and return the credentials to store, the app fields included. Errors are messages for the person,
    * never a token or secret.
    */
-  complete(callback: URLSearchParams, app: Record<string, string>, ctx: InstallFlowContext & { redirectUri: string; codeVerifier: string }): Promise<InstallFlowResult>;
+  complete(
+    callback: URLSearchParams,
+    app: Record<string, string>,
+    ctx: InstallFlowContext & { redirectUri: string; codeVerifier: string },
+  ): Promise<InstallFlowResult>;
   /**
    * Renews the short-lived access token (`access_token`, `access_token_expires_at` in ms since the epoch) of stored
    * credentials: a refresh-token grant (RFC 6749 §6), or a new GitHub App installation token. Absent: tokens last.
@@ -216,9 +225,14 @@ export interface IntegrationProvider {
  * Parses a verified webhook body as JSON and validates it with the provider's (loose) zod schema; a failure is the
  * pipeline's `malformed_payload` rejection naming the fields.
  */
-export function parseWebhookJson<T>(raw: string, schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: { issues: { path: PropertyKey[] }[] } } }):
-  | { ok: true; data: T }
-  | Extract<WebhookRejection, { reason: 'malformed_payload' }> {
+export function parseWebhookJson<T>(
+  raw: string,
+  schema: {
+    safeParse(
+      v: unknown,
+    ): { success: true; data: T } | { success: false; error: { issues: { path: PropertyKey[] }[] } };
+  },
+): { ok: true; data: T } | Extract<WebhookRejection, { reason: 'malformed_payload' }> {
   let json: unknown;
   try {
     json = JSON.parse(raw);
@@ -226,6 +240,11 @@ export function parseWebhookJson<T>(raw: string, schema: { safeParse(v: unknown)
     return { ok: false, reason: 'malformed_payload', detail: 'body is not JSON' };
   }
   const parsed = schema.safeParse(json);
-  if (!parsed.success) return { ok: false, reason: 'malformed_payload', detail: parsed.error.issues.map((i) => i.path.map(String).join('.')).join(', ') };
+  if (!parsed.success)
+    return {
+      ok: false,
+      reason: 'malformed_payload',
+      detail: parsed.error.issues.map((i) => i.path.map(String).join('.')).join(', '),
+    };
   return { ok: true, data: parsed.data };
 }

@@ -26,7 +26,11 @@ export const sessionDispatchSchema = z.object({
   title: z.string().max(500).nullable(),
   /** The publication a new session gets: where the agent may write back (see IntegrationProvider.publication). */
   publication: z
-    .object({ granularity: z.enum(['workspace', 'issue', 'user']), target: z.string().min(1).max(500), scopes: z.array(z.string().min(1).max(100)).max(50) })
+    .object({
+      granularity: z.enum(['workspace', 'issue', 'user']),
+      target: z.string().min(1).max(500),
+      scopes: z.array(z.string().min(1).max(100)).max(50),
+    })
     .nullable()
     .default(null),
   /** The event closes the thread: the session's status becomes `closed` (else `active`). See WebhookEvent.closesThread. */
@@ -49,7 +53,11 @@ async function hmacKey(secret: string, usage: 'sign' | 'verify'): Promise<Crypto
 }
 
 /** Signs a raw dispatch body. Returns the `Gatehouse-Signature` header value. */
-export async function signSessionDispatch(secret: string, rawBody: string, nowSec = Math.floor(Date.now() / 1000)): Promise<string> {
+export async function signSessionDispatch(
+  secret: string,
+  rawBody: string,
+  nowSec = Math.floor(Date.now() / 1000),
+): Promise<string> {
   const mac = await crypto.subtle.sign('HMAC', await hmacKey(secret, 'sign'), encoder.encode(`${nowSec}.${rawBody}`));
   return `t=${nowSec},v1=${toHex(mac)}`;
 }
@@ -77,7 +85,12 @@ export async function verifySessionDispatch(
   if (!Number.isInteger(t) || !mac) return { ok: false, reason: 'malformed_signature' };
   const ageSec = Math.abs(nowSec - t);
   if (ageSec > SESSION_DISPATCH_TOLERANCE_SEC) return { ok: false, reason: 'stale_timestamp', ageSec };
-  const valid = await crypto.subtle.verify('HMAC', await hmacKey(secret, 'verify'), mac, encoder.encode(`${t}.${rawBody}`));
+  const valid = await crypto.subtle.verify(
+    'HMAC',
+    await hmacKey(secret, 'verify'),
+    mac,
+    encoder.encode(`${t}.${rawBody}`),
+  );
   return valid ? { ok: true } : { ok: false, reason: 'bad_signature' };
 }
 
@@ -100,7 +113,9 @@ export function sessionDispatchFor(
     provider: event.provider,
     threadKey: event.threadKey,
     title: event.title,
-    publication: sessionScopes.length ? { granularity: 'issue', target: event.threadKey, scopes: [...sessionScopes] } : null,
+    publication: sessionScopes.length
+      ? { granularity: 'issue', target: event.threadKey, scopes: [...sessionScopes] }
+      : null,
     closesThread: event.closesThread === true,
     event: { name: event.name, actor: event.actor, summary: event.summary, data: event.data },
   };

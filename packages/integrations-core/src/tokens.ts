@@ -16,7 +16,10 @@ export async function sha256Hex(value: string): Promise<string> {
 /** A fresh API token. Show it once; store `sha256Hex(token)`. */
 export function generateApiToken(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(32));
-  const b64 = btoa(String.fromCharCode(...bytes)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+  const b64 = btoa(String.fromCharCode(...bytes))
+    .replace(/\+/g, '-')
+    .replace(/\//g, '_')
+    .replace(/=+$/, '');
   return TOKEN_PREFIX + b64;
 }
 

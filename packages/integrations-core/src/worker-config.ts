@@ -34,7 +34,10 @@ export function loadWorkerConfig(env: object): WorkerConfig {
   const hit = cache.get(env);
   if (hit) return hit;
   const parsed = envSchema.safeParse(env);
-  if (!parsed.success) throw new ConfigError(`invalid worker configuration: ${parsed.error.issues.map((i) => i.path.join('.')).join(', ')}`);
+  if (!parsed.success)
+    throw new ConfigError(
+      `invalid worker configuration: ${parsed.error.issues.map((i) => i.path.join('.')).join(', ')}`,
+    );
   const config: WorkerConfig = {
     signingKey: parsed.data.MCP_SIGNING_KEY,
     cipher: createCredentialsCipher(parsed.data.CREDENTIALS_KEYS, parsed.data.CREDENTIALS_ACTIVE_KID),

@@ -49,7 +49,9 @@ describe('credentials cipher', () => {
   it('refuses a JWE without a kid, and one with another key management algorithm', async () => {
     const raw = crypto.getRandomValues(new Uint8Array(32));
     const cipher = createCredentialsCipher(JSON.stringify({ k1: base64url.encode(raw) }), 'k1');
-    const noKid = await new CompactEncrypt(new TextEncoder().encode('{"a":"1"}')).setProtectedHeader({ alg: 'dir', enc: 'A256GCM' }).encrypt(raw);
+    const noKid = await new CompactEncrypt(new TextEncoder().encode('{"a":"1"}'))
+      .setProtectedHeader({ alg: 'dir', enc: 'A256GCM' })
+      .encrypt(raw);
     await expect(cipher.decrypt(noKid)).rejects.toThrow(/no key for kid null/);
     const wrapped = await new CompactEncrypt(new TextEncoder().encode('{"a":"1"}'))
       .setProtectedHeader({ alg: 'A256KW', enc: 'A256GCM', kid: 'k1' })

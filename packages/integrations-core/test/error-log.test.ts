@@ -26,27 +26,59 @@ describe('redactSecrets', () => {
   ])('removes %s', (_, text) => {
     const out = redactSecrets(text);
     expect(out).toContain('[redacted]');
-    for (const secret of ['gth_s3cr3tT0kenValue', 'dXNlcjpodW50ZXIy', 'hunter2hunter2', 'whatever-is-in-here', 'correct-horse-battery', 'MIIEowIBAAKCAQEA', 'c2lnbmF0dXJl', 'ghp_0123', 'abcdefghijkl', 'mnop-qrst', SIGNING_KEY])
+    for (const secret of [
+      'gth_s3cr3tT0kenValue',
+      'dXNlcjpodW50ZXIy',
+      'hunter2hunter2',
+      'whatever-is-in-here',
+      'correct-horse-battery',
+      'MIIEowIBAAKCAQEA',
+      'c2lnbmF0dXJl',
+      'ghp_0123',
+      'abcdefghijkl',
+      'mnop-qrst',
+      SIGNING_KEY,
+    ])
       expect(out).not.toContain(secret);
   });
 
   it('removes the worker’s own keys wherever they occur, even short of a pattern', () => {
-    expect(redactSecrets(`D1_ERROR: near "${CREDENTIALS_KEY.slice(0, 20)}"`, [CREDENTIALS_KEY.slice(0, 20)])).toBe('D1_ERROR: near "[redacted]"');
+    expect(redactSecrets(`D1_ERROR: near "${CREDENTIALS_KEY.slice(0, 20)}"`, [CREDENTIALS_KEY.slice(0, 20)])).toBe(
+      'D1_ERROR: near "[redacted]"',
+    );
   });
 
   it('keeps what says what failed: error text, table and column names, short ids', () => {
-    const text = 'D1_ERROR: UNIQUE constraint failed: webhook_events.installation_id, webhook_events.delivery_id: SQLITE_CONSTRAINT';
+    const text =
+      'D1_ERROR: UNIQUE constraint failed: webhook_events.installation_id, webhook_events.delivery_id: SQLITE_CONSTRAINT';
     expect(redactSecrets(text)).toBe(text);
-    expect(redactSecrets('no such installation 3f2a9c1e-77b0-4c52-9f1d-0a6e5b4c3d21')).toBe('no such installation 3f2a9c1e-77b0-4c52-9f1d-0a6e5b4c3d21');
+    expect(redactSecrets('no such installation 3f2a9c1e-77b0-4c52-9f1d-0a6e5b4c3d21')).toBe(
+      'no such installation 3f2a9c1e-77b0-4c52-9f1d-0a6e5b4c3d21',
+    );
   });
 });
 
 describe('unhandledErrorLine', () => {
   it('names the error, route and request id, with the message redacted', () => {
-    const err = new TypeError(`fetch to https://x.test/?access_token=${SIGNING_KEY} failed`, { cause: new Error(`Bearer ${CREDENTIALS_KEY}`) });
-    const line = unhandledErrorLine(err, { worker: 'integrations', method: 'POST', route: '/webhook/:provider/:installation', requestId: 'r-1', knownSecrets: [SIGNING_KEY, CREDENTIALS_KEY] });
+    const err = new TypeError(`fetch to https://x.test/?access_token=${SIGNING_KEY} failed`, {
+      cause: new Error(`Bearer ${CREDENTIALS_KEY}`),
+    });
+    const line = unhandledErrorLine(err, {
+      worker: 'integrations',
+      method: 'POST',
+      route: '/webhook/:provider/:installation',
+      requestId: 'r-1',
+      knownSecrets: [SIGNING_KEY, CREDENTIALS_KEY],
+    });
     const parsed = JSON.parse(line);
-    expect(parsed).toMatchObject({ msg: 'unhandled error', worker: 'integrations', method: 'POST', route: '/webhook/:provider/:installation', requestId: 'r-1', error: 'TypeError' });
+    expect(parsed).toMatchObject({
+      msg: 'unhandled error',
+      worker: 'integrations',
+      method: 'POST',
+      route: '/webhook/:provider/:installation',
+      requestId: 'r-1',
+      error: 'TypeError',
+    });
     expect(parsed.message).toBe('fetch to https://x.test/?access_token=[redacted] failed');
     expect(parsed.cause).toBe('Error: Bearer [redacted]');
     expect(line).not.toContain(SIGNING_KEY);
@@ -54,23 +86,38 @@ describe('unhandledErrorLine', () => {
   });
 
   it('gives a failed query’s SQL and its driver error, never the parameter values', () => {
-    const err = new Error('Failed query: select "credentials" from "installations" where "id" = ?\nparams: inst-1,hunter2-plaintext', { cause: new Error('D1_ERROR: no such table: installations: SQLITE_ERROR') });
-    const parsed = JSON.parse(unhandledErrorLine(err, { worker: 'mcp', method: 'POST', route: '/mcp', requestId: 'r-2' }));
-    expect(parsed).toMatchObject({ message: 'D1_ERROR: no such table: installations: SQLITE_ERROR', query: 'select "credentials" from "installations" where "id" = ?' });
+    const err = new Error(
+      'Failed query: select "credentials" from "installations" where "id" = ?\nparams: inst-1,hunter2-plaintext',
+      { cause: new Error('D1_ERROR: no such table: installations: SQLITE_ERROR') },
+    );
+    const parsed = JSON.parse(
+      unhandledErrorLine(err, { worker: 'mcp', method: 'POST', route: '/mcp', requestId: 'r-2' }),
+    );
+    expect(parsed).toMatchObject({
+      message: 'D1_ERROR: no such table: installations: SQLITE_ERROR',
+      query: 'select "credentials" from "installations" where "id" = ?',
+    });
     expect(JSON.stringify(parsed)).not.toContain('hunter2');
   });
 });
 
 describe('requestIdOf and secretValuesOf', () => {
   it('takes cf-ray when Cloudflare set it, and a fresh id otherwise', () => {
-    expect(requestIdOf(new Request('https://x.test', { headers: { 'cf-ray': '8f1e2d3c4b5a6978-AMS' } }))).toBe('8f1e2d3c4b5a6978-AMS');
+    expect(requestIdOf(new Request('https://x.test', { headers: { 'cf-ray': '8f1e2d3c4b5a6978-AMS' } }))).toBe(
+      '8f1e2d3c4b5a6978-AMS',
+    );
     const a = requestIdOf(new Request('https://x.test'));
     expect(a).toMatch(/^[0-9a-f-]{36}$/);
     expect(requestIdOf(new Request('https://x.test', { headers: { 'cf-ray': '<script>' } }))).not.toBe('<script>');
   });
 
   it('lists the signing key and every credentials key', () => {
-    expect(secretValuesOf({ MCP_SIGNING_KEY: SIGNING_KEY, CREDENTIALS_KEYS: JSON.stringify({ a: CREDENTIALS_KEY, b: 'other-key-value' }) })).toEqual([SIGNING_KEY, CREDENTIALS_KEY, 'other-key-value']);
+    expect(
+      secretValuesOf({
+        MCP_SIGNING_KEY: SIGNING_KEY,
+        CREDENTIALS_KEYS: JSON.stringify({ a: CREDENTIALS_KEY, b: 'other-key-value' }),
+      }),
+    ).toEqual([SIGNING_KEY, CREDENTIALS_KEY, 'other-key-value']);
     expect(secretValuesOf({ MCP_SIGNING_KEY: SIGNING_KEY, CREDENTIALS_KEYS: 'not json' })).toEqual([SIGNING_KEY]);
   });
 });

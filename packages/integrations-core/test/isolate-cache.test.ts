@@ -32,7 +32,9 @@ describe('cachedValue', () => {
   it('stores nothing when the work fails, so the next request tries again', async () => {
     const store = new WeakMap<object, string>();
     const key = {};
-    await expect(cachedValue(store, key, () => Promise.reject(new Error('registry down')))).rejects.toThrow('registry down');
+    await expect(cachedValue(store, key, () => Promise.reject(new Error('registry down')))).rejects.toThrow(
+      'registry down',
+    );
     expect(store.get(key)).toBeUndefined();
     expect(await cachedValue(store, key, async () => 'ok')).toBe('ok');
   });

@@ -47,8 +47,14 @@ describe('readCapped', () => {
 
   it('treats a malformed Content-Length as absent and still caps the body', async () => {
     for (const length of ['abc', '-1', '1e3', '12abc']) {
-      expect(await readCapped(new Response('y'.repeat(2000), { headers: { 'content-length': length } }), 1024), length).toBeNull();
-      expect(await readCapped(new Response('y'.repeat(20), { headers: { 'content-length': length } }), 1024), length).toBe('y'.repeat(20));
+      expect(
+        await readCapped(new Response('y'.repeat(2000), { headers: { 'content-length': length } }), 1024),
+        length,
+      ).toBeNull();
+      expect(
+        await readCapped(new Response('y'.repeat(20), { headers: { 'content-length': length } }), 1024),
+        length,
+      ).toBe('y'.repeat(20));
     }
   });
 

@@ -13,11 +13,20 @@ describe('session dispatch signature', () => {
 
   it('refuses a changed body, another key, a missing secret or header, and garbage', async () => {
     const header = await signSessionDispatch(secret, body, now);
-    expect(await verifySessionDispatch(secret, `${body} `, header, now)).toEqual({ ok: false, reason: 'bad_signature' });
-    expect(await verifySessionDispatch('b'.repeat(32), body, header, now)).toEqual({ ok: false, reason: 'bad_signature' });
+    expect(await verifySessionDispatch(secret, `${body} `, header, now)).toEqual({
+      ok: false,
+      reason: 'bad_signature',
+    });
+    expect(await verifySessionDispatch('b'.repeat(32), body, header, now)).toEqual({
+      ok: false,
+      reason: 'bad_signature',
+    });
     expect(await verifySessionDispatch('', body, header, now)).toEqual({ ok: false, reason: 'missing_secret' });
     expect(await verifySessionDispatch(secret, body, null, now)).toEqual({ ok: false, reason: 'missing_signature' });
-    expect(await verifySessionDispatch(secret, body, 't=abc,v1=zz', now)).toEqual({ ok: false, reason: 'malformed_signature' });
+    expect(await verifySessionDispatch(secret, body, 't=abc,v1=zz', now)).toEqual({
+      ok: false,
+      reason: 'malformed_signature',
+    });
     // A signature with its timestamp changed no longer matches.
     const forged = header.replace(`t=${now}`, `t=${now + 1}`);
     expect(await verifySessionDispatch(secret, body, forged, now)).toEqual({ ok: false, reason: 'bad_signature' });
@@ -25,6 +34,10 @@ describe('session dispatch signature', () => {
 
   it('refuses a replay outside the tolerance window', async () => {
     const header = await signSessionDispatch(secret, body, now - 301);
-    expect(await verifySessionDispatch(secret, body, header, now)).toEqual({ ok: false, reason: 'stale_timestamp', ageSec: 301 });
+    expect(await verifySessionDispatch(secret, body, header, now)).toEqual({
+      ok: false,
+      reason: 'stale_timestamp',
+      ageSec: 301,
+    });
   });
 });

@@ -40,7 +40,10 @@ export function installBody(provider: LoadProvider, secret: string): Record<stri
     case 'github':
       return { title: 'GitHub (loadtest)', credentials: { webhook_secret: secret } };
     case 'linear':
-      return { title: 'Linear (loadtest)', credentials: { webhook_secret: secret, app_user_id: LINEAR_AGENT_ID, app_user_name: LINEAR_AGENT_NAME } };
+      return {
+        title: 'Linear (loadtest)',
+        credentials: { webhook_secret: secret, app_user_id: LINEAR_AGENT_ID, app_user_name: LINEAR_AGENT_NAME },
+      };
     case 'slack':
       return { title: 'Slack (loadtest)', credentials: { signing_secret: secret, bot_user_id: SLACK_BOT_USER_ID } };
   }
@@ -58,7 +61,12 @@ const githubComment: Example = (examples as unknown as { name: string; examples:
  * A unique delivery for `provider` number `i`: its own thread (issue number, Linear issue, Slack message), its own
  * delivery id and body, signed with `secret`.
  */
-export async function uniqueDelivery(provider: LoadProvider, secret: string, marker: string, i: number): Promise<Delivery> {
+export async function uniqueDelivery(
+  provider: LoadProvider,
+  secret: string,
+  marker: string,
+  i: number,
+): Promise<Delivery> {
   switch (provider) {
     case 'github': {
       const payload = structuredClone(githubComment);
@@ -70,7 +78,12 @@ export async function uniqueDelivery(provider: LoadProvider, secret: string, mar
         provider,
         marker,
         body,
-        headers: { 'content-type': 'application/json', 'x-github-event': 'issue_comment', 'x-github-delivery': randomUUID(), 'x-hub-signature-256': await sign(secret, body) },
+        headers: {
+          'content-type': 'application/json',
+          'x-github-event': 'issue_comment',
+          'x-github-delivery': randomUUID(),
+          'x-hub-signature-256': await sign(secret, body),
+        },
       };
     }
     case 'linear': {
@@ -85,7 +98,12 @@ export async function uniqueDelivery(provider: LoadProvider, secret: string, mar
         provider,
         marker,
         body,
-        headers: { 'content-type': 'application/json', 'linear-event': 'Comment', 'linear-delivery': randomUUID(), 'linear-signature': createHmac('sha256', secret).update(body).digest('hex') },
+        headers: {
+          'content-type': 'application/json',
+          'linear-event': 'Comment',
+          'linear-delivery': randomUUID(),
+          'linear-signature': createHmac('sha256', secret).update(body).digest('hex'),
+        },
       };
     }
     case 'slack': {
@@ -100,7 +118,11 @@ export async function uniqueDelivery(provider: LoadProvider, secret: string, mar
 
 function slackHeaders(secret: string, body: string): Record<string, string> {
   const ts = String(Math.floor(Date.now() / 1000));
-  return { 'content-type': 'application/json', 'x-slack-request-timestamp': ts, 'x-slack-signature': `v0=${createHmac('sha256', secret).update(`v0:${ts}:${body}`).digest('hex')}` };
+  return {
+    'content-type': 'application/json',
+    'x-slack-request-timestamp': ts,
+    'x-slack-signature': `v0=${createHmac('sha256', secret).update(`v0:${ts}:${body}`).digest('hex')}`,
+  };
 }
 
 /** The same delivery sent again, as a vendor retries it (same delivery id; Slack signs afresh with a new timestamp). */

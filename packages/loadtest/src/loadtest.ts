@@ -11,7 +11,15 @@
 import { randomBytes } from 'node:crypto';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { PROVIDERS, markerOf, redelivery, replay, uniqueDelivery, type Delivery, type LoadProvider } from './deliveries.js';
+import {
+  PROVIDERS,
+  markerOf,
+  redelivery,
+  replay,
+  uniqueDelivery,
+  type Delivery,
+  type LoadProvider,
+} from './deliveries.js';
 import { readBack } from './read-back.js';
 import { install, seedTenant } from './tenant.js';
 import { runPool, type PoolReport } from './pool.js';
@@ -66,10 +74,13 @@ export interface LoadtestReport {
 
 const RUN_ID = () => randomBytes(4).toString('hex');
 
-
 async function connect(mcpUrl: string, token: string): Promise<Client> {
   const client = new Client({ name: 'gatehouse-loadtest', version: '1.0.0' });
-  await client.connect(new StreamableHTTPClientTransport(new URL(mcpUrl), { requestInit: { headers: { authorization: `Bearer ${token}` } } }));
+  await client.connect(
+    new StreamableHTTPClientTransport(new URL(mcpUrl), {
+      requestInit: { headers: { authorization: `Bearer ${token}` } },
+    }),
+  );
   return client;
 }
 
@@ -92,7 +103,10 @@ export async function runLoadtest(target: LoadtestTarget, options: LoadtestOptio
 
   // Tenants: one for the webhooks, `organizations` more for the MCP traffic.
   const hooksTenant = await seedTenant(target.d1, `lt-${run}-hooks`);
-  const secrets = Object.fromEntries(providers.map((p) => [p, `lt-${p}-${randomBytes(16).toString('hex')}`])) as Record<LoadProvider, string>;
+  const secrets = Object.fromEntries(providers.map((p) => [p, `lt-${p}-${randomBytes(16).toString('hex')}`])) as Record<
+    LoadProvider,
+    string
+  >;
   const urls = {} as Record<LoadProvider, string>;
   for (const p of providers) urls[p] = await install(target.integrationsUrl, hooksTenant.token, p, secrets[p]);
   log(`▸ installed ${providers.join(', ')} in ${hooksTenant.organizationId}`);
@@ -105,14 +119,20 @@ export async function runLoadtest(target: LoadtestTarget, options: LoadtestOptio
   const repeats = Array.from({ length: options.duplicates }, (_, k) => {
     const of = Math.floor(Math.random() * uniques.length);
     const original = uniques[of]!;
-    return { of, delivery: k % 2 === 0 ? redelivery(original, secrets[original.provider]) : replay(original, secrets[original.provider]) };
+    return {
+      of,
+      delivery:
+        k % 2 === 0 ? redelivery(original, secrets[original.provider]) : replay(original, secrets[original.provider]),
+    };
   });
   const sequence = interleave(uniques, repeats);
 
   // MCP traffic, prepared before the burst so that only requests are timed.
   const mcpPlan = options.mcp && options.mcp.calls > 0 ? options.mcp : null;
   const jiraCredentials = { email: 'loadtest@example.com', api_token: `lt-${randomBytes(12).toString('hex')}` };
-  const jira = mcpPlan ? await startLoopbackUpstream({ email: jiraCredentials.email, apiToken: jiraCredentials.api_token }) : null;
+  const jira = mcpPlan
+    ? await startLoopbackUpstream({ email: jiraCredentials.email, apiToken: jiraCredentials.api_token })
+    : null;
   const clients: Client[] = [];
   try {
     if (mcpPlan && jira) {
@@ -121,9 +141,15 @@ export async function runLoadtest(target: LoadtestTarget, options: LoadtestOptio
         const client = await connect(target.mcpUrl, t.token);
         const installed = await client.callTool({
           name: 'install_integration',
-          arguments: { template: 'jira-cloud', credentials: jiraCredentials, settings: { site_url: jira.url, project_key: 'LT' }, scope: 'Global' },
+          arguments: {
+            template: 'jira-cloud',
+            credentials: jiraCredentials,
+            settings: { site_url: jira.url, project_key: 'LT' },
+            scope: 'Global',
+          },
         });
-        if (installed.isError) throw new Error(`install_integration answered an error: ${JSON.stringify(installed.content)}`);
+        if (installed.isError)
+          throw new Error(`install_integration answered an error: ${JSON.stringify(installed.content)}`);
         clients.push(client);
       }
     }
@@ -150,16 +176,25 @@ export async function runLoadtest(target: LoadtestTarget, options: LoadtestOptio
       const text = await res.text();
       const group = groupOf.get(d)!;
       answers.set(group, [...(answers.get(group) ?? []), res.status]);
-      if (res.status !== 200 && res.status !== 202 && failures.length < 20) failures.push(`${d.provider} delivery answered ${res.status}: ${text.slice(0, 300)}`);
+      if (res.status !== 200 && res.status !== 202 && failures.length < 20)
+        failures.push(`${d.provider} delivery answered ${res.status}: ${text.slice(0, 300)}`);
       return String(res.status);
     });
 
-    log(`▸ sending ${uniques.length} unique deliveries and ${repeats.length} repeats at concurrency ${options.concurrency}` + (mcpPlan ? `, ${mcpPlan.calls} MCP requests at ${mcpPlan.concurrency}` : ''));
-    const [webhooks, mcp] = await Promise.all([runPool(webhookJobs, options.concurrency), mcpPlan ? runPool(mcpJobs, mcpPlan.concurrency) : Promise.resolve(null)]);
+    log(
+      `▸ sending ${uniques.length} unique deliveries and ${repeats.length} repeats at concurrency ${options.concurrency}` +
+        (mcpPlan ? `, ${mcpPlan.calls} MCP requests at ${mcpPlan.concurrency}` : ''),
+    );
+    const [webhooks, mcp] = await Promise.all([
+      runPool(webhookJobs, options.concurrency),
+      mcpPlan ? runPool(mcpJobs, mcpPlan.concurrency) : Promise.resolve(null),
+    ]);
 
-    for (const [status, n] of Object.entries(webhooks.outcomes)) if (/^5\d\d$|^error:/.test(status)) failures.push(`${n} webhook request(s) ended ${status}`);
+    for (const [status, n] of Object.entries(webhooks.outcomes))
+      if (/^5\d\d$|^error:/.test(status)) failures.push(`${n} webhook request(s) ended ${status}`);
     if (mcp) {
-      for (const [outcome, n] of Object.entries(mcp.outcomes)) if (outcome !== 'ok') failures.push(`${n} MCP request(s): ${outcome}`);
+      for (const [outcome, n] of Object.entries(mcp.outcomes))
+        if (outcome !== 'ok') failures.push(`${n} MCP request(s): ${outcome}`);
       failures.push(...mcp.failures.map((f) => `MCP: ${f}`));
     }
     if (jira && jira.rejected() > 0) failures.push(`the loopback Jira refused ${jira.rejected()} request(s)`);
@@ -169,14 +204,23 @@ export async function runLoadtest(target: LoadtestTarget, options: LoadtestOptio
     for (const [group, statuses] of answers) {
       const accepted = statuses.filter((s) => s === 202).length;
       repeatsRefused += statuses.filter((s) => s === 200).length;
-      if (accepted !== 1) failures.push(`delivery ${group} was accepted ${accepted} times (answers ${statuses.join(', ')})`);
+      if (accepted !== 1)
+        failures.push(`delivery ${group} was accepted ${accepted} times (answers ${statuses.join(', ')})`);
     }
-    if (counts.eventsStored !== uniques.length) failures.push(`${counts.eventsStored} of ${uniques.length} unique deliveries stored once`);
+    if (counts.eventsStored !== uniques.length)
+      failures.push(`${counts.eventsStored} of ${uniques.length} unique deliveries stored once`);
     if (counts.eventsDuplicated) failures.push(`${counts.eventsDuplicated} deliveries stored more than once`);
     if (counts.eventsMissing) failures.push(`${counts.eventsMissing} deliveries have no session event`);
-    if ((counts.deliveries.dispatched ?? 0) !== uniques.length) failures.push(`delivery records: ${JSON.stringify(counts.deliveries)}, expected ${uniques.length} dispatched`);
-    if (repeatsRefused !== repeats.length) failures.push(`${repeatsRefused} of ${repeats.length} repeats answered as duplicates`);
-    return { webhooks, mcp, counts: { uniqueSent: uniques.length, repeatsSent: repeats.length, ...counts, repeatsRefused }, failures };
+    if ((counts.deliveries.dispatched ?? 0) !== uniques.length)
+      failures.push(`delivery records: ${JSON.stringify(counts.deliveries)}, expected ${uniques.length} dispatched`);
+    if (repeatsRefused !== repeats.length)
+      failures.push(`${repeatsRefused} of ${repeats.length} repeats answered as duplicates`);
+    return {
+      webhooks,
+      mcp,
+      counts: { uniqueSent: uniques.length, repeatsSent: repeats.length, ...counts, repeatsRefused },
+      failures,
+    };
   } finally {
     await Promise.all(clients.map((c) => c.close()));
     await jira?.close();

@@ -38,12 +38,18 @@ try {
     strict: true,
   });
   const providers = (values.providers ?? PROVIDERS.join(',')).split(',').map((p) => p.trim());
-  for (const p of providers) if (!(PROVIDERS as readonly string[]).includes(p)) throw new Error(`--providers: unknown provider ${p} (${PROVIDERS.join(', ')})`);
+  for (const p of providers)
+    if (!(PROVIDERS as readonly string[]).includes(p))
+      throw new Error(`--providers: unknown provider ${p} (${PROVIDERS.join(', ')})`);
   args = {
     unique: count(values.unique, 300, 'unique'),
     duplicates: count(values.duplicates, 100, 'duplicates'),
     concurrency: Math.max(1, count(values.concurrency, 20, 'concurrency')),
-    mcp: { calls: count(values['mcp-calls'], 400, 'mcp-calls'), concurrency: Math.max(1, count(values['mcp-concurrency'], 50, 'mcp-concurrency')), organizations: Math.max(1, count(values['mcp-organizations'], 3, 'mcp-organizations')) },
+    mcp: {
+      calls: count(values['mcp-calls'], 400, 'mcp-calls'),
+      concurrency: Math.max(1, count(values['mcp-concurrency'], 50, 'mcp-concurrency')),
+      organizations: Math.max(1, count(values['mcp-organizations'], 3, 'mcp-organizations')),
+    },
     providers: providers as LoadProvider[],
     attach: values.attach === true,
   };
@@ -60,12 +66,20 @@ if (args.attach) {
   // The ports `pnpm dev` serves on (and their overrides, scripts/lib/dev-ports.mts).
   const mcpPort = process.env.GATEHOUSE_DEV_MCP_PORT || '8787';
   const integrationsPort = process.env.GATEHOUSE_DEV_INTEGRATIONS_PORT || '8788';
-  target = { mcpUrl: `http://127.0.0.1:${mcpPort}/mcp`, integrationsUrl: `http://127.0.0.1:${integrationsPort}`, d1: local.d1 };
+  target = {
+    mcpUrl: `http://127.0.0.1:${mcpPort}/mcp`,
+    integrationsUrl: `http://127.0.0.1:${integrationsPort}`,
+    d1: local.d1,
+  };
   close = local.close;
 } else {
   log('▸ starting a throwaway stack (both workers in one workerd process)');
   const stack = await startThrowawayStack({ log });
-  target = { mcpUrl: `${stack.urls.mcp}/mcp`, integrationsUrl: stack.urls.integrations!, d1: (await stack.d1()) as unknown as D1Database };
+  target = {
+    mcpUrl: `${stack.urls.mcp}/mcp`,
+    integrationsUrl: stack.urls.integrations!,
+    d1: (await stack.d1()) as unknown as D1Database,
+  };
   close = () => stack.dispose();
 }
 try {

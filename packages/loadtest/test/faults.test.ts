@@ -10,7 +10,14 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startThrowawayStack, type ThrowawayStack } from '@gatehouse/local-stack';
-import { PROVIDERS, markerOf, redelivery, uniqueDelivery, type Delivery, type LoadProvider } from '../src/deliveries.js';
+import {
+  PROVIDERS,
+  markerOf,
+  redelivery,
+  uniqueDelivery,
+  type Delivery,
+  type LoadProvider,
+} from '../src/deliveries.js';
 import { FAULT_PROXY_NAME, FAULT_PROXY_SCRIPT, type FaultMode } from '../src/fault-proxy.js';
 import { runPool } from '../src/pool.js';
 import { readBack } from '../src/read-back.js';
@@ -21,12 +28,28 @@ let d1: D1Database;
 
 beforeAll(async () => {
   stack = await startThrowawayStack({
-    extraWorkers: [{ name: FAULT_PROXY_NAME, modules: true, script: FAULT_PROXY_SCRIPT, compatibilityDate: '2026-11-01', serviceBindings: { TARGET: 'gatehouse-mcp' } }],
+    extraWorkers: [
+      {
+        name: FAULT_PROXY_NAME,
+        modules: true,
+        script: FAULT_PROXY_SCRIPT,
+        compatibilityDate: '2026-11-01',
+        serviceBindings: { TARGET: 'gatehouse-mcp' },
+      },
+    ],
     bindingOverrides: { integrations: { MAIN: FAULT_PROXY_NAME } },
     adjust: (worker, options) =>
       worker !== 'integrations'
         ? options
-        : { ...options, queueConsumers: Object.fromEntries(Object.entries(options.queueConsumers as Record<string, object>).map(([q, c]) => [q, { ...c, maxRetries: 3 }])) },
+        : {
+            ...options,
+            queueConsumers: Object.fromEntries(
+              Object.entries(options.queueConsumers as Record<string, object>).map(([q, c]) => [
+                q,
+                { ...c, maxRetries: 3 },
+              ]),
+            ),
+          },
   });
   d1 = (await stack.d1()) as unknown as D1Database;
 });
@@ -57,7 +80,10 @@ async function burst(slug: string, n: number) {
   }
   const send = (list: readonly Delivery[]) =>
     runPool(
-      list.map((d) => async () => String((await fetch(urls[d.provider], { method: 'POST', headers: d.headers, body: d.body })).status)),
+      list.map(
+        (d) => async () =>
+          String((await fetch(urls[d.provider], { method: 'POST', headers: d.headers, body: d.body })).status),
+      ),
       10,
     );
   return { tenant, secrets, deliveries, send };
@@ -72,17 +98,25 @@ async function until(check: () => Promise<boolean>, timeoutMs: number): Promise<
 }
 
 describe('main worker faults during a burst', () => {
-  it.each(['503', 'throw'] as const)('main answering %s: acknowledged, retried from the queue, each landing once', async (mode) => {
-    const { tenant, deliveries, send } = await burst(`fault-${mode}`, 45);
-    const { seen: before } = await fault(mode);
-    const sent = await send(deliveries);
-    expect(sent.outcomes).toEqual({ '202': 45 });
-    // Every dispatch has met the fault at least once before the main worker recovers.
-    await until(async () => (await fault(mode)).seen >= before + 45, 20_000);
-    await fault('pass');
-    const counts = await readBack(d1, tenant.organizationId, deliveries, 60_000);
-    expect(counts).toEqual({ eventsStored: 45, eventsDuplicated: 0, eventsMissing: 0, deliveries: { dispatched: 45 } });
-  });
+  it.each(['503', 'throw'] as const)(
+    'main answering %s: acknowledged, retried from the queue, each landing once',
+    async (mode) => {
+      const { tenant, deliveries, send } = await burst(`fault-${mode}`, 45);
+      const { seen: before } = await fault(mode);
+      const sent = await send(deliveries);
+      expect(sent.outcomes).toEqual({ '202': 45 });
+      // Every dispatch has met the fault at least once before the main worker recovers.
+      await until(async () => (await fault(mode)).seen >= before + 45, 20_000);
+      await fault('pass');
+      const counts = await readBack(d1, tenant.organizationId, deliveries, 60_000);
+      expect(counts).toEqual({
+        eventsStored: 45,
+        eventsDuplicated: 0,
+        eventsMissing: 0,
+        deliveries: { dispatched: 45 },
+      });
+    },
+  );
 
   it('main unreachable past the retry budget: dead-lettered, visible as failed, queued again by a redelivery, each landing once', async () => {
     const { tenant, secrets, deliveries, send } = await burst('fault-gone', 21);

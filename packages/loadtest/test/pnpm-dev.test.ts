@@ -74,7 +74,12 @@ describe('pnpm dev under load', () => {
     const report = await runLoadtest(target, { unique, duplicates: 0, concurrency, providers: ['github'] });
     expect(report.failures).toEqual([]);
     expect(report.webhooks.outcomes).toEqual({ '202': unique });
-    expect(report.counts).toMatchObject({ eventsStored: unique, eventsDuplicated: 0, eventsMissing: 0, deliveries: { dispatched: unique } });
+    expect(report.counts).toMatchObject({
+      eventsStored: unique,
+      eventsDuplicated: 0,
+      eventsMissing: 0,
+      deliveries: { dispatched: unique },
+    });
     expect(output).not.toMatch(/unhandled error|SQLITE_BUSY/);
   });
 });

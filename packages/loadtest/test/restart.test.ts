@@ -12,7 +12,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withBusyRetry } from '@gatehouse/integrations-adapters-cf/dev';
-import { applyMigrations, freePort, generateSecrets, startLocalStack, type LocalStack, type LocalStackOptions } from '@gatehouse/local-stack';
+import {
+  applyMigrations,
+  freePort,
+  generateSecrets,
+  startLocalStack,
+  type LocalStack,
+  type LocalStackOptions,
+} from '@gatehouse/local-stack';
 import { markerOf, uniqueDelivery, type Delivery } from '../src/deliveries.js';
 import { runPool } from '../src/pool.js';
 import { readBack } from '../src/read-back.js';
@@ -36,7 +43,11 @@ async function startPair(label: string) {
     ...(process.env.GATEHOUSE_STACK_LOGS === '1' ? {} : { workerLogs: () => undefined }),
   };
   const start = async (worker: 'mcp' | 'integrations') => {
-    const s = await startLocalStack({ ...common, workers: [worker], buildDir: join(stateDir, `build-${label}-${worker}`) });
+    const s = await startLocalStack({
+      ...common,
+      workers: [worker],
+      buildDir: join(stateDir, `build-${label}-${worker}`),
+    });
     running.push(s);
     return s;
   };
@@ -57,7 +68,13 @@ async function startPair(label: string) {
     for (let i = 0; i < n; i++) list.push(await uniqueDelivery('github', secret, markerOf(run, i), i));
     return list;
   };
-  const send = (list: readonly Delivery[]) => runPool(list.map((d) => async () => String((await fetch(url, { method: 'POST', headers: d.headers, body: d.body })).status)), 20);
+  const send = (list: readonly Delivery[]) =>
+    runPool(
+      list.map(
+        (d) => async () => String((await fetch(url, { method: 'POST', headers: d.headers, body: d.body })).status),
+      ),
+      20,
+    );
   return { main, integrations, d1, tenant, deliveries, send, start, stop };
 }
 
@@ -76,7 +93,12 @@ describe('restarts under pnpm dev:mcp and pnpm dev:integrations', () => {
     await pair.start('mcp');
     for (const sent of [first, during, away]) expect(sent.outcomes).toEqual({ '202': sent.count });
     const counts = await readBack(pair.d1, pair.tenant.organizationId, list, 90_000);
-    expect(counts).toEqual({ eventsStored: 600, eventsDuplicated: 0, eventsMissing: 0, deliveries: { dispatched: 600 } });
+    expect(counts).toEqual({
+      eventsStored: 600,
+      eventsDuplicated: 0,
+      eventsMissing: 0,
+      deliveries: { dispatched: 600 },
+    });
   });
 
   it('integrations worker stopped while its dispatches wait for a retry: it sends them again when it starts', async () => {
@@ -91,7 +113,12 @@ describe('restarts under pnpm dev:mcp and pnpm dev:integrations', () => {
     const integrations = await pair.start('integrations');
     const d1 = withBusyRetry((await integrations.d1()) as unknown as D1Database);
     const counts = await readBack(d1, pair.tenant.organizationId, list, 90_000);
-    expect(counts).toEqual({ eventsStored: 150, eventsDuplicated: 0, eventsMissing: 0, deliveries: { dispatched: 150 } });
+    expect(counts).toEqual({
+      eventsStored: 150,
+      eventsDuplicated: 0,
+      eventsMissing: 0,
+      deliveries: { dispatched: 150 },
+    });
     // Rows are deleted after each consumer batch, a moment after the deliveries show as dispatched.
     let owed = -1;
     for (let i = 0; i < 50 && owed !== 0; i++) {

@@ -15,7 +15,14 @@
  */
 import { watch, type FSWatcher } from 'node:fs';
 import { join } from 'node:path';
-import { Log, LogLevel, Miniflare, convertV4MiniflareOptions, type V4ServiceDesignator, type V4WorkerOptions } from 'miniflare';
+import {
+  Log,
+  LogLevel,
+  Miniflare,
+  convertV4MiniflareOptions,
+  type V4ServiceDesignator,
+  type V4WorkerOptions,
+} from 'miniflare';
 import { unstable_getMiniflareWorkerOptions } from 'wrangler';
 import { REPO_ROOT, WORKERS, buildDevBundle, wranglerConfig, type StackWorker } from './build.js';
 
@@ -84,7 +91,13 @@ function printWorkerLog({ level, message }: { level: string; message: string }):
 }
 
 /** Sources whose change means a rebuild (the apps and the packages they bundle). */
-const WATCHED_DIRS = ['apps/mcp/src', 'apps/integrations/src', 'packages/integrations-core/src', 'packages/integrations-adapters-cf/src', 'packages/catalog/src'];
+const WATCHED_DIRS = [
+  'apps/mcp/src',
+  'apps/integrations/src',
+  'packages/integrations-core/src',
+  'packages/integrations-adapters-cf/src',
+  'packages/catalog/src',
+];
 
 /** Starts the stack and resolves once every worker run here answers on its port. */
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
@@ -147,7 +160,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
           await wake();
           log('⎔ reloaded');
         } catch (err) {
-          log(`⎔ reload failed; still serving the previous build:\n${err instanceof Error ? err.message : String(err)}`);
+          log(
+            `⎔ reload failed; still serving the previous build:\n${err instanceof Error ? err.message : String(err)}`,
+          );
         }
       } while (again);
     })().finally(() => (reloading = null));
@@ -194,14 +209,20 @@ function readWorkerOptions(worker: StackWorker, secretsGiven: boolean) {
 }
 
 /** One worker's Miniflare options: its wrangler.toml bindings, the dev bundle, its port, and its peers. */
-function workerOptions(worker: StackWorker, bundle: string, entry: boolean, options: LocalStackOptions): V4WorkerOptions {
+function workerOptions(
+  worker: StackWorker,
+  bundle: string,
+  entry: boolean,
+  options: LocalStackOptions,
+): V4WorkerOptions {
   // The bundle is one module (wrangler inlined every import), so wrangler's module rules have nothing to match.
   const { modulesRules: _rules, ...fromConfig } = readWorkerOptions(worker, options.secrets !== undefined);
   const serviceBindings: Record<string, V4ServiceDesignator> = {};
   for (const [binding, target] of Object.entries(fromConfig.serviceBindings ?? {})) {
     const name = typeof target === 'string' ? target : (target as { name?: string }).name;
     const peer = (Object.keys(WORKERS) as StackWorker[]).find((w) => WORKERS[w].name === name);
-    if (!peer) throw new Error(`${worker}: service binding ${binding} names ${String(name)}, not a worker of this repository`);
+    if (!peer)
+      throw new Error(`${worker}: service binding ${binding} names ${String(name)}, not a worker of this repository`);
     const override = options.bindingOverrides?.[worker]?.[binding];
     if (override) {
       serviceBindings[binding] = override;

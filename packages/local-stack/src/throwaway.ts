@@ -39,11 +39,26 @@ export function generateSecrets(): Record<string, string> {
  */
 export async function applyMigrations(persistTo: string): Promise<void> {
   const wrangler = join(dirname(createRequire(import.meta.url).resolve('wrangler/package.json')), 'bin', 'wrangler.js');
-  const child = spawn(process.execPath, [wrangler, 'd1', 'migrations', 'apply', 'AUTH_DB', '--local', '--persist-to', persistTo, '--config', join(REPO_ROOT, 'wrangler.toml')], {
-    cwd: REPO_ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CI: 'true', NO_COLOR: '1' },
-  });
+  const child = spawn(
+    process.execPath,
+    [
+      wrangler,
+      'd1',
+      'migrations',
+      'apply',
+      'AUTH_DB',
+      '--local',
+      '--persist-to',
+      persistTo,
+      '--config',
+      join(REPO_ROOT, 'wrangler.toml'),
+    ],
+    {
+      cwd: REPO_ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CI: 'true', NO_COLOR: '1' },
+    },
+  );
   let output = '';
   child.stdout.on('data', (d: Buffer) => (output += d));
   child.stderr.on('data', (d: Buffer) => (output += d));
@@ -60,7 +75,9 @@ export interface ThrowawayStack extends LocalStack {
 
 /** Starts both workers on a fresh state; `dispose()` also removes the state directory. */
 export async function startThrowawayStack(
-  options: Partial<Pick<LocalStackOptions, 'vars' | 'log' | 'workerLogs' | 'workers' | 'extraWorkers' | 'bindingOverrides' | 'adjust'>> = {},
+  options: Partial<
+    Pick<LocalStackOptions, 'vars' | 'log' | 'workerLogs' | 'workers' | 'extraWorkers' | 'bindingOverrides' | 'adjust'>
+  > = {},
 ): Promise<ThrowawayStack> {
   const stateDir = mkdtempSync(join(tmpdir(), 'gatehouse-stack-'));
   const secrets = generateSecrets();
@@ -79,7 +96,10 @@ export async function startThrowawayStack(
           ...(options.extraWorkers ? { extraWorkers: options.extraWorkers } : {}),
           ...(options.bindingOverrides ? { bindingOverrides: options.bindingOverrides } : {}),
           ...(options.adjust ? { adjust: options.adjust } : {}),
-          vars: { ...options.vars, mcp: { INTEGRATIONS_PUBLIC_URL: `http://${LOCAL_HOST}:${ports.integrations}`, ...options.vars?.mcp } },
+          vars: {
+            ...options.vars,
+            mcp: { INTEGRATIONS_PUBLIC_URL: `http://${LOCAL_HOST}:${ports.integrations}`, ...options.vars?.mcp },
+          },
           log: options.log ?? (() => undefined),
           // Quiet unless asked (GATEHOUSE_STACK_LOGS=1): fault runs log every retry by design.
           workerLogs: options.workerLogs ?? (process.env.GATEHOUSE_STACK_LOGS === '1' ? undefined : () => undefined),

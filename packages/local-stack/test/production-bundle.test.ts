@@ -12,7 +12,10 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT, buildDevBundle, type StackWorker } from '../src/index.js';
 
 /** Strings only development code holds: the lock wait's message test, the local queue outbox's table. */
-const DEV_ONLY = { mcp: ['SQLITE_BUSY|SQLITE_LOCKED|database is locked'], integrations: ['SQLITE_BUSY|SQLITE_LOCKED|database is locked', 'dev_dispatch_outbox'] };
+const DEV_ONLY = {
+  mcp: ['SQLITE_BUSY|SQLITE_LOCKED|database is locked'],
+  integrations: ['SQLITE_BUSY|SQLITE_LOCKED|database is locked', 'dev_dispatch_outbox'],
+};
 
 const out = mkdtempSync(join(tmpdir(), 'gatehouse-bundles-'));
 afterAll(() => rmSync(out, { recursive: true, force: true }));

@@ -26,7 +26,8 @@ function readSecrets(): { files: string[]; secrets: Secrets } {
   const secrets = {} as Secrets;
   for (const name of DEV_SECRET_NAMES) {
     const values = new Set(parsed.map((p) => p.get(name)));
-    if (values.size !== 1 || !parsed[0]!.get(name)) throw new CliError(`${name} is missing or differs between ${files.join(' and ')}; make them equal first`);
+    if (values.size !== 1 || !parsed[0]!.get(name))
+      throw new CliError(`${name} is missing or differs between ${files.join(' and ')}; make them equal first`);
     secrets[name] = parsed[0]!.get(name)!;
   }
   return { files, secrets };
@@ -38,12 +39,18 @@ export async function credentialsRotate(db: Db): Promise<CommandResult> {
   try {
     keys = JSON.parse(secrets.CREDENTIALS_KEYS) as Record<string, string>;
   } catch {
-    throw new CliError('CREDENTIALS_KEYS in .dev.vars is not JSON; fix it or delete both .dev.vars files to regenerate');
+    throw new CliError(
+      'CREDENTIALS_KEYS in .dev.vars is not JSON; fix it or delete both .dev.vars files to regenerate',
+    );
   }
   let n = Object.keys(keys).length + 1;
   while (keys[`dev-${n}`]) n++;
   const kid = `dev-${n}`;
-  const next: Secrets = { ...secrets, CREDENTIALS_KEYS: JSON.stringify({ ...keys, [kid]: randomBytes(32).toString('base64url') }), CREDENTIALS_ACTIVE_KID: kid };
+  const next: Secrets = {
+    ...secrets,
+    CREDENTIALS_KEYS: JSON.stringify({ ...keys, [kid]: randomBytes(32).toString('base64url') }),
+    CREDENTIALS_ACTIVE_KID: kid,
+  };
   const cipher = createCredentialsCipher(next.CREDENTIALS_KEYS, kid);
   // Write the keys first: if re-encryption stops half-way, every row is readable with the keys on disk.
   for (const f of files) writeFileSync(f, renderDevVars(next), { mode: 0o600 });
@@ -58,8 +65,12 @@ export async function credentialsRotate(db: Db): Promise<CommandResult> {
   const json = { activeKid: kid, keptKids: Object.keys(keys), ...total };
   const text = [
     `New credentials key ${kid} is active; ${total.reencrypted} installation(s) re-encrypted under it.`,
-    total.undecryptable ? `${total.undecryptable} installation(s) use a key that is not in CREDENTIALS_KEYS and could not be re-encrypted.` : '',
+    total.undecryptable
+      ? `${total.undecryptable} installation(s) use a key that is not in CREDENTIALS_KEYS and could not be re-encrypted.`
+      : '',
     `Restart \`pnpm dev\` so the workers load it. Old keys (${Object.keys(keys).join(', ')}) stay in CREDENTIALS_KEYS until you remove them.`,
-  ].filter(Boolean).join('\n');
+  ]
+    .filter(Boolean)
+    .join('\n');
   return { json, text };
 }

@@ -2,7 +2,13 @@
 import { CliError } from '../cli-error.mts';
 import { requireSlug, requireString, type OptionValues } from '../cli-input.mts';
 import { isoTime, table, type CommandResult } from '../output.mts';
-import { createOrganization, findOrganization, listOrganizations, type Db, type Organization } from '../workspace-packages.mts';
+import {
+  createOrganization,
+  findOrganization,
+  listOrganizations,
+  type Db,
+  type Organization,
+} from '../workspace-packages.mts';
 
 /** JSON shape of an organization in CLI output. */
 export function organizationJson(org: Organization) {
@@ -17,7 +23,8 @@ export function parseOrgCreate(values: OptionValues) {
 /** `org create`: fails (exit 1) when the slug is taken. */
 export async function orgCreate(db: Db, input: ReturnType<typeof parseOrgCreate>): Promise<CommandResult> {
   const existing = await findOrganization(db, input.slug);
-  if (existing) throw new CliError(`organization "${input.slug}" already exists (id ${existing.id}); pick another --slug`);
+  if (existing)
+    throw new CliError(`organization "${input.slug}" already exists (id ${existing.id}); pick another --slug`);
   const org = await createOrganization(db, input);
   return { json: organizationJson(org), text: `Created organization ${org.slug} ("${org.name}", id ${org.id})` };
 }

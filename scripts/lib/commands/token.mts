@@ -4,7 +4,16 @@
  * `list` shows ids and display prefixes, never hashes.
  */
 import { CliError } from '../cli-error.mts';
-import { optionalExpiry, optionalString, parseEmail, requireRole, requireSlug, requireString, type OptionValues, type parseOrgOnly } from '../cli-input.mts';
+import {
+  optionalExpiry,
+  optionalString,
+  parseEmail,
+  requireRole,
+  requireSlug,
+  requireString,
+  type OptionValues,
+  type parseOrgOnly,
+} from '../cli-input.mts';
 import { isoTime, table, type CommandResult } from '../output.mts';
 import { requireOrganization, requireWorkspace } from '../tenant-lookup.mts';
 import {
@@ -71,7 +80,14 @@ export function pickTokenUser(members: readonly Member[], role: Role, orgSlug: s
 /** Issues a token; the workspace defaults to the organization's first (oldest) one. */
 export async function issueToken(
   db: Db,
-  input: { org: Organization; role: Role; userEmail?: string; workspaceSlug?: string; name: string; expiresAt?: number },
+  input: {
+    org: Organization;
+    role: Role;
+    userEmail?: string;
+    workspaceSlug?: string;
+    name: string;
+    expiresAt?: number;
+  },
 ): Promise<IssuedTokenJson> {
   const { org } = input;
   const tenant = { organizationId: org.id };
@@ -136,10 +152,18 @@ export async function tokenCreate(db: Db, input: ReturnType<typeof parseTokenCre
 }
 
 /** `token list --org S`: ids, names, display prefixes and status; never hashes. */
-export async function tokenList(db: Db, input: ReturnType<typeof parseOrgOnly>, now = Date.now()): Promise<CommandResult> {
+export async function tokenList(
+  db: Db,
+  input: ReturnType<typeof parseOrgOnly>,
+  now = Date.now(),
+): Promise<CommandResult> {
   const org = await requireOrganization(db, input.org);
   const tenant = { organizationId: org.id };
-  const [tokens, members, workspaces] = await Promise.all([listApiTokens(db, tenant), listMembers(db, tenant), listWorkspaces(db, tenant)]);
+  const [tokens, members, workspaces] = await Promise.all([
+    listApiTokens(db, tenant),
+    listMembers(db, tenant),
+    listWorkspaces(db, tenant),
+  ]);
   const emails = new Map(members.map((m) => [m.id, m.email]));
   const slugs = new Map(workspaces.map((w) => [w.id, w.slug]));
   const rows = tokens.map((t) => ({
@@ -155,7 +179,10 @@ export async function tokenList(db: Db, input: ReturnType<typeof parseOrgOnly>, 
     expiresAt: isoTime(t.expiresAt),
     revokedAt: isoTime(t.revokedAt),
   }));
-  return { json: rows, text: table(rows, ['id', 'name', 'prefix', 'role', 'user', 'workspace', 'status', 'createdAt']) };
+  return {
+    json: rows,
+    text: table(rows, ['id', 'name', 'prefix', 'role', 'user', 'workspace', 'status', 'createdAt']),
+  };
 }
 
 /** Validated input of `token revoke --org S --id ID`. */
@@ -168,7 +195,9 @@ export async function tokenRevoke(db: Db, input: ReturnType<typeof parseTokenRev
   const org = await requireOrganization(db, input.org);
   const { id } = input;
   if (!(await revokeApiToken(db, { organizationId: org.id }, id))) {
-    throw new CliError(`no active token with id "${id}" in "${org.slug}" (unknown or already revoked); see \`pnpm gatehouse token list --org ${org.slug}\``);
+    throw new CliError(
+      `no active token with id "${id}" in "${org.slug}" (unknown or already revoked); see \`pnpm gatehouse token list --org ${org.slug}\``,
+    );
   }
   return { json: { id, organization: org.slug, revoked: true }, text: `Revoked token ${id} in ${org.slug}` };
 }

@@ -1,9 +1,25 @@
 /** `gatehouse user add|list`: users are global by email; a membership gives them one role per organization. */
-import { optionalString, parseEmail, requireRole, requireSlug, requireString, type OptionValues, type parseOrgOnly } from '../cli-input.mts';
+import {
+  optionalString,
+  parseEmail,
+  requireRole,
+  requireSlug,
+  requireString,
+  type OptionValues,
+  type parseOrgOnly,
+} from '../cli-input.mts';
 import { isoTime, table, type CommandResult } from '../output.mts';
 import { requireOrganization } from '../tenant-lookup.mts';
 import { CliError, usageError } from '../cli-error.mts';
-import { MIN_PASSWORD_LENGTH, findUserByEmail, hashPassword, listMembers, setUserPasswordHash, upsertMember, type Db } from '../workspace-packages.mts';
+import {
+  MIN_PASSWORD_LENGTH,
+  findUserByEmail,
+  hashPassword,
+  listMembers,
+  setUserPasswordHash,
+  upsertMember,
+  type Db,
+} from '../workspace-packages.mts';
 
 /** Validated input of `user add --org S --email E --role R [--name N]`. */
 export function parseUserAdd(values: OptionValues) {
@@ -27,7 +43,15 @@ export async function userAdd(db: Db, input: ReturnType<typeof parseUserAdd>): P
   const member = await upsertMember(db, tenant, { email, role, ...(displayName ? { displayName } : {}) });
   const change = !before ? 'added' : before.role === role ? 'unchanged' : 'updated';
   return {
-    json: { id: member.id, organization: org.slug, email: member.email, name: member.displayName, role, change, previousRole: before?.role ?? null },
+    json: {
+      id: member.id,
+      organization: org.slug,
+      email: member.email,
+      name: member.displayName,
+      role,
+      change,
+      previousRole: before?.role ?? null,
+    },
     text:
       change === 'added'
         ? `Added ${member.email} to ${org.slug} as ${role}`
@@ -70,7 +94,8 @@ async function readStdin(): Promise<string> {
 /** `user set-password`: sets the password used to sign in on the OAuth consent page (stored as a PBKDF2 hash). */
 export async function userSetPassword(db: Db, input: ReturnType<typeof parseUserSetPassword>): Promise<CommandResult> {
   const password = input.fromStdin ? await readStdin() : input.password!;
-  if (password.length < MIN_PASSWORD_LENGTH) throw new CliError(`the password must have at least ${MIN_PASSWORD_LENGTH} characters`);
+  if (password.length < MIN_PASSWORD_LENGTH)
+    throw new CliError(`the password must have at least ${MIN_PASSWORD_LENGTH} characters`);
   const user = await findUserByEmail(db, input.email);
   if (!user) throw new CliError(`no user ${input.email}; add one first with \`pnpm gatehouse user add\``);
   await setUserPasswordHash(db, user.id, await hashPassword(password));

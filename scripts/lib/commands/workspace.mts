@@ -38,7 +38,10 @@ export async function workspaceCreate(db: Db, input: ReturnType<typeof parseWork
   }
   const { slug, name, vision, okrs } = input;
   const workspace = await createWorkspace(db, tenant, { slug, name, vision, okrs });
-  return { json: workspaceJson(workspace, org.slug), text: `Created workspace ${org.slug}/${workspace.slug} ("${workspace.name}", id ${workspace.id})` };
+  return {
+    json: workspaceJson(workspace, org.slug),
+    text: `Created workspace ${org.slug}/${workspace.slug} ("${workspace.name}", id ${workspace.id})`,
+  };
 }
 
 /** `workspace list --org S`: the organization's workspaces, oldest first. */

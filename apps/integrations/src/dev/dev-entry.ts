@@ -33,7 +33,12 @@ export default {
     // an earlier process left queued.
     ctx.waitUntil(
       resendOutbox(env.DISPATCH_QUEUE, dev.AUTH_DB).catch((err: unknown) =>
-        console.error(JSON.stringify({ msg: 'dev: re-sending the dispatch outbox failed', error: err instanceof Error ? err.message : String(err) })),
+        console.error(
+          JSON.stringify({
+            msg: 'dev: re-sending the dispatch outbox failed',
+            error: err instanceof Error ? err.message : String(err),
+          }),
+        ),
       ),
     );
     return worker.fetch(request, dev, ctx);

@@ -36,7 +36,9 @@ export function recordingQueue(queue: Queue<DispatchMessage>, db: D1Database): Q
     async send(message: DispatchMessage, options?: QueueSendOptions) {
       await ensureTable(db);
       await db
-        .prepare('INSERT OR REPLACE INTO dev_dispatch_outbox (delivery_record_id, body, delay_seconds, queued_at) VALUES (?, ?, ?, ?)')
+        .prepare(
+          'INSERT OR REPLACE INTO dev_dispatch_outbox (delivery_record_id, body, delay_seconds, queued_at) VALUES (?, ?, ?, ?)',
+        )
         .bind(message.deliveryRecordId, JSON.stringify(message), options?.delaySeconds ?? null, Date.now())
         .run();
       return queue.send(message, options);
@@ -77,7 +79,9 @@ export async function consumeRecorded(
   });
   if (acked.length === 0) return;
   await ensureTable(db);
-  await db.batch(acked.map((id) => db.prepare('DELETE FROM dev_dispatch_outbox WHERE delivery_record_id = ?').bind(id)));
+  await db.batch(
+    acked.map((id) => db.prepare('DELETE FROM dev_dispatch_outbox WHERE delivery_record_id = ?').bind(id)),
+  );
 }
 
 /**
@@ -96,7 +100,10 @@ export async function resendOutbox(queue: Queue<DispatchMessage>, db: D1Database
     // before the session it continues exists.
     for (const { body, delay_seconds } of results)
       await queue.send(JSON.parse(body) as DispatchMessage, delay_seconds ? { delaySeconds: delay_seconds } : {});
-    if (results.length > 0) console.log(JSON.stringify({ msg: 'dev: re-sent dispatches an earlier process left queued', count: results.length }));
+    if (results.length > 0)
+      console.log(
+        JSON.stringify({ msg: 'dev: re-sent dispatches an earlier process left queued', count: results.length }),
+      );
     return results.length;
   } catch (err) {
     recovered = false;

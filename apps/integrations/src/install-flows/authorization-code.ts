@@ -11,7 +11,13 @@ import type { CredentialField, InstallFlowResult, OAuthInstallFlow } from '@gate
 
 /** A token answer as a provider reads it. `expiresIn` in seconds; absent for tokens that do not expire. */
 export type TokenReading =
-  | { ok: true; accessToken: string; refreshToken?: string | undefined; expiresIn?: number | undefined; extra?: Record<string, string> }
+  | {
+      ok: true;
+      accessToken: string;
+      refreshToken?: string | undefined;
+      expiresIn?: number | undefined;
+      extra?: Record<string, string>;
+    }
   | { ok: false; message: string };
 
 export interface AuthorizationCodeFlowSpec {
@@ -35,7 +41,12 @@ function readBearer(service: string) {
   return (json: Record<string, unknown>): TokenReading => {
     const read = readBearerTokenResponse(service, json);
     if (!read.ok) return { ok: false, message: read.message };
-    return { ok: true, accessToken: read.tokens.accessToken, refreshToken: read.tokens.refreshToken, expiresIn: typeof json.expires_in === 'number' ? read.tokens.expiresIn : undefined };
+    return {
+      ok: true,
+      accessToken: read.tokens.accessToken,
+      refreshToken: read.tokens.refreshToken,
+      expiresIn: typeof json.expires_in === 'number' ? read.tokens.expiresIn : undefined,
+    };
   };
 }
 
@@ -58,7 +69,14 @@ export function authorizationCodeFlow(spec: AuthorizationCodeFlowSpec): OAuthIns
     params: { grant_type: 'authorization_code' | 'refresh_token' } & Record<string, string>,
     ctx: Parameters<NonNullable<OAuthInstallFlow['refresh']>>[1],
   ): Promise<InstallFlowResult> => {
-    const res = await postTokenRequest(spec.service, spec.tokenUrl(ctx.settings), { id: app.client_id ?? '', secret: app.client_secret ?? '' }, params, ctx.outbound, spec.clientAuth);
+    const res = await postTokenRequest(
+      spec.service,
+      spec.tokenUrl(ctx.settings),
+      { id: app.client_id ?? '', secret: app.client_secret ?? '' },
+      params,
+      ctx.outbound,
+      spec.clientAuth,
+    );
     if (!res.ok) return { ok: false, message: res.message };
     const reading = read(res.json, params.grant_type);
     return reading.ok ? { ok: true, credentials: stored(app, reading) } : reading;
@@ -81,10 +99,18 @@ export function authorizationCodeFlow(spec: AuthorizationCodeFlowSpec): OAuthIns
     complete(callback, app, ctx) {
       const code = callback.get('code');
       if (!code) return Promise.resolve({ ok: false, message: 'The callback has no code.' });
-      return grant(app, { grant_type: 'authorization_code', code, redirect_uri: ctx.redirectUri, code_verifier: ctx.codeVerifier }, ctx);
+      return grant(
+        app,
+        { grant_type: 'authorization_code', code, redirect_uri: ctx.redirectUri, code_verifier: ctx.codeVerifier },
+        ctx,
+      );
     },
     refresh(credentials, ctx) {
-      if (!credentials.refresh_token) return Promise.resolve({ ok: false, message: `the ${spec.service} access token expired and there is no refresh token; install again` });
+      if (!credentials.refresh_token)
+        return Promise.resolve({
+          ok: false,
+          message: `the ${spec.service} access token expired and there is no refresh token; install again`,
+        });
       // RFC 6749 §6; a rotated refresh token in the answer replaces the old one (stored() keeps the old one otherwise).
       return grant(credentials, { grant_type: 'refresh_token', refresh_token: credentials.refresh_token }, ctx);
     },

@@ -18,7 +18,9 @@ export async function withFirstCallContext(ctx: ToolContext, result: CallToolRes
   } catch (err) {
     // The tool ran: its result must not be lost to a failed bookkeeping write. Unclaimed, the context goes out with a
     // later call instead.
-    console.error(JSON.stringify({ msg: 'first-call context not claimed', error: err instanceof Error ? err.name : 'unknown' }));
+    console.error(
+      JSON.stringify({ msg: 'first-call context not claimed', error: err instanceof Error ? err.name : 'unknown' }),
+    );
     return result;
   }
   if (!claimed) return result;
@@ -28,9 +30,15 @@ export async function withFirstCallContext(ctx: ToolContext, result: CallToolRes
     [profile, workspace] = await Promise.all([getMyProfile.call({}, ctx), getWorkspaceInfo.call({}, ctx)]);
   } catch (err) {
     // Same rule: the tool's result (its side effect is done) goes out without the context rather than as an error.
-    console.error(JSON.stringify({ msg: 'first-call context not read', error: err instanceof Error ? err.name : 'unknown' }));
+    console.error(
+      JSON.stringify({ msg: 'first-call context not read', error: err instanceof Error ? err.name : 'unknown' }),
+    );
     return result;
   }
-  const context = { note: 'Session context (sent once, with the first tool call of this MCP session)', get_my_profile: profile, get_workspace_info: workspace };
+  const context = {
+    note: 'Session context (sent once, with the first tool call of this MCP session)',
+    get_my_profile: profile,
+    get_workspace_info: workspace,
+  };
   return { ...result, content: [...result.content, { type: 'text', text: JSON.stringify(context, null, 2) }] };
 }

@@ -14,7 +14,15 @@
  */
 import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
 import { insufficientScope, type OAuthResourceAuth } from '@cloudflare/workers-oauth-provider';
-import { createDb, createMcpSession, endMcpSession, touchMcpSession, type Db, type Principal, type PrincipalSession } from '@gatehouse/integrations-adapters-cf';
+import {
+  createDb,
+  createMcpSession,
+  endMcpSession,
+  touchMcpSession,
+  type Db,
+  type Principal,
+  type PrincipalSession,
+} from '@gatehouse/integrations-adapters-cf';
 import type { WorkerConfig } from '@gatehouse/integrations-core';
 import { publicOrigin } from '../oauth/oauth-servers.js';
 import { coreDescriptorsFor } from '../tools/core-tools.js';
@@ -22,21 +30,39 @@ import { EMPTY_TOOLSET } from '../tools/integration-toolset.js';
 import { getIntegrationToolset } from '../tools/toolset-cache.js';
 import { BASE_SCOPE, INTEGRATION_SCOPE, missingScopes } from './scope-policy.js';
 import { createMcpServer } from './server.js';
-import { coreToolsFor, isAcceptableMcpPost, isPlainToolsList, serializedFor, toolsListResponse } from './tools-list-response.js';
-import { checkHost, checkOrigin, checkProtocolVersionHeader, initializeParams, jsonRpcError, readJsonBody } from './transport-guards.js';
+import {
+  coreToolsFor,
+  isAcceptableMcpPost,
+  isPlainToolsList,
+  serializedFor,
+  toolsListResponse,
+} from './tools-list-response.js';
+import {
+  checkHost,
+  checkOrigin,
+  checkProtocolVersionHeader,
+  initializeParams,
+  jsonRpcError,
+  readJsonBody,
+} from './transport-guards.js';
 
 const SESSION_HEADER = 'mcp-session-id';
 
 function list(value: string | undefined): string[] {
-  return (value ?? '').split(',').map((o) => o.trim().toLowerCase()).filter(Boolean);
+  return (value ?? '')
+    .split(',')
+    .map((o) => o.trim().toLowerCase())
+    .filter(Boolean);
 }
 
 function notifierFor(env: Env, organizationId: string) {
   return env.ORG_NOTIFIER.get(env.ORG_NOTIFIER.idFromName(organizationId));
 }
 
-const sessionRequired = () => jsonRpcError(400, -32000, 'Bad Request: Mcp-Session-Id header is required; send initialize first');
-const sessionNotFound = () => jsonRpcError(404, -32001, 'Session not found: it ended or expired; send initialize to start a new one');
+const sessionRequired = () =>
+  jsonRpcError(400, -32000, 'Bad Request: Mcp-Session-Id header is required; send initialize first');
+const sessionNotFound = () =>
+  jsonRpcError(404, -32001, 'Session not found: it ended or expired; send initialize to start a new one');
 
 /** Who is calling, as established by the token validation (oauth/oauth-servers.ts). */
 export interface McpCaller {
@@ -49,7 +75,13 @@ export interface McpCaller {
 }
 
 /** /mcp for an authenticated caller. Host and Origin are checked before authentication (index.ts). */
-export async function handleMcp(req: Request, env: Env, ctx: ExecutionContext, config: WorkerConfig, caller: McpCaller): Promise<Response> {
+export async function handleMcp(
+  req: Request,
+  env: Env,
+  ctx: ExecutionContext,
+  config: WorkerConfig,
+  caller: McpCaller,
+): Promise<Response> {
   const badVersion = checkProtocolVersionHeader(req);
   if (badVersion) return badVersion;
   const db = createDb(env.AUTH_DB);
@@ -101,7 +133,9 @@ async function handlePost(
     const withIntegrations = caller.scopes.includes(INTEGRATION_SCOPE);
     // A toolset that cannot be read (D1 unavailable) falls through to the SDK path, which tries once more and
     // answers a failure as JSON-RPC Internal error with a request id (server.ts), never a bare 500.
-    const toolset = withIntegrations ? await getIntegrationToolset(db, principal, env.INTEGRATIONS).catch(() => null) : EMPTY_TOOLSET;
+    const toolset = withIntegrations
+      ? await getIntegrationToolset(db, principal, env.INTEGRATIONS).catch(() => null)
+      : EMPTY_TOOLSET;
     if (toolset) {
       const [core, integration] = await Promise.all([
         coreToolsFor(principal.role, caller.scopes, () => coreDescriptorsFor(principal.role, caller.scopes)),
@@ -120,9 +154,13 @@ async function handlePost(
     scopes: caller.scopes,
     sessionId,
     contextDelivered: liveSession?.contextDelivered ?? false,
-    notifyToolsChanged: () => ctx.waitUntil(notifierFor(env, principal.organizationId).notify('notifications/tools/list_changed')),
+    notifyToolsChanged: () =>
+      ctx.waitUntil(notifierFor(env, principal.organizationId).notify('notifications/tools/list_changed')),
   });
-  const transport = new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
+  const transport = new WebStandardStreamableHTTPServerTransport({
+    sessionIdGenerator: undefined,
+    enableJsonResponse: true,
+  });
   await server.connect(transport);
   const res = await transport.handleRequest(req, {
     parsedBody: body.json,
@@ -140,7 +178,11 @@ async function handlePost(
   // A JSON-RPC error (e.g. initialize without params) answers 200 too: only a result starts a session.
   if (!answer.result) return new Response(text, { status: res.status, headers: res.headers });
   const negotiated = answer.result.protocolVersion ?? init.protocolVersion;
-  const session = await createMcpSession(db, principal, { userId: principal.userId, protocolVersion: negotiated, clientName: init.clientName });
+  const session = await createMcpSession(db, principal, {
+    userId: principal.userId,
+    protocolVersion: negotiated,
+    clientName: init.clientName,
+  });
   const headers = new Headers(res.headers);
   headers.set(SESSION_HEADER, session.id);
   return new Response(text, { status: res.status, headers });
@@ -151,13 +193,26 @@ async function handleGet(req: Request, env: Env, principal: Principal, sessionId
     return jsonRpcError(406, -32000, 'Not Acceptable: GET /mcp opens an SSE stream; send Accept: text/event-stream');
   if (!req.headers.get(SESSION_HEADER)) return sessionRequired();
   if (!sessionId) return sessionNotFound();
-  const stream = await notifierFor(env, principal.organizationId).subscribe(sessionId, req.headers.get('last-event-id'));
+  const stream = await notifierFor(env, principal.organizationId).subscribe(
+    sessionId,
+    req.headers.get('last-event-id'),
+  );
   return new Response(stream, {
-    headers: { 'content-type': 'text/event-stream', 'cache-control': 'no-cache, no-transform', [SESSION_HEADER]: sessionId },
+    headers: {
+      'content-type': 'text/event-stream',
+      'cache-control': 'no-cache, no-transform',
+      [SESSION_HEADER]: sessionId,
+    },
   });
 }
 
-async function handleDelete(req: Request, env: Env, ctx: ExecutionContext, db: Db, principal: Principal): Promise<Response> {
+async function handleDelete(
+  req: Request,
+  env: Env,
+  ctx: ExecutionContext,
+  db: Db,
+  principal: Principal,
+): Promise<Response> {
   const header = req.headers.get(SESSION_HEADER);
   if (!header) return sessionRequired();
   if (!(await endMcpSession(db, principal, principal.userId, header))) return sessionNotFound();

@@ -5,7 +5,13 @@
  */
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { CfWorkerJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/cfworker';
-import { CallToolRequestSchema, ErrorCode, ListToolsRequestSchema, McpError, type Tool } from '@modelcontextprotocol/sdk/types.js';
+import {
+  CallToolRequestSchema,
+  ErrorCode,
+  ListToolsRequestSchema,
+  McpError,
+  type Tool,
+} from '@modelcontextprotocol/sdk/types.js';
 import { roleAtLeast, unhandledErrorLine } from '@gatehouse/integrations-core';
 import { callIntegrationTool } from '../tools/call-integration-tool.js';
 import { CORE_TOOLS, coreDescriptorsFor } from '../tools/core-tools.js';
@@ -18,7 +24,6 @@ import { DEFAULT_INSTRUCTIONS } from './instructions.js';
 import { toolResult } from './tool-result.js';
 
 export const SERVER_INFO = { name: 'gatehouse', title: 'Gatehouse MCP gateway', version: '0.1.0' };
-
 
 // One validator per isolate: without it the SDK builds a new Ajv instance (with formats) for every Server, which
 // costs ~20% of a small tools/list (measured with `pnpm bench`). @cfworker/json-schema needs no eval.
@@ -41,7 +46,10 @@ export function createMcpServer(ctx: ToolContext): Server {
         // JSON-RPC Internal error with the id of that line instead.
         const requestId = crypto.randomUUID();
         console.error(unhandledErrorLine(err, { worker: 'mcp', method: 'POST', route: '/mcp tools/list', requestId }));
-        throw new McpError(ErrorCode.InternalError, `Internal error while listing tools; it was logged (request id ${requestId}). Try again.`);
+        throw new McpError(
+          ErrorCode.InternalError,
+          `Internal error while listing tools; it was logged (request id ${requestId}). Try again.`,
+        );
       }
     }
     const tools = [...coreDescriptorsFor(ctx.principal.role, ctx.scopes), ...integration.descriptors];
@@ -68,7 +76,8 @@ export function createMcpServer(ctx: ToolContext): Server {
     }
     const routes = integration.routes.get(name);
     // Unknown tool: JSON-RPC invalid params (MCP 2025-06-18 §Tools, Error Handling: "Unknown tools").
-    if (!routes) throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${name}. Call tools/list for the available tools.`);
+    if (!routes)
+      throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${name}. Call tools/list for the available tools.`);
     return withFirstCallContext(ctx, await toolResult(name, () => callIntegrationTool(name, routes, args, ctx)));
   });
 

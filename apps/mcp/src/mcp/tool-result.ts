@@ -17,7 +17,17 @@ export async function toolResult(name: string, run: () => Promise<unknown>): Pro
     // wrapped by drizzle is reported by its cause, without the query's parameter values).
     const cause = err instanceof Error && err.cause instanceof Error ? err.cause : err;
     const message = cause instanceof Error ? cause.message : String(cause);
-    console.error(JSON.stringify({ msg: 'tool failed', tool: name, error: err instanceof Error ? err.name : 'unknown', message: redactSecrets(message).slice(0, 500) }));
-    return { isError: true, content: [{ type: 'text', text: `${name} failed unexpectedly; the error was logged. Try again later.` }] };
+    console.error(
+      JSON.stringify({
+        msg: 'tool failed',
+        tool: name,
+        error: err instanceof Error ? err.name : 'unknown',
+        message: redactSecrets(message).slice(0, 500),
+      }),
+    );
+    return {
+      isError: true,
+      content: [{ type: 'text', text: `${name} failed unexpectedly; the error was logged. Try again later.` }],
+    };
   }
 }

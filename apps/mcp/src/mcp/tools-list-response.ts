@@ -75,7 +75,9 @@ const commaMember = gzipSync(encoder.encode(','), { mtime: 0 });
 export function isAcceptableMcpPost(req: Request): boolean {
   const accept = req.headers.get('accept') ?? '';
   const contentType = (req.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
-  return accept.includes('application/json') && accept.includes('text/event-stream') && contentType === 'application/json';
+  return (
+    accept.includes('application/json') && accept.includes('text/event-stream') && contentType === 'application/json'
+  );
 }
 
 /**
@@ -83,12 +85,23 @@ export function isAcceptableMcpPost(req: Request): boolean {
  * (the SDK's key order), gzip-encoded when the client accepts it; only the member holding the id is compressed per
  * request.
  */
-export async function toolsListResponse(req: Request, id: string | number, core: SerializedTools, integration: SerializedTools): Promise<Response> {
+export async function toolsListResponse(
+  req: Request,
+  id: string | number,
+  core: SerializedTools,
+  integration: SerializedTools,
+): Promise<Response> {
   const separator = core.json && integration.json ? ',' : '';
   const tail = `]},"jsonrpc":"2.0","id":${JSON.stringify(id)}}`;
   const headers: Record<string, string> = { 'content-type': 'application/json', vary: 'accept-encoding' };
   if (!acceptsGzip(req)) return new Response(HEAD + core.json + separator + integration.json + tail, { headers });
-  const parts = [headMember, core.gzip, ...(separator ? [commaMember] : []), integration.gzip, gzipSync(encoder.encode(tail), { level: 0, mtime: 0 })];
+  const parts = [
+    headMember,
+    core.gzip,
+    ...(separator ? [commaMember] : []),
+    integration.gzip,
+    gzipSync(encoder.encode(tail), { level: 0, mtime: 0 }),
+  ];
   const body = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
   let offset = 0;
   for (const p of parts) {
@@ -100,6 +113,10 @@ export async function toolsListResponse(req: Request, id: string | number, core:
 
 /** Core tool descriptors per (role, scopes), serialized once per isolate (3 roles × a few scope sets). */
 const coreByCaller = new Map<string, SerializedTools>();
-export function coreToolsFor(role: Role, scopes: readonly string[], descriptors: () => McpToolDescriptor[]): Promise<SerializedTools> {
+export function coreToolsFor(
+  role: Role,
+  scopes: readonly string[],
+  descriptors: () => McpToolDescriptor[],
+): Promise<SerializedTools> {
   return cachedValue(coreByCaller, `${role} ${[...scopes].sort().join(' ')}`, () => serializeTools(descriptors()));
 }

@@ -9,7 +9,10 @@ import { jsonRpcErrorBody, readCapped } from '@gatehouse/integrations-core';
 export const MAX_MCP_BODY_BYTES = 1_048_576;
 
 function jsonRpcError(status: number, code: number, message: string, headers: Record<string, string> = {}): Response {
-  return new Response(jsonRpcErrorBody(code, message), { status, headers: { 'content-type': 'application/json', ...headers } });
+  return new Response(jsonRpcErrorBody(code, message), {
+    status,
+    headers: { 'content-type': 'application/json', ...headers },
+  });
 }
 
 /**
@@ -18,13 +21,21 @@ function jsonRpcError(status: number, code: number, message: string, headers: Re
  * origin); any other gets 403. The request's own Host is never trusted for this, since a rebound name makes Origin and
  * Host agree: only the configured lists count.
  */
-export function checkOrigin(req: Request, allowedOrigins: readonly string[], allowedHosts: readonly string[]): Response | null {
+export function checkOrigin(
+  req: Request,
+  allowedOrigins: readonly string[],
+  allowedHosts: readonly string[],
+): Response | null {
   const origin = req.headers.get('origin');
   if (origin === null) return null;
   if (allowedOrigins.includes(origin.toLowerCase())) return null;
   // A page served from one of our own allowed hosts is same-origin, not a rebinding attacker.
   if (allowedHosts.length > 0 && URL.canParse(origin) && allowedHosts.includes(new URL(origin).host)) return null;
-  return jsonRpcError(403, -32000, `Forbidden: Origin ${JSON.stringify(origin)} is not allowed; add it to ALLOWED_ORIGINS`);
+  return jsonRpcError(
+    403,
+    -32000,
+    `Forbidden: Origin ${JSON.stringify(origin)} is not allowed; add it to ALLOWED_ORIGINS`,
+  );
 }
 
 /**
@@ -42,7 +53,11 @@ export function checkHost(req: Request, allowedHosts: readonly string[]): Respon
 export function checkProtocolVersionHeader(req: Request): Response | null {
   const version = req.headers.get('mcp-protocol-version');
   if (version === null || SUPPORTED_PROTOCOL_VERSIONS.includes(version)) return null;
-  return jsonRpcError(400, -32000, `Bad Request: unsupported MCP-Protocol-Version ${JSON.stringify(version)} (supported: ${SUPPORTED_PROTOCOL_VERSIONS.join(', ')})`);
+  return jsonRpcError(
+    400,
+    -32000,
+    `Bad Request: unsupported MCP-Protocol-Version ${JSON.stringify(version)} (supported: ${SUPPORTED_PROTOCOL_VERSIONS.join(', ')})`,
+  );
 }
 
 export type BodyRead = { ok: true; json: unknown } | { ok: false; response: Response };

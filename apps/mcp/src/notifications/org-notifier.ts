@@ -35,7 +35,8 @@ export class OrgNotifier extends DurableObject<Env> {
     void this.write(sub, ': gatehouse stream open\n\n');
     if (lastEventId?.startsWith(`${this.epoch}:`)) {
       const after = Number(lastEventId.slice(this.epoch.length + 1));
-      for (const e of this.recent) if (Number(e.id.slice(this.epoch.length + 1)) > after) void this.write(sub, frame(e.id, e.data));
+      for (const e of this.recent)
+        if (Number(e.id.slice(this.epoch.length + 1)) > after) void this.write(sub, frame(e.id, e.data));
     }
     this.keepalive ??= setInterval(() => {
       for (const s of this.subscribers) void this.write(s, ': keepalive\n\n');

@@ -11,8 +11,18 @@
  *
  * Every page refuses framing and escapes everything the client supplied.
  */
-import { AuthorizationError, CimdFetchError, type ConsentDescription, type OAuthAuthorizationServer } from '@cloudflare/workers-oauth-provider';
-import { createDb, findSignInAccount, listSignInWorkspaces, type SignInWorkspace } from '@gatehouse/integrations-adapters-cf';
+import {
+  AuthorizationError,
+  CimdFetchError,
+  type ConsentDescription,
+  type OAuthAuthorizationServer,
+} from '@cloudflare/workers-oauth-provider';
+import {
+  createDb,
+  findSignInAccount,
+  listSignInWorkspaces,
+  type SignInWorkspace,
+} from '@gatehouse/integrations-adapters-cf';
 import { MCP_SCOPES, verifyPassword, type WorkerConfig } from '@gatehouse/integrations-core';
 import type { GrantProps } from './oauth-servers.js';
 import { csrfMatches, csrfToken, signInCookie, signedInUser } from './sign-in-cookie.js';
@@ -35,7 +45,9 @@ function layout(title: string, body: string): string {
 }
 
 function whoIsAsking(facts: ConsentDescription): string {
-  const who = facts.clientDomain ? `Published by <strong>${escape(facts.clientDomain)}</strong>.` : 'This app registered itself; its name is not verified.';
+  const who = facts.clientDomain
+    ? `Published by <strong>${escape(facts.clientDomain)}</strong>.`
+    : 'This app registered itself; its name is not verified.';
   const local = facts.redirectIsLoopback
     ? '<p class="warn"><strong>This sends access to an app on your computer.</strong> Continue only if you just started signing in from it.</p>'
     : '';
@@ -53,15 +65,26 @@ function signInPage(facts: ConsentDescription, csrf: string, error: string | nul
   );
 }
 
-function consentPage(facts: ConsentDescription, handle: string, email: string, places: readonly SignInWorkspace[]): string {
+function consentPage(
+  facts: ConsentDescription,
+  handle: string,
+  email: string,
+  places: readonly SignInWorkspace[],
+): string {
   const scopes = facts.scope
-    .map((s) => `<li><label><input type="checkbox" name="scope" value="${escape(s)}" checked> <code>${escape(s)}</code>: ${escape(SCOPE_LABELS[s] ?? s)}</label></li>`)
+    .map(
+      (s) =>
+        `<li><label><input type="checkbox" name="scope" value="${escape(s)}" checked> <code>${escape(s)}</code>: ${escape(SCOPE_LABELS[s] ?? s)}</label></li>`,
+    )
     .join('');
   // A member of several organizations (or an organization with several workspaces) picks where the app acts.
   const where =
     places.length > 1
       ? `<label>In <select name="workspace">${places
-          .map((p) => `<option value="${escape(p.workspaceId)}">${escape(p.organizationName)} / ${escape(p.workspaceName)} (${escape(p.organizationSlug)}/${escape(p.workspaceSlug)})</option>`)
+          .map(
+            (p) =>
+              `<option value="${escape(p.workspaceId)}">${escape(p.organizationName)} / ${escape(p.workspaceName)} (${escape(p.organizationSlug)}/${escape(p.workspaceSlug)})</option>`,
+          )
           .join('')}</select></label>`
       : `<p>In ${escape(places[0]?.organizationName ?? '')} / ${escape(places[0]?.workspaceName ?? '')}.</p>`;
   return layout(
@@ -83,7 +106,8 @@ function respond(body: string, headers: Headers = new Headers(), status = 200): 
   return new Response(body, { status, headers });
 }
 
-const problem = (status: number, message: string) => respond(layout('Cannot continue', `<h1>Cannot continue</h1><p>${escape(message)}</p>`), new Headers(), status);
+const problem = (status: number, message: string) =>
+  respond(layout('Cannot continue', `<h1>Cannot continue</h1><p>${escape(message)}</p>`), new Headers(), status);
 
 /**
  * Password guessing is slowed per e-mail and per client IP (CF-Connecting-IP) with the Workers Rate Limiting binding
@@ -97,7 +121,12 @@ async function signInAllowed(limiter: RateLimit, req: Request, email: string): P
   return outcomes.every((o) => o.success);
 }
 
-export async function handleAuthorize(req: Request, env: Env, config: WorkerConfig, authorizationServer: OAuthAuthorizationServer<Env>): Promise<Response> {
+export async function handleAuthorize(
+  req: Request,
+  env: Env,
+  config: WorkerConfig,
+  authorizationServer: OAuthAuthorizationServer<Env>,
+): Promise<Response> {
   const oauth = authorizationServer.getOAuthApi(env);
   const db = createDb(env.AUTH_DB);
   // The authorization request always comes from the URL's query; POSTs keep it in their action URL.
@@ -113,14 +142,18 @@ export async function handleAuthorize(req: Request, env: Env, config: WorkerConf
         return respond(signInPage(facts, csrf.token, null, ''), new Headers({ 'set-cookie': csrf.setCookie }));
       }
       const consent = await oauth.beginConsent(request);
-      return respond(consentPage(facts, consent.handle, account.email, await listSignInWorkspaces(db, account.userId)), consent.headers);
+      return respond(
+        consentPage(facts, consent.handle, account.email, await listSignInWorkspaces(db, account.userId)),
+        consent.headers,
+      );
     }
     if (req.method !== 'POST') return problem(405, 'Use GET or POST.');
     const form = await req.formData().catch(() => null);
     if (!form) return problem(400, 'Send the form as application/x-www-form-urlencoded.');
 
     if (form.get('step') === 'signin') {
-      if (!csrfMatches(req, String(form.get('csrf') ?? ''))) return problem(403, 'This sign-in form expired or came from another site. Start again from your app.');
+      if (!csrfMatches(req, String(form.get('csrf') ?? '')))
+        return problem(403, 'This sign-in form expired or came from another site. Start again from your app.');
       const request = await oauth.parseAuthRequest(asGet);
       const email = String(form.get('email') ?? '').trim();
       if (!(await signInAllowed(env.SIGN_IN_LIMITER, req, email))) {
@@ -132,9 +165,20 @@ export async function handleAuthorize(req: Request, env: Env, config: WorkerConf
       const ok = await verifyPassword(String(form.get('password') ?? ''), account?.passwordHash ?? DUMMY_HASH);
       if (!account?.passwordHash || !ok) {
         const csrf = csrfToken();
-        return respond(signInPage(await oauth.describeConsent(request), csrf.token, 'Wrong e-mail or password.', email), new Headers({ 'set-cookie': csrf.setCookie }), 401);
+        return respond(
+          signInPage(await oauth.describeConsent(request), csrf.token, 'Wrong e-mail or password.', email),
+          new Headers({ 'set-cookie': csrf.setCookie }),
+          401,
+        );
       }
-      return new Response(null, { status: 303, headers: { location: req.url, 'set-cookie': await signInCookie(config.signingKey, account.userId), 'cache-control': 'no-store' } });
+      return new Response(null, {
+        status: 303,
+        headers: {
+          location: req.url,
+          'set-cookie': await signInCookie(config.signingKey, account.userId),
+          'cache-control': 'no-store',
+        },
+      });
     }
 
     const handle = String(form.get('handle') ?? '');
@@ -151,17 +195,32 @@ export async function handleAuthorize(req: Request, env: Env, config: WorkerConf
     const places = await listSignInWorkspaces(db, account.userId);
     const picked = form.get('workspace');
     const place = picked === null ? places[0] : places.find((p) => p.workspaceId === String(picked));
-    if (!place) return problem(403, 'You are not a member of that workspace’s organization. Start again from your app.');
-    const scope = form.getAll('scope').map(String).filter((s) => (MCP_SCOPES as readonly string[]).includes(s));
+    if (!place)
+      return problem(403, 'You are not a member of that workspace’s organization. Start again from your app.');
+    const scope = form
+      .getAll('scope')
+      .map(String)
+      .filter((s) => (MCP_SCOPES as readonly string[]).includes(s));
     const approved = await oauth.approveConsent(req, handle, { scope });
-    const props: GrantProps = { userId: account.userId, organizationId: place.organizationId, workspaceId: place.workspaceId };
-    const { redirectTo } = await oauth.completeAuthorization({ request: approved.request, userId: account.userId, metadata: {}, scope: approved.request.scope, props });
+    const props: GrantProps = {
+      userId: account.userId,
+      organizationId: place.organizationId,
+      workspaceId: place.workspaceId,
+    };
+    const { redirectTo } = await oauth.completeAuthorization({
+      request: approved.request,
+      userId: account.userId,
+      metadata: {},
+      scope: approved.request.scope,
+      props,
+    });
     approved.headers.set('location', redirectTo);
     return new Response(null, { status: 302, headers: approved.headers });
   } catch (error) {
     if (error instanceof AuthorizationError && error.redirectTo) return Response.redirect(error.redirectTo, 302);
     if (error instanceof AuthorizationError) return problem(400, error.description);
-    if (error instanceof CimdFetchError) return problem(400, 'This app could not be verified: its client metadata document could not be fetched.');
+    if (error instanceof CimdFetchError)
+      return problem(400, 'This app could not be verified: its client metadata document could not be fetched.');
     throw error;
   }
 }

@@ -9,9 +9,28 @@
  * access tokens issued here for exactly this resource. Both resolve to a Principal with one D1 read that also checks
  * the request's MCP session.
  */
-import { OAuthAuthorizationServer, OAuthError, OAuthResourceServer, type OAuthResourceAuth } from '@cloudflare/workers-oauth-provider';
-import { createDb, findPrincipalByTokenHash, findPrincipalForGrant, type Principal, type PrincipalSession } from '@gatehouse/integrations-adapters-cf';
-import { MCP_SCOPES, REQUEST_ID_HEADER, looksLikeApiToken, requestIdOf, secretValuesOf, sha256Hex, unhandledErrorLine } from '@gatehouse/integrations-core';
+import {
+  OAuthAuthorizationServer,
+  OAuthError,
+  OAuthResourceServer,
+  type OAuthResourceAuth,
+} from '@cloudflare/workers-oauth-provider';
+import {
+  createDb,
+  findPrincipalByTokenHash,
+  findPrincipalForGrant,
+  type Principal,
+  type PrincipalSession,
+} from '@gatehouse/integrations-adapters-cf';
+import {
+  MCP_SCOPES,
+  REQUEST_ID_HEADER,
+  looksLikeApiToken,
+  requestIdOf,
+  secretValuesOf,
+  sha256Hex,
+  unhandledErrorLine,
+} from '@gatehouse/integrations-core';
 
 /** What an OAuth grant stores (encrypted by the library) and hands back on every request. */
 export interface GrantProps {
@@ -47,7 +66,14 @@ const byOrigin = new Map<string, OAuthServers>();
  * The servers for an origin, built once per isolate (their configuration is immutable). The handler is the /mcp
  * application, passed in to keep this module free of MCP code.
  */
-export function oauthServers(origin: string, handler: (req: Request, env: Env, ctx: ExecutionContext & { props: McpAuthProps; auth: OAuthResourceAuth }) => Promise<Response>): OAuthServers {
+export function oauthServers(
+  origin: string,
+  handler: (
+    req: Request,
+    env: Env,
+    ctx: ExecutionContext & { props: McpAuthProps; auth: OAuthResourceAuth },
+  ) => Promise<Response>,
+): OAuthServers {
   const hit = byOrigin.get(origin);
   if (hit) return hit;
   const resource = `${origin}${MCP_PATH}`;
@@ -72,10 +98,20 @@ export function oauthServers(origin: string, handler: (req: Request, env: Env, c
       try {
         if (looksLikeApiToken(token)) {
           // API tokens carry every scope; their role still limits them (mcp/scope-policy.ts).
-          const found = await findPrincipalByTokenHash(createDb(env.AUTH_DB), await sha256Hex(token), Date.now(), request.headers.get('mcp-session-id') ?? undefined);
+          const found = await findPrincipalByTokenHash(
+            createDb(env.AUTH_DB),
+            await sha256Hex(token),
+            Date.now(),
+            request.headers.get('mcp-session-id') ?? undefined,
+          );
           if (!found) return null;
           const { session, ...principal } = found;
-          return { props: { via: 'api_token', principal, session }, audience: forResource, scope: [...MCP_SCOPES], userId: principal.userId };
+          return {
+            props: { via: 'api_token', principal, session },
+            audience: forResource,
+            scope: [...MCP_SCOPES],
+            userId: principal.userId,
+          };
         }
         const validated = await authorizationServer.validateToken(forResource, token, env);
         if (!validated) return null;
@@ -84,7 +120,15 @@ export function oauthServers(origin: string, handler: (req: Request, env: Env, c
         // The token could not be checked (D1 unavailable): a 503 the client may retry (the library's rule for a
         // thrown OAuthError keeps status and headers), with the request id of the one log line that says why.
         const requestId = requestIdOf(request);
-        console.error(unhandledErrorLine(err, { worker: 'mcp', method: request.method, route: '/mcp (token validation)', requestId, knownSecrets: [token, ...secretValuesOf(env)] }));
+        console.error(
+          unhandledErrorLine(err, {
+            worker: 'mcp',
+            method: request.method,
+            route: '/mcp (token validation)',
+            requestId,
+            knownSecrets: [token, ...secretValuesOf(env)],
+          }),
+        );
         throw new OAuthError('temporarily_unavailable', {
           description: `the token could not be checked; retry shortly (request id ${requestId})`,
           statusCode: 503,
@@ -92,7 +136,10 @@ export function oauthServers(origin: string, handler: (req: Request, env: Env, c
         });
       }
     },
-    handler: { fetch: (req, env, ctx) => handler(req, env, ctx as ExecutionContext & { props: McpAuthProps; auth: OAuthResourceAuth }) },
+    handler: {
+      fetch: (req, env, ctx) =>
+        handler(req, env, ctx as ExecutionContext & { props: McpAuthProps; auth: OAuthResourceAuth }),
+    },
   });
   const servers = { authorizationServer, resourceServer, resource };
   byOrigin.set(origin, servers);

@@ -20,7 +20,13 @@ export interface StateCarried {
 export async function startTemplateAuthorization(
   ctx: ToolContext,
   template: IntegrationTemplate & { auth: AuthorizationCodeAuth },
-  input: { title: string; scope: 'local' | 'global'; workspaceId: string; settings: Record<string, string>; credentials: Record<string, string> },
+  input: {
+    title: string;
+    scope: 'local' | 'global';
+    workspaceId: string;
+    settings: Record<string, string>;
+    credentials: Record<string, string>;
+  },
 ) {
   const row = await createInstallation(ctx.db, ctx.principal, {
     kind: 'template',
@@ -39,7 +45,11 @@ export async function startTemplateAuthorization(
   const { state, expiresAt } = await createOAuthState(
     ctx.db,
     { organizationId: ctx.principal.organizationId, workspaceId: ctx.principal.workspaceId },
-    { provider: `template:${template.slug}`, userId: ctx.principal.userId, payload: await ctx.config.cipher.encrypt({ ...carried }) },
+    {
+      provider: `template:${template.slug}`,
+      userId: ctx.principal.userId,
+      payload: await ctx.config.cipher.encrypt({ ...carried }),
+    },
   );
   const url = authorizationUrl(template.auth, input.settings, {
     clientId: input.credentials[template.auth.clientId]!,

@@ -36,16 +36,36 @@ function page(status: number, title: string, message: string): Response {
   });
 }
 
-export async function handleTemplateCallback(req: Request, env: Env, ctx: ExecutionContext, config: WorkerConfig): Promise<Response> {
+export async function handleTemplateCallback(
+  req: Request,
+  env: Env,
+  ctx: ExecutionContext,
+  config: WorkerConfig,
+): Promise<Response> {
   const url = new URL(req.url);
   const state = url.searchParams.get('state');
-  if (!state) return page(400, 'Authorization failed', 'The callback has no state parameter. Start again with install_integration.');
+  if (!state)
+    return page(
+      400,
+      'Authorization failed',
+      'The callback has no state parameter. Start again with install_integration.',
+    );
   const db = createDb(env.AUTH_DB);
   const row = await consumeOAuthState(db, state);
-  if (!row) return page(400, 'Authorization link expired', 'This authorization link expired or was already used. Run install_integration again for a new one.');
+  if (!row)
+    return page(
+      400,
+      'Authorization link expired',
+      'This authorization link expired or was already used. Run install_integration again for a new one.',
+    );
   const tenant = { organizationId: row.organizationId };
   const vendorError = url.searchParams.get('error');
-  if (vendorError) return page(400, 'Authorization declined', `The service answered "${vendorError.slice(0, 100)}". Nothing was installed; run install_integration again to retry.`);
+  if (vendorError)
+    return page(
+      400,
+      'Authorization declined',
+      `The service answered "${vendorError.slice(0, 100)}". Nothing was installed; run install_integration again to retry.`,
+    );
   const code = url.searchParams.get('code');
   if (!code) return page(400, 'Authorization failed', 'The callback has no code parameter.');
 
@@ -53,7 +73,11 @@ export async function handleTemplateCallback(req: Request, env: Env, ctx: Execut
   try {
     carried = carriedSchema.parse(await config.cipher.decrypt(row.payload));
   } catch {
-    return page(400, 'Authorization failed', 'The authorization state could not be read. Run install_integration again.');
+    return page(
+      400,
+      'Authorization failed',
+      'The authorization state could not be read. Run install_integration again.',
+    );
   }
   const installation = await findInstallation(db, tenant, carried.installationId);
   if (!installation || installation.status !== 'pending' || installation.kind !== 'template')
@@ -70,14 +94,22 @@ export async function handleTemplateCallback(req: Request, env: Env, ctx: Execut
     { code, redirectUri: carried.redirectUri, codeVerifier: carried.codeVerifier },
     { fetch: (input, init) => fetch(input, init), allowLoopback: config.allowLoopbackUpstreams },
   );
-  if (!exchanged.ok) return page(502, 'Authorization failed', `${exchanged.message}. Run install_integration again to retry.`);
+  if (!exchanged.ok)
+    return page(502, 'Authorization failed', `${exchanged.message}. Run install_integration again to retry.`);
   const stored = await swapInstallationCredentials(db, tenant, {
     installationId: installation.id,
     expected: installation.credentials,
     credentials: await config.cipher.encrypt(exchanged.credentials),
     activate: true,
   });
-  if (!stored) return page(409, 'Nothing to authorize', 'This installation changed meanwhile; run install_integration again.');
-  ctx.waitUntil(env.ORG_NOTIFIER.get(env.ORG_NOTIFIER.idFromName(row.organizationId)).notify('notifications/tools/list_changed'));
-  return page(200, `${installation.title} is connected`, `Gatehouse can now use ${template.name} for this installation. You can close this window and go back to your MCP client.`);
+  if (!stored)
+    return page(409, 'Nothing to authorize', 'This installation changed meanwhile; run install_integration again.');
+  ctx.waitUntil(
+    env.ORG_NOTIFIER.get(env.ORG_NOTIFIER.idFromName(row.organizationId)).notify('notifications/tools/list_changed'),
+  );
+  return page(
+    200,
+    `${installation.title} is connected`,
+    `Gatehouse can now use ${template.name} for this installation. You can close this window and go back to your MCP client.`,
+  );
 }

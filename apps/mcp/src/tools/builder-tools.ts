@@ -14,7 +14,13 @@ import {
   TemplateVersionConflict,
   updateOrgTemplate,
 } from '@gatehouse/integrations-adapters-cf';
-import { diffTemplates, findBuiltinTemplate, integrationTemplateSchema, validateTemplate, type IntegrationTemplate } from '@gatehouse/catalog';
+import {
+  diffTemplates,
+  findBuiltinTemplate,
+  integrationTemplateSchema,
+  validateTemplate,
+  type IntegrationTemplate,
+} from '@gatehouse/catalog';
 import { roleAtLeast } from '@gatehouse/integrations-core';
 import { z } from 'zod';
 // Used only at call time, so the import cycle with core-tools (which lists these tools) is harmless.
@@ -28,9 +34,11 @@ function validated(input: unknown): IntegrationTemplate {
 }
 
 async function orgTemplate(ctx: ToolContext, slug: string) {
-  if (findBuiltinTemplate(slug)) throw new ToolError(`"${slug}" is a shipped template and cannot be changed; create your own with another slug.`);
+  if (findBuiltinTemplate(slug))
+    throw new ToolError(`"${slug}" is a shipped template and cannot be changed; create your own with another slug.`);
   const row = await findOrgTemplate(ctx.db, ctx.principal, slug);
-  if (!row) throw new ToolError(`No template "${slug}" in your organization. Call list_integration_catalog for the slugs.`);
+  if (!row)
+    throw new ToolError(`No template "${slug}" in your organization. Call list_integration_catalog for the slugs.`);
   return row;
 }
 
@@ -46,10 +54,19 @@ export const createIntegration = defineCoreTool({
   async run({ template: input }, ctx) {
     const template = validated(input);
     if (findBuiltinTemplate(template.slug) || (await findOrgTemplate(ctx.db, ctx.principal, template.slug)))
-      throw new ToolError(`template.slug: "${template.slug}" is already in the catalog; choose another slug or use update_integration.`);
-    await createOrgTemplate(ctx.db, ctx.principal, { slug: template.slug, definition: template, createdBy: ctx.principal.userId });
+      throw new ToolError(
+        `template.slug: "${template.slug}" is already in the catalog; choose another slug or use update_integration.`,
+      );
+    await createOrgTemplate(ctx.db, ctx.principal, {
+      slug: template.slug,
+      definition: template,
+      createdBy: ctx.principal.userId,
+    });
     ctx.notifyToolsChanged();
-    return { created: { slug: template.slug, version: 1, tools: template.tools.map((t) => t.name) }, next: 'install it with install_integration' };
+    return {
+      created: { slug: template.slug, version: 1, tools: template.tools.map((t) => t.name) },
+      next: 'install it with install_integration',
+    };
   },
 });
 
@@ -61,11 +78,17 @@ export const updateIntegration = defineCoreTool({
   scope: 'mcp:admin',
   minRole: 'ADMIN',
   readOnly: false,
-  input: z.object({ slug: z.string().min(1).describe('The slug of the template to update'), template: integrationTemplateSchema }),
+  input: z.object({
+    slug: z.string().min(1).describe('The slug of the template to update'),
+    template: integrationTemplateSchema,
+  }),
   async run({ slug, template: input }, ctx) {
     const row = await orgTemplate(ctx, slug);
     const next = validated(input);
-    if (next.slug !== slug) throw new ToolError(`template.slug: must stay "${slug}" (slugs identify installations); create a new template to rename.`);
+    if (next.slug !== slug)
+      throw new ToolError(
+        `template.slug: must stay "${slug}" (slugs identify installations); create a new template to rename.`,
+      );
     const prev = integrationTemplateSchema.parse(row.definition);
     const changes = diffTemplates(prev, next);
     let version: number;
@@ -79,7 +102,10 @@ export const updateIntegration = defineCoreTool({
         createdBy: ctx.principal.userId,
       });
     } catch (err) {
-      if (err instanceof TemplateVersionConflict) throw new ToolError(`${slug} was changed by someone else meanwhile; read it again with get_integration and retry.`);
+      if (err instanceof TemplateVersionConflict)
+        throw new ToolError(
+          `${slug} was changed by someone else meanwhile; read it again with get_integration and retry.`,
+        );
       throw err;
     }
     ctx.notifyToolsChanged();
@@ -96,7 +122,8 @@ export const updateIntegration = defineCoreTool({
 export const deleteIntegration = defineCoreTool({
   name: 'delete_integration',
   title: 'Delete integration template',
-  description: 'Remove a template of your organization from the catalog. Refused while it is installed: uninstall those first.',
+  description:
+    'Remove a template of your organization from the catalog. Refused while it is installed: uninstall those first.',
   scope: 'mcp:admin',
   minRole: 'ADMIN',
   readOnly: false,
@@ -105,7 +132,9 @@ export const deleteIntegration = defineCoreTool({
     const row = await orgTemplate(ctx, slug);
     const installed = await listTemplateInstallations(ctx.db, ctx.principal, slug);
     if (installed.length)
-      throw new ToolError(`${slug} is installed as ${installed.map((i) => `"${i.handle}"`).join(', ')}; uninstall those with uninstall_integration first.`);
+      throw new ToolError(
+        `${slug} is installed as ${installed.map((i) => `"${i.handle}"`).join(', ')}; uninstall those with uninstall_integration first.`,
+      );
     await deleteOrgTemplate(ctx.db, ctx.principal, row.id);
     ctx.notifyToolsChanged();
     return { deleted: slug };
@@ -115,14 +144,18 @@ export const deleteIntegration = defineCoreTool({
 export const uninstallIntegration = defineCoreTool({
   name: 'uninstall_integration',
   title: 'Uninstall integration',
-  description: 'Remove an installation (by handle, from list_installed_integrations): its tools disappear at once and its credentials are deleted.',
+  description:
+    'Remove an installation (by handle, from list_installed_integrations): its tools disappear at once and its credentials are deleted.',
   scope: 'mcp:write',
   minRole: 'MEMBER',
   readOnly: false,
   input: z.object({ integration: z.string().min(1).describe('Handle of the installation') }),
   async run({ integration }, ctx) {
     const row = await findVisibleInstallation(ctx.db, ctx.principal, integration);
-    if (!row) throw new ToolError(`No installation "${integration}" in this workspace. Call list_installed_integrations for the handles.`);
+    if (!row)
+      throw new ToolError(
+        `No installation "${integration}" in this workspace. Call list_installed_integrations for the handles.`,
+      );
     if (row.createdBy !== ctx.principal.userId && !roleAtLeast(ctx.principal.role, 'ADMIN'))
       throw new ToolError(`Only the person who installed "${row.handle}" or an ADMIN may uninstall it.`);
     await deleteInstallation(ctx.db, ctx.principal, row.id);

@@ -5,12 +5,27 @@
  */
 import { findSession, findVisibleInstallation } from '@gatehouse/integrations-adapters-cf';
 import { TemplateToolError, templateProvider } from '@gatehouse/catalog';
-import { SESSION_DISPATCH_SIGNATURE_HEADER, signInternalRequest, type ProviderToolCall } from '@gatehouse/integrations-core';
+import {
+  SESSION_DISPATCH_SIGNATURE_HEADER,
+  signInternalRequest,
+  type ProviderToolCall,
+} from '@gatehouse/integrations-core';
 import { freshCredentials } from '../oauth/fresh-credentials.js';
-import { INTEGRATION_ARGUMENT, SESSION_ARGUMENT, chooseRoute, type ProviderRoute, type ToolRoute } from './integration-toolset.js';
+import {
+  INTEGRATION_ARGUMENT,
+  SESSION_ARGUMENT,
+  chooseRoute,
+  type ProviderRoute,
+  type ToolRoute,
+} from './integration-toolset.js';
 import { ToolError, type ToolContext } from './tool-types.js';
 
-export async function callIntegrationTool(name: string, routes: readonly ToolRoute[], args: Record<string, unknown>, ctx: ToolContext): Promise<unknown> {
+export async function callIntegrationTool(
+  name: string,
+  routes: readonly ToolRoute[],
+  args: Record<string, unknown>,
+  ctx: ToolContext,
+): Promise<unknown> {
   // An agent session belongs to one installation: naming the session picks it, no _integration needed.
   let candidates = routes;
   const named = args[SESSION_ARGUMENT];
@@ -27,15 +42,28 @@ export async function callIntegrationTool(name: string, routes: readonly ToolRou
   if (!installation || installation.status !== 'active')
     throw new ToolError(`The integration "${route.installation.title}" is no longer installed. List tools again.`);
   const { [INTEGRATION_ARGUMENT]: _choice, [SESSION_ARGUMENT]: sessionArg, ...toolArgs } = args;
-  if (route.kind === 'provider') return callProviderTool(route, toolArgs, typeof sessionArg === 'string' ? sessionArg : null, ctx);
+  if (route.kind === 'provider')
+    return callProviderTool(route, toolArgs, typeof sessionArg === 'string' ? sessionArg : null, ctx);
   let credentials = await ctx.config.cipher.decrypt(installation.credentials);
   const { template } = route;
-  if (template.auth.type === 'oauth2_authorization_code') credentials = await freshCredentials(ctx, { ...template, auth: template.auth }, installation, credentials);
+  if (template.auth.type === 'oauth2_authorization_code')
+    credentials = await freshCredentials(ctx, { ...template, auth: template.auth }, installation, credentials);
   // Templates run through the same IntegrationProvider contract as code providers (the `custom` provider).
-  const provider = templateProvider(template, { allowLoopback: ctx.config.allowLoopbackUpstreams, tokenCacheKey: installation.id });
+  const provider = templateProvider(template, {
+    allowLoopback: ctx.config.allowLoopbackUpstreams,
+    tokenCacheKey: installation.id,
+  });
   try {
     return await provider.executeTool(route.tool.name, toolArgs, {
-      installation: { id: installation.id, organizationId: installation.organizationId, workspaceId: installation.workspaceId, scope: installation.scope, title: installation.title, settings: installation.settings, credentials },
+      installation: {
+        id: installation.id,
+        organizationId: installation.organizationId,
+        workspaceId: installation.workspaceId,
+        scope: installation.scope,
+        title: installation.title,
+        settings: installation.settings,
+        credentials,
+      },
       session: null,
       fetch: ctx.fetch,
     });
@@ -49,7 +77,12 @@ export async function callIntegrationTool(name: string, routes: readonly ToolRou
  * A provider tool runs in the integrations worker (it holds the provider code and checks the session's publication):
  * forward the call over the INTEGRATIONS binding, signed, and turn its refusals into tool errors.
  */
-async function callProviderTool(route: ProviderRoute, args: Record<string, unknown>, sessionId: string | null, ctx: ToolContext): Promise<unknown> {
+async function callProviderTool(
+  route: ProviderRoute,
+  args: Record<string, unknown>,
+  sessionId: string | null,
+  ctx: ToolContext,
+): Promise<unknown> {
   const call: ProviderToolCall = {
     organizationId: ctx.principal.organizationId,
     workspaceId: ctx.principal.workspaceId,
@@ -62,7 +95,10 @@ async function callProviderTool(route: ProviderRoute, args: Record<string, unkno
   const body = JSON.stringify(call);
   const res = await ctx.integrations.fetch('https://integrations.internal/internal/provider-tool', {
     method: 'POST',
-    headers: { 'content-type': 'application/json', [SESSION_DISPATCH_SIGNATURE_HEADER]: await signInternalRequest(ctx.config.signingKey, body) },
+    headers: {
+      'content-type': 'application/json',
+      [SESSION_DISPATCH_SIGNATURE_HEADER]: await signInternalRequest(ctx.config.signingKey, body),
+    },
     body,
   });
   const answer = (await res.json().catch(() => ({}))) as { result?: unknown; message?: string };

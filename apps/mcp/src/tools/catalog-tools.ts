@@ -34,18 +34,33 @@ export const getIntegration = defineCoreTool({
   scope: 'mcp:read',
   minRole: 'MEMBER',
   readOnly: true,
-  input: z.object({ template: z.string().min(1).describe('Template slug from list_integration_catalog, e.g. jira-cloud') }),
+  input: z.object({
+    template: z.string().min(1).describe('Template slug from list_integration_catalog, e.g. jira-cloud'),
+  }),
   async run({ template }, ctx) {
     const entry = (await loadCatalog(ctx.db, ctx.principal)).find((e) => e.template.slug === template);
-    if (!entry) throw new ToolError(`No template "${template}". Call list_integration_catalog for the available slugs.`);
+    if (!entry)
+      throw new ToolError(`No template "${template}". Call list_integration_catalog for the available slugs.`);
     const t = entry.template;
     return {
       ...summary(t, entry.origin),
       docs_url: t.docsUrl,
       auth_type: t.auth.type,
-      credentials: t.credentials.map((c) => ({ name: c.name, description: c.description, secret: c.secret, required: c.required })),
+      credentials: t.credentials.map((c) => ({
+        name: c.name,
+        description: c.description,
+        secret: c.secret,
+        required: c.required,
+      })),
       settings: t.settings,
-      tools: t.tools.map((x) => ({ name: x.name, title: x.title, description: x.description, docs_url: x.docsUrl, read_only: x.readOnly, input_schema: x.inputSchema })),
+      tools: t.tools.map((x) => ({
+        name: x.name,
+        title: x.title,
+        description: x.description,
+        docs_url: x.docsUrl,
+        read_only: x.readOnly,
+        input_schema: x.inputSchema,
+      })),
     };
   },
 });
@@ -83,7 +98,8 @@ function fieldProblems(
 ): string[] {
   const problems: string[] = [];
   const known = new Set(fields.map((f) => f.name));
-  for (const name of Object.keys(supplied)) if (!known.has(name)) problems.push(`unknown ${kind} "${name}" (expected: ${[...known].join(', ') || 'none'})`);
+  for (const name of Object.keys(supplied))
+    if (!known.has(name)) problems.push(`unknown ${kind} "${name}" (expected: ${[...known].join(', ') || 'none'})`);
   for (const f of fields) {
     const v = supplied[f.name];
     if (v === undefined || v === '') {
@@ -91,7 +107,8 @@ function fieldProblems(
       continue;
     }
     if (typeof v !== 'string') problems.push(`${kind} "${f.name}" must be a string`);
-    else if (f.pattern && !new RegExp(`^(?:${f.pattern})$`).test(v)) problems.push(`${kind} "${f.name}" must match ${f.pattern}`);
+    else if (f.pattern && !new RegExp(`^(?:${f.pattern})$`).test(v))
+      problems.push(`${kind} "${f.name}" must match ${f.pattern}`);
   }
   return problems;
 }
@@ -105,8 +122,10 @@ function webhookAnswer(ctx: ToolContext, installationId: string) {
   return {
     url: ctx.config.integrationsPublicUrl ? `${ctx.config.integrationsPublicUrl.replace(/\/+$/, '')}${path}` : null,
     path,
-    signing: 'Standard Webhooks v1 (https://www.standardwebhooks.com/) with the webhook_secret given: webhook-id, webhook-timestamp, webhook-signature',
-    envelope: '{"type": "<event>", "thread": {"key": "<id>", "title": "<title>"}, "actor": "<who>", "summary": "<text>", "data": {…}}; events with a thread start or continue an agent session',
+    signing:
+      'Standard Webhooks v1 (https://www.standardwebhooks.com/) with the webhook_secret given: webhook-id, webhook-timestamp, webhook-signature',
+    envelope:
+      '{"type": "<event>", "thread": {"key": "<id>", "title": "<title>"}, "actor": "<who>", "summary": "<text>", "data": {…}}; events with a thread start or continue an agent session',
   };
 }
 
@@ -128,15 +147,20 @@ export const installIntegration = defineCoreTool({
       .string()
       .min(1)
       .optional()
-      .describe('For scope Local: the workspace (product) slug or id to install into; default the workspace of your token'),
+      .describe(
+        'For scope Local: the workspace (product) slug or id to install into; default the workspace of your token',
+      ),
     webhooks: z
       .boolean()
       .default(false)
-      .describe('Also receive the service’s events as agent sessions (Standard Webhooks): put the service’s signing secret (whsec_…) in credentials.webhook_secret; the answer carries the webhook URL'),
+      .describe(
+        'Also receive the service’s events as agent sessions (Standard Webhooks): put the service’s signing secret (whsec_…) in credentials.webhook_secret; the answer carries the webhook URL',
+      ),
   }),
   async run(args, ctx) {
     const entry = (await loadCatalog(ctx.db, ctx.principal)).find((e) => e.template.slug === args.template);
-    if (!entry) throw new ToolError(`No template "${args.template}". Call list_integration_catalog for the available slugs.`);
+    if (!entry)
+      throw new ToolError(`No template "${args.template}". Call list_integration_catalog for the available slugs.`);
     const t = entry.template;
     let workspaceId = ctx.principal.workspaceId;
     let workspaceSlug = ctx.principal.workspaceSlug;
@@ -149,23 +173,44 @@ export const installIntegration = defineCoreTool({
     }
     // The webhook signing secret travels with the credentials (encrypted, never shown again) and only with webhooks on.
     const { webhook_secret: webhookSecret, ...templateCredentials } = args.credentials;
-    const problems = [...fieldProblems('credential', t.credentials, templateCredentials), ...fieldProblems('setting', t.settings, args.settings)];
-    if (args.webhooks && !webhookSecret) problems.push('webhooks needs credentials.webhook_secret, the Standard Webhooks signing secret the service signs with (whsec_ and base64)');
-    if (args.webhooks && webhookSecret && !isWebhookSecret(webhookSecret)) problems.push('credentials.webhook_secret is not a Standard Webhooks secret (whsec_ followed by base64 of 24 to 64 bytes)');
-    if (!args.webhooks && webhookSecret !== undefined) problems.push('credentials.webhook_secret applies only with "webhooks": true');
-    if (problems.length) throw new ToolError(`Cannot install ${t.name}: ${problems.join('; ')}. See get_integration for the fields.`);
-    const credentials = args.webhooks ? { ...templateCredentials, webhook_secret: webhookSecret! } : templateCredentials;
+    const problems = [
+      ...fieldProblems('credential', t.credentials, templateCredentials),
+      ...fieldProblems('setting', t.settings, args.settings),
+    ];
+    if (args.webhooks && !webhookSecret)
+      problems.push(
+        'webhooks needs credentials.webhook_secret, the Standard Webhooks signing secret the service signs with (whsec_ and base64)',
+      );
+    if (args.webhooks && webhookSecret && !isWebhookSecret(webhookSecret))
+      problems.push(
+        'credentials.webhook_secret is not a Standard Webhooks secret (whsec_ followed by base64 of 24 to 64 bytes)',
+      );
+    if (!args.webhooks && webhookSecret !== undefined)
+      problems.push('credentials.webhook_secret applies only with "webhooks": true');
+    if (problems.length)
+      throw new ToolError(`Cannot install ${t.name}: ${problems.join('; ')}. See get_integration for the fields.`);
+    const credentials = args.webhooks
+      ? { ...templateCredentials, webhook_secret: webhookSecret! }
+      : templateCredentials;
     if (t.auth.type === 'oauth2_authorization_code') {
-      const { installationId, ...started } = await startTemplateAuthorization(ctx, { ...t, auth: t.auth }, {
-        title: args.title ?? t.name,
-        scope: args.scope === 'Local' ? 'local' : 'global',
-        workspaceId,
-        settings: args.settings,
-        credentials,
-      });
+      const { installationId, ...started } = await startTemplateAuthorization(
+        ctx,
+        { ...t, auth: t.auth },
+        {
+          title: args.title ?? t.name,
+          scope: args.scope === 'Local' ? 'local' : 'global',
+          workspaceId,
+          settings: args.settings,
+          credentials,
+        },
+      );
       return args.webhooks ? { ...started, webhook: webhookAnswer(ctx, installationId) } : started;
     }
-    const check = await validateCredentials(t, { settings: args.settings, credentials: args.credentials }, { fetch: ctx.fetch, allowLoopback: ctx.config.allowLoopbackUpstreams });
+    const check = await validateCredentials(
+      t,
+      { settings: args.settings, credentials: args.credentials },
+      { fetch: ctx.fetch, allowLoopback: ctx.config.allowLoopbackUpstreams },
+    );
     if (!check.ok) throw new ToolError(`Cannot install ${t.name}: ${check.message}`);
     const row = await createInstallation(ctx.db, ctx.principal, {
       kind: 'template',
@@ -179,7 +224,13 @@ export const installIntegration = defineCoreTool({
     });
     ctx.notifyToolsChanged();
     return {
-      installed: { handle: row.handle, title: row.title, template: t.slug, scope: args.scope, workspace: args.scope === 'Local' ? workspaceSlug : null },
+      installed: {
+        handle: row.handle,
+        title: row.title,
+        template: t.slug,
+        scope: args.scope,
+        workspace: args.scope === 'Local' ? workspaceSlug : null,
+      },
       tools: t.tools.map((x) => x.name),
       credentials_checked: check.checked,
       ...(args.webhooks ? { webhook: webhookAnswer(ctx, row.id) } : {}),

@@ -3,7 +3,12 @@
  * cannot be shadowed by an organization template.
  */
 import { listOrgTemplates, type Db } from '@gatehouse/integrations-adapters-cf';
-import { BUILTIN_TEMPLATES, findBuiltinTemplate, integrationTemplateSchema, type IntegrationTemplate } from '@gatehouse/catalog';
+import {
+  BUILTIN_TEMPLATES,
+  findBuiltinTemplate,
+  integrationTemplateSchema,
+  type IntegrationTemplate,
+} from '@gatehouse/catalog';
 import type { OrgTenant } from '@gatehouse/integrations-core';
 
 export interface CatalogEntry {
@@ -19,7 +24,14 @@ export async function loadCatalog(db: Db, tenant: OrgTenant): Promise<CatalogEnt
     if (findBuiltinTemplate(row.slug)) continue;
     const parsed = integrationTemplateSchema.safeParse(row.definition);
     if (parsed.success) entries.push({ template: parsed.data, origin: 'organization', version: row.version });
-    else console.error(JSON.stringify({ msg: 'stored template does not parse', organizationId: tenant.organizationId, slug: row.slug }));
+    else
+      console.error(
+        JSON.stringify({
+          msg: 'stored template does not parse',
+          organizationId: tenant.organizationId,
+          slug: row.slug,
+        }),
+      );
   }
   return entries;
 }

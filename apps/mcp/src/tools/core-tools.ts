@@ -4,7 +4,12 @@
 import { roleAtLeast, type McpToolDescriptor, type Role } from '@gatehouse/integrations-core';
 import { z } from 'zod';
 import { createIntegration, deleteIntegration, uninstallIntegration, updateIntegration } from './builder-tools.js';
-import { getIntegration, installIntegration, listInstalledIntegrations, listIntegrationCatalog } from './catalog-tools.js';
+import {
+  getIntegration,
+  installIntegration,
+  listInstalledIntegrations,
+  listIntegrationCatalog,
+} from './catalog-tools.js';
 import { getMyProfile, getWorkspaceInfo } from './profile-tools.js';
 import { grantPublication } from './publication-tools.js';
 import { getSessionTool, listSessionsTool } from './session-tools.js';

@@ -64,7 +64,10 @@ export function buildIntegrationToolset(
   providerToolsFor: (providerId: string) => readonly ProviderToolInfo[] | undefined = () => undefined,
 ): IntegrationToolset {
   const routes = new Map<string, ToolRoute[]>();
-  const ordered = [...installations.filter((i) => i.scope === 'local'), ...installations.filter((i) => i.scope === 'global')];
+  const ordered = [
+    ...installations.filter((i) => i.scope === 'local'),
+    ...installations.filter((i) => i.scope === 'global'),
+  ];
   const add = (name: string, route: ToolRoute) => {
     if (reserved.has(name)) return;
     const list = routes.get(name) ?? [];
@@ -73,7 +76,8 @@ export function buildIntegrationToolset(
   };
   for (const installation of ordered) {
     if (installation.kind === 'provider') {
-      for (const tool of providerToolsFor(installation.source) ?? []) add(tool.name, { kind: 'provider', installation, providerId: installation.source, tool });
+      for (const tool of providerToolsFor(installation.source) ?? [])
+        add(tool.name, { kind: 'provider', installation, providerId: installation.source, tool });
       continue;
     }
     const template = templateFor(installation.source);
@@ -96,7 +100,10 @@ export function buildIntegrationToolset(
       });
       continue;
     }
-    const options = list.map((r) => `"${r.installation.handle}" = ${r.installation.title} (${describeRoute(r).source}, ${r.installation.scope})`);
+    const options = list.map(
+      (r) =>
+        `"${r.installation.handle}" = ${r.installation.title} (${describeRoute(r).source}, ${r.installation.scope})`,
+    );
     // Schemas may differ between templates; the first one is listed and each call is validated against the schema
     // of the installation it resolves to.
     const schema = first.inputSchema;
@@ -127,7 +134,13 @@ export const EMPTY_TOOLSET: IntegrationToolset = Object.freeze({ descriptors: []
 /** What the listing needs of a route, whatever runs it. */
 function describeRoute(route: ToolRoute) {
   if (route.kind === 'template')
-    return { title: route.tool.title, description: route.tool.description, inputSchema: route.tool.inputSchema, readOnly: route.tool.readOnly, source: route.template.name };
+    return {
+      title: route.tool.title,
+      description: route.tool.description,
+      inputSchema: route.tool.inputSchema,
+      readOnly: route.tool.readOnly,
+      source: route.template.name,
+    };
   const writes = route.tool.publicationScope !== null;
   const inputSchema = writes
     ? {
@@ -141,7 +154,13 @@ function describeRoute(route: ToolRoute) {
         },
       }
     : route.tool.inputSchema;
-  return { title: route.tool.title ?? route.tool.name, description: route.tool.description, inputSchema, readOnly: !writes, source: route.providerId };
+  return {
+    title: route.tool.title ?? route.tool.name,
+    description: route.tool.description,
+    inputSchema,
+    readOnly: !writes,
+    source: route.providerId,
+  };
 }
 
 export type RouteChoice = { ok: true; route: ToolRoute } | { ok: false; message: string };
@@ -150,10 +169,22 @@ export type RouteChoice = { ok: true; route: ToolRoute } | { ok: false; message:
 export function chooseRoute(name: string, routes: readonly ToolRoute[], args: Record<string, unknown>): RouteChoice {
   if (routes.length === 1) return { ok: true, route: routes[0]! };
   const wanted = args[INTEGRATION_ARGUMENT];
-  const options = routes.map((r) => `- ${r.installation.handle}: ${r.installation.title} (${describeRoute(r).source}, ${r.installation.scope})`).join('\n');
+  const options = routes
+    .map(
+      (r) =>
+        `- ${r.installation.handle}: ${r.installation.title} (${describeRoute(r).source}, ${r.installation.scope})`,
+    )
+    .join('\n');
   if (typeof wanted !== 'string' || wanted === '')
-    return { ok: false, message: `Several integrations provide ${name}. Call it again with ${INTEGRATION_ARGUMENT} set to one of:\n${options}` };
+    return {
+      ok: false,
+      message: `Several integrations provide ${name}. Call it again with ${INTEGRATION_ARGUMENT} set to one of:\n${options}`,
+    };
   const route = routes.find((r) => r.installation.handle === wanted);
-  if (!route) return { ok: false, message: `${INTEGRATION_ARGUMENT} "${wanted}" does not provide ${name}. Choose one of:\n${options}` };
+  if (!route)
+    return {
+      ok: false,
+      message: `${INTEGRATION_ARGUMENT} "${wanted}" does not provide ${name}. Choose one of:\n${options}`,
+    };
   return { ok: true, route };
 }

@@ -33,11 +33,19 @@ export const getWorkspaceInfo = defineCoreTool({
   readOnly: true,
   input: z.object({}),
   async run(_args, { db, principal }) {
-    const [ws, installations] = await Promise.all([getWorkspace(db, principal), listVisibleInstallations(db, principal)]);
+    const [ws, installations] = await Promise.all([
+      getWorkspace(db, principal),
+      listVisibleInstallations(db, principal),
+    ]);
     if (!ws) throw new ToolError('The workspace of this token no longer exists.');
     return {
       workspace: { id: ws.id, slug: ws.slug, name: ws.name, vision: ws.vision, okrs: ws.okrs },
-      active_integrations: installations.map((i) => ({ handle: i.handle, title: i.title, source: i.source, scope: i.scope === 'local' ? 'Local' : 'Global' })),
+      active_integrations: installations.map((i) => ({
+        handle: i.handle,
+        title: i.title,
+        source: i.source,
+        scope: i.scope === 'local' ? 'Local' : 'Global',
+      })),
     };
   },
 });

@@ -67,15 +67,15 @@ export async function providerScopes(integrations: Fetcher): Promise<Map<string,
 export async function providerTools(integrations: Fetcher): Promise<Map<string, ProviderToolInfo[]>> {
   const body = await fetchRegistry(integrations);
   return new Map(
-      body.integrations.map((p) => [
-        p.id,
-        p.tools.map((t) => ({
-          name: t.name,
-          description: t.description,
-          inputSchema: t.inputSchema as JsonSchemaObject,
-          ...(t.annotations ? { annotations: t.annotations as McpToolDescriptor['annotations'] } : {}),
-          publicationScope: t.publication_scope,
-        })),
-      ]),
-    );
+    body.integrations.map((p) => [
+      p.id,
+      p.tools.map((t) => ({
+        name: t.name,
+        description: t.description,
+        inputSchema: t.inputSchema as JsonSchemaObject,
+        ...(t.annotations ? { annotations: t.annotations as McpToolDescriptor['annotations'] } : {}),
+        publicationScope: t.publication_scope,
+      })),
+    ]),
+  );
 }

@@ -3,7 +3,12 @@
  * caller's workspace) or for one user — so its write tools may run without an agent session, e.g. opening issues.
  * Sessions get their own thread-level publication automatically from the provider's defaults.
  */
-import { createPublication, findUserByEmail, findVisibleInstallation, listMembers } from '@gatehouse/integrations-adapters-cf';
+import {
+  createPublication,
+  findUserByEmail,
+  findVisibleInstallation,
+  listMembers,
+} from '@gatehouse/integrations-adapters-cf';
 import { z } from 'zod';
 import { providerScopes } from './provider-registry.js';
 import { ToolError, defineCoreTool } from './tool-types.js';
@@ -24,9 +29,12 @@ export const grantPublication = defineCoreTool({
   }),
   async run(args, ctx) {
     const installation = await findVisibleInstallation(ctx.db, ctx.principal, args.integration);
-    if (!installation || installation.kind !== 'provider') throw new ToolError(`No provider installation "${args.integration}" in this workspace.`);
+    if (!installation || installation.kind !== 'provider')
+      throw new ToolError(`No provider installation "${args.integration}" in this workspace.`);
     const offered = (await providerScopes(ctx.integrations)).get(installation.source) ?? [];
-    const problems = args.scopes.filter((s) => !offered.some((o) => o.name === s && o.granularities.includes(args.granularity)));
+    const problems = args.scopes.filter(
+      (s) => !offered.some((o) => o.name === s && o.granularities.includes(args.granularity)),
+    );
     if (problems.length)
       throw new ToolError(
         `${installation.source} does not offer ${problems.join(', ')} at ${args.granularity} granularity (offered: ${offered.map((o) => `${o.name} [${o.granularities.join('/')}]`).join(', ') || 'none'}).`,
@@ -39,7 +47,19 @@ export const grantPublication = defineCoreTool({
       if (!user || !member) throw new ToolError(`${args.user_email} is not a member of your organization.`);
       target = user.id;
     }
-    const row = await createPublication(ctx.db, ctx.principal, { installationId: installation.id, granularity: args.granularity, target, scopes: args.scopes });
-    return { granted: { integration: installation.handle, granularity: row.granularity, scopes: row.scopes, target: args.granularity === 'user' ? args.user_email : ctx.principal.workspaceSlug } };
+    const row = await createPublication(ctx.db, ctx.principal, {
+      installationId: installation.id,
+      granularity: args.granularity,
+      target,
+      scopes: args.scopes,
+    });
+    return {
+      granted: {
+        integration: installation.handle,
+        granularity: row.granularity,
+        scopes: row.scopes,
+        target: args.granularity === 'user' ? args.user_email : ctx.principal.workspaceSlug,
+      },
+    };
   },
 });

@@ -23,7 +23,14 @@ export const listSessionsTool = defineCoreTool({
   async run({ limit, status }, ctx) {
     const rows = await listSessions(ctx.db, ctx.principal, limit, status);
     return {
-      sessions: rows.map((s) => ({ id: s.id, provider: s.provider, thread: s.threadKey, title: s.title, status: s.status, updated_at: iso(s.updatedAt) })),
+      sessions: rows.map((s) => ({
+        id: s.id,
+        provider: s.provider,
+        thread: s.threadKey,
+        title: s.title,
+        status: s.status,
+        updated_at: iso(s.updatedAt),
+      })),
     };
   },
 });
@@ -31,7 +38,8 @@ export const listSessionsTool = defineCoreTool({
 export const getSessionTool = defineCoreTool({
   name: 'get_session',
   title: 'Get agent session',
-  description: 'One agent session: its events in order (source, event name, actor, summary) and the publication attached (where an agent acting for it may write back).',
+  description:
+    'One agent session: its events in order (source, event name, actor, summary) and the publication attached (where an agent acting for it may write back).',
   scope: 'mcp:read',
   minRole: 'MEMBER',
   readOnly: true,
@@ -48,7 +56,14 @@ export const getSessionTool = defineCoreTool({
       created_at: iso(s.createdAt),
       // Where an agent acting for this session may write back (pass _session to provider tools).
       publications: s.publications.map((p) => ({ granularity: p.granularity, target: p.target, scopes: p.scopes })),
-      events: s.events.map((e) => ({ source: e.source, event: e.eventName, actor: e.actor, summary: e.summary, data: e.data, at: iso(e.createdAt) })),
+      events: s.events.map((e) => ({
+        source: e.source,
+        event: e.eventName,
+        actor: e.actor,
+        summary: e.summary,
+        data: e.data,
+        at: iso(e.createdAt),
+      })),
     };
   },
 });

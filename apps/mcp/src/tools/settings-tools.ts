@@ -19,20 +19,29 @@ export const getMcpSettings = defineCoreTool({
   readOnly: true,
   input: z.object({}),
   async run(_args, { principal }) {
-    return { instructions: principal.workspaceInstructions ?? DEFAULT_INSTRUCTIONS, is_default: principal.workspaceInstructions === null };
+    return {
+      instructions: principal.workspaceInstructions ?? DEFAULT_INSTRUCTIONS,
+      is_default: principal.workspaceInstructions === null,
+    };
   },
 });
 
 export const updateMcpSettings = defineCoreTool({
   name: 'update_mcp_settings',
   title: 'Update MCP settings',
-  description: 'Set the server instructions for this workspace (null restores the default). Clients receive them at their next initialize.',
+  description:
+    'Set the server instructions for this workspace (null restores the default). Clients receive them at their next initialize.',
   scope: 'mcp:admin',
   minRole: 'ADMIN',
   readOnly: false,
   input: z.object({ instructions: z.string().trim().min(1).max(MAX_INSTRUCTIONS_CHARS).nullable() }),
   async run({ instructions }, { db, principal }) {
-    if (!(await setWorkspaceInstructions(db, principal, instructions))) throw new ToolError('The workspace of this token no longer exists.');
-    return { instructions: instructions ?? DEFAULT_INSTRUCTIONS, is_default: instructions === null, applies_to: 'sessions initialized from now on' };
+    if (!(await setWorkspaceInstructions(db, principal, instructions)))
+      throw new ToolError('The workspace of this token no longer exists.');
+    return {
+      instructions: instructions ?? DEFAULT_INSTRUCTIONS,
+      is_default: instructions === null,
+      applies_to: 'sessions initialized from now on',
+    };
   },
 });

@@ -59,7 +59,9 @@ export function defineCoreTool<S extends z.ZodObject>(definition: CoreToolDefini
     async call(args, ctx) {
       const parsed = definition.input.safeParse(args ?? {});
       if (!parsed.success)
-        throw new ToolError(`Invalid arguments for ${definition.name}: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'arguments'}: ${i.message}`).join('; ')}`);
+        throw new ToolError(
+          `Invalid arguments for ${definition.name}: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'arguments'}: ${i.message}`).join('; ')}`,
+        );
       return run(parsed.data, ctx);
     },
   };

@@ -21,7 +21,11 @@ function key(p: Principal): string {
 }
 
 /** The integration toolset for the principal's workspace, from cache or built with two D1 reads. */
-export async function getIntegrationToolset(db: Db, principal: Principal, integrations: Fetcher): Promise<IntegrationToolset> {
+export async function getIntegrationToolset(
+  db: Db,
+  principal: Principal,
+  integrations: Fetcher,
+): Promise<IntegrationToolset> {
   const k = key(principal);
   const hit = cache.get(k);
   if (hit) {
@@ -30,7 +34,10 @@ export async function getIntegrationToolset(db: Db, principal: Principal, integr
     cache.set(k, hit);
     return hit;
   }
-  const [installations, catalog] = await Promise.all([listVisibleInstallations(db, principal), loadCatalog(db, principal)]);
+  const [installations, catalog] = await Promise.all([
+    listVisibleInstallations(db, principal),
+    loadCatalog(db, principal),
+  ]);
   const bySlug = new Map(catalog.map((e) => [e.template.slug, e.template]));
   let providers: Map<string, ProviderToolInfo[]> | undefined;
   let complete = true;
@@ -40,13 +47,19 @@ export async function getIntegrationToolset(db: Db, principal: Principal, integr
     } catch (err) {
       // Template tools still work; provider tools come back on the next request (this result is not cached).
       complete = false;
-      console.error(JSON.stringify({ msg: 'provider registry unavailable', error: err instanceof Error ? err.name : 'unknown' }));
+      console.error(
+        JSON.stringify({ msg: 'provider registry unavailable', error: err instanceof Error ? err.name : 'unknown' }),
+      );
     }
   }
-  const toolset = buildIntegrationToolset(installations, (slug) => bySlug.get(slug), CORE_TOOL_NAMES, (id) => providers?.get(id));
+  const toolset = buildIntegrationToolset(
+    installations,
+    (slug) => bySlug.get(slug),
+    CORE_TOOL_NAMES,
+    (id) => providers?.get(id),
+  );
   if (!complete) return toolset;
   cache.set(k, toolset);
   if (cache.size > MAX_ENTRIES) cache.delete(cache.keys().next().value!);
   return toolset;
 }
-

@@ -8,8 +8,10 @@
 import type { IntegrationTemplateInput } from '../template-schema.js';
 
 /** JMESPath building an ADF document with one paragraph from a plain-text expression. */
-const adf = (text: string) => `{type: 'doc', version: \`1\`, content: [{type: 'paragraph', content: [{type: 'text', text: ${text}}]}]}`;
-const issueView = '{key: key, summary: fields.summary, status: fields.status.name, type: fields.issuetype.name, priority: fields.priority.name, assignee: fields.assignee.displayName}';
+const adf = (text: string) =>
+  `{type: 'doc', version: \`1\`, content: [{type: 'paragraph', content: [{type: 'text', text: ${text}}]}]}`;
+const issueView =
+  '{key: key, summary: fields.summary, status: fields.status.name, type: fields.issuetype.name, priority: fields.priority.name, assignee: fields.assignee.displayName}';
 
 export const jiraCloudTemplate = {
   slug: 'jira-cloud',
@@ -20,11 +22,26 @@ export const jiraCloudTemplate = {
   auth: { type: 'basic', username: 'email', password: 'api_token' },
   credentials: [
     { name: 'email', description: 'Atlassian account e-mail', secret: false },
-    { name: 'api_token', description: 'API token from id.atlassian.com/manage-profile/security/api-tokens', secret: true },
+    {
+      name: 'api_token',
+      description: 'API token from id.atlassian.com/manage-profile/security/api-tokens',
+      secret: true,
+    },
   ],
   settings: [
-    { name: 'site_url', description: 'Jira site URL, e.g. https://your-domain.atlassian.net', pattern: '^https?://\\S+$', example: 'https://your-domain.atlassian.net' },
-    { name: 'project_key', description: 'Default project key for new issues, e.g. PROJ', required: false, pattern: '^[A-Z][A-Z0-9_]+$', example: 'PROJ' },
+    {
+      name: 'site_url',
+      description: 'Jira site URL, e.g. https://your-domain.atlassian.net',
+      pattern: '^https?://\\S+$',
+      example: 'https://your-domain.atlassian.net',
+    },
+    {
+      name: 'project_key',
+      description: 'Default project key for new issues, e.g. PROJ',
+      required: false,
+      pattern: '^[A-Z][A-Z0-9_]+$',
+      example: 'PROJ',
+    },
   ],
   // Who am I: https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-myself/#api-rest-api-3-myself-get
   validation: { method: 'GET', path: '/rest/api/3/myself' },
@@ -32,8 +49,10 @@ export const jiraCloudTemplate = {
     {
       name: 'create_issue',
       title: 'Create issue',
-      description: 'Create a Jira issue with a summary, optional description, type (default Task) and project (default from settings).',
-      docsUrl: 'https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-issues/#api-rest-api-3-issue-post',
+      description:
+        'Create a Jira issue with a summary, optional description, type (default Task) and project (default from settings).',
+      docsUrl:
+        'https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-issues/#api-rest-api-3-issue-post',
       method: 'POST',
       path: '/rest/api/3/issue',
       body: `{fields: {project: {key: args.project_key || settings.project_key}, summary: args.summary, issuetype: {name: args.issue_type || 'Task'}, description: args.description && ${adf('args.description')}}}`,
@@ -53,25 +72,39 @@ export const jiraCloudTemplate = {
       name: 'get_issue',
       title: 'Get issue',
       description: 'Get one issue by key: summary, status, type, priority and assignee.',
-      docsUrl: 'https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-issues/#api-rest-api-3-issue-issueidorkey-get',
+      docsUrl:
+        'https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-issues/#api-rest-api-3-issue-issueidorkey-get',
       method: 'GET',
       path: '/rest/api/3/issue/{args.issue_key}',
       query: { fields: "'summary,status,issuetype,priority,assignee'" },
-      inputSchema: { type: 'object', properties: { issue_key: { type: 'string', description: 'e.g. PROJ-123' } }, required: ['issue_key'] },
+      inputSchema: {
+        type: 'object',
+        properties: { issue_key: { type: 'string', description: 'e.g. PROJ-123' } },
+        required: ['issue_key'],
+      },
       response: issueView,
       readOnly: true,
     },
     {
       name: 'search_issues',
       title: 'Search issues (JQL)',
-      description: 'Search issues with JQL, e.g. "project = PROJ AND status = \\"In Progress\\" ORDER BY updated DESC".',
-      docsUrl: 'https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-issue-search/#api-rest-api-3-search-jql-get',
+      description:
+        'Search issues with JQL, e.g. "project = PROJ AND status = \\"In Progress\\" ORDER BY updated DESC".',
+      docsUrl:
+        'https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-issue-search/#api-rest-api-3-search-jql-get',
       method: 'GET',
       path: '/rest/api/3/search/jql',
-      query: { jql: 'args.jql', maxResults: 'args.max_results', fields: "'summary,status,issuetype,priority,assignee'" },
+      query: {
+        jql: 'args.jql',
+        maxResults: 'args.max_results',
+        fields: "'summary,status,issuetype,priority,assignee'",
+      },
       inputSchema: {
         type: 'object',
-        properties: { jql: { type: 'string', minLength: 1 }, max_results: { type: 'integer', minimum: 1, maximum: 100 } },
+        properties: {
+          jql: { type: 'string', minLength: 1 },
+          max_results: { type: 'integer', minimum: 1, maximum: 100 },
+        },
         required: ['jql'],
       },
       response: `{issues: issues[].${issueView}, next_page_token: nextPageToken}`,
@@ -81,13 +114,17 @@ export const jiraCloudTemplate = {
       name: 'add_comment',
       title: 'Comment on issue',
       description: 'Add a plain-text comment to an issue.',
-      docsUrl: 'https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-issue-comments/#api-rest-api-3-issue-issueidorkey-comment-post',
+      docsUrl:
+        'https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-issue-comments/#api-rest-api-3-issue-issueidorkey-comment-post',
       method: 'POST',
       path: '/rest/api/3/issue/{args.issue_key}/comment',
       body: `{body: ${adf('args.text')}}`,
       inputSchema: {
         type: 'object',
-        properties: { issue_key: { type: 'string', description: 'e.g. PROJ-123' }, text: { type: 'string', minLength: 1 } },
+        properties: {
+          issue_key: { type: 'string', description: 'e.g. PROJ-123' },
+          text: { type: 'string', minLength: 1 },
+        },
         required: ['issue_key', 'text'],
       },
       response: '{id: id, created: created}',

@@ -6,7 +6,8 @@
  */
 import type { IntegrationTemplateInput } from '../template-schema.js';
 
-const ticketView = '{id: id, subject: subject, status: status, priority: priority, requester_id: requester_id, assignee_id: assignee_id, updated_at: updated_at}';
+const ticketView =
+  '{id: id, subject: subject, status: status, priority: priority, requester_id: requester_id, assignee_id: assignee_id, updated_at: updated_at}';
 
 export const zendeskTemplate = {
   slug: 'zendesk',
@@ -17,9 +18,20 @@ export const zendeskTemplate = {
   auth: { type: 'basic', username: 'email', usernameSuffix: '/token', password: 'api_token' },
   credentials: [
     { name: 'email', description: 'E-mail of the agent the token acts as', secret: false },
-    { name: 'api_token', description: 'API token from Admin Center › Apps and integrations › Zendesk API', secret: true },
+    {
+      name: 'api_token',
+      description: 'API token from Admin Center › Apps and integrations › Zendesk API',
+      secret: true,
+    },
   ],
-  settings: [{ name: 'instance_url', description: 'Zendesk URL, e.g. https://acme.zendesk.com', pattern: '^https?://\\S+$', example: 'https://acme.zendesk.com' }],
+  settings: [
+    {
+      name: 'instance_url',
+      description: 'Zendesk URL, e.g. https://acme.zendesk.com',
+      pattern: '^https?://\\S+$',
+      example: 'https://acme.zendesk.com',
+    },
+  ],
   // https://developer.zendesk.com/api-reference/ticketing/users/users/#show-the-currently-authenticated-user
   validation: { method: 'GET', path: '/api/v2/users/me' },
   tools: [
@@ -33,7 +45,10 @@ export const zendeskTemplate = {
       query: { 'page[size]': 'args.page_size || `25`', 'page[after]': 'args.after', sort: "'-updated_at'" },
       inputSchema: {
         type: 'object',
-        properties: { page_size: { type: 'integer', minimum: 1, maximum: 100 }, after: { type: 'string', description: 'Cursor from a previous call' } },
+        properties: {
+          page_size: { type: 'integer', minimum: 1, maximum: 100 },
+          after: { type: 'string', description: 'Cursor from a previous call' },
+        },
       },
       response: `{tickets: tickets[].${ticketView}, after: meta.after_cursor, has_more: meta.has_more}`,
       readOnly: true,
@@ -45,7 +60,11 @@ export const zendeskTemplate = {
       docsUrl: 'https://developer.zendesk.com/api-reference/ticketing/tickets/tickets/#show-ticket',
       method: 'GET',
       path: '/api/v2/tickets/{args.ticket_id}',
-      inputSchema: { type: 'object', properties: { ticket_id: { type: 'integer', minimum: 1 } }, required: ['ticket_id'] },
+      inputSchema: {
+        type: 'object',
+        properties: { ticket_id: { type: 'integer', minimum: 1 } },
+        required: ['ticket_id'],
+      },
       response: `ticket.${ticketView}`,
       readOnly: true,
     },
@@ -72,7 +91,8 @@ export const zendeskTemplate = {
     {
       name: 'update_ticket',
       title: 'Update ticket',
-      description: 'Change the status or priority of a ticket, optionally adding a comment (private unless public is true).',
+      description:
+        'Change the status or priority of a ticket, optionally adding a comment (private unless public is true).',
       docsUrl: 'https://developer.zendesk.com/api-reference/ticketing/tickets/tickets/#update-ticket',
       method: 'PUT',
       path: '/api/v2/tickets/{args.ticket_id}',

@@ -72,7 +72,10 @@ class BusyRetryStatement {
     return new BusyRetryStatement(this[INNER].bind(...values), this.options);
   }
   first<T>(column?: string): Promise<T | null> {
-    return retryWhileBusy(() => (column === undefined ? this[INNER].first<T>() : this[INNER].first<T>(column)), this.options);
+    return retryWhileBusy(
+      () => (column === undefined ? this[INNER].first<T>() : this[INNER].first<T>(column)),
+      this.options,
+    );
   }
   run<T>(): Promise<D1Result<T>> {
     return retryWhileBusy(() => this[INNER].run<T>(), this.options);
@@ -82,7 +85,10 @@ class BusyRetryStatement {
   }
   raw<T extends unknown[]>(options?: { columnNames?: boolean }): Promise<T[] | [string[], ...T[]]> {
     return retryWhileBusy(
-      () => (options?.columnNames ? this[INNER].raw<T>({ columnNames: true }) : this[INNER].raw<T>()) as Promise<T[] | [string[], ...T[]]>,
+      () =>
+        (options?.columnNames ? this[INNER].raw<T>({ columnNames: true }) : this[INNER].raw<T>()) as Promise<
+          T[] | [string[], ...T[]]
+        >,
       this.options,
     );
   }

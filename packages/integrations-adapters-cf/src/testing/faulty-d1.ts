@@ -37,7 +37,8 @@ export function faultyD1(
       run: () => gate(sql, () => s.run()),
       all: () => gate(sql, () => s.all()),
       first: (column?: string) => gate(sql, () => (column === undefined ? s.first() : s.first(column))),
-      raw: (options?: { columnNames?: boolean }) => gate(sql, () => (options?.columnNames ? s.raw({ columnNames: true }) : s.raw())),
+      raw: (options?: { columnNames?: boolean }) =>
+        gate(sql, () => (options?.columnNames ? s.raw({ columnNames: true }) : s.raw())),
     }) as unknown as D1PreparedStatement;
   const unwrap = (s: D1PreparedStatement) => (s as unknown as { [REAL]?: D1PreparedStatement })[REAL] ?? s;
   const sqlOf = (s: D1PreparedStatement) => (s as unknown as { sql?: string }).sql ?? '';

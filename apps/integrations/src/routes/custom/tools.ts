@@ -11,6 +11,14 @@ export class CustomToolError extends Error {
   override name = 'CustomToolError';
 }
 
-export function executeCustomTool(name: string, _input: Record<string, unknown>, _ctx: PublicationContext): Promise<unknown> {
-  return Promise.reject(new CustomToolError(`${name} is a template tool: call it through the MCP endpoint, which runs the installed template`));
+export function executeCustomTool(
+  name: string,
+  _input: Record<string, unknown>,
+  _ctx: PublicationContext,
+): Promise<unknown> {
+  return Promise.reject(
+    new CustomToolError(
+      `${name} is a template tool: call it through the MCP endpoint, which runs the installed template`,
+    ),
+  );
 }

@@ -39,7 +39,11 @@ export function toPkcs8Pem(pem: string): string {
 }
 
 /** Signs the app JWT. `issuer`: the app's client id (or app id). */
-export async function createAppJwt(issuer: string, privateKeyPem: string, nowSec = Math.floor(Date.now() / 1000)): Promise<string> {
+export async function createAppJwt(
+  issuer: string,
+  privateKeyPem: string,
+  nowSec = Math.floor(Date.now() / 1000),
+): Promise<string> {
   const key = await importPKCS8(toPkcs8Pem(privateKeyPem), 'RS256');
   return new SignJWT({})
     .setProtectedHeader({ alg: 'RS256', typ: 'JWT' })

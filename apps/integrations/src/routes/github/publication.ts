@@ -5,7 +5,11 @@
 import type { PublicationScope } from '@gatehouse/integrations-core';
 
 export const githubPublicationScopes = [
-  { name: 'comment.create', description: 'Comment on issues and pull requests', granularities: ['workspace', 'issue', 'user'] },
+  {
+    name: 'comment.create',
+    description: 'Comment on issues and pull requests',
+    granularities: ['workspace', 'issue', 'user'],
+  },
   { name: 'issue.create', description: 'Open issues', granularities: ['workspace', 'user'] },
   { name: 'review.create', description: 'Review pull requests', granularities: ['workspace', 'issue', 'user'] },
 ] as const satisfies readonly PublicationScope[];

@@ -10,11 +10,12 @@ import type { ProviderTool, PublicationContext } from '@gatehouse/integrations-c
 import { z } from 'zod';
 import { githubApiRoot } from './install.js';
 
-
 const repository = { type: 'string', description: 'owner/name, e.g. octo-org/hello-world' } as const;
 const number = { type: 'integer', minimum: 1 } as const;
 const thread = (input: Record<string, unknown>) =>
-  typeof input.repository === 'string' && typeof input.number === 'number' ? `${input.repository}#${input.number}` : null;
+  typeof input.repository === 'string' && typeof input.number === 'number'
+    ? `${input.repository}#${input.number}`
+    : null;
 
 export const githubTools = [
   {
@@ -26,7 +27,11 @@ export const githubTools = [
   {
     name: 'mcp_github_comment_on_issue',
     description: 'Comment on an issue or pull request.',
-    inputSchema: { type: 'object', properties: { repository, number, body: { type: 'string', minLength: 1 } }, required: ['repository', 'number', 'body'] },
+    inputSchema: {
+      type: 'object',
+      properties: { repository, number, body: { type: 'string', minLength: 1 } },
+      required: ['repository', 'number', 'body'],
+    },
     annotations: { readOnlyHint: false, openWorldHint: true },
     publicationScope: 'comment.create',
     target: thread,
@@ -36,7 +41,12 @@ export const githubTools = [
     description: 'Open an issue in a repository.',
     inputSchema: {
       type: 'object',
-      properties: { repository, title: { type: 'string', minLength: 1 }, body: { type: 'string' }, labels: { type: 'array', items: { type: 'string' } } },
+      properties: {
+        repository,
+        title: { type: 'string', minLength: 1 },
+        body: { type: 'string' },
+        labels: { type: 'array', items: { type: 'string' } },
+      },
       required: ['repository', 'title'],
     },
     annotations: { readOnlyHint: false, openWorldHint: true },
@@ -55,7 +65,11 @@ export const githubTools = [
     description: 'List a repository’s pull requests (open by default), newest first.',
     inputSchema: {
       type: 'object',
-      properties: { repository, state: { type: 'string', enum: ['open', 'closed', 'all'] }, per_page: { type: 'integer', minimum: 1, maximum: 100 } },
+      properties: {
+        repository,
+        state: { type: 'string', enum: ['open', 'closed', 'all'] },
+        per_page: { type: 'integer', minimum: 1, maximum: 100 },
+      },
       required: ['repository'],
     },
     annotations: { readOnlyHint: true, openWorldHint: true },
@@ -65,7 +79,12 @@ export const githubTools = [
     description: 'Review a pull request: comment, approve or request changes.',
     inputSchema: {
       type: 'object',
-      properties: { repository, number, event: { type: 'string', enum: ['COMMENT', 'APPROVE', 'REQUEST_CHANGES'] }, body: { type: 'string' } },
+      properties: {
+        repository,
+        number,
+        event: { type: 'string', enum: ['COMMENT', 'APPROVE', 'REQUEST_CHANGES'] },
+        body: { type: 'string' },
+      },
       required: ['repository', 'number', 'event'],
     },
     annotations: { readOnlyHint: false, openWorldHint: true },
@@ -81,11 +100,29 @@ export class GithubToolError extends Error {
 const repo = z.string().regex(/^[\w.-]+\/[\w.-]+$/, 'owner/name');
 const schemas = {
   mcp_github_get_issue: z.object({ repository: repo, number: z.number().int().positive() }),
-  mcp_github_comment_on_issue: z.object({ repository: repo, number: z.number().int().positive(), body: z.string().min(1) }),
-  mcp_github_create_issue: z.object({ repository: repo, title: z.string().min(1), body: z.string().optional(), labels: z.array(z.string()).optional() }),
+  mcp_github_comment_on_issue: z.object({
+    repository: repo,
+    number: z.number().int().positive(),
+    body: z.string().min(1),
+  }),
+  mcp_github_create_issue: z.object({
+    repository: repo,
+    title: z.string().min(1),
+    body: z.string().optional(),
+    labels: z.array(z.string()).optional(),
+  }),
   mcp_github_get_pull_request: z.object({ repository: repo, number: z.number().int().positive() }),
-  mcp_github_list_pull_requests: z.object({ repository: repo, state: z.enum(['open', 'closed', 'all']).optional(), per_page: z.number().int().min(1).max(100).optional() }),
-  mcp_github_create_review: z.object({ repository: repo, number: z.number().int().positive(), event: z.enum(['COMMENT', 'APPROVE', 'REQUEST_CHANGES']), body: z.string().optional() }),
+  mcp_github_list_pull_requests: z.object({
+    repository: repo,
+    state: z.enum(['open', 'closed', 'all']).optional(),
+    per_page: z.number().int().min(1).max(100).optional(),
+  }),
+  mcp_github_create_review: z.object({
+    repository: repo,
+    number: z.number().int().positive(),
+    event: z.enum(['COMMENT', 'APPROVE', 'REQUEST_CHANGES']),
+    body: z.string().optional(),
+  }),
 };
 
 function split(repository: string) {
@@ -93,11 +130,20 @@ function split(repository: string) {
   return { owner, repo: name };
 }
 
-export async function executeGithubTool(name: string, input: Record<string, unknown>, ctx: PublicationContext): Promise<unknown> {
+export async function executeGithubTool(
+  name: string,
+  input: Record<string, unknown>,
+  ctx: PublicationContext,
+): Promise<unknown> {
   // A GitHub App installation's access token (renewed before each call by the worker), or a pasted personal token.
   const token = ctx.installation.credentials.access_token ?? ctx.installation.credentials.token;
   if (!token) throw new GithubToolError('this GitHub installation has no token; reinstall with a token to use tools');
-  const octokit = new Octokit({ auth: token, baseUrl: githubApiRoot(ctx.installation.settings), userAgent: 'gatehouse', request: { fetch: ctx.fetch } });
+  const octokit = new Octokit({
+    auth: token,
+    baseUrl: githubApiRoot(ctx.installation.settings),
+    userAgent: 'gatehouse',
+    request: { fetch: ctx.fetch },
+  });
   const call = async <T>(run: () => Promise<{ data: T }>) => {
     try {
       return (await run()).data;
@@ -110,27 +156,63 @@ export async function executeGithubTool(name: string, input: Record<string, unkn
   switch (name) {
     case 'mcp_github_get_issue': {
       const a = schemas[name].parse(input);
-      return call(() => octokit.request('GET /repos/{owner}/{repo}/issues/{issue_number}', { ...split(a.repository), issue_number: a.number }));
+      return call(() =>
+        octokit.request('GET /repos/{owner}/{repo}/issues/{issue_number}', {
+          ...split(a.repository),
+          issue_number: a.number,
+        }),
+      );
     }
     case 'mcp_github_comment_on_issue': {
       const a = schemas[name].parse(input);
-      return call(() => octokit.request('POST /repos/{owner}/{repo}/issues/{issue_number}/comments', { ...split(a.repository), issue_number: a.number, body: a.body }));
+      return call(() =>
+        octokit.request('POST /repos/{owner}/{repo}/issues/{issue_number}/comments', {
+          ...split(a.repository),
+          issue_number: a.number,
+          body: a.body,
+        }),
+      );
     }
     case 'mcp_github_create_issue': {
       const a = schemas[name].parse(input);
-      return call(() => octokit.request('POST /repos/{owner}/{repo}/issues', { ...split(a.repository), title: a.title, body: a.body, labels: a.labels }));
+      return call(() =>
+        octokit.request('POST /repos/{owner}/{repo}/issues', {
+          ...split(a.repository),
+          title: a.title,
+          body: a.body,
+          labels: a.labels,
+        }),
+      );
     }
     case 'mcp_github_get_pull_request': {
       const a = schemas[name].parse(input);
-      return call(() => octokit.request('GET /repos/{owner}/{repo}/pulls/{pull_number}', { ...split(a.repository), pull_number: a.number }));
+      return call(() =>
+        octokit.request('GET /repos/{owner}/{repo}/pulls/{pull_number}', {
+          ...split(a.repository),
+          pull_number: a.number,
+        }),
+      );
     }
     case 'mcp_github_list_pull_requests': {
       const a = schemas[name].parse(input);
-      return call(() => octokit.request('GET /repos/{owner}/{repo}/pulls', { ...split(a.repository), state: a.state ?? 'open', per_page: a.per_page ?? 30 }));
+      return call(() =>
+        octokit.request('GET /repos/{owner}/{repo}/pulls', {
+          ...split(a.repository),
+          state: a.state ?? 'open',
+          per_page: a.per_page ?? 30,
+        }),
+      );
     }
     case 'mcp_github_create_review': {
       const a = schemas[name].parse(input);
-      return call(() => octokit.request('POST /repos/{owner}/{repo}/pulls/{pull_number}/reviews', { ...split(a.repository), pull_number: a.number, event: a.event, body: a.body }));
+      return call(() =>
+        octokit.request('POST /repos/{owner}/{repo}/pulls/{pull_number}/reviews', {
+          ...split(a.repository),
+          pull_number: a.number,
+          event: a.event,
+          body: a.body,
+        }),
+      );
     }
     default:
       throw new GithubToolError(`unknown GitHub tool ${name}`);

@@ -15,8 +15,22 @@ const payloadSchema = z.looseObject({
   action: z.string().optional(),
   repository: z.looseObject({ full_name: z.string() }).optional(),
   sender: user.optional(),
-  issue: z.looseObject({ number: z.number().int(), title: z.string(), html_url: z.string(), pull_request: z.unknown().optional() }).optional(),
-  pull_request: z.looseObject({ number: z.number().int(), title: z.string(), html_url: z.string(), merged: z.boolean().nullable().optional() }).optional(),
+  issue: z
+    .looseObject({
+      number: z.number().int(),
+      title: z.string(),
+      html_url: z.string(),
+      pull_request: z.unknown().optional(),
+    })
+    .optional(),
+  pull_request: z
+    .looseObject({
+      number: z.number().int(),
+      title: z.string(),
+      html_url: z.string(),
+      merged: z.boolean().nullable().optional(),
+    })
+    .optional(),
   comment: z.looseObject({ id: z.number(), body: z.string().nullable(), html_url: z.string(), user }).optional(),
   requested_reviewer: user.nullable().optional(),
   assignee: user.nullable().optional(),
@@ -33,14 +47,24 @@ function addressesAgent(eventType: string, p: z.infer<typeof payloadSchema>, app
   const login = appLogin.toLowerCase();
   // A GitHub App's bot (`<slug>[bot]`) is mentioned as @<slug>.
   const handle = login.replace(/\[bot\]$/, '');
-  if (p.comment) return new RegExp(`(^|[^\\w-])@${handle.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![\\w-])`, 'i').test(p.comment.body ?? '');
-  if (eventType === 'pull_request' && p.action === 'review_requested') return p.requested_reviewer?.login.toLowerCase() === login;
+  if (p.comment)
+    return new RegExp(`(^|[^\\w-])@${handle.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![\\w-])`, 'i').test(
+      p.comment.body ?? '',
+    );
+  if (eventType === 'pull_request' && p.action === 'review_requested')
+    return p.requested_reviewer?.login.toLowerCase() === login;
   if (p.action === 'assigned') return p.assignee?.login.toLowerCase() === login;
   return false;
 }
 
 /** Events that concern an issue or pull request thread and so feed a session. Others are acknowledged and ignored. */
-const SESSION_EVENTS = new Set(['issues', 'issue_comment', 'pull_request', 'pull_request_review', 'pull_request_review_comment']);
+const SESSION_EVENTS = new Set([
+  'issues',
+  'issue_comment',
+  'pull_request',
+  'pull_request_review',
+  'pull_request_review_comment',
+]);
 
 /**
  * An issue or pull request closed (merged or not) or reopened: it continues the thread's session if there is one
@@ -51,7 +75,10 @@ function isLifecycleEvent(eventType: string, action: string | undefined): boolea
   return (eventType === 'issues' || eventType === 'pull_request') && (action === 'closed' || action === 'reopened');
 }
 
-export async function parseGithubWebhook(req: Request, installation: ProviderInstallation): Promise<WebhookParseResult> {
+export async function parseGithubWebhook(
+  req: Request,
+  installation: ProviderInstallation,
+): Promise<WebhookParseResult> {
   // Raw bytes first: the signature covers the body exactly as sent.
   const raw = await req.text();
   const secret = installation.credentials.webhook_secret;
@@ -73,9 +100,15 @@ export async function parseGithubWebhook(req: Request, installation: ProviderIns
   // A GitHub App has one webhook for all its installations: only events of the installation this one was made for
   // count here (https://docs.github.com/en/webhooks/webhook-events-and-payloads#installation, `installation.id`).
   const appInstallation = installation.credentials.installation_id;
-  if (appInstallation && String(p.installation?.id ?? '') !== appInstallation) return { ok: true, event: null, deliveryId, name };
+  if (appInstallation && String(p.installation?.id ?? '') !== appInstallation)
+    return { ok: true, event: null, deliveryId, name };
   const lifecycle = isLifecycleEvent(eventType, p.action);
-  if (!SESSION_EVENTS.has(eventType) || !thread || !p.repository || !(lifecycle || addressesAgent(eventType, p, installation.credentials.app_login)))
+  if (
+    !SESSION_EVENTS.has(eventType) ||
+    !thread ||
+    !p.repository ||
+    !(lifecycle || addressesAgent(eventType, p, installation.credentials.app_login))
+  )
     return { ok: true, event: null, deliveryId, name };
 
   const actor = p.sender?.login ?? null;

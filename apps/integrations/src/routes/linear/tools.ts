@@ -17,7 +17,11 @@ export const linearTools = [
   {
     name: 'mcp_linear_create_comment',
     description: 'Comment on a Linear issue.',
-    inputSchema: { type: 'object', properties: { issue_id: { type: 'string', description: 'Issue UUID' }, body: { type: 'string', minLength: 1 } }, required: ['issue_id', 'body'] },
+    inputSchema: {
+      type: 'object',
+      properties: { issue_id: { type: 'string', description: 'Issue UUID' }, body: { type: 'string', minLength: 1 } },
+      required: ['issue_id', 'body'],
+    },
     annotations: { readOnlyHint: false, openWorldHint: true },
     publicationScope: 'comment.create',
     target: issueTarget,
@@ -27,7 +31,10 @@ export const linearTools = [
     description: 'Move a Linear issue to another workflow state.',
     inputSchema: {
       type: 'object',
-      properties: { issue_id: { type: 'string', description: 'Issue UUID' }, state_id: { type: 'string', description: 'Workflow state UUID of the issue’s team' } },
+      properties: {
+        issue_id: { type: 'string', description: 'Issue UUID' },
+        state_id: { type: 'string', description: 'Workflow state UUID of the issue’s team' },
+      },
       required: ['issue_id', 'state_id'],
     },
     annotations: { readOnlyHint: false, openWorldHint: true },
@@ -37,7 +44,11 @@ export const linearTools = [
   {
     name: 'mcp_linear_search_issues',
     description: 'Search Linear issues by text.',
-    inputSchema: { type: 'object', properties: { term: { type: 'string', minLength: 1 }, first: { type: 'integer', minimum: 1, maximum: 50 } }, required: ['term'] },
+    inputSchema: {
+      type: 'object',
+      properties: { term: { type: 'string', minLength: 1 }, first: { type: 'integer', minimum: 1, maximum: 50 } },
+      required: ['term'],
+    },
     annotations: { readOnlyHint: true, openWorldHint: true },
   },
 ] as const satisfies readonly ProviderTool[];
@@ -51,7 +62,8 @@ function linearSdk(ctx: PublicationContext): LinearSdk {
   // OAuth installs carry an access token (Bearer); pasted personal API keys are sent as they are.
   const { access_token: accessToken, api_key: apiKey } = ctx.installation.credentials;
   const authorization = accessToken ? `Bearer ${accessToken}` : apiKey;
-  if (!authorization) throw new LinearToolError('this Linear installation has no API key or OAuth token; reinstall to use tools');
+  if (!authorization)
+    throw new LinearToolError('this Linear installation has no API key or OAuth token; reinstall to use tools');
   const url = `${linearApiRoot(ctx.installation.settings)}/graphql`;
   return new LinearSdk(async <Response>(document: unknown, variables?: Record<string, unknown>): Promise<Response> => {
     const res = await ctx.fetch(url, {
@@ -78,7 +90,11 @@ const INPUTS = {
   mcp_linear_search_issues: z.object({ term: z.string().min(1), first: z.number().int().min(1).max(50).optional() }),
 } as const;
 
-export async function executeLinearTool(name: string, input: Record<string, unknown>, ctx: PublicationContext): Promise<unknown> {
+export async function executeLinearTool(
+  name: string,
+  input: Record<string, unknown>,
+  ctx: PublicationContext,
+): Promise<unknown> {
   switch (name) {
     case 'mcp_linear_create_comment': {
       const args = INPUTS[name].parse(input);
@@ -93,7 +109,16 @@ export async function executeLinearTool(name: string, input: Record<string, unkn
     case 'mcp_linear_search_issues': {
       const args = INPUTS[name].parse(input);
       const found = await linearSdk(ctx).searchIssues(args.term, { first: args.first ?? 20 });
-      return { issues: found.nodes.map((n) => ({ id: n.id, identifier: n.identifier, title: n.title, url: n.url, priority: n.priority })), total: found.totalCount };
+      return {
+        issues: found.nodes.map((n) => ({
+          id: n.id,
+          identifier: n.identifier,
+          title: n.title,
+          url: n.url,
+          priority: n.priority,
+        })),
+        total: found.totalCount,
+      };
     }
     default:
       throw new LinearToolError(`unknown Linear tool ${name}`);

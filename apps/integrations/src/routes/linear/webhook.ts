@@ -4,7 +4,13 @@
  * delivery id. Issues assigned to the app user and comments mentioning it start or continue a session keyed by the
  * issue. https://linear.app/developers/webhooks#securing-webhooks
  */
-import { parseWebhookJson, verifyHmacSha256Hex, type ProviderInstallation, type WebhookEvent, type WebhookParseResult } from '@gatehouse/integrations-core';
+import {
+  parseWebhookJson,
+  verifyHmacSha256Hex,
+  type ProviderInstallation,
+  type WebhookEvent,
+  type WebhookParseResult,
+} from '@gatehouse/integrations-core';
 import { z } from 'zod';
 
 /** Linear: "verify that the webhookTimestamp is within a minute of the current time". */
@@ -23,17 +29,25 @@ const payloadSchema = z.looseObject({
     assigneeId: z.string().nullable().optional(),
     body: z.string().optional(),
     issueId: z.string().optional(),
-    issue: z.looseObject({ id: z.string(), identifier: z.string().optional(), title: z.string().optional() }).optional(),
+    issue: z
+      .looseObject({ id: z.string(), identifier: z.string().optional(), title: z.string().optional() })
+      .optional(),
     /** The workflow state: https://linear.app/developers/graphql (WorkflowState.type: triage, backlog, unstarted, started, completed, canceled). */
     state: z.looseObject({ name: z.string().optional(), type: z.string() }).optional(),
   }),
-  updatedFrom: z.looseObject({ assigneeId: z.string().nullable().optional(), stateId: z.string().nullable().optional() }).optional(),
+  updatedFrom: z
+    .looseObject({ assigneeId: z.string().nullable().optional(), stateId: z.string().nullable().optional() })
+    .optional(),
 });
 
 /** Workflow state types in which an issue's work is over: its session closes. */
 const CLOSED_STATE_TYPES = new Set(['completed', 'canceled']);
 
-export async function parseLinearWebhook(req: Request, installation: ProviderInstallation, now = Date.now()): Promise<WebhookParseResult> {
+export async function parseLinearWebhook(
+  req: Request,
+  installation: ProviderInstallation,
+  now = Date.now(),
+): Promise<WebhookParseResult> {
   const raw = await req.text();
   const secret = installation.credentials.webhook_secret;
   if (!secret) return { ok: false, reason: 'missing_secret' };
@@ -59,7 +73,12 @@ export async function parseLinearWebhook(req: Request, installation: ProviderIns
     event: { provider: 'linear', deliveryId, name, actor, ...fields },
   });
 
-  if (p.type === 'Issue' && p.data.assigneeId && p.data.assigneeId === appUserId && (p.action === 'create' || p.updatedFrom?.assigneeId !== undefined)) {
+  if (
+    p.type === 'Issue' &&
+    p.data.assigneeId &&
+    p.data.assigneeId === appUserId &&
+    (p.action === 'create' || p.updatedFrom?.assigneeId !== undefined)
+  ) {
     // Sessions are keyed by the issue's UUID (what the API and the tools take); the identifier is for people.
     const label = p.data.identifier ?? p.data.id;
     return event({
@@ -80,10 +99,18 @@ export async function parseLinearWebhook(req: Request, installation: ProviderIns
       summary: `${actor ?? 'someone'} moved ${label} to ${stateName}`,
       continuation: true,
       closesThread: CLOSED_STATE_TYPES.has(p.data.state.type),
-      data: { issue_id: p.data.id, identifier: label, state: stateName, state_type: p.data.state.type, url: p.url ?? null },
+      data: {
+        issue_id: p.data.id,
+        identifier: label,
+        state: stateName,
+        state_type: p.data.state.type,
+        url: p.url ?? null,
+      },
     });
   }
-  const mentioned = appName ? new RegExp(`@${appName.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\b`, 'i').test(p.data.body ?? '') : false;
+  const mentioned = appName
+    ? new RegExp(`@${appName.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\b`, 'i').test(p.data.body ?? '')
+    : false;
   if (p.type === 'Comment' && p.action === 'create' && mentioned) {
     const issue = p.data.issue;
     const key = issue?.id ?? p.data.issueId ?? p.data.id;
@@ -92,7 +119,12 @@ export async function parseLinearWebhook(req: Request, installation: ProviderIns
       threadKey: key,
       title: issue?.title ?? label,
       summary: `${actor ?? 'someone'} mentioned the agent on ${label}: ${(p.data.body ?? '').slice(0, 500)}`,
-      data: { comment_id: p.data.id, issue_id: issue?.id ?? p.data.issueId ?? null, body: p.data.body ?? null, url: p.url ?? null },
+      data: {
+        comment_id: p.data.id,
+        issue_id: issue?.id ?? p.data.issueId ?? null,
+        body: p.data.body ?? null,
+        url: p.url ?? null,
+      },
     });
   }
   return { ok: true, event: null, deliveryId, name };

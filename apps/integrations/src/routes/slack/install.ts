@@ -13,38 +13,67 @@ import { authorizationCodeFlow, type TokenReading } from '../../install-flows/au
 /** Slack's Web API root; the `api_url` setting may name another (a local fake in development). */
 export const SLACK_API = 'https://slack.com/api';
 
-export const slackApiRoot = (settings: Record<string, unknown>) => (typeof settings.api_url === 'string' && settings.api_url ? settings.api_url.replace(/\/+$/, '') : SLACK_API);
+export const slackApiRoot = (settings: Record<string, unknown>) =>
+  typeof settings.api_url === 'string' && settings.api_url ? settings.api_url.replace(/\/+$/, '') : SLACK_API;
 
 /**
  * Reads an `oauth.v2.access` answer (https://docs.slack.dev/reference/methods/oauth.v2.access). The install answer
  * must carry the bot token and its user; a token-rotation refresh answers at least `access_token`, `refresh_token` and
  * `expires_in` (its `bot_user_id` is optional), so the stored bot user and team stay when it leaves them out.
  */
-export function readSlackTokens(json: Record<string, unknown>, grant: 'authorization_code' | 'refresh_token'): TokenReading {
+export function readSlackTokens(
+  json: Record<string, unknown>,
+  grant: 'authorization_code' | 'refresh_token',
+): TokenReading {
   // `error` is one of the method's documented codes (invalid_code, bad_redirect_uri, …): safe to show.
-  if (json.ok !== true) return { ok: false, message: `Slack refused: ${typeof json.error === 'string' ? json.error : 'no reason given'}` };
+  if (json.ok !== true)
+    return { ok: false, message: `Slack refused: ${typeof json.error === 'string' ? json.error : 'no reason given'}` };
   if (typeof json.access_token !== 'string' || (json.token_type !== undefined && json.token_type !== 'bot'))
-    return { ok: false, message: 'Slack did not return a bot token; add bot scopes to the Slack app and install again' };
-  if (grant === 'authorization_code' && typeof json.bot_user_id !== 'string') return { ok: false, message: 'Slack did not name the bot user; add bot scopes to the Slack app and install again' };
+    return {
+      ok: false,
+      message: 'Slack did not return a bot token; add bot scopes to the Slack app and install again',
+    };
+  if (grant === 'authorization_code' && typeof json.bot_user_id !== 'string')
+    return { ok: false, message: 'Slack did not name the bot user; add bot scopes to the Slack app and install again' };
   const team = json.team as { id?: unknown } | null | undefined;
   return {
     ok: true,
     accessToken: json.access_token,
     refreshToken: typeof json.refresh_token === 'string' ? json.refresh_token : undefined,
     expiresIn: typeof json.expires_in === 'number' && json.expires_in > 0 ? json.expires_in : undefined,
-    extra: { ...(typeof json.bot_user_id === 'string' ? { bot_user_id: json.bot_user_id } : {}), ...(typeof team?.id === 'string' ? { team_id: team.id } : {}) },
+    extra: {
+      ...(typeof json.bot_user_id === 'string' ? { bot_user_id: json.bot_user_id } : {}),
+      ...(typeof team?.id === 'string' ? { team_id: team.id } : {}),
+    },
   };
 }
 
 export const slackInstall = {
   type: 'oauth',
   fields: [
-    { name: 'signing_secret', description: 'Signing secret of the Slack app (Basic Information)', secret: true, required: true },
-    { name: 'previous_signing_secret', description: 'The former signing secret while rotating', secret: true, required: false },
-    { name: 'bot_user_id', description: 'The app’s bot user id (U…), to recognise its own messages', secret: false, required: true },
+    {
+      name: 'signing_secret',
+      description: 'Signing secret of the Slack app (Basic Information)',
+      secret: true,
+      required: true,
+    },
+    {
+      name: 'previous_signing_secret',
+      description: 'The former signing secret while rotating',
+      secret: true,
+      required: false,
+    },
+    {
+      name: 'bot_user_id',
+      description: 'The app’s bot user id (U…), to recognise its own messages',
+      secret: false,
+      required: true,
+    },
     { name: 'bot_token', description: 'Bot token (xoxb-…) for the tools', secret: true, required: false },
   ],
-  settings: [{ name: 'api_url', description: `Slack Web API root (default ${SLACK_API})`, secret: false, required: false }],
+  settings: [
+    { name: 'api_url', description: `Slack Web API root (default ${SLACK_API})`, secret: false, required: false },
+  ],
   oauth: authorizationCodeFlow({
     service: 'Slack',
     authorizeUrl: 'https://slack.com/oauth/v2/authorize',
@@ -54,7 +83,12 @@ export const slackInstall = {
     // Slack asks for HTTP Basic rather than form parameters ("If possible, avoid sending client_id and client_secret").
     clientAuth: 'basic',
     appFields: [
-      { name: 'client_id', description: 'Client ID of your Slack app (Basic Information › App Credentials)', secret: false, required: true },
+      {
+        name: 'client_id',
+        description: 'Client ID of your Slack app (Basic Information › App Credentials)',
+        secret: false,
+        required: true,
+      },
       { name: 'client_secret', description: 'Client secret of your Slack app', secret: true, required: true },
       { name: 'signing_secret', description: 'Signing secret of your Slack app', secret: true, required: true },
     ],

@@ -11,7 +11,9 @@ import { z } from 'zod';
 import { slackApiRoot } from './install.js';
 
 const threadOf = (input: Record<string, unknown>) =>
-  typeof input.channel === 'string' && typeof input.thread_ts === 'string' ? `${input.channel}:${input.thread_ts}` : null;
+  typeof input.channel === 'string' && typeof input.thread_ts === 'string'
+    ? `${input.channel}:${input.thread_ts}`
+    : null;
 
 export const slackTools = [
   {
@@ -19,7 +21,11 @@ export const slackTools = [
     description: 'Reply in a Slack thread.',
     inputSchema: {
       type: 'object',
-      properties: { channel: { type: 'string' }, thread_ts: { type: 'string' }, text: { type: 'string', minLength: 1 } },
+      properties: {
+        channel: { type: 'string' },
+        thread_ts: { type: 'string' },
+        text: { type: 'string', minLength: 1 },
+      },
       required: ['channel', 'thread_ts', 'text'],
     },
     annotations: { readOnlyHint: false, openWorldHint: true },
@@ -29,7 +35,11 @@ export const slackTools = [
   {
     name: 'mcp_slack_post_message',
     description: 'Post a new message in a channel.',
-    inputSchema: { type: 'object', properties: { channel: { type: 'string' }, text: { type: 'string', minLength: 1 } }, required: ['channel', 'text'] },
+    inputSchema: {
+      type: 'object',
+      properties: { channel: { type: 'string' }, text: { type: 'string', minLength: 1 } },
+      required: ['channel', 'text'],
+    },
     annotations: { readOnlyHint: false, openWorldHint: true },
     publicationScope: 'chat.write',
     // A new message starts no thread yet: only a workspace- or user-wide publication can grant it.
@@ -40,7 +50,12 @@ export const slackTools = [
     description: 'Add an emoji reaction to a message in a thread.',
     inputSchema: {
       type: 'object',
-      properties: { channel: { type: 'string' }, thread_ts: { type: 'string', description: 'The thread the message is in' }, timestamp: { type: 'string' }, name: { type: 'string', description: 'Emoji name without colons' } },
+      properties: {
+        channel: { type: 'string' },
+        thread_ts: { type: 'string', description: 'The thread the message is in' },
+        timestamp: { type: 'string' },
+        name: { type: 'string', description: 'Emoji name without colons' },
+      },
       required: ['channel', 'thread_ts', 'timestamp', 'name'],
     },
     annotations: { readOnlyHint: false, openWorldHint: true },
@@ -50,7 +65,10 @@ export const slackTools = [
   {
     name: 'mcp_slack_list_channels',
     description: 'List public channels the app can see.',
-    inputSchema: { type: 'object', properties: { limit: { type: 'integer', minimum: 1, maximum: 200 }, cursor: { type: 'string' } } },
+    inputSchema: {
+      type: 'object',
+      properties: { limit: { type: 'integer', minimum: 1, maximum: 200 }, cursor: { type: 'string' } },
+    },
     annotations: { readOnlyHint: true, openWorldHint: true },
   },
 ] as const satisfies readonly ProviderTool[];
@@ -60,10 +78,22 @@ export class SlackToolError extends Error {
 }
 
 const INPUTS = {
-  mcp_slack_reply_in_thread: z.object({ channel: z.string().min(1), thread_ts: z.string().min(1), text: z.string().min(1) }),
+  mcp_slack_reply_in_thread: z.object({
+    channel: z.string().min(1),
+    thread_ts: z.string().min(1),
+    text: z.string().min(1),
+  }),
   mcp_slack_post_message: z.object({ channel: z.string().min(1), text: z.string().min(1) }),
-  mcp_slack_add_reaction: z.object({ channel: z.string().min(1), thread_ts: z.string().min(1), timestamp: z.string().min(1), name: z.string().min(1) }),
-  mcp_slack_list_channels: z.object({ limit: z.number().int().min(1).max(200).optional(), cursor: z.string().optional() }),
+  mcp_slack_add_reaction: z.object({
+    channel: z.string().min(1),
+    thread_ts: z.string().min(1),
+    timestamp: z.string().min(1),
+    name: z.string().min(1),
+  }),
+  mcp_slack_list_channels: z.object({
+    limit: z.number().int().min(1).max(200).optional(),
+    cursor: z.string().optional(),
+  }),
 } as const;
 
 /**
@@ -91,19 +121,26 @@ async function call<T>(run: () => Promise<T>): Promise<T> {
   } catch (err) {
     const e = err as { code?: string; data?: { error?: unknown }; statusCode?: number };
     // Slack's `error` is a documented code (e.g. channel_not_found), safe to show; nothing else of the answer leaves.
-    if (e.code === ErrorCode.PlatformError && typeof e.data?.error === 'string') throw new SlackToolError(`Slack refused: ${e.data.error}`);
+    if (e.code === ErrorCode.PlatformError && typeof e.data?.error === 'string')
+      throw new SlackToolError(`Slack refused: ${e.data.error}`);
     if (e.code === ErrorCode.RateLimitedError) throw new SlackToolError('Slack rate-limited the call; retry later');
     if (e.code === ErrorCode.HTTPError) throw new SlackToolError(`Slack answered ${e.statusCode ?? 'an error'}`);
     throw new SlackToolError('Slack could not be reached');
   }
 }
 
-export async function executeSlackTool(name: string, input: Record<string, unknown>, ctx: PublicationContext): Promise<unknown> {
+export async function executeSlackTool(
+  name: string,
+  input: Record<string, unknown>,
+  ctx: PublicationContext,
+): Promise<unknown> {
   switch (name) {
     case 'mcp_slack_reply_in_thread': {
       const a = INPUTS[name].parse(input);
       const client = slackClient(ctx);
-      const res = await call(() => client.chat.postMessage({ channel: a.channel, thread_ts: a.thread_ts, text: a.text }));
+      const res = await call(() =>
+        client.chat.postMessage({ channel: a.channel, thread_ts: a.thread_ts, text: a.text }),
+      );
       return { ok: true, channel: res.channel, ts: res.ts };
     }
     case 'mcp_slack_post_message': {
@@ -121,8 +158,17 @@ export async function executeSlackTool(name: string, input: Record<string, unkno
     case 'mcp_slack_list_channels': {
       const a = INPUTS[name].parse(input);
       const client = slackClient(ctx);
-      const res = await call(() => client.conversations.list({ limit: a.limit ?? 100, ...(a.cursor ? { cursor: a.cursor } : {}), exclude_archived: true }));
-      return { channels: (res.channels ?? []).map((c) => ({ id: c.id, name: c.name })), next_cursor: res.response_metadata?.next_cursor || null };
+      const res = await call(() =>
+        client.conversations.list({
+          limit: a.limit ?? 100,
+          ...(a.cursor ? { cursor: a.cursor } : {}),
+          exclude_archived: true,
+        }),
+      );
+      return {
+        channels: (res.channels ?? []).map((c) => ({ id: c.id, name: c.name })),
+        next_cursor: res.response_metadata?.next_cursor || null,
+      };
     }
     default:
       throw new SlackToolError(`unknown Slack tool ${name}`);

@@ -6,7 +6,12 @@
  * `app_mention` starts or continues a session keyed by the thread; a reply in a thread continues that thread's
  * session only if it has one (the app was mentioned there), as a `continuation` event: the worker checks.
  */
-import { parseWebhookJson, verifyHmacSha256Hex, type ProviderInstallation, type WebhookParseResult } from '@gatehouse/integrations-core';
+import {
+  parseWebhookJson,
+  verifyHmacSha256Hex,
+  type ProviderInstallation,
+  type WebhookParseResult,
+} from '@gatehouse/integrations-core';
 import { z } from 'zod';
 
 export const SLACK_TOLERANCE_SEC = 300;
@@ -24,10 +29,19 @@ const eventSchema = z.looseObject({
 
 const envelopeSchema = z.discriminatedUnion('type', [
   z.looseObject({ type: z.literal('url_verification'), challenge: z.string() }),
-  z.looseObject({ type: z.literal('event_callback'), event_id: z.string(), team_id: z.string().optional(), event: eventSchema }),
+  z.looseObject({
+    type: z.literal('event_callback'),
+    event_id: z.string(),
+    team_id: z.string().optional(),
+    event: eventSchema,
+  }),
 ]);
 
-export async function parseSlackWebhook(req: Request, installation: ProviderInstallation, nowSec = Math.floor(Date.now() / 1000)): Promise<WebhookParseResult> {
+export async function parseSlackWebhook(
+  req: Request,
+  installation: ProviderInstallation,
+  nowSec = Math.floor(Date.now() / 1000),
+): Promise<WebhookParseResult> {
   const raw = await req.text();
   const secret = installation.credentials.signing_secret;
   if (!secret) return { ok: false, reason: 'missing_secret' };
@@ -37,15 +51,23 @@ export async function parseSlackWebhook(req: Request, installation: ProviderInst
   const ts = Number(timestamp);
   if (!Number.isInteger(ts)) return { ok: false, reason: 'bad_signature' };
   // Freshness before the MAC: a replayed request is refused whatever it carries.
-  if (Math.abs(nowSec - ts) > SLACK_TOLERANCE_SEC) return { ok: false, reason: 'stale_timestamp', ageSec: Math.abs(nowSec - ts) };
+  if (Math.abs(nowSec - ts) > SLACK_TOLERANCE_SEC)
+    return { ok: false, reason: 'stale_timestamp', ageSec: Math.abs(nowSec - ts) };
   const secrets = [secret, installation.credentials.previous_signing_secret ?? ''];
-  if (!(await verifyHmacSha256Hex(secrets, `v0:${timestamp}:${raw}`, signature.slice(3)))) return { ok: false, reason: 'bad_signature' };
+  if (!(await verifyHmacSha256Hex(secrets, `v0:${timestamp}:${raw}`, signature.slice(3))))
+    return { ok: false, reason: 'bad_signature' };
 
   const parsed = parseWebhookJson(raw, envelopeSchema);
   if (!parsed.ok) return parsed;
   const envelope = parsed.data;
   if (envelope.type === 'url_verification')
-    return { ok: true, event: null, deliveryId: `url_verification:${timestamp}`, name: 'url_verification', reply: Response.json({ challenge: envelope.challenge }) };
+    return {
+      ok: true,
+      event: null,
+      deliveryId: `url_verification:${timestamp}`,
+      name: 'url_verification',
+      reply: Response.json({ challenge: envelope.challenge }),
+    };
 
   const e = envelope.event;
   const name = e.subtype ? `${e.type}.${e.subtype}` : e.type;
@@ -58,8 +80,10 @@ export async function parseSlackWebhook(req: Request, installation: ProviderInst
   const isMention = e.type === 'app_mention';
   // A reply that mentions the app also arrives as app_mention (its own event id): that one carries it.
   const mentionsApp = (e.text ?? '').includes(`<@${installation.credentials.bot_user_id}>`);
-  const isThreadReply = e.type === 'message' && !e.subtype && e.thread_ts !== undefined && e.thread_ts !== e.ts && !mentionsApp;
-  if (own || !(isMention || isThreadReply) || !e.channel || !threadTs) return { ok: true, event: null, deliveryId: envelope.event_id, name };
+  const isThreadReply =
+    e.type === 'message' && !e.subtype && e.thread_ts !== undefined && e.thread_ts !== e.ts && !mentionsApp;
+  if (own || !(isMention || isThreadReply) || !e.channel || !threadTs)
+    return { ok: true, event: null, deliveryId: envelope.event_id, name };
   const threadKey = `${e.channel}:${threadTs}`;
   return {
     ok: true,
@@ -71,7 +95,13 @@ export async function parseSlackWebhook(req: Request, installation: ProviderInst
       title: null,
       actor: e.user ?? null,
       summary: `${e.user ?? 'someone'} ${isMention ? 'mentioned the app' : 'replied'} in ${threadKey}: ${(e.text ?? '').slice(0, 500)}`,
-      data: { channel: e.channel, ts: e.ts ?? null, thread_ts: threadTs, text: e.text ?? null, team_id: envelope.team_id ?? null },
+      data: {
+        channel: e.channel,
+        ts: e.ts ?? null,
+        thread_ts: threadTs,
+        text: e.text ?? null,
+        team_id: envelope.team_id ?? null,
+      },
       ...(isMention ? {} : { continuation: true }),
     },
   };
