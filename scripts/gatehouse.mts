@@ -157,7 +157,7 @@ function help(): string {
 /** Runs one command line; returns the exit code. */
 async function main(argv: readonly string[]): Promise<number> {
   if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
-    (argv.length === 0 ? process.stderr : process.stdout).write(help() + '\n');
+    (argv.length === 0 ? process.stderr : process.stdout).write(`${help()}\n`);
     return argv.length === 0 ? EXIT_USAGE : 0;
   }
   const words = Object.hasOwn(COMMANDS, argv[0]!) || argv[1] === undefined || argv[1].startsWith('-') ? 1 : 2;
@@ -203,7 +203,7 @@ async function main(argv: readonly string[]): Promise<number> {
     if (error instanceof CliError && error.exitCode === EXIT_USAGE) throw usageError(`${error.message}\n${usage}`);
     throw error;
   }
-  process.stdout.write((json ? JSON.stringify(result.json, null, 2) : result.text) + '\n');
+  process.stdout.write(`${json ? JSON.stringify(result.json, null, 2) : result.text}\n`);
   return 0;
 }
 

@@ -1,11 +1,12 @@
 #!/usr/bin/env node
-// `pnpm test`: typecheck, lint and test every workspace package through turbo, then print one closing line,
+// `pnpm test`: typecheck, lint (Biome's formatter and linter over the tree, and each package's import rules) and test
+// every workspace package through turbo, then print one closing line,
 // "N passed, M failed", summed from each vitest run's "Tests" line, so CI and people see the total at a glance.
 import { spawn } from 'node:child_process';
 
 const child = spawn(
   'turbo',
-  ['run', 'typecheck', 'typecheck:scripts', 'lint', 'test', '--concurrency=1', ...process.argv.slice(2)],
+  ['run', 'typecheck', 'typecheck:scripts', 'lint', 'lint:biome', 'test', '--concurrency=1', ...process.argv.slice(2)],
   {
     stdio: ['ignore', 'pipe', 'inherit'],
     env: { ...process.env, TURBO_TELEMETRY_DISABLED: '1', FORCE_COLOR: process.env.FORCE_COLOR ?? '0' },
@@ -21,7 +22,7 @@ child.stdout.on('data', (chunk) => {
   const lines = buffer.split('\n');
   buffer = lines.pop() ?? '';
   for (const raw of lines) {
-    // eslint-disable-next-line no-control-regex
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: strips ANSI colour codes (ESC [ … m).
     const line = raw.replace(/\x1b\[[0-9;]*m/g, '');
     const m = /^\S*:?\s*Tests\s+(.*)\(\d+\)\s*$/.exec(line.replace(/^[^:]+:test:\s*/, ''));
     if (!m) continue;

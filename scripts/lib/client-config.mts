@@ -34,6 +34,7 @@ export function cursorConfig(mcpUrl: string, token: string): string {
 
 /** The mcp-remote shell commands (token read from GATEHOUSE_TOKEN) and the claude_desktop_config.json block. */
 export function mcpRemoteConfig(mcpUrl: string, token: string): { command: string; desktopConfig: string } {
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: mcp-remote expands ${VAR} from its env, literally.
   const args = ['mcp-remote', mcpUrl, '--allow-http', '--header', 'Authorization: Bearer ${GATEHOUSE_TOKEN}'];
   return {
     // Exported on its own line: in `VAR=x cmd "${VAR}"` the shell expands ${VAR} before the assignment applies.
@@ -77,6 +78,7 @@ export function renderConnectionSummary(info: ConnectionInfo): string {
     'Claude Desktop via mcp-remote (claude_desktop_config.json):',
     indent(remote.desktopConfig),
     '  (Cursor, Codex CLI and Claude Desktop on Windows split args at spaces; there use',
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: the literal text a person pastes into the config.
     '   "Authorization:${AUTH_HEADER}" with env AUTH_HEADER="Bearer <token>", per the mcp-remote README.)',
     '',
   );

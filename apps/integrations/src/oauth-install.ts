@@ -127,7 +127,7 @@ export async function handleOAuthCallback(
   const carried = carriedSchema.parse(await config.cipher.decrypt(row.payload));
   const tenant = { organizationId: row.organizationId };
   const installation = await findInstallation(db, tenant, carried.installationId);
-  if (!installation || installation.status !== 'pending' || installation.source !== provider.id)
+  if (installation?.status !== 'pending' || installation.source !== provider.id)
     return page(409, 'Nothing to install', 'This installation was removed or is already active.');
   const app = await config.cipher.decrypt(installation.credentials);
   const done = await provider.install.oauth.complete(url.searchParams, app, {

@@ -68,8 +68,7 @@ export async function handleProviderTool(req: Request, env: Env, config: WorkerC
   const tenant = { organizationId: call.organizationId };
   const row = await findInstallation(db, tenant, call.installationId);
   if (
-    !row ||
-    row.kind !== 'provider' ||
+    row?.kind !== 'provider' ||
     row.status !== 'active' ||
     (row.workspaceId !== null && row.workspaceId !== call.workspaceId)
   )

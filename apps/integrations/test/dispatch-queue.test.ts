@@ -112,7 +112,10 @@ describe('dispatch queue consumer', () => {
     const message: DispatchMessage = { ...body, continuation: true };
     let sent = 0;
     const countingMain = {
-      fetch: async () => (sent++, Response.json({ appended: true }, { status: 201 })),
+      fetch: async () => {
+        sent++;
+        return Response.json({ appended: true }, { status: 201 });
+      },
     } as unknown as Fetcher;
     const first = batch('gatehouse-session-dispatch', message);
     await consumeDispatches(first, { ...env, MAIN: countingMain });

@@ -10,7 +10,10 @@ describe('policyFetch', () => {
     const seen: { url: string; init: RequestInit }[] = [];
     const fetchOut = policyFetch({
       allowLoopback: false,
-      fetch: async (url, init) => (seen.push({ url: String(url), init: init! }), new Response('ok')),
+      fetch: async (url, init) => {
+        seen.push({ url: String(url), init: init! });
+        return new Response('ok');
+      },
     });
     await fetchOut(
       new Request('https://api.github.com/repos/o/r/issues', {
@@ -33,7 +36,13 @@ describe('policyFetch', () => {
 
   it('refuses loopback, private and metadata hosts unless loopback is allowed for development', async () => {
     let sent = 0;
-    const fetchOut = policyFetch({ allowLoopback: false, fetch: async () => (sent++, new Response('')) });
+    const fetchOut = policyFetch({
+      allowLoopback: false,
+      fetch: async () => {
+        sent++;
+        return new Response('');
+      },
+    });
     for (const url of [
       'http://127.0.0.1:8080/x',
       'https://10.0.0.5/x',
@@ -42,7 +51,13 @@ describe('policyFetch', () => {
     ])
       await expect(fetchOut(url), url).rejects.toThrow();
     expect(sent).toBe(0);
-    const dev = policyFetch({ allowLoopback: true, fetch: async () => (sent++, new Response('')) });
+    const dev = policyFetch({
+      allowLoopback: true,
+      fetch: async () => {
+        sent++;
+        return new Response('');
+      },
+    });
     await dev('http://127.0.0.1:8080/x');
     expect(sent).toBe(1);
   });

@@ -14,7 +14,7 @@ describe('/mcp authentication', () => {
   });
 
   it.each([
-    ['an unknown API token', 'gth_' + 'A'.repeat(43)],
+    ['an unknown API token', `gth_${'A'.repeat(43)}`],
     ['a malformed token', 'not-a-token'],
   ])('answers 401 invalid_token for %s', async (_label, token) => {
     const res = await post(token, { jsonrpc: '2.0', id: 1, method: 'tools/list' });

@@ -10,11 +10,11 @@ const USER = '0b6c9f2e-1d4a-4c7b-9e3f-5a8d2c1b7e64';
 const OTHER = '7f3e2d1c-0b9a-4876-a5b4-c3d2e1f0a9b8';
 const withCookie = (value: string) =>
   new Request('https://gatehouse.test/authorize', { headers: { cookie: `${SIGN_IN_COOKIE}=${value}` } });
-const valueOf = (setCookie: string) => setCookie.split(';')[0]!.slice(SIGN_IN_COOKIE.length + 1);
+const cookieValueOf = (setCookie: string) => setCookie.split(';')[0]!.slice(SIGN_IN_COOKIE.length + 1);
 
 describe('sign-in cookie', () => {
   it('signs the user in for ten minutes', async () => {
-    const value = valueOf(await signInCookie(env.MCP_SIGNING_KEY, USER));
+    const value = cookieValueOf(await signInCookie(env.MCP_SIGNING_KEY, USER));
     expect(await signedInUser(withCookie(value), env.MCP_SIGNING_KEY)).toBe(USER);
     expect(await signedInUser(withCookie(value), env.MCP_SIGNING_KEY, Date.now() + 601_000)).toBeNull();
   });
@@ -36,11 +36,11 @@ describe('sign-in cookie', () => {
     expect(await signedInUser(withCookie(`${payload}.${b64}`), env.MCP_SIGNING_KEY)).toBeNull();
     expect(
       await signedInUser(
-        withCookie(valueOf(await signInCookie('another-signing-key-0123456789abcdef', USER))),
+        withCookie(cookieValueOf(await signInCookie('another-signing-key-0123456789abcdef', USER))),
         env.MCP_SIGNING_KEY,
       ),
     ).toBeNull();
-    const genuine = valueOf(await signInCookie(env.MCP_SIGNING_KEY, USER));
+    const genuine = cookieValueOf(await signInCookie(env.MCP_SIGNING_KEY, USER));
     expect(await signedInUser(withCookie(genuine.replace(USER, OTHER)), env.MCP_SIGNING_KEY)).toBeNull();
   });
 });

@@ -31,6 +31,7 @@ export interface IngestResult {
   perSecond: number;
 }
 
+// biome-ignore lint/suspicious/noExplicitAny: @octokit/webhooks-examples ships untyped JSON; fields are set by path.
 const comment = (examples as unknown as { name: string; examples: Record<string, any>[] }[])
   .find((d) => d.name === 'issue_comment')!
   .examples.find((e) => e.action === 'created')!;

@@ -58,7 +58,7 @@ export async function executeTemplateTool(
     if (!token.ok) return token;
     accessToken = token.accessToken;
   }
-  let request;
+  let request: ReturnType<typeof renderRequest>;
   try {
     request = renderRequest(template, tool, input, accessToken);
   } catch (err) {

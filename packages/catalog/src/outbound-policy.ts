@@ -98,7 +98,7 @@ export function isLoopbackHost(hostname: string): boolean {
   const host = hostname.toLowerCase().replace(/\.+$/, '');
   if (LOOPBACK_NAMES.has(host)) return true;
   const v6 = ipv6Hextets(host);
-  if (v6 && v6.slice(0, 7).every((v) => v === 0) && v6[7] === 1) return true; // ::1
+  if (v6?.slice(0, 7).every((v) => v === 0) && v6[7] === 1) return true; // ::1
   const v4 = ipv4Octets(host) ?? (v6 ? embeddedIpv4(v6) : null);
   return v4 !== null && isLoopbackV4(v4);
 }

@@ -187,7 +187,9 @@ describe('templateProvider', () => {
     expect(new URL(seen[0]!.url).pathname).toBe('/rest/api/3/issue/PROJ-1');
     expect(seen[0]!.headers.get('authorization')).toBe(`Basic ${btoa('me@acme.test:tok')}`);
     const sent: string[] = [];
-    seen[0]!.headers.forEach((value) => sent.push(value));
+    seen[0]!.headers.forEach((value) => {
+      sent.push(value);
+    });
     expect(sent.length).toBeGreaterThan(0);
     expect(sent.join('\n')).not.toContain(SECRET);
   });

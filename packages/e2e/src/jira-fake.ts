@@ -26,7 +26,7 @@ export async function startJiraFake(opts: { email: string; apiToken: string; sit
   let nextId = 10_000;
   const fake = await startHttpFake((req, raw, res) => {
     const url = new URL(req.url ?? '/', 'http://fake');
-    let body: unknown = undefined;
+    let body: unknown;
     try {
       body = raw ? JSON.parse(raw) : undefined;
     } catch {

@@ -84,7 +84,7 @@ export async function startLinearFake(client: { id: string; secret: string }): P
       const body = JSON.parse(raw || '{}') as { query?: string; variables?: Record<string, unknown> };
       const operation = /^\s*(?:mutation|query) (\w+)/.exec(body.query ?? '')?.[1] ?? '';
       const needs = KNOWN[operation as keyof typeof KNOWN];
-      if (!needs || !needs.every((v) => body.variables?.[v] !== undefined))
+      if (!needs?.every((v) => body.variables?.[v] !== undefined))
         return sendJson(res, 400, {
           errors: [
             {

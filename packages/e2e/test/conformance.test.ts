@@ -65,6 +65,7 @@ describe('MCP conformance (server scenarios)', () => {
     expect(verdicts).toMatchObject({ 'server-initialize': 'passed', ping: 'passed', 'tools-list': 'passed' });
     expect(
       code,
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: strips ANSI colour codes (ESC [ … m).
       `conformance CLI exited ${code}\n${JSON.stringify(verdicts, null, 2)}\n${log.replace(/\x1b\[[0-9;]*m/g, '').slice(-4000)}`,
     ).toBe(0);
   });

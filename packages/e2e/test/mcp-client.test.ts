@@ -202,7 +202,7 @@ describe('MCP SDK client with an API token', () => {
   });
 
   it('refuses a connection without a valid token', async () => {
-    const error = await connect('gth_' + 'x'.repeat(43)).then(
+    const error = await connect(`gth_${'x'.repeat(43)}`).then(
       () => null,
       (e: unknown) => e as { code?: number },
     );

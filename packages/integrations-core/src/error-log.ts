@@ -23,7 +23,7 @@ export function requestIdOf(req: Request): string {
 }
 
 const REDACTED = '[redacted]';
-const SECRET_NAMES = String.raw`(?:authorization|api[_-]?key|access[_-]?token|refresh[_-]?token|id[_-]?token|token|secret|client[_-]?secret|password|passwd|signature|private[_-]?key|credentials?|cookie|session)`;
+const SECRET_NAMES = `(?:authorization|api[_-]?key|access[_-]?token|refresh[_-]?token|id[_-]?token|token|secret|client[_-]?secret|password|passwd|signature|private[_-]?key|credentials?|cookie|session)`;
 /** A secret-named key's value: quoted (single, double, escaped double) or bare up to a separator. */
 const VALUE = String.raw`(?:\\?"(?:[^"\\]|\\[^"])*\\?"|'[^']*'|(?!\[redacted\])[^\s&"',;)]+)`;
 

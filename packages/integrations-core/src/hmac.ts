@@ -14,7 +14,7 @@ export async function verifyHmacSha256Hex(
   signatureHex: string,
 ): Promise<boolean> {
   const signature = fromHex(signatureHex);
-  if (!signature || signature.length !== 32) return false;
+  if (signature?.length !== 32) return false;
   for (const secret of secrets) {
     if (!secret) continue;
     const key = await crypto.subtle.importKey('raw', encoder.encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, [

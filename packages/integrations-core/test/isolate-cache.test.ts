@@ -22,7 +22,10 @@ describe('cachedValue', () => {
       return 'a';
     });
     // The first request's work is still pending; a second request computes its own instead of awaiting it.
-    const second = await cachedValue(store, 'k', async () => (started.push('second'), 'b'));
+    const second = await cachedValue(store, 'k', async () => {
+      started.push('second');
+      return 'b';
+    });
     expect(second).toBe('b');
     expect(started).toEqual(['first', 'second']);
     release();

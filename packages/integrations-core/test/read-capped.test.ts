@@ -23,7 +23,14 @@ describe('readCapped', () => {
   it('refuses a declared length over the cap without reading the body', async () => {
     let pulled = false;
     // highWaterMark 0: the stream pulls only when somebody reads.
-    const stream = new ReadableStream({ pull: () => void (pulled = true) }, { highWaterMark: 0 });
+    const stream = new ReadableStream(
+      {
+        pull: () => {
+          pulled = true;
+        },
+      },
+      { highWaterMark: 0 },
+    );
     expect(await readCapped(new Response(stream, { headers: { 'content-length': '2048' } }), 1024)).toBeNull();
     expect(pulled).toBe(false);
   });

@@ -52,6 +52,7 @@ export function installBody(provider: LoadProvider, secret: string): Record<stri
 const LINEAR_AGENT_ID = '0d9c8b7a-6f5e-4d3c-8b2a-1f0e9d8c7b6a';
 const LINEAR_AGENT_NAME = 'gatehouse';
 
+// biome-ignore lint/suspicious/noExplicitAny: @octokit/webhooks-examples ships untyped JSON; fields are set by path.
 type Example = Record<string, any>;
 const githubComment: Example = (examples as unknown as { name: string; examples: Example[] }[])
   .find((d) => d.name === 'issue_comment')!

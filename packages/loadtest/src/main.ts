@@ -22,8 +22,8 @@ function count(value: string | undefined, fallback: number, name: string): numbe
   return n;
 }
 
-let args;
-try {
+/** The command line, validated; throws with what to fix. */
+function parseCommandLine() {
   const { values } = parseArgs({
     options: {
       unique: { type: 'string' },
@@ -41,7 +41,7 @@ try {
   for (const p of providers)
     if (!(PROVIDERS as readonly string[]).includes(p))
       throw new Error(`--providers: unknown provider ${p} (${PROVIDERS.join(', ')})`);
-  args = {
+  return {
     unique: count(values.unique, 300, 'unique'),
     duplicates: count(values.duplicates, 100, 'duplicates'),
     concurrency: Math.max(1, count(values.concurrency, 20, 'concurrency')),
@@ -53,6 +53,11 @@ try {
     providers: providers as LoadProvider[],
     attach: values.attach === true,
   };
+}
+
+let args: ReturnType<typeof parseCommandLine>;
+try {
+  args = parseCommandLine();
 } catch (err) {
   process.stderr.write(`loadtest: ${err instanceof Error ? err.message : String(err)}\n`);
   process.exit(2);

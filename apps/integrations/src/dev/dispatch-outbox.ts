@@ -74,7 +74,9 @@ export async function consumeRecorded(
     queue: batch.queue,
     metadata: batch.metadata,
     messages,
-    ackAll: () => messages.forEach((m) => m.ack()),
+    ackAll: () => {
+      for (const m of messages) m.ack();
+    },
     retryAll: (options) => batch.retryAll(options),
   });
   if (acked.length === 0) return;

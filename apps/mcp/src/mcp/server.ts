@@ -67,7 +67,7 @@ export function createMcpServer(ctx: ToolContext): Server {
         });
       return withFirstCallContext(ctx, await toolResult(name, () => core.call(args, ctx)));
     }
-    let integration;
+    let integration: Awaited<ReturnType<typeof getIntegrationToolset>>;
     try {
       integration = await getIntegrationToolset(ctx.db, ctx.principal, ctx.integrations);
     } catch (err) {

@@ -27,7 +27,7 @@ import { MCP_SCOPES, verifyPassword, type WorkerConfig } from '@gatehouse/integr
 import type { GrantProps } from './oauth-servers.js';
 import { csrfMatches, csrfToken, signInCookie, signedInUser } from './sign-in-cookie.js';
 
-const escape = (value: string) => value.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+const escapeHtml = (value: string) => value.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 const SCOPE_LABELS: Record<string, string> = {
   'mcp:read': 'read the catalog, your profile, workspace and sessions',
@@ -40,26 +40,26 @@ const SCOPE_LABELS: Record<string, string> = {
 const DUMMY_HASH = 'pbkdf2-sha256$100000$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
 
 function layout(title: string, body: string): string {
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>${escape(title)} — Gatehouse</title>
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>${escapeHtml(title)} — Gatehouse</title>
 <style>body{font:16px system-ui,sans-serif;max-width:34rem;margin:3rem auto;padding:0 1rem}label{display:block;margin:.5rem 0}.err{color:#b00020}.warn{background:#fff3cd;padding:.5rem}</style></head><body>${body}</body></html>`;
 }
 
 function whoIsAsking(facts: ConsentDescription): string {
   const who = facts.clientDomain
-    ? `Published by <strong>${escape(facts.clientDomain)}</strong>.`
+    ? `Published by <strong>${escapeHtml(facts.clientDomain)}</strong>.`
     : 'This app registered itself; its name is not verified.';
   const local = facts.redirectIsLoopback
     ? '<p class="warn"><strong>This sends access to an app on your computer.</strong> Continue only if you just started signing in from it.</p>'
     : '';
-  return `<p><strong>${escape(facts.clientName)}</strong> wants to use Gatehouse as you. ${who} Access will be sent to <strong>${escape(facts.redirectHost)}</strong>.</p>${local}`;
+  return `<p><strong>${escapeHtml(facts.clientName)}</strong> wants to use Gatehouse as you. ${who} Access will be sent to <strong>${escapeHtml(facts.redirectHost)}</strong>.</p>${local}`;
 }
 
 function signInPage(facts: ConsentDescription, csrf: string, error: string | null, email: string): string {
   return layout(
     'Sign in',
-    `<h1>Sign in to Gatehouse</h1>${whoIsAsking(facts)}${error ? `<p class="err" role="alert">${escape(error)}</p>` : ''}
-<form method="post"><input type="hidden" name="step" value="signin"><input type="hidden" name="csrf" value="${escape(csrf)}">
-<label>E-mail <input name="email" type="email" autocomplete="username" required value="${escape(email)}"></label>
+    `<h1>Sign in to Gatehouse</h1>${whoIsAsking(facts)}${error ? `<p class="err" role="alert">${escapeHtml(error)}</p>` : ''}
+<form method="post"><input type="hidden" name="step" value="signin"><input type="hidden" name="csrf" value="${escapeHtml(csrf)}">
+<label>E-mail <input name="email" type="email" autocomplete="username" required value="${escapeHtml(email)}"></label>
 <label>Password <input name="password" type="password" autocomplete="current-password" required></label>
 <p><button>Sign in</button></p></form>`,
   );
@@ -74,7 +74,7 @@ function consentPage(
   const scopes = facts.scope
     .map(
       (s) =>
-        `<li><label><input type="checkbox" name="scope" value="${escape(s)}" checked> <code>${escape(s)}</code>: ${escape(SCOPE_LABELS[s] ?? s)}</label></li>`,
+        `<li><label><input type="checkbox" name="scope" value="${escapeHtml(s)}" checked> <code>${escapeHtml(s)}</code>: ${escapeHtml(SCOPE_LABELS[s] ?? s)}</label></li>`,
     )
     .join('');
   // A member of several organizations (or an organization with several workspaces) picks where the app acts.
@@ -83,14 +83,14 @@ function consentPage(
       ? `<label>In <select name="workspace">${places
           .map(
             (p) =>
-              `<option value="${escape(p.workspaceId)}">${escape(p.organizationName)} / ${escape(p.workspaceName)} (${escape(p.organizationSlug)}/${escape(p.workspaceSlug)})</option>`,
+              `<option value="${escapeHtml(p.workspaceId)}">${escapeHtml(p.organizationName)} / ${escapeHtml(p.workspaceName)} (${escapeHtml(p.organizationSlug)}/${escapeHtml(p.workspaceSlug)})</option>`,
           )
           .join('')}</select></label>`
-      : `<p>In ${escape(places[0]?.organizationName ?? '')} / ${escape(places[0]?.workspaceName ?? '')}.</p>`;
+      : `<p>In ${escapeHtml(places[0]?.organizationName ?? '')} / ${escapeHtml(places[0]?.workspaceName ?? '')}.</p>`;
   return layout(
     `Authorize ${facts.clientName}`,
-    `<h1>Allow ${escape(facts.clientName)}?</h1>${whoIsAsking(facts)}<p>Signed in as ${escape(email)}.</p>
-<form method="post"><input type="hidden" name="handle" value="${escape(handle)}">${where}<p>It may:</p><ul>${scopes}</ul>
+    `<h1>Allow ${escapeHtml(facts.clientName)}?</h1>${whoIsAsking(facts)}<p>Signed in as ${escapeHtml(email)}.</p>
+<form method="post"><input type="hidden" name="handle" value="${escapeHtml(handle)}">${where}<p>It may:</p><ul>${scopes}</ul>
 <p><button name="decision" value="approve">Allow</button> <button name="decision" value="deny">Deny</button></p></form>`,
   );
 }
@@ -107,7 +107,7 @@ function respond(body: string, headers: Headers = new Headers(), status = 200): 
 }
 
 const problem = (status: number, message: string) =>
-  respond(layout('Cannot continue', `<h1>Cannot continue</h1><p>${escape(message)}</p>`), new Headers(), status);
+  respond(layout('Cannot continue', `<h1>Cannot continue</h1><p>${escapeHtml(message)}</p>`), new Headers(), status);
 
 /**
  * Password guessing is slowed per e-mail and per client IP (CF-Connecting-IP) with the Workers Rate Limiting binding

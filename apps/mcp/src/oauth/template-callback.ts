@@ -80,10 +80,10 @@ export async function handleTemplateCallback(
     );
   }
   const installation = await findInstallation(db, tenant, carried.installationId);
-  if (!installation || installation.status !== 'pending' || installation.kind !== 'template')
+  if (installation?.status !== 'pending' || installation.kind !== 'template')
     return page(409, 'Nothing to authorize', 'This installation was removed or is already authorized.');
   const template = (await loadCatalog(db, tenant)).find((e) => e.template.slug === installation.source)?.template;
-  if (!template || template.auth.type !== 'oauth2_authorization_code')
+  if (template?.auth.type !== 'oauth2_authorization_code')
     return page(409, 'Nothing to authorize', 'The template of this installation no longer uses OAuth authorization.');
 
   const credentials = await config.cipher.decrypt(installation.credentials);

@@ -39,7 +39,7 @@ export async function callIntegrationTool(
   const { route } = choice;
   // Fresh read: the installation may have been removed since the toolset was cached, and credentials are never cached.
   const installation = await findVisibleInstallation(ctx.db, ctx.principal, route.installation.id);
-  if (!installation || installation.status !== 'active')
+  if (installation?.status !== 'active')
     throw new ToolError(`The integration "${route.installation.title}" is no longer installed. List tools again.`);
   const { [INTEGRATION_ARGUMENT]: _choice, [SESSION_ARGUMENT]: sessionArg, ...toolArgs } = args;
   if (route.kind === 'provider')

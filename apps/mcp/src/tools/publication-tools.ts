@@ -29,7 +29,7 @@ export const grantPublication = defineCoreTool({
   }),
   async run(args, ctx) {
     const installation = await findVisibleInstallation(ctx.db, ctx.principal, args.integration);
-    if (!installation || installation.kind !== 'provider')
+    if (installation?.kind !== 'provider')
       throw new ToolError(`No provider installation "${args.integration}" in this workspace.`);
     const offered = (await providerScopes(ctx.integrations)).get(installation.source) ?? [];
     const problems = args.scopes.filter(

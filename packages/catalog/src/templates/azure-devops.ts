@@ -61,6 +61,7 @@ export const azureDevOpsTemplate = {
         'https://learn.microsoft.com/en-us/rest/api/azure/devops/wit/work-items/create?view=azure-devops-rest-7.1',
       method: 'POST',
       // The work item type is part of the path, prefixed with a literal `$` (e.g. `/$Task`).
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: `$` then an RFC 6570 expression, not a JS template.
       path: '/{settings.project}/_apis/wit/workitems/${args.type}',
       query: apiVersion,
       contentType: 'application/json-patch+json',
