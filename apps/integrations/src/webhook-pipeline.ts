@@ -4,9 +4,12 @@
  * installation from the URL (our side picks the secret, never the unverified body) → provider.parseWebhook reads
  * the raw body and verifies (fail closed) → record the delivery once under a unique key → enqueue the SessionDispatch
  * on DISPATCH_QUEUE → acknowledge (well inside every vendor's deadline). The queue consumer (dispatch-queue.ts) signs
- * and sends it to the main worker with retries and a dead-letter queue. A redelivery of a queued, dispatched or
- * ignored event is acknowledged and dispatches nothing; one whose dispatch failed is queued again (the main worker's
- * unique dispatch id keeps that idempotent).
+ * and sends it to the main worker with retries and a dead-letter queue. A redelivery of a dispatched or ignored event
+ * is acknowledged and dispatches nothing; one still owed (failed, or received and maybe never queued) is queued
+ * again under its first delivery id, which the main worker's unique dispatch id keeps a single event.
+ *
+ * The installation row may come from a per-isolate cache (`installationCaches`): it is then trusted only if the one
+ * statement that records the delivery confirms the row unchanged; otherwise the row is read afresh.
  */
 import {
   createDb,
@@ -14,6 +17,7 @@ import {
   findTemplateInstallationForWebhook,
   hasThreadSession,
   recordDelivery,
+  recordDeliveryIfInstallationUnchanged,
   setDeliveryStatus,
   type InstallationRecord,
 } from '@gatehouse/integrations-adapters-cf';
@@ -110,6 +114,25 @@ export async function sendSessionDispatch(main: Fetcher, signingKey: string, dis
   if (!res.ok) throw new Error(`main worker answered ${res.status}`);
 }
 
+/**
+ * Installation rows of recent deliveries, per D1 binding (so per isolate), plain data, least recently used first.
+ * A delivery to a cached installation is verified with the cached row and recorded by one statement that inserts
+ * only while the row is unchanged (recordDeliveryIfInstallationUnchanged): one D1 round trip instead of two, and a
+ * disabled, removed or re-keyed installation is never trusted from the cache (the insert refuses, the row is read
+ * afresh). pnpm bench, webhook ingest row.
+ */
+const installationCaches = new WeakMap<object, Map<string, InstallationRecord>>();
+const INSTALLATION_CACHE_ENTRIES = 1024;
+
+function installationCache(d1: object): Map<string, InstallationRecord> {
+  let cache = installationCaches.get(d1);
+  if (!cache) {
+    cache = new Map();
+    installationCaches.set(d1, cache);
+  }
+  return cache;
+}
+
 export async function handleWebhook(
   req: Request,
   provider: IntegrationProvider,
@@ -125,15 +148,49 @@ export async function handleWebhook(
   if (raw === null)
     return jsonError(413, 'payload_too_large', `webhook bodies are limited to ${MAX_WEBHOOK_BYTES} bytes`);
   const db = createDb(env.AUTH_DB);
+  const cache = installationCache(env.AUTH_DB);
+  const key = `${provider.id}\u0000${installationId}`;
+  const cached = cache.get(key);
+  if (cached) {
+    const answer = await acceptDelivery(req, raw, provider, cached, true, db, env, config);
+    if (answer) {
+      cache.delete(key);
+      cache.set(key, cached);
+      return answer;
+    }
+    // Not confirmed (a duplicate, a rejection, or the installation changed): the full path, with the row read afresh.
+    cache.delete(key);
+  }
   const row =
     provider.installationKind === 'template'
       ? await findTemplateInstallationForWebhook(db, installationId)
       : await findProviderInstallationForWebhook(db, provider.id, installationId);
   if (!row) return jsonError(404, 'unknown_installation', 'no such installation for this provider');
+  const answer = (await acceptDelivery(req, raw, provider, row, false, db, env, config))!;
+  cache.set(key, row);
+  if (cache.size > INSTALLATION_CACHE_ENTRIES) cache.delete(cache.keys().next().value!);
+  return answer;
+}
+
+/**
+ * Verifies, records and queues one delivery for `row`. With `fromCache`, any outcome but a newly recorded delivery
+ * answers null, and nothing was written: the caller reads the installation afresh and calls again without it.
+ */
+async function acceptDelivery(
+  req: Request,
+  raw: string,
+  provider: IntegrationProvider,
+  row: InstallationRecord,
+  fromCache: boolean,
+  db: ReturnType<typeof createDb>,
+  env: Env,
+  config: WorkerConfig,
+): Promise<Response | null> {
   let credentials: Record<string, string>;
   try {
     credentials = await config.cipher.decrypt(row.credentials);
   } catch {
+    if (fromCache) return null;
     console.error(JSON.stringify({ msg: 'installation credentials do not decrypt', installationId: row.id }));
     return rejectionResponse({ ok: false, reason: 'missing_secret' });
   }
@@ -142,7 +199,7 @@ export async function handleWebhook(
     new Request(req.url, { method: 'POST', headers: req.headers, body: raw }),
     installation,
   );
-  if (!result.ok) return rejectionResponse(result);
+  if (!result.ok) return fromCache ? null : rejectionResponse(result);
 
   const tenant = { organizationId: row.organizationId };
   const deliveryId = result.event ? result.event.deliveryId : result.deliveryId;
@@ -152,7 +209,7 @@ export async function handleWebhook(
   // the consumer (dispatched then, or recorded as ignored).
   const pending =
     result.event?.continuation === true && !(await hasThreadSession(db, tenant, provider.id, result.event.threadKey));
-  const { outcome, record } = await recordDelivery(db, tenant, {
+  const delivery = {
     installationId: row.id,
     provider: provider.id,
     deliveryId,
@@ -160,8 +217,17 @@ export async function handleWebhook(
     // a new id must still count as the same delivery.
     bodySha256: await sha256Hex(raw),
     eventName: name,
-    status: result.event ? 'received' : 'ignored',
-  });
+    status: result.event ? ('received' as const) : ('ignored' as const),
+  };
+  let recorded: Awaited<ReturnType<typeof recordDelivery>>;
+  if (fromCache) {
+    const confirmed = await recordDeliveryIfInstallationUnchanged(db, tenant, delivery, row);
+    if (confirmed.outcome === 'unconfirmed') return null;
+    recorded = confirmed;
+  } else {
+    recorded = await recordDelivery(db, tenant, delivery);
+  }
+  const { outcome, record } = recorded;
   if (!result.event) return result.reply ?? Response.json({ ok: true, ignored: true, event: name }, { status: 202 });
   // A repeat of a delivery the main worker already has (dispatched) or that needs nothing (ignored) changes nothing.
   // A repeat of one still owed is queued again: `failed`, or `received` (queued and not yet settled, or never queued

@@ -78,7 +78,7 @@ async function installGithub(slug: string) {
 afterEach(() => vi.restoreAllMocks());
 
 describe('webhook route under faults', () => {
-  it('D1 failing at any step answers a 5xx, writes nothing, and the retry lands the event once', async () => {
+  it('D1 failing at any step answers a 5xx, writes nothing, and the retry lands the event once (row read afresh)', async () => {
     const { tenant, installationId, webhookUrl } = await installGithub('fault-d1');
     vi.spyOn(console, 'error').mockImplementation(() => undefined);
     // How many D1 executions a healthy delivery makes: each is a point where D1 can fail.
@@ -99,6 +99,36 @@ describe('webhook route under faults', () => {
       const retry = await SELF.fetch(webhookUrl, { method: 'POST', headers: delivery.headers, body: delivery.body });
       expect(retry.status).toBe(202);
       expect(await settled(`github:${installationId}:fault-${k}`, 1)).toBe(1);
+    }
+  });
+
+  it('D1 failing at any step of a delivery served from the cached installation row does the same', async () => {
+    const { tenant, installationId, webhookUrl } = await installGithub('fault-d1-warm');
+    vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    // One binding for the whole test, so its installation cache stays warm; failures counted from each request.
+    let base = 0;
+    let failAt = 0;
+    const faulty = faultyD1(env.AUTH_DB, (_sql, n) => n - base === failAt);
+    const through = async (delivery: Awaited<ReturnType<typeof signed>>, k: number) => {
+      base = faulty.executions.length;
+      failAt = k;
+      return deliverWith(webhookUrl, delivery, { AUTH_DB: faulty.d1 });
+    };
+    expect((await through(await signed(500, 'warm-probe-1'), 0)).status).toBe(202);
+    const before = faulty.executions.length;
+    expect((await through(await signed(501, 'warm-probe-2'), 0)).status).toBe(202);
+    const steps = faulty.executions.length - before;
+    expect(steps).toBeGreaterThanOrEqual(1);
+    for (let k = 1; k <= steps; k++) {
+      const delivery = await signed(510 + k, `warm-${k}`);
+      const res = await through(delivery, k);
+      expect(res.status, `D1 failing at warm step ${k} of ${steps}`).toBeGreaterThanOrEqual(500);
+      expect((await listDeliveries(db, tenant, installationId)).filter((d) => d.deliveryId === `warm-${k}`)).toEqual(
+        [],
+      );
+      const retry = await SELF.fetch(webhookUrl, { method: 'POST', headers: delivery.headers, body: delivery.body });
+      expect(retry.status).toBe(202);
+      expect(await settled(`github:${installationId}:warm-${k}`, 1)).toBe(1);
     }
   });
 

@@ -64,6 +64,16 @@ const existingDeliveryQuery = preparedQuery((db) =>
     .prepare(),
 );
 
+/** A delivery to record: its installation, provider, vendor delivery id, body hash, event name and first status. */
+export interface NewDelivery {
+  installationId: string;
+  provider: string;
+  deliveryId: string;
+  bodySha256: string;
+  eventName: string;
+  status: WebhookEventStatus;
+}
+
 /**
  * Inserts the delivery unless the same (installation, deliveryId) exists. Returns `new` with the row, or
  * `duplicate` with the stored row (a `failed` one may be retried by the caller).
@@ -71,14 +81,7 @@ const existingDeliveryQuery = preparedQuery((db) =>
 export async function recordDelivery(
   db: Db,
   tenant: OrgTenant,
-  input: {
-    installationId: string;
-    provider: string;
-    deliveryId: string;
-    bodySha256: string;
-    eventName: string;
-    status: WebhookEventStatus;
-  },
+  input: NewDelivery,
 ): Promise<{ outcome: 'new' | 'duplicate'; record: DeliveryRecord }> {
   const now = Date.now();
   // Either unique key (delivery id, or body hash) makes it a duplicate: a redelivery, or a replay under a new id.
@@ -100,6 +103,51 @@ export async function recordDelivery(
   if (!existing) throw new Error('webhook_events conflict without a row of this tenant');
   return { outcome: 'duplicate', record: existing };
 }
+
+/**
+ * One statement for the common case of `recordDelivery`: the delivery is inserted only while its installation is
+ * still as the caller last read it (active, the same credentials ciphertext, the same `updated_at`), so a caller that
+ * verified a signature with a cached installation row learns in the same round trip whether that row still holds.
+ * `new` with the row, or `unconfirmed`: nothing was written, because the delivery is a duplicate or the installation
+ * changed (disabled, removed, credentials or settings updated); the caller then reads the installation afresh and
+ * takes `recordDelivery`. SQLite's INSERT … SELECT … ON CONFLICT DO NOTHING (https://www.sqlite.org/lang_upsert.html:
+ * the SELECT has a WHERE, which resolves the parsing ambiguity).
+ */
+export async function recordDeliveryIfInstallationUnchanged(
+  db: Db,
+  tenant: OrgTenant,
+  input: NewDelivery,
+  seen: { credentials: string; updatedAt: number },
+): Promise<{ outcome: 'new'; record: DeliveryRecord } | { outcome: 'unconfirmed' }> {
+  const now = Date.now();
+  const row = await confirmedInsertStatement(db)
+    .bind(
+      newId(),
+      input.provider,
+      input.deliveryId,
+      input.bodySha256,
+      input.eventName,
+      input.status,
+      now,
+      input.installationId,
+      tenant.organizationId,
+      seen.credentials,
+      seen.updatedAt,
+    )
+    .first<DeliveryRecord>();
+  return row ? { outcome: 'new', record: row } : { outcome: 'unconfirmed' };
+}
+
+// Raw SQL: drizzle's insert-from-select cannot mix bound values with the selected installation columns here.
+const confirmedInsertStatement = preparedQuery((db) =>
+  db.$client.prepare(
+    `INSERT INTO webhook_events (id, organization_id, installation_id, provider, delivery_id, body_sha256, event_name, status, received_at, updated_at)
+     SELECT ?1, i.organization_id, i.id, ?2, ?3, ?4, ?5, ?6, ?7, ?7 FROM installations i
+     WHERE i.id = ?8 AND i.organization_id = ?9 AND i.status = 'active' AND i.credentials = ?10 AND i.updated_at = ?11
+     ON CONFLICT DO NOTHING
+     RETURNING id, status, delivery_id AS deliveryId, updated_at AS updatedAt`,
+  ),
+);
 
 /** Moves a delivery of the tenant to a new status. */
 export async function setDeliveryStatus(
