@@ -16,6 +16,7 @@ import {
   type PublicationRecord,
 } from '@gatehouse/integrations-adapters-cf';
 import {
+  ProviderToolInputError,
   SESSION_DISPATCH_SIGNATURE_HEADER,
   jsonError,
   providerToolCallSchema,
@@ -145,8 +146,8 @@ export async function handleProviderTool(req: Request, env: Env, config: WorkerC
     });
     return Response.json({ result });
   } catch (err) {
-    const name = err instanceof Error ? err.name : 'Error';
-    if (name === 'ZodError') return jsonError(400, 'invalid_arguments', `Invalid arguments for ${tool.name}.`);
+    // Arguments that do not match the tool's input: which fields, and why (no values).
+    if (err instanceof ProviderToolInputError) return jsonError(400, 'invalid_arguments', err.message);
     // Provider errors carry our own messages (status codes), never upstream bodies or credentials.
     return jsonError(
       502,

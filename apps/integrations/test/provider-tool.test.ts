@@ -310,4 +310,23 @@ describe('Slack tools under a thread publication', () => {
     expect(message).toBe('Slack: Slack refused: invalid_auth');
     expect(message).not.toContain('xoxb-revoked');
   });
+
+  it('refuses arguments that do not match the tool’s input with 400, naming the fields, and sends nothing', async () => {
+    const s = await setup('pt-invalid');
+    const res = await call({
+      organizationId: s.org.id,
+      workspaceId: s.ws.id,
+      userId: s.user.id,
+      installationId: s.installationId,
+      tool: 'mcp_github_get_issue',
+      arguments: { repository: 'not a repository', number: 'seven' },
+      sessionId: null,
+    });
+    expect(res.status).toBe(400);
+    const body = (await res.json()) as { error: string; message: string };
+    expect(body.error).toBe('invalid_arguments');
+    expect(body.message).toMatch(/^Invalid arguments for mcp_github_get_issue: repository: .*; number: /);
+    expect(body.message).not.toContain('not a repository');
+    expect(sent).toEqual([]);
+  });
 });

@@ -11,3 +11,4 @@ export * from './hmac.js';
 export * from './hex.js';
 export * from './error-log.js';
 export * from './isolate-cache.js';
+export * from './provider-tool.js';

@@ -7,51 +7,9 @@
  * issue they write to (the session thread key is the issue's UUID).
  */
 import { LinearSdk } from '@linear/sdk';
-import type { ProviderTool, PublicationContext } from '@gatehouse/integrations-core';
+import { defineProviderTool, toolExecutor, type PublicationContext } from '@gatehouse/integrations-core';
 import { z } from 'zod';
 import { linearApiRoot } from './install.js';
-
-const issueTarget = (input: Record<string, unknown>) => (typeof input.issue_id === 'string' ? input.issue_id : null);
-
-export const linearTools = [
-  {
-    name: 'mcp_linear_create_comment',
-    description: 'Comment on a Linear issue.',
-    inputSchema: {
-      type: 'object',
-      properties: { issue_id: { type: 'string', description: 'Issue UUID' }, body: { type: 'string', minLength: 1 } },
-      required: ['issue_id', 'body'],
-    },
-    annotations: { readOnlyHint: false, openWorldHint: true },
-    publicationScope: 'comment.create',
-    target: issueTarget,
-  },
-  {
-    name: 'mcp_linear_update_issue_state',
-    description: 'Move a Linear issue to another workflow state.',
-    inputSchema: {
-      type: 'object',
-      properties: {
-        issue_id: { type: 'string', description: 'Issue UUID' },
-        state_id: { type: 'string', description: 'Workflow state UUID of the issue’s team' },
-      },
-      required: ['issue_id', 'state_id'],
-    },
-    annotations: { readOnlyHint: false, openWorldHint: true },
-    publicationScope: 'issue.update',
-    target: issueTarget,
-  },
-  {
-    name: 'mcp_linear_search_issues',
-    description: 'Search Linear issues by text.',
-    inputSchema: {
-      type: 'object',
-      properties: { term: { type: 'string', minLength: 1 }, first: { type: 'integer', minimum: 1, maximum: 50 } },
-      required: ['term'],
-    },
-    annotations: { readOnlyHint: true, openWorldHint: true },
-  },
-] as const satisfies readonly ProviderTool[];
 
 export class LinearToolError extends Error {
   override name = 'LinearToolError';
@@ -84,31 +42,43 @@ function linearSdk(ctx: PublicationContext): LinearSdk {
   });
 }
 
-const INPUTS = {
-  mcp_linear_create_comment: z.object({ issue_id: z.string().min(1), body: z.string().min(1) }),
-  mcp_linear_update_issue_state: z.object({ issue_id: z.string().min(1), state_id: z.string().min(1) }),
-  mcp_linear_search_issues: z.object({ term: z.string().min(1), first: z.number().int().min(1).max(50).optional() }),
-} as const;
+const issueId = z.string().min(1).describe('Issue UUID');
 
-export async function executeLinearTool(
-  name: string,
-  input: Record<string, unknown>,
-  ctx: PublicationContext,
-): Promise<unknown> {
-  switch (name) {
-    case 'mcp_linear_create_comment': {
-      const args = INPUTS[name].parse(input);
-      const payload = await linearSdk(ctx).createComment({ issueId: args.issue_id, body: args.body });
+export const linearTools = [
+  defineProviderTool({
+    name: 'mcp_linear_create_comment',
+    description: 'Comment on a Linear issue.',
+    input: z.object({ issue_id: issueId, body: z.string().min(1) }),
+    annotations: { readOnlyHint: false, openWorldHint: true },
+    publicationScope: 'comment.create',
+    target: (a) => a.issue_id,
+    run: async (a, ctx) => {
+      const payload = await linearSdk(ctx).createComment({ issueId: a.issue_id, body: a.body });
       return { success: payload.success, comment_id: payload.commentId ?? null };
-    }
-    case 'mcp_linear_update_issue_state': {
-      const args = INPUTS[name].parse(input);
-      const payload = await linearSdk(ctx).updateIssue(args.issue_id, { stateId: args.state_id });
+    },
+  }),
+  defineProviderTool({
+    name: 'mcp_linear_update_issue_state',
+    description: 'Move a Linear issue to another workflow state.',
+    input: z.object({
+      issue_id: issueId,
+      state_id: z.string().min(1).describe('Workflow state UUID of the issue’s team'),
+    }),
+    annotations: { readOnlyHint: false, openWorldHint: true },
+    publicationScope: 'issue.update',
+    target: (a) => a.issue_id,
+    run: async (a, ctx) => {
+      const payload = await linearSdk(ctx).updateIssue(a.issue_id, { stateId: a.state_id });
       return { success: payload.success, issue_id: payload.issueId ?? null };
-    }
-    case 'mcp_linear_search_issues': {
-      const args = INPUTS[name].parse(input);
-      const found = await linearSdk(ctx).searchIssues(args.term, { first: args.first ?? 20 });
+    },
+  }),
+  defineProviderTool({
+    name: 'mcp_linear_search_issues',
+    description: 'Search Linear issues by text.',
+    input: z.object({ term: z.string().min(1), first: z.number().int().min(1).max(50).optional() }),
+    annotations: { readOnlyHint: true, openWorldHint: true },
+    run: async (a, ctx) => {
+      const found = await linearSdk(ctx).searchIssues(a.term, { first: a.first ?? 20 });
       return {
         issues: found.nodes.map((n) => ({
           id: n.id,
@@ -119,8 +89,9 @@ export async function executeLinearTool(
         })),
         total: found.totalCount,
       };
-    }
-    default:
-      throw new LinearToolError(`unknown Linear tool ${name}`);
-  }
-}
+    },
+  }),
+] as const;
+
+/** Runs one of `linearTools` by name (validated first). */
+export const executeLinearTool = toolExecutor(linearTools);

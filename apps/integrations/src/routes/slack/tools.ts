@@ -5,96 +5,14 @@
  * https://api.slack.com/methods/conversations.list
  * A thread is `<channel>:<thread_ts>`, the form sessions are keyed by.
  */
-import type { ProviderTool, PublicationContext } from '@gatehouse/integrations-core';
+import { defineProviderTool, toolExecutor, type PublicationContext } from '@gatehouse/integrations-core';
 import { ErrorCode, LogLevel, WebClient } from '@slack/web-api';
 import { z } from 'zod';
 import { slackApiRoot } from './install.js';
 
-const threadOf = (input: Record<string, unknown>) =>
-  typeof input.channel === 'string' && typeof input.thread_ts === 'string'
-    ? `${input.channel}:${input.thread_ts}`
-    : null;
-
-export const slackTools = [
-  {
-    name: 'mcp_slack_reply_in_thread',
-    description: 'Reply in a Slack thread.',
-    inputSchema: {
-      type: 'object',
-      properties: {
-        channel: { type: 'string' },
-        thread_ts: { type: 'string' },
-        text: { type: 'string', minLength: 1 },
-      },
-      required: ['channel', 'thread_ts', 'text'],
-    },
-    annotations: { readOnlyHint: false, openWorldHint: true },
-    publicationScope: 'chat.write',
-    target: threadOf,
-  },
-  {
-    name: 'mcp_slack_post_message',
-    description: 'Post a new message in a channel.',
-    inputSchema: {
-      type: 'object',
-      properties: { channel: { type: 'string' }, text: { type: 'string', minLength: 1 } },
-      required: ['channel', 'text'],
-    },
-    annotations: { readOnlyHint: false, openWorldHint: true },
-    publicationScope: 'chat.write',
-    // A new message starts no thread yet: only a workspace- or user-wide publication can grant it.
-    target: () => null,
-  },
-  {
-    name: 'mcp_slack_add_reaction',
-    description: 'Add an emoji reaction to a message in a thread.',
-    inputSchema: {
-      type: 'object',
-      properties: {
-        channel: { type: 'string' },
-        thread_ts: { type: 'string', description: 'The thread the message is in' },
-        timestamp: { type: 'string' },
-        name: { type: 'string', description: 'Emoji name without colons' },
-      },
-      required: ['channel', 'thread_ts', 'timestamp', 'name'],
-    },
-    annotations: { readOnlyHint: false, openWorldHint: true },
-    publicationScope: 'reactions.write',
-    target: threadOf,
-  },
-  {
-    name: 'mcp_slack_list_channels',
-    description: 'List public channels the app can see.',
-    inputSchema: {
-      type: 'object',
-      properties: { limit: { type: 'integer', minimum: 1, maximum: 200 }, cursor: { type: 'string' } },
-    },
-    annotations: { readOnlyHint: true, openWorldHint: true },
-  },
-] as const satisfies readonly ProviderTool[];
-
 export class SlackToolError extends Error {
   override name = 'SlackToolError';
 }
-
-const INPUTS = {
-  mcp_slack_reply_in_thread: z.object({
-    channel: z.string().min(1),
-    thread_ts: z.string().min(1),
-    text: z.string().min(1),
-  }),
-  mcp_slack_post_message: z.object({ channel: z.string().min(1), text: z.string().min(1) }),
-  mcp_slack_add_reaction: z.object({
-    channel: z.string().min(1),
-    thread_ts: z.string().min(1),
-    timestamp: z.string().min(1),
-    name: z.string().min(1),
-  }),
-  mcp_slack_list_channels: z.object({
-    limit: z.number().int().min(1).max(200).optional(),
-    cursor: z.string().optional(),
-  }),
-} as const;
 
 /**
  * Slack's official Web API client on the executor's fetch (outbound policy) and the installation's API root: one
@@ -129,34 +47,64 @@ async function call<T>(run: () => Promise<T>): Promise<T> {
   }
 }
 
-export async function executeSlackTool(
-  name: string,
-  input: Record<string, unknown>,
-  ctx: PublicationContext,
-): Promise<unknown> {
-  switch (name) {
-    case 'mcp_slack_reply_in_thread': {
-      const a = INPUTS[name].parse(input);
+const channel = z.string().min(1);
+/** A thread is `<channel>:<thread_ts>`, the session thread key. */
+const threadOf = (a: { channel: string; thread_ts: string }) => `${a.channel}:${a.thread_ts}`;
+
+export const slackTools = [
+  defineProviderTool({
+    name: 'mcp_slack_reply_in_thread',
+    description: 'Reply in a Slack thread.',
+    input: z.object({ channel, thread_ts: z.string().min(1), text: z.string().min(1) }),
+    annotations: { readOnlyHint: false, openWorldHint: true },
+    publicationScope: 'chat.write',
+    target: threadOf,
+    run: async (a, ctx) => {
       const client = slackClient(ctx);
       const res = await call(() =>
         client.chat.postMessage({ channel: a.channel, thread_ts: a.thread_ts, text: a.text }),
       );
       return { ok: true, channel: res.channel, ts: res.ts };
-    }
-    case 'mcp_slack_post_message': {
-      const a = INPUTS[name].parse(input);
+    },
+  }),
+  defineProviderTool({
+    name: 'mcp_slack_post_message',
+    description: 'Post a new message in a channel.',
+    input: z.object({ channel, text: z.string().min(1) }),
+    annotations: { readOnlyHint: false, openWorldHint: true },
+    publicationScope: 'chat.write',
+    // A new message starts no thread yet: only a workspace- or user-wide publication can grant it.
+    target: () => null,
+    run: async (a, ctx) => {
       const client = slackClient(ctx);
       const res = await call(() => client.chat.postMessage({ channel: a.channel, text: a.text }));
       return { ok: true, channel: res.channel, ts: res.ts };
-    }
-    case 'mcp_slack_add_reaction': {
-      const a = INPUTS[name].parse(input);
+    },
+  }),
+  defineProviderTool({
+    name: 'mcp_slack_add_reaction',
+    description: 'Add an emoji reaction to a message in a thread.',
+    input: z.object({
+      channel,
+      thread_ts: z.string().min(1).describe('The thread the message is in'),
+      timestamp: z.string().min(1),
+      name: z.string().min(1).describe('Emoji name without colons'),
+    }),
+    annotations: { readOnlyHint: false, openWorldHint: true },
+    publicationScope: 'reactions.write',
+    target: threadOf,
+    run: async (a, ctx) => {
       const client = slackClient(ctx);
       await call(() => client.reactions.add({ channel: a.channel, timestamp: a.timestamp, name: a.name }));
       return { ok: true };
-    }
-    case 'mcp_slack_list_channels': {
-      const a = INPUTS[name].parse(input);
+    },
+  }),
+  defineProviderTool({
+    name: 'mcp_slack_list_channels',
+    description: 'List public channels the app can see.',
+    input: z.object({ limit: z.number().int().min(1).max(200).optional(), cursor: z.string().optional() }),
+    annotations: { readOnlyHint: true, openWorldHint: true },
+    run: async (a, ctx) => {
       const client = slackClient(ctx);
       const res = await call(() =>
         client.conversations.list({
@@ -169,8 +117,9 @@ export async function executeSlackTool(
         channels: (res.channels ?? []).map((c) => ({ id: c.id, name: c.name })),
         next_cursor: res.response_metadata?.next_cursor || null,
       };
-    }
-    default:
-      throw new SlackToolError(`unknown Slack tool ${name}`);
-  }
-}
+    },
+  }),
+] as const;
+
+/** Runs one of `slackTools` by name (validated first). */
+export const executeSlackTool = toolExecutor(slackTools);
