@@ -16,6 +16,7 @@ import {
   type PublicationRecord,
 } from '@gatehouse/integrations-adapters-cf';
 import {
+  OutsidePublicationError,
   ProviderToolInputError,
   SESSION_DISPATCH_SIGNATURE_HEADER,
   jsonError,
@@ -77,6 +78,11 @@ export async function handleProviderTool(req: Request, env: Env, config: WorkerC
   const provider = findProvider(row.source);
   const tool = provider?.tools.find((t) => t.name === call.tool);
   if (!provider || !tool) return jsonError(404, 'unknown_tool', `${call.tool} is not a tool of this integration.`);
+
+  // Bad arguments are a 400 before anything else: before the publication check (they name no thread) and before
+  // credentials are decrypted or renewed.
+  const problem = tool.argumentProblem?.(call.arguments);
+  if (problem) return jsonError(400, 'invalid_arguments', problem);
 
   let session: { id: string; threadKey: string } | null = null;
   if (call.sessionId) {
@@ -148,6 +154,7 @@ export async function handleProviderTool(req: Request, env: Env, config: WorkerC
   } catch (err) {
     // Arguments that do not match the tool's input: which fields, and why (no values).
     if (err instanceof ProviderToolInputError) return jsonError(400, 'invalid_arguments', err.message);
+    if (err instanceof OutsidePublicationError) return jsonError(403, 'outside_publication', err.message);
     // Provider errors carry our own messages (status codes), never upstream bodies or credentials.
     return jsonError(
       502,

@@ -3,7 +3,7 @@
  * D1 confirms it unchanged in the same statement that records the delivery. Adversarially: once a delivery has
  * warmed the cache, an installation removed, disabled or given a new webhook secret is never served from it.
  */
-import { SELF, env } from 'cloudflare:test';
+import { createExecutionContext, env, waitOnExecutionContext } from 'cloudflare:test';
 import { sign } from '@octokit/webhooks-methods';
 import examples from '@octokit/webhooks-examples';
 import { describe, expect, it } from 'vitest';
@@ -13,8 +13,13 @@ import {
   listDeliveries,
   swapInstallationCredentials,
 } from '@gatehouse/integrations-adapters-cf';
+import { faultyD1 } from '@gatehouse/integrations-adapters-cf/testing';
 import { createCredentialsCipher } from '@gatehouse/integrations-core';
+import worker from '../src/index.js';
 import { db, installProvider, seedTenant } from './tenant.js';
+
+// One binding for the whole file (the cache is per binding), counting every D1 execution and failing none.
+const counting = faultyD1(env.AUTH_DB, () => false);
 
 const SECRET = 'cache-webhook-secret';
 const comment = (examples as unknown as { name: string; examples: Record<string, any>[] }[])
@@ -26,16 +31,20 @@ async function deliver(url: string, n: number, secret = SECRET) {
   payload.issue.number = 90_000 + n;
   payload.comment.id = 91_000 + n;
   const body = JSON.stringify(payload);
-  return SELF.fetch(url, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      'x-github-event': 'issue_comment',
-      'x-github-delivery': `cache-${n}`,
-      'x-hub-signature-256': await sign(secret, body),
-    },
-    body,
-  });
+  const headers = {
+    'content-type': 'application/json',
+    'x-github-event': 'issue_comment',
+    'x-github-delivery': `cache-${n}`,
+    'x-hub-signature-256': await sign(secret, body),
+  };
+  const ctx = createExecutionContext();
+  const res = await worker.fetch(
+    new Request(url, { method: 'POST', headers, body }),
+    { ...env, AUTH_DB: counting.d1 },
+    ctx,
+  );
+  await waitOnExecutionContext(ctx);
+  return res;
 }
 
 async function warmInstallation(slug: string) {
@@ -43,9 +52,14 @@ async function warmInstallation(slug: string) {
   const { res, body } = await installProvider(token, 'github', { credentials: { webhook_secret: SECRET } });
   expect(res.status).toBe(201);
   const tenant = { organizationId: org.id };
-  // Two deliveries: the first reads the row and caches it, the second is served from the cache.
+  // Two deliveries: the first reads the row and caches it, the second is served from the cache: one statement, the
+  // insert that confirms the row.
   expect((await deliver(body.webhook_url, 1)).status).toBe(202);
+  const before = counting.executions.length;
   expect((await deliver(body.webhook_url, 2)).status).toBe(202);
+  const served = counting.executions.slice(before).map((e) => e.sql);
+  expect(served).toHaveLength(1);
+  expect(served[0]).toMatch(/INSERT INTO webhook_events[\s\S]*FROM installations i[\s\S]*ON CONFLICT DO NOTHING/);
   return { tenant, installationId: body.installation.id, url: body.webhook_url };
 }
 

@@ -20,6 +20,13 @@ beforeEach(() => {
       sent.push({ method: req.method, url: req.url, auth: req.headers.get('authorization'), body: await req.text() });
       if (req.headers.get('authorization') !== 'Bearer xoxb-test')
         return Response.json({ ok: false, error: 'invalid_auth' });
+      if (url.pathname === '/api/conversations.replies') {
+        // The thread C1:1515449522.000016: its root and one reply (https://api.slack.com/methods/conversations.replies).
+        const root = { ts: '1515449522.000016', thread_ts: '1515449522.000016' };
+        const reply = { ts: '1515449522.000100', thread_ts: '1515449522.000016' };
+        const ts = new URLSearchParams(sent.at(-1)!.body).get('latest');
+        return Response.json({ ok: true, messages: [root, ...(ts === reply.ts ? [reply] : [])] });
+      }
       return Response.json({
         ok: true,
         ...(url.pathname === '/api/conversations.list' ? { channels: [{ id: 'C1', name: 'general' }] } : { ts: '1.2' }),
@@ -236,30 +243,63 @@ describe('publication-scoped provider tools', () => {
   });
 });
 
+/** A Slack installation (bot token xoxb-test) and a session on thread C1:1515449522.000016 granted `scopes`. */
+async function slackThreadSession(slug: string, scopes: string[]) {
+  const { org, ws, user, token } = await seedTenant(slug);
+  const installationId = (
+    await installProvider(token, 'slack', {
+      credentials: { signing_secret: 's', bot_user_id: 'U0BOT', bot_token: 'xoxb-test' },
+    })
+  ).body.installation.id;
+  const { sessionId } = await appendSessionDispatch(
+    db,
+    { organizationId: org.id },
+    {
+      dispatchId: `slack:${installationId}:${slug}`,
+      organizationId: org.id,
+      workspaceId: null,
+      installationId,
+      provider: 'slack',
+      threadKey: 'C1:1515449522.000016',
+      title: null,
+      publication: { granularity: 'issue', target: 'C1:1515449522.000016', scopes },
+      event: { name: 'app_mention', actor: 'U1', summary: 's', data: {} },
+    },
+  );
+  return {
+    org,
+    ws,
+    user,
+    token,
+    base: { organizationId: org.id, workspaceId: ws.id, userId: user.id, installationId, sessionId },
+  };
+}
+
+describe('Slack reactions under a thread publication', () => {
+  it('reacts to a message of the session’s thread, and refuses one of another thread with 403', async () => {
+    const { base } = await slackThreadSession('pt-slack-react', ['reactions.write']);
+    const react = (timestamp: string) =>
+      call({
+        ...base,
+        tool: 'mcp_slack_add_reaction',
+        arguments: { channel: 'C1', thread_ts: '1515449522.000016', timestamp, name: 'eyes' },
+      });
+    const added = () => sent.filter((r) => r.url === 'https://slack.com/api/reactions.add').length;
+
+    expect((await react('1515449522.000100')).status).toBe(200);
+    expect((await react('1515449522.000016')).status).toBe(200);
+    expect(added()).toBe(2);
+    // Another message of the same channel: the publication names this thread, the message is not in it.
+    const elsewhere = await react('1515449999.000001');
+    expect(elsewhere.status).toBe(403);
+    expect(((await elsewhere.json()) as { error: string }).error).toBe('outside_publication');
+    expect(added()).toBe(2);
+  });
+});
+
 describe('Slack tools under a thread publication', () => {
   it('replies in the session’s thread, refuses new messages and reactions it was not granted, lists channels', async () => {
-    const { org, ws, user, token } = await seedTenant('pt-slack');
-    const installationId = (
-      await installProvider(token, 'slack', {
-        credentials: { signing_secret: 's', bot_user_id: 'U0BOT', bot_token: 'xoxb-test' },
-      })
-    ).body.installation.id;
-    const { sessionId } = await appendSessionDispatch(
-      db,
-      { organizationId: org.id },
-      {
-        dispatchId: `slack:${installationId}:Ev1`,
-        organizationId: org.id,
-        workspaceId: null,
-        installationId,
-        provider: 'slack',
-        threadKey: 'C1:1515449522.000016',
-        title: null,
-        publication: { granularity: 'issue', target: 'C1:1515449522.000016', scopes: ['chat.write'] },
-        event: { name: 'app_mention', actor: 'U1', summary: 's', data: {} },
-      },
-    );
-    const base = { organizationId: org.id, workspaceId: ws.id, userId: user.id, installationId, sessionId };
+    const { token, base } = await slackThreadSession('pt-slack', ['chat.write']);
     const reply = await call({
       ...base,
       tool: 'mcp_slack_reply_in_thread',

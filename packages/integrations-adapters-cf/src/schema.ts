@@ -138,7 +138,13 @@ export const installations = sqliteTable(
     refreshLockUntil: integer('refresh_lock_until'),
     createdBy: text('created_by').notNull(),
     createdAt: createdAt(),
-    updatedAt: integer('updated_at').notNull(),
+    /**
+     * Bumped by every drizzle update of the row ($onUpdate): the webhook route trusts a cached row only while its
+     * `updated_at` (and credentials and status) are unchanged (recordDeliveryIfInstallationUnchanged).
+     */
+    updatedAt: integer('updated_at')
+      .notNull()
+      .$onUpdate(() => Date.now()),
   },
   (t) => [
     uniqueIndex('installations_org_handle').on(t.organizationId, t.handle),

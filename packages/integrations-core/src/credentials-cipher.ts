@@ -34,8 +34,11 @@ export interface CredentialsCipher {
   kidOf(jwe: string): string | undefined;
 }
 
-/** Decrypted credentials kept per cipher (one per worker config, so per isolate), least recently used evicted. */
-const DECRYPTED_ENTRIES = 512;
+/**
+ * Decrypted credentials kept per cipher (one per worker config, so per isolate), least recently used evicted; as many
+ * as the webhook route's installation cache holds rows.
+ */
+const DECRYPTED_ENTRIES = 1024;
 
 /**
  * Builds a cipher from the raw secrets. Throws CredentialsKeyError (never echoing key material) when the key map is

@@ -13,6 +13,14 @@ export class ProviderToolInputError extends Error {
   override name = 'ProviderToolInputError';
 }
 
+/**
+ * A write whose concrete target turned out to lie outside the thread the publication check approved (for example a
+ * Slack reaction on a message of another thread): the route answers 403 `outside_publication` and nothing is written.
+ */
+export class OutsidePublicationError extends Error {
+  override name = 'OutsidePublicationError';
+}
+
 /** What a provider declares for one tool. */
 export interface ProviderToolDefinition<S extends z.ZodObject> {
   /** `mcp_<provider>_<tool>`. */
@@ -52,6 +60,10 @@ export function defineProviderTool<S extends z.ZodObject>(definition: ProviderTo
   return {
     ...meta,
     inputSchema: inputJsonSchema(input),
+    argumentProblem: (raw) => {
+      const parsed = input.safeParse(raw);
+      return parsed.success ? null : describeIssues(definition.name, parsed.error);
+    },
     ...(target
       ? {
           target: (raw: Record<string, unknown>) => {

@@ -41,6 +41,12 @@ export interface McpToolDescriptor {
  */
 export interface ProviderTool extends McpToolDescriptor {
   publicationScope?: string;
+  /**
+   * What is wrong with the arguments (fields and reasons, no values), or null when they are valid. Checked before the
+   * publication (a call with bad arguments is a 400, whatever it would write to). Tools declared with
+   * defineProviderTool have it.
+   */
+  argumentProblem?: (input: Record<string, unknown>) => string | null;
   /** The external thread key the call writes to (same form as WebhookEvent.threadKey), or null if not derivable. */
   target?: (input: Record<string, unknown>) => string | null;
 }

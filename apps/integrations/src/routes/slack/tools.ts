@@ -5,7 +5,12 @@
  * https://api.slack.com/methods/conversations.list
  * A thread is `<channel>:<thread_ts>`, the form sessions are keyed by.
  */
-import { defineProviderTool, toolExecutor, type PublicationContext } from '@gatehouse/integrations-core';
+import {
+  OutsidePublicationError,
+  defineProviderTool,
+  toolExecutor,
+  type PublicationContext,
+} from '@gatehouse/integrations-core';
 import { ErrorCode, LogLevel, WebClient } from '@slack/web-api';
 import { z } from 'zod';
 import { slackApiRoot } from './install.js';
@@ -95,6 +100,24 @@ export const slackTools = [
     target: threadOf,
     run: async (a, ctx) => {
       const client = slackClient(ctx);
+      // The publication was checked for the thread; the message reacted to must be in it (its root or a reply), or a
+      // session allowed one thread could react anywhere in the channel.
+      // https://api.slack.com/methods/conversations.replies
+      if (a.timestamp !== a.thread_ts) {
+        const replies = await call(() =>
+          client.conversations.replies({
+            channel: a.channel,
+            ts: a.thread_ts,
+            oldest: a.timestamp,
+            latest: a.timestamp,
+            inclusive: true,
+            limit: 2,
+          }),
+        );
+        const inThread = (replies.messages ?? []).some((m) => m.ts === a.timestamp && m.thread_ts === a.thread_ts);
+        if (!inThread)
+          throw new OutsidePublicationError(`message ${a.timestamp} is not in thread ${a.thread_ts} of ${a.channel}`);
+      }
       await call(() => client.reactions.add({ channel: a.channel, timestamp: a.timestamp, name: a.name }));
       return { ok: true };
     },
