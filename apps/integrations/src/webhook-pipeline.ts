@@ -204,11 +204,6 @@ async function acceptDelivery(
   const tenant = { organizationId: row.organizationId };
   const deliveryId = result.event ? result.event.deliveryId : result.deliveryId;
   const name = result.event ? result.event.name : result.name;
-  // A continuation (a reply in a thread) feeds only a session its thread has. When there is none yet, the mention
-  // that starts it may still be in the queue: the reply waits CONTINUATION_RECHECK_SECONDS and is checked again by
-  // the consumer (dispatched then, or recorded as ignored).
-  const pending =
-    result.event?.continuation === true && !(await hasThreadSession(db, tenant, provider.id, result.event.threadKey));
   const delivery = {
     installationId: row.id,
     provider: provider.id,
@@ -241,6 +236,11 @@ async function acceptDelivery(
   // dispatched first, and a later write would undo that.
   if (outcome === 'duplicate' && record.status === 'failed') await setDeliveryStatus(db, tenant, record.id, 'received');
 
+  // A continuation (a reply in a thread) feeds only a session its thread has. When there is none yet, the mention
+  // that starts it may still be in the queue: the reply waits CONTINUATION_RECHECK_SECONDS and is checked again by
+  // the consumer (dispatched then, or recorded as ignored).
+  const pending =
+    result.event?.continuation === true && !(await hasThreadSession(db, tenant, provider.id, result.event.threadKey));
   const dispatch = provider.dispatch(event, { installation });
   try {
     const message: DispatchMessage = {

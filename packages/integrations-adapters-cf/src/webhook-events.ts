@@ -109,9 +109,9 @@ export async function recordDelivery(
  * still as the caller last read it (active, the same credentials ciphertext, the same `updated_at`), so a caller that
  * verified a signature with a cached installation row learns in the same round trip whether that row still holds.
  * `new` with the row, or `unconfirmed`: nothing was written, because the delivery is a duplicate or the installation
- * changed (disabled, removed, re-keyed, or any other update: `updated_at` moves with every update, schema.ts); the caller then reads the installation afresh and
- * takes `recordDelivery`. SQLite's INSERT … SELECT … ON CONFLICT DO NOTHING (https://www.sqlite.org/lang_upsert.html:
- * the SELECT has a WHERE, which resolves the parsing ambiguity).
+ * changed (disabled, removed, re-keyed, or any other update: `updated_at` moves with every update, schema.ts); the
+ * caller then reads the installation afresh and takes `recordDelivery`. SQLite's INSERT … SELECT … ON CONFLICT DO
+ * NOTHING (https://www.sqlite.org/lang_upsert.html: the SELECT has a WHERE, which resolves the parsing ambiguity).
  */
 export async function recordDeliveryIfInstallationUnchanged(
   db: Db,
