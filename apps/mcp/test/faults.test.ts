@@ -33,8 +33,8 @@ beforeAll(() => {
   });
 });
 
-/** tools/call get_issue in `sessionId`, through the worker with AUTH_DB replaced. */
-async function getIssueWith(token: string, sessionId: string, d1: D1Database) {
+/** One JSON-RPC request to /mcp in `sessionId`, through the worker with AUTH_DB replaced by `d1`. */
+async function mcpWith(token: string, sessionId: string, d1: D1Database, message: Record<string, unknown>) {
   const ctx = createExecutionContext();
   const res = await worker.fetch(
     new Request('https://gatehouse.test/mcp', {
@@ -46,12 +46,7 @@ async function getIssueWith(token: string, sessionId: string, d1: D1Database) {
         'mcp-session-id': sessionId,
         'mcp-protocol-version': '2025-11-25',
       },
-      body: JSON.stringify({
-        jsonrpc: '2.0',
-        id: 7,
-        method: 'tools/call',
-        params: { name: 'get_issue', arguments: { issue_key: 'PROJ-1' } },
-      }),
+      body: JSON.stringify({ jsonrpc: '2.0', ...message }),
     }),
     { ...env, AUTH_DB: d1 },
     ctx,
@@ -59,6 +54,14 @@ async function getIssueWith(token: string, sessionId: string, d1: D1Database) {
   await waitOnExecutionContext(ctx);
   return res;
 }
+
+/** tools/call get_issue in `sessionId`, through the worker with AUTH_DB replaced. */
+const getIssueWith = (token: string, sessionId: string, d1: D1Database) =>
+  mcpWith(token, sessionId, d1, {
+    id: 7,
+    method: 'tools/call',
+    params: { name: 'get_issue', arguments: { issue_key: 'PROJ-1' } },
+  });
 
 describe('tools/call with D1 failing', () => {
   it.each([
@@ -143,23 +146,11 @@ describe('tools/call with D1 failing', () => {
     const { sessionId } = await initialize(token);
     const lines: string[] = [];
     const spy = vi.spyOn(console, 'error').mockImplementation((line: unknown) => void lines.push(String(line)));
-    const ctx = createExecutionContext();
-    const res = await worker.fetch(
-      new Request('https://gatehouse.test/mcp', {
-        method: 'POST',
-        headers: {
-          authorization: `Bearer ${token}`,
-          'content-type': 'application/json',
-          accept: 'application/json, text/event-stream',
-          'mcp-session-id': sessionId,
-          'mcp-protocol-version': '2025-11-25',
-        },
-        body: JSON.stringify({ jsonrpc: '2.0', id: 8, method: 'tools/list', params: {} }),
-      }),
-      { ...env, AUTH_DB: faultyD1(env.AUTH_DB, (sql) => /from "installations"/.test(sql)).d1 },
-      ctx,
-    );
-    await waitOnExecutionContext(ctx);
+    const res = await mcpWith(token, sessionId, faultyD1(env.AUTH_DB, (sql) => /from "installations"/.test(sql)).d1, {
+      id: 8,
+      method: 'tools/list',
+      params: {},
+    });
     spy.mockRestore();
     const body = (await res.json()) as { error: { code: number; message: string } };
     expect(body.error.code).toBe(-32603);
