@@ -1,6 +1,8 @@
 /**
  * One Miniflare instance (one workerd process) running the built main and integrations workers next to the baseline
- * worker, all bound to the same throwaway, in-memory AUTH_DB with the real migrations applied.
+ * worker and the dispatch driver, all bound to the same throwaway, in-memory AUTH_DB with the real migrations applied.
+ * The main worker's INTEGRATIONS binding reaches the real integrations worker (provider registry, provider tool
+ * calls), and the integrations worker's MAIN binding the real main worker, as in the two wrangler.toml files.
  *
  * Why Miniflare and not `wrangler dev`: wrangler dev puts its own proxy worker and an extra HTTP hop in front of the
  * user worker, and that proxy dominates any per-request figure taken through it. `Miniflare#dispatchFetch` reaches
@@ -16,15 +18,18 @@ import { dirname, join } from 'node:path';
 import { Miniflare, convertV4MiniflareOptions } from 'miniflare';
 import type { createDb } from '@gatehouse/integrations-adapters-cf';
 import { BASELINE_WORKER_NAME, BASELINE_WORKER_SCRIPT } from './baseline-worker.js';
+import { DISPATCH_DRIVER_NAME, DISPATCH_DRIVER_SCRIPT, DISPATCH_ORIGIN } from './dispatch-driver.js';
 
 /** The D1 binding as the adapters type it (the Workers `D1Database`), without naming the global type here. */
 export type D1 = Parameters<typeof createDb>[0];
 
 /** Name of the main worker inside the Miniflare instance. */
 export const MCP_WORKER_NAME = 'gatehouse-mcp';
-/** Hosts the two workers are routed by; any request URL on another host reaches the main worker (listed first). */
+/** Host the main worker is routed by; any request URL on a host no worker is routed by reaches it (listed first). */
 export const MCP_ORIGIN = 'https://mcp.bench.local';
+/** Host the baseline worker is routed by. */
 export const BASELINE_ORIGIN = 'https://baseline.bench.local';
+/** Host the integrations worker is routed by. */
 export const INTEGRATIONS_ORIGIN = 'https://integrations.bench.local';
 /** The secret the baseline's POST /ingest verifies GitHub signatures with (the gateway's comes from its installation). */
 export const BASELINE_WEBHOOK_SECRET = 'bench-baseline-webhook-secret';
@@ -35,9 +40,10 @@ export const MCP_BUNDLE = join(PACKAGE_ROOT, 'node_modules', '@gatehouse', 'mcp'
 /** apps/integrations' build output. */
 export const INTEGRATIONS_BUNDLE = join(PACKAGE_ROOT, 'node_modules', '@gatehouse', 'integrations', 'dist', 'index.js');
 const MIGRATIONS_DIR = join(PACKAGE_ROOT, 'node_modules', '@gatehouse', 'integrations-adapters-cf', 'migrations');
-const INTEGRATIONS_STUB_NAME = 'gatehouse-integrations-stub';
-/** Same compatibility settings as apps/mcp/wrangler.toml. */
-const COMPATIBILITY = {
+/** Name of the integrations worker inside the Miniflare instance (its `name` in apps/integrations/wrangler.toml). */
+const INTEGRATIONS_WORKER_NAME = 'gatehouse-integrations';
+/** Same compatibility settings as apps/mcp/wrangler.toml and apps/integrations/wrangler.toml. */
+export const COMPATIBILITY = {
   compatibilityDate: '2026-11-01',
   compatibilityFlags: ['nodejs_compat', 'global_fetch_strictly_public'],
 };
@@ -49,6 +55,7 @@ export interface BenchSecrets {
   activeKid: string;
 }
 
+/** The running stack; `dispose` stops workerd. */
 export interface BenchStack {
   mf: Miniflare;
   d1: D1;
@@ -63,7 +70,7 @@ export interface UpstreamTarget {
 }
 
 /**
- * Starts workerd with both workers and applies the migrations. Throws when the main worker has not been built
+ * Starts workerd with the workers and applies the migrations. Throws when a worker has not been built
  * (`pnpm --filter @gatehouse/mcp build`), which the `bench` script runs first.
  */
 export async function startBenchStack(upstream: UpstreamTarget): Promise<BenchStack> {
@@ -103,16 +110,16 @@ export async function startBenchStack(upstream: UpstreamTarget): Promise<BenchSt
           routes: [`${new URL(MCP_ORIGIN).host}/*`],
           d1Databases,
           // The main worker's other bindings, as in apps/mcp/wrangler.toml: OAuth grants (KV), the per-organization
-          // notifier (Durable Object, from the bundle), and the integrations worker (a stand-in: the bench installs
-          // templates only, so the provider registry is never asked for; it answers an empty one if it were).
+          // notifier (Durable Object, from the bundle), and the real integrations worker (provider registry and
+          // provider tool calls).
           kvNamespaces: ['OAUTH_KV'],
           durableObjects: { ORG_NOTIFIER: 'OrgNotifier' },
-          serviceBindings: { INTEGRATIONS: INTEGRATIONS_STUB_NAME },
+          serviceBindings: { INTEGRATIONS: INTEGRATIONS_WORKER_NAME },
           // Development setting: lets the jira-cloud installation reach the loopback upstream.
           bindings: { ...workerSecrets, ALLOW_LOOPBACK_UPSTREAMS: 'true' },
         },
         {
-          name: 'gatehouse-integrations',
+          name: INTEGRATIONS_WORKER_NAME,
           modules: true,
           scriptPath: INTEGRATIONS_BUNDLE,
           modulesRoot: dirname(INTEGRATIONS_BUNDLE),
@@ -120,15 +127,19 @@ export async function startBenchStack(upstream: UpstreamTarget): Promise<BenchSt
           routes: [`${new URL(INTEGRATIONS_ORIGIN).host}/*`],
           d1Databases,
           queueProducers: { DISPATCH_QUEUE: 'bench-session-dispatch' },
-          // Never called: the dispatch queue has no consumer in the bench.
-          serviceBindings: { MAIN: INTEGRATIONS_STUB_NAME },
-          bindings: { ...workerSecrets, ALLOW_LOOPBACK_UPSTREAMS: 'false', PUBLIC_BASE_URL: INTEGRATIONS_ORIGIN },
+          // Never called here: the dispatch queue has no consumer in the bench (the dispatch driver plays the sender).
+          serviceBindings: { MAIN: MCP_WORKER_NAME },
+          // Development setting: lets the GitHub installation's api_url reach the loopback GitHub.
+          bindings: { ...workerSecrets, ALLOW_LOOPBACK_UPSTREAMS: 'true', PUBLIC_BASE_URL: INTEGRATIONS_ORIGIN },
         },
         {
-          name: INTEGRATIONS_STUB_NAME,
+          name: DISPATCH_DRIVER_NAME,
           modules: true,
-          script: `export default { fetch: () => Response.json({ integrations: [] }) };`,
+          script: DISPATCH_DRIVER_SCRIPT,
           ...COMPATIBILITY,
+          routes: [`${new URL(DISPATCH_ORIGIN).host}/*`],
+          serviceBindings: { MAIN: MCP_WORKER_NAME },
+          bindings: { MCP_SIGNING_KEY: secrets.signingKey },
         },
         {
           name: BASELINE_WORKER_NAME,

@@ -1,16 +1,18 @@
 /**
  * `pnpm bench`: tools/list and tools/call of the built main worker under Miniflare, next to a Worker that does one D1
- * SELECT, in the same workerd process and with the same sequential client loop. Every row is measured twice: over
- * plain HTTP reading the bytes as sent (the worker's latency, what the target is stated in) and through Node's fetch
- * with the body decoded (what a Node MCP client pays). Prints p50, p95, workerd CPU per request and the ratios to the
- * baseline, the cold (cache-miss) figures, and whether the issue's target holds: "at 100 installations × 10 tools,
- * tools/list p50 within 2× of a Worker that does one D1 SELECT".
+ * SELECT, in the same workerd process and with the same sequential client loop; a provider tool call through the real
+ * integrations worker; a SessionDispatch delivery to the main worker; webhook ingest; the bundles' sizes and startup
+ * CPU. Every row is measured twice: over plain HTTP reading the bytes as sent (the worker's latency, what the target
+ * is stated in) and through Node's fetch with the body decoded (what a Node MCP client pays). Prints p50, p95, workerd
+ * CPU per request and the ratios to the baseline, the cold (cache-miss) figures, and whether the issue's target holds:
+ * "at 100 installations × 10 tools, tools/list p50 within 2× of a Worker that does one D1 SELECT".
  *
  * A benchmark reports; it does not assert performance. The process exits non-zero only on errors: a response that
- * is not a valid JSON-RPC result, a wrong tool count, a tool error, an upstream request the fake refused.
+ * is not a valid JSON-RPC result, a wrong tool count, a tool error, an upstream request a fake refused, a
+ * SessionDispatch the main worker did not append.
  */
 import { cpus } from 'node:os';
-import { bumpCatalogVersion, createDb, createInstallation, type Db } from '@gatehouse/integrations-adapters-cf';
+import { bumpCatalogVersion, createDb, type Db } from '@gatehouse/integrations-adapters-cf';
 import { createCredentialsCipher } from '@gatehouse/integrations-core';
 import type { Miniflare } from 'miniflare';
 import { BASELINE_INGEST_TABLE_SQL } from './baseline-worker.js';
@@ -22,12 +24,15 @@ import {
   startBenchStack,
   type BenchStack,
 } from './bench-stack.js';
+import { DISPATCH_ORIGIN, type DispatchTarget } from './dispatch-driver.js';
 import { compareIngest, githubDeliveries, renderIngest } from './ingest.js';
+import { LOOPBACK_ISSUE_TITLE, startLoopbackGithub, type LoopbackGithub } from './loopback-github.js';
 import { startLoopbackUpstream, type LoopbackUpstream } from './loopback-upstream.js';
 import { measure, type SamplePlan } from './measure.js';
 import {
   BenchCheckError,
   checkGetIssueResult,
+  checkGithubIssueResult,
   checkToolsList,
   entryConnection,
   httpSampler,
@@ -42,6 +47,7 @@ import {
 import {
   renderColdTable,
   renderMainTable,
+  renderOver,
   renderPerToolSlope,
   renderTarget,
   type ColdRow,
@@ -49,11 +55,13 @@ import {
 } from './report.js';
 import {
   TOOLS_PER_TEMPLATE,
+  seedGithubInstallation,
   seedJiraInstallation,
   seedSyntheticCatalog,
   seedTenant,
   type BenchTenant,
 } from './seed.js';
+import { measureStartup, renderStartup, type StartupResult } from './startup.js';
 import { workerdCpuProbe, type CpuProbe } from './workerd-cpu.js';
 
 /**
@@ -70,6 +78,11 @@ const PLAN: SamplePlan = SMOKE ? { warmup: 2, samples: 5 } : { warmup: 50, sampl
 /** Cold requests per catalog size (each after its own catalog_version bump). */
 const COLD_SAMPLES = SMOKE ? 1 : 5;
 const ISSUE_KEY = 'BENCH-1';
+/** The GitHub issue the provider tool call reads, and the thread every dispatch of the dispatch row goes to. */
+const GITHUB_REPOSITORY = 'octo-org/hello-world';
+const GITHUB_ISSUE = 1347;
+/** Fresh workerd processes per worker for the startup CPU figure (their median). */
+const STARTUP_INSTANCES = SMOKE ? 1 : 5;
 /** Webhook ingest: alternating rounds of deliveries per side (after a warmup), at INGEST_CONCURRENCY; the target. */
 const INGEST_ROUNDS = SMOKE ? 1 : 7;
 const INGEST_PER_ROUND = SMOKE ? 20 : 600;
@@ -80,6 +93,21 @@ const INGEST_TARGET = 0.8;
 const SYNTHETIC_TOOL = /^svc\d{4}_op\d$/;
 
 const progress = (line: string) => process.stderr.write(`bench: ${line}\n`);
+
+/** The loopback fakes the workers call: Jira Cloud (the jira-cloud template) and GitHub (the github provider). */
+interface Fakes {
+  jira: LoopbackUpstream;
+  github: LoopbackGithub;
+}
+
+/** What the seed made that the rows use. */
+interface Seeded {
+  tenants: Map<number, BenchTenant>;
+  callTenant: BenchTenant;
+  /** The GitHub installation (in callTenant) of the provider tool call, webhook ingest and dispatch rows. */
+  githubInstallationId: string;
+  webhookSecret: string;
+}
 
 /** Everything a row needs: the Miniflare and the HTTP connection to send through, and the CPU probe to read. */
 interface Ctx {
@@ -139,14 +167,15 @@ async function measureCold(
 
 async function run(
   stack: BenchStack,
-  upstream: LoopbackUpstream,
-  jiraCredentials: Record<string, string>,
+  fakes: Fakes,
+  credentials: { jira: Record<string, string>; githubToken: string },
+  startup: StartupResult,
 ): Promise<void> {
   const db = createDb(stack.d1);
   const cipher = createCredentialsCipher(stack.secrets.credentialsKeys, stack.secrets.activeKid);
   const seedStart = performance.now();
   const callTenant = await seedTenant(db, 'bench-call');
-  await seedJiraInstallation(db, callTenant, upstream.url, await cipher.encrypt(jiraCredentials));
+  await seedJiraInstallation(db, callTenant, fakes.jira.url, await cipher.encrypt(credentials.jira));
   const syntheticCredentials = await cipher.encrypt({ api_token: 'not-used-by-tools-list' });
   const tenants = new Map<number, BenchTenant>();
   for (const size of SIZES) {
@@ -156,21 +185,14 @@ async function run(
   }
   progress(`seeded ${SIZES.join(', ')} installations in ${((performance.now() - seedStart) / 1000).toFixed(1)} s`);
 
-  // Webhook ingest: a GitHub installation (credential paste shape) whose route the ingest rows load.
+  // One GitHub installation (credential paste) for the provider tool call (token, api_url → the loopback GitHub), the
+  // webhook ingest rows (webhook secret) and the dispatch row (its sessions).
   const webhookSecret = 'bench-github-webhook-secret';
-  const github = await createInstallation(
+  const githubInstallationId = await seedGithubInstallation(
     db,
-    { organizationId: callTenant.organizationId },
-    {
-      kind: 'provider',
-      source: 'github',
-      title: 'GitHub (bench)',
-      scope: 'global',
-      workspaceId: null,
-      settings: {},
-      credentials: await cipher.encrypt({ webhook_secret: webhookSecret }),
-      createdBy: callTenant.userId,
-    },
+    callTenant,
+    fakes.github.url,
+    await cipher.encrypt({ webhook_secret: webhookSecret, token: credentials.githubToken }),
   );
   await stack.d1.prepare(BASELINE_INGEST_TABLE_SQL).run();
 
@@ -178,24 +200,48 @@ async function run(
   const conn = entryConnection(await stack.mf.ready);
   const ctx: Ctx = { mf: stack.mf, conn, cpu };
   try {
-    await measureAll(ctx, db, upstream, tenants, callTenant, {
-      webhookUrl: `${INTEGRATIONS_ORIGIN}/webhook/github/${github.id}`,
-      secret: webhookSecret,
-    });
+    await measureAll(ctx, db, fakes, { tenants, callTenant, githubInstallationId, webhookSecret }, startup);
   } finally {
     conn.agent.destroy();
   }
 }
 
-async function measureAll(
-  ctx: Ctx,
-  db: Db,
-  upstream: LoopbackUpstream,
-  tenants: Map<number, BenchTenant>,
-  callTenant: BenchTenant,
-  ingest: { webhookUrl: string; secret: string },
-): Promise<void> {
+/**
+ * The dispatch rows: the driver's floor (the dispatch built, not sent), then each request a SessionDispatch signed
+ * and delivered to the main worker for one fixed thread. Checks afterwards that every dispatch sent was appended once.
+ */
+async function measureDispatch(ctx: Ctx, db: Db, target: DispatchTarget): Promise<[ReportRow, ReportRow]> {
+  const request = (path: string): PreparedRequest => ({
+    url: `${DISPATCH_ORIGIN}${path}`,
+    init: { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(target) },
+  });
+  const floor = await measureRow(ctx, 'baseline: dispatch driver, no call to main', request('/floor'), (text) => {
+    if ((JSON.parse(text) as { ok?: unknown }).ok !== true) throw new BenchCheckError('dispatch floor: not ok');
+    return null;
+  });
+  const dispatch = await measureRow(ctx, 'SessionDispatch → main (verify + append)', request('/dispatch'), (text) => {
+    const answer = JSON.parse(text) as { sessionId?: unknown; appended?: unknown };
+    if (answer.appended !== true || typeof answer.sessionId !== 'string')
+      throw new BenchCheckError(`SessionDispatch: the main worker answered ${text.slice(0, 200)}`);
+    return null;
+  });
+  // measureRow sends twice before its batches (validation, wire size), then warmup + samples each way.
+  const sent = 2 + 2 * (PLAN.warmup + PLAN.samples);
+  const appended = await db.$client
+    .prepare(
+      'SELECT count(*) AS n FROM session_events e JOIN sessions s ON s.id = e.session_id ' +
+        'WHERE s.organization_id = ? AND s.provider = ? AND s.thread_key = ?',
+    )
+    .bind(target.organizationId, 'github', target.threadKey)
+    .first<{ n: number }>();
+  if (appended?.n !== sent)
+    throw new BenchCheckError(`SessionDispatch: ${appended?.n} events appended to the thread, ${sent} dispatches sent`);
+  return [floor, dispatch];
+}
+
+async function measureAll(ctx: Ctx, db: Db, fakes: Fakes, seeded: Seeded, startup: StartupResult): Promise<void> {
   const { mf, cpu } = ctx;
+  const { tenants, callTenant } = seeded;
   const checkBaseline = (text: string) => {
     if (typeof jsonRpcResult(text).token !== 'object')
       throw new BenchCheckError('baseline answered without the token row');
@@ -252,16 +298,49 @@ async function measureAll(
     checkGetIssueResult(text, ISSUE_KEY);
     return null;
   });
+  // A provider tool: main worker → INTEGRATIONS binding → the integrations worker's GitHub provider → loopback GitHub.
+  // The validation request also fills the main worker's per-isolate provider registry (GET /v1/integrations).
+  const providerReq = await withSession(
+    mf,
+    jsonRpcRequest(`${MCP_ORIGIN}/mcp`, callTenant.token, 'tools/call', {
+      name: 'mcp_github_get_issue',
+      arguments: { repository: GITHUB_REPOSITORY, number: GITHUB_ISSUE },
+    }),
+  );
+  const providerCall = await measureRow(ctx, 'tools/call mcp_github_get_issue → loopback', providerReq, (text) => {
+    checkGithubIssueResult(text, GITHUB_ISSUE, LOOPBACK_ISSUE_TITLE);
+    return null;
+  });
+  const [dispatchFloor, dispatch] = await measureDispatch(ctx, db, {
+    organizationId: callTenant.organizationId,
+    workspaceId: null,
+    installationId: seeded.githubInstallationId,
+    threadKey: `${GITHUB_REPOSITORY}#${GITHUB_ISSUE}`,
+  });
   // Measured again last: how far the yardstick drifted during the run.
   const baselineAgain = await measureRow(ctx, 'baseline: one D1 SELECT (again, last)', baselineReq, checkBaseline);
-  if (upstream.rejected() > 0)
-    throw new BenchCheckError(`the loopback upstream refused ${upstream.rejected()} request(s)`);
+  for (const [name, fake] of [
+    ['loopback upstream (Jira)', fakes.jira],
+    ['loopback GitHub', fakes.github],
+  ] as const)
+    if (fake.rejected() > 0) throw new BenchCheckError(`the ${name} refused ${fake.rejected()} request(s)`);
 
-  const rows = [baseline, rawFetch, ...SIZES.map((s) => listRows.get(s)!), floor, call, baselineAgain];
+  const rows = [
+    baseline,
+    rawFetch,
+    ...SIZES.map((s) => listRows.get(s)!),
+    floor,
+    call,
+    providerCall,
+    dispatchFloor,
+    dispatch,
+    baselineAgain,
+  ];
 
   // Webhook ingest, baseline first and last (drift), each delivery unique so every insert succeeds.
   progress('measuring webhook ingest');
   const origin = ctx.conn.origin;
+  const webhookUrl = `${INTEGRATIONS_ORIGIN}/webhook/github/${seeded.githubInstallationId}`;
   const baselineUrl = `${BASELINE_ORIGIN}/ingest`;
   let offset = 0;
   const batch = async (url: string, secret: string, n: number) => {
@@ -278,7 +357,7 @@ async function measureAll(
       },
       {
         label: 'POST /webhook/github (route, verify, dedupe, enqueue)',
-        deliveries: (n) => batch(ingest.webhookUrl, ingest.secret, n),
+        deliveries: (n) => batch(webhookUrl, seeded.webhookSecret, n),
       },
     ],
     INGEST_ROUNDS,
@@ -288,7 +367,7 @@ async function measureAll(
   );
   const recorded = await db.$client
     .prepare('SELECT count(*) AS n FROM webhook_events WHERE installation_id = ?')
-    .bind(ingest.webhookUrl.split('/').at(-1))
+    .bind(seeded.githubInstallationId)
     .first<{ n: number }>();
   const expectedRecords = INGEST_WARMUP + INGEST_ROUNDS * INGEST_PER_ROUND;
   if (recorded?.n !== expectedRecords)
@@ -310,9 +389,13 @@ async function measureAll(
     renderPerToolSlope(target, listRows.get(SIZES.at(-1)!)!),
     `no-gateway floor at ${TARGET_SIZE} × ${TOOLS_PER_TEMPLATE}: the one-SELECT worker answering the same list JSON (cached; compressed per request by the edge) = ${(floor.http.p50Ms / baseline.http.p50Ms).toFixed(2)}× its p50 over HTTP (${floor.http.p50Ms.toFixed(3)} ms), ${(floor.fetch.p50Ms / baseline.fetch.p50Ms).toFixed(2)}× in fetch`,
     `tools/call p50 = ${(call.http.p50Ms / rawFetch.http.p50Ms).toFixed(2)}× a raw fetch of the same upstream from a Worker over HTTP (${call.http.p50Ms.toFixed(3)} ms vs ${rawFetch.http.p50Ms.toFixed(3)} ms)`,
+    renderOver(providerCall, call, 'the template tools/call (main worker alone)'),
+    renderOver(dispatch, dispatchFloor, "the driver's floor"),
     renderTarget(target, baseline, TARGET_RATIO),
     '',
     renderIngest(ingestBaseline!, ingestGateway!, INGEST_CONCURRENCY, INGEST_TARGET),
+    '',
+    renderStartup(startup),
     ...(SMOKE ? ['smoke run (--smoke): every check passed; the figures above are not measurements.'] : []),
     '',
   ];
@@ -320,17 +403,24 @@ async function measureAll(
 }
 
 async function main(): Promise<void> {
-  const jiraCredentials = { email: 'bench@example.com', api_token: 'bench-api-token' };
-  const upstream = await startLoopbackUpstream({ email: jiraCredentials.email, apiToken: jiraCredentials.api_token });
+  // Before the bench stack starts, so each fresh workerd runs alone (startup.ts).
+  progress(`measuring bundle sizes and startup CPU (${STARTUP_INSTANCES} fresh workerd per worker)`);
+  const startup = await measureStartup(STARTUP_INSTANCES);
+  const jira = { email: 'bench@example.com', api_token: 'bench-api-token' };
+  const githubToken = 'github_pat_bench';
+  const upstream = await startLoopbackUpstream({ email: jira.email, apiToken: jira.api_token });
+  let github: LoopbackGithub | undefined;
   let stack: BenchStack | undefined;
   try {
+    github = await startLoopbackGithub(githubToken);
     stack = await startBenchStack({
       issueUrl: `${upstream.url}/rest/api/3/issue/${ISSUE_KEY}?fields=summary,status,issuetype,priority,assignee`,
       authorization: upstream.authorization,
     });
-    await run(stack, upstream, jiraCredentials);
+    await run(stack, { jira: upstream, github }, { jira, githubToken }, startup);
   } finally {
     await stack?.dispose();
+    await github?.close();
     await upstream.close();
   }
 }

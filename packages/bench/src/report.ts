@@ -31,7 +31,8 @@ export interface ColdRow {
 
 const ms = (v: number) => v.toFixed(v < 10 ? 3 : v < 100 ? 2 : 1);
 
-function table(header: string[], lines: string[][]): string {
+/** A plain-text table: the first column left-aligned, the others right-aligned, a dashed rule under the header. */
+export function table(header: string[], lines: string[][]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
   const fmt = (cells: string[]) =>
     cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
@@ -108,6 +109,15 @@ export function renderTarget(target: ReportRow, baseline: ReportRow, maxRatio: n
     `100 × 10 end to end in Node's fetch, body decoded: ${fetchRatio.toFixed(2)}× (${ms(target.fetch.p50Ms)} ms vs ${ms(baseline.fetch.p50Ms)} ms), ${fetchVerdict} ${maxRatio}× on this reading; the extra is undici inflating ${(target.bytes / 1024).toFixed(0)} KB in the client`,
     `100 × 10: tools/list p50 = ${ratio.toFixed(2)}× the one-SELECT worker over HTTP, the worker's latency (${ms(target.http.p50Ms)} ms vs ${ms(baseline.http.p50Ms)} ms); target ≤ ${maxRatio}×: ${verdict}`,
   ].join('\n');
+}
+
+/** One line: a row's p50 and p95 over HTTP, and how far its p50 is above `floor`'s (named `floorName`), ms. */
+export function renderOver(row: ReportRow, floor: ReportRow, floorName: string): string {
+  return (
+    `${row.label}: p50 ${ms(row.http.p50Ms)} ms, p95 ${ms(row.http.p95Ms)} ms over HTTP; ` +
+    `p50 ${ms(row.http.p50Ms - floor.http.p50Ms)} ms above ${floorName} ` +
+    `(p50 ${ms(floor.http.p50Ms)} ms, p95 ${ms(floor.http.p95Ms)} ms)`
+  );
 }
 
 /**

@@ -180,15 +180,37 @@ export function checkToolsList(text: string, pattern: RegExp, expectedMatching: 
   return tools.length;
 }
 
-/** Validates a tools/call result: not `isError`, first content item is text holding JSON with `key` = `issueKey`. */
-export function checkGetIssueResult(text: string, issueKey: string): void {
+/** The JSON a tools/call result carries: not `isError`, first content item is text holding JSON. */
+function toolCallJson(text: string): Json {
   const result = jsonRpcResult(text) as { isError?: unknown; content?: Array<{ type?: unknown; text?: unknown }> };
   const first = result.content?.[0];
   if (result.isError === true)
     throw new BenchCheckError(`tools/call returned a tool error: ${String(first?.text).slice(0, 300)}`);
   if (first?.type !== 'text' || typeof first.text !== 'string')
     throw new BenchCheckError('tools/call result has no text content');
-  const issue = JSON.parse(first.text) as { key?: unknown };
+  try {
+    return JSON.parse(first.text) as Json;
+  } catch {
+    throw new BenchCheckError(`tools/call result text is not JSON: ${first.text.slice(0, 200)}`);
+  }
+}
+
+/** Validates a tools/call result of the jira-cloud `get_issue`: its JSON has `key` = `issueKey`. */
+export function checkGetIssueResult(text: string, issueKey: string): void {
+  const issue = toolCallJson(text);
   if (issue.key !== issueKey)
     throw new BenchCheckError(`tools/call returned issue ${String(issue.key)}, expected ${issueKey}`);
+}
+
+/**
+ * Validates a tools/call result of `mcp_github_get_issue`: GitHub's issue object
+ * (https://docs.github.com/en/rest/issues/issues#get-an-issue) with the requested `number` and the fake's `title`.
+ */
+export function checkGithubIssueResult(text: string, number: number, title: string): void {
+  const issue = toolCallJson(text);
+  if (issue.number !== number || issue.title !== title)
+    throw new BenchCheckError(
+      `tools/call returned GitHub issue ${String(issue.number)} "${String(issue.title)}", ` +
+        `expected ${number} "${title}"`,
+    );
 }

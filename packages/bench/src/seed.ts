@@ -158,3 +158,28 @@ export async function seedJiraInstallation(
   });
   return row.handle;
 }
+
+/**
+ * Installs the GitHub provider (kind `provider`, source `github`) as a credential paste: the webhook secret the ingest
+ * rows sign with and a personal token for the tools (`webhook_secret`, `token`: apps/integrations/src/routes/github/
+ * install.ts), the API root in the `api_url` setting (the loopback GitHub). `credentials` is a JWE from the bench
+ * cipher. Returns the installation id.
+ */
+export async function seedGithubInstallation(
+  db: Db,
+  tenant: BenchTenant,
+  apiUrl: string,
+  credentials: string,
+): Promise<string> {
+  const row = await createInstallation(db, tenant, {
+    kind: 'provider',
+    source: 'github',
+    title: 'GitHub (bench loopback)',
+    scope: 'global',
+    workspaceId: null,
+    settings: { api_url: apiUrl },
+    credentials,
+    createdBy: tenant.userId,
+  });
+  return row.id;
+}

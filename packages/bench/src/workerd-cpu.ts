@@ -79,12 +79,13 @@ function statNs(pid: number): number {
 }
 
 /**
- * A probe on the single workerd descendant of this process. Returns null (CPU column shown as "n/a") when /proc is
+ * A probe on the single workerd descendant of this process (not counting the pids in `exclude`, e.g. the workerd
+ * processes that ran before a new Miniflare started). Returns null (CPU column shown as "n/a") when /proc is
  * unavailable or not exactly one workerd process is found.
  */
-export function workerdCpuProbe(): CpuProbe | null {
+export function workerdCpuProbe(exclude: ReadonlySet<number> = new Set()): CpuProbe | null {
   if (!existsSync('/proc/self/stat')) return null;
-  const pids = findWorkerdPids();
+  const pids = findWorkerdPids().filter((pid) => !exclude.has(pid));
   if (pids.length !== 1) return null;
   const pid = pids[0]!;
   // Kernels without CONFIG_SCHEDSTATS report zeros in schedstat; fall back to tick-resolution stat then.

@@ -1,8 +1,9 @@
 /**
  * `pnpm bench` must keep running as the main worker grows (it once failed at initialize for a missing binding and
  * nobody noticed): the bench in `--smoke` mode, against the freshly built worker, must pass every correctness check
- * it makes (valid JSON-RPC results, the right tool counts, the tool call's mapped result, no refused upstream
- * request). No timing is asserted here; performance is read from `pnpm bench`.
+ * it makes (valid JSON-RPC results, the right tool counts, the tool calls' mapped results, every SessionDispatch
+ * appended once, no refused upstream request), and print the bundle table. No timing is asserted here; performance
+ * is read from `pnpm bench`.
  */
 import { spawnSync } from 'node:child_process';
 import { dirname } from 'node:path';
@@ -20,6 +21,11 @@ it('runs every bench row and check against the built workers', () => {
   expect(run.status, `${run.stderr}\n${run.stdout}`).toBe(0);
   expect(run.stdout).toMatch(/tools\/list 100 × 10 \(warm\)\s+1015\s/);
   expect(run.stdout).toMatch(/tools\/call get_issue → loopback/);
+  expect(run.stdout).toMatch(/tools\/call mcp_github_get_issue → loopback\s+-\s/);
+  expect(run.stdout).toMatch(/baseline: dispatch driver, no call to main\s+-\s/);
+  expect(run.stdout).toMatch(/SessionDispatch → main \(verify \+ append\)\s+-\s/);
+  expect(run.stdout).toMatch(/apps\/mcp\/dist\/index\.js\s+\d+\.\d\d\s+\d+\.\d\d\s/);
+  expect(run.stdout).toMatch(/apps\/integrations\/dist\/index\.js\s+\d+\.\d\d\s+\d+\.\d\d\s/);
   expect(run.stdout).toMatch(/POST \/webhook\/github \(route, verify, dedupe, enqueue\)\s+20\s+10\s+\d+/);
   expect(run.stdout).toMatch(/webhook ingest throughput = \d+ % of the baseline's/);
   expect(run.stdout).toMatch(/smoke run \(--smoke\): every check passed/);
