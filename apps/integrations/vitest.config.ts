@@ -2,18 +2,24 @@ import { fileURLToPath } from 'node:url';
 import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-plugin';
 import { defineConfig } from 'vitest/config';
 
-// The MAIN service binding resolves to this stand-in for the main worker: it records each dispatch (body and
-// signature header) in a table of the shared AUTH_DB, so tests can check what was sent and how often. The real
-// main worker's acceptance of dispatches is tested in apps/mcp and end to end in packages/e2e.
+// The MAIN service binding resolves to this stand-in for the main worker: its RPC method records each dispatch (the
+// signed message's body, and the whole message as `signature`) in a table of the shared AUTH_DB, so tests can check
+// what was sent and how often. The real main worker's acceptance of dispatches is tested in apps/mcp and end to end
+// in packages/e2e.
 const recordingMain = `
-export default {
-  async fetch(request, env) {
-    await env.AUTH_DB.prepare('create table if not exists test_dispatches (body text not null, signature text)').run();
-    await env.AUTH_DB.prepare('insert into test_dispatches (body, signature) values (?, ?)')
-      .bind(await request.text(), request.headers.get('gatehouse-signature')).run();
-    return Response.json({ sessionId: 'recorded', appended: true }, { status: 201 });
-  },
-};`;
+import { WorkerEntrypoint } from 'cloudflare:workers';
+export default class extends WorkerEntrypoint {
+  async deliverSessionDispatch(message) {
+    const db = this.env.AUTH_DB;
+    await db.prepare('create table if not exists test_dispatches (body text not null, signature text)').run();
+    await db.prepare('insert into test_dispatches (body, signature) values (?, ?)')
+      .bind(message.body, JSON.stringify(message)).run();
+    return { ok: true, sessionId: 'recorded', appended: true };
+  }
+  fetch() {
+    return new Response('not found', { status: 404 });
+  }
+}`;
 
 export default defineConfig({
   plugins: [

@@ -2,33 +2,34 @@ import { fileURLToPath } from 'node:url';
 import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-plugin';
 import { defineConfig } from 'vitest/config';
 
-// The INTEGRATIONS service binding resolves to this stand-in for the integrations worker: it publishes a registry
-// with one read and one write tool, and answers provider tool calls by recording them (body and signature) in a table
-// of the shared AUTH_DB; a call for issue 8 is refused the way the real worker refuses a write outside a publication.
+// The INTEGRATIONS service binding resolves to this stand-in for the integrations worker: its RPC methods publish a
+// registry with one read and one write tool, and answer provider tool calls by recording them (the signed message's
+// body, and the whole message as `signature`) in a table of the shared AUTH_DB; a call for issue 8 is refused the
+// way the real worker refuses a write outside a publication.
 const integrationsStub = `
-export default {
-  async fetch(request, env) {
-    const url = new URL(request.url);
-    if (url.pathname === '/v1/integrations') {
-      return Response.json({ integrations: [{ id: 'github', display_name: 'GitHub', tools: [
-        { name: 'mcp_github_get_issue', description: 'Get an issue', inputSchema: { type: 'object', properties: { repository: { type: 'string' }, number: { type: 'integer' } }, required: ['repository', 'number'] }, publication_scope: null },
-        { name: 'mcp_github_comment_on_issue', description: 'Comment', inputSchema: { type: 'object', properties: { repository: { type: 'string' }, number: { type: 'integer' }, body: { type: 'string' } }, required: ['repository', 'number', 'body'] }, publication_scope: 'comment.create' },
-      ], publication_scopes: [
-        { name: 'comment.create', granularities: ['workspace', 'issue', 'user'] },
-        { name: 'issue.create', granularities: ['workspace', 'user'] },
-      ] }] });
-    }
-    if (url.pathname === '/internal/provider-tool') {
-      const body = await request.text();
-      await env.AUTH_DB.prepare('create table if not exists test_tool_calls (body text not null, signature text)').run();
-      await env.AUTH_DB.prepare('insert into test_tool_calls (body, signature) values (?, ?)').bind(body, request.headers.get('gatehouse-signature')).run();
-      const call = JSON.parse(body);
-      if (call.arguments.number === 8) return Response.json({ error: 'outside_publication', message: 'Session s may not comment.create there' }, { status: 403 });
-      return Response.json({ result: { commented: true } });
-    }
+import { WorkerEntrypoint } from 'cloudflare:workers';
+export default class extends WorkerEntrypoint {
+  async providerRegistry() {
+    return [{ id: 'github', displayName: 'GitHub', tools: [
+      { name: 'mcp_github_get_issue', description: 'Get an issue', inputSchema: { type: 'object', properties: { repository: { type: 'string' }, number: { type: 'integer' } }, required: ['repository', 'number'] }, publicationScope: null },
+      { name: 'mcp_github_comment_on_issue', description: 'Comment', inputSchema: { type: 'object', properties: { repository: { type: 'string' }, number: { type: 'integer' }, body: { type: 'string' } }, required: ['repository', 'number', 'body'] }, publicationScope: 'comment.create' },
+    ], publicationScopes: [
+      { name: 'comment.create', granularities: ['workspace', 'issue', 'user'] },
+      { name: 'issue.create', granularities: ['workspace', 'user'] },
+    ] }];
+  }
+  async callProviderTool(message) {
+    const db = this.env.AUTH_DB;
+    await db.prepare('create table if not exists test_tool_calls (body text not null, signature text)').run();
+    await db.prepare('insert into test_tool_calls (body, signature) values (?, ?)').bind(message.body, JSON.stringify(message)).run();
+    const call = JSON.parse(message.body);
+    if (call.arguments.number === 8) return { ok: false, status: 403, error: 'outside_publication', message: 'Session s may not comment.create there' };
+    return { ok: true, result: { commented: true } };
+  }
+  fetch() {
     return new Response('not found', { status: 404 });
-  },
-};`;
+  }
+}`;
 
 export default defineConfig({
   plugins: [

@@ -1,19 +1,43 @@
 /**
- * The consumer of DISPATCH_QUEUE (Cloudflare Queues): signs each SessionDispatch and sends it to the main worker.
- * A refusal for good (4xx) marks the delivery `failed` at once. Any other failure retries with exponential backoff; after max_retries (wrangler.toml) Queues moves it to the
+ * The consumer of DISPATCH_QUEUE (Cloudflare Queues): signs each SessionDispatch (a `session-dispatch` message,
+ * packages/integrations-core/src/internal-message.ts) and delivers it to the main worker over RPC
+ * (`MainRpc.deliverSessionDispatch` on the MAIN service binding). A refusal (an invalid dispatch, an installation
+ * that no longer exists) marks the delivery `failed` at once. A thrown error (the main worker failed or could not
+ * be reached) retries with exponential backoff; after max_retries (wrangler.toml) Queues moves the message to the
  * dead-letter queue, whose consumer marks the delivery `failed`, so the vendor's next redelivery queues it again.
- * The main worker appends each dispatch id once, so a retry after a lost acknowledgement changes nothing.
+ * Each attempt is signed afresh (a new message id), and the main worker appends each dispatch id once, so a retry
+ * after a lost acknowledgement changes nothing.
  * https://developers.cloudflare.com/queues/configuration/batching-retries/
  */
 import { createDb, hasThreadSession, setDeliveryStatus } from '@gatehouse/integrations-adapters-cf';
-import { loadWorkerConfig } from '@gatehouse/integrations-core';
-import { DispatchRefusedError, sendSessionDispatch, type DispatchMessage } from './webhook-pipeline.js';
+import {
+  loadWorkerConfig,
+  signInternalMessage,
+  type MainRpc,
+  type SessionDispatch,
+  type SessionDispatchOutcome,
+} from '@gatehouse/integrations-core';
+import type { DispatchMessage } from './webhook-pipeline.js';
 
 export const DEAD_LETTER_QUEUE = 'gatehouse-session-dispatch-dlq';
 
 /** Backoff before retry number `attempts` (1-based): 2, 4, 8… seconds, capped at five minutes. */
 export function retryDelaySeconds(attempts: number): number {
   return Math.min(2 ** attempts, 300);
+}
+
+/** The MAIN binding as the RPC interface it is (wrangler types types a service binding as a plain Fetcher). */
+function mainRpc(env: Env): MainRpc {
+  return env.MAIN as unknown as MainRpc;
+}
+
+/** Signs `dispatch` and delivers it; resolves to the main worker's answer, rejects when there was none. */
+export async function sendSessionDispatch(
+  main: MainRpc,
+  signingKey: string,
+  dispatch: SessionDispatch,
+): Promise<SessionDispatchOutcome> {
+  return main.deliverSessionDispatch(await signInternalMessage(signingKey, 'session-dispatch', dispatch));
 }
 
 export async function consumeDispatches(batch: MessageBatch<DispatchMessage>, env: Env): Promise<void> {
@@ -36,20 +60,10 @@ export async function consumeDispatches(batch: MessageBatch<DispatchMessage>, en
       message.ack();
       continue;
     }
+    let outcome: SessionDispatchOutcome;
     try {
-      await sendSessionDispatch(env.MAIN, signingKey, dispatch);
-      await setDeliveryStatus(db, { organizationId }, deliveryRecordId, 'dispatched');
-      message.ack();
+      outcome = await sendSessionDispatch(mainRpc(env), signingKey, dispatch);
     } catch (err) {
-      if (err instanceof DispatchRefusedError) {
-        // Permanent: no retries, no dead-letter round trip; the delivery is failed (a vendor redelivery may try again).
-        await setDeliveryStatus(db, { organizationId }, deliveryRecordId, 'failed');
-        console.error(
-          JSON.stringify({ msg: 'dispatch refused; not retried', dispatchId: dispatch.dispatchId, status: err.status }),
-        );
-        message.ack();
-        continue;
-      }
       console.error(
         JSON.stringify({
           msg: 'dispatch failed; will retry',
@@ -59,6 +73,22 @@ export async function consumeDispatches(batch: MessageBatch<DispatchMessage>, en
         }),
       );
       message.retry({ delaySeconds: retryDelaySeconds(message.attempts) });
+      continue;
     }
+    if (!outcome.ok) {
+      // Permanent: no retries, no dead-letter round trip; the delivery is failed (a vendor redelivery may try again).
+      await setDeliveryStatus(db, { organizationId }, deliveryRecordId, 'failed');
+      console.error(
+        JSON.stringify({
+          msg: 'dispatch refused; not retried',
+          dispatchId: dispatch.dispatchId,
+          reason: outcome.reason,
+        }),
+      );
+      message.ack();
+      continue;
+    }
+    await setDeliveryStatus(db, { organizationId }, deliveryRecordId, 'dispatched');
+    message.ack();
   }
 }

@@ -3,23 +3,51 @@
  * - GET /v1/integrations — the registry, ready for a console page
  * - GET|POST /install/<id> — install a provider
  * - POST /webhook/<id>/<installation id> — inbound webhooks
+ * RPC for the main worker over its INTEGRATIONS service binding (IntegrationsRpc, packages/integrations-core):
+ * the provider registry and provider tool calls. No route exists only for the other worker.
+ * Queue consumer: DISPATCH_QUEUE and its dead-letter queue (dispatch-queue.ts).
  */
+import { WorkerEntrypoint } from 'cloudflare:workers';
 import { Hono } from 'hono';
 import { createDb } from '@gatehouse/integrations-adapters-cf';
 import {
   jsonError,
   loadWorkerConfig,
   requestIdOf,
+  rpcBoundary,
   secretValuesOf,
   unhandledErrorResponse,
+  type IntegrationsRpc,
+  type ProviderRegistryEntry,
   type ProviderTool,
+  type ProviderToolOutcome,
+  type SignedInternalMessage,
 } from '@gatehouse/integrations-core';
 import { describeInstall, handleInstall, oauthFlowOf } from './install-route.js';
 import { PROVIDERS, findProvider } from './providers.js';
 import { consumeDispatches } from './dispatch-queue.js';
 import { callbackPath, handleOAuthCallback } from './oauth-install.js';
-import { handleProviderTool } from './provider-tool-route.js';
+import { runProviderTool } from './provider-tool-call.js';
 import { handleWebhook, type DispatchMessage } from './webhook-pipeline.js';
+
+/** The registry as the main worker lists it (static data: built once per isolate). */
+let registry: ProviderRegistryEntry[] | undefined;
+
+function providerRegistry(): ProviderRegistryEntry[] {
+  registry ??= PROVIDERS.map((p) => ({
+    id: p.id,
+    displayName: p.displayName,
+    tools: (p.tools as readonly ProviderTool[]).map((t) => ({
+      name: t.name,
+      description: t.description,
+      inputSchema: t.inputSchema,
+      ...(t.annotations ? { annotations: t.annotations } : {}),
+      publicationScope: t.publicationScope ?? null,
+    })),
+    publicationScopes: p.publication.scopes.map((s) => ({ name: s.name, granularities: [...s.granularities] })),
+  }));
+  return registry;
+}
 
 const app = new Hono<{ Bindings: Env }>();
 
@@ -32,7 +60,7 @@ app.get('/healthz', (c) => c.json({ ok: true }));
 app.get('/v1/integrations', (c) => {
   const base = baseUrl(c.env, c.req.raw);
   return c.json({
-    integrations: PROVIDERS.map((p) => ({
+    integrations: PROVIDERS.map((p, i) => ({
       id: p.id,
       display_name: p.displayName,
       install: {
@@ -46,12 +74,10 @@ app.get('/v1/integrations', (c) => {
             : null)(oauthFlowOf(p)),
       },
       webhook_url_template: `${base}/webhook/${p.id}/{installation_id}`,
-      tools: (p.tools as readonly ProviderTool[]).map((t) => ({
-        name: t.name,
-        description: t.description,
-        inputSchema: t.inputSchema,
-        ...(t.annotations ? { annotations: t.annotations } : {}),
-        publication_scope: t.publicationScope ?? null,
+      // The same tool descriptors the main worker lists, in this API's snake_case.
+      tools: providerRegistry()[i]!.tools.map(({ publicationScope, ...tool }) => ({
+        ...tool,
+        publication_scope: publicationScope,
       })),
       publication_scopes: p.publication.scopes,
     })),
@@ -83,8 +109,6 @@ app.post('/webhook/:provider/:installation', (c) => {
   return handleWebhook(c.req.raw, provider, c.req.param('installation'), c.env, loadWorkerConfig(c.env));
 });
 
-app.post('/internal/provider-tool', (c) => handleProviderTool(c.req.raw, c.env, loadWorkerConfig(c.env)));
-
 app.notFound(() => jsonError(404, 'not_found', 'no such route; see GET /v1/integrations'));
 app.onError((err, c) =>
   // Anything unexpected is a logged 500: one line with the error's name, its redacted message, the route and the
@@ -98,7 +122,27 @@ app.onError((err, c) =>
   }),
 );
 
-export default {
-  fetch: app.fetch,
-  queue: (batch, env) => consumeDispatches(batch as MessageBatch<DispatchMessage>, env),
-} satisfies ExportedHandler<Env, DispatchMessage>;
+/**
+ * The worker: HTTP routes, the dispatch queue consumer, and the RPC methods the main worker calls over its
+ * service binding (https://developers.cloudflare.com/workers/runtime-apis/rpc/).
+ */
+export default class IntegrationsWorker extends WorkerEntrypoint<Env> implements IntegrationsRpc {
+  override fetch(request: Request): Response | Promise<Response> {
+    return app.fetch(request, this.env, this.ctx);
+  }
+
+  override queue(batch: MessageBatch<DispatchMessage>): Promise<void> {
+    return consumeDispatches(batch, this.env);
+  }
+
+  async providerRegistry(): Promise<ProviderRegistryEntry[]> {
+    return providerRegistry();
+  }
+
+  callProviderTool(message: SignedInternalMessage): Promise<ProviderToolOutcome> {
+    return rpcBoundary(
+      { worker: 'integrations', method: 'callProviderTool', knownSecrets: secretValuesOf(this.env) },
+      () => runProviderTool(message, this.env, loadWorkerConfig(this.env)),
+    );
+  }
+}

@@ -4,7 +4,7 @@
  * installation from the URL (our side picks the secret, never the unverified body) → provider.parseWebhook reads
  * the raw body and verifies (fail closed) → record the delivery once under a unique key → enqueue the SessionDispatch
  * on DISPATCH_QUEUE → acknowledge (well inside every vendor's deadline). The queue consumer (dispatch-queue.ts) signs
- * and sends it to the main worker with retries and a dead-letter queue. A redelivery of a dispatched or ignored event
+ * it and delivers it to the main worker over RPC, with retries and a dead-letter queue. A redelivery of a dispatched or ignored event
  * is acknowledged and dispatches nothing; one still owed (failed, or received and maybe never queued) is queued
  * again under its first delivery id, which the main worker's unique dispatch id keeps a single event.
  *
@@ -23,9 +23,7 @@ import {
 } from '@gatehouse/integrations-adapters-cf';
 import {
   readCapped,
-  SESSION_DISPATCH_SIGNATURE_HEADER,
   sha256Hex,
-  signSessionDispatch,
   type IntegrationProvider,
   type ProviderInstallation,
   type SessionDispatch,
@@ -82,37 +80,6 @@ export interface DispatchMessage {
 
 /** How long a thread reply whose thread has no session yet waits before it is checked again, seconds. */
 export const CONTINUATION_RECHECK_SECONDS = 15;
-
-/**
- * The main worker refused a dispatch for good (a 4xx other than 408 and 429: an invalid dispatch, an installation
- * that no longer exists): retrying cannot help.
- */
-export class DispatchRefusedError extends Error {
-  override name = 'DispatchRefusedError';
-  constructor(readonly status: number) {
-    super(`main worker refused the dispatch (${status})`);
-  }
-}
-
-/**
- * Sends a signed dispatch over the MAIN service binding. Throws DispatchRefusedError when the main worker refuses it
- * for good, and another error when it may accept it later (5xx, 408, 429, no answer).
- */
-export async function sendSessionDispatch(main: Fetcher, signingKey: string, dispatch: SessionDispatch): Promise<void> {
-  const body = JSON.stringify(dispatch);
-  const res = await main.fetch('https://main.internal/internal/session-dispatch', {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      [SESSION_DISPATCH_SIGNATURE_HEADER]: await signSessionDispatch(signingKey, body),
-    },
-    body,
-  });
-  await res.body?.cancel();
-  if (res.status >= 400 && res.status < 500 && res.status !== 408 && res.status !== 429)
-    throw new DispatchRefusedError(res.status);
-  if (!res.ok) throw new Error(`main worker answered ${res.status}`);
-}
 
 /**
  * Installation rows of recent deliveries, per D1 binding (so per isolate), plain data, least recently used first.

@@ -8,7 +8,7 @@ import {
   listDeliveries,
   recordDelivery,
 } from '@gatehouse/integrations-adapters-cf';
-import type { SessionDispatch } from '@gatehouse/integrations-core';
+import type { MainRpc, SessionDispatch } from '@gatehouse/integrations-core';
 import { DEAD_LETTER_QUEUE, consumeDispatches, retryDelaySeconds } from '../src/dispatch-queue.js';
 import type { DispatchMessage } from '../src/webhook-pipeline.js';
 
@@ -58,6 +58,11 @@ async function queuedDelivery(slug: string) {
   return { org, inst, body };
 }
 
+/** A MAIN binding whose deliverSessionDispatch is `deliver` (the consumer only calls that method). */
+function rpcMain(deliver: MainRpc['deliverSessionDispatch']): Fetcher {
+  return { deliverSessionDispatch: deliver } as unknown as Fetcher;
+}
+
 function batch(queue: string, body: DispatchMessage, attempts = 1) {
   return createMessageBatch<DispatchMessage>(queue, [{ id: 'm1', timestamp: new Date(), attempts, body }]);
 }
@@ -74,7 +79,9 @@ describe('dispatch queue consumer', () => {
 
   it('retries with backoff when the main worker fails, and loses nothing', async () => {
     const { org, inst, body } = await queuedDelivery('q-retry');
-    const failingMain = { fetch: async () => new Response('down', { status: 503 }) } as unknown as Fetcher;
+    const failingMain = rpcMain(async () => {
+      throw new Error('main worker unreachable');
+    });
     const b = batch('gatehouse-session-dispatch', body, 3);
     const ctx = createExecutionContext();
     await consumeDispatches(b, { ...env, MAIN: failingMain });
@@ -84,25 +91,25 @@ describe('dispatch queue consumer', () => {
     expect(await listDeliveries(db, { organizationId: org.id }, inst.id)).toMatchObject([{ status: 'received' }]);
   });
 
-  it('does not retry a dispatch the main worker refuses for good (4xx): the delivery is failed at once', async () => {
-    for (const status of [400, 404]) {
-      const { org, inst, body } = await queuedDelivery(`q-refused-${status}`);
-      const refusingMain = {
-        fetch: async () => Response.json({ error: 'unknown_installation' }, { status }),
-      } as unknown as Fetcher;
+  it('does not retry a dispatch the main worker refuses for good: the delivery is failed at once', async () => {
+    for (const reason of ['invalid_dispatch', 'unknown_installation'] as const) {
+      const { org, inst, body } = await queuedDelivery(`q-refused-${reason}`);
+      const refusingMain = rpcMain(async () => ({ ok: false, reason, message: 'refused' }));
       const b = batch('gatehouse-session-dispatch', body);
       const ctx = createExecutionContext();
       await consumeDispatches(b, { ...env, MAIN: refusingMain });
       expect(await getQueueResult(b, ctx)).toMatchObject({ explicitAcks: ['m1'], retryMessages: [] });
       expect(await listDeliveries(db, { organizationId: org.id }, inst.id)).toMatchObject([{ status: 'failed' }]);
     }
-    // Rate limiting is not a refusal: retried.
-    const { body } = await queuedDelivery('q-429');
+    // A failure inside the main worker (its rpcBoundary rethrows) is not a refusal: retried.
+    const { body } = await queuedDelivery('q-internal');
     const b = batch('gatehouse-session-dispatch', body);
     const ctx = createExecutionContext();
     await consumeDispatches(b, {
       ...env,
-      MAIN: { fetch: async () => new Response('', { status: 429 }) } as unknown as Fetcher,
+      MAIN: rpcMain(async () => {
+        throw new Error('deliverSessionDispatch failed in the other worker; it was logged there');
+      }),
     });
     expect((await getQueueResult(b, ctx)).retryMessages.map((m) => m.msgId)).toEqual(['m1']);
   });
@@ -111,12 +118,10 @@ describe('dispatch queue consumer', () => {
     const { org, inst, body } = await queuedDelivery('q-continuation');
     const message: DispatchMessage = { ...body, continuation: true };
     let sent = 0;
-    const countingMain = {
-      fetch: async () => {
-        sent++;
-        return Response.json({ appended: true }, { status: 201 });
-      },
-    } as unknown as Fetcher;
+    const countingMain = rpcMain(async () => {
+      sent++;
+      return { ok: true, sessionId: 's', appended: true };
+    });
     const first = batch('gatehouse-session-dispatch', message);
     await consumeDispatches(first, { ...env, MAIN: countingMain });
     expect(await getQueueResult(first, createExecutionContext())).toMatchObject({

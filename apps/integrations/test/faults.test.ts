@@ -11,8 +11,11 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { listDeliveries } from '@gatehouse/integrations-adapters-cf';
 import { faultyD1 } from '@gatehouse/integrations-adapters-cf/testing';
 import { REQUEST_ID_HEADER } from '@gatehouse/integrations-core';
-import worker from '../src/index.js';
+import Worker from '../src/index.js';
 import { db, installProvider, seedTenant } from './tenant.js';
+
+/** The worker's fetch handler over `env` (its default export is a WorkerEntrypoint class). */
+const workerFetch = (request: Request, e: Env, ctx: ExecutionContext) => new Worker(ctx, e).fetch(request);
 
 const SECRET = 'faults-webhook-secret';
 
@@ -43,7 +46,7 @@ async function deliverWith(
   overrides: Partial<Env>,
 ) {
   const ctx = createExecutionContext();
-  const res = await worker.fetch(
+  const res = await workerFetch(
     new Request(url, { method: 'POST', headers: delivery.headers, body: delivery.body }),
     { ...env, ...overrides },
     ctx,
@@ -239,7 +242,7 @@ describe('webhook route under faults', () => {
       expect(lines.join('\n')).not.toContain(secret);
 
     // Behind Cloudflare's edge, the request id is the cf-ray the person can quote.
-    const viaEdge = await worker.fetch(
+    const viaEdge = await workerFetch(
       new Request(webhookUrl, {
         method: 'POST',
         headers: { ...(await signed(201, 'leak-2')).headers, 'cf-ray': '8f1e2d3c4b5a6978-AMS' },

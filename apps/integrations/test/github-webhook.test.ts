@@ -4,7 +4,7 @@ import examples from '@octokit/webhooks-examples';
 import { describe, expect, it } from 'vitest';
 import { db, installProvider, seedTenant } from './tenant.js';
 import { appendSessionDispatch, listDeliveries, setDeliveryStatus } from '@gatehouse/integrations-adapters-cf';
-import { sessionDispatchSchema, verifySessionDispatch } from '@gatehouse/integrations-core';
+import { sessionDispatchSchema, verifyInternalMessage } from '@gatehouse/integrations-core';
 
 const SECRET = 'github-webhook-secret-for-tests';
 
@@ -68,7 +68,9 @@ describe('GitHub webhook → session dispatch', () => {
     const sent = await settle(dispatches, (d) => d.length > before);
     expect(sent.length).toBe(before + 1);
     const last = sent.at(-1)!;
-    expect(await verifySessionDispatch(env.MCP_SIGNING_KEY, last.body, last.signature)).toEqual({ ok: true });
+    expect(
+      await verifyInternalMessage(env.MCP_SIGNING_KEY, 'session-dispatch', JSON.parse(last.signature ?? 'null')),
+    ).toEqual({ ok: true });
     const dispatch = sessionDispatchSchema.parse(JSON.parse(last.body));
     const p = JSON.parse(payload);
     expect(dispatch).toMatchObject({

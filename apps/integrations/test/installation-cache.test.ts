@@ -15,8 +15,11 @@ import {
 } from '@gatehouse/integrations-adapters-cf';
 import { faultyD1 } from '@gatehouse/integrations-adapters-cf/testing';
 import { createCredentialsCipher } from '@gatehouse/integrations-core';
-import worker from '../src/index.js';
+import Worker from '../src/index.js';
 import { db, installProvider, seedTenant } from './tenant.js';
+
+/** The worker's fetch handler over `env` (its default export is a WorkerEntrypoint class). */
+const workerFetch = (request: Request, e: Env, ctx: ExecutionContext) => new Worker(ctx, e).fetch(request);
 
 // One binding for the whole file (the cache is per binding), counting every D1 execution and failing none.
 const counting = faultyD1(env.AUTH_DB, () => false);
@@ -38,7 +41,7 @@ async function deliver(url: string, n: number, secret = SECRET) {
     'x-hub-signature-256': await sign(secret, body),
   };
   const ctx = createExecutionContext();
-  const res = await worker.fetch(
+  const res = await workerFetch(
     new Request(url, { method: 'POST', headers, body }),
     { ...env, AUTH_DB: counting.d1 },
     ctx,

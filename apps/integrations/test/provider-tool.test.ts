@@ -3,7 +3,9 @@
  * session's publication allows; everything else is refused before any request leaves.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { callProviderTool, db, installProvider, seedTenant } from './tenant.js';
+import { SELF, env } from 'cloudflare:test';
+import { signInternalMessage } from '@gatehouse/integrations-core';
+import { callProviderTool, db, deliverProviderTool, installProvider, seedTenant } from './tenant.js';
 import { appendSessionDispatch, createPublication } from '@gatehouse/integrations-adapters-cf';
 
 const sent: { method: string; url: string; auth: string | null; body: string }[] = [];
@@ -240,6 +242,36 @@ describe('publication-scoped provider tools', () => {
     expect((await call({ ...base, sessionId: b.sessionId })).status).toBe(404);
     expect((await call({ ...base, installationId: b.installationId, sessionId: a.sessionId })).status).toBe(404);
     expect(sent).toEqual([]);
+  });
+
+  it('runs a signed call once: a replay, a dispatch-signed message and the old public route are refused', async () => {
+    const s = await setup('pt-replay');
+    const theCall = {
+      organizationId: s.org.id,
+      workspaceId: s.ws.id,
+      userId: s.user.id,
+      installationId: s.installationId,
+      tool: 'mcp_github_comment_on_issue',
+      arguments: { repository: 'octo/hello', number: 7, body: 'Once.' },
+      sessionId: s.sessionId,
+    };
+    const message = await signInternalMessage(env.MCP_SIGNING_KEY, 'provider-tool', theCall);
+    expect((await deliverProviderTool(message)).status).toBe(200);
+    const replay = await deliverProviderTool(message);
+    expect(replay.status).toBe(401);
+    expect(await replay.json()).toMatchObject({ error: 'replayed' });
+    expect(sent).toHaveLength(1);
+    // Signed with the right key for the other direction (a session dispatch): not a tool call.
+    const dispatchSigned = await signInternalMessage(env.MCP_SIGNING_KEY, 'session-dispatch', theCall);
+    expect((await deliverProviderTool(dispatchSigned)).status).toBe(401);
+    expect(sent).toHaveLength(1);
+    const route = await SELF.fetch('http://integrations.test/internal/provider-tool', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(await signInternalMessage(env.MCP_SIGNING_KEY, 'provider-tool', theCall)),
+    });
+    expect(route.status).toBe(404);
+    expect(sent).toHaveLength(1);
   });
 });
 

@@ -3,6 +3,7 @@
  * token, and installing a provider through the real `POST /install/<provider>` route.
  */
 import { SELF, env } from 'cloudflare:test';
+import { exports } from 'cloudflare:workers';
 import {
   createApiToken,
   createDb,
@@ -10,7 +11,12 @@ import {
   createWorkspace,
   upsertMember,
 } from '@gatehouse/integrations-adapters-cf';
-import { signInternalRequest, type ProviderToolCall } from '@gatehouse/integrations-core';
+import {
+  signInternalMessage,
+  type IntegrationsRpc,
+  type ProviderToolCall,
+  type SignedInternalMessage,
+} from '@gatehouse/integrations-core';
 
 export const db = createDb(env.AUTH_DB);
 
@@ -43,14 +49,27 @@ export async function installProvider(token: string, provider: string, body: Rec
   };
 }
 
-/** POST /internal/provider-tool as the main worker sends it: the call signed with MCP_SIGNING_KEY (or `key`). */
-export async function callProviderTool(call: ProviderToolCall, key = env.MCP_SIGNING_KEY) {
-  const raw = JSON.stringify(call);
-  return SELF.fetch('http://integrations.test/internal/provider-tool', {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'gatehouse-signature': await signInternalRequest(key, raw) },
-    body: raw,
-  });
+/**
+ * The integrations worker's default export, reached over RPC as the main worker's INTEGRATIONS binding reaches it
+ * (`exports.default` is the loopback binding to it; the plugin's SELF wraps it for fetch only).
+ */
+export const integrations = exports.default as unknown as IntegrationsRpc;
+
+/**
+ * A provider tool call as the main worker sends it (a `provider-tool` message signed with MCP_SIGNING_KEY, or
+ * `key`), its outcome rendered as the Response a route would have given (status, `{ result }` or
+ * `{ error, message }`), so tests read statuses.
+ */
+export async function callProviderTool(call: ProviderToolCall, key = env.MCP_SIGNING_KEY): Promise<Response> {
+  return deliverProviderTool(await signInternalMessage(key, 'provider-tool', call));
+}
+
+/** Delivers an already signed message (e.g. a replay) and renders its outcome like callProviderTool. */
+export async function deliverProviderTool(message: SignedInternalMessage): Promise<Response> {
+  const outcome = await integrations.callProviderTool(message);
+  return outcome.ok
+    ? Response.json({ result: outcome.result })
+    : Response.json({ error: outcome.error, message: outcome.message }, { status: outcome.status });
 }
 
 /** The PKCE S256 transform (RFC 7636 §4.2) the vendor fakes check code verifiers with. */

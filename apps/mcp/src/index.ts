@@ -6,27 +6,34 @@
  *   6749 + PKCE, 7009 revocation)
  * - GET|POST /authorize — sign-in and consent (oauth/consent-page.ts)
  * - GET /oauth/callback — OAuth authorization-code callback of template installs
- * - POST /internal/session-dispatch — signed SessionDispatch from the integrations worker
  * - GET /healthz
- * Scheduled: purge expired MCP sessions; re-encrypt credentials after a key rotation.
+ * RPC for the integrations worker over its MAIN service binding (MainRpc, packages/integrations-core):
+ * deliverSessionDispatch. No route exists only for the other worker.
+ * Scheduled: purge expired MCP sessions and old internal message receipts; re-encrypt credentials after a key
+ * rotation.
  */
+import { WorkerEntrypoint } from 'cloudflare:workers';
 import type { OAuthResourceAuth } from '@cloudflare/workers-oauth-provider';
 import { Hono } from 'hono';
-import { createDb, reencryptCredentials } from '@gatehouse/integrations-adapters-cf';
+import { createDb, purgeInternalMessageReceipts, reencryptCredentials } from '@gatehouse/integrations-adapters-cf';
 import {
   jsonError,
   jsonRpcErrorBody,
   loadWorkerConfig,
   requestIdOf,
+  rpcBoundary,
   secretValuesOf,
   unhandledErrorResponse,
+  type MainRpc,
+  type SessionDispatchOutcome,
+  type SignedInternalMessage,
 } from '@gatehouse/integrations-core';
 import { checkTransportOrigin, handleMcp } from './mcp/handle-mcp.js';
 import { handleAuthorize } from './oauth/consent-page.js';
 import { oauthServers, principalOf, publicOrigin, type McpAuthProps } from './oauth/oauth-servers.js';
 import { handleTemplateCallback } from './oauth/template-callback.js';
 import { purgeSessions } from './sessions/purge-sessions.js';
-import { handleSessionDispatch } from './sessions/session-dispatch-route.js';
+import { receiveSessionDispatch } from './sessions/receive-session-dispatch.js';
 
 export { OrgNotifier } from './notifications/org-notifier.js';
 
@@ -96,7 +103,6 @@ app.all('/.well-known/oauth-authorization-server/*', authorizationServerRoute);
 app.get('/oauth/callback', (c) =>
   handleTemplateCallback(c.req.raw, c.env, c.executionCtx as ExecutionContext, loadWorkerConfig(c.env)),
 );
-app.post('/internal/session-dispatch', (c) => handleSessionDispatch(c.req.raw, c.env, loadWorkerConfig(c.env)));
 app.notFound(() => jsonError(404, 'not_found', 'no such route; the MCP endpoint is /mcp'));
 app.onError((err, c) =>
   // Anything unexpected is a logged 500: one line with the error's name, its redacted message, the route and the
@@ -110,11 +116,24 @@ app.onError((err, c) =>
   }),
 );
 
-export default {
-  fetch: app.fetch,
-  async scheduled(_controller, env, ctx) {
+/**
+ * The worker: HTTP routes, the cron handler, and the RPC method the integrations worker calls over its service
+ * binding (https://developers.cloudflare.com/workers/runtime-apis/rpc/).
+ */
+export default class McpWorker extends WorkerEntrypoint<Env> implements MainRpc {
+  override fetch(request: Request): Response | Promise<Response> {
+    return app.fetch(request, this.env, this.ctx);
+  }
+
+  override async scheduled(_controller: ScheduledController): Promise<void> {
+    const { env, ctx } = this;
     ctx.waitUntil(
       purgeSessions(env).then((n) => console.log(JSON.stringify({ msg: 'purged expired MCP sessions', count: n }))),
+    );
+    ctx.waitUntil(
+      purgeInternalMessageReceipts(createDb(env.AUTH_DB), 5000).then((n) =>
+        console.log(JSON.stringify({ msg: 'purged internal message receipts', count: n })),
+      ),
     );
     // After a key rotation (new CREDENTIALS_ACTIVE_KID), move rows still on an old key, a bounded batch per run.
     ctx.waitUntil(
@@ -122,5 +141,12 @@ export default {
         console.log(JSON.stringify({ msg: 're-encrypted credentials', ...r })),
       ),
     );
-  },
-} satisfies ExportedHandler<Env>;
+  }
+
+  deliverSessionDispatch(message: SignedInternalMessage): Promise<SessionDispatchOutcome> {
+    return rpcBoundary(
+      { worker: 'mcp', method: 'deliverSessionDispatch', knownSecrets: secretValuesOf(this.env) },
+      () => receiveSessionDispatch(message, this.env, loadWorkerConfig(this.env)),
+    );
+  }
+}

@@ -8,9 +8,12 @@ import { createExecutionContext, env, waitOnExecutionContext } from 'cloudflare:
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { faultyD1 } from '@gatehouse/integrations-adapters-cf/testing';
 import { REQUEST_ID_HEADER } from '@gatehouse/integrations-core';
-import worker from '../src/index.js';
+import Worker from '../src/index.js';
 import { callTool, initialize, seedTenant } from './helpers.js';
 import { fakeHosts } from './vendor-fakes.js';
+
+/** The worker's fetch handler over `env` (its default export is a WorkerEntrypoint class). */
+const workerFetch = (request: Request, e: Env, ctx: ExecutionContext) => new Worker(ctx, e).fetch(request);
 
 const SITE = 'faults.atlassian.net';
 let upstreamCalls = 0;
@@ -36,7 +39,7 @@ beforeAll(() => {
 /** One JSON-RPC request to /mcp in `sessionId`, through the worker with AUTH_DB replaced by `d1`. */
 async function mcpWith(token: string, sessionId: string, d1: D1Database, message: Record<string, unknown>) {
   const ctx = createExecutionContext();
-  const res = await worker.fetch(
+  const res = await workerFetch(
     new Request('https://gatehouse.test/mcp', {
       method: 'POST',
       headers: {

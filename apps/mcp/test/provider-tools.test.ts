@@ -1,7 +1,7 @@
 import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { createInstallation } from '@gatehouse/integrations-adapters-cf';
-import { providerToolCallSchema, verifyInternalRequest } from '@gatehouse/integrations-core';
+import { providerToolCallSchema, verifyInternalMessage } from '@gatehouse/integrations-core';
 import { callTool, db, rpc, seedTenant } from './helpers.js';
 
 async function githubInstallation(organizationId: string, title = 'GitHub') {
@@ -59,7 +59,9 @@ describe('provider tools in the main worker', () => {
     const calls = await recordedCalls();
     expect(calls.length).toBe(before + 1);
     const last = calls.at(-1)!;
-    expect(await verifyInternalRequest(env.MCP_SIGNING_KEY, last.body, last.signature)).toEqual({ ok: true });
+    expect(await verifyInternalMessage(env.MCP_SIGNING_KEY, 'provider-tool', JSON.parse(last.signature))).toEqual({
+      ok: true,
+    });
     expect(providerToolCallSchema.parse(JSON.parse(last.body))).toEqual({
       organizationId: org.id,
       workspaceId: ws.id,

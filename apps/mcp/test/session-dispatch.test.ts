@@ -1,7 +1,14 @@
 import { SELF, env } from 'cloudflare:test';
+import { exports } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { createInstallation, getSessionWithEvents, listSessions } from '@gatehouse/integrations-adapters-cf';
-import { signSessionDispatch, type SessionDispatch } from '@gatehouse/integrations-core';
+import {
+  signInternalMessage,
+  type MainRpc,
+  type SessionDispatch,
+  type SessionDispatchOutcome,
+  type SignedInternalMessage,
+} from '@gatehouse/integrations-core';
 import { callTool, db, seedTenant } from './helpers.js';
 
 async function githubInstallation(organizationId: string) {
@@ -36,15 +43,28 @@ function dispatchFor(organizationId: string, installationId: string, deliveryId:
   };
 }
 
-async function post(body: string, signature: string | null) {
-  return SELF.fetch('https://gatehouse.test/internal/session-dispatch', {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...(signature ? { 'gatehouse-signature': signature } : {}) },
-    body,
-  });
+/**
+ * The main worker's default export, reached over RPC as the integrations worker's MAIN binding reaches it
+ * (`exports.default` is the loopback binding to it; the plugin's SELF wraps it for fetch only).
+ */
+const main = exports.default as unknown as MainRpc;
+
+/** Signs the dispatch JSON `body` as the integrations worker does (with `key`) and delivers it. */
+async function sign(body: string, key = env.MCP_SIGNING_KEY): Promise<SignedInternalMessage> {
+  return signInternalMessage(key, 'session-dispatch', JSON.parse(body));
 }
 
-describe('POST /internal/session-dispatch', () => {
+async function deliver(body: string, key?: string): Promise<SessionDispatchOutcome> {
+  return main.deliverSessionDispatch(await sign(body, key));
+}
+
+/** The session id of an accepted dispatch. */
+function sessionIdOf(outcome: SessionDispatchOutcome): string {
+  if (!outcome.ok) throw new Error(`dispatch refused: ${outcome.message}`);
+  return outcome.sessionId;
+}
+
+describe('deliverSessionDispatch (RPC)', () => {
   it('takes custom-provider dispatches for template installations only, and other providers’ for their own only', async () => {
     const { org } = await seedTenant('dispatch-custom');
     const template = await createInstallation(
@@ -63,8 +83,7 @@ describe('POST /internal/session-dispatch', () => {
     );
     const github = await githubInstallation(org.id);
     const send = async (d: SessionDispatch) => {
-      const body = JSON.stringify(d);
-      return post(body, await signSessionDispatch(env.MCP_SIGNING_KEY, body));
+      return deliver(JSON.stringify(d));
     };
     const custom = (installationId: string): SessionDispatch => ({
       ...dispatchFor(org.id, installationId, 'c1'),
@@ -73,21 +92,23 @@ describe('POST /internal/session-dispatch', () => {
       threadKey: `${installationId}/DESK-7`,
       publication: null,
     });
-    expect((await send(custom(template.id))).status).toBe(201);
-    expect((await send(custom(github.id))).status).toBe(404);
-    expect((await send(dispatchFor(org.id, template.id, 'g1'))).status).toBe(404);
+    expect(await send(custom(template.id))).toMatchObject({ ok: true, appended: true });
+    expect(await send(custom(github.id))).toMatchObject({ ok: false, reason: 'unknown_installation' });
+    expect(await send(dispatchFor(org.id, template.id, 'g1'))).toMatchObject({
+      ok: false,
+      reason: 'unknown_installation',
+    });
   });
 
   it('creates a session for a signed dispatch and appends a redelivery only once', async () => {
     const { org, tenant } = await seedTenant('dispatch-ok');
     const inst = await githubInstallation(org.id);
     const body = JSON.stringify(dispatchFor(org.id, inst.id, 'd1'));
-    const first = await post(body, await signSessionDispatch(env.MCP_SIGNING_KEY, body));
-    expect(first.status).toBe(201);
-    const { sessionId } = (await first.json()) as { sessionId: string };
-    const again = await post(body, await signSessionDispatch(env.MCP_SIGNING_KEY, body));
-    expect(again.status).toBe(200);
-    expect(await again.json()).toEqual({ sessionId, appended: false });
+    const first = await deliver(body);
+    expect(first).toMatchObject({ ok: true, appended: true });
+    const sessionId = sessionIdOf(first);
+    // The sender signs each attempt afresh: a new message carrying the same dispatch appends nothing.
+    expect(await deliver(body)).toEqual({ ok: true, sessionId, appended: false });
     const session = await getSessionWithEvents(db, tenant, sessionId);
     expect(session).toMatchObject({ threadKey: 'octo-org/hello#7', provider: 'github' });
     expect(session!.events).toHaveLength(1);
@@ -98,9 +119,7 @@ describe('POST /internal/session-dispatch', () => {
     const b = await seedTenant('dispatch-tools-b');
     const inst = await githubInstallation(a.org.id);
     const body = JSON.stringify(dispatchFor(a.org.id, inst.id, 'd-tools'));
-    const { sessionId } = (await (await post(body, await signSessionDispatch(env.MCP_SIGNING_KEY, body))).json()) as {
-      sessionId: string;
-    };
+    const sessionId = sessionIdOf(await deliver(body));
     const listed = await callTool(a.token, 'list_sessions', {});
     expect(listed.json.sessions).toMatchObject([{ id: sessionId, provider: 'github', thread: 'octo-org/hello#7' }]);
     const got = await callTool(a.token, 'get_session', { session_id: sessionId });
@@ -116,10 +135,7 @@ describe('POST /internal/session-dispatch', () => {
     const a = await seedTenant('dispatch-status');
     const inst = await githubInstallation(a.org.id);
     const send = async (d: ReturnType<typeof dispatchFor>) => {
-      const body = JSON.stringify(d);
-      return (await (await post(body, await signSessionDispatch(env.MCP_SIGNING_KEY, body))).json()) as {
-        sessionId: string;
-      };
+      return { sessionId: sessionIdOf(await deliver(JSON.stringify(d))) };
     };
     const { sessionId } = await send(dispatchFor(a.org.id, inst.id, 'st-open'));
     const ids = async (status?: string) =>
@@ -141,7 +157,7 @@ describe('POST /internal/session-dispatch', () => {
       event: { name: 'issues.reopened', actor: 'octocat', summary: 'reopened', data: {} },
     };
     const body = JSON.stringify(older);
-    expect((await post(body, await signSessionDispatch(env.MCP_SIGNING_KEY, body))).status).toBe(201);
+    expect(await deliver(body)).toMatchObject({ ok: true, appended: true });
     expect(await ids()).toEqual([`${sessionId}:active`]);
     expect((await callTool(a.token, 'list_sessions', { status: 'open' })).isError).toBe(true);
   });
@@ -170,9 +186,7 @@ describe('POST /internal/session-dispatch', () => {
       },
     );
     const body = JSON.stringify({ ...dispatchFor(a.org.id, local.id, 'd-ws'), workspaceId: a.ws.id });
-    const { sessionId } = (await (await post(body, await signSessionDispatch(env.MCP_SIGNING_KEY, body))).json()) as {
-      sessionId: string;
-    };
+    const sessionId = sessionIdOf(await deliver(body));
     expect((await callTool(a.token, 'list_sessions', {})).json.sessions.map((s: { id: string }) => s.id)).toContain(
       sessionId,
     );
@@ -184,14 +198,38 @@ describe('POST /internal/session-dispatch', () => {
     const { org, tenant } = await seedTenant('dispatch-forged');
     const inst = await githubInstallation(org.id);
     const body = JSON.stringify(dispatchFor(org.id, inst.id, 'd2'));
-    expect((await post(body, null)).status).toBe(401);
-    expect((await post(body, await signSessionDispatch('another-key-0123456789abcdef0123456789', body))).status).toBe(
-      401,
-    );
-    const signed = await signSessionDispatch(env.MCP_SIGNING_KEY, body);
-    const tampered = body.replace('octocat commented', 'mallory commented');
-    expect((await post(tampered, signed)).status).toBe(401);
+    const refused = { ok: false, reason: 'invalid_signature' };
+    expect(await main.deliverSessionDispatch({ ...(await sign(body)), signature: '' })).toMatchObject(refused);
+    expect(await deliver(body, 'another-key-0123456789abcdef0123456789')).toMatchObject(refused);
+    const signed = await sign(body);
+    const tampered = { ...signed, body: signed.body.replace('octocat commented', 'mallory commented') };
+    expect(await main.deliverSessionDispatch(tampered)).toMatchObject(refused);
+    // A provider tool call's signed message is not a dispatch, whatever its body.
+    const otherDirection = await signInternalMessage(env.MCP_SIGNING_KEY, 'provider-tool', JSON.parse(body));
+    expect(await main.deliverSessionDispatch(otherDirection)).toMatchObject(refused);
     expect(await listSessions(db, tenant)).toEqual([]);
+  });
+
+  it('refuses a replayed message, even when the first delivery of it was accepted', async () => {
+    const { org, tenant } = await seedTenant('dispatch-replay');
+    const inst = await githubInstallation(org.id);
+    const message = await sign(JSON.stringify(dispatchFor(org.id, inst.id, 'd-replay')));
+    expect(await main.deliverSessionDispatch(message)).toMatchObject({ ok: true, appended: true });
+    expect(await main.deliverSessionDispatch(message)).toMatchObject({ ok: false, reason: 'replayed' });
+    const [again] = await Promise.all([main.deliverSessionDispatch(message), main.deliverSessionDispatch(message)]);
+    expect(again).toMatchObject({ ok: false, reason: 'replayed' });
+    expect((await getSessionWithEvents(db, tenant, (await listSessions(db, tenant))[0]!.id))!.events).toHaveLength(1);
+  });
+
+  it('answers 404 on the old public /internal/session-dispatch route', async () => {
+    const { org } = await seedTenant('dispatch-no-route');
+    const inst = await githubInstallation(org.id);
+    const res = await SELF.fetch('https://gatehouse.test/internal/session-dispatch', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(await sign(JSON.stringify(dispatchFor(org.id, inst.id, 'd-route')))),
+    });
+    expect(res.status).toBe(404);
   });
 
   it('refuses a validly signed dispatch naming another organization’s installation', async () => {
@@ -199,15 +237,13 @@ describe('POST /internal/session-dispatch', () => {
     const b = await seedTenant('dispatch-b');
     const instA = await githubInstallation(a.org.id);
     const body = JSON.stringify(dispatchFor(b.org.id, instA.id, 'd3'));
-    const res = await post(body, await signSessionDispatch(env.MCP_SIGNING_KEY, body));
-    expect(res.status).toBe(404);
+    expect(await deliver(body)).toMatchObject({ ok: false, reason: 'unknown_installation' });
     expect(await listSessions(db, b.tenant)).toEqual([]);
     expect(await listSessions(db, a.tenant)).toEqual([]);
   });
 
   it('refuses a signed body that is not a SessionDispatch', async () => {
     const body = JSON.stringify({ hello: 'world' });
-    const res = await post(body, await signSessionDispatch(env.MCP_SIGNING_KEY, body));
-    expect(res.status).toBe(400);
+    expect(await deliver(body)).toMatchObject({ ok: false, reason: 'invalid_dispatch' });
   });
 });

@@ -6,7 +6,7 @@
  * - `POST /dispatch` with `{ organizationId, workspaceId, installationId, threadKey }` (the seeded GitHub
  *   installation and one fixed thread): builds a SessionDispatch shaped like the GitHub provider's (an
  *   `issue_comment.created` event, the session publication `comment.create` on the thread) with a dispatch id unique
- *   per request (a random prefix per isolate and a counter), hands it to `deliverToMain`, and answers 200 with the
+ *   per request (a random prefix per isolate and a counter), hands it to `deliverToMain` (Workers RPC), and answers 200 with the
  *   main worker's JSON only if the main worker appended it; anything else is a 500, which fails the bench row.
  * - `POST /floor`: the same request, the dispatch built and serialized, answered without calling the main worker: the
  *   floor under the dispatch row (the hop into the driver, its JSON work, the answer).
@@ -39,29 +39,30 @@ let prefix = null;
 let counter = 0;
 
 // ============================================================================================================
-// TRANSPORT: the one function the Workers RPC change replaces (with env.MAIN.deliverSessionDispatch(dispatch)).
-// Today: POST https://gatehouse.internal/internal/session-dispatch over the MAIN service binding, JSON body, header
-// Gatehouse-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(MCP_SIGNING_KEY, "<t>.<raw body>")>, the key imported
-// per call as signSessionDispatch does (packages/integrations-core/src/session-dispatch.ts; the receiver is
-// apps/mcp/src/sessions/session-dispatch-route.ts). Resolves with the main worker's result,
-// { sessionId, appended }, when it answered 201 appended:true, else with null.
+// TRANSPORT: Workers RPC, as the integrations worker's queue consumer delivers (apps/integrations/src/
+// dispatch-queue.ts): a signed \`session-dispatch\` message (packages/integrations-core/src/internal-message.ts,
+// HMAC-SHA256 over "gatehouse-internal-v1\\n<direction>\\n<id>\\n<timestamp>\\n<body>", the key imported once as
+// signInternalMessage keeps it) passed to env.MAIN.deliverSessionDispatch (apps/mcp/src/sessions/
+// receive-session-dispatch.ts). Resolves with { sessionId, appended } when the main worker appended it, else null.
 // ============================================================================================================
+let signingKey = null;
 async function deliverToMain(env, dispatch) {
-  const raw = JSON.stringify(dispatch);
-  const t = Math.floor(Date.now() / 1000);
-  const key = await crypto.subtle.importKey(
+  signingKey ??= await crypto.subtle.importKey(
     'raw', encoder.encode(env.MCP_SIGNING_KEY), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign'],
   );
-  const mac = new Uint8Array(await crypto.subtle.sign('HMAC', key, encoder.encode(t + '.' + raw)));
+  const unsigned = {
+    direction: 'session-dispatch',
+    id: crypto.randomUUID(),
+    timestamp: Math.floor(Date.now() / 1000),
+    body: JSON.stringify(dispatch),
+  };
+  // The signed text's line breaks: escaped here because this source is itself a template literal.
+  const text = ['gatehouse-internal-v1', unsigned.direction, unsigned.id, unsigned.timestamp, unsigned.body].join('\\n');
+  const mac = new Uint8Array(await crypto.subtle.sign('HMAC', signingKey, encoder.encode(text)));
   let hex = '';
   for (const b of mac) hex += HEX[b];
-  const res = await env.MAIN.fetch('https://gatehouse.internal/internal/session-dispatch', {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'Gatehouse-Signature': 't=' + t + ',v1=' + hex },
-    body: raw,
-  });
-  const result = await res.json().catch(() => null);
-  return res.status === 201 && result !== null && result.appended === true ? result : null;
+  const result = await env.MAIN.deliverSessionDispatch({ ...unsigned, signature: hex });
+  return result.ok && result.appended === true ? { sessionId: result.sessionId, appended: true } : null;
 }
 
 // A SessionDispatch as the GitHub provider builds one for an issue comment (sessionDispatchFor).

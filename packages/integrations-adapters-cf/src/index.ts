@@ -10,3 +10,4 @@ export * from './mcp-sessions.js';
 export * from './credentials-rotation.js';
 export * from './oauth-state.js';
 export * from './credential-refresh.js';
+export * from './internal-message-receipts.js';

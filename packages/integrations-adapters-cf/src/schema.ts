@@ -315,3 +315,20 @@ export const integrationTemplateVersions = sqliteTable(
   },
   (t) => [uniqueIndex('integration_template_versions_version').on(t.templateId, t.version)],
 );
+
+/**
+ * Ids of the signed messages each worker accepted from the other (packages/integrations-core/src/internal-message.ts):
+ * a second message with the same id is a replay and is refused. Kept while a message with that id could still be
+ * inside its signing window; the main worker's scheduled purge deletes older rows.
+ */
+export const internalMessageReceipts = sqliteTable(
+  'internal_message_receipts',
+  {
+    /** The message id (a UUID chosen by the sender). */
+    id: text('id').primaryKey(),
+    /** `session-dispatch` or `provider-tool`. */
+    direction: text('direction').notNull(),
+    receivedAt: integer('received_at').notNull(),
+  },
+  (t) => [index('internal_message_receipts_received').on(t.receivedAt)],
+);

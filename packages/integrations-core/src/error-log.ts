@@ -132,3 +132,40 @@ export function secretValuesOf(env: { MCP_SIGNING_KEY?: string; CREDENTIALS_KEYS
   }
   return values;
 }
+
+/** An RPC method failed in the callee: what the caller sees instead of the callee's own error (never its text). */
+export class InternalRpcError extends Error {
+  override name = 'InternalRpcError';
+  constructor(
+    readonly method: string,
+    readonly requestId: string,
+  ) {
+    super(`${method} failed in the other worker; it was logged there with request id ${requestId}`);
+  }
+}
+
+/**
+ * Runs the body of an RPC method (internal-rpc.ts): an error it throws is logged here as one unhandled-error line
+ * (`method` `RPC`, `route` the method name) and rethrown as an InternalRpcError, so the caller never receives a
+ * driver message or a secret in an exception, and can still tell a failure (retry) from an answer.
+ */
+export async function rpcBoundary<T>(
+  context: { worker: string; method: string; knownSecrets?: readonly string[] },
+  body: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await body();
+  } catch (err) {
+    const requestId = crypto.randomUUID();
+    console.error(
+      unhandledErrorLine(err, {
+        worker: context.worker,
+        method: 'RPC',
+        route: context.method,
+        requestId,
+        knownSecrets: context.knownSecrets,
+      }),
+    );
+    throw new InternalRpcError(context.method, requestId);
+  }
+}

@@ -2,6 +2,8 @@ export * from './roles.js';
 export * from './tenant.js';
 export * from './provider.js';
 export * from './session-dispatch.js';
+export * from './internal-message.js';
+export * from './internal-rpc.js';
 export * from './credentials-cipher.js';
 export * from './tokens.js';
 export * from './worker-config.js';

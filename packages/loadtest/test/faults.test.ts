@@ -2,8 +2,8 @@
  * Faults of the main worker during a burst of real, signed deliveries, on the real stack (both workers in one
  * workerd process, the integrations worker's MAIN binding through a fault-injecting proxy, the dispatch queue's retry
  * budget cut to 3 retries so the dead-letter path is reached in seconds): nothing is lost, nothing is duplicated.
- * - answering 503, and throwing: every delivery acknowledged (202), retried from the queue, each landing once when
- *   the main worker recovers;
+ * - overloaded, throwing, or storing the dispatch but losing its answer: every delivery acknowledged (202), retried
+ *   from the queue, each landing once when the main worker recovers;
  * - unreachable past the retry budget: every delivery dead-lettered and visible as `failed`, then queued again by
  *   the vendor's redelivery, each landing once.
  */
@@ -98,8 +98,8 @@ async function until(check: () => Promise<boolean>, timeoutMs: number): Promise<
 }
 
 describe('main worker faults during a burst', () => {
-  it.each(['503', 'throw'] as const)(
-    'main answering %s: acknowledged, retried from the queue, each landing once',
+  it.each(['overloaded', 'throw', 'lost_answer'] as const)(
+    'main %s: acknowledged, retried from the queue, each landing once',
     async (mode) => {
       const { tenant, deliveries, send } = await burst(`fault-${mode}`, 45);
       const { seen: before } = await fault(mode);

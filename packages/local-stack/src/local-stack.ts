@@ -10,8 +10,11 @@
  * wrangler's bundler (build.ts), so what runs is what `wrangler dev` would run. docs/adr/0006-one-process-local-stack.md.
  *
  * A worker that runs elsewhere (`pnpm dev:integrations` beside a main worker in another process) is reached through
- * an `external` service binding to its local address: every request opens a connection to that address, so a peer
- * that restarts is reached again as soon as it listens (no registry entry to go stale).
+ * an `external` service binding to its local address: every call opens a connection to that address, so a peer
+ * that restarts is reached again as soon as it listens (no registry entry to go stale). The workers call each other
+ * with Workers RPC, which crosses processes as Cap'n Proto over that connection: Miniflare marks external bindings
+ * and direct sockets with the same CONNECT host, so in a split stack every worker listens on a direct socket (the
+ * entry socket, which does not speak it, moves to an ephemeral port, and `logRequests` has nothing to log).
  */
 import { watch, type FSWatcher } from 'node:fs';
 import { join } from 'node:path';
@@ -54,7 +57,7 @@ export interface LocalStackOptions {
   adjust?: (worker: StackWorker, options: V4WorkerOptions) => V4WorkerOptions;
   /** workerd's V8 inspector port (DevTools). */
   inspectorPort?: number;
-  /** One line per request the main worker answers (as `wrangler dev` prints them). */
+  /** One line per request the main worker answers (as `wrangler dev` prints them); one-process stacks only. */
   logRequests?: boolean;
   /** Where the workers' console output goes (default: stdout, errors and warnings to stderr). */
   workerLogs?: (log: { level: string; message: string }) => void;
@@ -103,12 +106,14 @@ const WATCHED_DIRS = [
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
   if (options.workers.length === 0) throw new Error('startLocalStack: name at least one worker to run');
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  // A peer runs in another process: every worker here needs a socket that takes RPC (see the module header).
+  const split = (Object.keys(WORKERS) as StackWorker[]).some((w) => !options.workers.includes(w));
 
   const miniflareOptions = async () => {
     const bundles = await Promise.all(options.workers.map((w) => buildDevBundle(w, join(options.buildDir, w))));
     return convertV4MiniflareOptions({
       host: LOCAL_HOST,
-      port: options.ports[options.workers[0]!],
+      port: split ? 0 : options.ports[options.workers[0]!],
       ...(options.inspectorPort ? { inspectorPort: options.inspectorPort } : {}),
       resourcePersistencePath: join(options.persistTo, 'v3'),
       // /cdn-cgi/handler/scheduled runs the cron handler, as under wrangler dev.
@@ -120,7 +125,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       handleStructuredLogs: options.workerLogs ?? printWorkerLog,
       workers: [
         ...options.workers.map((w, index) => {
-          const opts = workerOptions(w, bundles[index]!, index === 0, options);
+          const opts = workerOptions(w, bundles[index]!, index === 0 && !split, options);
           return options.adjust ? options.adjust(w, opts) : opts;
         }),
         ...(options.extraWorkers ?? []),
@@ -208,7 +213,10 @@ function readWorkerOptions(worker: StackWorker, secretsGiven: boolean) {
   }
 }
 
-/** One worker's Miniflare options: its wrangler.toml bindings, the dev bundle, its port, and its peers. */
+/**
+ * One worker's Miniflare options: its wrangler.toml bindings, the dev bundle, its port, and its peers. `entry`: it
+ * answers on Miniflare's entry socket; else on a direct socket of its own.
+ */
 function workerOptions(
   worker: StackWorker,
   bundle: string,
@@ -230,7 +238,8 @@ function workerOptions(
     }
     serviceBindings[binding] = options.workers.includes(peer)
       ? WORKERS[peer].name
-      : { external: { address: `${LOCAL_HOST}:${options.ports[peer]}`, http: {} } };
+      : // Miniflare adds the Cap'n Proto CONNECT host to `http`, so RPC calls reach the peer's direct socket.
+        { external: { address: `${LOCAL_HOST}:${options.ports[peer]}`, http: {} } };
   }
   const port = options.ports[worker];
   return {

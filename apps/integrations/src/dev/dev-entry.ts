@@ -9,11 +9,13 @@
  * packages/local-stack checks both bundles.
  */
 import { withLockWaitingAuthDb } from '@gatehouse/integrations-adapters-cf/dev';
-import worker from '../index.js';
+import IntegrationsWorker from '../index.js';
 import type { DispatchMessage } from '../webhook-pipeline.js';
 import { consumeRecorded, recordingQueue, resendOutbox } from './dispatch-outbox.js';
 
 const devEnvs = new WeakMap<Env, Env>();
+/** Each development env's underlying Miniflare queue (the outbox re-sends on it, not through the recording one). */
+const realQueues = new WeakMap<Env, Queue<DispatchMessage>>();
 
 /** The env with both development bindings; one per env object (plain wrappers, no I/O object kept). */
 function devEnv(env: Env): Env {
@@ -22,17 +24,22 @@ function devEnv(env: Env): Env {
     const locked = withLockWaitingAuthDb(env);
     dev = { ...locked, DISPATCH_QUEUE: recordingQueue(env.DISPATCH_QUEUE, locked.AUTH_DB) };
     devEnvs.set(env, dev);
+    realQueues.set(dev, env.DISPATCH_QUEUE);
   }
   return dev;
 }
 
-export default {
-  fetch(request, env, ctx) {
-    const dev = devEnv(env);
+/** The production worker (HTTP, queue consumer, RPC methods) over the development bindings. */
+export default class DevIntegrationsWorker extends IntegrationsWorker {
+  constructor(ctx: ExecutionContext, env: Env) {
+    super(ctx, devEnv(env));
+  }
+
+  override fetch(request: Request): Response | Promise<Response> {
     // The first request of a fresh process (the local stack sends one at start and after each reload) re-sends what
-    // an earlier process left queued.
-    ctx.waitUntil(
-      resendOutbox(env.DISPATCH_QUEUE, dev.AUTH_DB).catch((err: unknown) =>
+    // an earlier process left queued. `this.env` is the development env; the outbox re-sends on the real queue.
+    this.ctx.waitUntil(
+      resendOutbox(realQueues.get(this.env)!, this.env.AUTH_DB).catch((err: unknown) =>
         console.error(
           JSON.stringify({
             msg: 'dev: re-sending the dispatch outbox failed',
@@ -41,7 +48,10 @@ export default {
         ),
       ),
     );
-    return worker.fetch(request, dev, ctx);
-  },
-  queue: (batch, env) => consumeRecorded(batch, devEnv(env).AUTH_DB, (b) => worker.queue(b, devEnv(env))),
-} satisfies ExportedHandler<Env, DispatchMessage>;
+    return super.fetch(request);
+  }
+
+  override queue(batch: MessageBatch<DispatchMessage>): Promise<void> {
+    return consumeRecorded(batch, this.env.AUTH_DB, (b) => super.queue(b));
+  }
+}

@@ -5,7 +5,7 @@
  * `src/index.ts` (wrangler.toml `main`), so nothing here reaches Cloudflare; packages/local-stack checks both bundles.
  */
 import { withLockWaitingAuthDb as devEnv } from '@gatehouse/integrations-adapters-cf/dev';
-import worker, { OrgNotifier as ProductionOrgNotifier } from '../index.js';
+import McpWorker, { OrgNotifier as ProductionOrgNotifier } from '../index.js';
 
 export class OrgNotifier extends ProductionOrgNotifier {
   constructor(state: DurableObjectState, env: Env) {
@@ -13,7 +13,9 @@ export class OrgNotifier extends ProductionOrgNotifier {
   }
 }
 
-export default {
-  fetch: (request, env, ctx) => worker.fetch(request, devEnv(env), ctx),
-  scheduled: (controller, env, ctx) => worker.scheduled(controller, devEnv(env), ctx),
-} satisfies ExportedHandler<Env>;
+/** The production worker (HTTP, cron, RPC) over the development bindings. */
+export default class DevMcpWorker extends McpWorker {
+  constructor(ctx: ExecutionContext, env: Env) {
+    super(ctx, devEnv(env));
+  }
+}

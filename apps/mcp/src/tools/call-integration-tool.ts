@@ -5,12 +5,9 @@
  */
 import { findSession, findVisibleInstallation } from '@gatehouse/integrations-adapters-cf';
 import { TemplateToolError, templateProvider } from '@gatehouse/catalog';
-import {
-  SESSION_DISPATCH_SIGNATURE_HEADER,
-  signInternalRequest,
-  type ProviderToolCall,
-} from '@gatehouse/integrations-core';
+import { signInternalMessage, type ProviderToolCall, type ProviderToolOutcome } from '@gatehouse/integrations-core';
 import { freshCredentials } from '../oauth/fresh-credentials.js';
+import { integrationsRpc } from './provider-registry.js';
 import {
   INTEGRATION_ARGUMENT,
   SESSION_ARGUMENT,
@@ -75,7 +72,8 @@ export async function callIntegrationTool(
 
 /**
  * A provider tool runs in the integrations worker (it holds the provider code and checks the session's publication):
- * forward the call over the INTEGRATIONS binding, signed, and turn its refusals into tool errors.
+ * send the call over the INTEGRATIONS binding (Workers RPC, a signed `provider-tool` message) and turn its refusals
+ * into tool errors.
  */
 async function callProviderTool(
   route: ProviderRoute,
@@ -92,16 +90,17 @@ async function callProviderTool(
     arguments: args,
     sessionId,
   };
-  const body = JSON.stringify(call);
-  const res = await ctx.integrations.fetch('https://integrations.internal/internal/provider-tool', {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      [SESSION_DISPATCH_SIGNATURE_HEADER]: await signInternalRequest(ctx.config.signingKey, body),
-    },
-    body,
-  });
-  const answer = (await res.json().catch(() => ({}))) as { result?: unknown; message?: string };
-  if (!res.ok) throw new ToolError(answer.message ?? `${route.tool.name} failed (${res.status}).`);
-  return answer.result;
+  const message = await signInternalMessage(ctx.config.signingKey, 'provider-tool', call);
+  let outcome: ProviderToolOutcome;
+  try {
+    outcome = await integrationsRpc(ctx.integrations).callProviderTool(message);
+  } catch {
+    // The integrations worker failed (it logged why, rpcBoundary) or could not be reached: say so, never the
+    // exception's text (a class does not survive the RPC boundary, so nothing here can vouch for it).
+    throw new ToolError(
+      `${route.tool.name} could not run: the integrations worker failed or is unreachable. Try again.`,
+    );
+  }
+  if (!outcome.ok) throw new ToolError(outcome.message);
+  return outcome.result;
 }

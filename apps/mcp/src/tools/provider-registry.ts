@@ -1,81 +1,70 @@
 /**
- * The code providers' tools and publication scopes, as the integrations worker publishes them (GET /v1/integrations
- * over the INTEGRATIONS service binding). The registry only changes with a deployment, so it is fetched once per
- * isolate (again after a failure). The isolate keeps the parsed registry, never the fetch's promise: a request that
- * misses fetches it itself (isolate-cache.ts in integrations-core says why).
+ * The code providers' tools and publication scopes, as the integrations worker publishes them
+ * (`IntegrationsRpc.providerRegistry` over the INTEGRATIONS service binding, Workers RPC). The registry only changes
+ * with a deployment, so it is asked for once per isolate (again after a failure). The answer is validated: the two
+ * workers deploy separately, and an older or newer peer must fail loudly here, not list malformed tools. The
+ * isolate keeps the parsed registry, never the call's promise: a request that misses asks itself (isolate-cache.ts
+ * in integrations-core says why).
  */
-import { cachedValue, type JsonSchemaObject, type McpToolDescriptor } from '@gatehouse/integrations-core';
+import {
+  cachedValue,
+  type IntegrationsRpc,
+  type JsonSchemaObject,
+  type McpToolDescriptor,
+  type ProviderRegistryEntry,
+  type ProviderScopeInfo,
+  type ProviderToolInfo,
+} from '@gatehouse/integrations-core';
 import { z } from 'zod';
 
-export interface ProviderToolInfo extends McpToolDescriptor {
-  /** Publication scope the tool needs (a write), or null (a read). */
-  publicationScope: string | null;
+export type { ProviderScopeInfo, ProviderToolInfo };
+
+const registrySchema = z.array(
+  z.object({
+    id: z.string(),
+    displayName: z.string(),
+    tools: z.array(
+      z.object({
+        name: z.string(),
+        description: z.string(),
+        inputSchema: z.looseObject({ type: z.literal('object') }),
+        annotations: z.record(z.string(), z.unknown()).optional(),
+        publicationScope: z.string().nullable(),
+      }),
+    ),
+    publicationScopes: z.array(z.object({ name: z.string(), granularities: z.array(z.string()) })),
+  }),
+);
+
+/** The INTEGRATIONS binding as the RPC interface it is (wrangler types types a service binding as a plain Fetcher). */
+export function integrationsRpc(binding: Fetcher): IntegrationsRpc {
+  return binding as unknown as IntegrationsRpc;
 }
 
-const registrySchema = z.object({
-  integrations: z.array(
-    z.object({
-      id: z.string(),
-      display_name: z.string(),
-      tools: z.array(
-        z.object({
-          name: z.string(),
-          description: z.string(),
-          inputSchema: z.looseObject({ type: z.literal('object') }),
-          annotations: z.record(z.string(), z.unknown()).optional(),
-          publication_scope: z.string().nullable(),
-        }),
-      ),
-      publication_scopes: z.array(z.object({ name: z.string(), granularities: z.array(z.string()) })).default([]),
-    }),
-  ),
-});
+/** One entry at most, under one key: the validated registry of this isolate. */
+const registry = new Map<'registry', ProviderRegistryEntry[]>();
 
-/** A publication scope a provider offers, with the granularities it may be granted at. */
-export interface ProviderScopeInfo {
-  name: string;
-  granularities: string[];
-}
-
-type Registry = z.infer<typeof registrySchema>;
-/** One entry at most, under one key: the parsed registry of this isolate. */
-const registry = new Map<'registry', Registry>();
-
-function fetchRegistry(integrations: Fetcher): Promise<Registry> {
-  return cachedValue(registry, 'registry', async () => {
-    // A few quick attempts: right after a deployment (or a local start) the binding may not answer yet.
-    for (let attempt = 1; ; attempt++) {
-      try {
-        const res = await integrations.fetch('https://integrations.internal/v1/integrations');
-        if (!res.ok) throw new Error(`integrations registry answered ${res.status}`);
-        return registrySchema.parse(await res.json());
-      } catch (err) {
-        if (attempt >= 3) throw err;
-        await new Promise((r) => setTimeout(r, 200 * attempt));
-      }
-    }
-  });
-}
-
-/** Provider id → the publication scopes it offers. */
-export async function providerScopes(integrations: Fetcher): Promise<Map<string, ProviderScopeInfo[]>> {
-  const body = await fetchRegistry(integrations);
-  return new Map(body.integrations.map((p) => [p.id, p.publication_scopes]));
-}
-
-/** Provider id → its tools. */
-export async function providerTools(integrations: Fetcher): Promise<Map<string, ProviderToolInfo[]>> {
-  const body = await fetchRegistry(integrations);
-  return new Map(
-    body.integrations.map((p) => [
-      p.id,
-      p.tools.map((t) => ({
+function loadRegistry(integrations: Fetcher): Promise<ProviderRegistryEntry[]> {
+  return cachedValue(registry, 'registry', async () =>
+    registrySchema.parse(await integrationsRpc(integrations).providerRegistry()).map((p) => ({
+      ...p,
+      tools: p.tools.map((t) => ({
         name: t.name,
         description: t.description,
         inputSchema: t.inputSchema as JsonSchemaObject,
         ...(t.annotations ? { annotations: t.annotations as McpToolDescriptor['annotations'] } : {}),
-        publicationScope: t.publication_scope,
+        publicationScope: t.publicationScope,
       })),
-    ]),
+    })),
   );
+}
+
+/** Provider id → the publication scopes it offers. */
+export async function providerScopes(integrations: Fetcher): Promise<Map<string, ProviderScopeInfo[]>> {
+  return new Map((await loadRegistry(integrations)).map((p) => [p.id, p.publicationScopes]));
+}
+
+/** Provider id → its tools. */
+export async function providerTools(integrations: Fetcher): Promise<Map<string, ProviderToolInfo[]>> {
+  return new Map((await loadRegistry(integrations)).map((p) => [p.id, p.tools]));
 }

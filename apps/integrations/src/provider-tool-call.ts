@@ -1,9 +1,10 @@
 /**
- * POST /internal/provider-tool: the main worker forwards calls of provider tools (mcp_<provider>_<tool>) here, signed
- * with MCP_SIGNING_KEY. A tool that writes runs only for an agent session whose publication grants its scope on its
- * target (the issue or thread the call writes to, the workspace, or the user); anything else is refused with a clear
- * message and nothing is sent upstream. The executor then gets a PublicationContext: the installation's credentials,
- * already checked against the publication, and the session.
+ * Provider tool calls (mcp_<provider>_<tool>), sent by the main worker over Workers RPC (`IntegrationsRpc.callProviderTool`,
+ * packages/integrations-core/src/internal-rpc.ts) as a signed `provider-tool` message, accepted once. A tool that
+ * writes runs only for an agent session whose publication grants its scope on its target (the issue or thread the
+ * call writes to, the workspace, or the user); anything else is refused with a clear message and nothing is sent
+ * upstream. The executor then gets a PublicationContext: the installation's credentials, already checked against
+ * the publication, and the session.
  */
 import {
   CredentialRefreshError,
@@ -12,19 +13,19 @@ import {
   freshInstallationCredentials,
   findSession,
   installationPublications,
+  recordInternalMessage,
   sessionPublications,
   type PublicationRecord,
 } from '@gatehouse/integrations-adapters-cf';
 import {
   OutsidePublicationError,
   ProviderToolInputError,
-  SESSION_DISPATCH_SIGNATURE_HEADER,
-  jsonError,
   providerToolCallSchema,
-  readCapped,
-  verifyInternalRequest,
+  verifyInternalMessage,
   type ProviderTool,
   type ProviderToolCall,
+  type ProviderToolOutcome,
+  type SignedInternalMessage,
   type WorkerConfig,
 } from '@gatehouse/integrations-core';
 import { needsRefresh } from '@gatehouse/catalog';
@@ -32,8 +33,6 @@ import { oauthFlowOf } from './install-route.js';
 import { outboundOf, policyFetch } from './outbound.js';
 import { findProvider } from './providers.js';
 import { toProviderInstallation } from './webhook-pipeline.js';
-
-const MAX_BYTES = 256 * 1024;
 
 /** Whether one of the publications lets `tool` write with this input, for this caller. */
 export function publicationAllows(
@@ -50,45 +49,62 @@ export function publicationAllows(
   });
 }
 
-export async function handleProviderTool(req: Request, env: Env, config: WorkerConfig): Promise<Response> {
-  if (!req.headers.get(SESSION_DISPATCH_SIGNATURE_HEADER))
-    return jsonError(401, 'invalid_signature', 'signature missing');
-  const raw = await readCapped(req, MAX_BYTES);
-  if (raw === null) return jsonError(413, 'payload_too_large', 'body too large');
-  if (!(await verifyInternalRequest(config.signingKey, raw, req.headers.get(SESSION_DISPATCH_SIGNATURE_HEADER))).ok)
-    return jsonError(401, 'invalid_signature', 'signature missing, invalid or expired');
+type Refusal = Extract<ProviderToolOutcome, { ok: false }>;
+
+function refuse(status: Refusal['status'], error: string, message: string): Refusal {
+  return { ok: false, status, error, message };
+}
+
+/**
+ * Runs the provider tool call a signed `provider-tool` message carries. Returns a tagged outcome (a refusal with
+ * the status it would have on a route); throws only on the unexpected (D1 failing), which the caller reports as a
+ * tool error.
+ */
+export async function runProviderTool(
+  message: SignedInternalMessage,
+  env: Env,
+  config: WorkerConfig,
+): Promise<ProviderToolOutcome> {
+  const check = await verifyInternalMessage(config.signingKey, 'provider-tool', message);
+  if (!check.ok) return refuse(401, 'invalid_signature', `the call's signature was refused (${check.reason})`);
   let json: unknown;
   try {
-    json = JSON.parse(raw);
+    json = JSON.parse(message.body);
   } catch {
-    return jsonError(400, 'invalid_call', 'not JSON');
+    return refuse(400, 'invalid_call', 'not JSON');
   }
   const parsed = providerToolCallSchema.safeParse(json);
-  if (!parsed.success) return jsonError(400, 'invalid_call', 'not a provider tool call');
+  if (!parsed.success) return refuse(400, 'invalid_call', 'not a provider tool call');
   const call = parsed.data;
   const db = createDb(env.AUTH_DB);
   const tenant = { organizationId: call.organizationId };
-  const row = await findInstallation(db, tenant, call.installationId);
+  // A message is accepted once (a replay inside the signing window is refused); recorded while the installation
+  // is read, so it costs no extra round trip.
+  const [fresh, row] = await Promise.all([
+    recordInternalMessage(db, message),
+    findInstallation(db, tenant, call.installationId),
+  ]);
+  if (!fresh) return refuse(401, 'replayed', 'this signed call was received before (a replay)');
   if (
     row?.kind !== 'provider' ||
     row.status !== 'active' ||
     (row.workspaceId !== null && row.workspaceId !== call.workspaceId)
   )
-    return jsonError(404, 'unknown_installation', 'The integration is not installed in this workspace.');
+    return refuse(404, 'unknown_installation', 'The integration is not installed in this workspace.');
   const provider = findProvider(row.source);
   const tool = provider?.tools.find((t) => t.name === call.tool);
-  if (!provider || !tool) return jsonError(404, 'unknown_tool', `${call.tool} is not a tool of this integration.`);
+  if (!provider || !tool) return refuse(404, 'unknown_tool', `${call.tool} is not a tool of this integration.`);
 
   // Bad arguments are a 400 before anything else: before the publication check (they name no thread) and before
   // credentials are decrypted or renewed.
   const problem = tool.argumentProblem?.(call.arguments);
-  if (problem) return jsonError(400, 'invalid_arguments', problem);
+  if (problem) return refuse(400, 'invalid_arguments', problem);
 
   let session: { id: string; threadKey: string } | null = null;
   if (call.sessionId) {
     const s = await findSession(db, tenant, call.sessionId);
     if (!s || s.installationId !== row.id || (s.workspaceId !== null && s.workspaceId !== call.workspaceId))
-      return jsonError(
+      return refuse(
         404,
         'unknown_session',
         `No session ${call.sessionId} of this integration in your workspace; see list_sessions.`,
@@ -103,7 +119,7 @@ export async function handleProviderTool(req: Request, env: Env, config: WorkerC
     ]);
     const pubs = [...sessionPubs, ...standing];
     if (!session && !publicationAllows(standing, tool, call))
-      return jsonError(
+      return refuse(
         403,
         'publication_required',
         `${tool.name} writes to ${provider.displayName}: call it with _session (an agent session from list_sessions) whose publication grants ${tool.publicationScope}, or have an admin grant a workspace publication.`,
@@ -112,7 +128,7 @@ export async function handleProviderTool(req: Request, env: Env, config: WorkerC
       const where = pubs
         .filter((p) => p.scopes.includes(tool.publicationScope!))
         .map((p) => `${p.granularity} ${p.target}`);
-      return jsonError(
+      return refuse(
         403,
         'outside_publication',
         `Session ${session?.id ?? ''} may not ${tool.publicationScope} there: ${where.length ? `its publication allows only ${where.join(', ')}` : `its publication does not grant ${tool.publicationScope}`}.`,
@@ -138,7 +154,7 @@ export async function handleProviderTool(req: Request, env: Env, config: WorkerC
       });
     } catch (err) {
       if (err instanceof CredentialRefreshError)
-        return jsonError(502, 'upstream_failed', `${provider.displayName}: ${err.message}`);
+        return refuse(502, 'upstream_failed', `${provider.displayName}: ${err.message}`);
       throw err;
     }
   }
@@ -150,13 +166,13 @@ export async function handleProviderTool(req: Request, env: Env, config: WorkerC
       session,
       fetch: policyFetch(outbound),
     });
-    return Response.json({ result });
+    return { ok: true, result };
   } catch (err) {
     // Arguments that do not match the tool's input: which fields, and why (no values).
-    if (err instanceof ProviderToolInputError) return jsonError(400, 'invalid_arguments', err.message);
-    if (err instanceof OutsidePublicationError) return jsonError(403, 'outside_publication', err.message);
+    if (err instanceof ProviderToolInputError) return refuse(400, 'invalid_arguments', err.message);
+    if (err instanceof OutsidePublicationError) return refuse(403, 'outside_publication', err.message);
     // Provider errors carry our own messages (status codes), never upstream bodies or credentials.
-    return jsonError(
+    return refuse(
       502,
       'upstream_failed',
       `${provider.displayName}: ${err instanceof Error ? err.message : 'the call failed'}`,

@@ -1,0 +1,68 @@
+/**
+ * The main worker's receiver of SessionDispatches (`MainRpc.deliverSessionDispatch`, packages/integrations-core/
+ * src/internal-rpc.ts): the integrations worker's queue consumer calls it over the MAIN service binding with a
+ * signed `session-dispatch` message. The body is trusted only after the signature check over its exact text; each
+ * message id is accepted once; the installation named must belong to the organization named, so a valid signature
+ * cannot write into another tenant.
+ */
+import {
+  appendSessionDispatch,
+  createDb,
+  findProviderInstallationForWebhook,
+  findTemplateInstallationForWebhook,
+  recordInternalMessage,
+} from '@gatehouse/integrations-adapters-cf';
+import { CUSTOM_PROVIDER_ID } from '@gatehouse/catalog';
+import {
+  sessionDispatchSchema,
+  verifyInternalMessage,
+  type SessionDispatchOutcome,
+  type SignedInternalMessage,
+  type WorkerConfig,
+} from '@gatehouse/integrations-core';
+
+type Refusal = Extract<SessionDispatchOutcome, { ok: false }>;
+
+function refuse(reason: Refusal['reason'], message: string): Refusal {
+  return { ok: false, reason, message };
+}
+
+/**
+ * Verifies, parses and appends one dispatch. Answers a refusal for what can never be accepted; throws (the sender
+ * retries) when storage fails.
+ */
+export async function receiveSessionDispatch(
+  message: SignedInternalMessage,
+  env: Env,
+  config: WorkerConfig,
+): Promise<SessionDispatchOutcome> {
+  const check = await verifyInternalMessage(config.signingKey, 'session-dispatch', message);
+  if (!check.ok) return refuse('invalid_signature', `the dispatch signature was refused (${check.reason})`);
+  let json: unknown;
+  try {
+    json = JSON.parse(message.body);
+  } catch {
+    return refuse('invalid_dispatch', 'the dispatch body is not JSON');
+  }
+  const parsed = sessionDispatchSchema.safeParse(json);
+  if (!parsed.success)
+    return refuse(
+      'invalid_dispatch',
+      `invalid SessionDispatch: ${parsed.error.issues.map((i) => i.path.join('.')).join(', ')}`,
+    );
+  const dispatch = parsed.data;
+  const db = createDb(env.AUTH_DB);
+  // The custom provider's sessions belong to catalog template installations; every other provider's to its own.
+  // The message id is recorded while the installation is read: no extra round trip.
+  const [fresh, installation] = await Promise.all([
+    recordInternalMessage(db, message),
+    dispatch.provider === CUSTOM_PROVIDER_ID
+      ? findTemplateInstallationForWebhook(db, dispatch.installationId)
+      : findProviderInstallationForWebhook(db, dispatch.provider, dispatch.installationId),
+  ]);
+  if (!fresh) return refuse('replayed', 'this signed dispatch was received before (a replay)');
+  if (!installation || installation.organizationId !== dispatch.organizationId)
+    return refuse('unknown_installation', 'no active installation of that provider in that organization');
+  const result = await appendSessionDispatch(db, { organizationId: installation.organizationId }, dispatch);
+  return { ok: true, ...result };
+}

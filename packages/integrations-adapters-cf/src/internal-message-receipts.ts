@@ -1,0 +1,37 @@
+/**
+ * The record of signed internal messages already accepted (packages/integrations-core/src/internal-message.ts):
+ * one row per message id, so a message replayed inside its signing window is refused. Not tenant data: a message
+ * names its organization only inside its verified body.
+ */
+import { lt, sql } from 'drizzle-orm';
+import { SIGNED_MESSAGE_TOLERANCE_SEC, type SignedInternalMessage } from '@gatehouse/integrations-core';
+import type { Db } from './db.js';
+import { internalMessageReceipts } from './schema.js';
+
+/**
+ * Records a verified message's id. Returns false when that id was recorded before (a replay): the caller refuses
+ * the message. One INSERT … ON CONFLICT DO NOTHING, so two concurrent deliveries of one message cannot both pass.
+ */
+export async function recordInternalMessage(
+  db: Db,
+  message: Pick<SignedInternalMessage, 'id' | 'direction'>,
+  now = Date.now(),
+): Promise<boolean> {
+  const res = await db
+    .insert(internalMessageReceipts)
+    .values({ id: message.id, direction: message.direction, receivedAt: now })
+    .onConflictDoNothing();
+  return res.meta.changes === 1;
+}
+
+/**
+ * Deletes receipts older than twice the signing window (a message that old is refused as stale before its id is
+ * looked at), at most `limit` rows per call. Returns the number deleted.
+ */
+export async function purgeInternalMessageReceipts(db: Db, limit: number, now = Date.now()): Promise<number> {
+  const before = now - 2 * SIGNED_MESSAGE_TOLERANCE_SEC * 1000;
+  const res = await db.run(
+    sql`delete from ${internalMessageReceipts} where ${internalMessageReceipts.id} in (select ${internalMessageReceipts.id} from ${internalMessageReceipts} where ${lt(internalMessageReceipts.receivedAt, before)} limit ${limit})`,
+  );
+  return res.meta.changes;
+}
