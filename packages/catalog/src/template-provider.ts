@@ -1,6 +1,7 @@
 /**
  * A catalog template as an IntegrationProvider (packages/integrations-core provider.ts): the `custom` provider serves
- * declarative templates through the same contract as the code providers, so both are one mechanism. Install: the
+ * declarative templates through the same contract as the code providers, so both are one mechanism. The registry
+ * entry (`customProvider`) and each template's provider (`templateProvider`) are one definition. Install: the
  * template's credential fields (plus the Standard Webhooks secret the service signs with, pasted by the installer);
  * webhooks: Standard Webhooks with the
  * documented envelope (standard-webhooks.ts); tools: the template's tools under their generic names, executed by
@@ -47,16 +48,59 @@ export function templateTools(template: IntegrationTemplate): ProviderTool[] {
   }));
 }
 
+/** Template tools are per installation: the registry entry lists none and runs none (see templateProvider). */
+export class TemplateToolsOnlyPerTemplateError extends TemplateToolError {
+  override name = 'TemplateToolsOnlyPerTemplateError';
+}
+
 /**
- * The template as a provider. `options` are the outbound rules its tools run under (`fetch` in the executor's context
- * is used, `allowLoopback` and the token cache key come from here).
+ * The `custom` entry of the integrations worker's provider registry: what every template shares (its installations
+ * are template installations, made with `install_integration`; Standard Webhooks with the documented envelope; no
+ * publication scopes to grant: template tools act with the installation's own credentials). A template's own
+ * fields, tools and executor are added by `templateProvider(template)`, which is this entry specialised.
+ */
+export const customProvider = {
+  id: CUSTOM_PROVIDER_ID,
+  displayName: 'Custom (catalog template)',
+  install: {
+    type: 'credentials',
+    fields: WEBHOOK_SECRET_FIELDS,
+    settings: [],
+    installWith:
+      'custom integrations are catalog templates: install one with the install_integration tool and "webhooks": true; its answer carries this provider’s webhook URL and the signing secret',
+  },
+  installationKind: 'template',
+  parseWebhook: (req, installation) => parseStandardWebhook(req, installation, CUSTOM_PROVIDER_ID),
+  dispatch: (event, { installation }) => sessionDispatchFor(event, installation),
+  tools: [],
+  executeTool: (name) =>
+    Promise.reject(
+      new TemplateToolsOnlyPerTemplateError(
+        `${name} is a template tool: call it through the MCP endpoint, which runs the installed template`,
+      ),
+    ),
+  publication: { scopes: [], sessionDefaults: [] },
+} as const satisfies IntegrationProvider;
+
+/**
+ * The registry id of the provider an installation belongs to: `custom` for a catalog-template installation, else
+ * the code provider it was made with. Dispatches and sessions name their installation's provider by this id.
+ */
+export function providerIdOf(installation: { kind: 'provider' | 'template'; source: string }): string {
+  return installation.kind === 'template' ? CUSTOM_PROVIDER_ID : installation.source;
+}
+
+/**
+ * The template as a provider: the `custom` registry entry with the template's install fields, tools and executor.
+ * `options` are the outbound rules its tools run under (`fetch` in the executor's context is used, `allowLoopback`
+ * and the token cache key come from here).
  */
 export function templateProvider(
   template: IntegrationTemplate,
   options: Omit<ExecuteOptions, 'fetch'> & { tokenCacheKey?: string },
 ): IntegrationProvider {
   return {
-    id: CUSTOM_PROVIDER_ID,
+    ...customProvider,
     displayName: template.name,
     install: {
       type: 'credentials',
@@ -68,8 +112,6 @@ export function templateProvider(
         required: s.required,
       })),
     },
-    parseWebhook: (req, installation) => parseStandardWebhook(req, installation, CUSTOM_PROVIDER_ID),
-    dispatch: (event, { installation }) => sessionDispatchFor(event, installation),
     tools: templateTools(template),
     async executeTool(name, input, ctx) {
       const tool = template.tools.find((t) => t.name === name);
@@ -84,6 +126,5 @@ export function templateProvider(
       if (!outcome.ok) throw new TemplateToolError(outcome.message);
       return outcome.result;
     },
-    publication: { scopes: [], sessionDefaults: [] },
   };
 }

@@ -7,8 +7,11 @@ import { Webhook } from 'standardwebhooks';
 import { describe, expect, it } from 'vitest';
 import type { ProviderInstallation } from '@gatehouse/integrations-core';
 import {
+  CUSTOM_PROVIDER_ID,
   TemplateToolError,
+  customProvider,
   findBuiltinTemplate,
+  providerIdOf,
   isWebhookSecret,
   parseStandardWebhook,
   templateProvider,
@@ -206,5 +209,24 @@ describe('templateProvider', () => {
     await expect(
       provider.executeTool('no_such_tool', {}, { installation: installation({}), session: null, fetch }),
     ).rejects.toThrow(/has no tool no_such_tool/);
+  });
+});
+
+describe('the custom registry entry and a template’s provider are one definition', () => {
+  it('shares id, webhook parsing, dispatch and publication; adds the template’s fields and tools', async () => {
+    const provider = templateProvider(jira, { allowLoopback: true });
+    expect(provider.id).toBe(CUSTOM_PROVIDER_ID);
+    expect(provider.parseWebhook).toBe(customProvider.parseWebhook);
+    expect(provider.dispatch).toBe(customProvider.dispatch);
+    expect(provider.publication).toBe(customProvider.publication);
+    expect(provider.installationKind).toBe('template');
+    expect(provider.tools.map((t) => t.name)).toEqual(jira.tools.map((t) => t.name));
+    expect(customProvider.tools).toEqual([]);
+    await expect(customProvider.executeTool('get_issue')).rejects.toBeInstanceOf(TemplateToolError);
+  });
+
+  it('names custom as the provider of template installations only', () => {
+    expect(providerIdOf({ kind: 'template', source: 'jira-cloud' })).toBe('custom');
+    expect(providerIdOf({ kind: 'provider', source: 'github' })).toBe('github');
   });
 });

@@ -8,11 +8,10 @@
 import {
   appendSessionDispatch,
   createDb,
-  findProviderInstallationForWebhook,
-  findTemplateInstallationForWebhook,
+  findInstallation,
   recordInternalMessage,
 } from '@gatehouse/integrations-adapters-cf';
-import { CUSTOM_PROVIDER_ID } from '@gatehouse/catalog';
+import { providerIdOf } from '@gatehouse/catalog';
 import {
   sessionDispatchSchema,
   verifyInternalMessage,
@@ -52,17 +51,17 @@ export async function receiveSessionDispatch(
     );
   const dispatch = parsed.data;
   const db = createDb(env.AUTH_DB);
-  // The custom provider's sessions belong to catalog template installations; every other provider's to its own.
-  // The message id is recorded while the installation is read: no extra round trip.
+  const tenant = { organizationId: dispatch.organizationId };
+  // The message id is recorded while the installation is read (in the organization the dispatch names): no extra
+  // round trip.
   const [fresh, installation] = await Promise.all([
     recordInternalMessage(db, message),
-    dispatch.provider === CUSTOM_PROVIDER_ID
-      ? findTemplateInstallationForWebhook(db, dispatch.installationId)
-      : findProviderInstallationForWebhook(db, dispatch.provider, dispatch.installationId),
+    findInstallation(db, tenant, dispatch.installationId),
   ]);
   if (!fresh) return refuse('replayed', 'this signed dispatch was received before (a replay)');
-  if (!installation || installation.organizationId !== dispatch.organizationId)
+  // The installation must be active and belong to the provider named (catalog templates to `custom`).
+  if (installation?.status !== 'active' || providerIdOf(installation) !== dispatch.provider)
     return refuse('unknown_installation', 'no active installation of that provider in that organization');
-  const result = await appendSessionDispatch(db, { organizationId: installation.organizationId }, dispatch);
+  const result = await appendSessionDispatch(db, tenant, dispatch);
   return { ok: true, ...result };
 }
