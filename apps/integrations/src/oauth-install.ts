@@ -1,28 +1,19 @@
 /**
- * OAuth installs of code providers: start (from install-route.ts) and the callback, the same for every provider; what
- * happens at the vendor is the provider's `OAuthInstallFlow` (RFC 6749 §4.1 with PKCE S256 for Linear and Slack, a
- * GitHub App installation for GitHub). The organization's app credentials are stored encrypted with a `pending`
- * installation; the state is single-use, expires in ten minutes and carries (encrypted) the installation, the PKCE
- * verifier and the redirect URI; the callback lets the flow finish and activates the installation with the result.
+ * OAuth installs of code providers, on the one upstream OAuth module (@gatehouse/upstream-oauth, shared with the
+ * catalog templates' installs): start (from install-route.ts) and `GET /install/<id>/callback`, the same for every
+ * provider; what happens at the vendor is the provider's `OAuthInstallFlow` (RFC 6749 §4.1 with PKCE S256 for Linear
+ * and Slack, a GitHub App installation for GitHub). A state is accepted only at the callback of the provider it was
+ * issued for.
  */
-import {
-  consumeOAuthState,
-  createInstallation,
-  createOAuthState,
-  findInstallation,
-  swapInstallationCredentials,
-  type Db,
-  type Principal,
-} from '@gatehouse/integrations-adapters-cf';
-import { createPkce } from '@gatehouse/catalog';
+import type { Db, Principal } from '@gatehouse/integrations-adapters-cf';
 import {
   jsonError,
   type IntegrationProvider,
   type OAuthInstallFlow,
   type WorkerConfig,
 } from '@gatehouse/integrations-core';
-import { z } from 'zod';
-import { webhookUrl } from './install-route.js';
+import { authorizationPage, finishAuthorization, startAuthorization } from '@gatehouse/upstream-oauth';
+import { oauthFlowOf, webhookUrl } from './install-route.js';
 import { outboundOf } from './outbound.js';
 
 export const callbackPath = (providerId: string) => `/install/${providerId}/callback`;
@@ -41,112 +32,60 @@ export async function startOAuthInstall(
   },
   baseUrl: string,
 ): Promise<Response> {
-  const row = await createInstallation(db, principal, {
-    kind: 'provider',
-    source: provider.id,
-    title: input.title ?? provider.displayName,
-    scope: input.scope === 'Local' ? 'local' : 'global',
-    workspaceId: principal.workspaceId,
-    settings: input.settings,
-    credentials: await config.cipher.encrypt(input.credentials),
-    createdBy: principal.userId,
-    status: 'pending',
-  });
-  const pkce = await createPkce();
-  const redirectUri = `${baseUrl.replace(/\/+$/, '')}${callbackPath(provider.id)}`;
-  const { state, expiresAt } = await createOAuthState(
+  const { installation, authorizationUrl, expiresAt } = await startAuthorization(
     db,
-    { organizationId: principal.organizationId, workspaceId: principal.workspaceId },
+    config.cipher,
+    principal,
+    { stateKey: provider.id, flow: oauth },
     {
-      provider: provider.id,
-      userId: principal.userId,
-      payload: await config.cipher.encrypt({ installationId: row.id, codeVerifier: pkce.verifier, redirectUri }),
+      installation: {
+        kind: 'provider',
+        source: provider.id,
+        title: input.title ?? provider.displayName,
+        scope: input.scope === 'Local' ? 'local' : 'global',
+        workspaceId: principal.workspaceId,
+        settings: input.settings,
+      },
+      app: input.credentials,
+      redirectUri: `${baseUrl.replace(/\/+$/, '')}${callbackPath(provider.id)}`,
     },
   );
-  const authorizationUrl = oauth.authorizationUrl(input.credentials, {
-    state,
-    redirectUri,
-    codeChallenge: pkce.challenge,
-    settings: input.settings,
-  });
   return Response.json(
     {
       installation: {
-        id: row.id,
-        handle: row.handle,
-        title: row.title,
+        id: installation.id,
+        handle: installation.handle,
+        title: installation.title,
         scope: input.scope,
         status: 'pending_authorization',
       },
       authorization_url: authorizationUrl,
       expires_at: new Date(expiresAt).toISOString(),
-      webhook_url: webhookUrl(baseUrl, provider.id, row.id),
+      webhook_url: webhookUrl(baseUrl, provider.id, installation.id),
     },
     { status: 201 },
   );
 }
 
-const carriedSchema = z.object({ installationId: z.string(), codeVerifier: z.string(), redirectUri: z.string() });
-
-function page(status: number, title: string, message: string): Response {
-  const esc = (t: string) => t.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-  return new Response(
-    `<!doctype html><meta charset="utf-8"><title>${esc(title)}</title><h1>${esc(title)}</h1><p>${esc(message)}</p>`,
-    {
-      status,
-      headers: {
-        'content-type': 'text/html; charset=utf-8',
-        'cache-control': 'no-store',
-        'content-security-policy': "default-src 'none'; frame-ancestors 'none'",
-        'x-frame-options': 'DENY',
-      },
-    },
-  );
-}
-
-/** GET /install/<id>/callback: consume the state, exchange the code, store the tokens, activate. */
+/** GET /install/<id>/callback: the provider's flow finishes the install (upstream-oauth finishAuthorization). */
 export async function handleOAuthCallback(
   req: Request,
   provider: IntegrationProvider,
   db: Db,
   config: WorkerConfig,
 ): Promise<Response> {
-  if (provider.install.type !== 'oauth')
-    return jsonError(404, 'not_found', `${provider.displayName} has no OAuth install`);
+  const flow = oauthFlowOf(provider);
+  if (!flow) return jsonError(404, 'not_found', `${provider.displayName} has no OAuth install`);
   const url = new URL(req.url);
-  const state = url.searchParams.get('state');
-  const row = state ? await consumeOAuthState(db, state) : null;
-  if (!row || row.provider !== provider.id)
-    return page(400, 'Link expired', 'This install link expired or was already used. Start the install again.');
-  if (url.searchParams.get('error'))
-    return page(
-      400,
-      'Install declined',
-      `${provider.displayName} answered "${url.searchParams.get('error')!.slice(0, 100)}". Nothing was installed.`,
-    );
-  const carried = carriedSchema.parse(await config.cipher.decrypt(row.payload));
-  const tenant = { organizationId: row.organizationId };
-  const installation = await findInstallation(db, tenant, carried.installationId);
-  if (installation?.status !== 'pending' || installation.source !== provider.id)
-    return page(409, 'Nothing to install', 'This installation was removed or is already active.');
-  const app = await config.cipher.decrypt(installation.credentials);
-  const done = await provider.install.oauth.complete(url.searchParams, app, {
-    settings: installation.settings,
+  const outcome = await finishAuthorization(db, config.cipher, url.searchParams, {
+    accepts: (stateKey) => stateKey === provider.id,
+    resolve: async (installation) =>
+      installation.kind === 'provider' && installation.source === provider.id ? { stateKey: provider.id, flow } : null,
     outbound: outboundOf(config),
-    redirectUri: carried.redirectUri,
-    codeVerifier: carried.codeVerifier,
   });
-  if (!done.ok) return page(502, 'Install failed', `${done.message}. Start the install again.`);
-  const stored = await swapInstallationCredentials(db, tenant, {
-    installationId: installation.id,
-    expected: installation.credentials,
-    credentials: await config.cipher.encrypt(done.credentials),
-    activate: true,
+  return authorizationPage(outcome, {
+    retry: 'Start the install again.',
+    connected: (installation) =>
+      `${provider.displayName} is installed and connected to Gatehouse. Configure its webhook to send events to ${webhookUrl(url.origin, provider.id, installation.id)}.`,
   });
-  if (!stored) return page(409, 'Nothing to install', 'This installation changed meanwhile; start the install again.');
-  return page(
-    200,
-    `${installation.title} is installed`,
-    `${provider.displayName} is connected to Gatehouse. Configure its webhook to send events to ${webhookUrl(url.origin, provider.id, installation.id)}.`,
-  );
 }

@@ -7,10 +7,8 @@
  * the publication, and the session.
  */
 import {
-  CredentialRefreshError,
   createDb,
   findInstallation,
-  freshInstallationCredentials,
   findSession,
   installationPublications,
   recordInternalMessage,
@@ -28,7 +26,7 @@ import {
   type SignedInternalMessage,
   type WorkerConfig,
 } from '@gatehouse/integrations-core';
-import { needsRefresh } from '@gatehouse/catalog';
+import { currentCredentials } from '@gatehouse/upstream-oauth';
 import { oauthFlowOf } from './install-route.js';
 import { outboundOf, policyFetch } from './outbound.js';
 import { findProvider } from './providers.js';
@@ -136,28 +134,19 @@ export async function runProviderTool(
     }
   }
 
-  let credentials = await config.cipher.decrypt(row.credentials);
   const outbound = outboundOf(config);
-  const flow = oauthFlowOf(provider);
-  if (flow?.refresh && credentials.access_token_expires_at && needsRefresh(credentials)) {
-    // Short-lived access (OAuth refresh, RFC 6749 §6; GitHub App installation tokens): renewed before it expires,
-    // one renewal at a time per installation (D1 lease), the result stored encrypted for the next caller.
-    const refresh = flow.refresh;
-    try {
-      credentials = await freshInstallationCredentials(db, tenant, config.cipher, row, credentials, {
-        needsRefresh,
-        refresh: async (latest) => {
-          const res = await refresh(latest, { settings: row.settings, outbound });
-          if (!res.ok) throw new CredentialRefreshError(`could not renew the access token: ${res.message}`);
-          return res.credentials;
-        },
-      });
-    } catch (err) {
-      if (err instanceof CredentialRefreshError)
-        return refuse(502, 'upstream_failed', `${provider.displayName}: ${err.message}`);
-      throw err;
-    }
-  }
+  // Short-lived access (OAuth refresh, RFC 6749 §6; GitHub App installation tokens): renewed before it expires,
+  // one renewal at a time per installation, by the one upstream OAuth module templates use too.
+  const current = await currentCredentials(
+    db,
+    config.cipher,
+    row,
+    await config.cipher.decrypt(row.credentials),
+    oauthFlowOf(provider) ?? null,
+    outbound,
+  );
+  if (!current.ok) return refuse(502, 'upstream_failed', `${provider.displayName}: ${current.message}`);
+  const { credentials } = current;
   const installation = toProviderInstallation(row, credentials);
   // Provider API calls obey the same outbound policy as templates (an api_url setting can point at a fake in dev).
   try {

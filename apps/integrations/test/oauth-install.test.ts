@@ -6,7 +6,7 @@
 import { SELF, env } from 'cloudflare:test';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { callProviderTool, db, installProvider, pkceS256, seedTenant } from './tenant.js';
-import { appendSessionDispatch, findInstallation } from '@gatehouse/integrations-adapters-cf';
+import { appendSessionDispatch, createOAuthState, findInstallation } from '@gatehouse/integrations-adapters-cf';
 import { createCredentialsCipher } from '@gatehouse/integrations-core';
 
 const issued = new Map<string, { challenge: string; redirectUri: string }>();
@@ -149,6 +149,31 @@ describe('OAuth install of a provider (Linear)', () => {
     expect(declined.status).toBe(400);
     expect(await declined.text()).toMatch(/access_denied/);
     expect((await findInstallation(db, { organizationId: org.id }, body.installation.id))?.status).toBe('pending');
+  });
+
+  it('refuses a state issued for another integration, and one whose payload cannot be read (400, nothing changes)', async () => {
+    const { org, ws, user, body, code } = await start('oauth-lin-foreign');
+    const tenant = { organizationId: org.id, workspaceId: ws.id };
+    const cipher = createCredentialsCipher(env.CREDENTIALS_KEYS, env.CREDENTIALS_ACTIVE_KID);
+    const carried = { installationId: body.installation.id, codeVerifier: 'v'.repeat(43), redirectUri: 'x' };
+    // A template install's state (same organization, same installation named) is not a Linear state.
+    const foreign = await createOAuthState(db, tenant, {
+      provider: 'template:vendor',
+      userId: user.id,
+      payload: await cipher.encrypt(carried),
+    });
+    const refused = await callback(`code=${code}&state=${foreign.state}`);
+    expect(refused.status).toBe(400);
+    expect(await refused.text()).toMatch(/expired or was already used/);
+    // A Linear state whose payload was encrypted with a key this worker no longer has.
+    const unreadable = await createOAuthState(db, tenant, {
+      provider: 'linear',
+      userId: user.id,
+      payload: 'eyJhbGciOiJkaXIiLCJlbmMiOiJBMjU2R0NNIiwia2lkIjoiZ29uZSJ9..AAAAAAAAAAAAAAAA.AAAA.AAAAAAAAAAAAAAAAAAAAAA',
+    });
+    expect((await callback(`code=${code}&state=${unreadable.state}`)).status).toBe(400);
+    expect((await findInstallation(db, { organizationId: org.id }, body.installation.id))?.status).toBe('pending');
+    expect(tokenRequests.filter((f) => f.get('code') === code)).toEqual([]);
   });
 
   it('refuses a code the vendor did not issue for this PKCE challenge', async () => {

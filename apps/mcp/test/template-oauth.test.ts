@@ -1,6 +1,8 @@
-import { SELF } from 'cloudflare:test';
+import { SELF, env } from 'cloudflare:test';
+import { createOAuthState } from '@gatehouse/integrations-adapters-cf';
+import { createCredentialsCipher } from '@gatehouse/integrations-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { callTool, listToolNames, seedTenant } from './helpers.js';
+import { callTool, db, listToolNames, seedTenant } from './helpers.js';
 import { fakeHosts } from './vendor-fakes.js';
 
 /**
@@ -166,6 +168,36 @@ describe('templates with the OAuth 2.0 authorization code grant', () => {
     const res = await callback(`error=access_denied&state=${declined.state}`);
     expect(res.status).toBe(400);
     expect(await res.text()).toMatch(/access_denied/);
+    expect(await listToolNames(token)).not.toContain('get_me');
+  });
+
+  it('refuses a state issued for a code provider’s install, even one naming a pending template installation', async () => {
+    const { token, org, ws, user } = await seedTenant('oauth-foreign-state');
+    await callTool(token, 'create_integration', { template });
+    const { code } = await startInstall(token, 'Vendor Foreign');
+    const pending = await db.$client
+      .prepare('select id from installations where organization_id = ? and title = ?')
+      .bind(org.id, 'Vendor Foreign')
+      .first<{ id: string }>();
+    const cipher = createCredentialsCipher(env.CREDENTIALS_KEYS, env.CREDENTIALS_ACTIVE_KID);
+    const foreign = await createOAuthState(
+      db,
+      { organizationId: org.id, workspaceId: ws.id },
+      {
+        provider: 'linear',
+        userId: user.id,
+        payload: await cipher.encrypt({
+          installationId: pending!.id,
+          codeVerifier: 'v'.repeat(43),
+          redirectUri: 'https://gatehouse.test/oauth/callback',
+        }),
+      },
+    );
+    const exchanges = vendor.grants.filter((g) => g === 'authorization_code').length;
+    const res = await callback(`code=${code}&state=${foreign.state}`);
+    expect(res.status).toBe(400);
+    expect(await res.text()).toMatch(/expired or was already used/);
+    expect(vendor.grants.filter((g) => g === 'authorization_code').length).toBe(exchanges);
     expect(await listToolNames(token)).not.toContain('get_me');
   });
 

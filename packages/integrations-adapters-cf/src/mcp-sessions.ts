@@ -4,7 +4,7 @@
  * workspace and user of the request's own credentials, so another user's token on a session finds nothing.
  */
 import { and, eq, gt, isNull, lt, sql } from 'drizzle-orm';
-import type { WorkspaceTenant } from '@gatehouse/integrations-core';
+import { randomBase64Url, type WorkspaceTenant } from '@gatehouse/integrations-core';
 import type { Db } from './db.js';
 import { mcpSessions } from './schema.js';
 
@@ -17,11 +17,7 @@ const TOUCH_EVERY_MS = 60 * 1000;
 
 /** 32 random bytes, base64url: globally unique and unguessable, visible ASCII only. */
 export function newMcpSessionId(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(32));
-  return btoa(String.fromCharCode(...bytes))
-    .replace(/\+/g, '-')
-    .replace(/\//g, '_')
-    .replace(/=+$/, '');
+  return randomBase64Url(32);
 }
 
 export async function createMcpSession(

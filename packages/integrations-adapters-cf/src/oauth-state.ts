@@ -4,20 +4,15 @@
  * expires. Consuming one is the read that starts without a tenant: the unguessable state names it.
  */
 import { and, eq, gt, isNull } from 'drizzle-orm';
-import { sha256Hex, type OrgTenant } from '@gatehouse/integrations-core';
+import { randomBase64Url, sha256Hex, type OrgTenant } from '@gatehouse/integrations-core';
 import type { Db } from './db.js';
 import { oauthState } from './schema.js';
 
 /** How long an authorization URL stays usable, milliseconds. */
 export const OAUTH_STATE_TTL_MS = 10 * 60 * 1000;
 
-function randomState(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(32));
-  return btoa(String.fromCharCode(...bytes))
-    .replace(/\+/g, '-')
-    .replace(/\//g, '_')
-    .replace(/=+$/, '');
-}
+/** 32 random bytes, base64url: unguessable, URL-safe. */
+const randomState = () => randomBase64Url(32);
 
 /** Stores a new state for the tenant with an encrypted payload (JWE); returns the state to put in the URL. */
 export async function createOAuthState(

@@ -14,3 +14,4 @@ export * from './hex.js';
 export * from './error-log.js';
 export * from './isolate-cache.js';
 export * from './provider-tool.js';
+export * from './base64url.js';

@@ -4,6 +4,7 @@
  * self-describing encoding `pbkdf2-sha256$<iterations>$<salt b64url>$<hash b64url>` so the cost can be raised later
  * without breaking stored hashes. Verification compares in constant time.
  */
+import { fromBase64Url, toBase64Url } from './base64url.js';
 
 /** Iterations for new hashes. OWASP's 2023 guidance for PBKDF2-SHA256 is 600,000; 100,000 keeps a sign-in well under
  * a Worker's CPU limits and can be raised per hash (the count is stored with it). */
@@ -12,20 +13,6 @@ export const PASSWORD_ITERATIONS = 100_000;
 export const MIN_PASSWORD_LENGTH = 12;
 
 const encoder = new TextEncoder();
-
-function b64url(bytes: Uint8Array): string {
-  return btoa(String.fromCharCode(...bytes))
-    .replace(/\+/g, '-')
-    .replace(/\//g, '_')
-    .replace(/=+$/, '');
-}
-
-function fromB64url(text: string): Uint8Array<ArrayBuffer> {
-  const bin = atob(text.replace(/-/g, '+').replace(/_/g, '/'));
-  const out = new Uint8Array(bin.length);
-  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
-  return out;
-}
 
 async function derive(password: string, salt: Uint8Array<ArrayBuffer>, iterations: number): Promise<Uint8Array> {
   const key = await crypto.subtle.importKey('raw', encoder.encode(password), 'PBKDF2', false, ['deriveBits']);
@@ -37,7 +24,7 @@ async function derive(password: string, salt: Uint8Array<ArrayBuffer>, iteration
 /** Hashes a password for storage. */
 export async function hashPassword(password: string, iterations = PASSWORD_ITERATIONS): Promise<string> {
   const salt = crypto.getRandomValues(new Uint8Array(16));
-  return `pbkdf2-sha256$${iterations}$${b64url(salt)}$${b64url(await derive(password, salt, iterations))}`;
+  return `pbkdf2-sha256$${iterations}$${toBase64Url(salt)}$${toBase64Url(await derive(password, salt, iterations))}`;
 }
 
 /** Whether `password` matches a stored hash; false for a malformed hash. Constant-time comparison. */
@@ -45,8 +32,10 @@ export async function verifyPassword(password: string, stored: string): Promise<
   const [scheme, iter, salt, hash] = stored.split('$');
   const iterations = Number(iter);
   if (scheme !== 'pbkdf2-sha256' || !Number.isInteger(iterations) || iterations < 1 || !salt || !hash) return false;
-  const expected = fromB64url(hash);
-  const actual = await derive(password, fromB64url(salt), iterations);
+  const expected = fromBase64Url(hash);
+  const saltBytes = fromBase64Url(salt);
+  if (!expected || !saltBytes) return false;
+  const actual = await derive(password, saltBytes, iterations);
   if (actual.length !== expected.length) return false;
   let diff = 0;
   for (let i = 0; i < actual.length; i++) diff |= actual[i]! ^ expected[i]!;

@@ -3,6 +3,7 @@
  * SHA-256 is stored: with 256 bits of entropy a fast hash is enough (no password-style KDF needed), and lookup stays
  * one indexed SELECT.
  */
+import { randomBase64Url } from './base64url.js';
 import { toHex } from './hex.js';
 
 const TOKEN_PREFIX = 'gth_';
@@ -15,12 +16,7 @@ export async function sha256Hex(value: string): Promise<string> {
 
 /** A fresh API token. Show it once; store `sha256Hex(token)`. */
 export function generateApiToken(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(32));
-  const b64 = btoa(String.fromCharCode(...bytes))
-    .replace(/\+/g, '-')
-    .replace(/\//g, '_')
-    .replace(/=+$/, '');
-  return TOKEN_PREFIX + b64;
+  return TOKEN_PREFIX + randomBase64Url(32);
 }
 
 /** True when the string has the API token shape (cheap pre-check before any database read). */

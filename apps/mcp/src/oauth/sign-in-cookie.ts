@@ -4,18 +4,12 @@
  * the consent that follows. The HMAC key is derived from MCP_SIGNING_KEY with HKDF-SHA256 (RFC 5869) and its own
  * `info` label, so it is independent of the key that signs dispatches. A CSRF token (double-submit cookie) protects the sign-in form itself.
  */
+import { fromBase64Url, randomBase64Url, toBase64Url } from '@gatehouse/integrations-core';
 
 export const SIGN_IN_COOKIE = '__Host-gatehouse-signin';
 export const CSRF_COOKIE = '__Host-gatehouse-csrf';
 const TTL_SEC = 600;
 const encoder = new TextEncoder();
-
-function b64url(bytes: Uint8Array): string {
-  return btoa(String.fromCharCode(...bytes))
-    .replace(/\+/g, '-')
-    .replace(/\//g, '_')
-    .replace(/=+$/, '');
-}
 
 /** HKDF `info` of the sign-in cookie key (RFC 5869 §3.2: binds the derived key to its one purpose). */
 const KEY_INFO = encoder.encode('gatehouse sign-in cookie v1');
@@ -48,7 +42,7 @@ export function readCookie(req: Request, name: string): string | null {
 export async function signInCookie(secret: string, userId: string, now = Date.now()): Promise<string> {
   const payload = `${userId}.${Math.floor(now / 1000) + TTL_SEC}`;
   const mac = new Uint8Array(await crypto.subtle.sign('HMAC', await key(secret), encoder.encode(payload)));
-  return cookie(SIGN_IN_COOKIE, `${payload}.${b64url(mac)}`, TTL_SEC);
+  return cookie(SIGN_IN_COOKIE, `${payload}.${toBase64Url(mac)}`, TTL_SEC);
 }
 
 /** The signed-in user id, when the cookie is present, authentic and unexpired. */
@@ -58,21 +52,15 @@ export async function signedInUser(req: Request, secret: string, now = Date.now(
   if (!m) return null;
   const [, userId, exp, mac] = m as unknown as [string, string, string, string];
   if (Number(exp) * 1000 <= now) return null;
-  let bin: string;
-  try {
-    bin = atob(mac.replace(/-/g, '+').replace(/_/g, '/'));
-  } catch {
-    return null;
-  }
-  const sig = new Uint8Array(bin.length);
-  for (let i = 0; i < bin.length; i++) sig[i] = bin.charCodeAt(i);
+  const sig = fromBase64Url(mac);
+  if (!sig) return null;
   const ok = await crypto.subtle.verify('HMAC', await key(secret), sig, encoder.encode(`${userId}.${exp}`));
   return ok ? userId : null;
 }
 
 /** A fresh CSRF token and its Set-Cookie value. */
 export function csrfToken(): { token: string; setCookie: string } {
-  const token = b64url(crypto.getRandomValues(new Uint8Array(24)));
+  const token = randomBase64Url(24);
   return { token, setCookie: cookie(CSRF_COOKIE, token, TTL_SEC) };
 }
 

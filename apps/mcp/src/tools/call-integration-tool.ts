@@ -5,8 +5,8 @@
  */
 import { findSession, findVisibleInstallation } from '@gatehouse/integrations-adapters-cf';
 import { TemplateToolError, templateProvider } from '@gatehouse/catalog';
+import { currentCredentials, templateAuthorizationFlow } from '@gatehouse/upstream-oauth';
 import { signInternalMessage, type ProviderToolCall, type ProviderToolOutcome } from '@gatehouse/integrations-core';
-import { freshCredentials } from '../oauth/fresh-credentials.js';
 import { integrationsRpc } from './provider-registry.js';
 import {
   INTEGRATION_ARGUMENT,
@@ -43,8 +43,19 @@ export async function callIntegrationTool(
     return callProviderTool(route, toolArgs, typeof sessionArg === 'string' ? sessionArg : null, ctx);
   let credentials = await ctx.config.cipher.decrypt(installation.credentials);
   const { template } = route;
-  if (template.auth.type === 'oauth2_authorization_code')
-    credentials = await freshCredentials(ctx, { ...template, auth: template.auth }, installation, credentials);
+  if (template.auth.type === 'oauth2_authorization_code') {
+    // Renewed before expiry by the one upstream OAuth module (the code providers' tokens too).
+    const current = await currentCredentials(
+      ctx.db,
+      ctx.config.cipher,
+      installation,
+      credentials,
+      templateAuthorizationFlow({ ...template, auth: template.auth }),
+      { fetch: ctx.fetch, allowLoopback: ctx.config.allowLoopbackUpstreams },
+    );
+    if (!current.ok) throw new ToolError(`${template.name}: ${current.message}`);
+    credentials = current.credentials;
+  }
   // Templates run through the same IntegrationProvider contract as code providers (the `custom` provider).
   const provider = templateProvider(template, {
     allowLoopback: ctx.config.allowLoopbackUpstreams,

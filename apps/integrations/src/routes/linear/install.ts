@@ -6,7 +6,7 @@
  * https://linear.app/developers/agents
  */
 import type { InstallSpec } from '@gatehouse/integrations-core';
-import { authorizationCodeFlow } from '../../install-flows/authorization-code.js';
+import { authorizationCodeFlow } from '@gatehouse/upstream-oauth';
 
 /** Linear's API root; the `api_url` setting may name another (a local fake in development). */
 export const LINEAR_API = 'https://api.linear.app';
@@ -43,7 +43,9 @@ export const linearInstall = {
   ],
   oauth: authorizationCodeFlow({
     service: 'Linear',
-    authorizeUrl: 'https://linear.app/oauth/authorize',
+    authorizeUrl: () => 'https://linear.app/oauth/authorize',
+    // Both vendors take a comma-separated scope list.
+    scopeSeparator: ',',
     tokenUrl: (settings) => `${linearApiRoot(settings)}/oauth/token`,
     scopes: ['read', 'write', 'comments:create', 'app:assignable', 'app:mentionable'],
     extraAuthorizeParams: { actor: 'app' },

@@ -8,7 +8,7 @@
  * Signing: https://docs.slack.dev/authentication/verifying-requests-from-slack
  */
 import type { InstallSpec } from '@gatehouse/integrations-core';
-import { authorizationCodeFlow, type TokenReading } from '../../install-flows/authorization-code.js';
+import { authorizationCodeFlow, type TokenReading } from '@gatehouse/upstream-oauth';
 
 /** Slack's Web API root; the `api_url` setting may name another (a local fake in development). */
 export const SLACK_API = 'https://slack.com/api';
@@ -76,7 +76,9 @@ export const slackInstall = {
   ],
   oauth: authorizationCodeFlow({
     service: 'Slack',
-    authorizeUrl: 'https://slack.com/oauth/v2/authorize',
+    authorizeUrl: () => 'https://slack.com/oauth/v2/authorize',
+    // Both vendors take a comma-separated scope list.
+    scopeSeparator: ',',
     tokenUrl: (settings) => `${slackApiRoot(settings)}/oauth.v2.access`,
     // Bot scopes: events in channels and threads, replies, reactions, channel list.
     scopes: ['app_mentions:read', 'channels:history', 'chat:write', 'reactions:write', 'channels:read'],
