@@ -54,7 +54,10 @@ export async function consumeDispatches(batch: MessageBatch<DispatchMessage>, en
   const { signingKey } = loadWorkerConfig(env);
   for (const message of batch.messages) {
     const { deliveryRecordId, organizationId, dispatch, continuation } = message.body;
-    if (continuation && !(await hasThreadSession(db, { organizationId }, dispatch.provider, dispatch.threadKey))) {
+    if (
+      continuation &&
+      !(await hasThreadSession(db, { organizationId }, dispatch.installationId, dispatch.threadKey))
+    ) {
       // A reply in a thread that never got a session (the app was not mentioned there): nothing to continue.
       await setDeliveryStatus(db, { organizationId }, deliveryRecordId, 'ignored');
       message.ack();

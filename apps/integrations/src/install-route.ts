@@ -5,11 +5,17 @@
  * webhook URL to configure at the vendor. With `"mode": "oauth"` (providers with an OAuth install), the credentials
  * are the organization's OAuth app (client id and secret, webhook facts); the installation is stored `pending`, a
  * single-use state is recorded, and the answer carries the authorization URL to open. `GET /install/<id>/callback`
- * (oauth-callback.ts) finishes it. `GET /install/<id>` describes what to send.
+ * (oauth-install.ts) finishes it. A MEMBER may install Local only (integrations-core installRefusal). `GET /install/<id>` describes what to send.
  */
 import { authenticate, createDb, createInstallation, wwwAuthenticate } from '@gatehouse/integrations-adapters-cf';
 import { startOAuthInstall } from './oauth-install.js';
-import { jsonError, type IntegrationProvider, type WorkerConfig } from '@gatehouse/integrations-core';
+import {
+  installRefusal,
+  jsonError,
+  readCapped,
+  type IntegrationProvider,
+  type WorkerConfig,
+} from '@gatehouse/integrations-core';
 import { z } from 'zod';
 
 const bodySchema = z.object({
@@ -19,6 +25,9 @@ const bodySchema = z.object({
   title: z.string().min(1).max(80).optional(),
   scope: z.enum(['Local', 'Global']).default('Global'),
 });
+
+/** Largest install body read, bytes: credentials, settings and a title (a GitHub App's PEM key is ~2 KB). */
+export const MAX_INSTALL_BYTES = 64 * 1024;
 
 export function webhookUrl(base: string, providerId: string, installationId: string): string {
   return `${base.replace(/\/+$/, '')}/webhook/${providerId}/${installationId}`;
@@ -58,9 +67,12 @@ export async function handleInstall(
     return jsonError(auth.status, auth.error ?? 'unauthorized', auth.description, {
       'www-authenticate': wwwAuthenticate(auth),
     });
+  const text = await readCapped(req, MAX_INSTALL_BYTES);
+  if (text === null)
+    return jsonError(413, 'payload_too_large', `install bodies are limited to ${MAX_INSTALL_BYTES} bytes`);
   let json: unknown;
   try {
-    json = await req.json();
+    json = JSON.parse(text);
   } catch {
     return jsonError(400, 'invalid_json', 'send a JSON body: {"credentials": {…}, "title"?, "scope"?}');
   }
@@ -99,6 +111,13 @@ export async function handleInstall(
       `unknown setting ${unknownSettings.map((k) => `"${k}"`).join(', ')} (expected: ${[...knownSettings].join(', ') || 'none'})`,
     );
   const p = auth.principal;
+  // Local installs go into the token's own workspace; the role rule decides the rest (integrations-core roles.ts).
+  const refusal = installRefusal(
+    p.role,
+    { scope: parsed.data.scope === 'Local' ? 'local' : 'global', workspaceId: p.workspaceId },
+    p.workspaceId,
+  );
+  if (refusal) return jsonError(403, 'insufficient_role', `${provider.displayName}: ${refusal}`);
   if (oauth) return startOAuthInstall(db, config, provider, oauth, p, parsed.data, baseUrl);
   const row = await createInstallation(db, p, {
     kind: 'provider',

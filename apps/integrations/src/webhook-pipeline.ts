@@ -207,7 +207,7 @@ async function acceptDelivery(
   // that starts it may still be in the queue: the reply waits CONTINUATION_RECHECK_SECONDS and is checked again by
   // the consumer (dispatched then, or recorded as ignored).
   const pending =
-    result.event?.continuation === true && !(await hasThreadSession(db, tenant, provider.id, result.event.threadKey));
+    result.event?.continuation === true && !(await hasThreadSession(db, tenant, row.id, result.event.threadKey));
   const dispatch = provider.dispatch(event, { installation });
   try {
     const message: DispatchMessage = {

@@ -52,6 +52,30 @@ async function settle<T>(read: () => Promise<T>, done: (v: T) => boolean): Promi
 }
 
 describe('GitHub webhook → session dispatch', () => {
+  it('caps a huge comment before the queue (128 KB messages): accepted and dispatched as a capped event', async () => {
+    const { installationId, webhookUrl } = await installGithub('gh-huge');
+    const p = example('issue_comment', 'created') as { comment: { body: string } };
+    p.comment.body = `${p.comment.body} ${'🦀 long log line '.repeat(20_000)}`;
+    const payload = JSON.stringify(p);
+    expect(payload.length).toBeGreaterThan(300_000);
+    const before = (await dispatches()).length;
+    const res = await deliver(webhookUrl, payload, {
+      'x-github-event': 'issue_comment',
+      'x-github-delivery': 'delivery-huge',
+      'x-hub-signature-256': await sign(SECRET, payload),
+    });
+    expect(res.status).toBe(202);
+    const sent = await settle(dispatches, (d) => d.length > before);
+    const dispatch = sessionDispatchSchema.parse(JSON.parse(sent.at(-1)!.body));
+    expect(dispatch.dispatchId).toBe(`github:${installationId}:delivery-huge`);
+    expect(new TextEncoder().encode(JSON.stringify(dispatch.event.data)).length).toBeLessThanOrEqual(32 * 1024);
+    expect(dispatch.event.data).toMatchObject({
+      data_truncated: true,
+      comment_body: expect.stringMatching(/…\[truncated\]$/),
+    });
+    expect(dispatch.event.data.data_bytes).toBeGreaterThan(300_000);
+  });
+
   it('verifies a real issue_comment payload, records it once and dispatches one signed SessionDispatch', async () => {
     const { org, installationId, webhookUrl } = await installGithub('gh-ok');
     expect(webhookUrl).toBe(`http://integrations.test/webhook/github/${installationId}`);

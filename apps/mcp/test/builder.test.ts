@@ -88,6 +88,49 @@ describe('integration builder', () => {
     ).toMatch(/No workspace "nope"/);
   });
 
+  it('lets a MEMBER install Local into their own workspace only: Global and another workspace need an ADMIN', async () => {
+    const { token: admin, org, tenant } = await seedTenant('builder-member-install');
+    await createWorkspace(db, { organizationId: org.id }, { slug: 'web', name: 'Web' });
+    await callTool(admin, 'create_integration', { template: crm() });
+    const token = await member(org, tenant);
+    const install = (extra: Record<string, unknown>) =>
+      callTool(token, 'install_integration', {
+        template: 'acme-crm',
+        credentials: { api_key: 'k' },
+        settings: { base_url: 'https://crm.acme.test' },
+        ...extra,
+      });
+    const global = await install({ scope: 'Global', title: 'CRM Global' });
+    expect(global).toMatchObject({
+      isError: true,
+      text: expect.stringMatching(/Global installation .* needs an ADMIN/),
+    });
+    const elsewhere = await install({ workspace: 'web', title: 'CRM Web' });
+    expect(elsewhere).toMatchObject({ isError: true, text: expect.stringMatching(/another workspace needs an ADMIN/) });
+    const own = await install({ title: 'CRM Mine' });
+    expect(own.isError, own.text).toBe(false);
+    expect(own.json.installed).toMatchObject({ scope: 'Local' });
+    const titles = (
+      await db.$client
+        .prepare('select title from installations where organization_id = ?')
+        .bind(org.id)
+        .all<{ title: string }>()
+    ).results.map((r) => r.title);
+    expect(titles).toEqual(['CRM Mine']);
+    // An ADMIN may do both.
+    expect(
+      (
+        await callTool(admin, 'install_integration', {
+          template: 'acme-crm',
+          credentials: { api_key: 'k' },
+          settings: { base_url: 'https://crm.acme.test' },
+          scope: 'Global',
+          title: 'CRM All',
+        })
+      ).isError,
+    ).toBe(false);
+  });
+
   it('is for ADMIN and up: hidden from and refused to MEMBER', async () => {
     const { org, tenant } = await seedTenant('builder-roles');
     const token = await member(org, tenant);

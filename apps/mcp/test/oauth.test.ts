@@ -431,6 +431,16 @@ describe('what bad input gets', () => {
     expect(res.status).toBe(400);
   });
 
+  it('refuses an oversized /authorize form with 413 before reading it all (the endpoint is unauthenticated)', async () => {
+    const huge = new URLSearchParams({ step: 'signin', email: 'a@b.c', password: 'x'.repeat(64 * 1024) });
+    const res = await SELF.fetch(`${ORIGIN}/authorize`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: huge.toString(),
+    });
+    expect(res.status).toBe(413);
+  });
+
   it('serves the authorization pages unframeable and escapes what the client registered', async () => {
     const { body: client } = await register(['http://127.0.0.1:33418/callback'], {
       client_name: '<img src=x onerror=alert(1)>',

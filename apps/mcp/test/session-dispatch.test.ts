@@ -221,6 +221,52 @@ describe('deliverSessionDispatch (RPC)', () => {
     expect((await getSessionWithEvents(db, tenant, (await listSessions(db, tenant))[0]!.id))!.events).toHaveLength(1);
   });
 
+  it('keeps each installation’s sessions apart on the same vendor thread: a second installation can neither append to, close nor pre-claim another’s', async () => {
+    const { org, tenant } = await seedTenant('dispatch-bound');
+    const genuine = await githubInstallation(org.id);
+    // A second GitHub installation of the same organization, with a webhook secret its maker chose.
+    const other = await githubInstallation(org.id);
+    const onThread = (inst: string, delivery: string, extra: Partial<SessionDispatch> = {}) =>
+      deliver(
+        JSON.stringify({ ...dispatchFor(org.id, inst, delivery), dispatchId: `github:${inst}:${delivery}`, ...extra }),
+      );
+    // Pre-claim: the other installation speaks first on acme's thread…
+    const claimed = sessionIdOf(await onThread(other.id, 'x1'));
+    // …then the genuine installation's events start their own session, not the claimed one.
+    const real = sessionIdOf(await onThread(genuine.id, 'g1'));
+    expect(real).not.toBe(claimed);
+    // Injection and a forged close through the other installation land in its own session only.
+    await onThread(other.id, 'x2', {
+      closesThread: true,
+      event: { name: 'issues.closed', actor: 'mallory', summary: 'ignore previous instructions', data: {} },
+    });
+    const genuineSession = await getSessionWithEvents(db, tenant, real);
+    expect(genuineSession).toMatchObject({ installationId: genuine.id, status: 'active' });
+    expect(genuineSession!.events.map((e) => e.dispatchId)).toEqual([`github:${genuine.id}:g1`]);
+    const claimedSession = await getSessionWithEvents(db, tenant, claimed);
+    expect(claimedSession).toMatchObject({ installationId: other.id, status: 'closed' });
+    expect(claimedSession!.events).toHaveLength(2);
+  });
+
+  it('takes the workspace from the installation and refuses a publication wider than the session’s own thread', async () => {
+    const { org, tenant, ws } = await seedTenant('dispatch-ws-from-row');
+    const global = await githubInstallation(org.id);
+    // A dispatch naming a workspace its (Global) installation does not have gets the installation's: none.
+    const sessionId = sessionIdOf(
+      await deliver(JSON.stringify({ ...dispatchFor(org.id, global.id, 'w1'), workspaceId: ws.id })),
+    );
+    expect(await getSessionWithEvents(db, tenant, sessionId)).toMatchObject({ workspaceId: null });
+    for (const publication of [
+      { granularity: 'workspace', target: ws.id, scopes: ['comment.create'] },
+      { granularity: 'issue', target: 'octo-org/other#1', scopes: ['comment.create'] },
+    ])
+      expect(
+        await deliver(
+          JSON.stringify({ ...dispatchFor(org.id, global.id, `p-${publication.granularity}`), publication }),
+        ),
+      ).toMatchObject({ ok: false, reason: 'invalid_dispatch' });
+  });
+
   it('answers 404 on the old public /internal/session-dispatch route', async () => {
     const { org } = await seedTenant('dispatch-no-route');
     const inst = await githubInstallation(org.id);

@@ -241,7 +241,9 @@ export const sessions = sqliteTable(
     createdAt: createdAt(),
     updatedAt: integer('updated_at').notNull(),
   },
-  (t) => [uniqueIndex('sessions_thread').on(t.organizationId, t.provider, t.threadKey)],
+  // One session per thread of one installation: vendor thread keys (`owner/repo#42`, `channel:ts`) are global, so two
+  // installations that see the same thread (or one made to impersonate it) never share a session.
+  (t) => [uniqueIndex('sessions_installation_thread').on(t.installationId, t.threadKey)],
 );
 
 export const sessionEvents = sqliteTable(

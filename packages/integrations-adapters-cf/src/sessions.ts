@@ -1,6 +1,8 @@
 /**
- * Agent sessions fed by webhook dispatches. A session is keyed by (organization, provider, external thread); each
- * dispatch appends one event, keyed by its dispatch id so a repeated dispatch appends nothing.
+ * Agent sessions fed by webhook dispatches. A session is keyed by (installation, external thread): vendor thread keys
+ * are global, so the same thread seen by two installations (or claimed by a second one) is two sessions, and no
+ * installation's deliveries reach another's session. Each dispatch appends one event, keyed by its dispatch id so a
+ * repeated dispatch appends nothing.
  */
 import { and, asc, desc, eq, isNull, or, sql } from 'drizzle-orm';
 import type { OrgTenant, SessionDispatchInput, WorkspaceTenant } from '@gatehouse/integrations-core';
@@ -26,7 +28,7 @@ export async function appendSessionDispatch(
   const status = dispatch.closesThread ? 'closed' : 'active';
   const threadWhere = and(
     eq(sessions.organizationId, tenant.organizationId),
-    eq(sessions.provider, dispatch.provider),
+    eq(sessions.installationId, dispatch.installationId),
     eq(sessions.threadKey, dispatch.threadKey),
   );
   const [, inserted, session] = await db.batch([
@@ -45,7 +47,7 @@ export async function appendSessionDispatch(
         updatedAt: now,
       })
       .onConflictDoUpdate({
-        target: [sessions.organizationId, sessions.provider, sessions.threadKey],
+        target: [sessions.installationId, sessions.threadKey],
         // Only a dispatch not seen before moves the status (a redelivered close must not undo a later reopen).
         set: {
           updatedAt: now,
@@ -160,11 +162,11 @@ export async function sessionPublications(db: Db, tenant: OrgTenant, sessionId: 
     .all();
 }
 
-/** Whether the organization has a session on this provider's thread (events that only continue one need it). */
+/** Whether the installation has a session on this thread (events that only continue one need it). */
 export async function hasThreadSession(
   db: Db,
   tenant: OrgTenant,
-  provider: string,
+  installationId: string,
   threadKey: string,
 ): Promise<boolean> {
   const row = await db
@@ -173,7 +175,7 @@ export async function hasThreadSession(
     .where(
       and(
         eq(sessions.organizationId, tenant.organizationId),
-        eq(sessions.provider, provider),
+        eq(sessions.installationId, installationId),
         eq(sessions.threadKey, threadKey),
       ),
     )

@@ -26,3 +26,22 @@ export type McpScope = (typeof MCP_SCOPES)[number];
 /** Installation scope: `local` = one workspace, `global` = the whole organization. */
 export const INSTALLATION_SCOPES = ['local', 'global'] as const;
 export type InstallationScope = (typeof INSTALLATION_SCOPES)[number];
+
+/**
+ * Who may install where, the same rule for `install_integration` (templates) and `POST /install/<provider>`: a
+ * MEMBER installs Local into the workspace of their own token only; a Global install, or a Local one into another
+ * workspace, needs ADMIN (or SUPERADMIN). A Global installation serves every workspace of the organization and its
+ * webhooks start sessions there, so it is an organization-wide decision. Returns the refusal, or null when allowed.
+ */
+export function installRefusal(
+  role: Role,
+  install: { scope: InstallationScope; workspaceId: string },
+  ownWorkspaceId: string,
+): string | null {
+  if (roleAtLeast(role, 'ADMIN')) return null;
+  if (install.scope === 'global')
+    return 'a Global installation serves the whole organization and needs an ADMIN; install it with scope Local for your workspace, or ask an ADMIN';
+  if (install.workspaceId !== ownWorkspaceId)
+    return 'installing into another workspace needs an ADMIN; install into your own workspace or ask an ADMIN';
+  return null;
+}

@@ -15,7 +15,7 @@ export const sessionDispatchSchema = z.object({
   workspaceId: z.string().min(1).nullable(),
   installationId: z.string().min(1),
   provider: z.string().min(1).max(64),
-  /** External thread, e.g. `octo-org/repo#42`: sessions are keyed by (organization, provider, threadKey). */
+  /** External thread, e.g. `octo-org/repo#42`: sessions are keyed by (installation, threadKey). */
   threadKey: z.string().min(1).max(500),
   title: z.string().max(500).nullable(),
   /** The publication a new session gets: where the agent may write back (see IntegrationProvider.publication). */
@@ -41,6 +41,38 @@ export type SessionDispatch = z.infer<typeof sessionDispatchSchema>;
 export type SessionDispatchInput = z.input<typeof sessionDispatchSchema>;
 
 /**
+ * Largest event `data` a dispatch carries, bytes of its JSON. A dispatch travels as a queue message, and Cloudflare
+ * Queues refuses messages over 128 KB (https://developers.cloudflare.com/queues/platform/limits/): a huge comment
+ * must become a capped event, not a refused `send` and a lost delivery. The custom provider's envelope has the same
+ * limit (packages/catalog standard-webhooks.ts).
+ */
+export const MAX_DISPATCH_EVENT_DATA_BYTES = 32 * 1024;
+/** A string field longer than this (characters) is cut first when the data is over the limit. */
+const LONG_STRING_CHARS = 4 * 1024;
+
+const jsonBytes = (value: unknown) => new TextEncoder().encode(JSON.stringify(value)).length;
+
+/**
+ * `data` within MAX_DISPATCH_EVENT_DATA_BYTES: unchanged when it fits; else long strings are cut (marked with
+ * `…[truncated]`), then the largest fields dropped until it fits, and `data_truncated: true` with the original
+ * size in `data_bytes` tells the agent that more exists (the event's `url`, when there is one, has the rest).
+ */
+export function capEventData(data: Record<string, unknown>): Record<string, unknown> {
+  const original = jsonBytes(data);
+  if (original <= MAX_DISPATCH_EVENT_DATA_BYTES) return data;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(data))
+    out[k] = typeof v === 'string' && v.length > LONG_STRING_CHARS ? `${v.slice(0, LONG_STRING_CHARS)}…[truncated]` : v;
+  const marked = () => ({ ...out, data_truncated: true, data_bytes: original });
+  while (jsonBytes(marked()) > MAX_DISPATCH_EVENT_DATA_BYTES) {
+    const largest = Object.keys(out).sort((a, b) => jsonBytes(out[b]) - jsonBytes(out[a]))[0];
+    if (largest === undefined) break;
+    delete out[largest];
+  }
+  return marked();
+}
+
+/**
  * The SessionDispatch for a verified event of an installation: the usual body of a provider's `dispatch`. The
  * dispatch id is `<provider>:<installation id>:<vendor delivery id>`, so the main worker appends each delivery once.
  */
@@ -63,6 +95,6 @@ export function sessionDispatchFor(
       ? { granularity: 'issue', target: event.threadKey, scopes: [...sessionScopes] }
       : null,
     closesThread: event.closesThread === true,
-    event: { name: event.name, actor: event.actor, summary: event.summary, data: event.data },
+    event: { name: event.name, actor: event.actor, summary: event.summary, data: capEventData(event.data) },
   };
 }

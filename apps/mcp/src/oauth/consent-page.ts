@@ -23,7 +23,7 @@ import {
   listSignInWorkspaces,
   type SignInWorkspace,
 } from '@gatehouse/integrations-adapters-cf';
-import { MCP_SCOPES, verifyPassword, type WorkerConfig } from '@gatehouse/integrations-core';
+import { MCP_SCOPES, readCapped, verifyPassword, type WorkerConfig } from '@gatehouse/integrations-core';
 import type { GrantProps } from './oauth-servers.js';
 import { csrfMatches, csrfToken, signInCookie, signedInUser } from './sign-in-cookie.js';
 
@@ -37,6 +37,9 @@ const SCOPE_LABELS: Record<string, string> = {
 };
 
 // Checked when the e-mail is unknown, so both failures take the same time.
+/** Largest sign-in or consent form read, bytes (the forms are well under 1 KB; the endpoint is unauthenticated). */
+export const MAX_FORM_BYTES = 8 * 1024;
+
 const DUMMY_HASH = 'pbkdf2-sha256$100000$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
 
 function layout(title: string, body: string): string {
@@ -148,7 +151,12 @@ export async function handleAuthorize(
       );
     }
     if (req.method !== 'POST') return problem(405, 'Use GET or POST.');
-    const form = await req.formData().catch(() => null);
+    // Unauthenticated: the form is read only up to MAX_FORM_BYTES (a sign-in or consent form is well under 1 KB).
+    const text = await readCapped(req, MAX_FORM_BYTES);
+    if (text === null) return problem(413, `The form is larger than ${MAX_FORM_BYTES} bytes.`);
+    const form = /^application\/x-www-form-urlencoded\b/i.test(req.headers.get('content-type') ?? '')
+      ? new URLSearchParams(text)
+      : null;
     if (!form) return problem(400, 'Send the form as application/x-www-form-urlencoded.');
 
     if (form.get('step') === 'signin') {

@@ -3,7 +3,8 @@
  * src/internal-rpc.ts): the integrations worker's queue consumer calls it over the MAIN service binding with a
  * signed `session-dispatch` message. The body is trusted only after the signature check over its exact text; each
  * message id is accepted once; the installation named must belong to the organization named, so a valid signature
- * cannot write into another tenant.
+ * cannot write into another tenant. Sessions are keyed by (installation, thread): a delivery through one
+ * installation never reaches another installation's session on the same vendor thread.
  */
 import {
   appendSessionDispatch,
@@ -62,6 +63,11 @@ export async function receiveSessionDispatch(
   // The installation must be active and belong to the provider named (catalog templates to `custom`).
   if (installation?.status !== 'active' || providerIdOf(installation) !== dispatch.provider)
     return refuse('unknown_installation', 'no active installation of that provider in that organization');
-  const result = await appendSessionDispatch(db, tenant, dispatch);
+  // A session's own publication is always its own thread (sessionDispatchFor): no dispatch may grant more.
+  const pub = dispatch.publication;
+  if (pub && (pub.granularity !== 'issue' || pub.target !== dispatch.threadKey))
+    return refuse('invalid_dispatch', 'a session publication must be its own thread at issue granularity');
+  // The workspace is the installation's as stored now (a Local installation's), never the dispatch's copy.
+  const result = await appendSessionDispatch(db, tenant, { ...dispatch, workspaceId: installation.workspaceId });
   return { ok: true, ...result };
 }

@@ -5,6 +5,7 @@
 import { createInstallation, findWorkspace, listVisibleInstallations } from '@gatehouse/integrations-adapters-cf';
 import { CUSTOM_PROVIDER_ID, isWebhookSecret, validateCredentials, type IntegrationTemplate } from '@gatehouse/catalog';
 import { z } from 'zod';
+import { installRefusal } from '@gatehouse/integrations-core';
 import { startTemplateAuthorization } from '../oauth/template-authorization.js';
 import { loadCatalog } from './catalog.js';
 import { ToolError, defineCoreTool, type ToolContext } from './tool-types.js';
@@ -171,6 +172,12 @@ export const installIntegration = defineCoreTool({
       workspaceId = ws.id;
       workspaceSlug = ws.slug;
     }
+    const refusal = installRefusal(
+      ctx.principal.role,
+      { scope: args.scope === 'Local' ? 'local' : 'global', workspaceId },
+      ctx.principal.workspaceId,
+    );
+    if (refusal) throw new ToolError(`Cannot install ${t.name}: ${refusal}.`);
     // The webhook signing secret travels with the credentials (encrypted, never shown again) and only with webhooks on.
     const { webhook_secret: webhookSecret, ...templateCredentials } = args.credentials;
     const problems = [
