@@ -131,6 +131,70 @@ describe('integration builder', () => {
     ).toBe(false);
   });
 
+  it('inspects, adds one tool by patch, lists the versions with their diffs, rolls back, and searches', async () => {
+    const { token, org, tenant } = await seedTenant('builder-patch');
+    await callTool(token, 'create_integration', { template: crm() });
+    await callTool(token, 'install_integration', {
+      template: 'acme-crm',
+      credentials: { api_key: 'k' },
+      settings: { base_url: 'https://crm.acme.test' },
+    });
+    // The builder's view: the complete definition and its version (members get the install view only).
+    const got = await callTool(token, 'get_integration', { template: 'acme-crm' });
+    expect(got.json).toMatchObject({ version: 1, definition: { baseUrl: '{+settings.base_url}' } });
+    expect(got.json.definition.tools[0]).toMatchObject({ path: '/v1/contacts/{args.id}', method: 'GET' });
+    const asMember = await callTool(await member(org, tenant), 'get_integration', { template: 'acme-crm' });
+    expect(asMember.json).not.toHaveProperty('definition');
+
+    const added = await callTool(token, 'update_integration', {
+      slug: 'acme-crm',
+      patch: { op: 'add_tool', tool: contactTool('find_contact') },
+    });
+    expect(added.isError, added.text).toBe(false);
+    expect(added.json).toMatchObject({ updated: { version: 2 }, changes: { tools_added: ['find_contact'] } });
+    expect(await listToolNames(token)).toEqual(expect.arrayContaining(['get_contact', 'find_contact']));
+    // A patch is validated as a whole template: a vendor-prefixed name or a duplicate is refused, nothing stored.
+    const bad = await callTool(token, 'update_integration', {
+      slug: 'acme-crm',
+      patch: { op: 'add_tool', tool: contactTool('find_contact') },
+    });
+    expect(bad).toMatchObject({ isError: true, text: expect.stringMatching(/exists already; use replace_tool/) });
+    const both = await callTool(token, 'update_integration', {
+      slug: 'acme-crm',
+      template: crm(),
+      patch: { op: 'remove_tool', name: 'find_contact' },
+    });
+    expect(both).toMatchObject({ isError: true, text: expect.stringMatching(/either template .* or patch/) });
+    const moved = await callTool(token, 'update_integration', {
+      slug: 'acme-crm',
+      patch: { op: 'set', field: 'description', value: 'Acme CRM: contacts and companies' },
+    });
+    expect(moved.json).toMatchObject({ updated: { version: 3 } });
+
+    const versions = await callTool(token, 'list_integration_versions', { slug: 'acme-crm' });
+    expect(versions.json.current_version).toBe(3);
+    expect(versions.json.versions.map((v: { version: number }) => v.version)).toEqual([1, 2, 3]);
+    expect(versions.json.versions[1].changes).toMatchObject({ tools_added: ['find_contact'] });
+
+    const rolled = await callTool(token, 'rollback_integration', { slug: 'acme-crm', version: 1 });
+    expect(rolled.json).toMatchObject({
+      restored_version: 1,
+      updated: { version: 4, previous_version: 3 },
+      changes: { tools_removed: ['find_contact'], breaking: true },
+    });
+    expect(await listToolNames(token)).not.toContain('find_contact');
+    expect((await findOrgTemplate(db, { organizationId: org.id }, 'acme-crm'))?.version).toBe(4);
+
+    const found = await callTool(token, 'search_integrations', { pattern: '/v1/contacts', template: 'acme-crm' });
+    expect(found.json.results).toEqual([
+      { template: 'acme-crm', matches: [{ path: 'tools[0].path', excerpt: '/v1/contacts/{args.id}' }] },
+    ]);
+    const byRegex = await callTool(token, 'search_integrations', { pattern: '^\\{\\+settings\\.', regex: true });
+    expect(byRegex.json.results.map((r: { template: string }) => r.template)).toContain('acme-crm');
+    const lookaround = await callTool(token, 'search_integrations', { pattern: 'a(?=b)', regex: true });
+    expect(lookaround).toMatchObject({ isError: true, text: expect.stringMatching(/not an RE2 regular expression/) });
+  });
+
   it('is for ADMIN and up: hidden from and refused to MEMBER', async () => {
     const { org, tenant } = await seedTenant('builder-roles');
     const token = await member(org, tenant);

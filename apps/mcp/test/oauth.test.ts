@@ -376,6 +376,22 @@ describe('what bad input gets', () => {
     expect((await signInAndApprove(url, other.email, { headers: ip })).signIn.status).toBe(429);
   });
 
+  it('cannot be used to keep a known account out: guesses from one IP do not limit its owner on another', async () => {
+    const { user } = await seedTenant('oauth-lockout');
+    await setPassword(user.id);
+    const { body: client } = await register();
+    const { challenge } = await pkce();
+    const url = authorizeUrl({ clientId: client.client_id, challenge });
+    const attacker = { 'cf-connecting-ip': '198.51.100.23' };
+    for (let i = 0; i < 10; i++)
+      expect(
+        (await signInAndApprove(url, user.email, { password: `guess ${i}`, headers: attacker })).signIn.status,
+      ).toBe(401);
+    expect((await signInAndApprove(url, user.email, { headers: attacker })).signIn.status).toBe(429);
+    const owner = { 'cf-connecting-ip': '192.0.2.44' };
+    expect((await signInAndApprove(url, user.email, { headers: owner })).signIn.status).toBe(303);
+  });
+
   it('lets a member of several organizations pick where the app acts, and only among their own', async () => {
     const home = await seedTenant('oauth-multi-home');
     await setPassword(home.user.id);

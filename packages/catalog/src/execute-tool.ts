@@ -6,6 +6,7 @@
  * fix); upstream bodies and credentials never appear in it. Nothing here throws for bad input or upstream trouble.
  */
 import { Validator, type Schema } from '@cfworker/json-schema';
+import { checkSchemaPatterns, withoutPatterns } from './linear-regex.js';
 import { search, type JSONValue } from '@jmespath-community/jmespath';
 import { clientCredentialsToken } from './client-credentials.js';
 import { guardedFetch, type ExecuteOptions, type ToolOutcome } from './guarded-fetch.js';
@@ -22,15 +23,19 @@ export {
 
 const validators = new WeakMap<object, Validator>();
 
-/** Validates arguments against the tool's input schema (JSON Schema 2020-12, via @cfworker/json-schema: no eval). */
+/**
+ * Validates arguments against the tool's input schema (JSON Schema 2020-12, via @cfworker/json-schema: no eval).
+ * `pattern` keywords are evaluated with RE2 instead (linear-regex.ts): the validator would run them on JavaScript's
+ * backtracking RegExp, and a template's pattern must not be able to stall the worker on a caller's input.
+ */
 export function validateArguments(tool: TemplateTool, args: Record<string, unknown>): string[] {
   let v = validators.get(tool.inputSchema);
   if (!v) {
-    v = new Validator(tool.inputSchema as Schema, '2020-12', false);
+    v = new Validator(withoutPatterns(tool.inputSchema) as Schema, '2020-12', false);
     validators.set(tool.inputSchema, v);
   }
   const result = v.validate(args);
-  if (result.valid) return [];
+  if (result.valid) return checkSchemaPatterns(tool.inputSchema, args);
   // Keep the leaf errors (those naming a property), which say what to fix.
   return result.errors
     .filter((e) => e.keyword !== 'properties' && e.keyword !== '$ref')

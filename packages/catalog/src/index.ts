@@ -10,3 +10,6 @@ export * from './authorization-code.js';
 export * from './token-endpoint.js';
 export * from './standard-webhooks.js';
 export * from './template-provider.js';
+export * from './linear-regex.js';
+export * from './template-patch.js';
+export * from './template-search.js';

@@ -3,6 +3,7 @@
  * rules that make a template callable and its tools generic. Every problem names the field it is about
  * (`tools[2].path: …`) and says what to fix.
  */
+import { linearPatternProblem, schemaPatterns } from './linear-regex.js';
 import { compile } from '@jmespath-community/jmespath';
 import { integrationTemplateSchema, type IntegrationTemplate } from './template-schema.js';
 import { WEBHOOK_SECRET_FIELDS } from './template-provider.js';
@@ -109,14 +110,22 @@ export function validateTemplate(input: unknown, reservedToolNames: ReadonlySet<
     for (const v of uriTemplateVariables(url))
       if (!(v.startsWith('settings.') && settings.has(v.slice('settings.'.length))))
         problems.push(`auth.${field}: variable {${v}} must be settings.<a declared setting>`);
+  // Patterns run on other people's input with a linear-time engine (linear-regex.ts): RE2 syntax only.
   for (const s of t.settings) {
     if (s.pattern === undefined) continue;
-    try {
-      new RegExp(s.pattern);
-    } catch {
-      problems.push(`settings.${s.name}.pattern: not a valid regular expression`);
-    }
+    const problem = linearPatternProblem(s.pattern);
+    if (problem) problems.push(`settings.${s.name}.pattern: not an RE2 regular expression (${problem})`);
   }
+  t.tools.forEach((tool, i) => {
+    for (const { at, pattern } of schemaPatterns(tool.inputSchema)) {
+      const where = `tools[${i}] (${tool.name}).inputSchema${at.slice(1)}.pattern`;
+      const problem = linearPatternProblem(pattern);
+      if (problem) problems.push(`${where}: not an RE2 regular expression (${problem})`);
+      else if (/\/(anyOf|oneOf)\//.test(at)) problems.push(`${where}: patterns inside anyOf/oneOf are not supported`);
+    }
+    if (JSON.stringify(tool.inputSchema).includes('"patternProperties"'))
+      problems.push(`tools[${i}] (${tool.name}).inputSchema: patternProperties is not supported; name the properties`);
+  });
 
   const prefixes = vendorPrefixes(t);
   const seen = new Set<string>();

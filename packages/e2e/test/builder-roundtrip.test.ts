@@ -1,16 +1,17 @@
 /**
  * The integration builder end to end through the MCP SDK client: create a template whose API is a local fake,
  * install it (credentials checked against the fake), call its tool, update the template (new mapping, new tool),
- * call again, then uninstall and delete — the tools follow each step.
+ * call again, then uninstall and delete — the tools follow each step. And the refine loop of the integration-builder
+ * docs: inspect the definition, add one tool by patch, call it, roll back.
  */
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startJiraFake, type JiraFake } from '../src/jira-fake.js';
 
-function tracker(tools: Record<string, unknown>[]) {
+function tracker(tools: Record<string, unknown>[], slug = 'tracker') {
   return {
-    slug: 'tracker',
+    slug,
     name: 'Tracker',
     description: 'In-house tracker (Jira-compatible API)',
     docsUrl: 'https://developer.atlassian.com/cloud/jira/platform/rest/v3/intro/',
@@ -125,5 +126,58 @@ describe('integration builder round-trip', () => {
     expect(JSON.parse(text(deleted))).toEqual({ deleted: 'tracker' });
     const catalog = JSON.parse(text(await client.callTool({ name: 'list_integration_catalog', arguments: {} })));
     expect(catalog.templates.map((t: { slug: string }) => t.slug)).not.toContain('tracker');
+  });
+
+  it('inspect → add one tool by patch → call it → roll back', async () => {
+    const created = await client.callTool({
+      name: 'create_integration',
+      arguments: { template: tracker([getTicket('{key: key, summary: fields.summary}')], 'tracker-refine') },
+    });
+    expect(created.isError, text(created)).toBeFalsy();
+    const installed = await client.callTool({
+      name: 'install_integration',
+      arguments: {
+        template: 'tracker-refine',
+        title: 'Tracker refine',
+        scope: 'Global',
+        credentials: { email: 'bot@acme.test', api_token: 'tracker-token' },
+        settings: { api_url: fake.url },
+      },
+    });
+    expect(installed.isError, text(installed)).toBeFalsy();
+
+    const inspected = JSON.parse(
+      text(await client.callTool({ name: 'get_integration', arguments: { template: 'tracker-refine' } })),
+    );
+    expect(inspected).toMatchObject({ version: 1, definition: { validation: { path: '/rest/api/3/myself' } } });
+    expect(inspected.definition.tools.map((t: { name: string }) => t.name)).toEqual(['get_ticket']);
+
+    const patched = await client.callTool({
+      name: 'update_integration',
+      arguments: { slug: 'tracker-refine', patch: { op: 'add_tool', tool: createTicket } },
+    });
+    expect(JSON.parse(text(patched))).toMatchObject({
+      updated: { version: 2 },
+      changes: { tools_added: ['create_ticket'] },
+    });
+    expect(await names()).toContain('create_ticket');
+    const made = await client.callTool({ name: 'create_ticket', arguments: { summary: 'Added by patch' } });
+    expect(JSON.parse(text(made)).key).toMatch(/^TR-\d+$/);
+
+    const rolled = await client.callTool({
+      name: 'rollback_integration',
+      arguments: { slug: 'tracker-refine', version: 1 },
+    });
+    expect(JSON.parse(text(rolled))).toMatchObject({
+      restored_version: 1,
+      updated: { version: 3 },
+      changes: { tools_removed: ['create_ticket'] },
+    });
+    expect(await names()).not.toContain('create_ticket');
+    const still = await client.callTool({ name: 'get_ticket', arguments: { key: 'TR-7' } });
+    expect(JSON.parse(text(still))).toEqual({ key: 'TR-7', summary: 'Login fails' });
+
+    await client.callTool({ name: 'uninstall_integration', arguments: { integration: 'tracker-refine' } });
+    await client.callTool({ name: 'delete_integration', arguments: { slug: 'tracker-refine' } });
   });
 });

@@ -113,13 +113,16 @@ const problem = (status: number, message: string) =>
   respond(layout('Cannot continue', `<h1>Cannot continue</h1><p>${escapeHtml(message)}</p>`), new Headers(), status);
 
 /**
- * Password guessing is slowed per e-mail and per client IP (CF-Connecting-IP) with the Workers Rate Limiting binding
- * (10 attempts a minute per key; counted before the password is checked, so right and wrong attempts count alike).
+ * Password guessing is slowed with the Workers Rate Limiting binding (10 attempts a minute per key; counted before
+ * the password is checked, so right and wrong attempts count alike), keyed by client IP (CF-Connecting-IP: one
+ * source spraying many accounts) and by the account *from that IP* (one source guessing one account). Not by the
+ * account alone: then anyone who knows an e-mail could keep its owner out for as long as they keep guessing
+ * (OWASP Authentication Cheat Sheet, "Account Lockout"); the owner's own IP has its own count.
  */
 async function signInAllowed(limiter: RateLimit, req: Request, email: string): Promise<boolean> {
-  // Cloudflare sets CF-Connecting-IP on every request it serves; without it (local runs) only the e-mail key counts.
+  // Cloudflare sets CF-Connecting-IP on every request it serves; without it (local runs) only the account key counts.
   const ip = req.headers.get('cf-connecting-ip');
-  const keys = [`email:${email.toLowerCase()}`, ...(ip ? [`ip:${ip}`] : [])];
+  const keys = [`account:${email.toLowerCase()}|${ip ?? ''}`, ...(ip ? [`ip:${ip}`] : [])];
   const outcomes = await Promise.all(keys.map((key) => limiter.limit({ key })));
   return outcomes.every((o) => o.success);
 }

@@ -1,7 +1,7 @@
 /**
- * The integration builder, as the integration-builder docs describe: create_integration, update_integration and
- * delete_integration (ADMIN and SUPERADMIN: they change the organization's platform resources), and
- * uninstall_integration. Templates are validated (validateTemplate: every problem names its field), versioned with a
+ * The integration builder, as the integration-builder docs describe: create_integration, update_integration (a whole
+ * definition or a patch), list_integration_versions, rollback_integration and delete_integration (ADMIN and
+ * SUPERADMIN: they change the organization's platform resources), search_integrations, and uninstall_integration. Templates are validated (validateTemplate: every problem names its field), versioned with a
  * change report, and every change tells connected clients that their tool list changed.
  */
 import {
@@ -11,13 +11,18 @@ import {
   findOrgTemplate,
   findVisibleInstallation,
   listTemplateInstallations,
+  listTemplateVersions,
   TemplateVersionConflict,
   updateOrgTemplate,
 } from '@gatehouse/integrations-adapters-cf';
 import {
+  applyTemplatePatch,
   diffTemplates,
   findBuiltinTemplate,
   integrationTemplateSchema,
+  searchTemplate,
+  templateMatcher,
+  templatePatchSchema,
   validateTemplate,
   type IntegrationTemplate,
 } from '@gatehouse/catalog';
@@ -25,6 +30,7 @@ import { roleAtLeast } from '@gatehouse/integrations-core';
 import { z } from 'zod';
 // Used only at call time, so the import cycle with core-tools (which lists these tools) is harmless.
 import { CORE_TOOL_NAMES } from './core-tools.js';
+import { loadCatalog } from './catalog.js';
 import { ToolError, defineCoreTool, type ToolContext } from './tool-types.js';
 
 function validated(input: unknown): IntegrationTemplate {
@@ -70,52 +76,148 @@ export const createIntegration = defineCoreTool({
   },
 });
 
+/** Stores `next` as the template's new version (compare-and-swap on the version read) and reports the change. */
+async function storeVersion(
+  ctx: ToolContext,
+  row: NonNullable<Awaited<ReturnType<typeof findOrgTemplate>>>,
+  next: IntegrationTemplate,
+) {
+  const prev = integrationTemplateSchema.parse(row.definition);
+  const changes = diffTemplates(prev, next);
+  let version: number;
+  try {
+    version = await updateOrgTemplate(ctx.db, ctx.principal, {
+      templateId: row.id,
+      expectedVersion: row.version,
+      definition: next,
+      changes: { ...changes },
+      breaking: changes.breaking,
+      createdBy: ctx.principal.userId,
+    });
+  } catch (err) {
+    if (err instanceof TemplateVersionConflict)
+      throw new ToolError(
+        `${row.slug} was changed by someone else meanwhile; read it again with get_integration and retry.`,
+      );
+    throw err;
+  }
+  ctx.notifyToolsChanged();
+  const installations = await listTemplateInstallations(ctx.db, ctx.principal, row.slug);
+  return {
+    updated: { slug: row.slug, version, previous_version: row.version },
+    changes,
+    installations_affected: installations.map((i) => i.handle),
+    ...(changes.breaking ? { warning: `Breaking change recorded: ${changes.breaking_reasons.join('; ')}` } : {}),
+  };
+}
+
 export const updateIntegration = defineCoreTool({
   name: 'update_integration',
   title: 'Update integration template',
   description:
-    'Replace a template of your organization with a new definition (send the whole template). Reports what changed; a breaking change (tool removed, required argument added, new required credential) is reported and recorded. Installations keep working with the new version.',
+    'Change a template of your organization: send the whole definition as `template`, or one `patch` (add_tool, replace_tool, remove_tool, or set one field such as baseUrl or settings); either is validated as a whole template. Reports what changed; a breaking change (tool removed, required argument added, new required credential) is reported and recorded. Installations keep working with the new version. See get_integration for the current definition and list_integration_versions for the history.',
   scope: 'mcp:admin',
   minRole: 'ADMIN',
   readOnly: false,
-  input: z.object({
-    slug: z.string().min(1).describe('The slug of the template to update'),
-    template: integrationTemplateSchema,
-  }),
-  async run({ slug, template: input }, ctx) {
+  input: z
+    .object({
+      slug: z.string().min(1).describe('The slug of the template to update'),
+      template: integrationTemplateSchema.optional().describe('The whole new definition'),
+      patch: templatePatchSchema.optional().describe('One change to the current definition'),
+    })
+    .refine((a) => (a.template === undefined) !== (a.patch === undefined), {
+      message: 'send either template (the whole definition) or patch (one change), not both',
+    }),
+  async run({ slug, template: input, patch }, ctx) {
     const row = await orgTemplate(ctx, slug);
-    const next = validated(input);
+    let candidate: unknown = input;
+    if (patch) {
+      const applied = applyTemplatePatch(integrationTemplateSchema.parse(row.definition), patch);
+      if (!applied.ok) throw new ToolError(`Cannot apply the patch to ${slug}: ${applied.problem}.`);
+      candidate = applied.definition;
+    }
+    const next = validated(candidate);
     if (next.slug !== slug)
       throw new ToolError(
         `template.slug: must stay "${slug}" (slugs identify installations); create a new template to rename.`,
       );
-    const prev = integrationTemplateSchema.parse(row.definition);
-    const changes = diffTemplates(prev, next);
-    let version: number;
-    try {
-      version = await updateOrgTemplate(ctx.db, ctx.principal, {
-        templateId: row.id,
-        expectedVersion: row.version,
-        definition: next,
-        changes: { ...changes },
-        breaking: changes.breaking,
-        createdBy: ctx.principal.userId,
-      });
-    } catch (err) {
-      if (err instanceof TemplateVersionConflict)
-        throw new ToolError(
-          `${slug} was changed by someone else meanwhile; read it again with get_integration and retry.`,
-        );
-      throw err;
-    }
-    ctx.notifyToolsChanged();
-    const installations = await listTemplateInstallations(ctx.db, ctx.principal, slug);
+    return storeVersion(ctx, row, next);
+  },
+});
+
+export const listIntegrationVersions = defineCoreTool({
+  name: 'list_integration_versions',
+  title: 'List integration template versions',
+  description:
+    'The versions of a template of your organization, oldest first: who made each and when, and what changed from the one before (tools added, removed or changed, breaking reasons). rollback_integration restores one.',
+  scope: 'mcp:read',
+  minRole: 'ADMIN',
+  readOnly: true,
+  input: z.object({ slug: z.string().min(1).describe('The slug of the template') }),
+  async run({ slug }, ctx) {
+    const row = await orgTemplate(ctx, slug);
+    const versions = await listTemplateVersions(ctx.db, ctx.principal, row.id);
     return {
-      updated: { slug, version, previous_version: row.version },
-      changes,
-      installations_affected: installations.map((i) => i.handle),
-      ...(changes.breaking ? { warning: `Breaking change recorded: ${changes.breaking_reasons.join('; ')}` } : {}),
+      slug,
+      current_version: row.version,
+      versions: versions.map((v) => ({
+        version: v.version,
+        created_at: new Date(v.createdAt).toISOString(),
+        created_by: v.createdBy,
+        breaking: v.breaking,
+        changes: v.changes,
+      })),
     };
+  },
+});
+
+export const rollbackIntegration = defineCoreTool({
+  name: 'rollback_integration',
+  title: 'Roll back integration template',
+  description:
+    'Make an earlier version of a template of your organization current again (stored as a new version, so the history keeps every step). The change from the current version is reported like update_integration’s.',
+  scope: 'mcp:admin',
+  minRole: 'ADMIN',
+  readOnly: false,
+  input: z.object({
+    slug: z.string().min(1).describe('The slug of the template'),
+    version: z.number().int().min(1).describe('The version to restore, from list_integration_versions'),
+  }),
+  async run({ slug, version }, ctx) {
+    const row = await orgTemplate(ctx, slug);
+    if (version === row.version) throw new ToolError(`${slug} is at version ${version} already.`);
+    const target = (await listTemplateVersions(ctx.db, ctx.principal, row.id)).find((v) => v.version === version);
+    if (!target)
+      throw new ToolError(`${slug} has no version ${version}; call list_integration_versions for the versions.`);
+    return { restored_version: version, ...(await storeVersion(ctx, row, validated(target.definition))) };
+  },
+});
+
+export const searchIntegrations = defineCoreTool({
+  name: 'search_integrations',
+  title: 'Search integration templates',
+  description:
+    'Find a text (case-insensitive) or a regular expression (RE2 syntax) in every field of the templates in your catalog, or of one: names, descriptions, paths, mappings, headers, input schemas. Answers the template, the JSON path of each match and an excerpt.',
+  scope: 'mcp:read',
+  minRole: 'MEMBER',
+  readOnly: true,
+  input: z.object({
+    pattern: z.string().min(1).max(500).describe('The text or regular expression to find'),
+    regex: z.boolean().default(false).describe('Treat pattern as a regular expression (RE2 syntax: no lookaround)'),
+    template: z.string().min(1).optional().describe('Only this template (slug); default all'),
+  }),
+  async run({ pattern, regex, template }, ctx) {
+    const matcher = templateMatcher(pattern, regex);
+    if (!matcher.ok) throw new ToolError(matcher.problem);
+    const entries = (await loadCatalog(ctx.db, ctx.principal)).filter(
+      (e) => template === undefined || e.template.slug === template,
+    );
+    if (template !== undefined && entries.length === 0)
+      throw new ToolError(`No template "${template}". Call list_integration_catalog for the available slugs.`);
+    const results = entries
+      .map((e) => ({ template: e.template.slug, matches: searchTemplate(e.template, matcher.test) }))
+      .filter((r) => r.matches.length > 0);
+    return { pattern, regex, results };
   },
 });
 

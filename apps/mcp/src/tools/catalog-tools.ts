@@ -3,9 +3,15 @@
  * list_installed_integrations, install_integration. None returns a credential value.
  */
 import { createInstallation, findWorkspace, listVisibleInstallations } from '@gatehouse/integrations-adapters-cf';
-import { CUSTOM_PROVIDER_ID, isWebhookSecret, validateCredentials, type IntegrationTemplate } from '@gatehouse/catalog';
+import {
+  CUSTOM_PROVIDER_ID,
+  isWebhookSecret,
+  linearFullMatch,
+  validateCredentials,
+  type IntegrationTemplate,
+} from '@gatehouse/catalog';
 import { z } from 'zod';
-import { installRefusal } from '@gatehouse/integrations-core';
+import { installRefusal, roleAtLeast } from '@gatehouse/integrations-core';
 import { startTemplateAuthorization } from '../oauth/template-authorization.js';
 import { loadCatalog } from './catalog.js';
 import { ToolError, defineCoreTool, type ToolContext } from './tool-types.js';
@@ -31,7 +37,8 @@ export const listIntegrationCatalog = defineCoreTool({
 export const getIntegration = defineCoreTool({
   name: 'get_integration',
   title: 'Get integration template',
-  description: 'Show one template: the credential fields and settings install_integration needs, and its tools.',
+  description:
+    'Show one template: the credential fields and settings install_integration needs, and its tools. For ADMIN and up also `definition`, the complete template (requests, paths, query, headers, body, response mappings, validation request; templates hold no secrets) and its `version`: what update_integration takes back, whole or as a patch.',
   scope: 'mcp:read',
   minRole: 'MEMBER',
   readOnly: true,
@@ -62,6 +69,8 @@ export const getIntegration = defineCoreTool({
         read_only: x.readOnly,
         input_schema: x.inputSchema,
       })),
+      // The builder's view: what to change and from which version (members see what to install and call).
+      ...(roleAtLeast(ctx.principal.role, 'ADMIN') ? { definition: t, version: entry.version } : {}),
     };
   },
 });
@@ -108,8 +117,8 @@ function fieldProblems(
       continue;
     }
     if (typeof v !== 'string') problems.push(`${kind} "${f.name}" must be a string`);
-    else if (f.pattern && !new RegExp(`^(?:${f.pattern})$`).test(v))
-      problems.push(`${kind} "${f.name}" must match ${f.pattern}`);
+    // RE2 (linear time): the pattern is the template author's, the value the installer's.
+    else if (f.pattern && !linearFullMatch(f.pattern, v)) problems.push(`${kind} "${f.name}" must match ${f.pattern}`);
   }
   return problems;
 }

@@ -3,7 +3,15 @@
  */
 import { roleAtLeast, type McpToolDescriptor, type Role } from '@gatehouse/integrations-core';
 import { z } from 'zod';
-import { createIntegration, deleteIntegration, uninstallIntegration, updateIntegration } from './builder-tools.js';
+import {
+  createIntegration,
+  deleteIntegration,
+  listIntegrationVersions,
+  rollbackIntegration,
+  searchIntegrations,
+  uninstallIntegration,
+  updateIntegration,
+} from './builder-tools.js';
 import {
   getIntegration,
   installIntegration,
@@ -24,7 +32,10 @@ export const CORE_TOOLS: readonly CoreTool[] = [
   uninstallIntegration,
   createIntegration,
   updateIntegration,
+  listIntegrationVersions,
+  rollbackIntegration,
   deleteIntegration,
+  searchIntegrations,
   getMyProfile,
   getWorkspaceInfo,
   listSessionsTool,

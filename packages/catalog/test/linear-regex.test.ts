@@ -1,0 +1,53 @@
+/**
+ * Template patterns run on other people's input with RE2 semantics: a pattern with catastrophic backtracking on a
+ * JavaScript RegExp (`^(a+)+$` against many `a` and a `!`) answers at once, and what RE2 cannot run (backreferences,
+ * lookaround) or what would go unenforced (patterns inside anyOf/oneOf, patternProperties) is refused at creation.
+ */
+import { describe, expect, it } from 'vitest';
+import { linearFullMatch, validateArguments, validateTemplate, type TemplateTool } from '../src/index.js';
+import { template as baseTemplate } from './fixtures.js';
+
+const EVIL = '^(a+)+$';
+const ATTACK = `${'a'.repeat(64)}!`;
+
+/** The validate-template test's template with a setting pattern and an `id` argument schema. */
+function template(settingPattern: string | undefined, idSchema: Record<string, unknown>) {
+  return baseTemplate(
+    {
+      settings: [
+        { name: 'base_url', description: 'API origin', ...(settingPattern ? { pattern: settingPattern } : {}) },
+      ],
+    },
+    { inputSchema: { type: 'object', properties: { id: idSchema }, required: ['id'] } },
+  );
+}
+
+const problems = (input: unknown) => {
+  const r = validateTemplate(input, new Set());
+  return r.ok ? '' : r.problems.join('\n');
+};
+
+describe('template patterns', () => {
+  it('answers a catastrophic pattern on a hostile argument at once, and still enforces it', () => {
+    const r = validateTemplate(template(EVIL, { type: 'string', pattern: EVIL }), new Set());
+    if (!r.ok) throw new Error(r.problems.join('; '));
+    const tool = r.template.tools[0] as TemplateTool;
+    expect(validateArguments(tool, { id: ATTACK })).toEqual([`id: does not match pattern "${EVIL}"`]);
+    expect(validateArguments(tool, { id: 'aaaa' })).toEqual([]);
+    expect(linearFullMatch(EVIL, ATTACK)).toBe(false);
+    expect(linearFullMatch(EVIL, 'aaa')).toBe(true);
+  });
+
+  it('refuses patterns RE2 cannot run, patterns it could not enforce, and patternProperties, naming the field', () => {
+    expect(problems(template('(a)\\1', { type: 'string' }))).toMatch(/settings\.base_url\.pattern: not an RE2/);
+    expect(problems(template(undefined, { type: 'string', pattern: 'a(?=b)' }))).toMatch(
+      /inputSchema\/properties\/id\.pattern: not an RE2/,
+    );
+    expect(problems(template(undefined, { anyOf: [{ type: 'string', pattern: 'a' }, { type: 'integer' }] }))).toMatch(
+      /anyOf\/0\.pattern: patterns inside anyOf\/oneOf are not supported/,
+    );
+    expect(problems(template(undefined, { type: 'object', patternProperties: { '^x': { type: 'string' } } }))).toMatch(
+      /patternProperties is not supported/,
+    );
+  });
+});
