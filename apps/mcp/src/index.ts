@@ -97,6 +97,18 @@ app.on(['GET', 'POST'], '/authorize', (c) =>
 const authorizationServerRoute = (c: { req: { raw: Request }; env: Env; executionCtx: unknown }) =>
   servers(c.env, c.req.raw).authorizationServer.fetch(c.req.raw, c.env, c.executionCtx as ExecutionContext);
 app.all('/token', authorizationServerRoute);
+// RFC 7591 registration is unauthenticated: limited per client IP (CF-Connecting-IP; absent locally) before the
+// library stores anything.
+app.post('/register', async (c) => {
+  const ip = c.req.header('cf-connecting-ip');
+  if (ip && !(await c.env.REGISTER_LIMITER.limit({ key: `register:${ip}` })).success)
+    return c.json(
+      { error: 'temporarily_unavailable', error_description: 'Too many client registrations; retry in a minute.' },
+      429,
+      { 'retry-after': '60' },
+    );
+  return authorizationServerRoute(c);
+});
 app.all('/register', authorizationServerRoute);
 app.all('/.well-known/oauth-authorization-server', authorizationServerRoute);
 app.all('/.well-known/oauth-authorization-server/*', authorizationServerRoute);

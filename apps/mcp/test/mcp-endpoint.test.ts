@@ -69,6 +69,7 @@ describe('MCP protocol', () => {
       'update_integration',
       'list_integration_versions',
       'rollback_integration',
+      'approve_integration_update',
       'delete_integration',
       'search_integrations',
       'get_my_profile',

@@ -447,6 +447,32 @@ describe('what bad input gets', () => {
     expect(res.status).toBe(400);
   });
 
+  it('limits dynamic client registration per client IP (429) and registers clients that expire unless used', async () => {
+    const from = (ip: string) =>
+      SELF.fetch(`${ORIGIN}/register`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'cf-connecting-ip': ip },
+        body: JSON.stringify({
+          client_name: 'Flood',
+          redirect_uris: ['http://127.0.0.1:9/cb'],
+          token_endpoint_auth_method: 'none',
+        }),
+      });
+    for (let i = 0; i < 20; i++) expect((await from('203.0.113.99')).status).toBe(201);
+    const limited = await from('203.0.113.99');
+    expect(limited.status).toBe(429);
+    expect(limited.headers.get('retry-after')).toBe('60');
+    expect(await limited.json()).toMatchObject({ error: 'temporarily_unavailable' });
+    expect((await from('198.51.100.1')).status).toBe(201);
+    // A confidential client learns when its registration lapses (RFC 7591 §3.2.1 client_secret_expires_at).
+    const confidential = await register(['http://127.0.0.1:9/cb'], {
+      token_endpoint_auth_method: 'client_secret_basic',
+    });
+    const expiresAt = (confidential.body as { client_secret_expires_at?: number }).client_secret_expires_at!;
+    expect(expiresAt - Math.floor(Date.now() / 1000)).toBeGreaterThan(29 * 24 * 3600);
+    expect(expiresAt - Math.floor(Date.now() / 1000)).toBeLessThanOrEqual(30 * 24 * 3600);
+  });
+
   it('refuses an oversized /authorize form with 413 before reading it all (the endpoint is unauthenticated)', async () => {
     const huge = new URLSearchParams({ step: 'signin', email: 'a@b.c', password: 'x'.repeat(64 * 1024) });
     const res = await SELF.fetch(`${ORIGIN}/authorize`, {

@@ -20,7 +20,8 @@ it('runs every bench row and check against the built workers', () => {
   });
   expect(run.status, `${run.stderr}\n${run.stdout}`).toBe(0);
   // Each list holds its N × 10 integration tools plus the same core tools: 100 × 10 lists 990 more than 1 × 10.
-  const listed = (n: number) => Number(new RegExp(`tools/list ${n} × 10 \\(warm\\)\\s+(\\d+)\\s`).exec(run.stdout)?.[1]);
+  const listed = (n: number) =>
+    Number(new RegExp(`tools/list ${n} × 10 \\(warm\\)\\s+(\\d+)\\s`).exec(run.stdout)?.[1]);
   expect(listed(100) - listed(1)).toBe(990);
   expect(listed(1)).toBeGreaterThan(10);
   expect(run.stdout).toMatch(/tools\/call get_issue → loopback/);

@@ -86,6 +86,8 @@ export interface NewInstallation {
   /** Compact JWE produced by the credentials cipher. */
   credentials: string;
   createdBy: string;
+  /** For an organization template: the version it is installed at (see installations.template_version). */
+  templateVersion?: number | null;
 }
 
 /**
@@ -116,6 +118,7 @@ export async function createInstallation(
     credentialsKid: jweKid(input.credentials) ?? '',
     status: input.status ?? 'active',
     refreshLockUntil: null,
+    templateVersion: input.templateVersion ?? null,
     createdBy: input.createdBy,
     createdAt: now,
     updatedAt: now,

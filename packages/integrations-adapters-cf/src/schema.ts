@@ -136,6 +136,13 @@ export const installations = sqliteTable(
       .default('active'),
     /** Lease for refreshing OAuth tokens (epoch ms): one refresh at a time per installation. */
     refreshLockUntil: integer('refresh_lock_until'),
+    /**
+     * The organization template version this installation runs (kind `template`, organization templates only; null
+     * for shipped templates and providers, which change only with a deployment). A new version reaches it at once
+     * unless it changes where or how credentials are sent (credentialRoutingChanges); then it waits for an ADMIN's
+     * approval (`integration_update_approvals`).
+     */
+    templateVersion: integer('template_version'),
     createdBy: text('created_by').notNull(),
     createdAt: createdAt(),
     /**
@@ -333,4 +340,28 @@ export const internalMessageReceipts = sqliteTable(
     receivedAt: integer('received_at').notNull(),
   },
   (t) => [index('internal_message_receipts_received').on(t.receivedAt)],
+);
+
+/**
+ * Approvals of template versions that change where or how an installation's credentials are sent: who let which
+ * installation move from which version to which, and when. Kept with the installation.
+ */
+export const integrationUpdateApprovals = sqliteTable(
+  'integration_update_approvals',
+  {
+    id: text('id').primaryKey(),
+    organizationId: text('organization_id')
+      .notNull()
+      .references(() => organizations.id, { onDelete: 'cascade' }),
+    installationId: text('installation_id')
+      .notNull()
+      .references(() => installations.id, { onDelete: 'cascade' }),
+    fromVersion: integer('from_version').notNull(),
+    toVersion: integer('to_version').notNull(),
+    /** JSON array of the reasons the approver was shown (credentialRoutingChanges). */
+    reasons: text('reasons', { mode: 'json' }).$type<string[]>().notNull(),
+    approvedBy: text('approved_by').notNull(),
+    approvedAt: integer('approved_at').notNull(),
+  },
+  (t) => [index('integration_update_approvals_installation').on(t.installationId, t.approvedAt)],
 );

@@ -2,11 +2,16 @@
  * Organization-defined integration templates (the builder's create/update/delete_integration). The shipped catalog
  * lives in code (packages/catalog); these rows add to it per organization.
  */
-import { and, asc, eq } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, or, sql } from 'drizzle-orm';
 import type { OrgTenant } from '@gatehouse/integrations-core';
 import { newId, type Db } from './db.js';
 import { bumpCatalogVersion } from './installations.js';
-import { integrationTemplateVersions, integrationTemplates } from './schema.js';
+import {
+  installations,
+  integrationTemplateVersions,
+  integrationTemplates,
+  integrationUpdateApprovals,
+} from './schema.js';
 
 export type TemplateRecord = typeof integrationTemplates.$inferSelect;
 
@@ -154,5 +159,111 @@ export async function listTemplateVersions(
       ),
     )
     .orderBy(asc(integrationTemplateVersions.version))
+    .all();
+}
+
+/**
+ * Recorded definitions of organization templates at given versions (`slug` → versions), for installations pinned
+ * below their template's current version. One query; missing pairs are absent from the answer.
+ */
+export async function findTemplateVersionDefinitions(
+  db: Db,
+  tenant: OrgTenant,
+  wanted: readonly { slug: string; version: number }[],
+): Promise<{ slug: string; version: number; definition: unknown }[]> {
+  if (wanted.length === 0) return [];
+  return db
+    .select({
+      slug: integrationTemplates.slug,
+      version: integrationTemplateVersions.version,
+      definition: integrationTemplateVersions.definition,
+    })
+    .from(integrationTemplateVersions)
+    .innerJoin(integrationTemplates, eq(integrationTemplates.id, integrationTemplateVersions.templateId))
+    .where(
+      and(
+        eq(integrationTemplateVersions.organizationId, tenant.organizationId),
+        or(
+          ...wanted.map((w) =>
+            and(eq(integrationTemplates.slug, w.slug), eq(integrationTemplateVersions.version, w.version)),
+          ),
+        ),
+      ),
+    )
+    .all();
+}
+
+/**
+ * Moves installations of a template from `fromVersion` to `toVersion` (only rows still at `fromVersion`: a
+ * concurrent move is not undone) and bumps the catalog version, in one batch, so no cached toolset keeps the old
+ * pin. With `approval`, records who approved the move (integration_update_approvals) in the same batch. Returns the
+ * number of installations moved.
+ */
+export async function moveTemplatePins(
+  db: Db,
+  tenant: OrgTenant,
+  input: {
+    installationIds: readonly string[];
+    fromVersion: number;
+    toVersion: number;
+    approval?: { reasons: string[]; approvedBy: string };
+  },
+): Promise<number> {
+  if (input.installationIds.length === 0) return 0;
+  const now = Date.now();
+  const move = db
+    .update(installations)
+    .set({ templateVersion: input.toVersion })
+    .where(
+      and(
+        eq(installations.organizationId, tenant.organizationId),
+        inArray(installations.id, [...input.installationIds]),
+        eq(installations.templateVersion, input.fromVersion),
+      ),
+    );
+  // An approval is recorded only for a row that is still at `fromVersion` (INSERT … SELECT, before the move).
+  const approvals = input.approval
+    ? input.installationIds.map((installationId) =>
+        db.insert(integrationUpdateApprovals).select(
+          db
+            .select({
+              id: sql<string>`${newId()}`.as('id'),
+              organizationId: installations.organizationId,
+              installationId: installations.id,
+              fromVersion: sql<number>`${input.fromVersion}`.as('from_version'),
+              toVersion: sql<number>`${input.toVersion}`.as('to_version'),
+              reasons: sql<string>`${JSON.stringify(input.approval!.reasons)}`.as('reasons'),
+              approvedBy: sql<string>`${input.approval!.approvedBy}`.as('approved_by'),
+              approvedAt: sql<number>`${now}`.as('approved_at'),
+            })
+            .from(installations)
+            .where(
+              and(
+                eq(installations.organizationId, tenant.organizationId),
+                eq(installations.id, installationId),
+                eq(installations.templateVersion, input.fromVersion),
+              ),
+            ),
+        ),
+      )
+    : [];
+  const results = await db.batch([...approvals, move, bumpCatalogVersion(db, tenant)] as unknown as Parameters<
+    typeof db.batch
+  >[0]);
+  return (results[approvals.length] as { meta: { changes: number } }).meta.changes;
+}
+
+/** The recorded approvals of an installation's template updates, newest first. */
+export async function listUpdateApprovals(db: Db, tenant: OrgTenant, installationId: string) {
+  return db
+    .select()
+    .from(integrationUpdateApprovals)
+    .where(
+      and(
+        eq(integrationUpdateApprovals.organizationId, tenant.organizationId),
+        eq(integrationUpdateApprovals.installationId, installationId),
+      ),
+    )
+    .orderBy(desc(integrationUpdateApprovals.approvedAt))
     .all();
 }

@@ -60,6 +60,9 @@ export interface OAuthServers {
   resource: string;
 }
 
+/** Lifetime of a dynamically registered client without token use, seconds (30 days). */
+export const CLIENT_REGISTRATION_TTL_SEC = 30 * 24 * 3600;
+
 const byOrigin = new Map<string, OAuthServers>();
 
 /**
@@ -89,6 +92,9 @@ export function oauthServers(
     allowPrivateUseRedirectUris: true,
     clientIdMetadataDocumentEnabled: true,
     accessTokenTTL: 3600,
+    // Dynamically registered clients that never come back expire after 30 days (the library's default is 90); one
+    // still exchanging tokens is renewed by the library past half that, so live grants keep their client.
+    clientRegistrationTTL: CLIENT_REGISTRATION_TTL_SEC,
   });
   const resourceServer = new OAuthResourceServer<Env, McpAuthProps>({
     // requiredScopes is published as the resource's (minimal) scopes_supported; more comes by step-up.

@@ -20,6 +20,8 @@ export async function startTemplateAuthorization(
     workspaceId: string;
     settings: Record<string, string>;
     credentials: Record<string, string>;
+    /** The organization template's version (null for a shipped template). */
+    templateVersion: number | null;
   },
 ) {
   const redirectUri = `${ctx.publicOrigin}${OAUTH_CALLBACK_PATH}`;
@@ -36,6 +38,7 @@ export async function startTemplateAuthorization(
         scope: input.scope,
         workspaceId: input.workspaceId,
         settings: input.settings,
+        templateVersion: input.templateVersion,
       },
       app: input.credentials,
       redirectUri,

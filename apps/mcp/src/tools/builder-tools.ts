@@ -9,14 +9,17 @@ import {
   deleteInstallation,
   deleteOrgTemplate,
   findOrgTemplate,
+  findTemplateVersionDefinitions,
   findVisibleInstallation,
   listTemplateInstallations,
   listTemplateVersions,
+  moveTemplatePins,
   TemplateVersionConflict,
   updateOrgTemplate,
 } from '@gatehouse/integrations-adapters-cf';
 import {
   applyTemplatePatch,
+  credentialRoutingChanges,
   diffTemplates,
   findBuiltinTemplate,
   integrationTemplateSchema,
@@ -101,15 +104,116 @@ async function storeVersion(
       );
     throw err;
   }
-  ctx.notifyToolsChanged();
+  // Each installation moves to the new version at once unless, compared with the version it runs, the change
+  // redirects its credentials (another origin, auth, validation request): then it stays pinned until an ADMIN
+  // approves (approve_integration_update). An installation pinned at an older version is compared from there.
   const installations = await listTemplateInstallations(ctx.db, ctx.principal, row.slug);
+  const pins = new Map<number, { id: string; handle: string }[]>();
+  for (const i of installations) {
+    const from = i.templateVersion ?? row.version;
+    pins.set(from, [...(pins.get(from) ?? []), { id: i.id, handle: i.handle }]);
+  }
+  const defs = await definitionsAt(ctx, row.slug, [...pins.keys()], { [row.version]: prev, [version]: next });
+  const moved: string[] = [];
+  const pending: { integration: string; reasons: string[] }[] = [];
+  for (const [from, list] of pins) {
+    const reasons = defs.has(from) ? credentialRoutingChanges(defs.get(from)!, next) : ['its version is not recorded'];
+    if (reasons.length) {
+      for (const i of list) pending.push({ integration: i.handle, reasons });
+      continue;
+    }
+    await moveTemplatePins(ctx.db, ctx.principal, {
+      installationIds: list.map((i) => i.id),
+      fromVersion: from,
+      toVersion: version,
+    });
+    moved.push(...list.map((i) => i.handle));
+  }
+  ctx.notifyToolsChanged();
   return {
     updated: { slug: row.slug, version, previous_version: row.version },
     changes,
     installations_affected: installations.map((i) => i.handle),
+    installations_updated: moved,
+    ...(pending.length
+      ? {
+          installations_awaiting_approval: pending,
+          approval: `These installations keep running their version: the change alters where or how their credentials are sent. An ADMIN reviews and approves each with approve_integration_update.`,
+        }
+      : {}),
     ...(changes.breaking ? { warning: `Breaking change recorded: ${changes.breaking_reasons.join('; ')}` } : {}),
   };
 }
+
+/** The template's definitions at `versions` (from `known` when given, else the recorded versions). */
+async function definitionsAt(
+  ctx: ToolContext,
+  slug: string,
+  versions: number[],
+  known: Record<number, IntegrationTemplate>,
+): Promise<Map<number, IntegrationTemplate>> {
+  const out = new Map<number, IntegrationTemplate>();
+  const missing: { slug: string; version: number }[] = [];
+  for (const v of versions) {
+    if (known[v]) out.set(v, known[v]);
+    else missing.push({ slug, version: v });
+  }
+  for (const r of await findTemplateVersionDefinitions(ctx.db, ctx.principal, missing)) {
+    const parsed = integrationTemplateSchema.safeParse(r.definition);
+    if (parsed.success) out.set(r.version, parsed.data);
+  }
+  return out;
+}
+
+export const approveIntegrationUpdate = defineCoreTool({
+  name: 'approve_integration_update',
+  title: 'Approve integration update',
+  description:
+    'An installation whose template changed where or how its credentials are sent keeps running its version until an ADMIN approves. Without `version`, shows what the current version changes for this installation (the reasons and the tool changes); with the `version` shown, approves it: the installation runs it from then on, and the approval is recorded.',
+  scope: 'mcp:admin',
+  minRole: 'ADMIN',
+  readOnly: false,
+  input: z.object({
+    integration: z.string().min(1).describe('Handle of the installation (list_installed_integrations)'),
+    version: z.number().int().min(1).optional().describe('The version to approve, as shown by the first call'),
+  }),
+  async run({ integration, version }, ctx) {
+    const inst = await findVisibleInstallation(ctx.db, ctx.principal, integration);
+    if (inst?.kind !== 'template' || inst.templateVersion === null)
+      throw new ToolError(`No installation "${integration}" of an organization template in this workspace.`);
+    const row = await orgTemplate(ctx, inst.source);
+    if (inst.templateVersion === row.version)
+      throw new ToolError(
+        `"${inst.handle}" runs ${row.slug} version ${row.version}, the current one: nothing to approve.`,
+      );
+    const current = integrationTemplateSchema.parse(row.definition);
+    const defs = await definitionsAt(ctx, row.slug, [inst.templateVersion], {});
+    const from = defs.get(inst.templateVersion);
+    const reasons = from ? credentialRoutingChanges(from, current) : ['its version is not recorded'];
+    const review = {
+      integration: inst.handle,
+      template: row.slug,
+      from_version: inst.templateVersion,
+      to_version: row.version,
+      reasons,
+      changes: from ? diffTemplates(from, current) : null,
+    };
+    if (version === undefined) return { review, next: `call again with version ${row.version} to approve` };
+    if (version !== row.version)
+      throw new ToolError(
+        `${row.slug} is at version ${row.version} now, not ${version}; review it again (call without version).`,
+      );
+    const moved = await moveTemplatePins(ctx.db, ctx.principal, {
+      installationIds: [inst.id],
+      fromVersion: inst.templateVersion,
+      toVersion: row.version,
+      approval: { reasons, approvedBy: ctx.principal.userId },
+    });
+    if (moved !== 1) throw new ToolError(`"${inst.handle}" changed meanwhile; review it again.`);
+    ctx.notifyToolsChanged();
+    return { approved: review };
+  },
+});
 
 export const updateIntegration = defineCoreTool({
   name: 'update_integration',

@@ -84,18 +84,32 @@ export const listInstalledIntegrations = defineCoreTool({
   readOnly: true,
   input: z.object({}),
   async run(_args, ctx) {
-    const rows = await listVisibleInstallations(ctx.db, ctx.principal);
+    const [rows, catalog] = await Promise.all([
+      listVisibleInstallations(ctx.db, ctx.principal),
+      loadCatalog(ctx.db, ctx.principal),
+    ]);
+    const current = new Map(
+      catalog.filter((e) => e.origin === 'organization').map((e) => [e.template.slug, e.version]),
+    );
     return {
-      installations: rows.map((r) => ({
-        handle: r.handle,
-        title: r.title,
-        kind: r.kind,
-        source: r.source,
-        scope: r.scope === 'local' ? 'Local' : 'Global',
-        status: r.status,
-        settings: r.settings,
-        created_at: new Date(r.createdAt).toISOString(),
-      })),
+      installations: rows.map((r) => {
+        const latest = r.kind === 'template' ? current.get(r.source) : undefined;
+        return {
+          handle: r.handle,
+          title: r.title,
+          kind: r.kind,
+          source: r.source,
+          scope: r.scope === 'local' ? 'Local' : 'Global',
+          status: r.status,
+          settings: r.settings,
+          created_at: new Date(r.createdAt).toISOString(),
+          ...(latest !== undefined && r.templateVersion !== null ? { template_version: r.templateVersion } : {}),
+          // A newer version that changes where its credentials go waits for an ADMIN (approve_integration_update).
+          ...(latest !== undefined && r.templateVersion !== null && r.templateVersion < latest
+            ? { pending_update: { version: latest, approve_with: 'approve_integration_update' } }
+            : {}),
+        };
+      }),
     };
   },
 });
@@ -172,6 +186,8 @@ export const installIntegration = defineCoreTool({
     if (!entry)
       throw new ToolError(`No template "${args.template}". Call list_integration_catalog for the available slugs.`);
     const t = entry.template;
+    // An organization template's installation runs the version it was installed at (see update_integration).
+    const templateVersion = entry.origin === 'organization' ? entry.version : null;
     let workspaceId = ctx.principal.workspaceId;
     let workspaceSlug = ctx.principal.workspaceSlug;
     if (args.workspace !== undefined) {
@@ -218,6 +234,7 @@ export const installIntegration = defineCoreTool({
           workspaceId,
           settings: args.settings,
           credentials,
+          templateVersion,
         },
       );
       return args.webhooks ? { ...started, webhook: webhookAnswer(ctx, installationId) } : started;
@@ -237,6 +254,7 @@ export const installIntegration = defineCoreTool({
       settings: args.settings,
       credentials: await ctx.config.cipher.encrypt(credentials),
       createdBy: ctx.principal.userId,
+      templateVersion,
     });
     ctx.notifyToolsChanged();
     return {

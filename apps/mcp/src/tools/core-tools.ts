@@ -4,6 +4,7 @@
 import { roleAtLeast, type McpToolDescriptor, type Role } from '@gatehouse/integrations-core';
 import { z } from 'zod';
 import {
+  approveIntegrationUpdate,
   createIntegration,
   deleteIntegration,
   listIntegrationVersions,
@@ -34,6 +35,7 @@ export const CORE_TOOLS: readonly CoreTool[] = [
   updateIntegration,
   listIntegrationVersions,
   rollbackIntegration,
+  approveIntegrationUpdate,
   deleteIntegration,
   searchIntegrations,
   getMyProfile,

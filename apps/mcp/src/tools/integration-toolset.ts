@@ -59,7 +59,7 @@ export interface IntegrationToolset {
  */
 export function buildIntegrationToolset(
   installations: readonly InstallationRef[],
-  templateFor: (slug: string) => IntegrationTemplate | undefined,
+  templateFor: (installation: InstallationRef) => IntegrationTemplate | undefined,
   reserved: ReadonlySet<string>,
   providerToolsFor: (providerId: string) => readonly ProviderToolInfo[] | undefined = () => undefined,
 ): IntegrationToolset {
@@ -80,7 +80,8 @@ export function buildIntegrationToolset(
         add(tool.name, { kind: 'provider', installation, providerId: installation.source, tool });
       continue;
     }
-    const template = templateFor(installation.source);
+    // The template as this installation runs it: its pinned version may be older than the catalog's.
+    const template = templateFor(installation);
     if (!template) continue;
     for (const tool of template.tools) add(tool.name, { kind: 'template', installation, template, tool });
   }

@@ -1,12 +1,19 @@
 /**
- * Per-isolate cache of the tools a workspace sees, keyed by (organization, workspace, catalog version). Any change
+ * Per-isolate cache of the tools a workspace sees, keyed by (organization, workspace, catalog version). Each
+ * template installation gets the template at the version it runs (installations.template_version). Any change
  * to installations or templates bumps organizations.catalog_version in the same D1 batch, so a stale entry is never
  * served: the version arrives with the principal on every request at no extra read.
  *
  * Why: a miss (two D1 reads and the rebuild) costs ~20 µs per tool; a hit is a Map lookup, leaving the
  * serialization of the list (~3-4 µs per tool) as the per-request cost (see `pnpm bench`).
  */
-import { listVisibleInstallations, type Db, type Principal } from '@gatehouse/integrations-adapters-cf';
+import {
+  findTemplateVersionDefinitions,
+  listVisibleInstallations,
+  type Db,
+  type Principal,
+} from '@gatehouse/integrations-adapters-cf';
+import { integrationTemplateSchema, type IntegrationTemplate } from '@gatehouse/catalog';
 
 import { loadCatalog } from './catalog.js';
 import { CORE_TOOL_NAMES } from './core-tools.js';
@@ -38,7 +45,32 @@ export async function getIntegrationToolset(
     listVisibleInstallations(db, principal),
     loadCatalog(db, principal),
   ]);
-  const bySlug = new Map(catalog.map((e) => [e.template.slug, e.template]));
+  const bySlug = new Map(catalog.map((e) => [e.template.slug, e]));
+  // Installations pinned below their template's current version (an update that changes where credentials go,
+  // awaiting approval) run the recorded definition of their version: one more read, only when there are some.
+  const pinned = installations.filter((i) => {
+    const entry = i.kind === 'template' ? bySlug.get(i.source) : undefined;
+    return entry?.origin === 'organization' && i.templateVersion !== null && i.templateVersion !== entry.version;
+  });
+  const versions = new Map<string, IntegrationTemplate>();
+  for (const v of await findTemplateVersionDefinitions(
+    db,
+    principal,
+    pinned.map((i) => ({ slug: i.source, version: i.templateVersion! })),
+  )) {
+    const parsed = integrationTemplateSchema.safeParse(v.definition);
+    if (parsed.success) versions.set(`${v.slug}@${v.version}`, parsed.data);
+  }
+  const byInstallation = new Map(installations.map((i) => [i.id, i]));
+  const templateFor = (ref: { id: string; source: string }) => {
+    const entry = bySlug.get(ref.source);
+    const row = byInstallation.get(ref.id);
+    if (!entry || !row) return undefined;
+    if (entry.origin !== 'organization' || row.templateVersion === null || row.templateVersion === entry.version)
+      return entry.template;
+    // A pinned version that is not recorded serves no tools rather than the unapproved current one.
+    return versions.get(`${ref.source}@${row.templateVersion}`);
+  };
   let providers: Map<string, ProviderToolInfo[]> | undefined;
   let complete = true;
   if (installations.some((i) => i.kind === 'provider')) {
@@ -52,12 +84,7 @@ export async function getIntegrationToolset(
       );
     }
   }
-  const toolset = buildIntegrationToolset(
-    installations,
-    (slug) => bySlug.get(slug),
-    CORE_TOOL_NAMES,
-    (id) => providers?.get(id),
-  );
+  const toolset = buildIntegrationToolset(installations, templateFor, CORE_TOOL_NAMES, (id) => providers?.get(id));
   if (!complete) return toolset;
   cache.set(k, toolset);
   if (cache.size > MAX_ENTRIES) cache.delete(cache.keys().next().value!);
