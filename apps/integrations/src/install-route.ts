@@ -9,6 +9,7 @@
  */
 import { authenticate, createDb, createInstallation, wwwAuthenticate } from '@gatehouse/integrations-adapters-cf';
 import { startOAuthInstall } from './oauth-install.js';
+import { outboundOf } from './outbound.js';
 import {
   installRefusal,
   jsonError,
@@ -118,6 +119,14 @@ export async function handleInstall(
     p.workspaceId,
   );
   if (refusal) return jsonError(403, 'insufficient_role', `${provider.displayName}: ${refusal}`);
+  if (!oauth && provider.install.verify) {
+    // A pasted token is checked with the vendor before it is stored (the provider's identity call).
+    const checked = await provider.install.verify(parsed.data.credentials, {
+      settings: parsed.data.settings,
+      outbound: outboundOf(config),
+    });
+    if (!checked.ok) return jsonError(400, 'invalid_credentials', `${provider.displayName}: ${checked.message}`);
+  }
   if (oauth) return startOAuthInstall(db, config, provider, oauth, p, parsed.data, baseUrl);
   const row = await createInstallation(db, p, {
     kind: 'provider',

@@ -29,7 +29,7 @@ const count = async (organizationId: string) =>
 describe('install roles', () => {
   it('refuses a MEMBER’s Global install (the default) with 403 and stores nothing; Local into their workspace works', async () => {
     const { org, ws, token } = await memberToken('roles-member');
-    const credentials = { webhook_secret: 'whsec-member', token: 'ghp_member' };
+    const credentials = { webhook_secret: 'whsec-member' };
     for (const body of [{ credentials }, { credentials, scope: 'Global' }]) {
       const { res, body: answer } = await installProvider(token, 'github', body);
       expect(res.status).toBe(403);
@@ -54,7 +54,7 @@ describe('install roles', () => {
   it('lets an ADMIN install Global', async () => {
     const { adminToken } = await memberToken('roles-admin');
     const { res } = await installProvider(adminToken, 'github', {
-      credentials: { webhook_secret: 'whsec-admin', token: 'ghp_admin' },
+      credentials: { webhook_secret: 'whsec-admin' },
     });
     expect(res.status).toBe(201);
   });
@@ -62,7 +62,7 @@ describe('install roles', () => {
   it('refuses an install body over 64 KB with 413 and stores nothing', async () => {
     const { org, adminToken } = await memberToken('roles-huge');
     const { res } = await installProvider(adminToken, 'github', {
-      credentials: { webhook_secret: 'w', token: 'x'.repeat(70 * 1024) },
+      credentials: { webhook_secret: 'w', previous_webhook_secret: 'x'.repeat(70 * 1024) },
     });
     expect(res.status).toBe(413);
     expect(await count(org.id)).toBe(0);

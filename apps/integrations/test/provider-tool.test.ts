@@ -9,6 +9,8 @@ import { callProviderTool, db, deliverProviderTool, installProvider, seedTenant 
 import { appendSessionDispatch, createPublication } from '@gatehouse/integrations-adapters-cf';
 
 const sent: { method: string; url: string; auth: string | null; body: string }[] = [];
+/** Bot tokens the Slack fake accepts (a test revokes one after installing with it). */
+const slackTokens = new Set(['Bearer xoxb-test']);
 
 beforeEach(() => {
   sent.length = 0;
@@ -20,8 +22,10 @@ beforeEach(() => {
     if (url.hostname === 'slack.com') {
       // Slack Web API: 200 with ok:false for errors (https://api.slack.com/web#responses).
       sent.push({ method: req.method, url: req.url, auth: req.headers.get('authorization'), body: await req.text() });
-      if (req.headers.get('authorization') !== 'Bearer xoxb-test')
+      if (!slackTokens.has(req.headers.get('authorization') ?? ''))
         return Response.json({ ok: false, error: 'invalid_auth' });
+      // The install's identity check (https://docs.slack.dev/reference/methods/auth.test).
+      if (url.pathname === '/api/auth.test') return Response.json({ ok: true, user_id: 'U0BOT', team_id: 'T1' });
       if (url.pathname === '/api/conversations.replies') {
         // The thread C1:1515449522.000016: its root and one reply (https://api.slack.com/methods/conversations.replies).
         const root = { ts: '1515449522.000016', thread_ts: '1515449522.000016' };
@@ -45,6 +49,8 @@ beforeEach(() => {
       return Response.json({ number: 7, title: 'Bug' });
     if (req.method === 'POST' && /^\/repos\/[^/]+\/[^/]+\/issues$/.test(url.pathname))
       return Response.json({ number: 99, title: 'New' }, { status: 201 });
+    // The install's identity check (https://docs.github.com/en/rest/users/users#get-the-authenticated-user).
+    if (req.method === 'GET' && url.pathname === '/user') return Response.json({ login: 'gatehouse-bot', id: 1 });
     if (req.method === 'GET' && /^\/repos\/[^/]+\/[^/]+\/pulls$/.test(url.pathname))
       return Response.json([{ number: 12, title: 'Fix login', state: url.searchParams.get('state') }]);
     return Response.json({ message: 'Not Found' }, { status: 404 });
@@ -57,6 +63,7 @@ async function setup(slug: string) {
   const installationId = (
     await installProvider(token, 'github', { credentials: { webhook_secret: 's', token: 'ghp_test_token' } })
   ).body.installation.id;
+  sent.length = 0; // the install's identity check is not what the tests count
   const { sessionId } = await appendSessionDispatch(
     db,
     { organizationId: org.id },
@@ -283,6 +290,7 @@ async function slackThreadSession(slug: string, scopes: string[]) {
       credentials: { signing_secret: 's', bot_user_id: 'U0BOT', bot_token: 'xoxb-test' },
     })
   ).body.installation.id;
+  sent.length = 0; // the install's identity check is not what the tests count
   const { sessionId } = await appendSessionDispatch(
     db,
     { organizationId: org.id },
@@ -364,12 +372,15 @@ describe('Slack tools under a thread publication', () => {
       { id: 'C1', name: 'general' },
     ]);
 
-    // Slack's ok:false answers become a tool error with Slack's documented code, never the token.
+    // Slack's ok:false answers become a tool error with Slack's documented code, never the token. The token worked
+    // when it was installed (the install checks it) and was revoked since.
+    slackTokens.add('Bearer xoxb-revoked');
     const wrong = (
       await installProvider(token, 'slack', {
         credentials: { signing_secret: 's', bot_user_id: 'U0BOT', bot_token: 'xoxb-revoked' },
       })
     ).body.installation.id;
+    slackTokens.delete('Bearer xoxb-revoked');
     const refused = await call({
       ...base,
       installationId: wrong,

@@ -76,6 +76,8 @@ export async function startGithubFake(token: string, app?: FakeGithubApp): Promi
     const presented = /^(?:Bearer|token) (.+)$/.exec(req.headers.authorization ?? '')?.[1];
     if (!presented || !tokens.has(presented))
       return send(401, { message: 'Bad credentials', documentation_url: 'https://docs.github.com/rest' });
+    // The install's identity check (https://docs.github.com/en/rest/users/users#get-the-authenticated-user).
+    if (req.method === 'GET' && path === '/user') return send(200, { login: 'gatehouse-bot', id: 1, type: 'User' });
     const comments = /^\/repos\/([^/]+)\/([^/]+)\/issues\/(\d+)\/comments$/.exec(path);
     if (req.method === 'POST' && comments) {
       if (typeof (body as { body?: unknown })?.body !== 'string') return send(422, { message: 'Validation Failed' });

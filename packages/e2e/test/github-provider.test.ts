@@ -48,6 +48,9 @@ describe('GitHub provider: install → webhook → session → publication-scope
       credentials: { webhook_secret: SECRET, token: TOKEN },
       settings: { api_url: fake.url },
     });
+    // The install checked the pasted token with GitHub first; the tool calls below are counted from here.
+    expect(fake.requests).toEqual([{ method: 'GET', path: '/user', authorization: `token ${TOKEN}`, body: undefined }]);
+    fake.requests.length = 0;
 
     const payload = (examples as unknown as { name: string; examples: Record<string, any>[] }[])
       .find((d) => d.name === 'issue_comment')!

@@ -144,12 +144,26 @@ export interface CredentialsInstallSpec {
    * templates are installed with the main worker's `install_integration`); that route then answers 400 naming it.
    */
   installWith?: string;
+  verify?: VerifyCredentials;
 }
+
+/**
+ * Checks pasted credentials with the vendor's identity call before anything is stored (GitHub `GET /user`, Slack
+ * `auth.test`, Linear's `viewer`), as template credentials are checked with their validation request. A refusal says
+ * which field and the vendor's status or error code, never the secret. Credentials without anything to call with
+ * (a webhook secret only) pass.
+ */
+export type VerifyCredentials = (
+  credentials: Record<string, string>,
+  ctx: InstallFlowContext,
+) => Promise<{ ok: true } | { ok: false; message: string }>;
 
 export interface OAuthInstallSpec {
   type: 'oauth';
   fields: readonly CredentialField[];
   settings?: readonly CredentialField[];
+  /** Checks a credential paste (the `fields`), as CredentialsInstallSpec.verify. */
+  verify?: VerifyCredentials;
   oauth: OAuthInstallFlow;
 }
 

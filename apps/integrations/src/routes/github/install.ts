@@ -145,6 +145,7 @@ const githubAppFlow: OAuthInstallFlow = {
 
 export const githubInstall = {
   type: 'oauth',
+  verify: (credentials, ctx) => verifyGithubPaste(credentials, ctx),
   fields: [
     {
       name: 'webhook_secret',
@@ -189,3 +190,29 @@ export const githubInstall = {
   ],
   oauth: githubAppFlow,
 } as const satisfies InstallSpec;
+
+/**
+ * A pasted token must work: `GET /user` (https://docs.github.com/en/rest/users/users#get-the-authenticated-user)
+ * answers 200 for a valid personal token. A webhook secret alone (no tools) has nothing to check.
+ */
+export async function verifyGithubPaste(
+  credentials: Record<string, string>,
+  ctx: InstallFlowContext,
+): Promise<{ ok: true } | { ok: false; message: string }> {
+  if (!credentials.token) return { ok: true };
+  try {
+    await new Octokit({
+      auth: credentials.token,
+      baseUrl: githubApiRoot(ctx.settings),
+      userAgent: 'gatehouse',
+      request: { fetch: policyFetch(ctx.outbound) },
+    }).request('GET /user');
+    return { ok: true };
+  } catch (err) {
+    const status = (err as { status?: number }).status;
+    return {
+      ok: false,
+      message: `GitHub refused the token (${status ?? 'no answer'} from GET /user); paste a working personal or fine-grained token`,
+    };
+  }
+}

@@ -5,7 +5,8 @@
  * https://linear.app/developers/webhooks  https://linear.app/developers/oauth-2-0-authentication
  * https://linear.app/developers/agents
  */
-import type { InstallSpec } from '@gatehouse/integrations-core';
+import type { InstallFlowContext, InstallSpec } from '@gatehouse/integrations-core';
+import { policyFetch } from '../../outbound.js';
 import { authorizationCodeFlow } from '@gatehouse/upstream-oauth';
 
 /** Linear's API root; the `api_url` setting may name another (a local fake in development). */
@@ -14,8 +15,33 @@ export const LINEAR_API = 'https://api.linear.app';
 export const linearApiRoot = (settings: Record<string, unknown>) =>
   typeof settings.api_url === 'string' && settings.api_url ? settings.api_url.replace(/\/+$/, '') : LINEAR_API;
 
+/**
+ * A pasted API key must work: the GraphQL `viewer` query (https://linear.app/developers/graphql#authentication)
+ * answers the key's user. Only the status leaves (Linear's error messages may quote the request).
+ */
+export async function verifyLinearPaste(
+  credentials: Record<string, string>,
+  ctx: InstallFlowContext,
+): Promise<{ ok: true } | { ok: false; message: string }> {
+  if (!credentials.api_key) return { ok: true };
+  let res: Response;
+  try {
+    res = await policyFetch(ctx.outbound)(`${linearApiRoot(ctx.settings)}/graphql`, {
+      method: 'POST',
+      headers: { authorization: credentials.api_key, 'content-type': 'application/json' },
+      body: JSON.stringify({ query: '{ viewer { id } }' }),
+    });
+  } catch {
+    return { ok: false, message: 'Linear could not be reached to check the API key' };
+  }
+  const body = (await res.json().catch(() => null)) as { data?: { viewer?: { id?: string } } } | null;
+  if (res.ok && body?.data?.viewer?.id) return { ok: true };
+  return { ok: false, message: `Linear refused the API key (${res.status} from the viewer query)` };
+}
+
 export const linearInstall = {
   type: 'oauth',
+  verify: (credentials, ctx) => verifyLinearPaste(credentials, ctx),
   fields: [
     { name: 'webhook_secret', description: 'Signing secret of the Linear webhook', secret: true, required: true },
     {

@@ -7,7 +7,9 @@
  * A credential paste (signing secret, bot user id, bot token) remains for single-workspace apps.
  * Signing: https://docs.slack.dev/authentication/verifying-requests-from-slack
  */
-import type { InstallSpec } from '@gatehouse/integrations-core';
+import { LogLevel, WebClient } from '@slack/web-api';
+import type { InstallFlowContext, InstallSpec } from '@gatehouse/integrations-core';
+import { policyFetch } from '../../outbound.js';
 import { authorizationCodeFlow, type TokenReading } from '@gatehouse/upstream-oauth';
 
 /** Slack's Web API root; the `api_url` setting may name another (a local fake in development). */
@@ -48,8 +50,45 @@ export function readSlackTokens(
   };
 }
 
+/**
+ * A pasted bot token must work and belong to the bot user pasted beside it: `auth.test`
+ * (https://docs.slack.dev/reference/methods/auth.test) answers the token's `user_id`. Slack answers HTTP 200 with
+ * `ok: false` and an error code for a bad token; only the code leaves.
+ */
+export async function verifySlackPaste(
+  credentials: Record<string, string>,
+  ctx: InstallFlowContext,
+): Promise<{ ok: true } | { ok: false; message: string }> {
+  if (!credentials.bot_token) return { ok: true };
+  const client = new WebClient(credentials.bot_token, {
+    slackApiUrl: `${slackApiRoot(ctx.settings)}/`,
+    fetch: policyFetch(ctx.outbound),
+    retryConfig: { retries: 0 },
+    timeout: 10_000,
+    allowAbsoluteUrls: false,
+    logLevel: LogLevel.ERROR,
+  });
+  let userId: string | undefined;
+  try {
+    userId = (await client.auth.test()).user_id;
+  } catch (err) {
+    const code = (err as { data?: { error?: unknown } }).data?.error;
+    return {
+      ok: false,
+      message: `Slack refused the bot token (${typeof code === 'string' ? code : 'no answer'} from auth.test)`,
+    };
+  }
+  if (credentials.bot_user_id && userId !== credentials.bot_user_id)
+    return {
+      ok: false,
+      message: `bot_user_id ${credentials.bot_user_id} is not the user of this bot token (auth.test answers ${userId ?? 'none'})`,
+    };
+  return { ok: true };
+}
+
 export const slackInstall = {
   type: 'oauth',
+  verify: (credentials, ctx) => verifySlackPaste(credentials, ctx),
   fields: [
     {
       name: 'signing_secret',
