@@ -8,10 +8,9 @@
  */
 import {
   createDb,
-  findInstallation,
   findSession,
   installationPublications,
-  recordInternalMessage,
+  recordInternalMessageAndFindInstallation,
   sessionPublications,
   type PublicationRecord,
 } from '@gatehouse/integrations-adapters-cf';
@@ -76,12 +75,14 @@ export async function runProviderTool(
   const call = parsed.data;
   const db = createDb(env.AUTH_DB);
   const tenant = { organizationId: call.organizationId };
-  // A message is accepted once (a replay inside the signing window is refused); recorded while the installation
-  // is read, so it costs no extra round trip.
-  const [fresh, row] = await Promise.all([
-    recordInternalMessage(db, message),
-    findInstallation(db, tenant, call.installationId),
-  ]);
+  // A message is accepted once (a replay inside the signing window is refused); recorded in the same batch that
+  // reads the installation, so it costs no extra round trip.
+  const { fresh, installation: row } = await recordInternalMessageAndFindInstallation(
+    db,
+    message,
+    tenant,
+    call.installationId,
+  );
   if (!fresh) return refuse(401, 'replayed', 'this signed call was received before (a replay)');
   if (
     row?.kind !== 'provider' ||

@@ -3,25 +3,34 @@
  * one row per message id, so a message replayed inside its signing window is refused. Not tenant data: a message
  * names its organization only inside its verified body.
  */
-import { lt, sql } from 'drizzle-orm';
-import { SIGNED_MESSAGE_TOLERANCE_SEC, type SignedInternalMessage } from '@gatehouse/integrations-core';
+import { and, eq, lt, sql } from 'drizzle-orm';
+import { SIGNED_MESSAGE_TOLERANCE_SEC, type OrgTenant, type SignedInternalMessage } from '@gatehouse/integrations-core';
 import type { Db } from './db.js';
-import { internalMessageReceipts } from './schema.js';
+import type { InstallationRecord } from './installations.js';
+import { installations, internalMessageReceipts } from './schema.js';
 
 /**
- * Records a verified message's id. Returns false when that id was recorded before (a replay): the caller refuses
- * the message. One INSERT … ON CONFLICT DO NOTHING, so two concurrent deliveries of one message cannot both pass.
+ * Records a verified message's id and reads the installation it names, in one D1 batch (one round trip: the receiver
+ * needs both before anything else). `fresh` is false for a replay (the id was recorded before): refuse the message.
  */
-export async function recordInternalMessage(
+export async function recordInternalMessageAndFindInstallation(
   db: Db,
   message: Pick<SignedInternalMessage, 'id' | 'direction'>,
+  tenant: OrgTenant,
+  installationId: string,
   now = Date.now(),
-): Promise<boolean> {
-  const res = await db
-    .insert(internalMessageReceipts)
-    .values({ id: message.id, direction: message.direction, receivedAt: now })
-    .onConflictDoNothing();
-  return res.meta.changes === 1;
+): Promise<{ fresh: boolean; installation: InstallationRecord | null }> {
+  const [recorded, rows] = await db.batch([
+    db
+      .insert(internalMessageReceipts)
+      .values({ id: message.id, direction: message.direction, receivedAt: now })
+      .onConflictDoNothing(),
+    db
+      .select()
+      .from(installations)
+      .where(and(eq(installations.organizationId, tenant.organizationId), eq(installations.id, installationId))),
+  ]);
+  return { fresh: recorded.meta.changes === 1, installation: rows[0] ?? null };
 }
 
 /**

@@ -31,7 +31,33 @@ export async function appendSessionDispatch(
     eq(sessions.installationId, dispatch.installationId),
     eq(sessions.threadKey, dispatch.threadKey),
   );
-  const [, inserted, session] = await db.batch([
+  // The session's own publication, once (a later dispatch to the same thread adds none), in the same batch.
+  const pub = dispatch.publication;
+  const publicationInsert = pub
+    ? [
+        db.insert(publications).select(
+          db
+            .select({
+              id: sql<string>`${newId()}`.as('id'),
+              organizationId: sessions.organizationId,
+              installationId: sessions.installationId,
+              sessionId: sessions.id,
+              granularity: sql<'workspace' | 'issue' | 'user'>`${pub.granularity}`.as('granularity'),
+              target: sql<string>`${pub.target}`.as('target'),
+              scopes: sql<string>`${JSON.stringify(pub.scopes)}`.as('scopes'),
+              createdAt: sql<number>`${now}`.as('created_at'),
+            })
+            .from(sessions)
+            .where(
+              and(
+                threadWhere,
+                sql`not exists (select 1 from ${publications} where ${publications.sessionId} = ${sessions.id})`,
+              ),
+            ),
+        ),
+      ]
+    : [];
+  const results = await db.batch([
     db
       .insert(sessions)
       .values({
@@ -75,32 +101,11 @@ export async function appendSessionDispatch(
           .where(threadWhere),
       )
       .onConflictDoNothing({ target: sessionEvents.dispatchId }),
+    ...publicationInsert,
     db.select({ id: sessions.id }).from(sessions).where(threadWhere),
   ]);
-  if (dispatch.publication) {
-    // The session's own publication, once (a later dispatch to the same thread adds none).
-    const pub = dispatch.publication;
-    await db.insert(publications).select(
-      db
-        .select({
-          id: sql<string>`${newId()}`.as('id'),
-          organizationId: sessions.organizationId,
-          installationId: sessions.installationId,
-          sessionId: sessions.id,
-          granularity: sql<'workspace' | 'issue' | 'user'>`${pub.granularity}`.as('granularity'),
-          target: sql<string>`${pub.target}`.as('target'),
-          scopes: sql<string>`${JSON.stringify(pub.scopes)}`.as('scopes'),
-          createdAt: sql<number>`${now}`.as('created_at'),
-        })
-        .from(sessions)
-        .where(
-          and(
-            threadWhere,
-            sql`not exists (select 1 from ${publications} where ${publications.sessionId} = ${sessions.id})`,
-          ),
-        ),
-    );
-  }
+  const inserted = results[1] as { meta: { changes: number } };
+  const session = results[results.length - 1] as { id: string }[];
   const sessionId = session[0]?.id;
   if (!sessionId) throw new Error('session upsert returned no row');
   return { sessionId, appended: inserted.meta.changes > 0 };

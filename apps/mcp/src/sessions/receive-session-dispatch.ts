@@ -9,8 +9,7 @@
 import {
   appendSessionDispatch,
   createDb,
-  findInstallation,
-  recordInternalMessage,
+  recordInternalMessageAndFindInstallation,
 } from '@gatehouse/integrations-adapters-cf';
 import { providerIdOf } from '@gatehouse/catalog';
 import {
@@ -53,12 +52,13 @@ export async function receiveSessionDispatch(
   const dispatch = parsed.data;
   const db = createDb(env.AUTH_DB);
   const tenant = { organizationId: dispatch.organizationId };
-  // The message id is recorded while the installation is read (in the organization the dispatch names): no extra
-  // round trip.
-  const [fresh, installation] = await Promise.all([
-    recordInternalMessage(db, message),
-    findInstallation(db, tenant, dispatch.installationId),
-  ]);
+  // The message id is recorded and the installation read (in the organization the dispatch names) in one batch.
+  const { fresh, installation } = await recordInternalMessageAndFindInstallation(
+    db,
+    message,
+    tenant,
+    dispatch.installationId,
+  );
   if (!fresh) return refuse('replayed', 'this signed dispatch was received before (a replay)');
   // The installation must be active and belong to the provider named (catalog templates to `custom`).
   if (installation?.status !== 'active' || providerIdOf(installation) !== dispatch.provider)
