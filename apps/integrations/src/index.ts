@@ -141,7 +141,7 @@ export default class IntegrationsWorker extends WorkerEntrypoint<Env> implements
 
   callProviderTool(message: SignedInternalMessage): Promise<ProviderToolOutcome> {
     return rpcBoundary(
-      { worker: 'integrations', method: 'callProviderTool', knownSecrets: secretValuesOf(this.env) },
+      { worker: 'integrations', method: 'callProviderTool', knownSecrets: () => secretValuesOf(this.env) },
       () => runProviderTool(message, this.env, loadWorkerConfig(this.env)),
     );
   }

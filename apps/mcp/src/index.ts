@@ -157,7 +157,7 @@ export default class McpWorker extends WorkerEntrypoint<Env> implements MainRpc 
 
   deliverSessionDispatch(message: SignedInternalMessage): Promise<SessionDispatchOutcome> {
     return rpcBoundary(
-      { worker: 'mcp', method: 'deliverSessionDispatch', knownSecrets: secretValuesOf(this.env) },
+      { worker: 'mcp', method: 'deliverSessionDispatch', knownSecrets: () => secretValuesOf(this.env) },
       () => receiveSessionDispatch(message, this.env, loadWorkerConfig(this.env)),
     );
   }

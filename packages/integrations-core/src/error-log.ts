@@ -150,7 +150,7 @@ export class InternalRpcError extends Error {
  * driver message or a secret in an exception, and can still tell a failure (retry) from an answer.
  */
 export async function rpcBoundary<T>(
-  context: { worker: string; method: string; knownSecrets?: readonly string[] },
+  context: { worker: string; method: string; knownSecrets?: () => readonly string[] },
   body: () => Promise<T>,
 ): Promise<T> {
   try {
@@ -163,7 +163,8 @@ export async function rpcBoundary<T>(
         method: 'RPC',
         route: context.method,
         requestId,
-        knownSecrets: context.knownSecrets,
+        // Computed only when there is something to log (it parses the key set).
+        knownSecrets: context.knownSecrets?.(),
       }),
     );
     throw new InternalRpcError(context.method, requestId);

@@ -1,5 +1,12 @@
-import { describe, expect, it } from 'vitest';
-import { redactSecrets, requestIdOf, secretValuesOf, unhandledErrorLine } from '../src/error-log.js';
+import { describe, expect, it, vi } from 'vitest';
+import {
+  InternalRpcError,
+  redactSecrets,
+  requestIdOf,
+  rpcBoundary,
+  secretValuesOf,
+  unhandledErrorLine,
+} from '../src/error-log.js';
 
 const SIGNING_KEY = 'b7f0c2d9e4a1f6b3c8d5e2a7f4b1c6d3e8a5f2b7c4d1e6a3f8b5c2d7e4a1f6b3';
 const CREDENTIALS_KEY = 'Q2hhbmdlTWVJbW1lZGlhdGVseVBsZWFzZTEyMzQ1Njc';
@@ -119,5 +126,27 @@ describe('requestIdOf and secretValuesOf', () => {
       }),
     ).toEqual([SIGNING_KEY, CREDENTIALS_KEY, 'other-key-value']);
     expect(secretValuesOf({ MCP_SIGNING_KEY: SIGNING_KEY, CREDENTIALS_KEYS: 'not json' })).toEqual([SIGNING_KEY]);
+  });
+});
+
+describe('rpcBoundary', () => {
+  it('logs the callee’s error redacted and gives the caller a generic one with the request id', async () => {
+    const key = 'sk-signing-key-0123456789';
+    const lines: string[] = [];
+    const spy = vi.spyOn(console, 'error').mockImplementation((line: string) => lines.push(line));
+    const thrown = await rpcBoundary(
+      { worker: 'mcp', method: 'deliverSessionDispatch', knownSecrets: () => [key] },
+      () => Promise.reject(new Error(`D1 refused, key ${key} in the message`)),
+    ).catch((err: unknown) => err);
+    spy.mockRestore();
+    expect(thrown).toBeInstanceOf(InternalRpcError);
+    const { message, requestId } = thrown as InternalRpcError;
+    expect(message).not.toContain(key);
+    expect(message).not.toContain('D1 refused');
+    expect(message).toContain(requestId);
+    expect(lines).toHaveLength(1);
+    expect(JSON.parse(lines[0]!)).toMatchObject({ method: 'RPC', route: 'deliverSessionDispatch', requestId });
+    expect(lines[0]).not.toContain(key);
+    expect(await rpcBoundary({ worker: 'mcp', method: 'm' }, async () => 42)).toBe(42);
   });
 });
