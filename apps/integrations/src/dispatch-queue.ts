@@ -78,6 +78,13 @@ export async function consumeDispatches(batch: MessageBatch<DispatchMessage>, en
       message.retry({ delaySeconds: retryDelaySeconds(message.attempts) });
       continue;
     }
+    if (!outcome.ok && outcome.reason === 'invalid_signature') {
+      // The two workers deploy separately: during an MCP_SIGNING_KEY rotation one may hold the new key before the
+      // other. Retried with backoff (and dead-lettered if it lasts), never failed at once.
+      console.error(JSON.stringify({ msg: 'dispatch signature refused; will retry', dispatchId: dispatch.dispatchId }));
+      message.retry({ delaySeconds: retryDelaySeconds(message.attempts) });
+      continue;
+    }
     if (!outcome.ok) {
       // Permanent: no retries, no dead-letter round trip; the delivery is failed (a vendor redelivery may try again).
       await setDeliveryStatus(db, { organizationId }, deliveryRecordId, 'failed');

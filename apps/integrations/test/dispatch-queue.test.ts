@@ -114,6 +114,18 @@ describe('dispatch queue consumer', () => {
     expect((await getQueueResult(b, ctx)).retryMessages.map((m) => m.msgId)).toEqual(['m1']);
   });
 
+  it('retries a dispatch whose signature the main worker refuses (a key rotation in progress), never fails it at once', async () => {
+    const { org, inst, body } = await queuedDelivery('q-rotation');
+    const b = batch('gatehouse-session-dispatch', body);
+    const ctx = createExecutionContext();
+    await consumeDispatches(b, {
+      ...env,
+      MAIN: rpcMain(async () => ({ ok: false, reason: 'invalid_signature', message: 'bad_signature' })),
+    });
+    expect((await getQueueResult(b, ctx)).retryMessages.map((m) => m.msgId)).toEqual(['m1']);
+    expect(await listDeliveries(db, { organizationId: org.id }, inst.id)).toMatchObject([{ status: 'received' }]);
+  });
+
   it('sends a continuation only if its thread has a session when consumed, and records it ignored otherwise', async () => {
     const { org, inst, body } = await queuedDelivery('q-continuation');
     const message: DispatchMessage = { ...body, continuation: true };

@@ -143,9 +143,17 @@ export default class McpWorker extends WorkerEntrypoint<Env> implements MainRpc 
       purgeSessions(env).then((n) => console.log(JSON.stringify({ msg: 'purged expired MCP sessions', count: n }))),
     );
     ctx.waitUntil(
-      purgeInternalMessageReceipts(createDb(env.AUTH_DB), 5000).then((n) =>
-        console.log(JSON.stringify({ msg: 'purged internal message receipts', count: n })),
-      ),
+      (async () => {
+        // Bounded batches until the backlog is gone (at most 20 × 5000 rows a run: far above any message rate).
+        const db = createDb(env.AUTH_DB);
+        let count = 0;
+        for (let i = 0; i < 20; i++) {
+          const n = await purgeInternalMessageReceipts(db, 5000);
+          count += n;
+          if (n < 5000) break;
+        }
+        console.log(JSON.stringify({ msg: 'purged internal message receipts', count }));
+      })(),
     );
     // After a key rotation (new CREDENTIALS_ACTIVE_KID), move rows still on an old key, a bounded batch per run.
     ctx.waitUntil(

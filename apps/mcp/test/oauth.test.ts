@@ -1,6 +1,6 @@
 import { SELF } from 'cloudflare:test';
 import { describe, expect, it, vi } from 'vitest';
-import { db, initialize, post, seedTenant } from './helpers.js';
+import { callTool, crm, db, initialize, post, seedTenant } from './helpers.js';
 import { upsertMember } from '@gatehouse/integrations-adapters-cf';
 import {
   ORIGIN,
@@ -169,6 +169,52 @@ describe('OAuth authorization code flow', () => {
     const body = (await res.json()) as { result: { isError: boolean; content: { text: string }[] } };
     expect(body.result.isError).toBe(true);
     expect(body.result.content[0]!.text).toMatch(/requires the ADMIN role/);
+  });
+});
+
+describe('an OAuth client with mcp:admin', () => {
+  it('may publish a template change that redirects credentials, review it, but not approve it', async () => {
+    const { user, token: apiToken } = await seedTenant('oauth-approve', 'ADMIN');
+    await setPassword(user.id);
+    await callTool(apiToken, 'create_integration', { template: crm() });
+    await callTool(apiToken, 'install_integration', {
+      template: 'acme-crm',
+      credentials: { api_key: 'k' },
+      settings: { base_url: 'https://crm.acme.test' },
+    });
+    const { tokens } = await authorize(user.email, { scope: 'mcp:read mcp:admin', scopes: ['mcp:read', 'mcp:admin'] });
+    const init = await mcpWith(tokens.access_token!, {
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'initialize',
+      params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'agent', version: '1' } },
+    });
+    const sessionId = init.headers.get('mcp-session-id')!;
+    const asClient = async (id: number, name: string, args: Record<string, unknown>) =>
+      (
+        (await (
+          await mcpWith(
+            tokens.access_token!,
+            { jsonrpc: '2.0', id, method: 'tools/call', params: { name, arguments: args } },
+            sessionId,
+          )
+        ).json()) as { result: { isError?: boolean; content: { text: string }[] } }
+      ).result;
+    const updated = await asClient(2, 'update_integration', {
+      slug: 'acme-crm',
+      template: { ...crm(), baseUrl: 'https://crm.attacker.test' },
+    });
+    expect(updated.isError, updated.content[0]!.text).toBeFalsy();
+    expect(JSON.parse(updated.content[0]!.text).installations_awaiting_approval).toHaveLength(1);
+    const review = await asClient(3, 'approve_integration_update', { integration: 'acme-crm' });
+    expect(review.isError).toBeFalsy();
+    const approve = await asClient(4, 'approve_integration_update', { integration: 'acme-crm', version: 2 });
+    expect(approve).toMatchObject({ isError: true });
+    expect(approve.content[0]!.text).toMatch(/needs your own API token, not an OAuth client/);
+    // The person approves with their own API token.
+    expect(
+      (await callTool(apiToken, 'approve_integration_update', { integration: 'acme-crm', version: 2 })).isError,
+    ).toBe(false);
   });
 });
 

@@ -201,6 +201,27 @@ describe('templates with the OAuth 2.0 authorization code grant', () => {
     expect(await listToolNames(token)).not.toContain('get_me');
   });
 
+  it('finishes a pending authorization with the pinned version, not a newer one that moved the token URL', async () => {
+    const { token } = await seedTenant('oauth-pinned-callback');
+    await callTool(token, 'create_integration', { template });
+    const { state, code } = await startInstall(token, 'Vendor Pinned');
+    // Between the start and the callback, the template's token endpoint is re-pointed elsewhere (held back: it
+    // changes where the client secret and the code go).
+    const moved = await callTool(token, 'update_integration', {
+      slug: 'vendor-app',
+      patch: {
+        op: 'set',
+        field: 'auth',
+        value: { ...template.auth, tokenUrl: 'https://collector.attacker.example/token' },
+      },
+    });
+    expect(moved.json.installations_awaiting_approval).toHaveLength(1);
+    const exchanges = vendor.grants.filter((g) => g === 'authorization_code').length;
+    const res = await callback(`code=${code}&state=${state}`);
+    expect(res.status, await res.clone().text()).toBe(200);
+    expect(vendor.grants.filter((g) => g === 'authorization_code').length).toBe(exchanges + 1);
+  });
+
   it('refreshes an expiring token once even when calls race, rotating the refresh token', async () => {
     const { token } = await seedTenant('oauth-refresh');
     await callTool(token, 'create_integration', { template });

@@ -22,8 +22,17 @@ function compile(pattern: string): RE2JS {
   return re;
 }
 
-/** Why `pattern` is not an RE2 pattern, or null when it is. */
+/** Longest pattern accepted, characters, and largest counted repetition (`{n}`): RE2's matching is linear in the
+ * input but proportional to the compiled program's size, which counted repetitions multiply. */
+export const MAX_PATTERN_LENGTH = 256;
+const MAX_REPEAT = 100;
+
+/** Why `pattern` is not an acceptable RE2 pattern (too large, or not RE2 syntax), or null when it is. */
 export function linearPatternProblem(pattern: string): string | null {
+  if (pattern.length > MAX_PATTERN_LENGTH) return `longer than ${MAX_PATTERN_LENGTH} characters`;
+  for (const m of pattern.matchAll(/\{(\d+)(?:,(\d*))?\}/g))
+    if (Number(m[1]) > MAX_REPEAT || Number(m[2] || 0) > MAX_REPEAT)
+      return `a counted repetition above ${MAX_REPEAT} ({${m[1]}${m[2] !== undefined ? `,${m[2]}` : ''}})`;
   try {
     compile(pattern);
     return null;
@@ -63,6 +72,24 @@ export function schemaPatterns(schema: unknown, at = '#'): { at: string; pattern
   return out;
 }
 
+/**
+ * How many `pattern` keywords a schema holds anywhere (every object whose `pattern` is a string, property names
+ * aside). More than schemaPatterns finds means some sit where they would go unenforced (`not`, `$defs`,
+ * `additionalProperties`, `if`/`then`, `const` data…): validate-template refuses those.
+ */
+export function countPatternKeywords(schema: unknown): number {
+  if (!schema || typeof schema !== 'object') return 0;
+  if (Array.isArray(schema)) return schema.reduce((n: number, v) => n + countPatternKeywords(v), 0);
+  let n = 0;
+  for (const [k, v] of Object.entries(schema as Record<string, unknown>)) {
+    if (k === 'pattern' && typeof v === 'string') n++;
+    else if (k === 'properties' && v && typeof v === 'object')
+      for (const sub of Object.values(v)) n += countPatternKeywords(sub);
+    else n += countPatternKeywords(v);
+  }
+  return n;
+}
+
 /** A copy of `schema` without its `pattern` keywords (checked by checkSchemaPatterns instead). */
 export function withoutPatterns<T>(schema: T): T {
   if (!schema || typeof schema !== 'object') return schema;
@@ -87,8 +114,12 @@ export function checkSchemaPatterns(schema: unknown, value: unknown, at = 'argum
   if (!schema || typeof schema !== 'object' || Array.isArray(schema)) return [];
   const s = schema as Record<string, unknown>;
   const out: string[] = [];
-  if (typeof s.pattern === 'string' && typeof value === 'string' && !linearSearch(s.pattern, value))
-    out.push(`${at}: does not match pattern "${s.pattern}"`);
+  if (typeof s.pattern === 'string' && typeof value === 'string') {
+    // A template stored before patterns were checked may hold one RE2 cannot run: say so, never run it elsewhere.
+    if (linearPatternProblem(s.pattern) !== null)
+      out.push(`${at}: the template's pattern "${s.pattern}" is not RE2 syntax; an ADMIN must update the template`);
+    else if (!linearSearch(s.pattern, value)) out.push(`${at}: does not match pattern "${s.pattern}"`);
+  }
   if (s.properties && typeof s.properties === 'object' && value && typeof value === 'object' && !Array.isArray(value))
     for (const [k, sub] of Object.entries(s.properties))
       if (k in value)

@@ -23,7 +23,7 @@ export const settingFieldSchema = z.object({
   name: identifier,
   description: z.string().min(1),
   required: z.boolean().default(true),
-  /** ECMAScript regular expression the value must match (whole value). */
+  /** RE2 regular expression the value must match as a whole (linear-regex.ts; checked at creation). */
   pattern: z.string().optional(),
   example: z.string().optional(),
 });

@@ -3,7 +3,7 @@
  * rules that make a template callable and its tools generic. Every problem names the field it is about
  * (`tools[2].path: …`) and says what to fix.
  */
-import { linearPatternProblem, schemaPatterns } from './linear-regex.js';
+import { countPatternKeywords, linearPatternProblem, schemaPatterns } from './linear-regex.js';
 import { compile } from '@jmespath-community/jmespath';
 import { integrationTemplateSchema, type IntegrationTemplate } from './template-schema.js';
 import { WEBHOOK_SECRET_FIELDS } from './template-provider.js';
@@ -123,6 +123,10 @@ export function validateTemplate(input: unknown, reservedToolNames: ReadonlySet<
       if (problem) problems.push(`${where}: not an RE2 regular expression (${problem})`);
       else if (/\/(anyOf|oneOf)\//.test(at)) problems.push(`${where}: patterns inside anyOf/oneOf are not supported`);
     }
+    if (countPatternKeywords(tool.inputSchema) > schemaPatterns(tool.inputSchema).length)
+      problems.push(
+        `tools[${i}] (${tool.name}).inputSchema: a pattern may stand only under properties, items or allOf (elsewhere it would go unenforced)`,
+      );
     if (JSON.stringify(tool.inputSchema).includes('"patternProperties"'))
       problems.push(`tools[${i}] (${tool.name}).inputSchema: patternProperties is not supported; name the properties`);
   });

@@ -50,4 +50,17 @@ describe('template patterns', () => {
       /patternProperties is not supported/,
     );
   });
+
+  it('refuses patterns where they would go unenforced, and patterns too large for a bounded program', () => {
+    expect(problems(template(undefined, { type: 'string', not: { pattern: '^x' } }))).toMatch(
+      /a pattern may stand only under properties, items or allOf/,
+    );
+    expect(problems(template(undefined, { type: 'object', additionalProperties: { pattern: '^x' } }))).toMatch(
+      /a pattern may stand only under properties/,
+    );
+    expect(problems(template('(?:\\pL|\\pN){1000}', { type: 'string' }))).toMatch(/counted repetition above 100/);
+    expect(problems(template('a'.repeat(300), { type: 'string' }))).toMatch(/longer than 256 characters/);
+    // A property that is itself named "pattern" is data, not a keyword.
+    expect(problems(template(undefined, { type: 'object', properties: { pattern: { type: 'string' } } }))).toBe('');
+  });
 });

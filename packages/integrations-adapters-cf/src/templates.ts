@@ -2,7 +2,7 @@
  * Organization-defined integration templates (the builder's create/update/delete_integration). The shipped catalog
  * lives in code (packages/catalog); these rows add to it per organization.
  */
-import { and, asc, desc, eq, inArray, or, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, isNull, or, sql } from 'drizzle-orm';
 import type { OrgTenant } from '@gatehouse/integrations-core';
 import { newId, type Db } from './db.js';
 import { bumpCatalogVersion } from './installations.js';
@@ -171,7 +171,20 @@ export async function findTemplateVersionDefinitions(
   tenant: OrgTenant,
   wanted: readonly { slug: string; version: number }[],
 ): Promise<{ slug: string; version: number; definition: unknown }[]> {
-  if (wanted.length === 0) return [];
+  // Distinct pairs, a few per query: D1 binds at most 100 parameters per statement.
+  const pairs = [...new Map(wanted.map((w) => [`${w.slug}@${w.version}`, w])).values()];
+  const out: { slug: string; version: number; definition: unknown }[] = [];
+  for (let i = 0; i < pairs.length; i += VERSION_PAIRS_PER_QUERY)
+    out.push(...(await versionDefinitions(db, tenant, pairs.slice(i, i + VERSION_PAIRS_PER_QUERY))));
+  return out;
+}
+
+/** (slug, version) pairs per query: two parameters each, under D1's 100 (https://developers.cloudflare.com/d1/platform/limits/). */
+const VERSION_PAIRS_PER_QUERY = 40;
+/** Installation ids per UPDATE of moveTemplatePins, under D1's 100 bound parameters. */
+const IDS_PER_STATEMENT = 80;
+
+function versionDefinitions(db: Db, tenant: OrgTenant, wanted: readonly { slug: string; version: number }[]) {
   return db
     .select({
       slug: integrationTemplates.slug,
@@ -211,15 +224,19 @@ export async function moveTemplatePins(
 ): Promise<number> {
   if (input.installationIds.length === 0) return 0;
   const now = Date.now();
-  const move = db
-    .update(installations)
-    .set({ templateVersion: input.toVersion })
-    .where(
-      and(
-        eq(installations.organizationId, tenant.organizationId),
-        inArray(installations.id, [...input.installationIds]),
-        eq(installations.templateVersion, input.fromVersion),
-      ),
+  const moves = [];
+  for (let i = 0; i < input.installationIds.length; i += IDS_PER_STATEMENT)
+    moves.push(
+      db
+        .update(installations)
+        .set({ templateVersion: input.toVersion })
+        .where(
+          and(
+            eq(installations.organizationId, tenant.organizationId),
+            inArray(installations.id, input.installationIds.slice(i, i + IDS_PER_STATEMENT)),
+            eq(installations.templateVersion, input.fromVersion),
+          ),
+        ),
     );
   // An approval is recorded only for a row that is still at `fromVersion` (INSERT … SELECT, before the move).
   const approvals = input.approval
@@ -247,10 +264,39 @@ export async function moveTemplatePins(
         ),
       )
     : [];
-  const results = await db.batch([...approvals, move, bumpCatalogVersion(db, tenant)] as unknown as Parameters<
+  const results = await db.batch([...approvals, ...moves, bumpCatalogVersion(db, tenant)] as unknown as Parameters<
     typeof db.batch
   >[0]);
-  return (results[approvals.length] as { meta: { changes: number } }).meta.changes;
+  return results
+    .slice(approvals.length, approvals.length + moves.length)
+    .reduce((n, r) => n + (r as { meta: { changes: number } }).meta.changes, 0);
+}
+
+/**
+ * Pins installations that have no version yet (rows older than pinning) at `version`, the one they ran; bumps the
+ * catalog version in the same batch.
+ */
+export async function pinUnpinnedInstallations(
+  db: Db,
+  tenant: OrgTenant,
+  installationIds: readonly string[],
+  version: number,
+): Promise<void> {
+  const updates = [];
+  for (let i = 0; i < installationIds.length; i += IDS_PER_STATEMENT)
+    updates.push(
+      db
+        .update(installations)
+        .set({ templateVersion: version })
+        .where(
+          and(
+            eq(installations.organizationId, tenant.organizationId),
+            inArray(installations.id, installationIds.slice(i, i + IDS_PER_STATEMENT)),
+            isNull(installations.templateVersion),
+          ),
+        ),
+    );
+  await db.batch([...updates, bumpCatalogVersion(db, tenant)] as unknown as Parameters<typeof db.batch>[0]);
 }
 
 /** The recorded approvals of an installation's template updates, newest first. */

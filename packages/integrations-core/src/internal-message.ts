@@ -50,7 +50,7 @@ async function hmacKey(secret: string, usage: 'sign' | 'verify'): Promise<Crypto
     key = await crypto.subtle.importKey('raw', encoder.encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, [
       usage,
     ]);
-    // Two secrets at most in practice (the current one during a rotation, and the next).
+    // A handful of secrets at most per isolate (one signing key; a test may use a few).
     if (keys.size >= 8) keys.clear();
     keys.set(cacheKey, key);
   }

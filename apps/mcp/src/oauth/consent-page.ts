@@ -36,10 +36,10 @@ const SCOPE_LABELS: Record<string, string> = {
   'mcp:admin': 'change templates and MCP settings (ADMIN role required as well)',
 };
 
-// Checked when the e-mail is unknown, so both failures take the same time.
 /** Largest sign-in or consent form read, bytes (the forms are well under 1 KB; the endpoint is unauthenticated). */
 export const MAX_FORM_BYTES = 8 * 1024;
 
+// Checked when the e-mail is unknown, so both failures take the same time.
 const DUMMY_HASH = 'pbkdf2-sha256$100000$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
 
 function layout(title: string, body: string): string {

@@ -5,7 +5,8 @@
  * and only for a pending installation of that very template. On success its tools appear and connected clients get
  * tools/list_changed. The answer is a small HTML page: the person is in a browser.
  */
-import { createDb } from '@gatehouse/integrations-adapters-cf';
+import { createDb, findTemplateVersionDefinitions } from '@gatehouse/integrations-adapters-cf';
+import { integrationTemplateSchema } from '@gatehouse/catalog';
 import type { WorkerConfig } from '@gatehouse/integrations-core';
 import {
   TEMPLATE_STATE_PREFIX,
@@ -28,7 +29,17 @@ export async function handleTemplateCallback(
     resolve: async (installation) => {
       if (installation.kind !== 'template') return null;
       const tenant = { organizationId: installation.organizationId };
-      const template = (await loadCatalog(db, tenant)).find((e) => e.template.slug === installation.source)?.template;
+      const entry = (await loadCatalog(db, tenant)).find((e) => e.template.slug === installation.source);
+      // The version the installation is pinned at, not a newer one awaiting approval: its token URL is where the
+      // client secret, the code and the PKCE verifier go.
+      let template = entry?.template;
+      if (entry?.origin === 'organization' && installation.templateVersion !== entry.version) {
+        const [pinned] = await findTemplateVersionDefinitions(db, tenant, [
+          { slug: installation.source, version: installation.templateVersion ?? entry.version },
+        ]);
+        const parsed = integrationTemplateSchema.safeParse(pinned?.definition);
+        template = parsed.success ? parsed.data : undefined;
+      }
       if (template?.auth.type !== 'oauth2_authorization_code') return null;
       const withAuth = { ...template, auth: template.auth };
       return { stateKey: templateStateKey(template), flow: templateAuthorizationFlow(withAuth) };

@@ -14,6 +14,7 @@ import {
   listTemplateInstallations,
   listTemplateVersions,
   moveTemplatePins,
+  pinUnpinnedInstallations,
   TemplateVersionConflict,
   updateOrgTemplate,
 } from '@gatehouse/integrations-adapters-cf';
@@ -107,7 +108,12 @@ async function storeVersion(
   // Each installation moves to the new version at once unless, compared with the version it runs, the change
   // redirects its credentials (another origin, auth, validation request): then it stays pinned until an ADMIN
   // approves (approve_integration_update). An installation pinned at an older version is compared from there.
-  const installations = await listTemplateInstallations(ctx.db, ctx.principal, row.slug);
+  const listed = await listTemplateInstallations(ctx.db, ctx.principal, row.slug);
+  // A row without a pin (made by code older than pinning) ran the previous version: pin it there first, so the rule
+  // below applies to it like to every other (moveTemplatePins only moves rows at a known version).
+  const unpinned = listed.filter((i) => i.templateVersion === null).map((i) => i.id);
+  if (unpinned.length) await pinUnpinnedInstallations(ctx.db, ctx.principal, unpinned, row.version);
+  const installations = listed.map((i) => (i.templateVersion === null ? { ...i, templateVersion: row.version } : i));
   const pins = new Map<number, { id: string; handle: string }[]>();
   for (const i of installations) {
     const from = i.templateVersion ?? row.version;
@@ -122,12 +128,13 @@ async function storeVersion(
       for (const i of list) pending.push({ integration: i.handle, reasons });
       continue;
     }
-    await moveTemplatePins(ctx.db, ctx.principal, {
+    const count = await moveTemplatePins(ctx.db, ctx.principal, {
       installationIds: list.map((i) => i.id),
       fromVersion: from,
       toVersion: version,
     });
-    moved.push(...list.map((i) => i.handle));
+    // A concurrent move (another update, an approval) may have taken some: report only a complete move by name.
+    if (count === list.length) moved.push(...list.map((i) => i.handle));
   }
   ctx.notifyToolsChanged();
   return {
@@ -178,6 +185,12 @@ export const approveIntegrationUpdate = defineCoreTool({
     version: z.number().int().min(1).optional().describe('The version to approve, as shown by the first call'),
   }),
   async run({ integration, version }, ctx) {
+    // An OAuth client granted mcp:admin could publish a redirect and approve it itself: approvals come from a
+    // person's own API token (the admin CLI, a console), never from a client acting for them.
+    if (version !== undefined && ctx.principal.tokenId.startsWith('oauth:'))
+      throw new ToolError(
+        'Approving a change to where credentials are sent needs your own API token, not an OAuth client: review it here, approve with an API token.',
+      );
     const inst = await findVisibleInstallation(ctx.db, ctx.principal, integration);
     if (inst?.kind !== 'template' || inst.templateVersion === null)
       throw new ToolError(`No installation "${integration}" of an organization template in this workspace.`);
@@ -219,7 +232,7 @@ export const updateIntegration = defineCoreTool({
   name: 'update_integration',
   title: 'Update integration template',
   description:
-    'Change a template of your organization: send the whole definition as `template`, or one `patch` (add_tool, replace_tool, remove_tool, or set one field such as baseUrl or settings); either is validated as a whole template. Reports what changed; a breaking change (tool removed, required argument added, new required credential) is reported and recorded. Installations keep working with the new version. See get_integration for the current definition and list_integration_versions for the history.',
+    'Change a template of your organization: send the whole definition as `template`, or one `patch` (add_tool, replace_tool, remove_tool, or set one field such as baseUrl or settings); either is validated as a whole template. Reports what changed; a breaking change (tool removed, required argument added, new required credential) is reported and recorded. Installations move to the new version at once, except where it changes where or how their credentials are sent (base URL, auth, validation request): those keep their version until an ADMIN approves (approve_integration_update). See get_integration for the current definition and list_integration_versions for the history.',
   scope: 'mcp:admin',
   minRole: 'ADMIN',
   readOnly: false,
@@ -301,9 +314,10 @@ export const searchIntegrations = defineCoreTool({
   name: 'search_integrations',
   title: 'Search integration templates',
   description:
-    'Find a text (case-insensitive) or a regular expression (RE2 syntax) in every field of the templates in your catalog, or of one: names, descriptions, paths, mappings, headers, input schemas. Answers the template, the JSON path of each match and an excerpt.',
+    'Find a text (case-insensitive) or a regular expression (RE2 syntax) in every field of the templates in your catalog, or of one: names, descriptions, paths, mappings, headers, input schemas. Answers the template, the JSON path of each match and an excerpt. ADMIN and up, as the full definitions in get_integration.',
   scope: 'mcp:read',
-  minRole: 'MEMBER',
+  // Every field, literal header values included: the builder's view, like get_integration's `definition`.
+  minRole: 'ADMIN',
   readOnly: true,
   input: z.object({
     pattern: z.string().min(1).max(500).describe('The text or regular expression to find'),

@@ -7,6 +7,7 @@ import {
   CUSTOM_PROVIDER_ID,
   isWebhookSecret,
   linearFullMatch,
+  linearPatternProblem,
   validateCredentials,
   type IntegrationTemplate,
 } from '@gatehouse/catalog';
@@ -132,6 +133,8 @@ function fieldProblems(
     }
     if (typeof v !== 'string') problems.push(`${kind} "${f.name}" must be a string`);
     // RE2 (linear time): the pattern is the template author's, the value the installer's.
+    else if (f.pattern && linearPatternProblem(f.pattern) !== null)
+      problems.push(`${kind} "${f.name}": the template's pattern is not RE2 syntax; an ADMIN must update the template`);
     else if (f.pattern && !linearFullMatch(f.pattern, v)) problems.push(`${kind} "${f.name}" must match ${f.pattern}`);
   }
   return problems;
