@@ -10,7 +10,8 @@ import {
   createDb,
   findSession,
   installationPublications,
-  recordInternalMessageAndFindInstallation,
+  findInstallation,
+  recordInternalMessage,
   sessionPublications,
   type PublicationRecord,
 } from '@gatehouse/integrations-adapters-cf';
@@ -75,14 +76,13 @@ export async function runProviderTool(
   const call = parsed.data;
   const db = createDb(env.AUTH_DB);
   const tenant = { organizationId: call.organizationId };
-  // A message is accepted once (a replay inside the signing window is refused); recorded in the same batch that
-  // reads the installation, so it costs no extra round trip.
-  const { fresh, installation: row } = await recordInternalMessageAndFindInstallation(
-    db,
-    message,
-    tenant,
-    call.installationId,
-  );
+  // A message is accepted once (a replay inside the signing window is refused). The receipt write runs beside the
+  // installation read rather than in one batch with it: the read then does not wait on a write transaction
+  // (pnpm bench, provider tool call row).
+  const [fresh, row] = await Promise.all([
+    recordInternalMessage(db, message),
+    findInstallation(db, tenant, call.installationId),
+  ]);
   if (!fresh) return refuse(401, 'replayed', 'this signed call was received before (a replay)');
   if (
     row?.kind !== 'provider' ||

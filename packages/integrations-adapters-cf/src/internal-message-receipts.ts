@@ -10,6 +10,22 @@ import type { InstallationRecord } from './installations.js';
 import { installations, internalMessageReceipts } from './schema.js';
 
 /**
+ * Records a verified message's id. Returns false when that id was recorded before (a replay): the caller refuses
+ * the message. One INSERT … ON CONFLICT DO NOTHING, so two concurrent deliveries of one message cannot both pass.
+ */
+export async function recordInternalMessage(
+  db: Db,
+  message: Pick<SignedInternalMessage, 'id' | 'direction'>,
+  now = Date.now(),
+): Promise<boolean> {
+  const res = await db
+    .insert(internalMessageReceipts)
+    .values({ id: message.id, direction: message.direction, receivedAt: now })
+    .onConflictDoNothing();
+  return res.meta.changes === 1;
+}
+
+/**
  * Records a verified message's id and reads the installation it names, in one D1 batch (one round trip: the receiver
  * needs both before anything else). `fresh` is false for a replay (the id was recorded before): refuse the message.
  */
