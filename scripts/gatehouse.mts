@@ -4,6 +4,7 @@
  *
  *   pnpm gatehouse org create --slug demo --name "Demo Organization"
  *   pnpm gatehouse token create --org demo --role ADMIN --json
+ *   pnpm gatehouse history search --org demo --status error --since 2026-12-01
  *
  * `--json` prints one JSON document on stdout and nothing else (use `pnpm -s gatehouse …` so pnpm's own banner stays
  * off stdout too). Errors go to stderr; the exit code is 1 when the command could not be carried out and 2 when the
@@ -13,6 +14,7 @@ import { parseArgs, type ParseArgsOptionsConfig } from 'node:util';
 import { CliError, EXIT_USAGE, usageError } from './lib/cli-error.mts';
 import { parseOrgOnly, type OptionValues } from './lib/cli-input.mts';
 import { credentialsRotate } from './lib/commands/credentials.mts';
+import { HISTORY_ARGS, HISTORY_OPTIONS, historyExport, historySearch, parseHistory } from './lib/commands/history.mts';
 import { orgCreate, orgList, parseOrgCreate } from './lib/commands/org.mts';
 import { parseTokenCreate, parseTokenRevoke, tokenCreate, tokenList, tokenRevoke } from './lib/commands/token.mts';
 import { parseUserAdd, parseUserSetPassword, userAdd, userList, userSetPassword } from './lib/commands/user.mts';
@@ -103,6 +105,21 @@ const COMMANDS: Record<string, CommandSpec> = {
     summary: 'new local credentials key; re-encrypt every installation under it (old keys kept)',
     options: {},
     run: dbCommand(() => null, credentialsRotate),
+  },
+  'history search': {
+    args: HISTORY_ARGS,
+    summary: "an organization's run history, newest first (default 50 items)",
+    options: HISTORY_OPTIONS,
+    run: dbCommand((v) => parseHistory(v, 50), historySearch),
+  },
+  'history export': {
+    args: HISTORY_ARGS,
+    summary: 'the same as JSON lines, each item with its detail (default 10000 items)',
+    options: HISTORY_OPTIONS,
+    run: (values) => {
+      const input = parseHistory(values, 10_000);
+      return withLocalDb((db, _d1, bucket) => historyExport(db, bucket, input));
+    },
   },
   migrate: {
     args: '',

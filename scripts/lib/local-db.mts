@@ -1,5 +1,5 @@
 /**
- * Opens the LOCAL AUTH_DB — the SQLite file `wrangler dev --persist-to <repo>/.wrangler/state` serves to both
+ * Opens the LOCAL AUTH_DB (and the run-history R2 bucket beside it) — the SQLite file `wrangler dev --persist-to <repo>/.wrangler/state` serves to both
  * workers — through Miniflare, the same way `wrangler d1 execute --local` does.
  *
  * Miniflare 5 (the version wrangler 4.164 bundles) no longer accepts v4 options such as `d1Persist` in its
@@ -10,10 +10,16 @@
  */
 import { readdirSync } from 'node:fs';
 import { Miniflare, convertV4MiniflareOptions } from 'miniflare';
-import { createDb, withBusyRetry, type Db } from './workspace-packages.mts';
+import { createDb, withBusyRetry, type Db, type getRunHistoryItem } from './workspace-packages.mts';
 import { CliError } from './cli-error.mts';
 import { D1_BINDING, ROOT_WRANGLER_CONFIG, persistTo, resourcePersistencePath } from './repo-paths.mts';
 import { readD1Entry } from './wrangler-toml.mts';
+
+/** The R2 binding's shape as the adapters type it (the Workers `R2Bucket`). */
+export type LocalR2 = NonNullable<Parameters<typeof getRunHistoryItem>[1]>;
+
+const RUN_HISTORY_BINDING = 'RUN_HISTORY';
+const RUN_HISTORY_BUCKET = 'gatehouse-run-history';
 
 /** The D1 binding's shape as the adapters type it (the Workers `D1Database`), without naming the global type here. */
 export type D1 = Parameters<typeof createDb>[0];
@@ -23,7 +29,7 @@ export type D1 = Parameters<typeof createDb>[0];
  * afterwards (its workerd process would otherwise keep Node alive). Fails with a CliError when migrations are missing
  * or pending, before `fn` runs.
  */
-export async function withLocalDb<T>(fn: (db: Db, d1: D1) => Promise<T>): Promise<T> {
+export async function withLocalDb<T>(fn: (db: Db, d1: D1, runHistory: LocalR2) => Promise<T>): Promise<T> {
   const entry = readD1Entry(ROOT_WRANGLER_CONFIG, D1_BINDING);
   const mf = new Miniflare(
     convertV4MiniflareOptions({
@@ -31,6 +37,8 @@ export async function withLocalDb<T>(fn: (db: Db, d1: D1) => Promise<T>): Promis
       script: 'export default {}',
       resourcePersistencePath: resourcePersistencePath(),
       d1Databases: { [D1_BINDING]: entry.localDatabaseId },
+      // The main worker's run-history bucket (apps/mcp/wrangler.toml), stored locally under its bucket name.
+      r2Buckets: { [RUN_HISTORY_BINDING]: RUN_HISTORY_BUCKET },
     }),
   );
   try {
@@ -38,7 +46,8 @@ export async function withLocalDb<T>(fn: (db: Db, d1: D1) => Promise<T>): Promis
     // a second process on the file `pnpm dev` serves: its writes wait out that process's lock (and the workers' ours).
     const d1 = withBusyRetry((await mf.getD1Database(D1_BINDING)) as unknown as D1Database) as unknown as D1;
     await assertMigrated(d1, entry.migrationsDir);
-    return await fn(createDb(d1), d1);
+    const bucket = (await mf.getR2Bucket(RUN_HISTORY_BINDING)) as unknown as LocalR2;
+    return await fn(createDb(d1), d1, bucket);
   } finally {
     await mf.dispose();
   }

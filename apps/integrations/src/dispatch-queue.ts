@@ -6,7 +6,8 @@
  * be reached) retries with exponential backoff; after max_retries (wrangler.toml) Queues moves the message to the
  * dead-letter queue, whose consumer marks the delivery `failed`, so the vendor's next redelivery queues it again.
  * Each attempt is signed afresh (a new message id), and the main worker appends each dispatch id once, so a retry
- * after a lost acknowledgement changes nothing.
+ * after a lost acknowledgement changes nothing. Each attempt, and the delivery it settles, is recorded in the run
+ * history (delivery-history.ts) once the batch is handled.
  * https://developers.cloudflare.com/queues/configuration/batching-retries/
  */
 import { createDb, hasThreadSession, setDeliveryStatus } from '@gatehouse/integrations-adapters-cf';
@@ -15,8 +16,10 @@ import {
   signInternalMessage,
   type MainRpc,
   type SessionDispatch,
+  type RunHistoryItemInput,
   type SessionDispatchOutcome,
 } from '@gatehouse/integrations-core';
+import { dispatchAttemptItems, writeDeliveryHistory, type DispatchAttempt } from './delivery-history.js';
 import type { DispatchMessage } from './webhook-pipeline.js';
 
 export const DEAD_LETTER_QUEUE = 'gatehouse-session-dispatch-dlq';
@@ -42,11 +45,29 @@ export async function sendSessionDispatch(
 
 export async function consumeDispatches(batch: MessageBatch<DispatchMessage>, env: Env): Promise<void> {
   const db = createDb(env.AUTH_DB);
+  // The run-history items of this batch, written once at the end (delivery-history.ts).
+  const history: Promise<RunHistoryItemInput[]>[] = [];
+  const record = (message: Message<DispatchMessage>, attempt: DispatchAttempt, startedAt: number) =>
+    history.push(dispatchAttemptItems(message.body, attempt, message.attempts, startedAt));
+  try {
+    await consumeBatch(batch, env, db, record);
+  } finally {
+    await writeDeliveryHistory(db, (await Promise.all(history)).flat());
+  }
+}
+
+async function consumeBatch(
+  batch: MessageBatch<DispatchMessage>,
+  env: Env,
+  db: ReturnType<typeof createDb>,
+  record: (message: Message<DispatchMessage>, attempt: DispatchAttempt, startedAt: number) => void,
+): Promise<void> {
   if (batch.queue === DEAD_LETTER_QUEUE) {
     for (const message of batch.messages) {
       const { deliveryRecordId, organizationId, dispatch } = message.body;
       await setDeliveryStatus(db, { organizationId }, deliveryRecordId, 'failed');
       console.error(JSON.stringify({ msg: 'dispatch dead-lettered', dispatchId: dispatch.dispatchId }));
+      record(message, { result: 'dead_lettered' }, Date.now());
       message.ack();
     }
     return;
@@ -54,12 +75,14 @@ export async function consumeDispatches(batch: MessageBatch<DispatchMessage>, en
   const { signingKey } = loadWorkerConfig(env);
   for (const message of batch.messages) {
     const { deliveryRecordId, organizationId, dispatch, continuation } = message.body;
+    const startedAt = Date.now();
     if (
       continuation &&
       !(await hasThreadSession(db, { organizationId }, dispatch.installationId, dispatch.threadKey))
     ) {
       // A reply in a thread that never got a session (the app was not mentioned there): nothing to continue.
       await setDeliveryStatus(db, { organizationId }, deliveryRecordId, 'ignored');
+      record(message, { result: 'ignored' }, startedAt);
       message.ack();
       continue;
     }
@@ -67,14 +90,16 @@ export async function consumeDispatches(batch: MessageBatch<DispatchMessage>, en
     try {
       outcome = await sendSessionDispatch(mainRpc(env), signingKey, dispatch);
     } catch (err) {
+      const error = err instanceof Error ? err.message : 'unknown';
       console.error(
         JSON.stringify({
           msg: 'dispatch failed; will retry',
           dispatchId: dispatch.dispatchId,
           attempt: message.attempts,
-          error: err instanceof Error ? err.message : 'unknown',
+          error,
         }),
       );
+      record(message, { result: 'retried', error: error.slice(0, 300) }, startedAt);
       message.retry({ delaySeconds: retryDelaySeconds(message.attempts) });
       continue;
     }
@@ -82,6 +107,7 @@ export async function consumeDispatches(batch: MessageBatch<DispatchMessage>, en
       // The two workers deploy separately: during an MCP_SIGNING_KEY rotation one may hold the new key before the
       // other. Retried with backoff (and dead-lettered if it lasts), never failed at once.
       console.error(JSON.stringify({ msg: 'dispatch signature refused; will retry', dispatchId: dispatch.dispatchId }));
+      record(message, { result: 'retried', error: 'the main worker refused the signature' }, startedAt);
       message.retry({ delaySeconds: retryDelaySeconds(message.attempts) });
       continue;
     }
@@ -95,10 +121,12 @@ export async function consumeDispatches(batch: MessageBatch<DispatchMessage>, en
           reason: outcome.reason,
         }),
       );
+      record(message, { result: 'refused', reason: outcome.reason, message: outcome.message }, startedAt);
       message.ack();
       continue;
     }
     await setDeliveryStatus(db, { organizationId }, deliveryRecordId, 'dispatched');
+    record(message, { result: 'delivered', sessionId: outcome.sessionId, appended: outcome.appended }, startedAt);
     message.ack();
   }
 }

@@ -106,7 +106,9 @@ app.post('/install/:provider', (c) => {
 app.post('/webhook/:provider/:installation', (c) => {
   const provider = findProvider(c.req.param('provider'));
   if (!provider) return jsonError(404, 'unknown_provider', 'no such provider');
-  return handleWebhook(c.req.raw, provider, c.req.param('installation'), c.env, loadWorkerConfig(c.env));
+  return handleWebhook(c.req.raw, provider, c.req.param('installation'), c.env, loadWorkerConfig(c.env), (p) =>
+    c.executionCtx.waitUntil(p),
+  );
 });
 
 app.notFound(() => jsonError(404, 'not_found', 'no such route; see GET /v1/integrations'));

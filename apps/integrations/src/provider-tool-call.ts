@@ -19,7 +19,14 @@ import {
   OutsidePublicationError,
   ProviderToolInputError,
   providerToolCallSchema,
+  recordingFetch,
+  redactRecorded,
+  secretValuesOf,
+  secretValuesOfCredentials,
   verifyInternalMessage,
+  type UpstreamExchange,
+  type IntegrationProvider,
+  type PublicationContext,
   type ProviderTool,
   type ProviderToolCall,
   type ProviderToolOutcome,
@@ -150,13 +157,30 @@ export async function runProviderTool(
   const { credentials } = current;
   const installation = toProviderInstallation(row, credentials);
   // Provider API calls obey the same outbound policy as templates (an api_url setting can point at a fake in dev).
+  // When the caller records run history, each exchange is recorded too and returned redacted with this
+  // installation's secrets (the main worker never sees them).
+  const exchanges: UpstreamExchange[] = [];
+  const recorder = call.record ? recordingFetch(policyFetch(outbound), exchanges) : null;
+  const outcome = await executeProviderTool(provider, tool, call, {
+    installation,
+    session,
+    fetch: recorder?.fetch ?? policyFetch(outbound),
+  });
+  if (!recorder) return outcome;
+  await recorder.settled();
+  const secrets = [...secretValuesOf(env), ...secretValuesOfCredentials(credentials)];
+  return { ...outcome, exchanges: redactRecorded(exchanges, secrets) as UpstreamExchange[] };
+}
+
+/** Runs the tool; the provider's own errors become refusals with their messages (never upstream bodies). */
+async function executeProviderTool(
+  provider: IntegrationProvider,
+  tool: ProviderTool,
+  call: ProviderToolCall,
+  ctx: PublicationContext,
+): Promise<ProviderToolOutcome> {
   try {
-    const result = await provider.executeTool(tool.name, call.arguments, {
-      installation,
-      session,
-      fetch: policyFetch(outbound),
-    });
-    return { ok: true, result };
+    return { ok: true, result: await provider.executeTool(tool.name, call.arguments, ctx) };
   } catch (err) {
     // Arguments that do not match the tool's input: which fields, and why (no values).
     if (err instanceof ProviderToolInputError) return refuse(400, 'invalid_arguments', err.message);

@@ -26,11 +26,13 @@ import {
   sha256Hex,
   type IntegrationProvider,
   type ProviderInstallation,
+  type RunHistoryStatus,
   type SessionDispatch,
   type WebhookRejection,
   type WorkerConfig,
 } from '@gatehouse/integrations-core';
 import { jsonError } from '@gatehouse/integrations-core';
+import { unqueuedDeliveryItem, writeDeliveryHistory } from './delivery-history.js';
 
 /** Largest webhook body accepted, bytes. */
 export const MAX_WEBHOOK_BYTES = 2 * 1024 * 1024;
@@ -76,6 +78,8 @@ export interface DispatchMessage {
   dispatch: SessionDispatch;
   /** A continuation: sent only if its thread has a session when consumed, else recorded as ignored. */
   continuation?: true;
+  /** When the webhook route accepted it, ms since the epoch (the run history's delivery time). */
+  receivedAt?: number;
 }
 
 /** How long a thread reply whose thread has no session yet waits before it is checked again, seconds. */
@@ -106,7 +110,9 @@ export async function handleWebhook(
   installationId: string,
   env: Env,
   config: WorkerConfig,
+  waitUntil: (promise: Promise<unknown>) => void,
 ): Promise<Response> {
+  const startedAt = Date.now();
   // Vendors' payloads are well under this (GitHub caps deliveries at 25 MB but issue and comment events are small);
   // anything larger is refused before it is buffered.
   if (Number(req.headers.get('content-length') ?? '0') > MAX_WEBHOOK_BYTES)
@@ -119,7 +125,16 @@ export async function handleWebhook(
   const key = `${provider.id}\u0000${installationId}`;
   const cached = cache.get(key);
   if (cached) {
-    const answer = await acceptDelivery(req, raw, provider, cached, true, db, env, config);
+    const answer = await acceptDelivery(
+      req,
+      raw,
+      provider,
+      cached,
+      { fromCache: true, startedAt, waitUntil },
+      db,
+      env,
+      config,
+    );
     if (answer) {
       cache.delete(key);
       cache.set(key, cached);
@@ -133,32 +148,69 @@ export async function handleWebhook(
       ? await findTemplateInstallationForWebhook(db, installationId)
       : await findProviderInstallationForWebhook(db, provider.id, installationId);
   if (!row) return jsonError(404, 'unknown_installation', 'no such installation for this provider');
-  const answer = (await acceptDelivery(req, raw, provider, row, false, db, env, config))!;
+  const answer = (await acceptDelivery(
+    req,
+    raw,
+    provider,
+    row,
+    { fromCache: false, startedAt, waitUntil },
+    db,
+    env,
+    config,
+  ))!;
   cache.set(key, row);
   if (cache.size > INSTALLATION_CACHE_ENTRIES) cache.delete(cache.keys().next().value!);
   return answer;
 }
 
+/** How a delivery is being handled: from the cached installation row or not, since when, and the request's waitUntil. */
+interface DeliveryContext {
+  fromCache: boolean;
+  startedAt: number;
+  waitUntil: (promise: Promise<unknown>) => void;
+}
+
 /**
  * Verifies, records and queues one delivery for `row`. With `fromCache`, any outcome but a newly recorded delivery
  * answers null, and nothing was written: the caller reads the installation afresh and calls again without it.
+ * Deliveries that are not queued are recorded in the run history after the response (delivery-history.ts).
  */
 async function acceptDelivery(
   req: Request,
   raw: string,
   provider: IntegrationProvider,
   row: InstallationRecord,
-  fromCache: boolean,
+  { fromCache, startedAt, waitUntil }: DeliveryContext,
   db: ReturnType<typeof createDb>,
   env: Env,
   config: WorkerConfig,
 ): Promise<Response | null> {
+  const note = (
+    status: RunHistoryStatus,
+    reason: string,
+    verified: { deliveryId: string; eventName: string; threadKey: string | null } | null = null,
+  ) =>
+    waitUntil(
+      unqueuedDeliveryItem({
+        organizationId: row.organizationId,
+        workspaceId: row.workspaceId,
+        installationId: row.id,
+        provider: provider.id,
+        startedAt,
+        status,
+        reason,
+        deliveryId: verified?.deliveryId ?? null,
+        eventName: verified?.eventName ?? null,
+        threadKey: verified?.threadKey ?? null,
+      }).then((item) => writeDeliveryHistory(db, [item])),
+    );
   let credentials: Record<string, string>;
   try {
     credentials = await config.cipher.decrypt(row.credentials);
   } catch {
     if (fromCache) return null;
     console.error(JSON.stringify({ msg: 'installation credentials do not decrypt', installationId: row.id }));
+    note('refused', 'missing_secret');
     return rejectionResponse({ ok: false, reason: 'missing_secret' });
   }
   const installation = toProviderInstallation(row, credentials);
@@ -166,7 +218,11 @@ async function acceptDelivery(
     new Request(req.url, { method: 'POST', headers: req.headers, body: raw }),
     installation,
   );
-  if (!result.ok) return fromCache ? null : rejectionResponse(result);
+  if (!result.ok) {
+    if (fromCache) return null;
+    note('refused', result.reason);
+    return rejectionResponse(result);
+  }
 
   const tenant = { organizationId: row.organizationId };
   const deliveryId = result.event ? result.event.deliveryId : result.deliveryId;
@@ -190,14 +246,21 @@ async function acceptDelivery(
     recorded = await recordDelivery(db, tenant, delivery);
   }
   const { outcome, record } = recorded;
-  if (!result.event) return result.reply ?? Response.json({ ok: true, ignored: true, event: name }, { status: 202 });
+  const verified = { deliveryId, eventName: name, threadKey: result.event?.threadKey ?? null };
+  if (!result.event) {
+    note('ok', outcome === 'duplicate' ? 'duplicate' : 'ignored', verified);
+    return result.reply ?? Response.json({ ok: true, ignored: true, event: name }, { status: 202 });
+  }
   // A repeat of a delivery the main worker already has (dispatched) or that needs nothing (ignored) changes nothing.
   // A repeat of one still owed is queued again: `failed`, or `received` (queued and not yet settled, or never queued
   // because the queue and D1 failed together, or D1 lost its answer to a committed insert). Always under the first
   // delivery id, so the main worker's unique dispatch id keeps every try of one event a single event, whatever id
   // the repeat came with; a second message for a still-queued delivery costs a no-op dispatch.
   const settled = record.status === 'dispatched' || record.status === 'ignored';
-  if (outcome === 'duplicate' && settled) return Response.json({ ok: true, duplicate: true }, { status: 200 });
+  if (outcome === 'duplicate' && settled) {
+    note('ok', 'duplicate', verified);
+    return Response.json({ ok: true, duplicate: true }, { status: 200 });
+  }
   const event = outcome === 'duplicate' ? { ...result.event, deliveryId: record.deliveryId } : result.event;
   // A failed delivery is claimed back to `received` before it is queued, never after: the consumer may mark it
   // dispatched first, and a later write would undo that.
@@ -215,6 +278,7 @@ async function acceptDelivery(
       organizationId: row.organizationId,
       dispatch,
       ...(event.continuation ? { continuation: true } : {}),
+      receivedAt: startedAt,
     };
     await env.DISPATCH_QUEUE.send(message, pending ? { delaySeconds: CONTINUATION_RECHECK_SECONDS } : {});
   } catch (err) {
@@ -237,12 +301,15 @@ async function acceptDelivery(
         }),
       ),
     );
+    note('error', 'enqueue_failed', verified);
     return jsonError(503, 'temporarily_unavailable', 'the event could not be queued; retry later', {
       'retry-after': '10',
     });
   }
   // Still a duplicate to the sender when the first delivery was accepted; a failed one is accepted now.
-  if (outcome === 'duplicate' && record.status === 'received')
+  if (outcome === 'duplicate' && record.status === 'received') {
+    note('ok', 'duplicate', verified);
     return Response.json({ ok: true, duplicate: true }, { status: 200 });
+  }
   return Response.json({ ok: true, accepted: true }, { status: 202 });
 }

@@ -14,7 +14,7 @@ import {
 import {
   signInternalMessage,
   type IntegrationsRpc,
-  type ProviderToolCall,
+  type ProviderToolCallInput,
   type SignedInternalMessage,
 } from '@gatehouse/integrations-core';
 
@@ -60,7 +60,7 @@ export const integrations = exports.default as unknown as IntegrationsRpc;
  * `key`), its outcome rendered as the Response a route would have given (status, `{ result }` or
  * `{ error, message }`), so tests read statuses.
  */
-export async function callProviderTool(call: ProviderToolCall, key = env.MCP_SIGNING_KEY): Promise<Response> {
+export async function callProviderTool(call: ProviderToolCallInput, key = env.MCP_SIGNING_KEY): Promise<Response> {
   return deliverProviderTool(await signInternalMessage(key, 'provider-tool', call));
 }
 

@@ -9,13 +9,18 @@
  * - GET /healthz
  * RPC for the integrations worker over its MAIN service binding (MainRpc, packages/integrations-core):
  * deliverSessionDispatch. No route exists only for the other worker.
- * Scheduled: purge expired MCP sessions and old internal message receipts; re-encrypt credentials after a key
- * rotation.
+ * Scheduled: purge expired MCP sessions, old internal message receipts and expired run history; re-encrypt
+ * credentials after a key rotation.
  */
 import { WorkerEntrypoint } from 'cloudflare:workers';
 import type { OAuthResourceAuth } from '@cloudflare/workers-oauth-provider';
 import { Hono } from 'hono';
-import { createDb, purgeInternalMessageReceipts, reencryptCredentials } from '@gatehouse/integrations-adapters-cf';
+import {
+  createDb,
+  purgeInternalMessageReceipts,
+  purgeRunHistory,
+  reencryptCredentials,
+} from '@gatehouse/integrations-adapters-cf';
 import {
   jsonError,
   jsonRpcErrorBody,
@@ -155,6 +160,19 @@ export default class McpWorker extends WorkerEntrypoint<Env> implements MainRpc 
         console.log(JSON.stringify({ msg: 'purged internal message receipts', count }));
       })(),
     );
+    ctx.waitUntil(
+      (async () => {
+        // Expired run-history items and their R2 bodies, in bounded batches (at most 20 × 500 a run).
+        const db = createDb(env.AUTH_DB);
+        let count = 0;
+        for (let i = 0; i < 20; i++) {
+          const n = await purgeRunHistory(db, env.RUN_HISTORY, 500);
+          count += n;
+          if (n < 500) break;
+        }
+        console.log(JSON.stringify({ msg: 'purged run history', count }));
+      })(),
+    );
     // After a key rotation (new CREDENTIALS_ACTIVE_KID), move rows still on an old key, a bounded batch per run.
     ctx.waitUntil(
       reencryptCredentials(createDb(env.AUTH_DB), loadWorkerConfig(env).cipher, 200).then((r) =>
@@ -166,7 +184,7 @@ export default class McpWorker extends WorkerEntrypoint<Env> implements MainRpc 
   deliverSessionDispatch(message: SignedInternalMessage): Promise<SessionDispatchOutcome> {
     return rpcBoundary(
       { worker: 'mcp', method: 'deliverSessionDispatch', knownSecrets: () => secretValuesOf(this.env) },
-      () => receiveSessionDispatch(message, this.env, loadWorkerConfig(this.env)),
+      () => receiveSessionDispatch(message, this.env, loadWorkerConfig(this.env), (p) => this.ctx.waitUntil(p)),
     );
   }
 }

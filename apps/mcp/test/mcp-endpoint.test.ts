@@ -76,6 +76,8 @@ describe('MCP protocol', () => {
       'get_workspace_info',
       'list_sessions',
       'get_session',
+      'search_run_history',
+      'get_run_history_item',
       'grant_publication',
       'get_mcp_settings',
       'update_mcp_settings',

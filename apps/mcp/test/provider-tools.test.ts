@@ -70,6 +70,7 @@ describe('provider tools in the main worker', () => {
       tool: 'mcp_github_comment_on_issue',
       arguments: { repository: 'octo/hello', number: 7, body: 'On it.' },
       sessionId: 'session-1',
+      record: true,
     });
     const refused = await callTool(token, 'mcp_github_comment_on_issue', {
       repository: 'octo/hello',

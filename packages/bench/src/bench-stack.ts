@@ -109,10 +109,12 @@ export async function startBenchStack(upstream: UpstreamTarget): Promise<BenchSt
           ...COMPATIBILITY,
           routes: [`${new URL(MCP_ORIGIN).host}/*`],
           d1Databases,
-          // The main worker's other bindings, as in apps/mcp/wrangler.toml: OAuth grants (KV), the per-organization
+          // The main worker's other bindings, as in apps/mcp/wrangler.toml: OAuth grants (KV), run history (R2), the per-organization
           // notifier (Durable Object, from the bundle), and the real integrations worker (provider registry and
           // provider tool calls).
           kvNamespaces: ['OAUTH_KV'],
+          // Run-history detail documents over 8 KB (apps/mcp/wrangler.toml's RUN_HISTORY bucket).
+          r2Buckets: ['RUN_HISTORY'],
           durableObjects: { ORG_NOTIFIER: 'OrgNotifier' },
           serviceBindings: { INTEGRATIONS: INTEGRATIONS_WORKER_NAME },
           // Development setting: lets the jira-cloud installation reach the loopback upstream.

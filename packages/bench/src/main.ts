@@ -12,7 +12,7 @@
  * SessionDispatch the main worker did not append.
  */
 import { cpus } from 'node:os';
-import { bumpCatalogVersion, createDb, type Db } from '@gatehouse/integrations-adapters-cf';
+import { bumpCatalogVersion, createDb, setRunHistoryRetention, type Db } from '@gatehouse/integrations-adapters-cf';
 import { createCredentialsCipher } from '@gatehouse/integrations-core';
 import type { Miniflare } from 'miniflare';
 import { BASELINE_INGEST_TABLE_SQL } from './baseline-worker.js';
@@ -48,6 +48,7 @@ import {
   renderColdTable,
   renderMainTable,
   renderOver,
+  renderRecordingCost,
   renderPerToolSlope,
   renderTarget,
   type ColdRow,
@@ -89,6 +90,8 @@ const INGEST_PER_ROUND = SMOKE ? 20 : 600;
 const INGEST_WARMUP = SMOKE ? 5 : 300;
 const INGEST_CONCURRENCY = 10;
 const INGEST_TARGET = 0.8;
+/** Issue 14: recording the run history adds less than this to the tools/call p50. */
+const RECORDING_TARGET = 0.1;
 /** Names of the synthetic integration tools (see seed.ts `syntheticToolName`). */
 const SYNTHETIC_TOOL = /^svc\d{4}_op\d$/;
 
@@ -298,6 +301,26 @@ async function measureAll(ctx: Ctx, db: Db, fakes: Fakes, seeded: Seeded, startu
     checkGetIssueResult(text, ISSUE_KEY);
     return null;
   });
+  // The same call with the organization's run history off (retention 0), then on again: recording is written after
+  // the answer (waitUntil), so its cost is what it takes from the requests around it. On, off, on cancels drift.
+  const countCallItems = async () =>
+    (await db.$client
+      .prepare("select count(*) as n from run_history_items where organization_id = ? and tool = 'get_issue'")
+      .bind(callTenant.organizationId)
+      .first<{ n: number }>())!.n;
+  if ((await countCallItems()) === 0) throw new BenchCheckError('tools/call get_issue recorded no run-history item');
+  await setRunHistoryRetention(db, callTenant, 0);
+  const beforeOff = await countCallItems();
+  const callOff = await measureRow(ctx, 'tools/call get_issue, run history off', callReq, (text) => {
+    checkGetIssueResult(text, ISSUE_KEY);
+    return null;
+  });
+  if ((await countCallItems()) !== beforeOff) throw new BenchCheckError('run history off still recorded tool calls');
+  await setRunHistoryRetention(db, callTenant, 30);
+  const callOnAgain = await measureRow(ctx, 'tools/call get_issue, run history on (again)', callReq, (text) => {
+    checkGetIssueResult(text, ISSUE_KEY);
+    return null;
+  });
   // A provider tool: main worker → INTEGRATIONS binding → the integrations worker's GitHub provider → loopback GitHub.
   // The validation request also fills the main worker's per-isolate provider registry (GET /v1/integrations).
   const providerReq = await withSession(
@@ -331,6 +354,8 @@ async function measureAll(ctx: Ctx, db: Db, fakes: Fakes, seeded: Seeded, startu
     ...SIZES.map((s) => listRows.get(s)!),
     floor,
     call,
+    callOff,
+    callOnAgain,
     providerCall,
     dispatchFloor,
     dispatch,
@@ -390,6 +415,7 @@ async function measureAll(ctx: Ctx, db: Db, fakes: Fakes, seeded: Seeded, startu
     `no-gateway floor at ${TARGET_SIZE} × ${TOOLS_PER_TEMPLATE}: the one-SELECT worker answering the same list JSON (cached; compressed per request by the edge) = ${(floor.http.p50Ms / baseline.http.p50Ms).toFixed(2)}× its p50 over HTTP (${floor.http.p50Ms.toFixed(3)} ms), ${(floor.fetch.p50Ms / baseline.fetch.p50Ms).toFixed(2)}× in fetch`,
     `tools/call p50 = ${(call.http.p50Ms / rawFetch.http.p50Ms).toFixed(2)}× a raw fetch of the same upstream from a Worker over HTTP (${call.http.p50Ms.toFixed(3)} ms vs ${rawFetch.http.p50Ms.toFixed(3)} ms)`,
     renderOver(providerCall, call, 'the template tools/call (main worker alone)'),
+    renderRecordingCost([call, callOnAgain], callOff, RECORDING_TARGET),
     renderOver(dispatch, dispatchFloor, "the driver's floor"),
     renderTarget(target, baseline, TARGET_RATIO),
     '',

@@ -121,6 +121,20 @@ export function renderOver(row: ReportRow, floor: ReportRow, floorName: string):
 }
 
 /**
+ * What recording the run history costs a tools/call: the p50 with recording on (the mean of the rows measured before
+ * and after the off row, which cancels drift) over the p50 with it off, against the issue's target (< 10 %).
+ */
+export function renderRecordingCost(on: readonly ReportRow[], off: ReportRow, target: number): string {
+  const onP50 = on.reduce((sum, r) => sum + r.http.p50Ms, 0) / on.length;
+  const extra = onP50 / off.http.p50Ms - 1;
+  return (
+    `run history: tools/call p50 ${ms(onP50)} ms recording on (mean of ${on.map((r) => ms(r.http.p50Ms)).join(' and ')}) ` +
+    `vs ${ms(off.http.p50Ms)} ms off: ${(extra * 100).toFixed(1)} %; target < ${(target * 100).toFixed(0)} %: ` +
+    `${extra < target ? 'MET' : 'NOT MET on this reading'}`
+  );
+}
+
+/**
  * Marginal cost per listed tool between two tools/list rows (slope of p50 and of CPU over the tool count), in µs.
  * Both rows are warm, so this is the per-tool cost of serving a cached list: serialization and transfer.
  */

@@ -34,7 +34,11 @@ export type ToolOutcome =
     };
 
 export const DEFAULT_TIMEOUT_MS = 10_000;
-export const DEFAULT_MAX_RESPONSE_BYTES = 1_000_000;
+/**
+ * Largest upstream response read, bytes: 8 MiB. A template's JMESPath `response` usually maps a large answer (a
+ * list, an issue with its history) to a small result; the run history keeps the whole body (MAX_RECORDED_BODY_BYTES).
+ */
+export const DEFAULT_MAX_RESPONSE_BYTES = 8 * 1024 * 1024;
 
 const STATUS_HINTS: Record<number, string> = {
   400: 'the service rejected the request; check the arguments',

@@ -52,6 +52,21 @@ export function linearFindIndex(pattern: string, text: string): number {
   return m.find() ? m.start() : -1;
 }
 
+/**
+ * The first `max` matches of `pattern` in `text`, as UTF-16 [start, end) offsets, left to right; an empty match
+ * advances by one character so the scan always ends. Linear in `text` (RE2).
+ */
+export function linearMatches(pattern: string, text: string, max: number): { start: number; end: number }[] {
+  const m = compile(pattern).matcher(text);
+  const out: { start: number; end: number }[] = [];
+  let from = 0;
+  while (out.length < max && from <= text.length && m.find(from)) {
+    out.push({ start: m.start(), end: m.end() });
+    from = m.end() > m.start() ? m.end() : m.end() + 1;
+  }
+  return out;
+}
+
 /** Whether all of `text` matches `pattern` (a setting's pattern). */
 export function linearFullMatch(pattern: string, text: string): boolean {
   return compile(pattern).matches(text);

@@ -33,8 +33,15 @@ export const WEBHOOK_SECRET_FIELDS = [
 ] as const;
 
 /** A template tool call that did not succeed; its message is written for the caller (never an upstream body). */
+/** A template tool call that failed; `kind` says why (ToolOutcome's failure kinds, or `template` for the rest). */
 export class TemplateToolError extends Error {
   override name = 'TemplateToolError';
+  constructor(
+    message: string,
+    readonly kind: string = 'template',
+  ) {
+    super(message);
+  }
 }
 
 /** The MCP descriptor of each template tool, with its generic name. */
@@ -123,7 +130,7 @@ export function templateProvider(
         { args: input, settings: ctx.installation.settings, credentials },
         { ...options, fetch: ctx.fetch },
       );
-      if (!outcome.ok) throw new TemplateToolError(outcome.message);
+      if (!outcome.ok) throw new TemplateToolError(outcome.message, outcome.kind);
       return outcome.result;
     },
   };

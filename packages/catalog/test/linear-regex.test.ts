@@ -4,7 +4,13 @@
  * lookaround) or what would go unenforced (patterns inside anyOf/oneOf, patternProperties) is refused at creation.
  */
 import { describe, expect, it } from 'vitest';
-import { linearFullMatch, validateArguments, validateTemplate, type TemplateTool } from '../src/index.js';
+import {
+  linearFullMatch,
+  linearMatches,
+  validateArguments,
+  validateTemplate,
+  type TemplateTool,
+} from '../src/index.js';
 import { template as baseTemplate } from './fixtures.js';
 
 const EVIL = '^(a+)+$';
@@ -62,5 +68,28 @@ describe('template patterns', () => {
     expect(problems(template('a'.repeat(300), { type: 'string' }))).toMatch(/longer than 256 characters/);
     // A property that is itself named "pattern" is data, not a keyword.
     expect(problems(template(undefined, { type: 'object', properties: { pattern: { type: 'string' } } }))).toBe('');
+  });
+});
+
+describe('linearMatches', () => {
+  it('lists matches left to right with their offsets, up to the limit', () => {
+    expect(linearMatches('a+', 'xaayaaa', 10)).toEqual([
+      { start: 1, end: 3 },
+      { start: 4, end: 7 },
+    ]);
+    expect(linearMatches('a', 'aaaa', 2)).toHaveLength(2);
+  });
+
+  it('ends on patterns that match the empty string', () => {
+    expect(linearMatches('b*', 'ab', 10)).toEqual([
+      { start: 0, end: 0 },
+      { start: 1, end: 2 },
+      { start: 2, end: 2 },
+    ]);
+  });
+
+  it('runs a pathological pattern in linear time', () => {
+    const text = `${'a'.repeat(100_000)}!`;
+    expect(linearMatches('(a+)+$', text, 1)).toEqual([]);
   });
 });

@@ -107,4 +107,81 @@ describe('pnpm gatehouse', () => {
     ]);
     expect(aboveRole.code).toBe(1);
   });
+  it('searches and exports the run history, bodies from the local R2 bucket included', async () => {
+    const orgs = JSON.parse((await cli(['org', 'list', '--json'])).stdout) as { id: string; slug: string }[];
+    const org = orgs.find((o) => o.slug === 'demo')!;
+    // Two items as the workers write them (a failed tool call with a large body, so in R2, and a refused delivery),
+    // stored by a script through the CLI's own local database (the adapters' recordRunHistory).
+    const base = {
+      organizationId: org.id,
+      workspaceId: null,
+      durationMs: 12,
+      actorId: null,
+      userId: null,
+      installationId: 'inst-1',
+      provider: 'custom',
+      sessionId: null,
+    };
+    const items = [
+      {
+        ...base,
+        kind: 'tool_call',
+        status: 'error',
+        startedAt: Date.parse('2026-12-01T10:00:00Z'),
+        actorType: 'api_token',
+        tool: 'get_issue',
+        traceId: 'a'.repeat(32),
+        summary: 'get_issue · error · GET example.atlassian.net/rest/api/3/issue/X-1 → 500',
+        reason: 'upstream_status',
+        detail: { exchanges: [{ responseBody: `${'y'.repeat(20_000)}END-OF-BODY` }] },
+      },
+      {
+        ...base,
+        kind: 'webhook_delivery',
+        status: 'refused',
+        startedAt: Date.parse('2026-12-01T11:00:00Z'),
+        actorType: 'webhook',
+        tool: null,
+        traceId: 'b'.repeat(32),
+        summary: 'bad_signature github webhook',
+        reason: 'bad_signature',
+        detail: null,
+      },
+    ];
+    const lib = join(REPO_ROOT, 'scripts', 'lib');
+    const script = join(state, 'seed-history.mts');
+    writeFileSync(
+      script,
+      [
+        `import { withLocalDb } from ${JSON.stringify(join(lib, 'local-db.mts'))};`,
+        `import { recordRunHistory } from ${JSON.stringify(join(lib, 'workspace-packages.mts'))};`,
+        `await withLocalDb((db, _d1, bucket) => recordRunHistory(db, bucket, ${JSON.stringify(items)}));`,
+      ].join('\n'),
+    );
+    await promisify(execFile)(join(REPO_ROOT, 'node_modules', '.bin', 'tsx'), [script], {
+      cwd: REPO_ROOT,
+      env: { ...process.env, GATEHOUSE_PERSIST_TO: state, WRANGLER_SEND_METRICS: 'false', CI: 'true' },
+      timeout: 60_000,
+    });
+    const search = await cli(['history', 'search', '--org', 'demo', '--json']);
+    expect(search.code, search.stderr).toBe(0);
+    const found = JSON.parse(search.stdout) as { kind: string; status: string; reason: string }[];
+    expect(found.map((i) => `${i.kind}:${i.status}:${i.reason}`)).toEqual([
+      'webhook_delivery:refused:bad_signature',
+      'tool_call:error:upstream_status',
+    ]);
+    const text = await cli(['history', 'search', '--org', 'demo', '--status', 'error']);
+    expect(text.stdout).toContain('upstream_status');
+    expect(text.stdout).not.toContain('bad_signature');
+    const exported = await cli(['history', 'export', '--org', 'demo', '--kind', 'tool_call']);
+    expect(exported.code, exported.stderr).toBe(0);
+    const lines = exported.stdout.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    const line = JSON.parse(lines[0]!) as { detail: { exchanges: { responseBody: string }[] }; detail_bytes: number };
+    expect(line.detail.exchanges[0]!.responseBody.endsWith('END-OF-BODY')).toBe(true);
+    expect(line.detail_bytes).toBeGreaterThan(20_000);
+    const bad = await cli(['history', 'search', '--org', 'demo', '--since', 'yesterday']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--since "yesterday" is not an ISO 8601 date');
+  });
 });

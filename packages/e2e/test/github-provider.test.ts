@@ -15,15 +15,15 @@ import { connectAdminClient, installProvider, resultText as text, waitForSession
 const SECRET = 'e2e-provider-webhook-secret';
 const TOKEN = 'ghp_e2eProviderToken';
 
-/** Delivers an `issue_comment` webhook as GitHub does: the raw body signed with X-Hub-Signature-256. */
-async function deliverComment(url: string, raw: string, deliveryId: string): Promise<Response> {
+/** Delivers an `issue_comment` webhook as GitHub does: the raw body signed (with `secret`) in X-Hub-Signature-256. */
+async function deliverComment(url: string, raw: string, deliveryId: string, secret = SECRET): Promise<Response> {
   return fetch(url, {
     method: 'POST',
     headers: {
       'content-type': 'application/json',
       'x-github-event': 'issue_comment',
       'x-github-delivery': deliveryId,
-      'x-hub-signature-256': await sign(SECRET, raw),
+      'x-hub-signature-256': await sign(secret, raw),
     },
     body: raw,
   });
@@ -109,6 +109,47 @@ describe('GitHub provider: install → webhook → session → publication-scope
     expect(noSession.isError).toBe(true);
     expect(text(noSession)).toMatch(/_session/);
     expect(fake.requests).toHaveLength(1);
+
+    // A forged delivery (signed with another secret) is refused, and recorded as such with nothing it carried.
+    expect((await deliverComment(webhook_url, raw, 'e2e-forged-1', 'someone-elses-secret')).status).toBe(401);
+
+    // One trace joins the delivery, its dispatch, the session event and both tool calls made with the session.
+    type Item = { id: string; kind: string; status: string; reason: string | null; trace: string; summary: string };
+    const history = async (args: Record<string, unknown>): Promise<Item[]> =>
+      JSON.parse(text(await client.callTool({ name: 'search_run_history', arguments: args }))).items;
+    // A dispatch attempt that failed and was retried would be a further `dispatch:error` item: legitimate, left out.
+    let traced: Item[] = [];
+    for (let i = 0; i < 100 && traced.length < 5; i++) {
+      traced = (await history({ trace: detail.trace })).filter((t) => !(t.kind === 'dispatch' && t.status === 'error'));
+      if (traced.length < 5) await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(traced.map((i) => `${i.kind}:${i.status}`).sort()).toEqual([
+      'dispatch:ok',
+      'session_event:ok',
+      'tool_call:ok',
+      'tool_call:refused',
+      'webhook_delivery:ok',
+    ]);
+    const bySession = await history({ session: session!.id });
+    expect(bySession.map((i) => i.kind)).toEqual(expect.arrayContaining(['tool_call', 'session_event', 'dispatch']));
+    expect(bySession.every((i) => i.trace === detail.trace)).toBe(true);
+    const call = traced.find((i) => i.kind === 'tool_call' && i.status === 'ok')!;
+    const item = JSON.parse(text(await client.callTool({ name: 'get_run_history_item', arguments: { id: call.id } })));
+    expect(item.detail.exchanges).toMatchObject([
+      {
+        method: 'POST',
+        url: `${fake.url}/repos/${payload.repository.full_name}/issues/4242/comments`,
+        status: 201,
+        requestHeaders: { authorization: '[redacted]' },
+      },
+    ]);
+    expect(JSON.stringify(item)).not.toContain(TOKEN);
+    const refused = (await history({ kind: 'webhook_delivery', status: 'refused', integration: installation.id }))[0];
+    expect(refused).toMatchObject({ reason: 'bad_signature' });
+    const refusedItem = JSON.parse(
+      text(await client.callTool({ name: 'get_run_history_item', arguments: { id: refused!.id } })),
+    );
+    expect(refusedItem.detail).toBeNull();
   });
 
   it('installs as a GitHub App, starts a session when the app is mentioned, and comments with an installation token', async () => {

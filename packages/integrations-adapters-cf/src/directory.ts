@@ -34,7 +34,14 @@ export async function listOrganizations(db: Db): Promise<Organization[]> {
 
 /** Creates an organization. Fails on a duplicate slug (unique constraint). */
 export async function createOrganization(db: Db, input: { slug: string; name: string }): Promise<Organization> {
-  const row = { id: newId(), slug: input.slug, name: input.name, catalogVersion: 0, createdAt: Date.now() };
+  const row = {
+    id: newId(),
+    slug: input.slug,
+    name: input.name,
+    catalogVersion: 0,
+    runHistoryRetentionDays: 30,
+    createdAt: Date.now(),
+  };
   await db.insert(organizations).values(row);
   return row;
 }

@@ -11,3 +11,4 @@ export * from './credentials-rotation.js';
 export * from './oauth-state.js';
 export * from './credential-refresh.js';
 export * from './internal-message-receipts.js';
+export * from './run-history.js';

@@ -25,6 +25,8 @@ export interface Principal {
   role: Role;
   /** organizations.catalog_version at the time of the read; keys the tool-list cache. */
   catalogVersion: number;
+  /** organizations.run_history_retention_days: 0 = the organization records no run history. */
+  runHistoryRetentionDays: number;
 }
 
 /** The columns every principal read selects (the token read adds its own). */
@@ -36,6 +38,7 @@ const principalColumns = {
   organizationSlug: organizations.slug,
   organizationName: organizations.name,
   catalogVersion: organizations.catalogVersion,
+  runHistoryRetentionDays: organizations.runHistoryRetentionDays,
   workspaceId: workspaces.id,
   workspaceSlug: workspaces.slug,
   workspaceName: workspaces.name,

@@ -14,6 +14,8 @@ export const organizations = sqliteTable('organizations', {
   name: text('name').notNull(),
   /** Bumped whenever the set of tools visible in the organization changes; keys the per-isolate tool cache. */
   catalogVersion: integer('catalog_version').notNull().default(0),
+  /** Days run-history items are kept (0 = nothing is recorded); applied to each item as its `expires_at`. */
+  runHistoryRetentionDays: integer('run_history_retention_days').notNull().default(30),
   createdAt: createdAt(),
 });
 
@@ -364,4 +366,58 @@ export const integrationUpdateApprovals = sqliteTable(
     approvedAt: integer('approved_at').notNull(),
   },
   (t) => [index('integration_update_approvals_installation').on(t.installationId, t.approvedAt)],
+);
+
+/**
+ * Run history (docs/d1-schema.md): one row per tool call, webhook delivery, dispatch attempt and session event, linked
+ * by `trace_id` (a session's trace is derived from its installation and thread, so a delivery, its dispatch, the
+ * session and every tool call made with that `_session` share it). Append-only; rows expire at `expires_at` (the
+ * organization's retention when written) and the main worker's cron purges them in bounded batches, with their R2
+ * bodies. Not tied to installations or sessions by foreign key: the record outlives an uninstall.
+ */
+export const runHistoryItems = sqliteTable(
+  'run_history_items',
+  {
+    id: text('id').primaryKey(),
+    organizationId: text('organization_id')
+      .notNull()
+      .references(() => organizations.id, { onDelete: 'cascade' }),
+    /** The workspace the item belongs to (the caller's, or a Local installation's); null = organization-wide. */
+    workspaceId: text('workspace_id'),
+    kind: text('kind', {
+      enum: ['tool_call', 'webhook_delivery', 'dispatch', 'session_event', 'agent_run', 'agent_step'],
+    }).notNull(),
+    status: text('status', { enum: ['ok', 'error', 'refused'] }).notNull(),
+    startedAt: integer('started_at').notNull(),
+    durationMs: integer('duration_ms'),
+    /** Who acted: a user through an API token or an OAuth client, an agent, or a vendor's webhook. */
+    actorType: text('actor_type', { enum: ['api_token', 'oauth_client', 'agent', 'webhook', 'system'] }).notNull(),
+    /** API token id, OAuth client id or agent id (null for webhooks). */
+    actorId: text('actor_id'),
+    userId: text('user_id'),
+    installationId: text('installation_id'),
+    provider: text('provider'),
+    tool: text('tool'),
+    sessionId: text('session_id'),
+    /** 32 lowercase hex digits (the W3C Trace Context trace-id format). */
+    traceId: text('trace_id').notNull(),
+    /** One line for lists and free-text search, redacted. */
+    summary: text('summary').notNull(),
+    /** Machine-readable reason of an `error` or `refused` item, e.g. `upstream_status`, `bad_signature`. */
+    reason: text('reason'),
+    /** The item's detail document (JSON, redacted) when small; else null and `body_key` names it in R2. */
+    detail: text('detail'),
+    bodyKey: text('body_key'),
+    /** Bytes of the detail document (UTF-8), wherever it is stored. */
+    bodyBytes: integer('body_bytes').notNull().default(0),
+    expiresAt: integer('expires_at').notNull(),
+  },
+  (t) => [
+    index('run_history_org_started').on(t.organizationId, t.startedAt),
+    index('run_history_org_trace').on(t.organizationId, t.traceId, t.startedAt),
+    index('run_history_org_session').on(t.organizationId, t.sessionId, t.startedAt),
+    index('run_history_org_installation').on(t.organizationId, t.installationId, t.startedAt),
+    index('run_history_org_user').on(t.organizationId, t.userId, t.startedAt),
+    index('run_history_expires').on(t.expiresAt),
+  ],
 );

@@ -22,24 +22,52 @@ export function requestIdOf(req: Request): string {
   return ray && /^[0-9a-zA-Z-]{8,64}$/.test(ray) ? ray : crypto.randomUUID();
 }
 
-const REDACTED = '[redacted]';
+/** What replaces a secret in logs and recorded data. */
+export const REDACTED = '[redacted]';
 const SECRET_NAMES = `(?:authorization|api[_-]?key|access[_-]?token|refresh[_-]?token|id[_-]?token|token|secret|client[_-]?secret|password|passwd|signature|private[_-]?key|credentials?|cookie|session)`;
+/** The words a secret's name ends in, for recorded data (a regex alternation). */
+const RECORDED_SECRET_WORDS =
+  'token|secret|password|passwd|credentials?|authorization|cookie|signature|api[_-]?key|private[_-]?key|access[_-]?key';
+
+const RECORDED_SECRET_NAME = new RegExp(`(?:^|[^a-z])(?:${RECORDED_SECRET_WORDS})$`);
+
+/**
+ * Whether a JSON key or header name holds a secret in recorded data: it ends in a secret word, in any case style
+ * (`access_token`, `clientSecret`, `X-Api-Key`, `password`), while `session_id`, `max_tokens` and `tokenizer` do not.
+ */
+export function isSecretName(name: string): boolean {
+  return RECORDED_SECRET_NAME.test(name.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase());
+}
+
 /** A secret-named key's value: quoted (single, double, escaped double) or bare up to a separator. */
 const VALUE = String.raw`(?:\\?"(?:[^"\\]|\\[^"])*\\?"|'[^']*'|(?!\[redacted\])[^\s&"',;)]+)`;
 
-/** Each pattern with what replaces a match (`$1` keeps a secret-named key in front of its redacted value). */
-const PATTERNS: readonly [RegExp, string][] = [
+/** name = value, name: value, "name": "value", name%3Dvalue, where `names` says the name is secret. */
+function secretPairPattern(names: string): [RegExp, string] {
+  return [new RegExp(String.raw`(\\?"?\b${names}\\?"?\s*(?:[=:]|%3[dD])\s*)${VALUE}`, 'gi'), `$1${REDACTED}`];
+}
+
+/** The credential shapes: PEM keys, Authorization schemes, URL userinfo, JWTs, vendor token formats. */
+const CREDENTIAL_PATTERNS: readonly [RegExp, string][] = [
   [/-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z ]*PRIVATE KEY-----|$)/g, REDACTED],
   [/\b(Bearer|Basic|Token)\s+[A-Za-z0-9._~+/=-]+/gi, `$1 ${REDACTED}`],
   // URL userinfo: scheme://user:password@host.
   [/\b([a-z][a-z0-9+.-]*:\/\/)[^\s/@:]+:[^\s/@]+@/gi, `$1${REDACTED}@`],
-  // name = value, name: value, "name": "value", name%3Dvalue, where the name says it is secret.
-  [
-    new RegExp(String.raw`(\\?"?\b[\w-]*${SECRET_NAMES}[\w-]*\\?"?\s*(?:[=:]|%3[dD])\s*)${VALUE}`, 'gi'),
-    `$1${REDACTED}`,
-  ],
   [/\beyJ[\w-]+\.[\w-]+(?:\.[\w-]*){0,3}/g, REDACTED],
   [/\b(?:gth|ghp|gho|ghs|ghu|ghr|github_pat|whsec|lin_api|lin_oauth|sk|xox[abposr]|ATATT)[-_]?[\w-]{6,}/g, REDACTED],
+];
+
+/** For log lines: any name that contains a secret word (`session`, `max_tokens` too: a log loses little). */
+const LOG_PAIR = secretPairPattern(String.raw`[\w-]*${SECRET_NAMES}[\w-]*`);
+
+/**
+ * For recorded data (isSecretName): names that end in a secret word, so `session_id` and `max_tokens` keep
+ * their values.
+ */
+const RECORDED_PAIR = secretPairPattern(String.raw`[\w-]*?(?:${RECORDED_SECRET_WORDS})`);
+
+/** Any long run of key-like characters: right for log lines, too coarse for recorded data (ids, hashes, SHAs). */
+const RUN_PATTERNS: readonly [RegExp, string][] = [
   // Keys, signatures and hashes: 24+ hex or base64 characters, or 32+ with dashes (base64url, Atlassian tokens), but
   // never a UUID (8-4-4-4-12), which names a row and says what failed.
   [/[A-Za-z0-9+/_]{24,}={0,2}/g, REDACTED],
@@ -51,11 +79,35 @@ const PATTERNS: readonly [RegExp, string][] = [
 
 /** `text` with every secret it may hold replaced by `[redacted]`; `knownSecrets` are redacted wherever they occur. */
 export function redactSecrets(text: string, knownSecrets: readonly string[] = []): string {
+  let out = replaceKnown(text, knownSecrets);
+  for (const [pattern, replacement] of [LOG_PAIR, ...CREDENTIAL_PATTERNS, ...RUN_PATTERNS])
+    out = out.replace(pattern, replacement);
+  return out;
+}
+
+/** Shortest known secret replaced wherever it occurs, characters: shorter values would erase ordinary text. */
+export const MIN_KNOWN_SECRET_CHARS = 6;
+
+function replaceKnown(text: string, knownSecrets: readonly string[]): string {
   let out = text;
-  for (const secret of knownSecrets) {
-    if (secret.length >= 6) out = out.split(secret).join(REDACTED);
-  }
-  for (const [pattern, replacement] of PATTERNS) out = out.replace(pattern, replacement);
+  for (const secret of knownSecrets)
+    if (secret.length >= MIN_KNOWN_SECRET_CHARS && out.includes(secret)) out = out.split(secret).join(REDACTED);
+  return out;
+}
+
+/**
+ * `text` with every value in `knownSecrets`, every credential shape (PEM, Bearer/Basic, URL userinfo, JWT, vendor
+ * token formats) and the value of every secret-named pair (isSecretName) replaced by `[redacted]`, while
+ * ordinary ids and hashes are kept: for data that is recorded (run history), not for log lines.
+ */
+export function redactCredentials(text: string, knownSecrets: readonly string[] = []): string {
+  // A quoted value keeps its quotes, so a recorded JSON body stays JSON.
+  let out = replaceKnown(text, knownSecrets).replace(RECORDED_PAIR[0], (match: string, name: string) => {
+    const value = match.slice(name.length);
+    const quote = value.startsWith('\\"') ? '\\"' : /^["']/.test(value) ? value[0] : '';
+    return `${name}${quote}${REDACTED}${quote}`;
+  });
+  for (const [pattern, replacement] of CREDENTIAL_PATTERNS) out = out.replace(pattern, replacement);
   return out;
 }
 

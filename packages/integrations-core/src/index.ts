@@ -15,3 +15,4 @@ export * from './error-log.js';
 export * from './isolate-cache.js';
 export * from './provider-tool.js';
 export * from './base64url.js';
+export * from './run-history.js';

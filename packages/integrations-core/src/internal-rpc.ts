@@ -12,6 +12,7 @@
 import { z } from 'zod';
 import type { SignedInternalMessage } from './internal-message.js';
 import type { McpToolDescriptor } from './provider.js';
+import type { UpstreamExchange } from './run-history.js';
 
 /**
  * A provider tool call the main worker sends the integrations worker, as the body of a signed `provider-tool`
@@ -26,17 +27,25 @@ export const providerToolCallSchema = z.object({
   tool: z.string().min(1).max(100),
   arguments: z.record(z.string(), z.unknown()),
   sessionId: z.string().min(1).nullable(),
+  /** The caller records run history: answer with the upstream exchanges made, redacted (a sender without it: no). */
+  record: z.boolean().default(false),
 });
 export type ProviderToolCall = z.infer<typeof providerToolCallSchema>;
+/** A ProviderToolCall as a sender writes it (`record` may be left out). */
+export type ProviderToolCallInput = z.input<typeof providerToolCallSchema>;
 
 /**
  * What a provider tool call came to. `status` classifies a refusal with the HTTP status it would have had on a
  * route (400 bad arguments, 401 bad signature or replay, 403 outside the publication, 404 unknown installation,
  * session or tool, 502 the vendor failed); `message` says what to fix and never carries upstream bodies or secrets.
  */
-export type ProviderToolOutcome =
+export type ProviderToolOutcome = (
   | { ok: true; result: unknown }
-  | { ok: false; status: 400 | 401 | 403 | 404 | 502; error: string; message: string };
+  | { ok: false; status: 400 | 401 | 403 | 404 | 502; error: string; message: string }
+) & {
+  /** With `record`: the upstream exchanges the tool made, redacted with the installation's secrets (run-history.ts). */
+  exchanges?: UpstreamExchange[];
+};
 
 /** A code provider's tool as the registry publishes it. */
 export interface ProviderToolInfo extends McpToolDescriptor {

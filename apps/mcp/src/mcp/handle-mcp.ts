@@ -23,7 +23,8 @@ import {
   type Principal,
   type PrincipalSession,
 } from '@gatehouse/integrations-adapters-cf';
-import type { WorkerConfig } from '@gatehouse/integrations-core';
+import { secretValuesOf, type WorkerConfig } from '@gatehouse/integrations-core';
+import { startToolCallRecording, type HistorySink } from '../history/tool-call-record.js';
 import { publicOrigin } from '../oauth/oauth-servers.js';
 import { coreDescriptorsFor } from '../tools/core-tools.js';
 import { EMPTY_TOOLSET } from '../tools/integration-toolset.js';
@@ -101,6 +102,29 @@ export async function handleMcp(
   }
 }
 
+/** The run-history sink of a request (the organization's retention decides whether anything is written). */
+function historySink(env: Env, ctx: ExecutionContext, db: Db, config: WorkerConfig): HistorySink {
+  return {
+    db,
+    bucket: env.RUN_HISTORY,
+    waitUntil: (p) => ctx.waitUntil(p),
+    knownSecrets: () => secretValuesOf(env),
+    cipher: config.cipher,
+  };
+}
+
+/** A tools/call refused for its token's scopes is recorded as `refused` (the SDK never sees it). */
+function recordScopeRefusal(json: unknown, principal: Principal, sink: HistorySink, missing: readonly string[]): void {
+  const call = json as { method?: unknown; params?: { name?: unknown; arguments?: unknown } };
+  if (call.method !== 'tools/call' || typeof call.params?.name !== 'string') return;
+  const args = call.params.arguments && typeof call.params.arguments === 'object' ? call.params.arguments : {};
+  startToolCallRecording({ principal, fetch }, sink, call.params.name, args as Record<string, unknown>)?.finish(null, {
+    reason: 'insufficient_scope',
+    message: `the token lacks the scope ${missing.join(', ')}`,
+    refused: true,
+  });
+}
+
 /** Host and Origin checks (DNS rebinding), applied before anything else on /mcp. */
 export function checkTransportOrigin(req: Request, env: Env): Response | null {
   const hosts = list(env.ALLOWED_HOSTS);
@@ -120,7 +144,10 @@ async function handlePost(
   const body = await readJsonBody(req);
   if (!body.ok) return body.response;
   const missing = missingScopes(body.json, caller.scopes);
-  if (missing.length) return insufficientScope(caller.auth, [BASE_SCOPE, ...missing.filter((s) => s !== BASE_SCOPE)]);
+  if (missing.length) {
+    recordScopeRefusal(body.json, principal, historySink(env, ctx, db, config), missing);
+    return insufficientScope(caller.auth, [BASE_SCOPE, ...missing.filter((s) => s !== BASE_SCOPE)]);
+  }
   const init = initializeParams(body.json);
   let sessionId: string | null = null;
   if (!init) {
@@ -154,6 +181,7 @@ async function handlePost(
     scopes: caller.scopes,
     sessionId,
     contextDelivered: liveSession?.contextDelivered ?? false,
+    history: historySink(env, ctx, db, config),
     notifyToolsChanged: () =>
       ctx.waitUntil(notifierFor(env, principal.organizationId).notify('notifications/tools/list_changed')),
   });

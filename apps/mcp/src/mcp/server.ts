@@ -10,6 +10,7 @@ import {
   ErrorCode,
   ListToolsRequestSchema,
   McpError,
+  type CallToolResult,
   type Tool,
 } from '@modelcontextprotocol/sdk/types.js';
 import { roleAtLeast, unhandledErrorLine } from '@gatehouse/integrations-core';
@@ -21,13 +22,53 @@ import { ToolError, type ToolContext } from '../tools/tool-types.js';
 import { getIntegrationToolset } from '../tools/toolset-cache.js';
 import { withFirstCallContext } from './first-call-context.js';
 import { DEFAULT_INSTRUCTIONS } from './instructions.js';
-import { toolResult } from './tool-result.js';
+import { toolResult, type ToolFailure } from './tool-result.js';
+import { startToolCallRecording } from '../history/tool-call-record.js';
 
 export const SERVER_INFO = { name: 'gatehouse', title: 'Gatehouse MCP gateway', version: '0.1.0' };
 
 // One validator per isolate: without it the SDK builds a new Ajv instance (with formats) for every Server, which
 // costs ~20% of a small tools/list (measured with `pnpm bench`). @cfworker/json-schema needs no eval.
 const jsonSchemaValidator = new CfWorkerJsonSchemaValidator();
+
+/** tools/call: a core tool (role checked), or an integration tool routed to its installation. */
+async function callTool(
+  name: string,
+  args: Record<string, unknown>,
+  ctx: ToolContext,
+  onFailure: ((failure: ToolFailure) => void) | undefined,
+): Promise<CallToolResult> {
+  const core = CORE_TOOLS.find((t) => t.name === name);
+  if (core) {
+    if (!roleAtLeast(ctx.principal.role, core.minRole))
+      return toolResult(
+        name,
+        async () => {
+          throw new ToolError(`${name} requires the ${core.minRole} role; you are ${ctx.principal.role}.`, {
+            reason: 'insufficient_role',
+            refused: true,
+          });
+        },
+        onFailure,
+      );
+    return withFirstCallContext(ctx, await toolResult(name, () => core.call(args, ctx), onFailure));
+  }
+  let integration: Awaited<ReturnType<typeof getIntegrationToolset>>;
+  try {
+    integration = await getIntegrationToolset(ctx.db, ctx.principal, ctx.integrations);
+  } catch (err) {
+    // Not knowing the tools (D1 unavailable) is this call's failure: a tool error, logged, never the raw message.
+    return toolResult(name, () => Promise.reject(err), onFailure);
+  }
+  const routes = integration.routes.get(name);
+  // Unknown tool: JSON-RPC invalid params (MCP 2025-06-18 §Tools, Error Handling: "Unknown tools").
+  if (!routes)
+    throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${name}. Call tools/list for the available tools.`);
+  return withFirstCallContext(
+    ctx,
+    await toolResult(name, () => callIntegrationTool(name, routes, args, ctx), onFailure),
+  );
+}
 
 export function createMcpServer(ctx: ToolContext): Server {
   const server = new Server(SERVER_INFO, {
@@ -59,26 +100,18 @@ export function createMcpServer(ctx: ToolContext): Server {
   server.setRequestHandler(CallToolRequestSchema, async (request) => {
     const { name } = request.params;
     const args = (request.params.arguments ?? {}) as Record<string, unknown>;
-    const core = CORE_TOOLS.find((t) => t.name === name);
-    if (core) {
-      if (!roleAtLeast(ctx.principal.role, core.minRole))
-        return toolResult(name, async () => {
-          throw new ToolError(`${name} requires the ${core.minRole} role; you are ${ctx.principal.role}.`);
-        });
-      return withFirstCallContext(ctx, await toolResult(name, () => core.call(args, ctx)));
-    }
-    let integration: Awaited<ReturnType<typeof getIntegrationToolset>>;
+    const recording = startToolCallRecording(ctx, ctx.history, name, args);
     try {
-      integration = await getIntegrationToolset(ctx.db, ctx.principal, ctx.integrations);
+      const result = await callTool(name, args, recording?.ctx ?? ctx, recording?.fail);
+      recording?.finish(result);
+      return result;
     } catch (err) {
-      // Not knowing the tools (D1 unavailable) is this call's failure: a tool error, logged, never the raw message.
-      return toolResult(name, () => Promise.reject(err));
+      recording?.finish(null, {
+        reason: err instanceof McpError && err.code === ErrorCode.InvalidParams ? 'unknown_tool' : 'internal_error',
+        message: err instanceof McpError ? err.message : 'internal error',
+      });
+      throw err;
     }
-    const routes = integration.routes.get(name);
-    // Unknown tool: JSON-RPC invalid params (MCP 2025-06-18 §Tools, Error Handling: "Unknown tools").
-    if (!routes)
-      throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${name}. Call tools/list for the available tools.`);
-    return withFirstCallContext(ctx, await toolResult(name, () => callIntegrationTool(name, routes, args, ctx)));
   });
 
   return server;

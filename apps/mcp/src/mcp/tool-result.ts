@@ -7,12 +7,27 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { redactSecrets } from '@gatehouse/integrations-core';
 import { ToolError } from '../tools/tool-types.js';
 
-export async function toolResult(name: string, run: () => Promise<unknown>): Promise<CallToolResult> {
+/** Why a call failed, for the run history: ToolError's reason and refusal flag, `internal_error` otherwise. */
+export interface ToolFailure {
+  reason: string;
+  refused: boolean;
+}
+
+/** Runs a tool and renders its result; `onFailure` learns why it failed (the run history records it). */
+export async function toolResult(
+  name: string,
+  run: () => Promise<unknown>,
+  onFailure?: (failure: ToolFailure) => void,
+): Promise<CallToolResult> {
   try {
     const value = await run();
     return { content: [{ type: 'text', text: JSON.stringify(value ?? null, null, 2) }] };
   } catch (err) {
-    if (err instanceof ToolError) return { isError: true, content: [{ type: 'text', text: err.message }] };
+    if (err instanceof ToolError) {
+      onFailure?.({ reason: err.reason, refused: err.refused });
+      return { isError: true, content: [{ type: 'text', text: err.message }] };
+    }
+    onFailure?.({ reason: 'internal_error', refused: false });
     // What failed, for whoever reads the log: the error's name and its message with secrets removed (a driver error
     // wrapped by drizzle is reported by its cause, without the query's parameter values).
     const cause = err instanceof Error && err.cause instanceof Error ? err.cause : err;

@@ -9,12 +9,22 @@
 import {
   appendSessionDispatch,
   createDb,
+  organizationRecordsHistory,
   recordInternalMessageAndFindInstallation,
+  recordRunHistory,
+  type Db,
+  type InstallationRecord,
 } from '@gatehouse/integrations-adapters-cf';
 import { providerIdOf } from '@gatehouse/catalog';
 import {
+  redactCredentials,
+  redactRecorded,
+  secretValuesOf,
+  secretValuesOfCredentials,
   sessionDispatchSchema,
+  traceIdForThread,
   verifyInternalMessage,
+  type SessionDispatch,
   type SessionDispatchOutcome,
   type SignedInternalMessage,
   type WorkerConfig,
@@ -34,6 +44,7 @@ export async function receiveSessionDispatch(
   message: SignedInternalMessage,
   env: Env,
   config: WorkerConfig,
+  waitUntil: (promise: Promise<unknown>) => void,
 ): Promise<SessionDispatchOutcome> {
   const check = await verifyInternalMessage(config.signingKey, 'session-dispatch', message);
   if (!check.ok) return refuse('invalid_signature', `the dispatch signature was refused (${check.reason})`);
@@ -69,5 +80,58 @@ export async function receiveSessionDispatch(
     return refuse('invalid_dispatch', 'a session publication must be its own thread at issue granularity');
   // The workspace is the installation's as stored now (a Local installation's), never the dispatch's copy.
   const result = await appendSessionDispatch(db, tenant, { ...dispatch, workspaceId: installation.workspaceId });
+  if (result.appended)
+    waitUntil(
+      recordSessionEvent(db, env, config, dispatch, installation, result.sessionId).catch((err: unknown) =>
+        console.error(
+          JSON.stringify({
+            msg: 'run history write failed',
+            kind: 'session_event',
+            error: err instanceof Error ? err.name : 'unknown',
+          }),
+        ),
+      ),
+    );
   return { ok: true, ...result };
+}
+
+/**
+ * The run-history item of an appended event (after the answer): in the session's trace, with the event as the
+ * session stores it, redacted with the worker's keys and the installation's stored secrets.
+ */
+async function recordSessionEvent(
+  db: Db,
+  env: Env,
+  config: WorkerConfig,
+  dispatch: SessionDispatch,
+  installation: InstallationRecord,
+  sessionId: string,
+): Promise<void> {
+  if (!(await organizationRecordsHistory(db, dispatch))) return;
+  const credentials = await config.cipher.decrypt(installation.credentials).catch(() => ({}));
+  const secrets = [...secretValuesOf(env), ...secretValuesOfCredentials(credentials)];
+  await recordRunHistory(db, env.RUN_HISTORY, [
+    {
+      organizationId: dispatch.organizationId,
+      workspaceId: installation.workspaceId,
+      kind: 'session_event',
+      status: 'ok',
+      startedAt: Date.now(),
+      durationMs: null,
+      actorType: 'webhook',
+      actorId: null,
+      userId: null,
+      installationId: installation.id,
+      provider: dispatch.provider,
+      tool: null,
+      sessionId,
+      traceId: await traceIdForThread(installation.id, dispatch.threadKey),
+      summary: redactCredentials(`${dispatch.event.name} on ${dispatch.threadKey}: ${dispatch.event.summary}`, secrets),
+      reason: dispatch.closesThread ? 'closes_thread' : null,
+      detail: redactRecorded(
+        { dispatch_id: dispatch.dispatchId, thread: dispatch.threadKey, event: dispatch.event },
+        secrets,
+      ) as Record<string, unknown>,
+    },
+  ]);
 }

@@ -4,7 +4,7 @@
  * tool errors (isError), never as a gateway 500.
  */
 import { findSession, findVisibleInstallation } from '@gatehouse/integrations-adapters-cf';
-import { TemplateToolError, templateProvider } from '@gatehouse/catalog';
+import { TemplateToolError, providerIdOf, templateProvider } from '@gatehouse/catalog';
 import { currentCredentials, templateAuthorizationFlow } from '@gatehouse/upstream-oauth';
 import { signInternalMessage, type ProviderToolCall, type ProviderToolOutcome } from '@gatehouse/integrations-core';
 import { integrationsRpc } from './provider-registry.js';
@@ -32,12 +32,21 @@ export async function callIntegrationTool(
     if (match.length === 1) candidates = match;
   }
   const choice = chooseRoute(name, candidates, args);
-  if (!choice.ok) throw new ToolError(choice.message);
+  if (!choice.ok) throw new ToolError(choice.message, { reason: 'ambiguous_integration' });
   const { route } = choice;
   // Fresh read: the installation may have been removed since the toolset was cached, and credentials are never cached.
   const installation = await findVisibleInstallation(ctx.db, ctx.principal, route.installation.id);
   if (installation?.status !== 'active')
-    throw new ToolError(`The integration "${route.installation.title}" is no longer installed. List tools again.`);
+    throw new ToolError(`The integration "${route.installation.title}" is no longer installed. List tools again.`, {
+      reason: 'unknown_installation',
+    });
+  if (ctx.trace)
+    ctx.trace.installation = {
+      id: installation.id,
+      provider: providerIdOf(installation),
+      workspaceId: installation.workspaceId,
+      credentials: installation.credentials,
+    };
   const { [INTEGRATION_ARGUMENT]: _choice, [SESSION_ARGUMENT]: sessionArg, ...toolArgs } = args;
   if (route.kind === 'provider')
     return callProviderTool(route, toolArgs, typeof sessionArg === 'string' ? sessionArg : null, ctx);
@@ -53,7 +62,7 @@ export async function callIntegrationTool(
       templateAuthorizationFlow({ ...template, auth: template.auth }),
       { fetch: ctx.fetch, allowLoopback: ctx.config.allowLoopbackUpstreams },
     );
-    if (!current.ok) throw new ToolError(`${template.name}: ${current.message}`);
+    if (!current.ok) throw new ToolError(`${template.name}: ${current.message}`, { reason: 'credentials_unavailable' });
     credentials = current.credentials;
   }
   // Templates run through the same IntegrationProvider contract as code providers (the `custom` provider).
@@ -76,10 +85,19 @@ export async function callIntegrationTool(
       fetch: ctx.fetch,
     });
   } catch (err) {
-    if (err instanceof TemplateToolError) throw new ToolError(err.message);
+    if (err instanceof TemplateToolError)
+      throw new ToolError(err.message, { reason: err.kind, refused: err.kind === 'outbound_refused' });
     throw err;
   }
 }
+
+/** Provider outcomes that are policy refusals (the gateway would not act), not failures. */
+const PROVIDER_REFUSALS: ReadonlySet<string> = new Set([
+  'invalid_signature',
+  'replayed',
+  'publication_required',
+  'outside_publication',
+]);
 
 /**
  * A provider tool runs in the integrations worker (it holds the provider code and checks the session's publication):
@@ -100,6 +118,7 @@ async function callProviderTool(
     tool: route.tool.name,
     arguments: args,
     sessionId,
+    record: ctx.trace !== undefined,
   };
   const message = await signInternalMessage(ctx.config.signingKey, 'provider-tool', call);
   let outcome: ProviderToolOutcome;
@@ -110,8 +129,11 @@ async function callProviderTool(
     // exception's text (a class does not survive the RPC boundary, so nothing here can vouch for it).
     throw new ToolError(
       `${route.tool.name} could not run: the integrations worker failed or is unreachable. Try again.`,
+      { reason: 'integrations_unavailable' },
     );
   }
-  if (!outcome.ok) throw new ToolError(outcome.message);
+  if (ctx.trace && Array.isArray(outcome.exchanges)) ctx.trace.exchanges.push(...outcome.exchanges);
+  if (!outcome.ok)
+    throw new ToolError(outcome.message, { reason: outcome.error, refused: PROVIDER_REFUSALS.has(outcome.error) });
   return outcome.result;
 }

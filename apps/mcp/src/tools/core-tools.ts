@@ -21,6 +21,7 @@ import {
 } from './catalog-tools.js';
 import { getMyProfile, getWorkspaceInfo } from './profile-tools.js';
 import { grantPublication } from './publication-tools.js';
+import { getRunHistoryItemTool, searchRunHistoryTool } from './run-history-tools.js';
 import { getSessionTool, listSessionsTool } from './session-tools.js';
 import { getMcpSettings, updateMcpSettings } from './settings-tools.js';
 import type { CoreTool } from './tool-types.js';
@@ -42,6 +43,8 @@ export const CORE_TOOLS: readonly CoreTool[] = [
   getWorkspaceInfo,
   listSessionsTool,
   getSessionTool,
+  searchRunHistoryTool,
+  getRunHistoryItemTool,
   grantPublication,
   getMcpSettings,
   updateMcpSettings,

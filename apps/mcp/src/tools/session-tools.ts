@@ -2,11 +2,16 @@
  * Agent sessions created by webhook dispatches, visible to MCP clients: list_sessions and get_session (events with
  * their source). Reads are scoped to the caller's organization.
  */
-import { getSessionWithEvents, listSessions } from '@gatehouse/integrations-adapters-cf';
+import { getSessionWithEvents, listSessions, searchRunHistory } from '@gatehouse/integrations-adapters-cf';
+import { traceIdForThread } from '@gatehouse/integrations-core';
+import { itemSummary, viewerOf } from './run-history-tools.js';
 import { z } from 'zod';
 import { ToolError, defineCoreTool } from './tool-types.js';
 
 const iso = (ms: number) => new Date(ms).toISOString();
+
+/** Run-history items get_session lists (newest first). */
+const TRACE_ITEMS = 50;
 
 export const listSessionsTool = defineCoreTool({
   name: 'list_sessions',
@@ -39,7 +44,7 @@ export const getSessionTool = defineCoreTool({
   name: 'get_session',
   title: 'Get agent session',
   description:
-    'One agent session: its events in order (source, event name, actor, summary) and the publication attached (where an agent acting for it may write back).',
+    'One agent session: its events in order (source, event name, actor, summary), the publication attached (where an agent acting for it may write back), and its trace: the newest run-history items of its deliveries, dispatches, events and the tool calls made with its _session (search_run_history with trace for more).',
   scope: 'mcp:read',
   minRole: 'MEMBER',
   readOnly: true,
@@ -47,6 +52,8 @@ export const getSessionTool = defineCoreTool({
   async run({ session_id }, ctx) {
     const s = await getSessionWithEvents(ctx.db, ctx.principal, session_id);
     if (!s) throw new ToolError(`No session "${session_id}" in your organization. Call list_sessions for the ids.`);
+    const trace = await traceIdForThread(s.installationId, s.threadKey);
+    const history = await searchRunHistory(ctx.db, viewerOf(ctx), { traceId: trace }, { limit: TRACE_ITEMS });
     return {
       id: s.id,
       provider: s.provider,
@@ -64,6 +71,9 @@ export const getSessionTool = defineCoreTool({
         data: e.data,
         at: iso(e.createdAt),
       })),
+      trace,
+      run_history: history.items.map(itemSummary),
+      run_history_more: history.next !== null,
     };
   },
 });

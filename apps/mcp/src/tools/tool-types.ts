@@ -3,8 +3,9 @@
  * OAuth scope and the minimum role they need; results are JSON values rendered by one wrapper (mcp/tool-result.ts).
  */
 import type { Db, Principal } from '@gatehouse/integrations-adapters-cf';
-import type { McpScope, Role } from '@gatehouse/integrations-core';
+import type { McpScope, Role, UpstreamExchange } from '@gatehouse/integrations-core';
 import type { z } from 'zod';
+import type { HistorySink } from '../history/tool-call-record.js';
 import type { WorkerConfig } from '@gatehouse/integrations-core';
 
 export interface ToolContext {
@@ -22,13 +23,40 @@ export interface ToolContext {
   sessionId: string | null;
   /** Whether this MCP session's first-call context was delivered already (read with the session, no extra query). */
   contextDelivered: boolean;
+  /** Where run-history items go; null when this request records none (the organization keeps no history). */
+  history: HistorySink | null;
+  /** Set while a tool call is being recorded (the organization keeps run history); the call path fills it in. */
+  trace?: ToolCallTrace;
   /** Tells the organization's connected clients that their tool list changed (notifications/tools/list_changed). */
   notifyToolsChanged(): void;
 }
 
-/** A failure the caller can act on; its message is shown as an `isError` tool result (MCP 2025-06-18 §Tools, Error Handling). */
+/**
+ * A failure the caller can act on; its message is shown as an `isError` tool result (MCP 2025-06-18 §Tools, Error
+ * Handling). `reason` is its machine-readable cause for the run history (`upstream_status`, `outbound_refused`…);
+ * `refused` marks a policy refusal (role, scope, publication, outbound rules) rather than a failure.
+ */
 export class ToolError extends Error {
   override name = 'ToolError';
+  readonly reason: string;
+  readonly refused: boolean;
+  constructor(message: string, options: { reason?: string; refused?: boolean } = {}) {
+    super(message);
+    this.reason = options.reason ?? 'tool_error';
+    this.refused = options.refused ?? false;
+  }
+}
+
+/**
+ * What the run history records of one tool call beyond its name and arguments, filled in by the call path: the
+ * installation it ran on, the `_session` it acted for, and the upstream exchanges made (history/tool-call-record.ts).
+ */
+export interface ToolCallTrace {
+  installation: { id: string; provider: string; workspaceId: string | null; credentials: string } | null;
+  sessionId: string | null;
+  exchanges: UpstreamExchange[];
+  /** Resolves when every recorded exchange has its body. */
+  settled: (() => Promise<void>)[];
 }
 
 /** How a core tool is written: a zod input and a typed `run`. */

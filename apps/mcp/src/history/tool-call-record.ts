@@ -1,0 +1,185 @@
+/**
+ * The run-history item of one tool call (packages/integrations-core run-history.ts): started when the call starts,
+ * filled in by the call path (ToolCallTrace: installation, `_session`, upstream exchanges), written after the answer
+ * through `waitUntil`, so recording never delays or fails the call; a failed write is logged, not surfaced.
+ *
+ * Redaction before anything is written: the worker's keys, the installation's decrypted credentials, secret-named
+ * fields and headers, credential-shaped strings (redactRecorded).
+ */
+import { findSession, recordRunHistory, type Db, type Principal } from '@gatehouse/integrations-adapters-cf';
+import {
+  newTraceId,
+  redactCredentials,
+  redactRecorded,
+  recordingFetch,
+  secretValuesOfCredentials,
+  traceIdForThread,
+  type CredentialsCipher,
+  type RunHistoryActor,
+  type RunHistoryItemInput,
+  type RunHistoryStatus,
+  type UpstreamExchange,
+} from '@gatehouse/integrations-core';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { ToolFailure } from '../mcp/tool-result.js';
+import type { ToolCallTrace, ToolContext } from '../tools/tool-types.js';
+
+/** Where a worker's run-history items go, and what they must never contain. */
+export interface HistorySink {
+  db: Db;
+  /** The RUN_HISTORY bucket (large detail documents), or null when the worker has none bound. */
+  bucket: R2Bucket | null;
+  waitUntil(promise: Promise<unknown>): void;
+  /** The worker's own secret values (signing and credentials keys). */
+  knownSecrets(): readonly string[];
+  cipher: CredentialsCipher;
+}
+
+/** The actor of a principal's calls: OAuth grants carry `oauth:<client id>` as their token id. */
+export function actorOf(principal: Principal): { actorType: RunHistoryActor; actorId: string } {
+  return principal.tokenId.startsWith('oauth:')
+    ? { actorType: 'oauth_client', actorId: principal.tokenId.slice('oauth:'.length) }
+    : { actorType: 'api_token', actorId: principal.tokenId };
+}
+
+/** A tool call being recorded: the context to run it with, and what to call when it failed and when it ended. */
+export interface ToolCallRecording<C> {
+  /** The context to run the call with: its fetch records each exchange, its `trace` collects the rest. */
+  ctx: C & { trace: ToolCallTrace };
+  fail(failure: ToolFailure): void;
+  /**
+   * Schedules the item's write; `result` is the answer, or null when the call ended in a JSON-RPC or HTTP error
+   * (`rpcError`, `refused` for a policy refusal such as a missing scope).
+   */
+  finish(result: CallToolResult | null, rpcError?: { reason: string; message: string; refused?: boolean }): void;
+}
+
+/**
+ * Tools whose calls are not recorded: reading the history. Recording them would copy up to 900 KB of history into
+ * history on every read, and bury what happened under who looked.
+ */
+const NOT_RECORDED: ReadonlySet<string> = new Set(['search_run_history', 'get_run_history_item']);
+
+/** Starts recording a call of `name`, or null when the caller's organization records no history (or `name` is not recorded). */
+export function startToolCallRecording<C extends Pick<ToolContext, 'principal' | 'fetch'>>(
+  ctx: C,
+  sink: HistorySink | null,
+  name: string,
+  args: Record<string, unknown>,
+): ToolCallRecording<C> | null {
+  if (!sink || ctx.principal.runHistoryRetentionDays <= 0 || NOT_RECORDED.has(name)) return null;
+  const startedAt = Date.now();
+  const exchanges: UpstreamExchange[] = [];
+  const recorder = recordingFetch(ctx.fetch, exchanges);
+  const trace: ToolCallTrace = { installation: null, sessionId: null, exchanges, settled: [recorder.settled] };
+  let failure: ToolFailure | null = null;
+  return {
+    ctx: { ...ctx, fetch: recorder.fetch, trace },
+    fail(f) {
+      failure = f;
+    },
+    finish(result, rpcError) {
+      const durationMs = Date.now() - startedAt;
+      const status: RunHistoryStatus = rpcError
+        ? rpcError.refused
+          ? 'refused'
+          : 'error'
+        : failure
+          ? failure.refused
+            ? 'refused'
+            : 'error'
+          : result?.isError
+            ? 'error'
+            : 'ok';
+      const reason = rpcError?.reason ?? failure?.reason ?? (status === 'ok' ? null : 'tool_error');
+      const text = rpcError?.message ?? resultText(result);
+      sink.waitUntil(
+        writeToolCall(ctx.principal, sink, { name, args, trace, startedAt, durationMs, status, reason, text }).catch(
+          (err: unknown) =>
+            console.error(
+              JSON.stringify({
+                msg: 'run history write failed',
+                kind: 'tool_call',
+                tool: name,
+                error: err instanceof Error ? err.name : 'unknown',
+              }),
+            ),
+        ),
+      );
+    },
+  };
+}
+
+function resultText(result: CallToolResult | null): string {
+  const first = result?.content?.[0];
+  return first && first.type === 'text' ? first.text : '';
+}
+
+interface FinishedCall {
+  name: string;
+  args: Record<string, unknown>;
+  trace: ToolCallTrace;
+  startedAt: number;
+  durationMs: number;
+  status: RunHistoryStatus;
+  reason: string | null;
+  /** The result's text (JSON of the value), or the error message. */
+  text: string;
+}
+
+/** `METHOD host/path → status (ms)`: an exchange in one line (the query string left out: it may carry secrets). */
+function exchangeLine(e: UpstreamExchange): string {
+  let where = e.url;
+  try {
+    const u = new URL(e.url);
+    where = `${u.host}${u.pathname}`;
+  } catch {
+    /* not a URL: keep it as given */
+  }
+  return `${e.method} ${where} → ${e.status ?? e.error ?? 'no answer'} (${e.durationMs} ms)`;
+}
+
+async function writeToolCall(principal: Principal, sink: HistorySink, call: FinishedCall): Promise<void> {
+  await Promise.all(call.trace.settled.map((settle) => settle()));
+  const secrets = [...sink.knownSecrets()];
+  const { installation } = call.trace;
+  if (installation) {
+    // The installation's stored secrets, whatever the tool sent or received: a tool argument may repeat one.
+    const credentials = await sink.cipher.decrypt(installation.credentials).catch(() => null);
+    if (credentials) secrets.push(...secretValuesOfCredentials(credentials));
+  }
+  const named = call.args._session;
+  const sessionId = call.trace.sessionId ?? (typeof named === 'string' ? named : null);
+  const session = sessionId ? await findSession(sink.db, principal, sessionId) : null;
+  const traceId = session ? await traceIdForThread(session.installationId, session.threadKey) : newTraceId();
+  const failed = call.status !== 'ok';
+  const detail = redactRecorded(
+    {
+      arguments: call.args,
+      exchanges: call.trace.exchanges,
+      ...(failed ? { error: call.text } : { result: call.text }),
+    },
+    secrets,
+  ) as Record<string, unknown>;
+  const lines = [call.name, call.status, ...call.trace.exchanges.slice(0, 2).map(exchangeLine)];
+  if (failed) lines.push(call.text);
+  const item: RunHistoryItemInput = {
+    organizationId: principal.organizationId,
+    workspaceId: principal.workspaceId,
+    kind: 'tool_call',
+    status: call.status,
+    startedAt: call.startedAt,
+    durationMs: call.durationMs,
+    ...actorOf(principal),
+    userId: principal.userId,
+    installationId: installation?.id ?? null,
+    provider: installation?.provider ?? null,
+    tool: call.name,
+    sessionId: session?.id ?? null,
+    traceId,
+    summary: redactCredentials(lines.join(' · '), secrets),
+    reason: call.reason,
+    detail,
+  };
+  await recordRunHistory(sink.db, sink.bucket, [item]);
+}
