@@ -12,6 +12,8 @@
 import { recordRunHistory, type Db } from '@gatehouse/integrations-adapters-cf';
 import {
   newTraceId,
+  redactCredentials,
+  redactRecorded,
   traceIdForThread,
   type RunHistoryItemInput,
   type RunHistoryStatus,
@@ -49,10 +51,25 @@ export interface UnqueuedDelivery {
   threadKey: string | null;
 }
 
-/** The item of a delivery the route answered without queuing it. */
-export async function unqueuedDeliveryItem(d: UnqueuedDelivery): Promise<RunHistoryItemInput> {
+/**
+ * The item of a delivery the route answered without queuing it, redacted with `secrets` (the worker's keys and the
+ * installation's). Refusals and duplicates are recorded at most once per installation, reason (delivery) and minute:
+ * forged or replayed deliveries sent in a loop cannot fill the history (INSERT OR IGNORE on the derived id).
+ */
+export async function unqueuedDeliveryItem(
+  d: UnqueuedDelivery,
+  secrets: readonly string[],
+): Promise<RunHistoryItemInput> {
   const what = d.eventName ? `${d.provider} ${d.eventName}` : `${d.provider} webhook`;
-  return {
+  const minute = Math.floor(d.startedAt / 60_000);
+  const id =
+    d.status === 'refused'
+      ? `refused:${d.installationId}:${d.reason}:${minute}`
+      : d.reason === 'duplicate'
+        ? `duplicate:${d.installationId}:${d.deliveryId}:${minute}`
+        : undefined;
+  const item: RunHistoryItemInput = {
+    ...(id ? { id } : {}),
     organizationId: d.organizationId,
     workspaceId: d.workspaceId,
     kind: 'webhook_delivery',
@@ -67,11 +84,20 @@ export async function unqueuedDeliveryItem(d: UnqueuedDelivery): Promise<RunHist
     tool: null,
     sessionId: null,
     traceId: d.threadKey ? await traceIdForThread(d.installationId, d.threadKey) : newTraceId(),
-    summary: `${d.reason} ${what}${d.deliveryId ? ` delivery ${d.deliveryId}` : ''}${d.threadKey ? ` on ${d.threadKey}` : ''}`,
+    summary: redactCredentials(
+      `${d.reason} ${what}${d.deliveryId ? ` delivery ${d.deliveryId}` : ''}${d.threadKey ? ` on ${d.threadKey}` : ''}${id ? ' (one item per minute)' : ''}`,
+      secrets,
+    ),
     reason: d.reason,
     // A refused delivery keeps no body: what arrived was not verified.
-    detail: d.deliveryId ? { delivery_id: d.deliveryId, event: d.eventName, thread: d.threadKey } : null,
+    detail: d.deliveryId
+      ? (redactRecorded({ delivery_id: d.deliveryId, event: d.eventName, thread: d.threadKey }, secrets) as Record<
+          string,
+          unknown
+        >)
+      : null,
   };
+  return item;
 }
 
 /** How one dispatch attempt ended, as the consumer saw it. */
@@ -91,6 +117,7 @@ export async function dispatchAttemptItems(
   attempt: DispatchAttempt,
   attemptNumber: number,
   startedAt: number,
+  secrets: readonly string[],
 ): Promise<RunHistoryItemInput[]> {
   const { dispatch } = message;
   const traceId = await traceIdForThread(dispatch.installationId, dispatch.threadKey);
@@ -126,7 +153,7 @@ export async function dispatchAttemptItems(
           : attempt.result === 'ignored'
             ? 'ignored: the thread has no session to continue'
             : 'dead-lettered after its retries';
-  return [
+  const items: RunHistoryItemInput[] = [
     {
       ...common,
       id: `delivery:${message.deliveryRecordId}`,
@@ -155,4 +182,10 @@ export async function dispatchAttemptItems(
       detail: { dispatch_id: dispatch.dispatchId, attempt: attemptNumber, outcome: attempt },
     },
   ];
+  // What the vendor's event and the main worker's answer carry is data: redacted like everything recorded.
+  return items.map((item) => ({
+    ...item,
+    summary: redactCredentials(item.summary, secrets),
+    detail: redactRecorded(item.detail, secrets) as Record<string, unknown> | null,
+  }));
 }

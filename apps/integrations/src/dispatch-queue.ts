@@ -13,6 +13,7 @@
 import { createDb, hasThreadSession, setDeliveryStatus } from '@gatehouse/integrations-adapters-cf';
 import {
   loadWorkerConfig,
+  secretValuesOf,
   signInternalMessage,
   type MainRpc,
   type SessionDispatch,
@@ -47,8 +48,9 @@ export async function consumeDispatches(batch: MessageBatch<DispatchMessage>, en
   const db = createDb(env.AUTH_DB);
   // The run-history items of this batch, written once at the end (delivery-history.ts).
   const history: Promise<RunHistoryItemInput[]>[] = [];
+  const secrets = secretValuesOf(env);
   const record = (message: Message<DispatchMessage>, attempt: DispatchAttempt, startedAt: number) =>
-    history.push(dispatchAttemptItems(message.body, attempt, message.attempts, startedAt));
+    history.push(dispatchAttemptItems(message.body, attempt, message.attempts, startedAt, secrets));
   try {
     await consumeBatch(batch, env, db, record);
   } finally {

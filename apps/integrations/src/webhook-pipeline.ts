@@ -26,6 +26,8 @@ import {
   sha256Hex,
   type IntegrationProvider,
   type ProviderInstallation,
+  secretValuesOf,
+  secretValuesOfCredentials,
   type RunHistoryStatus,
   type SessionDispatch,
   type WebhookRejection,
@@ -191,19 +193,25 @@ async function acceptDelivery(
     verified: { deliveryId: string; eventName: string; threadKey: string | null } | null = null,
   ) =>
     waitUntil(
-      unqueuedDeliveryItem({
-        organizationId: row.organizationId,
-        workspaceId: row.workspaceId,
-        installationId: row.id,
-        provider: provider.id,
-        startedAt,
-        status,
-        reason,
-        deliveryId: verified?.deliveryId ?? null,
-        eventName: verified?.eventName ?? null,
-        threadKey: verified?.threadKey ?? null,
-      }).then((item) => writeDeliveryHistory(db, [item])),
+      unqueuedDeliveryItem(
+        {
+          organizationId: row.organizationId,
+          workspaceId: row.workspaceId,
+          installationId: row.id,
+          provider: provider.id,
+          startedAt,
+          status,
+          reason,
+          deliveryId: verified?.deliveryId ?? null,
+          eventName: verified?.eventName ?? null,
+          threadKey: verified?.threadKey ?? null,
+        },
+        [...secretValuesOf(env), ...secretValuesOfCredentials(decrypted)],
+      ).then((item) => writeDeliveryHistory(db, [item])),
     );
+  // What no item may contain: the worker's keys, and this installation's secrets once decrypted (computed only when
+  // an item is written: not on the accepted path).
+  let decrypted: Record<string, string> = {};
   let credentials: Record<string, string>;
   try {
     credentials = await config.cipher.decrypt(row.credentials);
@@ -213,6 +221,7 @@ async function acceptDelivery(
     note('refused', 'missing_secret');
     return rejectionResponse({ ok: false, reason: 'missing_secret' });
   }
+  decrypted = credentials;
   const installation = toProviderInstallation(row, credentials);
   const result = await provider.parseWebhook(
     new Request(req.url, { method: 'POST', headers: req.headers, body: raw }),

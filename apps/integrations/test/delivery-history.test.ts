@@ -67,9 +67,17 @@ describe('run history of webhook deliveries and dispatches', () => {
     const { org, token } = await seedTenant('dh-forged');
     const { body } = await installProvider(token, 'github', { credentials: { webhook_secret: SECRET } });
     const raw = JSON.stringify(comment(1));
+    const minute = () => Math.floor(Date.now() / 60_000);
+    const before = minute();
     const res = await deliver(body.webhook_url, raw, 'forged-1', await sign('not-the-secret', raw));
     expect(res.status).toBe(401);
-    const [item] = await rows(org.id, 1);
+    // A loop of forgeries fills nothing: one item per installation, reason and minute.
+    for (let i = 2; i <= 5; i++)
+      expect((await deliver(body.webhook_url, raw, `forged-${i}`, await sign('not-the-secret', raw))).status).toBe(401);
+    const all = await rows(org.id, 1);
+    await new Promise((r) => setTimeout(r, 100));
+    expect((await rows(org.id, 1)).length).toBe(minute() === before ? 1 : all.length);
+    const [item] = all;
     expect(item).toMatchObject({
       kind: 'webhook_delivery',
       status: 'refused',

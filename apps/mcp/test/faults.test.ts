@@ -105,23 +105,19 @@ describe('tools/call with D1 failing', () => {
       const leak = new Error('D1_ERROR: Network connection lost (Bearer gth_leakedDuringCall0001)');
       let toolErrors = 0;
       let authFailures = 0;
-      let historyFailures = 0;
+      const historySteps: string[] = [];
       for (let k = 1; k <= steps; k++) {
         await warmth();
         const before = upstreamCalls;
+        const linesBefore = lines.length;
         const res = await getIssueWith(token, sessionId, faultyD1(env.AUTH_DB, (_sql, n) => n === k, leak).d1);
         const at = `D1 failing at step ${k} of ${steps} (${label}): ${probe.executions[k - 1]!.sql.slice(0, 80)}`;
-        if (/run_history_items/.test(probe.executions[k - 1]!.sql)) {
-          // The run-history write happens after the answer: its failure is logged, and the call still succeeds.
-          const body = (await res.json()) as { result: { isError?: boolean } };
-          expect(res.status, at).toBe(200);
-          expect(body.result.isError, at).toBeFalsy();
+        const body200 = res.status === 200 ? ((await res.clone().json()) as { result: { isError?: boolean } }) : null;
+        if (body200 && !body200.result.isError) {
+          // Only the run-history steps, after the answer, may fail without failing the call: logged, not surfaced.
           expect(upstreamCalls, at).toBe(before + 1);
-          expect(
-            lines.some((l) => l.includes('"msg":"run history write failed"')),
-            at,
-          ).toBe(true);
-          historyFailures++;
+          expect(lines.slice(linesBefore).join('\n'), at).toContain('"msg":"run history write failed"');
+          historySteps.push(probe.executions[k - 1]!.sql);
         } else if (res.status === 200) {
           const body = (await res.json()) as { result: { isError?: boolean; content: { text: string }[] } };
           expect(body.result.isError, at).toBe(true);
@@ -143,7 +139,9 @@ describe('tools/call with D1 failing', () => {
       // The installation and credential reads happen past authentication: those failures are tool errors.
       expect(toolErrors).toBeGreaterThanOrEqual(1);
       expect(authFailures).toBeGreaterThanOrEqual(1);
-      expect(historyFailures).toBe(1);
+      // The recorder's two steps: the installation's current credentials (to redact), and the insert.
+      expect(historySteps).toHaveLength(2);
+      expect(historySteps.at(-1)).toMatch(/run_history_items/);
       spy.mockRestore();
       const toolLines = lines
         .map((l) => JSON.parse(l) as Record<string, unknown>)

@@ -6,7 +6,15 @@
  */
 import { env } from 'cloudflare:test';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createApiToken, purgeRunHistory, upsertMember } from '@gatehouse/integrations-adapters-cf';
+import {
+  appendSessionDispatch,
+  createApiToken,
+  createInstallation,
+  createWorkspace,
+  purgeRunHistory,
+  upsertMember,
+} from '@gatehouse/integrations-adapters-cf';
+import { traceIdForThread } from '@gatehouse/integrations-core';
 import { callTool, db, seedTenant } from './helpers.js';
 import { fakeHosts } from './vendor-fakes.js';
 
@@ -33,6 +41,7 @@ beforeAll(() => {
     const key = new URL(req.url).pathname.split('/').at(-1)!;
     if (key === 'FAIL-1') return Response.json({ errorMessages: [`upstream echo ${JIRA_TOKEN}`] }, { status: 500 });
     if (key === 'BIG-1') return Response.json(issue(key, `${'x'.repeat(3 * 1024 * 1024)} ${NEEDLE} tail`));
+    if (key === 'HUGE-1') return Response.json(issue(key, 'z'.repeat(1024 * 1024)));
     return Response.json(issue(key));
   });
 });
@@ -264,5 +273,125 @@ describe('run history of tool calls', () => {
     for (const o of listed.objects) stored.push(await (await env.RUN_HISTORY.get(o.key))!.text());
     for (const text of stored) for (const secret of secrets) expect(text).not.toContain(secret);
     expect(stored.join('')).toContain('[redacted]');
+  });
+  it('refuses a tool result over 900 KB with a tool error that points at the history, which holds the whole body', async () => {
+    const { token } = await seedTenant('rh-huge-result');
+    // A template tool without a response mapping answers with the upstream body as it came: 1 MB here.
+    const template = {
+      slug: 'raw-jira',
+      name: 'Raw Jira',
+      description: 'Issues as Jira answers them',
+      docsUrl: 'https://developer.atlassian.com/cloud/jira/platform/rest/v3/intro/',
+      baseUrl: `https://${SITE}`,
+      auth: { type: 'api_key', in: 'header', name: 'X-Api-Key', value: 'api_key' },
+      credentials: [{ name: 'api_key', description: 'API key' }],
+      settings: [],
+      tools: [
+        {
+          name: 'get_raw_issue',
+          title: 'Raw issue',
+          description: 'One issue, unmapped',
+          docsUrl: 'https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-issues/',
+          method: 'GET',
+          path: '/rest/api/3/issue/{args.key}',
+          inputSchema: { type: 'object', properties: { key: { type: 'string' } }, required: ['key'] },
+        },
+      ],
+    };
+    const created = await callTool(token, 'create_integration', { template });
+    expect(created.isError, created.text).toBe(false);
+    const installed = await callTool(token, 'install_integration', {
+      template: 'raw-jira',
+      credentials: { api_key: 'raw-jira-api-key-0001' },
+    });
+    expect(installed.isError, installed.text).toBe(false);
+    const huge = await callTool(token, 'get_raw_issue', { key: 'HUGE-1' });
+    expect(huge.isError).toBe(true);
+    expect(huge.text).toMatch(/get_raw_issue answered \d+ KB, more than the 900 KB a tool result may carry/);
+    const [item] = await waitForItems(token, { tool: 'get_raw_issue' }, 1);
+    expect(item).toMatchObject({ status: 'error', reason: 'result_too_large' });
+    const found = await callTool(token, 'get_run_history_item', { id: item!.id, search: 'zzzzzzzzzz' });
+    expect((found.json as { matches: unknown[] }).matches.length).toBeGreaterThan(0);
+    // The API key went in a header named X-Api-Key, and was pasted at install: neither is stored.
+    const { results } = await env.AUTH_DB.prepare("select * from run_history_items where tool = 'get_raw_issue'").all();
+    const stored = JSON.stringify(results) + (await (await env.RUN_HISTORY.get(String(results[0]!.body_key)))!.text());
+    expect(stored).not.toContain('raw-jira-api-key-0001');
+  });
+
+  it('joins a call to a session’s trace only for a session of the installation it ran on, in the caller’s workspace', async () => {
+    const { token, org, tenant } = await seedTenant('rh-session-trace', 'MEMBER');
+    const other = await createWorkspace(db, { organizationId: org.id }, { slug: 'other', name: 'Other' });
+    const github = (workspaceId: string | null, title: string) =>
+      createInstallation(
+        db,
+        { organizationId: org.id },
+        {
+          kind: 'provider',
+          source: 'github',
+          title,
+          scope: workspaceId ? 'local' : 'global',
+          workspaceId,
+          settings: {},
+          credentials: 'jwe',
+          createdBy: 'u',
+        },
+      );
+    const mine = await github(null, 'GitHub Global');
+    const theirs = await github(other.id, 'GitHub Other');
+    const session = (installationId: string, workspaceId: string | null, thread: string) =>
+      appendSessionDispatch(db, tenant, {
+        dispatchId: `github:${installationId}:${thread}`,
+        organizationId: org.id,
+        workspaceId,
+        installationId,
+        provider: 'github',
+        threadKey: thread,
+        title: 't',
+        publication: null,
+        closesThread: false,
+        event: { name: 'issues.opened', actor: 'a', summary: 's', data: {} },
+      });
+    const own = await session(mine.id, null, 'o/r#1');
+    const foreign = await session(theirs.id, other.id, 'o/r#2');
+    // The foreign session names another workspace's installation: the routed installation is `mine`.
+    await callTool(token, 'mcp_github_comment_on_issue', {
+      repository: 'o/r',
+      number: 1,
+      body: 'x',
+      _session: own.sessionId,
+    });
+    await callTool(token, 'mcp_github_comment_on_issue', {
+      repository: 'o/r',
+      number: 2,
+      body: 'x',
+      _session: foreign.sessionId,
+    });
+    // A core tool given `_session` joins nothing either.
+    await callTool(token, 'get_my_profile', { _session: foreign.sessionId });
+    const items = (await waitForItems(token, {}, 3)) as (Item & { session: string | null })[];
+    const calls = items.filter((i) => i.tool === 'mcp_github_comment_on_issue');
+    expect(calls).toHaveLength(2);
+    const [toForeign, toOwn] = calls; // newest first
+    expect(toOwn).toMatchObject({ session: own.sessionId, trace: await traceIdForThread(mine.id, 'o/r#1') });
+    expect(toForeign!.session).toBeNull();
+    expect(toForeign!.trace).not.toBe(await traceIdForThread(theirs.id, 'o/r#2'));
+    expect(items.find((i) => i.tool === 'get_my_profile')!.session).toBeNull();
+  });
+
+  it('hides items past their expiry or the organization’s current retention before the purge runs', async () => {
+    const { token, org } = await seedTenant('rh-expired');
+    await callTool(token, 'get_my_profile', {});
+    await callTool(token, 'get_workspace_info', {});
+    await waitForItems(token, {}, 2);
+    await env.AUTH_DB.prepare(
+      "update run_history_items set expires_at = 1 where organization_id = ? and tool = 'get_my_profile'",
+    )
+      .bind(org.id)
+      .run();
+    const left = (await callTool(token, 'search_run_history', {})).json as { items: Item[] };
+    expect(left.items.map((i) => i.tool)).toEqual(['get_workspace_info']);
+    // Retention 0: nothing is shown at once, whatever is still stored.
+    await callTool(token, 'update_mcp_settings', { run_history_retention_days: 0 });
+    expect(((await callTool(token, 'search_run_history', {})).json as { items: Item[] }).items).toEqual([]);
   });
 });

@@ -27,16 +27,16 @@ async function s256(verifier: string): Promise<string> {
     .replace(/=+$/, '');
 }
 
+/** Every token the vendor issued (realistic lengths: the run history must never hold one). */
+const issuedTokens: string[] = [];
+
 function issue(expiresIn: number) {
   const n = ++vendor.n;
-  vendor.accessTokens.add(`at-${n}`);
-  vendor.refreshTokens.add(`rt-${n}`);
-  return Response.json({
-    access_token: `at-${n}`,
-    token_type: 'Bearer',
-    expires_in: expiresIn,
-    refresh_token: `rt-${n}`,
-  });
+  const [access, refresh] = [`at-${n}-${crypto.randomUUID()}`, `rt-${n}-${crypto.randomUUID()}`];
+  vendor.accessTokens.add(access);
+  vendor.refreshTokens.add(refresh);
+  issuedTokens.push(access, refresh);
+  return Response.json({ access_token: access, token_type: 'Bearer', expires_in: expiresIn, refresh_token: refresh });
 }
 
 beforeAll(() => {
@@ -237,5 +237,37 @@ describe('templates with the OAuth 2.0 authorization code grant', () => {
     expect(vendor.grants.filter((g) => g === 'refresh_token').length).toBe(before + 1);
     // The rotated token is stored: later calls need no refresh and use the same access token.
     expect((await callTool(token, 'get_me', {})).json.token_used).toBe(a.json.token_used);
+  });
+
+  it('keeps every OAuth token out of the run history: the refresh exchange, and an API that echoes its token', async () => {
+    const { token, org } = await seedTenant('oauth-history');
+    await callTool(token, 'create_integration', { template });
+    vendor.exchangeExpiresIn = 30;
+    const { state, code } = await startInstall(token, 'Vendor');
+    expect((await callback(`code=${code}&state=${state}`)).status).toBe(200);
+    vendor.exchangeExpiresIn = 3600;
+    // Refreshes (the token exchange is one of the call's upstream exchanges), then echoes the new access token.
+    const me = await callTool(token, 'get_me', {});
+    expect(me.isError, me.text).toBe(false);
+    const echoed = me.json.token_used as string;
+    let rows: Record<string, unknown>[] = [];
+    for (let i = 0; i < 100 && !rows.some((r) => r.tool === 'get_me'); i++) {
+      await new Promise((r) => setTimeout(r, 20));
+      rows = (
+        await env.AUTH_DB.prepare('select * from run_history_items where organization_id = ?')
+          .bind(org.id)
+          .all<Record<string, unknown>>()
+      ).results;
+    }
+    const call = rows.find((r) => r.tool === 'get_me')!;
+    expect(call).toBeDefined();
+    const stored = [JSON.stringify(rows)];
+    if (typeof call.body_key === 'string') stored.push(await (await env.RUN_HISTORY.get(call.body_key))!.text());
+    const text = stored.join('\n');
+    // The exchanges were recorded (the token request and the API call), with the tokens redacted.
+    expect(text).toContain('/oauth/token');
+    expect(text).toContain('/v1/me');
+    for (const secret of [...issuedTokens, echoed, 'client-secret-1', btoa('client-1:client-secret-1')])
+      expect(text).not.toContain(secret);
   });
 });

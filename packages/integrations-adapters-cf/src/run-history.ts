@@ -6,7 +6,7 @@
  * An item is written only while its organization records history (`run_history_retention_days` > 0), and expires
  * after that many days: one INSERT … SELECT from `organizations` computes both, so a writer needs no extra read.
  */
-import { and, desc, eq, gte, inArray, isNotNull, isNull, lt, lte, or, sql, type SQL } from 'drizzle-orm';
+import { and, desc, eq, gt, gte, inArray, isNotNull, isNull, lt, lte, or, sql, type SQL } from 'drizzle-orm';
 import {
   clipSummary,
   fitJson,
@@ -87,7 +87,7 @@ export async function recordRunHistory(
   // Raw D1 statements: drizzle's batch takes query builders only, and INSERT … SELECT with bound literals is one
   // statement in SQL.
   const d1 = db.$client;
-  await d1.batch(
+  const results = await d1.batch(
     rows.map((r) =>
       d1
         .prepare(INSERT_ITEM)
@@ -117,15 +117,23 @@ export async function recordRunHistory(
         ),
     ),
   );
+  // A body whose row was not written (the organization stopped recording since the caller looked) would never be
+  // purged: delete it now. A row that existed already (a retried delivery) names its own, earlier object.
+  const orphans = rows.filter((r, i) => r.bodyKey && results[i]?.meta.changes === 0).map((r) => r.bodyKey!);
+  if (bucket && orphans.length) await bucket.delete(orphans);
 }
 
-/** One item, its expiry from the organization's retention; nothing when the organization records none. */
-const INSERT_ITEM = `insert or ignore into run_history_items (id, organization_id, workspace_id, kind, status,
+/**
+ * One item, its expiry from the organization's retention; nothing when the organization records none. An item
+ * written again under its id (a queue retry's delivery item) only gains the session it lacked.
+ */
+const INSERT_ITEM = `insert into run_history_items (id, organization_id, workspace_id, kind, status,
   started_at, duration_ms, actor_type, actor_id, user_id, installation_id, provider, tool, session_id, trace_id,
   summary, reason, detail, body_key, body_bytes, expires_at)
   select ?1, o.id, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19,
   ?20 + o.run_history_retention_days * ?21
-  from organizations o where o.id = ?22 and o.run_history_retention_days > 0`;
+  from organizations o where o.id = ?22 and o.run_history_retention_days > 0
+  on conflict (id) do update set session_id = coalesce(run_history_items.session_id, excluded.session_id)`;
 
 /**
  * Who reads: ADMIN and up see the whole organization (`all`); a MEMBER sees the items they caused and the items
@@ -135,10 +143,16 @@ export interface RunHistoryViewer extends OrgTenant {
   all: boolean;
   userId: string;
   workspaceId: string;
+  /** The organization's retention now: older items are not shown, whatever their stored expiry (purged later). */
+  retentionDays: number;
 }
 
-function visibleTo(viewer: RunHistoryViewer): SQL {
-  const org = eq(runHistoryItems.organizationId, viewer.organizationId);
+function visibleTo(viewer: RunHistoryViewer, now = Date.now()): SQL {
+  const org = and(
+    eq(runHistoryItems.organizationId, viewer.organizationId),
+    gt(runHistoryItems.expiresAt, now),
+    gt(runHistoryItems.startedAt, now - viewer.retentionDays * DAY_MS),
+  )!;
   if (viewer.all) return org;
   return and(
     org,
@@ -306,13 +320,33 @@ export async function organizationRecordsHistory(db: Db, tenant: OrgTenant): Pro
   return (row?.days ?? 0) > 0;
 }
 
-/** Sets an organization's retention and moves the expiry of the items it holds to match. */
-export async function setRunHistoryRetention(db: Db, tenant: OrgTenant, days: number): Promise<void> {
-  await db.batch([
-    db.update(organizations).set({ runHistoryRetentionDays: days }).where(eq(organizations.id, tenant.organizationId)),
-    db
-      .update(runHistoryItems)
-      .set({ expiresAt: sql`${runHistoryItems.startedAt} + ${days * DAY_MS}` })
-      .where(eq(runHistoryItems.organizationId, tenant.organizationId)),
-  ]);
+/** Rows whose expiry one statement moves (bounded work per statement on a large history). */
+const RETENTION_CHUNK = 5_000;
+
+/**
+ * Sets an organization's retention (reads apply it at once: RunHistoryViewer.retentionDays), then moves the stored
+ * expiry of its items to match, RETENTION_CHUNK rows per statement, oldest first, at most `maxRows` (what is left
+ * keeps its earlier expiry and is hidden or purged by it). Returns the rows moved.
+ */
+export async function setRunHistoryRetention(
+  db: Db,
+  tenant: OrgTenant,
+  days: number,
+  maxRows = 200_000,
+): Promise<number> {
+  await db
+    .update(organizations)
+    .set({ runHistoryRetentionDays: days })
+    .where(eq(organizations.id, tenant.organizationId));
+  let moved = 0;
+  while (moved < maxRows) {
+    const res = await db.run(sql`update ${runHistoryItems}
+      set expires_at = started_at + ${days * DAY_MS}
+      where id in (select id from ${runHistoryItems}
+        where organization_id = ${tenant.organizationId} and expires_at <> started_at + ${days * DAY_MS}
+        order by started_at limit ${RETENTION_CHUNK})`);
+    moved += res.meta.changes;
+    if (res.meta.changes < RETENTION_CHUNK) break;
+  }
+  return moved;
 }

@@ -27,7 +27,7 @@ export const REDACTED = '[redacted]';
 const SECRET_NAMES = `(?:authorization|api[_-]?key|access[_-]?token|refresh[_-]?token|id[_-]?token|token|secret|client[_-]?secret|password|passwd|signature|private[_-]?key|credentials?|cookie|session)`;
 /** The words a secret's name ends in, for recorded data (a regex alternation). */
 const RECORDED_SECRET_WORDS =
-  'token|secret|password|passwd|credentials?|authorization|cookie|signature|api[_-]?key|private[_-]?key|access[_-]?key';
+  'token|secret|password|passwd|credentials?|authorization|cookie|signature|api[_-]?key|private[_-]?key|access[_-]?key|secret[_-]?key|subscription[_-]?key';
 
 const RECORDED_SECRET_NAME = new RegExp(`(?:^|[^a-z])(?:${RECORDED_SECRET_WORDS})$`);
 
@@ -42,29 +42,37 @@ export function isSecretName(name: string): boolean {
 /** A secret-named key's value: quoted (single, double, escaped double) or bare up to a separator. */
 const VALUE = String.raw`(?:\\?"(?:[^"\\]|\\[^"])*\\?"|'[^']*'|(?!\[redacted\])[^\s&"',;)]+)`;
 
-/** name = value, name: value, "name": "value", name%3Dvalue, where `names` says the name is secret. */
+/**
+ * name = value, name: value, "name": "value", name%3Dvalue, where `names` says the name is secret. The name starts
+ * where a run of word characters starts (the lookbehind) and its free parts are bounded, so the scan stays linear on
+ * long runs such as `a-a-a-…` (a lazy unbounded prefix would retry at every boundary: quadratic).
+ */
 function secretPairPattern(names: string): [RegExp, string] {
-  return [new RegExp(String.raw`(\\?"?\b${names}\\?"?\s*(?:[=:]|%3[dD])\s*)${VALUE}`, 'gi'), `$1${REDACTED}`];
+  return [
+    new RegExp(String.raw`(\\?"?(?<![\w-])${names}\\?"?\s{0,8}(?:[=:]|%3[dD])\s{0,8})${VALUE}`, 'gi'),
+    `$1${REDACTED}`,
+  ];
 }
 
 /** The credential shapes: PEM keys, Authorization schemes, URL userinfo, JWTs, vendor token formats. */
 const CREDENTIAL_PATTERNS: readonly [RegExp, string][] = [
   [/-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z ]*PRIVATE KEY-----|$)/g, REDACTED],
   [/\b(Bearer|Basic|Token)\s+[A-Za-z0-9._~+/=-]+/gi, `$1 ${REDACTED}`],
-  // URL userinfo: scheme://user:password@host.
-  [/\b([a-z][a-z0-9+.-]*:\/\/)[^\s/@:]+:[^\s/@]+@/gi, `$1${REDACTED}@`],
+  // URL userinfo: scheme://user:password@host. Bounded parts (schemes are short, RFC 3986 §3.1): an unbounded scheme
+  // would rescan a long run such as `a-a-a-…` from every word boundary (quadratic).
+  [/\b([a-z][a-z0-9+.-]{0,31}:\/\/)[^\s/@:]{1,256}:[^\s/@]{1,256}@/gi, `$1${REDACTED}@`],
   [/\beyJ[\w-]+\.[\w-]+(?:\.[\w-]*){0,3}/g, REDACTED],
   [/\b(?:gth|ghp|gho|ghs|ghu|ghr|github_pat|whsec|lin_api|lin_oauth|sk|xox[abposr]|ATATT)[-_]?[\w-]{6,}/g, REDACTED],
 ];
 
 /** For log lines: any name that contains a secret word (`session`, `max_tokens` too: a log loses little). */
-const LOG_PAIR = secretPairPattern(String.raw`[\w-]*${SECRET_NAMES}[\w-]*`);
+const LOG_PAIR = secretPairPattern(String.raw`[\w-]{0,64}?${SECRET_NAMES}[\w-]{0,64}`);
 
 /**
  * For recorded data (isSecretName): names that end in a secret word, so `session_id` and `max_tokens` keep
  * their values.
  */
-const RECORDED_PAIR = secretPairPattern(String.raw`[\w-]*?(?:${RECORDED_SECRET_WORDS})`);
+const RECORDED_PAIR = secretPairPattern(String.raw`[\w-]{0,64}?(?:${RECORDED_SECRET_WORDS})`);
 
 /** Any long run of key-like characters: right for log lines, too coarse for recorded data (ids, hashes, SHAs). */
 const RUN_PATTERNS: readonly [RegExp, string][] = [
@@ -88,10 +96,18 @@ export function redactSecrets(text: string, knownSecrets: readonly string[] = []
 /** Shortest known secret replaced wherever it occurs, characters: shorter values would erase ordinary text. */
 export const MIN_KNOWN_SECRET_CHARS = 6;
 
+/** A secret as it may appear: as is, percent-encoded (a URL query), form-encoded (spaces as `+`). */
+function spellings(secret: string): string[] {
+  const encoded = encodeURIComponent(secret);
+  return [...new Set([secret, encoded, encoded.replaceAll('%20', '+')])];
+}
+
 function replaceKnown(text: string, knownSecrets: readonly string[]): string {
   let out = text;
-  for (const secret of knownSecrets)
-    if (secret.length >= MIN_KNOWN_SECRET_CHARS && out.includes(secret)) out = out.split(secret).join(REDACTED);
+  for (const secret of knownSecrets) {
+    if (secret.length < MIN_KNOWN_SECRET_CHARS) continue;
+    for (const form of spellings(secret)) if (out.includes(form)) out = out.split(form).join(REDACTED);
+  }
   return out;
 }
 

@@ -95,16 +95,48 @@ export function newTraceId(): string {
   return crypto.randomUUID().replaceAll('-', '');
 }
 
-/** Header names whose values are secrets whatever they are called in full (signatures, keys, cookies). */
-const SECRET_HEADER = /authorization|cookie|signature|token|secret|api[-_]?key|password|session/i;
+/**
+ * Header names whose values are secrets whatever they are called in full: credentials (`Authorization`,
+ * `X-Auth-Key`, `Ocp-Apim-Subscription-Key`, `X-Api-Key`), signatures, cookies, sessions.
+ */
+const SECRET_HEADER = /auth|cookie|sig|token|secret|key|password|session|credential/i;
 
 /** Headers as a plain object with the secret ones replaced (names lowercased, as Fetch's Headers holds them). */
 export function recordedHeaders(headers: HeadersInit | undefined): Record<string, string> {
   const out: Record<string, string> = {};
   new Headers(headers).forEach((value, name) => {
-    out[name] = SECRET_HEADER.test(name) ? REDACTED : value;
+    out[name] = SECRET_HEADER.test(name) ? REDACTED : name === 'location' ? recordedUrl(value) : value;
   });
   return out;
+}
+
+/**
+ * Query parameter names that carry credentials or one-time capabilities though isSecretName does not catch them:
+ * API keys (`key`, `apikey`), signed URLs (`sig`, `X-Amz-Signature` by name, Azure SAS `sig`), OAuth `code` and
+ * `state` (RFC 6749 §4.1.2).
+ */
+const SECRET_QUERY = new Set(['key', 'apikey', 'api-key', 'sig', 'code', 'state', 'auth', 'sas', 'x-amz-credential']);
+
+/** `url` with the values of its secret query parameters replaced; unparseable text is returned as is. */
+export function recordedUrl(url: string): string {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return url;
+  }
+  let changed = false;
+  for (const name of new Set(u.searchParams.keys()))
+    if (isSecretName(name) || SECRET_QUERY.has(name.toLowerCase())) {
+      u.searchParams.set(name, REDACTED);
+      changed = true;
+    }
+  if (u.username || u.password) {
+    u.username = REDACTED;
+    u.password = '';
+    changed = true;
+  }
+  return changed ? u.href : url;
 }
 
 /**
@@ -135,17 +167,24 @@ export function clipSummary(text: string, max = MAX_SUMMARY_CHARS): string {
   return line.length > max ? `${line.slice(0, max - 1)}…` : line;
 }
 
+/** Content types whose bodies are recorded as text; others are counted, not kept (their bytes mean nothing as text). */
+const TEXT_TYPE = /^(?:text\/|application\/(?:[\w.+-]*\+)?(?:json|xml|x-www-form-urlencoded|javascript|graphql))/i;
+
 /**
  * A `fetch` that records each exchange into `sink` while passing it through unchanged: the caller reads the
- * response as usual, and a clone is read beside it (at most MAX_RECORDED_BODY_BYTES, then cancelled). Each entry
- * settles when its body has been read; await `settled` before using the sink. Request bodies are recorded when
- * given as a string (what the template executor and the vendor SDKs send for JSON and forms).
+ * response as usual, and a clone is read beside it. Bodies are kept only for text content types (or none given), at
+ * most `budgetBytes` over all the exchanges of one recorder (default MAX_RECORDED_BODY_BYTES), then cut and marked;
+ * a cut or non-text body is still counted when the server gave its Content-Length. Each entry settles when its body
+ * has been read; await `settled` before using the sink. Request bodies are recorded when given as a string (what the
+ * template executor and the vendor SDKs send for JSON and forms). URLs keep their secret query parameters redacted.
  */
 export function recordingFetch(
   inner: typeof fetch,
   sink: UpstreamExchange[],
+  budgetBytes = MAX_RECORDED_BODY_BYTES,
 ): { fetch: typeof fetch; settled: () => Promise<void> } {
   const pending: Promise<void>[] = [];
+  const budget = { left: budgetBytes };
   const wrapped: typeof fetch = async (input, init) => {
     const request = input instanceof Request ? input : null;
     const method = (init?.method ?? request?.method ?? 'GET').toUpperCase();
@@ -153,9 +192,9 @@ export function recordingFetch(
     const body = init?.body;
     const exchange: UpstreamExchange = {
       method,
-      url,
+      url: recordedUrl(url),
       requestHeaders: recordedHeaders(init?.headers ?? request?.headers),
-      requestBody: typeof body === 'string' ? body : null,
+      requestBody: typeof body === 'string' ? body.slice(0, MAX_RECORDED_REQUEST_CHARS) : null,
       status: null,
       durationMs: 0,
       responseBytes: null,
@@ -180,11 +219,19 @@ export function recordingFetch(
     }
     exchange.status = res.status;
     exchange.responseHeaders = recordedHeaders(res.headers);
+    const length = Number(res.headers.get('content-length') ?? Number.NaN);
+    const type = res.headers.get('content-type');
+    if (!res.body || (type && !TEXT_TYPE.test(type)) || budget.left <= 0) {
+      exchange.responseBytes = Number.isFinite(length) ? length : res.body ? null : 0;
+      exchange.responseTruncated = res.body !== null;
+      exchange.durationMs = Date.now() - start;
+      return res;
+    }
     const copy = res.clone();
     pending.push(
-      readRecordedBody(copy).then(({ text, bytes, truncated }) => {
+      readRecordedBody(copy, budget).then(({ text, bytes, truncated }) => {
         exchange.responseBody = text;
-        exchange.responseBytes = bytes;
+        exchange.responseBytes = truncated && Number.isFinite(length) ? length : bytes;
         exchange.responseTruncated = truncated;
         exchange.durationMs = Date.now() - start;
       }),
@@ -194,10 +241,18 @@ export function recordingFetch(
   return { fetch: wrapped, settled: async () => void (await Promise.all(pending)) };
 }
 
-/** Reads a body as text up to MAX_RECORDED_BODY_BYTES; never rejects (a broken stream records what arrived). */
-async function readRecordedBody(res: Response): Promise<{ text: string | null; bytes: number; truncated: boolean }> {
-  if (!res.body) return { text: null, bytes: 0, truncated: false };
-  const reader = res.body.getReader();
+/** Longest request body kept, characters. */
+const MAX_RECORDED_REQUEST_CHARS = 1024 * 1024;
+
+/**
+ * Reads a body as text within what is left of `budget` (shared by one recorder's exchanges), then cancels the rest.
+ * Never rejects: a broken stream records what arrived.
+ */
+async function readRecordedBody(
+  res: Response,
+  budget: { left: number },
+): Promise<{ text: string | null; bytes: number; truncated: boolean }> {
+  const reader = res.body!.getReader();
   const decoder = new TextDecoder();
   let text = '';
   let bytes = 0;
@@ -206,14 +261,15 @@ async function readRecordedBody(res: Response): Promise<{ text: string | null; b
     for (;;) {
       const { done, value } = await reader.read();
       if (done) break;
-      const room = MAX_RECORDED_BODY_BYTES - bytes;
       bytes += value.byteLength;
-      if (value.byteLength > room) {
-        text += decoder.decode(value.subarray(0, Math.max(room, 0)));
+      if (value.byteLength > budget.left) {
+        text += decoder.decode(value.subarray(0, Math.max(budget.left, 0)));
+        budget.left = 0;
         truncated = true;
         await reader.cancel();
         break;
       }
+      budget.left -= value.byteLength;
       text += decoder.decode(value, { stream: true });
     }
     text += decoder.decode();
@@ -225,37 +281,52 @@ async function readRecordedBody(res: Response): Promise<{ text: string | null; b
 
 const utf8Bytes = (text: string) => new TextEncoder().encode(text).length;
 
+/** Strings shorter than this are never cut (the marker would be longer than what it saves), characters. */
+const MIN_CUT_CHARS = 200;
+
 /**
  * `value` with its longest strings cut until its JSON is at most `maxBytes` (UTF-8), each cut string ending in
- * `…[truncated: kept K of N characters]`. Unchanged when it fits. Numbers, booleans and structure are never cut,
- * so a document of many small fields may stay over the limit: callers keep bodies in few, long strings.
+ * `…[truncated: kept K of N characters]`. Unchanged when it fits. Numbers, booleans, structure and short strings are
+ * never cut; when cutting the long strings is not enough, the answer is a stub `{ detail_truncated: true,
+ * detail_bytes }` (within any `maxBytes` of 64 or more). Sizes are tracked arithmetically: one pass to measure, one
+ * to cut.
  */
 export function fitJson(value: unknown, maxBytes: number): unknown {
-  let text = JSON.stringify(value);
-  if (utf8Bytes(text) <= maxBytes) return value;
+  const text = JSON.stringify(value);
+  const total = utf8Bytes(text);
+  if (total <= maxBytes) return value;
+  const stub = { detail_truncated: true, detail_bytes: total };
   const copy = JSON.parse(text) as unknown;
-  // Every string leaf with its parent and key, longest first.
+  if (!copy || typeof copy !== 'object') return stub;
   type Parent = Record<string | number, unknown>;
-  const leaves: { parent: Parent; key: string | number; length: number }[] = [];
+  const leaves: { parent: Parent; key: string | number; bytes: number; original?: string; kept?: number }[] = [];
   const walk = (node: unknown): void => {
     if (!node || typeof node !== 'object') return;
     const entries: [string | number, unknown][] = Array.isArray(node) ? [...node.entries()] : Object.entries(node);
     for (const [key, v] of entries) {
-      if (typeof v === 'string') leaves.push({ parent: node as Parent, key, length: v.length });
-      else walk(v);
+      if (typeof v === 'string') {
+        if (v.length >= MIN_CUT_CHARS)
+          leaves.push({ parent: node as Parent, key, bytes: utf8Bytes(JSON.stringify(v)) });
+      } else walk(v);
     }
   };
-  if (typeof copy === 'string') return `${copy.slice(0, Math.max(maxBytes / 4 - 64, 0))}…[truncated]`;
   walk(copy);
-  leaves.sort((a, b) => b.length - a.length);
-  for (const leaf of leaves) {
-    const excess = utf8Bytes(text) - maxBytes;
-    if (excess <= 0) break;
-    const original = leaf.parent[leaf.key] as string;
-    // Characters are 1 to 4 bytes: cut by the excess in bytes (at least), plus room for the marker.
-    const keep = Math.max(original.length - excess - 80, 0);
-    leaf.parent[leaf.key] = `${original.slice(0, keep)}…[truncated: kept ${keep} of ${original.length} characters]`;
-    text = JSON.stringify(copy);
-  }
-  return copy;
+  leaves.sort((a, b) => b.bytes - a.bytes);
+  let size = total;
+  // A few rounds: characters are 1 to 6 bytes in JSON, so a cut by the share of bytes may keep too much of a string
+  // whose wide characters come first.
+  for (let round = 0; round < 3 && size > maxBytes; round++)
+    for (const leaf of leaves) {
+      if (size <= maxBytes) break;
+      const current = leaf.parent[leaf.key] as string;
+      const original = leaf.original ?? current;
+      const room = Math.max(leaf.bytes - (size - maxBytes) - 100, 0);
+      const keep = Math.min(Math.floor((current.length * room) / leaf.bytes), leaf.kept ?? original.length);
+      const cut = `${original.slice(0, keep)}…[truncated: kept ${keep} of ${original.length} characters]`;
+      const bytes = utf8Bytes(JSON.stringify(cut));
+      leaf.parent[leaf.key] = cut;
+      size += bytes - leaf.bytes;
+      Object.assign(leaf, { bytes, original, kept: keep });
+    }
+  return size <= maxBytes ? copy : stub;
 }

@@ -5,9 +5,11 @@ import {
   isSecretName,
   newTraceId,
   recordedHeaders,
+  recordedUrl,
   recordingFetch,
   redactCredentials,
   redactRecorded,
+  redactSecrets,
   traceIdForThread,
   type UpstreamExchange,
 } from '../src/index.js';
@@ -165,5 +167,66 @@ describe('recordingFetch', () => {
     await rec.settled();
     expect(capped[0]!.responseTruncated).toBe(true);
     expect(capped[0]!.responseBody!.length).toBe(MAX_RECORDED_BODY_BYTES);
+  });
+});
+
+describe('review hardening', () => {
+  it('redacts secret query parameters and URL userinfo, keeping the rest of the URL', () => {
+    expect(recordedUrl('https://h.test/a?fields=x&key=k1&sig=s1&code=c1&api_key=k2&jql=project%3DX')).toBe(
+      'https://h.test/a?fields=x&key=%5Bredacted%5D&sig=%5Bredacted%5D&code=%5Bredacted%5D&api_key=%5Bredacted%5D&jql=project%3DX',
+    );
+    expect(recordedUrl('https://u:p@h.test/')).toBe('https://%5Bredacted%5D@h.test/');
+    expect(recordedUrl('not a url')).toBe('not a url');
+    expect(recordedHeaders({ 'X-Auth-Key': 'k', 'Ocp-Apim-Subscription-Key': 'k', Accept: 'a' })).toEqual({
+      'x-auth-key': '[redacted]',
+      'ocp-apim-subscription-key': '[redacted]',
+      accept: 'a',
+    });
+  });
+
+  it('redacts a known secret however it was encoded into a URL or a form', () => {
+    const secret = 'p@ss word/+=:1';
+    const text = `q=${encodeURIComponent(secret)} form=${encodeURIComponent(secret).replaceAll('%20', '+')} raw=${secret}`;
+    expect(redactCredentials(text, [secret])).toBe('q=[redacted] form=[redacted] raw=[redacted]');
+  });
+
+  it('scans long runs of word characters in linear time', () => {
+    const hostile = `${'a-'.repeat(200_000)}x`;
+    expect(redactCredentials(hostile)).toBe(hostile);
+    // The log redaction too (there the whole run is one long key-like token).
+    expect(redactSecrets(hostile)).toBe('[redacted]');
+  });
+
+  it('never cuts short strings, and answers a stub when cutting long ones is not enough', () => {
+    const many = { list: Array.from({ length: 2_000 }, (_, i) => `item-${i}`) };
+    expect(fitJson(many, 1_000)).toEqual({ detail_truncated: true, detail_bytes: JSON.stringify(many).length });
+    const mixed = { big: `${'é'.repeat(3_000)}${'a'.repeat(3_000)}`, small: 'keep' };
+    const fit = fitJson(mixed, 2_000) as typeof mixed;
+    expect(new TextEncoder().encode(JSON.stringify(fit)).length).toBeLessThanOrEqual(2_000);
+    expect(fit.small).toBe('keep');
+  });
+
+  it('shares one body budget across the exchanges of a recorder, and keeps no binary body', async () => {
+    const sink: UpstreamExchange[] = [];
+    const body = 'x'.repeat(600);
+    const rec = recordingFetch(
+      async () => new Response(body, { headers: { 'content-type': 'text/plain' } }),
+      sink,
+      1_000,
+    );
+    for (let i = 0; i < 3; i++) await (await rec.fetch('https://h.test/')).text();
+    await rec.settled();
+    expect(sink.map((e) => e.responseBody?.length ?? null)).toEqual([600, 400, null]);
+    expect(sink.map((e) => e.responseTruncated)).toEqual([false, true, true]);
+
+    const bin: UpstreamExchange[] = [];
+    const png = recordingFetch(
+      async () =>
+        new Response(new Uint8Array(10), { headers: { 'content-type': 'image/png', 'content-length': '10' } }),
+      bin,
+    );
+    await (await png.fetch('https://h.test/logo.png')).arrayBuffer();
+    await png.settled();
+    expect(bin[0]).toMatchObject({ responseBody: null, responseBytes: 10, status: 200 });
   });
 });

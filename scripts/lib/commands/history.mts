@@ -81,7 +81,13 @@ async function* items(db: Db, input: ReturnType<typeof parseHistory>): AsyncGene
   const org = await findOrganization(db, input.org);
   if (!org) throw new CliError(`no organization "${input.org}"; see \`pnpm gatehouse org list\``);
   // The CLI runs with the database's owner's rights: the whole organization, as an ADMIN sees it.
-  const viewer: RunHistoryViewer = { organizationId: org.id, all: true, userId: '', workspaceId: '' };
+  const viewer: RunHistoryViewer = {
+    organizationId: org.id,
+    all: true,
+    userId: '',
+    workspaceId: '',
+    retentionDays: org.runHistoryRetentionDays,
+  };
   let cursor = null;
   let left = input.limit;
   while (left > 0) {
@@ -124,7 +130,13 @@ export async function historyExport(
   const lines: string[] = [];
   const org = await findOrganization(db, input.org);
   for await (const item of items(db, input)) {
-    const viewer: RunHistoryViewer = { organizationId: org!.id, all: true, userId: '', workspaceId: '' };
+    const viewer: RunHistoryViewer = {
+      organizationId: org!.id,
+      all: true,
+      userId: '',
+      workspaceId: '',
+      retentionDays: org!.runHistoryRetentionDays,
+    };
     const found = await getRunHistoryItem(db, bucket, viewer, item.id);
     const detail = found?.detail ? (JSON.parse(found.detail) as unknown) : null;
     lines.push(JSON.stringify({ ...itemJson(item), detail, detail_missing: found?.bodyMissing ?? false }));

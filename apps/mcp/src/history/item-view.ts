@@ -6,8 +6,10 @@
  */
 import { linearMatches } from '@gatehouse/catalog';
 
-/** Largest answer of get_run_history_item, bytes. */
-export const MAX_ITEM_RESPONSE_BYTES = 900 * 1024;
+import { MAX_TOOL_RESULT_BYTES } from '../mcp/tool-result.js';
+
+/** Largest answer of get_run_history_item, bytes: that of any tool result. */
+export const MAX_ITEM_RESPONSE_BYTES = MAX_TOOL_RESULT_BYTES;
 /** The share of it the detail document may take (the rest is the item's row, the note and JSON indentation). */
 export const MAX_DETAIL_BYTES = MAX_ITEM_RESPONSE_BYTES - 32 * 1024;
 /** Characters of context on each side of a match. */
@@ -45,25 +47,32 @@ export function findFragments(doc: unknown, query: { text?: string; pattern?: st
       : textMatches(text, query.text ?? '', max - out.length);
     for (const { start, end } of hits) {
       const from = Math.max(start - FRAGMENT_CONTEXT_CHARS, 0);
+      // A long match (`[\s\S]+`) is shown by its start: `length` says how long it is, `field` + `offset` reads it.
+      const shown = Math.min(end, start + MAX_MATCH_CHARS);
       out.push({
         field,
         offset: start,
         length: end - start,
         from,
-        fragment: text.slice(from, end + FRAGMENT_CONTEXT_CHARS),
+        fragment: text.slice(from, shown + (shown === end ? FRAGMENT_CONTEXT_CHARS : 0)),
       });
     }
   }
   return out;
 }
 
+/** Most characters of one match shown in its fragment. */
+export const MAX_MATCH_CHARS = 1_000;
+
+/** Case-insensitive occurrences of `needle` as written (a regular expression of the escaped text: offsets stay exact). */
 function textMatches(text: string, needle: string, max: number): { start: number; end: number }[] {
   if (!needle) return [];
-  const hay = text.toLowerCase();
-  const want = needle.toLowerCase();
+  const re = new RegExp(needle.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), 'giu');
   const out: { start: number; end: number }[] = [];
-  for (let i = hay.indexOf(want); i !== -1 && out.length < max; i = hay.indexOf(want, i + want.length))
-    out.push({ start: i, end: i + want.length });
+  for (const m of text.matchAll(re)) {
+    out.push({ start: m.index, end: m.index + m[0].length });
+    if (out.length >= max) break;
+  }
   return out;
 }
 

@@ -6,8 +6,15 @@
  * Redaction before anything is written: the worker's keys, the installation's decrypted credentials, secret-named
  * fields and headers, credential-shaped strings (redactRecorded).
  */
-import { findSession, recordRunHistory, type Db, type Principal } from '@gatehouse/integrations-adapters-cf';
 import {
+  findInstallation,
+  findSession,
+  recordRunHistory,
+  type Db,
+  type Principal,
+} from '@gatehouse/integrations-adapters-cf';
+import {
+  isSecretName,
   newTraceId,
   redactCredentials,
   redactRecorded,
@@ -127,6 +134,15 @@ interface FinishedCall {
   text: string;
 }
 
+/** Every string under a secret-named key of the arguments, at any depth (`credentials: {api_token: …}`). */
+function secretArgumentValues(value: unknown, underSecret = false): string[] {
+  if (typeof value === 'string') return underSecret ? [value] : [];
+  if (Array.isArray(value)) return value.flatMap((v) => secretArgumentValues(v, underSecret));
+  if (value && typeof value === 'object')
+    return Object.entries(value).flatMap(([k, v]) => secretArgumentValues(v, underSecret || isSecretName(k)));
+  return [];
+}
+
 /** `METHOD host/path → status (ms)`: an exchange in one line (the query string left out: it may carry secrets). */
 function exchangeLine(e: UpstreamExchange): string {
   let where = e.url;
@@ -144,13 +160,27 @@ async function writeToolCall(principal: Principal, sink: HistorySink, call: Fini
   const secrets = [...sink.knownSecrets()];
   const { installation } = call.trace;
   if (installation) {
-    // The installation's stored secrets, whatever the tool sent or received: a tool argument may repeat one.
-    const credentials = await sink.cipher.decrypt(installation.credentials).catch(() => null);
-    if (credentials) secrets.push(...secretValuesOfCredentials(credentials));
+    // The installation's stored secrets, whatever the tool sent or received (a tool argument may repeat one, an API
+    // may echo one): those the call started with, and those stored now (a token renewed during the call).
+    const current = await findInstallation(sink.db, principal, installation.id);
+    for (const sealed of new Set([installation.credentials, current?.credentials ?? installation.credentials])) {
+      const credentials = await sink.cipher.decrypt(sealed).catch(() => null);
+      if (credentials) secrets.push(...secretValuesOfCredentials(credentials));
+    }
   }
-  const named = call.args._session;
-  const sessionId = call.trace.sessionId ?? (typeof named === 'string' ? named : null);
-  const session = sessionId ? await findSession(sink.db, principal, sessionId) : null;
+  // Values the caller handed over as secrets (install_integration's credentials, a secret-named argument): the
+  // credential check they went through made exchanges that may carry them.
+  secrets.push(...secretArgumentValues(call.args));
+  // The session the call acted for: only one of the installation it ran on, visible in the caller's workspace (a
+  // `_session` naming anything else joins no trace, so no caller can write into another workspace's).
+  const named = call.trace.sessionId;
+  const found = named && installation ? await findSession(sink.db, principal, named) : null;
+  const session =
+    found &&
+    found.installationId === installation?.id &&
+    (found.workspaceId === null || found.workspaceId === principal.workspaceId)
+      ? found
+      : null;
   const traceId = session ? await traceIdForThread(session.installationId, session.threadKey) : newTraceId();
   const failed = call.status !== 'ok';
   const detail = redactRecorded(

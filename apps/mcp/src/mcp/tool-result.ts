@@ -7,6 +7,9 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { redactSecrets } from '@gatehouse/integrations-core';
 import { ToolError } from '../tools/tool-types.js';
 
+/** Largest tool result sent, bytes of its text (the product docs cap responses at 900 KB). */
+export const MAX_TOOL_RESULT_BYTES = 900 * 1024;
+
 /** Why a call failed, for the run history: ToolError's reason and refusal flag, `internal_error` otherwise. */
 export interface ToolFailure {
   reason: string;
@@ -21,7 +24,21 @@ export async function toolResult(
 ): Promise<CallToolResult> {
   try {
     const value = await run();
-    return { content: [{ type: 'text', text: JSON.stringify(value ?? null, null, 2) }] };
+    const text = JSON.stringify(value ?? null, null, 2);
+    const bytes = text.length <= MAX_TOOL_RESULT_BYTES / 3 ? text.length : new TextEncoder().encode(text).length;
+    if (bytes > MAX_TOOL_RESULT_BYTES) {
+      onFailure?.({ reason: 'result_too_large', refused: false });
+      return {
+        isError: true,
+        content: [
+          {
+            type: 'text',
+            text: `${name} answered ${Math.ceil(bytes / 1024)} KB, more than the ${MAX_TOOL_RESULT_BYTES / 1024} KB a tool result may carry: narrow the request. What the service answered is in the run history (search_run_history with tool "${name}", then get_run_history_item with search).`,
+          },
+        ],
+      };
+    }
+    return { content: [{ type: 'text', text }] };
   } catch (err) {
     if (err instanceof ToolError) {
       onFailure?.({ reason: err.reason, refused: err.refused });

@@ -48,6 +48,8 @@ export async function callIntegrationTool(
       credentials: installation.credentials,
     };
   const { [INTEGRATION_ARGUMENT]: _choice, [SESSION_ARGUMENT]: sessionArg, ...toolArgs } = args;
+  // Checked against this installation and the caller's workspace when the call is recorded (tool-call-record.ts).
+  if (ctx.trace && typeof sessionArg === 'string') ctx.trace.sessionId = sessionArg;
   if (route.kind === 'provider')
     return callProviderTool(route, toolArgs, typeof sessionArg === 'string' ? sessionArg : null, ctx);
   let credentials = await ctx.config.cipher.decrypt(installation.credentials);

@@ -25,6 +25,7 @@ export function viewerOf(ctx: Pick<ToolContext, 'principal'>): RunHistoryViewer 
     workspaceId: principal.workspaceId,
     userId: principal.userId,
     all: roleAtLeast(principal.role, 'ADMIN'),
+    retentionDays: principal.runHistoryRetentionDays,
   };
 }
 
@@ -89,6 +90,9 @@ export const searchRunHistoryTool = defineCoreTool({
   },
 });
 
+/** Longest slice of a field, characters. */
+const MAX_SLICE_CHARS = 128 * 1024;
+
 /** Most fragments one search returns. */
 const MAX_FRAGMENTS = 50;
 
@@ -109,7 +113,8 @@ export const getRunHistoryItemTool = defineCoreTool({
       .number()
       .int()
       .min(1)
-      .max(MAX_DETAIL_BYTES / 4)
+      // JSON may spell one character in up to 6 bytes (\u escapes): this many always fit the answer.
+      .max(MAX_SLICE_CHARS)
       .default(64 * 1024)
       .describe('Characters of the field to return'),
   }),

@@ -53,6 +53,7 @@ export class ToolError extends Error {
  */
 export interface ToolCallTrace {
   installation: { id: string; provider: string; workspaceId: string | null; credentials: string } | null;
+  /** The `_session` an integration tool call named (verified against the installation when recorded). */
   sessionId: string | null;
   exchanges: UpstreamExchange[];
   /** Resolves when every recorded exchange has its body. */
