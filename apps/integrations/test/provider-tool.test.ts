@@ -5,7 +5,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { SELF, env } from 'cloudflare:test';
 import { signInternalMessage } from '@gatehouse/integrations-core';
-import { callProviderTool, db, deliverProviderTool, installProvider, seedTenant } from './tenant.js';
+import { callProviderTool, db, deliverProviderTool, installProvider, integrations, seedTenant } from './tenant.js';
 import { appendSessionDispatch, createPublication } from '@gatehouse/integrations-adapters-cf';
 
 const sent: { method: string; url: string; auth: string | null; body: string }[] = [];
@@ -105,6 +105,40 @@ describe('publication-scoped provider tools', () => {
         body: '{"body":"On it."}',
       },
     ]);
+  });
+
+  it('answers a recorded call with its upstream exchanges, the token redacted, and an unrecorded one without', async () => {
+    const s = await setup('pt-record');
+    const args = {
+      organizationId: s.org.id,
+      workspaceId: s.ws.id,
+      userId: s.user.id,
+      installationId: s.installationId,
+      tool: 'mcp_github_comment_on_issue',
+      // An argument that repeats the installation's token: it must not come back either.
+      arguments: { repository: 'octo/hello', number: 7, body: 'repeating ghp_test_token here' },
+      sessionId: s.sessionId,
+    };
+    const recorded = await integrations.callProviderTool(
+      await signInternalMessage(env.MCP_SIGNING_KEY, 'provider-tool', { ...args, record: true }),
+    );
+    expect(recorded.ok).toBe(true);
+    expect(recorded.exchanges).toMatchObject([
+      {
+        method: 'POST',
+        url: 'https://api.github.com/repos/octo/hello/issues/7/comments',
+        status: 201,
+        requestHeaders: { authorization: '[redacted]' },
+        requestBody: '{"body":"repeating [redacted] here"}',
+        responseBody: '{"id":1,"html_url":"https://github.com/x"}',
+      },
+    ]);
+    expect(JSON.stringify(recorded)).not.toContain('ghp_test_token');
+    const plain = await integrations.callProviderTool(
+      await signInternalMessage(env.MCP_SIGNING_KEY, 'provider-tool', args),
+    );
+    expect(plain.ok).toBe(true);
+    expect(plain.exchanges).toBeUndefined();
   });
 
   it('refuses a write outside the publication (another issue) and sends nothing upstream', async () => {

@@ -139,6 +139,18 @@ describe('OAuth authorization code flow', () => {
       sessionId,
     );
     expect(exec.headers.get('www-authenticate')).toMatch(/scope="mcp:read mcp:execute"/);
+    // Both refusals are in the run history, as the OAuth client's, with the credentials they carried redacted.
+    let items: { tool: string; status: string; reason: string; who: { type: string }; id: string }[] = [];
+    for (let i = 0; i < 100 && items.length < 2; i++) {
+      items = (await callTool(apiToken, 'search_run_history', { status: 'refused' })).json.items;
+      if (items.length < 2) await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(items.map((i) => [i.tool, i.reason, i.who.type])).toEqual([
+      ['some_integration_tool', 'insufficient_scope', 'oauth_client'],
+      ['install_integration', 'insufficient_scope', 'oauth_client'],
+    ]);
+    const refused = await callTool(apiToken, 'get_run_history_item', { id: items[1]!.id });
+    expect(refused.json.detail.arguments.credentials).toBe('[redacted]');
   });
 
   it('keeps role limits whatever the scopes: a MEMBER with mcp:admin cannot change MCP settings', async () => {

@@ -42,6 +42,8 @@ beforeAll(() => {
     if (key === 'FAIL-1') return Response.json({ errorMessages: [`upstream echo ${JIRA_TOKEN}`] }, { status: 500 });
     if (key === 'BIG-1') return Response.json(issue(key, `${'x'.repeat(3 * 1024 * 1024)} ${NEEDLE} tail`));
     if (key === 'HUGE-1') return Response.json(issue(key, 'z'.repeat(1024 * 1024)));
+    // What AbortSignal.timeout raises when the upstream does not answer within the deadline.
+    if (key === 'SLOW-1') throw new DOMException('The operation timed out.', 'TimeoutError');
     return Response.json(issue(key));
   });
 });
@@ -119,6 +121,11 @@ describe('run history of tool calls', () => {
     const matches = (got.json as { matches: { field: string; fragment: string }[] }).matches;
     expect(matches[0]!.field).toBe('exchanges[0].responseBody');
     expect(matches[0]!.fragment).toContain('upstream echo [redacted]');
+
+    const slow = await callTool(token, 'get_issue', { issue_key: 'SLOW-1' });
+    expect(slow.isError).toBe(true);
+    const [timeout] = await waitForItems(token, { tool: 'get_issue', text: 'did not answer' }, 1);
+    expect(timeout).toMatchObject({ status: 'error', reason: 'upstream_timeout' });
 
     // The installation's site moved to a private address (a row edited behind the gateway's back): refused.
     await env.AUTH_DB.prepare('update installations set settings = ? where id = ?')

@@ -130,6 +130,13 @@ describe('GitHub provider: install → webhook → session → publication-scope
       'tool_call:refused',
       'webhook_delivery:ok',
     ]);
+    // get_session lists the same trace.
+    const again = JSON.parse(
+      text(await client.callTool({ name: 'get_session', arguments: { session_id: session!.id } })),
+    );
+    expect(again.run_history.map((i: Item) => i.id).sort()).toEqual(
+      expect.arrayContaining(traced.map((i) => i.id).sort()),
+    );
     const bySession = await history({ session: session!.id });
     expect(bySession.map((i) => i.kind)).toEqual(expect.arrayContaining(['tool_call', 'session_event', 'dispatch']));
     expect(bySession.every((i) => i.trace === detail.trace)).toBe(true);
