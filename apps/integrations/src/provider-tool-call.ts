@@ -70,7 +70,7 @@ export async function runProviderTool(
   env: Env,
   config: WorkerConfig,
 ): Promise<ProviderToolOutcome> {
-  const check = await verifyInternalMessage(config.signingKey, 'provider-tool', message);
+  const check = await verifyInternalMessage(config.verifyingKeys, 'provider-tool', message);
   if (!check.ok) return refuse(401, 'invalid_signature', `the call's signature was refused (${check.reason})`);
   let json: unknown;
   try {
@@ -145,14 +145,8 @@ export async function runProviderTool(
   const outbound = outboundOf(config);
   // Short-lived access (OAuth refresh, RFC 6749 §6; GitHub App installation tokens): renewed before it expires,
   // one renewal at a time per installation, by the one upstream OAuth module templates use too.
-  const current = await currentCredentials(
-    db,
-    config.cipher,
-    row,
-    await config.cipher.decrypt(row.credentials),
-    oauthFlowOf(provider) ?? null,
-    outbound,
-  );
+  const before = await config.cipher.decrypt(row.credentials);
+  const current = await currentCredentials(db, config.cipher, row, before, oauthFlowOf(provider) ?? null, outbound);
   if (!current.ok) return refuse(502, 'upstream_failed', `${provider.displayName}: ${current.message}`);
   const { credentials } = current;
   const installation = toProviderInstallation(row, credentials);
@@ -168,8 +162,17 @@ export async function runProviderTool(
   });
   if (!recorder) return outcome;
   await recorder.settled();
-  const secrets = [...secretValuesOf(env), ...secretValuesOfCredentials(credentials)];
-  return { ...outcome, exchanges: redactRecorded(exchanges, secrets) as UpstreamExchange[] };
+  // The secrets the call started with and those it holds now (a token renewed on the way).
+  const secrets = [
+    ...secretValuesOf(env),
+    ...secretValuesOfCredentials(before),
+    ...secretValuesOfCredentials(credentials),
+  ];
+  const recorded = redactRecorded(
+    { exchanges, arguments: call.arguments, ...(outcome.ok ? { result: outcome.result } : {}) },
+    secrets,
+  ) as NonNullable<ProviderToolOutcome['recorded']>;
+  return { ...outcome, recorded };
 }
 
 /** Runs the tool; the provider's own errors become refusals with their messages (never upstream bodies). */

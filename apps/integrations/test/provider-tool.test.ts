@@ -123,7 +123,7 @@ describe('publication-scoped provider tools', () => {
       await signInternalMessage(env.MCP_SIGNING_KEY, 'provider-tool', { ...args, record: true }),
     );
     expect(recorded.ok).toBe(true);
-    expect(recorded.exchanges).toMatchObject([
+    expect(recorded.recorded?.exchanges).toMatchObject([
       {
         method: 'POST',
         url: 'https://api.github.com/repos/octo/hello/issues/7/comments',
@@ -133,12 +133,14 @@ describe('publication-scoped provider tools', () => {
         responseBody: '{"id":1,"html_url":"https://github.com/x"}',
       },
     ]);
-    expect(JSON.stringify(recorded)).not.toContain('ghp_test_token');
+    // The arguments repeat the token: the recorded copy has it redacted, the call itself was made as asked.
+    expect(recorded.recorded?.arguments).toMatchObject({ body: 'repeating [redacted] here' });
+    expect(JSON.stringify(recorded.recorded)).not.toContain('ghp_test_token');
     const plain = await integrations.callProviderTool(
       await signInternalMessage(env.MCP_SIGNING_KEY, 'provider-tool', args),
     );
     expect(plain.ok).toBe(true);
-    expect(plain.exchanges).toBeUndefined();
+    expect(plain.recorded).toBeUndefined();
   });
 
   it('refuses a write outside the publication (another issue) and sends nothing upstream', async () => {

@@ -307,19 +307,6 @@ export async function purgeRunHistory(
   return deleted;
 }
 
-/**
- * Whether the organization keeps run history (a writer that would decrypt or redact first asks; recordRunHistory
- * drops the items of one that does not either way).
- */
-export async function organizationRecordsHistory(db: Db, tenant: OrgTenant): Promise<boolean> {
-  const row = await db
-    .select({ days: organizations.runHistoryRetentionDays })
-    .from(organizations)
-    .where(eq(organizations.id, tenant.organizationId))
-    .get();
-  return (row?.days ?? 0) > 0;
-}
-
 /** Rows whose expiry one statement moves (bounded work per statement on a large history). */
 const RETENTION_CHUNK = 5_000;
 

@@ -188,9 +188,13 @@ export function unhandledErrorResponse(error: unknown, context: UnhandledErrorCo
   );
 }
 
-/** The secret values of a worker's env that no log line may contain: its signing key and every credentials key. */
-export function secretValuesOf(env: { MCP_SIGNING_KEY?: string; CREDENTIALS_KEYS?: string }): string[] {
-  const values = env.MCP_SIGNING_KEY ? [env.MCP_SIGNING_KEY] : [];
+/** The secret values of a worker's env that no log line may contain: its signing keys and every credentials key. */
+export function secretValuesOf(env: {
+  MCP_SIGNING_KEY?: string;
+  MCP_SIGNING_KEY_PREVIOUS?: string;
+  CREDENTIALS_KEYS?: string;
+}): string[] {
+  const values = [env.MCP_SIGNING_KEY, env.MCP_SIGNING_KEY_PREVIOUS].filter((v): v is string => Boolean(v));
   try {
     const keys = JSON.parse(env.CREDENTIALS_KEYS ?? '{}') as unknown;
     if (keys && typeof keys === 'object')

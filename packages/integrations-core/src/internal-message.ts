@@ -87,16 +87,18 @@ export type InternalMessageCheck = { ok: true } | { ok: false; reason: Exclude<I
 
 /**
  * Verifies a message received for `expected`: its shape, its direction, its age and its MAC (constant time,
- * `crypto.subtle.verify`). Fails closed when the secret is empty. Whether the id was seen before is the receiver's
+ * `crypto.subtle.verify`) under any of `secrets` (WorkerConfig.verifyingKeys: the current key, and the previous one
+ * during a rotation). Fails closed when there is no key. Whether the id was seen before is the receiver's
  * check (after this one, so unsigned junk never reaches storage).
  */
 export async function verifyInternalMessage(
-  secret: string | undefined,
+  secrets: string | readonly string[] | undefined,
   expected: InternalMessageDirection,
   message: unknown,
   nowSec = Math.floor(Date.now() / 1000),
 ): Promise<InternalMessageCheck> {
-  if (!secret) return { ok: false, reason: 'missing_secret' };
+  const keys = (typeof secrets === 'string' ? [secrets] : (secrets ?? [])).filter(Boolean);
+  if (keys.length === 0) return { ok: false, reason: 'missing_secret' };
   const m = message as Partial<SignedInternalMessage> | null;
   const mac = typeof m?.signature === 'string' ? fromHex(m.signature) : null;
   if (
@@ -113,11 +115,9 @@ export async function verifyInternalMessage(
   if (m.direction !== expected) return { ok: false, reason: 'wrong_direction' };
   if (Math.abs(nowSec - (m.timestamp as number)) > SIGNED_MESSAGE_TOLERANCE_SEC)
     return { ok: false, reason: 'stale_timestamp' };
-  const valid = await crypto.subtle.verify(
-    'HMAC',
-    await hmacKey(secret, 'verify'),
-    mac,
-    signedText(m as SignedInternalMessage),
-  );
-  return valid ? { ok: true } : { ok: false, reason: 'bad_signature' };
+  // Each key in turn (the current one first): crypto.subtle.verify compares in constant time.
+  const text = signedText(m as SignedInternalMessage);
+  for (const key of keys)
+    if (await crypto.subtle.verify('HMAC', await hmacKey(key, 'verify'), mac, text)) return { ok: true };
+  return { ok: false, reason: 'bad_signature' };
 }

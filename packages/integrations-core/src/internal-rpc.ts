@@ -43,8 +43,11 @@ export type ProviderToolOutcome = (
   | { ok: true; result: unknown }
   | { ok: false; status: 400 | 401 | 403 | 404 | 502; error: string; message: string }
 ) & {
-  /** With `record`: the upstream exchanges the tool made, redacted with the installation's secrets (run-history.ts). */
-  exchanges?: UpstreamExchange[];
+  /**
+   * With `record`: what the run history keeps of the call, redacted with the installation's secrets (which the main
+   * worker never holds): the upstream exchanges, the arguments and the result (run-history.ts).
+   */
+  recorded?: { exchanges: UpstreamExchange[]; arguments: unknown; result?: unknown };
 };
 
 /** A code provider's tool as the registry publishes it. */

@@ -7,6 +7,10 @@ import { createCredentialsCipher, type CredentialsCipher } from './credentials-c
 
 const envSchema = z.object({
   MCP_SIGNING_KEY: z.string().min(32, 'MCP_SIGNING_KEY must be at least 32 characters'),
+  /** During a rotation: the key being replaced, still accepted on messages (never used to sign). */
+  MCP_SIGNING_KEY_PREVIOUS: z
+    .union([z.literal(''), z.string().min(32, 'MCP_SIGNING_KEY_PREVIOUS must be at least 32 characters')])
+    .default(''),
   CREDENTIALS_KEYS: z.string().min(2),
   CREDENTIALS_ACTIVE_KID: z.string().min(1),
   ALLOW_LOOPBACK_UPSTREAMS: z.enum(['true', 'false']).default('false'),
@@ -14,8 +18,13 @@ const envSchema = z.object({
 });
 
 export interface WorkerConfig {
-  /** HMAC key for SessionDispatch signatures (integrations → main). */
+  /** HMAC key the worker signs internal messages (and sign-in cookies) with. */
   signingKey: string;
+  /**
+   * The keys a received internal message may be signed with: `signingKey`, then MCP_SIGNING_KEY_PREVIOUS during a
+   * rotation (the two workers deploy separately, and messages signed before a deploy are still in flight).
+   */
+  verifyingKeys: readonly string[];
   cipher: CredentialsCipher;
   /** Development setting: outbound calls may reach loopback upstreams (local fakes). */
   allowLoopbackUpstreams: boolean;
@@ -40,6 +49,7 @@ export function loadWorkerConfig(env: object): WorkerConfig {
     );
   const config: WorkerConfig = {
     signingKey: parsed.data.MCP_SIGNING_KEY,
+    verifyingKeys: [parsed.data.MCP_SIGNING_KEY, parsed.data.MCP_SIGNING_KEY_PREVIOUS].filter(Boolean),
     cipher: createCredentialsCipher(parsed.data.CREDENTIALS_KEYS, parsed.data.CREDENTIALS_ACTIVE_KID),
     allowLoopbackUpstreams: parsed.data.ALLOW_LOOPBACK_UPSTREAMS === 'true',
     integrationsPublicUrl: parsed.data.INTEGRATIONS_PUBLIC_URL,

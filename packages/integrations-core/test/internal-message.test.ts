@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { signInternalMessage, verifyInternalMessage, type SignedInternalMessage } from '../src/index.js';
+import {
+  loadWorkerConfig,
+  signInternalMessage,
+  verifyInternalMessage,
+  type SignedInternalMessage,
+} from '../src/index.js';
 
 const secret = 'a'.repeat(32);
 const payload = { dispatchId: 'github:1' };
@@ -55,5 +60,36 @@ describe('signed internal messages', () => {
     });
     const edge = await signInternalMessage(secret, 'provider-tool', payload, now - 300);
     expect(await verifyInternalMessage(secret, 'provider-tool', edge, now)).toEqual({ ok: true });
+  });
+
+  it('accepts the previous key during a rotation, and no other', async () => {
+    const previous = 'p'.repeat(32);
+    const env = {
+      MCP_SIGNING_KEY: secret,
+      MCP_SIGNING_KEY_PREVIOUS: previous,
+      CREDENTIALS_KEYS: JSON.stringify({ k: 'MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY' }),
+      CREDENTIALS_ACTIVE_KID: 'k',
+    };
+    const { signingKey, verifyingKeys } = loadWorkerConfig(env);
+    expect(signingKey).toBe(secret);
+    expect(verifyingKeys).toEqual([secret, previous]);
+    const fromOld = await signInternalMessage(previous, 'session-dispatch', payload, now);
+    const fromNew = await signInternalMessage(secret, 'session-dispatch', payload, now);
+    const fromElse = await signInternalMessage('e'.repeat(32), 'session-dispatch', payload, now);
+    for (const m of [fromOld, fromNew])
+      expect(await verifyInternalMessage(verifyingKeys, 'session-dispatch', m, now)).toEqual({ ok: true });
+    expect(await verifyInternalMessage(verifyingKeys, 'session-dispatch', fromElse, now)).toEqual({
+      ok: false,
+      reason: 'bad_signature',
+    });
+    // Without the previous key configured, only the current one verifies.
+    const { verifyingKeys: single } = loadWorkerConfig({ ...env, MCP_SIGNING_KEY_PREVIOUS: '' });
+    expect(single).toEqual([secret]);
+    expect(await verifyInternalMessage(single, 'session-dispatch', fromOld, now)).toMatchObject({ ok: false });
+    expect(await verifyInternalMessage([], 'session-dispatch', fromNew, now)).toEqual({
+      ok: false,
+      reason: 'missing_secret',
+    });
+    expect(() => loadWorkerConfig({ ...env, MCP_SIGNING_KEY_PREVIOUS: 'short' })).toThrow('MCP_SIGNING_KEY_PREVIOUS');
   });
 });

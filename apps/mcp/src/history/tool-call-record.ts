@@ -1,27 +1,21 @@
 /**
  * The run-history item of one tool call (packages/integrations-core run-history.ts): started when the call starts,
- * filled in by the call path (ToolCallTrace: installation, `_session`, upstream exchanges), written after the answer
- * through `waitUntil`, so recording never delays or fails the call; a failed write is logged, not surfaced.
+ * filled in by the call path (ToolCallTrace: installation, `_session`, upstream exchanges, the secrets it held),
+ * built after the answer in `waitUntil` and written behind (write-behind.ts: one D1 batch for the calls of a short
+ * window), so recording never delays or fails the call; a failed write is logged, not surfaced.
  *
- * Redaction before anything is written: the worker's keys, the installation's decrypted credentials, secret-named
- * fields and headers, credential-shaped strings (redactRecorded).
+ * Redaction before anything is written: the worker's keys, the installation's credentials as the call path held
+ * them (a provider tool's parts come redacted by the integrations worker, which holds its installation's), the
+ * values of secret-named arguments, secret-named fields and headers, credential-shaped strings (redactRecorded).
  */
-import {
-  findInstallation,
-  findSession,
-  recordRunHistory,
-  type Db,
-  type Principal,
-} from '@gatehouse/integrations-adapters-cf';
+import { findSession, type Db, type Principal } from '@gatehouse/integrations-adapters-cf';
 import {
   isSecretName,
   newTraceId,
   redactCredentials,
   redactRecorded,
   recordingFetch,
-  secretValuesOfCredentials,
   traceIdForThread,
-  type CredentialsCipher,
   type RunHistoryActor,
   type RunHistoryItemInput,
   type RunHistoryStatus,
@@ -30,6 +24,7 @@ import {
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { ToolFailure } from '../mcp/tool-result.js';
 import type { ToolCallTrace, ToolContext } from '../tools/tool-types.js';
+import { recordLater } from './write-behind.js';
 
 /** Where a worker's run-history items go, and what they must never contain. */
 export interface HistorySink {
@@ -39,7 +34,6 @@ export interface HistorySink {
   waitUntil(promise: Promise<unknown>): void;
   /** The worker's own secret values (signing and credentials keys). */
   knownSecrets(): readonly string[];
-  cipher: CredentialsCipher;
 }
 
 /** The actor of a principal's calls: OAuth grants carry `oauth:<client id>` as their token id. */
@@ -78,7 +72,14 @@ export function startToolCallRecording<C extends Pick<ToolContext, 'principal' |
   const startedAt = Date.now();
   const exchanges: UpstreamExchange[] = [];
   const recorder = recordingFetch(ctx.fetch, exchanges);
-  const trace: ToolCallTrace = { installation: null, sessionId: null, exchanges, settled: [recorder.settled] };
+  const trace: ToolCallTrace = {
+    installation: null,
+    sessionId: null,
+    secrets: [],
+    redacted: null,
+    exchanges,
+    settled: [recorder.settled],
+  };
   let failure: ToolFailure | null = null;
   return {
     ctx: { ...ctx, fetch: recorder.fetch, trace },
@@ -157,17 +158,8 @@ function exchangeLine(e: UpstreamExchange): string {
 
 async function writeToolCall(principal: Principal, sink: HistorySink, call: FinishedCall): Promise<void> {
   await Promise.all(call.trace.settled.map((settle) => settle()));
-  const secrets = [...sink.knownSecrets()];
   const { installation } = call.trace;
-  if (installation) {
-    // The installation's stored secrets, whatever the tool sent or received (a tool argument may repeat one, an API
-    // may echo one): those the call started with, and those stored now (a token renewed during the call).
-    const current = await findInstallation(sink.db, principal, installation.id);
-    for (const sealed of new Set([installation.credentials, current?.credentials ?? installation.credentials])) {
-      const credentials = await sink.cipher.decrypt(sealed).catch(() => null);
-      if (credentials) secrets.push(...secretValuesOfCredentials(credentials));
-    }
-  }
+  const secrets = [...sink.knownSecrets(), ...call.trace.secrets];
   // Values the caller handed over as secrets (install_integration's credentials, a secret-named argument): the
   // credential check they went through made exchanges that may carry them.
   secrets.push(...secretArgumentValues(call.args));
@@ -183,11 +175,14 @@ async function writeToolCall(principal: Principal, sink: HistorySink, call: Fini
       : null;
   const traceId = session ? await traceIdForThread(session.installationId, session.threadKey) : newTraceId();
   const failed = call.status !== 'ok';
+  // A provider tool's arguments and result as the integrations worker redacted them, when it did.
+  const { redacted } = call.trace;
+  const result = redacted && 'result' in redacted ? redacted.result : call.text;
   const detail = redactRecorded(
     {
-      arguments: call.args,
+      arguments: redacted?.arguments ?? call.args,
       exchanges: call.trace.exchanges,
-      ...(failed ? { error: call.text } : { result: call.text }),
+      ...(failed ? { error: call.text } : { result }),
     },
     secrets,
   ) as Record<string, unknown>;
@@ -211,5 +206,5 @@ async function writeToolCall(principal: Principal, sink: HistorySink, call: Fini
     reason: call.reason,
     detail,
   };
-  await recordRunHistory(sink.db, sink.bucket, [item]);
+  recordLater(sink.db.$client, sink.db, sink.bucket, item, sink.waitUntil);
 }

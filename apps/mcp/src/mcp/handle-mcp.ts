@@ -103,13 +103,12 @@ export async function handleMcp(
 }
 
 /** The run-history sink of a request (the organization's retention decides whether anything is written). */
-function historySink(env: Env, ctx: ExecutionContext, db: Db, config: WorkerConfig): HistorySink {
+function historySink(env: Env, ctx: ExecutionContext, db: Db): HistorySink {
   return {
     db,
     bucket: env.RUN_HISTORY,
     waitUntil: (p) => ctx.waitUntil(p),
     knownSecrets: () => secretValuesOf(env),
-    cipher: config.cipher,
   };
 }
 
@@ -145,7 +144,7 @@ async function handlePost(
   if (!body.ok) return body.response;
   const missing = missingScopes(body.json, caller.scopes);
   if (missing.length) {
-    recordScopeRefusal(body.json, principal, historySink(env, ctx, db, config), missing);
+    recordScopeRefusal(body.json, principal, historySink(env, ctx, db), missing);
     return insufficientScope(caller.auth, [BASE_SCOPE, ...missing.filter((s) => s !== BASE_SCOPE)]);
   }
   const init = initializeParams(body.json);
@@ -181,7 +180,7 @@ async function handlePost(
     scopes: caller.scopes,
     sessionId,
     contextDelivered: liveSession?.contextDelivered ?? false,
-    history: historySink(env, ctx, db, config),
+    history: historySink(env, ctx, db),
     notifyToolsChanged: () =>
       ctx.waitUntil(notifierFor(env, principal.organizationId).notify('notifications/tools/list_changed')),
   });

@@ -9,13 +9,12 @@
 import {
   appendSessionDispatch,
   createDb,
-  organizationRecordsHistory,
   recordInternalMessageAndFindInstallation,
-  recordRunHistory,
   type Db,
   type InstallationRecord,
 } from '@gatehouse/integrations-adapters-cf';
 import { providerIdOf } from '@gatehouse/catalog';
+import { recordLater } from '../history/write-behind.js';
 import {
   redactCredentials,
   redactRecorded,
@@ -46,7 +45,7 @@ export async function receiveSessionDispatch(
   config: WorkerConfig,
   waitUntil: (promise: Promise<unknown>) => void,
 ): Promise<SessionDispatchOutcome> {
-  const check = await verifyInternalMessage(config.signingKey, 'session-dispatch', message);
+  const check = await verifyInternalMessage(config.verifyingKeys, 'session-dispatch', message);
   if (!check.ok) return refuse('invalid_signature', `the dispatch signature was refused (${check.reason})`);
   let json: unknown;
   try {
@@ -82,7 +81,7 @@ export async function receiveSessionDispatch(
   const result = await appendSessionDispatch(db, tenant, { ...dispatch, workspaceId: installation.workspaceId });
   if (result.appended)
     waitUntil(
-      recordSessionEvent(db, env, config, dispatch, installation, result.sessionId).catch((err: unknown) =>
+      recordSessionEvent(db, env, config, dispatch, installation, result.sessionId, waitUntil).catch((err: unknown) =>
         console.error(
           JSON.stringify({
             msg: 'run history write failed',
@@ -106,11 +105,16 @@ async function recordSessionEvent(
   dispatch: SessionDispatch,
   installation: InstallationRecord,
   sessionId: string,
+  waitUntil: (promise: Promise<unknown>) => void,
 ): Promise<void> {
-  if (!(await organizationRecordsHistory(db, dispatch))) return;
   const credentials = await config.cipher.decrypt(installation.credentials).catch(() => ({}));
   const secrets = [...secretValuesOf(env), ...secretValuesOfCredentials(credentials)];
-  await recordRunHistory(db, env.RUN_HISTORY, [
+  // Written behind with the tool calls (one D1 batch a moment later); dropped by the insert when the organization
+  // records no history.
+  recordLater(
+    db.$client,
+    db,
+    env.RUN_HISTORY,
     {
       organizationId: dispatch.organizationId,
       workspaceId: installation.workspaceId,
@@ -133,5 +137,6 @@ async function recordSessionEvent(
         secrets,
       ) as Record<string, unknown>,
     },
-  ]);
+    waitUntil,
+  );
 }

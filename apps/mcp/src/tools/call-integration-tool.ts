@@ -6,7 +6,12 @@
 import { findSession, findVisibleInstallation } from '@gatehouse/integrations-adapters-cf';
 import { TemplateToolError, providerIdOf, templateProvider } from '@gatehouse/catalog';
 import { currentCredentials, templateAuthorizationFlow } from '@gatehouse/upstream-oauth';
-import { signInternalMessage, type ProviderToolCall, type ProviderToolOutcome } from '@gatehouse/integrations-core';
+import {
+  secretValuesOfCredentials,
+  signInternalMessage,
+  type ProviderToolCall,
+  type ProviderToolOutcome,
+} from '@gatehouse/integrations-core';
 import { integrationsRpc } from './provider-registry.js';
 import {
   INTEGRATION_ARGUMENT,
@@ -45,7 +50,6 @@ export async function callIntegrationTool(
       id: installation.id,
       provider: providerIdOf(installation),
       workspaceId: installation.workspaceId,
-      credentials: installation.credentials,
     };
   const { [INTEGRATION_ARGUMENT]: _choice, [SESSION_ARGUMENT]: sessionArg, ...toolArgs } = args;
   // Checked against this installation and the caller's workspace when the call is recorded (tool-call-record.ts).
@@ -53,6 +57,7 @@ export async function callIntegrationTool(
   if (route.kind === 'provider')
     return callProviderTool(route, toolArgs, typeof sessionArg === 'string' ? sessionArg : null, ctx);
   let credentials = await ctx.config.cipher.decrypt(installation.credentials);
+  ctx.trace?.secrets.push(...secretValuesOfCredentials(credentials));
   const { template } = route;
   if (template.auth.type === 'oauth2_authorization_code') {
     // Renewed before expiry by the one upstream OAuth module (the code providers' tokens too).
@@ -66,6 +71,8 @@ export async function callIntegrationTool(
     );
     if (!current.ok) throw new ToolError(`${template.name}: ${current.message}`, { reason: 'credentials_unavailable' });
     credentials = current.credentials;
+    // A renewed token is a secret of this installation too.
+    ctx.trace?.secrets.push(...secretValuesOfCredentials(credentials));
   }
   // Templates run through the same IntegrationProvider contract as code providers (the `custom` provider).
   const provider = templateProvider(template, {
@@ -134,7 +141,10 @@ async function callProviderTool(
       { reason: 'integrations_unavailable' },
     );
   }
-  if (ctx.trace && Array.isArray(outcome.exchanges)) ctx.trace.exchanges.push(...outcome.exchanges);
+  if (ctx.trace && outcome.recorded) {
+    ctx.trace.exchanges.push(...outcome.recorded.exchanges);
+    ctx.trace.redacted = { arguments: outcome.recorded.arguments, result: outcome.recorded.result };
+  }
   if (!outcome.ok)
     throw new ToolError(outcome.message, { reason: outcome.error, refused: PROVIDER_REFUSALS.has(outcome.error) });
   return outcome.result;

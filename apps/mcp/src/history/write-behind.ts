@@ -1,0 +1,60 @@
+/**
+ * Write-behind for run-history items: an item recorded after a tool call's answer joins a per-isolate buffer, and
+ * the first request to add to an empty buffer flushes it a moment later in its own `waitUntil`, in one D1 batch
+ * for every item gathered meanwhile. A D1 round trip per call would cost more than the calls it records
+ * (`pnpm bench`, the run history rows); one per flush is shared by the calls of that window.
+ *
+ * The buffer holds plain items (values: STYLE "isolate caches hold values, never a promise"); the flushing request
+ * performs the I/O itself, in its own context. An isolate that is evicted between an add and its flush loses those
+ * items (at most FLUSH_DELAY_MS of them): the run history is a record kept on a best-effort basis, never a
+ * condition of the call. A failed flush is logged with how many items it lost.
+ */
+import { recordRunHistory, type Db } from '@gatehouse/integrations-adapters-cf';
+import type { RunHistoryItemInput } from '@gatehouse/integrations-core';
+
+/** How long the first item waits for others before the batch is written, milliseconds. */
+export const FLUSH_DELAY_MS = 20;
+/** Most items one flush writes (a D1 batch stays small); the rest wait for the next. */
+export const MAX_FLUSH_ITEMS = 50;
+
+/** Items waiting, per D1 binding object (so per isolate and database). */
+const buffers = new WeakMap<object, RunHistoryItemInput[]>();
+
+/**
+ * Queues `item` for the database behind `d1`. When the buffer was empty, `waitUntil` receives the flush (after
+ * FLUSH_DELAY_MS); otherwise the request that started the buffer writes this item too.
+ */
+export function recordLater(
+  d1: object,
+  db: Db,
+  bucket: R2Bucket | null,
+  item: RunHistoryItemInput,
+  waitUntil: (promise: Promise<unknown>) => void,
+): void {
+  let buffer = buffers.get(d1);
+  if (!buffer) {
+    buffer = [];
+    buffers.set(d1, buffer);
+  }
+  buffer.push(item);
+  if (buffer.length === 1) waitUntil(flushSoon(buffer, db, bucket));
+}
+
+async function flushSoon(buffer: RunHistoryItemInput[], db: Db, bucket: R2Bucket | null): Promise<void> {
+  await new Promise((resolve) => setTimeout(resolve, FLUSH_DELAY_MS));
+  while (buffer.length > 0) {
+    const items = buffer.splice(0, MAX_FLUSH_ITEMS);
+    try {
+      await recordRunHistory(db, bucket, items);
+    } catch (err) {
+      console.error(
+        JSON.stringify({
+          msg: 'run history write failed',
+          kinds: [...new Set(items.map((i) => i.kind))],
+          items: items.length,
+          error: err instanceof Error ? err.name : 'unknown',
+        }),
+      );
+    }
+  }
+}
