@@ -17,6 +17,8 @@ import {
 import { traceIdForThread } from '@gatehouse/integrations-core';
 import { callTool, db, seedTenant } from './helpers.js';
 import { fakeHosts } from './vendor-fakes.js';
+import { MAX_BUFFERED_ITEMS, recordLater } from '../src/history/write-behind.js';
+import { vi } from 'vitest';
 
 const SITE = 'history.atlassian.net';
 const JIRA_TOKEN = 'jira-secret-token';
@@ -400,5 +402,51 @@ describe('run history of tool calls', () => {
     // Retention 0: nothing is shown at once, whatever is still stored.
     await callTool(token, 'update_mcp_settings', { run_history_retention_days: 0 });
     expect(((await callTool(token, 'search_run_history', {})).json as { items: Item[] }).items).toEqual([]);
+  });
+  it('writes behind in one flush per window, and bounds what one isolate holds', async () => {
+    const { org } = await seedTenant('rh-write-behind');
+    const item = (i: number) => ({
+      organizationId: org.id,
+      workspaceId: null,
+      kind: 'tool_call' as const,
+      status: 'ok' as const,
+      startedAt: Date.now(),
+      durationMs: 1,
+      actorType: 'api_token' as const,
+      actorId: 't',
+      userId: 'u',
+      installationId: null,
+      provider: null,
+      tool: `t${i}`,
+      sessionId: null,
+      traceId: 'c'.repeat(32),
+      summary: `item ${i}`,
+      reason: null,
+      detail: null,
+    });
+    const count = async () =>
+      (await env.AUTH_DB.prepare('select count(*) as n from run_history_items where organization_id = ?')
+        .bind(org.id)
+        .first<{ n: number }>())!.n;
+    // The buffer is per D1 binding object: a wrapper of our own keeps this test's buffer apart.
+    const d1 = Object.create(env.AUTH_DB) as D1Database;
+    const flushes: Promise<unknown>[] = [];
+    for (let i = 0; i < 120; i++) recordLater(d1, db, env.RUN_HISTORY, item(i), (p) => flushes.push(p));
+    expect(flushes).toHaveLength(1);
+    await Promise.all(flushes);
+    expect(await count()).toBe(120);
+    recordLater(d1, db, env.RUN_HISTORY, item(120), (p) => flushes.push(p));
+    expect(flushes).toHaveLength(2);
+    await Promise.all(flushes);
+    expect(await count()).toBe(121);
+
+    const lines: string[] = [];
+    const spy = vi.spyOn(console, 'error').mockImplementation((line: unknown) => void lines.push(String(line)));
+    for (let i = 0; i < MAX_BUFFERED_ITEMS + 100; i++)
+      recordLater(d1, db, env.RUN_HISTORY, item(i), (p) => flushes.push(p));
+    await Promise.all(flushes);
+    spy.mockRestore();
+    expect(await count()).toBe(121 + MAX_BUFFERED_ITEMS);
+    expect(lines.filter((l) => l.includes('run history buffer full')).length).toBe(100);
   });
 });

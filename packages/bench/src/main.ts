@@ -292,6 +292,10 @@ async function measureAll(ctx: Ctx, db: Db, fakes: Fakes, seeded: Seeded, startu
     (text) => checkToolsList(text, SYNTHETIC_TOOL, TARGET_SIZE * TOOLS_PER_TEMPLATE),
   );
 
+  // BENCH_RUN_HISTORY=off: every row but the recording rounds runs with the organization's history off, to compare
+  // the call paths with a build from before the run history (the rounds still measure both).
+  const historyOff = process.env.BENCH_RUN_HISTORY === 'off';
+  if (historyOff) await setRunHistoryRetention(db, callTenant, 0);
   const callReq = await withSession(
     mf,
     jsonRpcRequest(`${MCP_ORIGIN}/mcp`, callTenant.token, 'tools/call', {
@@ -314,7 +318,8 @@ async function measureAll(ctx: Ctx, db: Db, fakes: Fakes, seeded: Seeded, startu
       .bind(callTenant.organizationId)
       .first<{ n: number }>())!.n;
   };
-  if ((await countCallItems()) === 0) throw new BenchCheckError('tools/call get_issue recorded no run-history item');
+  if (!historyOff && (await countCallItems()) === 0)
+    throw new BenchCheckError('tools/call get_issue recorded no run-history item');
   const rounds: { on: ReportRow[]; off: ReportRow[] } = { on: [], off: [] };
   for (let round = 1; round <= RECORDING_ROUNDS; round++) {
     await setRunHistoryRetention(db, callTenant, 0);
@@ -337,6 +342,7 @@ async function measureAll(ctx: Ctx, db: Db, fakes: Fakes, seeded: Seeded, startu
     if ((await countCallItems()) <= beforeOn) throw new BenchCheckError('run history on recorded no tool call');
   }
   const medianRow = (rows: ReportRow[]) => [...rows].sort((a, b) => a.http.p50Ms - b.http.p50Ms)[rows.length >> 1]!;
+  if (historyOff) await setRunHistoryRetention(db, callTenant, 0);
   const callOff = medianRow(rounds.off);
   const callOn = medianRow(rounds.on);
   // A provider tool: main worker → INTEGRATIONS binding → the integrations worker's GitHub provider → loopback GitHub.

@@ -17,12 +17,23 @@ export const FLUSH_DELAY_MS = 20;
 /** Most items one flush writes (a D1 batch stays small); the rest wait for the next. */
 export const MAX_FLUSH_ITEMS = 50;
 
+/** A flush scheduled this long ago that has not run is presumed lost (its request's waitUntil ended), ms. */
+export const FLUSH_STALE_MS = 5_000;
+/** Most items one isolate holds; beyond, the oldest are dropped (and counted in the log): memory stays bounded. */
+export const MAX_BUFFERED_ITEMS = 1_000;
+
+interface Buffer {
+  items: RunHistoryItemInput[];
+  /** When the pending flush was scheduled, or null when none is. */
+  scheduledAt: number | null;
+}
+
 /** Items waiting, per D1 binding object (so per isolate and database). */
-const buffers = new WeakMap<object, RunHistoryItemInput[]>();
+const buffers = new WeakMap<object, Buffer>();
 
 /**
- * Queues `item` for the database behind `d1`. When the buffer was empty, `waitUntil` receives the flush (after
- * FLUSH_DELAY_MS); otherwise the request that started the buffer writes this item too.
+ * Queues `item` for the database behind `d1`. When no flush is pending (or the pending one is presumed lost),
+ * `waitUntil` receives one (after FLUSH_DELAY_MS); otherwise the request that scheduled it writes this item too.
  */
 export function recordLater(
   d1: object,
@@ -33,17 +44,25 @@ export function recordLater(
 ): void {
   let buffer = buffers.get(d1);
   if (!buffer) {
-    buffer = [];
+    buffer = { items: [], scheduledAt: null };
     buffers.set(d1, buffer);
   }
-  buffer.push(item);
-  if (buffer.length === 1) waitUntil(flushSoon(buffer, db, bucket));
+  buffer.items.push(item);
+  if (buffer.items.length > MAX_BUFFERED_ITEMS) {
+    const dropped = buffer.items.splice(0, buffer.items.length - MAX_BUFFERED_ITEMS);
+    console.error(JSON.stringify({ msg: 'run history buffer full; items dropped', items: dropped.length }));
+  }
+  const now = Date.now();
+  if (buffer.scheduledAt === null || now - buffer.scheduledAt > FLUSH_STALE_MS) {
+    buffer.scheduledAt = now;
+    waitUntil(flushSoon(buffer, db, bucket));
+  }
 }
 
-async function flushSoon(buffer: RunHistoryItemInput[], db: Db, bucket: R2Bucket | null): Promise<void> {
+async function flushSoon(buffer: Buffer, db: Db, bucket: R2Bucket | null): Promise<void> {
   await new Promise((resolve) => setTimeout(resolve, FLUSH_DELAY_MS));
-  while (buffer.length > 0) {
-    const items = buffer.splice(0, MAX_FLUSH_ITEMS);
+  while (buffer.items.length > 0) {
+    const items = buffer.items.splice(0, MAX_FLUSH_ITEMS);
     try {
       await recordRunHistory(db, bucket, items);
     } catch (err) {
@@ -57,4 +76,5 @@ async function flushSoon(buffer: RunHistoryItemInput[], db: Db, bucket: R2Bucket
       );
     }
   }
+  buffer.scheduledAt = null;
 }
