@@ -161,7 +161,7 @@ export async function dispatchAttemptItems(
       status: 'ok',
       startedAt: receivedAt,
       durationMs: null,
-      summary: `accepted ${dispatch.provider} ${dispatch.event.name} delivery ${deliveryId} on ${dispatch.threadKey}`,
+      summary: `accepted ${dispatch.provider} ${dispatch.event.name} delivery ${deliveryId} on ${dispatch.threadKey}, queued as dispatch ${dispatch.dispatchId}`,
       reason: null,
       detail: {
         delivery_id: deliveryId,

@@ -12,10 +12,14 @@
 import { recordRunHistory, type Db } from '@gatehouse/integrations-adapters-cf';
 import type { RunHistoryItemInput } from '@gatehouse/integrations-core';
 
-/** How long the first item waits for others before the batch is written, milliseconds. */
-export const FLUSH_DELAY_MS = 20;
-/** Most items one flush writes (a D1 batch stays small); the rest wait for the next. */
-export const MAX_FLUSH_ITEMS = 50;
+/**
+ * How long the first item waits for others before the batch is written, milliseconds: long enough that a busy
+ * isolate writes tens of items per D1 batch, short enough that a person reading the history right after a call
+ * finds it.
+ */
+export const FLUSH_DELAY_MS = 100;
+/** Most items one D1 batch writes; the rest go in the next batch of the same flush. */
+export const MAX_FLUSH_ITEMS = 100;
 
 /** A flush scheduled this long ago that has not run is presumed lost (its request's waitUntil ended), ms. */
 export const FLUSH_STALE_MS = 5_000;
