@@ -61,7 +61,10 @@ export interface ToolCallRecording<C> {
  */
 const NOT_RECORDED: ReadonlySet<string> = new Set(['search_run_history', 'get_run_history_item']);
 
-/** Starts recording a call of `name`, or null when the caller's organization records no history (or `name` is not recorded). */
+/**
+ * Starts recording a call of `name`; null when the caller's organization records no history, or for the history's
+ * own tools (NOT_RECORDED).
+ */
 export function startToolCallRecording<C extends Pick<ToolContext, 'principal' | 'fetch'>>(
   ctx: C,
   sink: HistorySink | null,

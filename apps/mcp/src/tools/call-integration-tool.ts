@@ -45,12 +45,7 @@ export async function callIntegrationTool(
     throw new ToolError(`The integration "${route.installation.title}" is no longer installed. List tools again.`, {
       reason: 'unknown_installation',
     });
-  if (ctx.trace)
-    ctx.trace.installation = {
-      id: installation.id,
-      provider: providerIdOf(installation),
-      workspaceId: installation.workspaceId,
-    };
+  if (ctx.trace) ctx.trace.installation = { id: installation.id, provider: providerIdOf(installation) };
   const { [INTEGRATION_ARGUMENT]: _choice, [SESSION_ARGUMENT]: sessionArg, ...toolArgs } = args;
   // Checked against this installation and the caller's workspace when the call is recorded (tool-call-record.ts).
   if (ctx.trace && typeof sessionArg === 'string') ctx.trace.sessionId = sessionArg;

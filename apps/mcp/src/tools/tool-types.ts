@@ -52,13 +52,13 @@ export class ToolError extends Error {
  * installation it ran on, the `_session` it acted for, and the upstream exchanges made (history/tool-call-record.ts).
  */
 export interface ToolCallTrace {
-  installation: { id: string; provider: string; workspaceId: string | null } | null;
+  installation: { id: string; provider: string } | null;
   /**
    * Secret values the call path held (a template installation's decrypted credentials, before and after a renewal),
    * kept in memory only, to redact them from what is recorded.
    */
   secrets: string[];
-  /** A provider tool's arguments and result as the integrations worker redacted them with its installation's secrets. */
+  /** A provider tool's arguments and result, redacted by the integrations worker with its installation's secrets. */
   redacted: { arguments: unknown; result?: unknown } | null;
   /** The `_session` an integration tool call named (verified against the installation when recorded). */
   sessionId: string | null;
