@@ -76,18 +76,19 @@ export function parseHistory(values: OptionValues, defaultLimit: number) {
   return { org: requireSlug(values, 'org'), filter, limit };
 }
 
-/** Every matching item of the organization, newest first, at most `limit`, read a page at a time. */
-async function* items(db: Db, input: ReturnType<typeof parseHistory>): AsyncGenerator<RunHistorySummary> {
-  const org = await findOrganization(db, input.org);
-  if (!org) throw new CliError(`no organization "${input.org}"; see \`pnpm gatehouse org list\``);
-  // The CLI runs with the database's owner's rights: the whole organization, as an ADMIN sees it.
-  const viewer: RunHistoryViewer = {
-    organizationId: org.id,
-    all: true,
-    userId: '',
-    workspaceId: '',
-    retentionDays: org.runHistoryRetentionDays,
-  };
+/** The organization's whole history, as an ADMIN sees it: the CLI runs with the database owner's rights. */
+async function viewerFor(db: Db, slug: string): Promise<RunHistoryViewer> {
+  const org = await findOrganization(db, slug);
+  if (!org) throw new CliError(`no organization "${slug}"; see \`pnpm gatehouse org list\``);
+  return { organizationId: org.id, all: true, userId: '', workspaceId: '', retentionDays: org.runHistoryRetentionDays };
+}
+
+/** Every matching item visible to `viewer`, newest first, at most `limit`, read a page at a time. */
+async function* items(
+  db: Db,
+  viewer: RunHistoryViewer,
+  input: ReturnType<typeof parseHistory>,
+): AsyncGenerator<RunHistorySummary> {
   let cursor = null;
   let left = input.limit;
   while (left > 0) {
@@ -99,12 +100,10 @@ async function* items(db: Db, input: ReturnType<typeof parseHistory>): AsyncGene
   }
 }
 
-const itemJson = runHistoryItemView;
-
 /** `history search`: one line per item (or a JSON array with --json). */
 export async function historySearch(db: Db, input: ReturnType<typeof parseHistory>): Promise<CommandResult> {
   const rows = [];
-  for await (const item of items(db, input)) rows.push(itemJson(item));
+  for await (const item of items(db, await viewerFor(db, input.org), input)) rows.push(runHistoryItemView(item));
   return {
     json: rows,
     text: table(
@@ -128,18 +127,11 @@ export async function historyExport(
   input: ReturnType<typeof parseHistory>,
 ): Promise<CommandResult> {
   const lines: string[] = [];
-  const org = await findOrganization(db, input.org);
-  for await (const item of items(db, input)) {
-    const viewer: RunHistoryViewer = {
-      organizationId: org!.id,
-      all: true,
-      userId: '',
-      workspaceId: '',
-      retentionDays: org!.runHistoryRetentionDays,
-    };
+  const viewer = await viewerFor(db, input.org);
+  for await (const item of items(db, viewer, input)) {
     const found = await getRunHistoryItem(db, bucket, viewer, item.id);
     const detail = found?.detail ? (JSON.parse(found.detail) as unknown) : null;
-    lines.push(JSON.stringify({ ...itemJson(item), detail, detail_missing: found?.bodyMissing ?? false }));
+    lines.push(JSON.stringify({ ...runHistoryItemView(item), detail, detail_missing: found?.bodyMissing ?? false }));
   }
   return { json: lines.map((l) => JSON.parse(l) as unknown), text: lines.join('\n') };
 }

@@ -29,9 +29,6 @@ export function viewerOf(ctx: Pick<ToolContext, 'principal'>): RunHistoryViewer 
   };
 }
 
-/** One item as the tools show it (no detail). */
-export const itemSummary = runHistoryItemView;
-
 /** An opaque page cursor: `<started at ms>.<id>`. */
 function encodeCursor(c: RunHistoryCursor): string {
   return `${c.startedAt}.${c.id}`;
@@ -86,7 +83,7 @@ export const searchRunHistoryTool = defineCoreTool({
       },
       { limit: args.limit, cursor: args.cursor ? decodeCursor(args.cursor) : null },
     );
-    return { items: items.map(itemSummary), next_cursor: next ? encodeCursor(next) : null };
+    return { items: items.map(runHistoryItemView), next_cursor: next ? encodeCursor(next) : null };
   },
 });
 
@@ -129,7 +126,7 @@ export const getRunHistoryItemTool = defineCoreTool({
     const found = await getRunHistoryItem(ctx.db, ctx.history?.bucket ?? null, viewerOf(ctx), args.id);
     if (!found)
       throw new ToolError(`No run-history item "${args.id}" that you can see. Call search_run_history for the ids.`);
-    const item = itemSummary(found.item);
+    const item = runHistoryItemView(found.item);
     if (found.bodyMissing)
       return { item, detail: null, note: 'The stored detail of this item is no longer available.' };
     const detail = found.detail === null ? null : (JSON.parse(found.detail) as unknown);

@@ -2,9 +2,14 @@
  * Agent sessions created by webhook dispatches, visible to MCP clients: list_sessions and get_session (events with
  * their source). Reads are scoped to the caller's organization.
  */
-import { getSessionWithEvents, listSessions, searchRunHistory } from '@gatehouse/integrations-adapters-cf';
+import {
+  getSessionWithEvents,
+  listSessions,
+  runHistoryItemView,
+  searchRunHistory,
+} from '@gatehouse/integrations-adapters-cf';
 import { traceIdForThread } from '@gatehouse/integrations-core';
-import { itemSummary, viewerOf } from './run-history-tools.js';
+import { viewerOf } from './run-history-tools.js';
 import { z } from 'zod';
 import { ToolError, defineCoreTool } from './tool-types.js';
 
@@ -72,7 +77,7 @@ export const getSessionTool = defineCoreTool({
         at: iso(e.createdAt),
       })),
       trace,
-      run_history: history.items.map(itemSummary),
+      run_history: history.items.map(runHistoryItemView),
       run_history_more: history.next !== null,
     };
   },
