@@ -114,6 +114,7 @@ describe('run history of webhook deliveries and dispatches', () => {
       title: 't',
       publication: null,
       closesThread: false,
+      reply: null,
       event: { name: 'issue_comment.created', actor: 'octocat', summary: 's', data: {} },
     };
     const deliveryRecord = await env.AUTH_DB.prepare('select id from webhook_events where delivery_id = ?')

@@ -52,6 +52,7 @@ async function queuedDelivery(slug: string) {
     title: 't',
     publication: null,
     closesThread: false,
+    reply: null,
     event: { name: 'issues.opened', actor: 'a', summary: 's', data: {} },
   };
   const body: DispatchMessage = { deliveryRecordId: record.id, organizationId: org.id, dispatch };

@@ -9,8 +9,9 @@
  * - GET /healthz
  * RPC for the integrations worker over its MAIN service binding (MainRpc, packages/integrations-core):
  * deliverSessionDispatch. No route exists only for the other worker.
- * Scheduled: purge expired MCP sessions, old internal message receipts and expired run history; re-encrypt
- * credentials after a key rotation.
+ * Scheduled: purge expired MCP sessions, old internal message receipts and expired run history; restart agent runs
+ * left queued; re-encrypt credentials after a key rotation.
+ * Workflows: AgentRunWorkflow, one instance per agent run (agents/agent-run-workflow.ts).
  */
 import { WorkerEntrypoint } from 'cloudflare:workers';
 import type { OAuthResourceAuth } from '@cloudflare/workers-oauth-provider';
@@ -37,10 +38,12 @@ import { checkTransportOrigin, handleMcp } from './mcp/handle-mcp.js';
 import { handleAuthorize } from './oauth/consent-page.js';
 import { oauthServers, principalOf, publicOrigin, type McpAuthProps } from './oauth/oauth-servers.js';
 import { handleTemplateCallback } from './oauth/template-callback.js';
+import { restartStaleRuns } from './agents/start-runs.js';
 import { purgeSessions } from './sessions/purge-sessions.js';
 import { receiveSessionDispatch } from './sessions/receive-session-dispatch.js';
 
 export { OrgNotifier } from './notifications/org-notifier.js';
+export { AgentRunWorkflow } from './agents/agent-run-workflow.js';
 
 /** The /mcp application behind token validation: resolve the caller, then MCP. */
 async function mcpApplication(
@@ -172,6 +175,10 @@ export default class McpWorker extends WorkerEntrypoint<Env> implements MainRpc 
         }
         console.log(JSON.stringify({ msg: 'purged run history', count }));
       })(),
+    );
+    // Agent runs queued but never started (the worker stopped between the run's row and its workflow instance).
+    ctx.waitUntil(
+      restartStaleRuns(env).then((n) => console.log(JSON.stringify({ msg: 'restarted queued agent runs', count: n }))),
     );
     // After a key rotation (new CREDENTIALS_ACTIVE_KID), move rows still on an old key, a bounded batch per run.
     ctx.waitUntil(

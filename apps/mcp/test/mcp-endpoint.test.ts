@@ -81,6 +81,13 @@ describe('MCP protocol', () => {
       'grant_publication',
       'get_mcp_settings',
       'update_mcp_settings',
+      'list_agents',
+      'get_agent',
+      'create_agent',
+      'update_agent',
+      'delete_agent',
+      'invoke_agent',
+      'get_agent_run',
     ]);
     for (const t of tools) expect(t.inputSchema.type).toBe('object');
   });

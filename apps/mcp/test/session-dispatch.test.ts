@@ -39,6 +39,7 @@ function dispatchFor(organizationId: string, installationId: string, deliveryId:
     title: 'Spelling error',
     publication: { granularity: 'issue', target: 'octo-org/hello#7', scopes: ['comment.create'] },
     closesThread: false,
+    reply: null,
     event: { name: 'issue_comment.created', actor: 'octocat', summary: 'octocat commented', data: { issue: 7 } },
   };
 }

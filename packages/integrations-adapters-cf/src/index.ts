@@ -12,3 +12,5 @@ export * from './oauth-state.js';
 export * from './credential-refresh.js';
 export * from './internal-message-receipts.js';
 export * from './run-history.js';
+export * from './agents.js';
+export * from './agent-runs.js';

@@ -69,6 +69,7 @@ export async function appendSessionDispatch(
         threadKey: dispatch.threadKey,
         title: dispatch.title,
         status,
+        reply: dispatch.reply ?? null,
         createdAt: now,
         updatedAt: now,
       })
@@ -77,6 +78,7 @@ export async function appendSessionDispatch(
         // Only a dispatch not seen before moves the status (a redelivered close must not undo a later reopen).
         set: {
           updatedAt: now,
+          ...(dispatch.reply ? { reply: dispatch.reply } : {}),
           status: sql`case when exists (select 1 from ${sessionEvents} where ${sessionEvents.dispatchId} = ${dispatch.dispatchId}) then ${sessions.status} else ${status} end`,
         },
       }),

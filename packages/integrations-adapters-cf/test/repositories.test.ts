@@ -187,6 +187,7 @@ describe('webhook deliveries and sessions', () => {
       title: 'Bug',
       publication: null,
       closesThread,
+      reply: null,
       event: {
         name: closesThread ? 'issues.closed' : 'issue_comment.created',
         actor: 'octocat',
@@ -224,6 +225,7 @@ describe('webhook deliveries and sessions', () => {
       title: 'Bug',
       publication: null,
       closesThread,
+      reply: null,
       event: { name: closesThread ? 'issues.closed' : 'issues.reopened', actor: 'octocat', summary: 's', data: {} },
     });
     const status = async (id: string) => (await getSessionWithEvents(db, a.tenant, id))?.status;

@@ -188,13 +188,23 @@ export function unhandledErrorResponse(error: unknown, context: UnhandledErrorCo
   );
 }
 
-/** The secret values of a worker's env that no log line may contain: its signing keys and every credentials key. */
+/**
+ * The secret values of a worker's env that no log line may contain: its signing keys, every credentials key and the
+ * agents' default model keys.
+ */
 export function secretValuesOf(env: {
   MCP_SIGNING_KEY?: string;
   MCP_SIGNING_KEY_PREVIOUS?: string;
   CREDENTIALS_KEYS?: string;
 }): string[] {
-  const values = [env.MCP_SIGNING_KEY, env.MCP_SIGNING_KEY_PREVIOUS].filter((v): v is string => Boolean(v));
+  // The model keys agents may use (optional secrets, absent from most Env types).
+  const models = env as { ANTHROPIC_API_KEY?: unknown; OPENAI_API_KEY?: unknown };
+  const values = [
+    env.MCP_SIGNING_KEY,
+    env.MCP_SIGNING_KEY_PREVIOUS,
+    models.ANTHROPIC_API_KEY,
+    models.OPENAI_API_KEY,
+  ].filter((v): v is string => typeof v === 'string' && v.length > 0);
   try {
     const keys = JSON.parse(env.CREDENTIALS_KEYS ?? '{}') as unknown;
     if (keys && typeof keys === 'object')

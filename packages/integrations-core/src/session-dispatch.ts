@@ -8,6 +8,14 @@
 import { z } from 'zod';
 import type { WebhookEvent } from './provider.js';
 
+/** SessionDispatch.reply: how an agent answers in the session's thread. */
+export const sessionReplySchema = z.object({
+  tool: z.string().min(1).max(128),
+  arguments: z.record(z.string(), z.unknown()),
+  textArgument: z.string().min(1).max(64),
+});
+export type SessionReply = z.infer<typeof sessionReplySchema>;
+
 export const sessionDispatchSchema = z.object({
   /** Unique per dispatch; the receiver's unique key makes redelivery a no-op. `<provider>:<installation id>:<delivery id>`. */
   dispatchId: z.string().min(1).max(200),
@@ -29,6 +37,12 @@ export const sessionDispatchSchema = z.object({
     .default(null),
   /** The event closes the thread: the session's status becomes `closed` (else `active`). See WebhookEvent.closesThread. */
   closesThread: z.boolean().default(false),
+  /**
+   * How an agent working the session answers in its thread: the provider's own tool, its arguments naming the
+   * thread, and the argument the answer's text goes in (e.g. `mcp_github_comment_on_issue`, `{repository, number}`,
+   * `body`). The call still passes the session's publication like any other write. Null: the session has no reply.
+   */
+  reply: sessionReplySchema.nullable().default(null),
   event: z.object({
     name: z.string().min(1).max(200),
     actor: z.string().max(200).nullable(),
@@ -80,6 +94,7 @@ export function sessionDispatchFor(
   event: Omit<WebhookEvent, 'continuation'>,
   installation: { id: string; organizationId: string; workspaceId: string | null },
   sessionScopes: readonly string[] = [],
+  reply: SessionReply | null = null,
 ): SessionDispatch {
   return {
     // The installation id (unguessable, ours) scopes the vendor's delivery id, which the signature does not cover:
@@ -95,6 +110,7 @@ export function sessionDispatchFor(
       ? { granularity: 'issue', target: event.threadKey, scopes: [...sessionScopes] }
       : null,
     closesThread: event.closesThread === true,
+    reply,
     event: { name: event.name, actor: event.actor, summary: event.summary, data: capEventData(event.data) },
   };
 }

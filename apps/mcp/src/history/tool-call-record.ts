@@ -36,11 +36,30 @@ export interface HistorySink {
   knownSecrets(): readonly string[];
 }
 
-/** The actor of a principal's calls: OAuth grants carry `oauth:<client id>` as their token id. */
+/**
+ * The actor of a principal's calls: OAuth grants carry `oauth:<client id>` as their token id, agent runs
+ * `agent:<agent id>` (agents/agent-context.ts).
+ */
 export function actorOf(principal: Principal): { actorType: RunHistoryActor; actorId: string } {
-  return principal.tokenId.startsWith('oauth:')
-    ? { actorType: 'oauth_client', actorId: principal.tokenId.slice('oauth:'.length) }
-    : { actorType: 'api_token', actorId: principal.tokenId };
+  if (principal.tokenId.startsWith('oauth:'))
+    return { actorType: 'oauth_client', actorId: principal.tokenId.slice('oauth:'.length) };
+  if (principal.tokenId.startsWith('agent:'))
+    return { actorType: 'agent', actorId: principal.tokenId.slice('agent:'.length) };
+  return { actorType: 'api_token', actorId: principal.tokenId };
+}
+
+/** A trace for one call, before the call path fills it in. */
+export function emptyTrace(): ToolCallTrace {
+  return { installation: null, sessionId: null, secrets: [], redacted: null, exchanges: [], settled: [] };
+}
+
+/** Every string under a secret-named key of the arguments, at any depth (`credentials: {api_token: …}`). */
+export function secretArgumentValues(value: unknown, underSecret = false): string[] {
+  if (typeof value === 'string') return underSecret ? [value] : [];
+  if (Array.isArray(value)) return value.flatMap((v) => secretArgumentValues(v, underSecret));
+  if (value && typeof value === 'object')
+    return Object.entries(value).flatMap(([k, v]) => secretArgumentValues(v, underSecret || isSecretName(k)));
+  return [];
 }
 
 /** A tool call being recorded: the context to run it with, and what to call when it failed and when it ended. */
@@ -65,7 +84,7 @@ const NOT_RECORDED: ReadonlySet<string> = new Set(['search_run_history', 'get_ru
  * Starts recording a call of `name`; null when the caller's organization records no history, or for the history's
  * own tools (NOT_RECORDED).
  */
-export function startToolCallRecording<C extends Pick<ToolContext, 'principal' | 'fetch'>>(
+export function startToolCallRecording<C extends Pick<ToolContext, 'principal' | 'fetch'> & { traceId?: string }>(
   ctx: C,
   sink: HistorySink | null,
   name: string,
@@ -73,16 +92,10 @@ export function startToolCallRecording<C extends Pick<ToolContext, 'principal' |
 ): ToolCallRecording<C> | null {
   if (!sink || ctx.principal.runHistoryRetentionDays <= 0 || NOT_RECORDED.has(name)) return null;
   const startedAt = Date.now();
-  const exchanges: UpstreamExchange[] = [];
-  const recorder = recordingFetch(ctx.fetch, exchanges);
-  const trace: ToolCallTrace = {
-    installation: null,
-    sessionId: null,
-    secrets: [],
-    redacted: null,
-    exchanges,
-    settled: [recorder.settled],
-  };
+  // A caller that keeps its own trace (an agent run redacts its step with the secrets the call held) shares it.
+  const trace: ToolCallTrace = (ctx as { trace?: ToolCallTrace }).trace ?? emptyTrace();
+  const recorder = recordingFetch(ctx.fetch, trace.exchanges);
+  trace.settled.push(recorder.settled);
   let failure: ToolFailure | null = null;
   return {
     ctx: { ...ctx, fetch: recorder.fetch, trace },
@@ -105,16 +118,25 @@ export function startToolCallRecording<C extends Pick<ToolContext, 'principal' |
       const reason = rpcError?.reason ?? failure?.reason ?? (status === 'ok' ? null : 'tool_error');
       const text = rpcError?.message ?? resultText(result);
       sink.waitUntil(
-        writeToolCall(ctx.principal, sink, { name, args, trace, startedAt, durationMs, status, reason, text }).catch(
-          (err: unknown) =>
-            console.error(
-              JSON.stringify({
-                msg: 'run history write failed',
-                kind: 'tool_call',
-                tool: name,
-                error: err instanceof Error ? err.name : 'unknown',
-              }),
-            ),
+        writeToolCall(ctx.principal, sink, {
+          name,
+          args,
+          trace,
+          startedAt,
+          durationMs,
+          status,
+          reason,
+          text,
+          traceId: ctx.traceId ?? null,
+        }).catch((err: unknown) =>
+          console.error(
+            JSON.stringify({
+              msg: 'run history write failed',
+              kind: 'tool_call',
+              tool: name,
+              error: err instanceof Error ? err.name : 'unknown',
+            }),
+          ),
         ),
       );
     },
@@ -136,15 +158,8 @@ interface FinishedCall {
   reason: string | null;
   /** The result's text (JSON of the value), or the error message. */
   text: string;
-}
-
-/** Every string under a secret-named key of the arguments, at any depth (`credentials: {api_token: …}`). */
-function secretArgumentValues(value: unknown, underSecret = false): string[] {
-  if (typeof value === 'string') return underSecret ? [value] : [];
-  if (Array.isArray(value)) return value.flatMap((v) => secretArgumentValues(v, underSecret));
-  if (value && typeof value === 'object')
-    return Object.entries(value).flatMap(([k, v]) => secretArgumentValues(v, underSecret || isSecretName(k)));
-  return [];
+  /** The trace to join when the call acted for no session (an agent run's), else null for a new one. */
+  traceId: string | null;
 }
 
 /** `METHOD host/path → status (ms)`: an exchange in one line (the query string left out: it may carry secrets). */
@@ -176,7 +191,9 @@ async function writeToolCall(principal: Principal, sink: HistorySink, call: Fini
     (found.workspaceId === null || found.workspaceId === principal.workspaceId)
       ? found
       : null;
-  const traceId = session ? await traceIdForThread(session.installationId, session.threadKey) : newTraceId();
+  const traceId = session
+    ? await traceIdForThread(session.installationId, session.threadKey)
+    : (call.traceId ?? newTraceId());
   const failed = call.status !== 'ok';
   // A provider tool's arguments and result as the integrations worker redacted them, when it did.
   const { redacted } = call.trace;

@@ -30,6 +30,7 @@ import { coreDescriptorsFor } from '../tools/core-tools.js';
 import { EMPTY_TOOLSET } from '../tools/integration-toolset.js';
 import { getIntegrationToolset } from '../tools/toolset-cache.js';
 import { BASE_SCOPE, INTEGRATION_SCOPE, missingScopes } from './scope-policy.js';
+import type { ModelEnv } from '../agents/agent-model.js';
 import { createMcpServer } from './server.js';
 import {
   coreToolsFor,
@@ -56,7 +57,7 @@ function list(value: string | undefined): string[] {
     .filter(Boolean);
 }
 
-function notifierFor(env: Env, organizationId: string) {
+export function notifierFor(env: Env, organizationId: string) {
   return env.ORG_NOTIFIER.get(env.ORG_NOTIFIER.idFromName(organizationId));
 }
 
@@ -103,7 +104,7 @@ export async function handleMcp(
 }
 
 /** The run-history sink of a request (the organization's retention decides whether anything is written). */
-function historySink(env: Env, ctx: ExecutionContext, db: Db): HistorySink {
+export function historySink(env: Env, ctx: Pick<ExecutionContext, 'waitUntil'>, db: Db): HistorySink {
   return {
     db,
     bucket: env.RUN_HISTORY,
@@ -176,6 +177,8 @@ async function handlePost(
     config,
     fetch: (input, init) => fetch(input, init),
     integrations: env.INTEGRATIONS,
+    agentRuns: env.AGENT_RUNS,
+    modelEnv: env as ModelEnv,
     publicOrigin: publicOrigin(env, req),
     scopes: caller.scopes,
     sessionId,

@@ -13,13 +13,16 @@ export const BASE_SCOPE: McpScope = 'mcp:read';
 /** Scope integration tools (calls to third-party services) need. */
 export const INTEGRATION_SCOPE: McpScope = 'mcp:execute';
 
-const coreScope = new Map(CORE_TOOLS.map((t) => [t.name, t.scope]));
+// Built on first use: the agent tools are core tools that read the tool lists, so core-tools.ts and this module
+// import each other, and neither may use the other while modules load.
+let coreScope: ReadonlyMap<string, McpScope> | undefined;
 
 /** The scopes one JSON-RPC message needs. */
 function scopesFor(message: unknown): McpScope[] {
   if (!message || typeof message !== 'object') return [BASE_SCOPE];
   const m = message as { method?: unknown; params?: { name?: unknown } };
   if (m.method !== 'tools/call' || typeof m.params?.name !== 'string') return [BASE_SCOPE];
+  coreScope ??= new Map(CORE_TOOLS.map((t) => [t.name, t.scope]));
   return [BASE_SCOPE, coreScope.get(m.params.name) ?? INTEGRATION_SCOPE];
 }
 

@@ -70,6 +70,37 @@ async function callTool(
   );
 }
 
+/**
+ * One tools/call, recorded in the run history: what the MCP handler and agent runs (agents/agent-toolset.ts) both
+ * go through; `onFailure` learns why a failed call failed. Throws McpError InvalidParams for an unknown tool.
+ */
+export async function runToolCall(
+  name: string,
+  args: Record<string, unknown>,
+  ctx: ToolContext,
+  onFailure?: (failure: ToolFailure) => void,
+): Promise<CallToolResult> {
+  const recording = startToolCallRecording(ctx, ctx.history, name, args);
+  const fail =
+    recording && onFailure
+      ? (f: ToolFailure) => {
+          recording.fail(f);
+          onFailure(f);
+        }
+      : (recording?.fail ?? onFailure);
+  try {
+    const result = await callTool(name, args, recording?.ctx ?? ctx, fail);
+    recording?.finish(result);
+    return result;
+  } catch (err) {
+    recording?.finish(null, {
+      reason: err instanceof McpError && err.code === ErrorCode.InvalidParams ? 'unknown_tool' : 'internal_error',
+      message: err instanceof McpError ? err.message : 'internal error',
+    });
+    throw err;
+  }
+}
+
 export function createMcpServer(ctx: ToolContext): Server {
   const server = new Server(SERVER_INFO, {
     capabilities: { tools: { listChanged: true } },
@@ -97,22 +128,9 @@ export function createMcpServer(ctx: ToolContext): Server {
     return { tools: tools as Tool[] };
   });
 
-  server.setRequestHandler(CallToolRequestSchema, async (request) => {
-    const { name } = request.params;
-    const args = (request.params.arguments ?? {}) as Record<string, unknown>;
-    const recording = startToolCallRecording(ctx, ctx.history, name, args);
-    try {
-      const result = await callTool(name, args, recording?.ctx ?? ctx, recording?.fail);
-      recording?.finish(result);
-      return result;
-    } catch (err) {
-      recording?.finish(null, {
-        reason: err instanceof McpError && err.code === ErrorCode.InvalidParams ? 'unknown_tool' : 'internal_error',
-        message: err instanceof McpError ? err.message : 'internal error',
-      });
-      throw err;
-    }
-  });
+  server.setRequestHandler(CallToolRequestSchema, (request) =>
+    runToolCall(request.params.name, (request.params.arguments ?? {}) as Record<string, unknown>, ctx),
+  );
 
   return server;
 }

@@ -14,6 +14,7 @@ import {
   type InstallationRecord,
 } from '@gatehouse/integrations-adapters-cf';
 import { providerIdOf } from '@gatehouse/catalog';
+import { startSessionRuns } from '../agents/start-runs.js';
 import { recordLater } from '../history/write-behind.js';
 import {
   redactCredentials,
@@ -79,6 +80,18 @@ export async function receiveSessionDispatch(
     return refuse('invalid_dispatch', 'a session publication must be its own thread at issue granularity');
   // The workspace is the installation's as stored now (a Local installation's), never the dispatch's copy.
   const result = await appendSessionDispatch(db, tenant, { ...dispatch, workspaceId: installation.workspaceId });
+  // Agents that handle this installation work the new event (agents/start-runs.ts). Before the answer, so the run is
+  // queued when the sender hears "delivered"; a failure is logged (the cron restarts runs left without an instance).
+  if (result.appended)
+    await startSessionRuns(env, installation, dispatch.provider, {
+      id: result.sessionId,
+      threadKey: dispatch.threadKey,
+      closed: dispatch.closesThread,
+    }).catch((err: unknown) =>
+      console.error(
+        JSON.stringify({ msg: 'agent run start failed', error: err instanceof Error ? err.name : 'unknown' }),
+      ),
+    );
   if (result.appended)
     waitUntil(
       recordSessionEvent(db, env, config, dispatch, installation, result.sessionId, waitUntil).catch((err: unknown) =>

@@ -19,6 +19,8 @@ import {
   listInstalledIntegrations,
   listIntegrationCatalog,
 } from './catalog-tools.js';
+import { getAgentRunTool, invokeAgentTool } from './agent-run-tools.js';
+import { createAgentTool, deleteAgentTool, getAgentTool, listAgentsTool, updateAgentTool } from './agent-tools.js';
 import { getMyProfile, getWorkspaceInfo } from './profile-tools.js';
 import { grantPublication } from './publication-tools.js';
 import { getRunHistoryItemTool, searchRunHistoryTool } from './run-history-tools.js';
@@ -48,6 +50,13 @@ export const CORE_TOOLS: readonly CoreTool[] = [
   grantPublication,
   getMcpSettings,
   updateMcpSettings,
+  listAgentsTool,
+  getAgentTool,
+  createAgentTool,
+  updateAgentTool,
+  deleteAgentTool,
+  invokeAgentTool,
+  getAgentRunTool,
 ];
 
 export const CORE_TOOL_NAMES: ReadonlySet<string> = new Set(CORE_TOOLS.map((t) => t.name));

@@ -5,6 +5,8 @@
 import type { Db, Principal } from '@gatehouse/integrations-adapters-cf';
 import type { McpScope, Role, UpstreamExchange } from '@gatehouse/integrations-core';
 import type { z } from 'zod';
+import type { ModelEnv } from '../agents/agent-model.js';
+import type { AgentRunParams } from '../agents/agent-run-params.js';
 import type { HistorySink } from '../history/tool-call-record.js';
 import type { WorkerConfig } from '@gatehouse/integrations-core';
 
@@ -25,6 +27,15 @@ export interface ToolContext {
   contextDelivered: boolean;
   /** Where run-history items go; null when this request records none (the organization keeps no history). */
   history: HistorySink | null;
+  /** Agent runs (the AGENT_RUNS workflow): invoke_agent starts one instance per run. */
+  agentRuns: Workflow<AgentRunParams>;
+  /** The worker's default model keys and bindings (agents/agent-model.ts). */
+  modelEnv: ModelEnv;
+  /**
+   * The trace the calls of this context join when they act for no session (an agent run's); absent = each call
+   * starts its own trace.
+   */
+  traceId?: string;
   /** Set while a tool call is being recorded (the organization keeps run history); the call path fills it in. */
   trace?: ToolCallTrace;
   /** Tells the organization's connected clients that their tool list changed (notifications/tools/list_changed). */

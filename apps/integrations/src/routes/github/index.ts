@@ -4,7 +4,7 @@
 import { sessionDispatchFor, type IntegrationProvider } from '@gatehouse/integrations-core';
 import { githubInstall } from './install.js';
 import { githubPublicationScopes, githubSessionDefaults } from './publication.js';
-import { executeGithubTool, githubTools } from './tools.js';
+import { executeGithubTool, githubSessionReply, githubTools } from './tools.js';
 import { parseGithubWebhook } from './webhook.js';
 
 export const githubProvider = {
@@ -12,7 +12,8 @@ export const githubProvider = {
   displayName: 'GitHub',
   install: githubInstall,
   parseWebhook: parseGithubWebhook,
-  dispatch: (event, { installation }) => sessionDispatchFor(event, installation, githubSessionDefaults),
+  dispatch: (event, { installation }) =>
+    sessionDispatchFor(event, installation, githubSessionDefaults, githubSessionReply(event.threadKey)),
   tools: githubTools,
   executeTool: executeGithubTool,
   publication: { scopes: githubPublicationScopes, sessionDefaults: githubSessionDefaults },

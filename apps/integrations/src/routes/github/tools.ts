@@ -6,7 +6,12 @@
  * https://docs.github.com/en/rest/pulls/pulls  https://docs.github.com/en/rest/pulls/reviews
  */
 import { Octokit } from '@octokit/core';
-import { defineProviderTool, toolExecutor, type PublicationContext } from '@gatehouse/integrations-core';
+import {
+  defineProviderTool,
+  toolExecutor,
+  type PublicationContext,
+  type SessionReply,
+} from '@gatehouse/integrations-core';
 import { z } from 'zod';
 import { githubApiRoot } from './install.js';
 
@@ -154,3 +159,16 @@ export const githubTools = [
 
 /** Runs one of `githubTools` by name (validated first). */
 export const executeGithubTool = toolExecutor(githubTools);
+
+/**
+ * How an agent answers in a session's thread (`owner/repo#N`): a comment through mcp_github_comment_on_issue, so the
+ * session's publication (comment.create on its own thread) decides, as for any other write.
+ */
+export function githubSessionReply(threadKey: string): SessionReply {
+  const hash = threadKey.lastIndexOf('#');
+  return {
+    tool: 'mcp_github_comment_on_issue',
+    arguments: { repository: threadKey.slice(0, hash), number: Number(threadKey.slice(hash + 1)) },
+    textArgument: 'body',
+  };
+}

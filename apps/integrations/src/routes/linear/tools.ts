@@ -7,7 +7,12 @@
  * issue they write to (the session thread key is the issue's UUID).
  */
 import { LinearSdk } from '@linear/sdk';
-import { defineProviderTool, toolExecutor, type PublicationContext } from '@gatehouse/integrations-core';
+import {
+  defineProviderTool,
+  toolExecutor,
+  type PublicationContext,
+  type SessionReply,
+} from '@gatehouse/integrations-core';
 import { z } from 'zod';
 import { linearApiRoot } from './install.js';
 
@@ -95,3 +100,8 @@ export const linearTools = [
 
 /** Runs one of `linearTools` by name (validated first). */
 export const executeLinearTool = toolExecutor(linearTools);
+
+/** How an agent answers in a session's thread (a Linear issue id): a comment through mcp_linear_create_comment. */
+export function linearSessionReply(threadKey: string): SessionReply {
+  return { tool: 'mcp_linear_create_comment', arguments: { issue_id: threadKey }, textArgument: 'body' };
+}

@@ -2,7 +2,7 @@
 import { sessionDispatchFor, type IntegrationProvider } from '@gatehouse/integrations-core';
 import { slackInstall } from './install.js';
 import { slackPublicationScopes, slackSessionDefaults } from './publication.js';
-import { executeSlackTool, slackTools } from './tools.js';
+import { executeSlackTool, slackSessionReply, slackTools } from './tools.js';
 import { parseSlackWebhook } from './webhook.js';
 
 export const slackProvider = {
@@ -10,7 +10,8 @@ export const slackProvider = {
   displayName: 'Slack',
   install: slackInstall,
   parseWebhook: (req, installation) => parseSlackWebhook(req, installation),
-  dispatch: (event, { installation }) => sessionDispatchFor(event, installation, slackSessionDefaults),
+  dispatch: (event, { installation }) =>
+    sessionDispatchFor(event, installation, slackSessionDefaults, slackSessionReply(event.threadKey)),
   tools: slackTools,
   executeTool: executeSlackTool,
   publication: { scopes: slackPublicationScopes, sessionDefaults: slackSessionDefaults },

@@ -10,6 +10,7 @@ import {
   defineProviderTool,
   toolExecutor,
   type PublicationContext,
+  type SessionReply,
 } from '@gatehouse/integrations-core';
 import { ErrorCode, LogLevel, WebClient } from '@slack/web-api';
 import { z } from 'zod';
@@ -146,3 +147,13 @@ export const slackTools = [
 
 /** Runs one of `slackTools` by name (validated first). */
 export const executeSlackTool = toolExecutor(slackTools);
+
+/** How an agent answers in a session's thread (`<channel>:<thread_ts>`): mcp_slack_reply_in_thread. */
+export function slackSessionReply(threadKey: string): SessionReply {
+  const colon = threadKey.indexOf(':');
+  return {
+    tool: 'mcp_slack_reply_in_thread',
+    arguments: { channel: threadKey.slice(0, colon), thread_ts: threadKey.slice(colon + 1) },
+    textArgument: 'text',
+  };
+}

@@ -1,0 +1,131 @@
+/**
+ * One agent run as a Cloudflare Workflow instance (https://developers.cloudflare.com/workflows/build/workers-api/):
+ * the instance id is the run id. The conversation is rebuilt from step results on every resume, and each model call
+ * and each tool call is its own `step.do`, so a step that succeeded is never repeated (a comment is posted once)
+ * and one that failed transiently is retried with backoff; a run survives an isolate restart.
+ *
+ * The loop is ours because durability needs a step boundary at each model and tool call; each model call is the AI
+ * SDK's `generateText` with the tools declared without `execute` (https://ai-sdk.dev/docs/ai-sdk-core/tools-and-
+ * tool-calling), so the SDK speaks each vendor's API and the gateway decides which calls run.
+ *
+ * Limits, all enforced here: `max_steps` model calls, `max_output_tokens` over the run, the wall-clock timeout
+ * (checked before each step and passed to each call as its abort signal). A model that keeps failing ends the run
+ * `failed` (`model_error`) after the retries, never a hang.
+ */
+import { WorkflowEntrypoint, type WorkflowEvent, type WorkflowStep } from 'cloudflare:workers';
+import type { ModelMessage } from 'ai';
+import type { AgentRunParams } from './agent-run-params.js';
+import {
+  endsRun,
+  finishStep,
+  modelStep,
+  replyStep,
+  startStep,
+  toolStep,
+  type RunOutcome,
+  type RunPlan,
+} from './agent-run-steps.js';
+import { startRunWorkflow } from './start-runs.js';
+
+/** Retries of a model call after the first attempt (exponential backoff from 2 s). */
+const MODEL_RETRIES = 2;
+
+export class AgentRunWorkflow extends WorkflowEntrypoint<Env, AgentRunParams> {
+  override async run(event: Readonly<WorkflowEvent<AgentRunParams>>, step: WorkflowStep): Promise<unknown> {
+    const { organizationId, runId } = event.payload;
+    const waitUntil = (p: Promise<unknown>) => this.ctx.waitUntil(p);
+    const plan = await step.do('start', () => startStep(this.env, organizationId, runId));
+    if (!plan) return { status: 'skipped' };
+    const outcome = await this.loop(plan, step, waitUntil);
+    const next = await step.do('finish', () => finishStep(this.env, plan, outcome.end, outcome.counters));
+    // Events that arrived while this run worked: the next run (queued by the finish, in the same batch).
+    if (next)
+      await step.do('start next run', () =>
+        startRunWorkflow(this.env.AGENT_RUNS, organizationId, next).then(() => next),
+      );
+    return { status: outcome.end.status };
+  }
+
+  private async loop(
+    plan: RunPlan,
+    step: WorkflowStep,
+    waitUntil: (p: Promise<unknown>) => void,
+  ): Promise<{ end: RunOutcome; counters: { steps: number; outputTokens: number } }> {
+    const messages: ModelMessage[] = [{ role: 'user', content: plan.input }];
+    const counters = { steps: 0, outputTokens: 0 };
+    let seq = 0;
+    const fail = (reason: string, error: string, output: string | null = null) => ({
+      end: { status: 'failed' as const, reason, error, output },
+      counters,
+    });
+    const deadline = plan.startedAt + plan.agent.timeoutMs;
+    // What a step that throws out of its retries means for the run.
+    let failing = 'model_error';
+    try {
+      for (;;) {
+        if (counters.steps >= plan.agent.maxSteps)
+          return fail('max_steps', `the run reached its limit of ${plan.agent.maxSteps} model calls (max_steps)`);
+        if (Date.now() >= deadline) return fail('timeout', `the run passed its ${plan.agent.timeoutMs} ms timeout`);
+        const n = ++seq;
+        failing = 'model_error';
+        const answer = await step.do(
+          `model ${n}`,
+          {
+            retries: { limit: MODEL_RETRIES, delay: '2 seconds', backoff: 'exponential' },
+            timeout: Math.max(1000, deadline - Date.now()),
+            sensitive: 'output',
+          },
+          () => endsRun(() => modelStep(this.env, plan, n, messages, counters.outputTokens, waitUntil)),
+        );
+        if ('end' in answer) return fail(answer.end.reason, answer.end.message);
+        counters.steps++;
+        counters.outputTokens += answer.outputTokens;
+        messages.push(...(JSON.parse(answer.messages) as ModelMessage[]));
+        if (plan.agent.maxOutputTokens !== null && counters.outputTokens > plan.agent.maxOutputTokens)
+          return fail(
+            'max_output_tokens',
+            `the run used ${counters.outputTokens} output tokens, over its budget of ${plan.agent.maxOutputTokens}`,
+            answer.text,
+          );
+        if (answer.toolCalls.length === 0) {
+          if (answer.finishReason === 'length')
+            return fail('max_output_tokens', 'the model stopped at its output token limit', answer.text);
+          const m = ++seq;
+          failing = 'reply_failed';
+          const reply = await step.do(`reply ${m}`, { retries: { limit: 2, delay: '2 seconds' } }, () =>
+            endsRun(() => replyStep(this.env, plan, m, answer.text, waitUntil)),
+          );
+          if (reply && 'end' in reply) return fail(reply.end.reason, reply.end.message, answer.text);
+          if (reply && reply.status !== 'ok')
+            return fail(`reply_${reply.status}`, `the reply could not be posted: ${reply.text}`, answer.text);
+          return { end: { status: 'completed', output: answer.text }, counters };
+        }
+        const results = [];
+        for (const call of answer.toolCalls) {
+          if (Date.now() >= deadline) return fail('timeout', `the run passed its ${plan.agent.timeoutMs} ms timeout`);
+          const m = ++seq;
+          failing = 'tool_failed';
+          const outcome = await step.do(
+            `tool ${m} ${call.toolName}`,
+            { retries: { limit: 1, delay: '2 seconds' }, timeout: Math.max(1000, deadline - Date.now()) },
+            () => endsRun(() => toolStep(this.env, plan, m, call, waitUntil)),
+          );
+          if ('end' in outcome) return fail(outcome.end.reason, outcome.end.message);
+          results.push({
+            type: 'tool-result' as const,
+            toolCallId: call.toolCallId,
+            toolName: call.toolName,
+            output:
+              outcome.status === 'ok'
+                ? { type: 'text' as const, value: outcome.text }
+                : { type: 'error-text' as const, value: outcome.text },
+          });
+        }
+        messages.push({ role: 'tool', content: results });
+      }
+    } catch (err) {
+      // A step out of retries: the run fails with what the last attempt said, never hangs.
+      return fail(failing, (err instanceof Error ? err.message : String(err)).slice(0, 500));
+    }
+  }
+}

@@ -1,0 +1,74 @@
+/**
+ * Starting agent runs: a workflow instance per run (its id is the run id, so starting twice starts one), session
+ * runs for the agents that handle a dispatch's installation, and the cron's restart of runs whose instance was
+ * never created (the worker stopped between the run's row and its instance).
+ */
+import {
+  agentsHandling,
+  createDb,
+  queueSessionRun,
+  staleQueuedRuns,
+  type InstallationRecord,
+} from '@gatehouse/integrations-adapters-cf';
+import { MCP_SCOPES, traceIdForThread } from '@gatehouse/integrations-core';
+import type { AgentRunParams } from './agent-run-params.js';
+
+/** Queued runs older than this (ms) with no instance are started again by the cron. */
+const STALE_QUEUED_MS = 60_000;
+
+/** Creates the run's workflow instance; one that exists already is left as it is. */
+export async function startRunWorkflow(
+  workflow: Workflow<AgentRunParams>,
+  organizationId: string,
+  runId: string,
+): Promise<void> {
+  try {
+    await workflow.create({ id: runId, params: { organizationId, runId } });
+  } catch (err) {
+    // An instance with this id exists (a second start): nothing to do. Anything else is the caller's failure.
+    const existing = await workflow.get(runId).catch(() => null);
+    if (!existing) throw err;
+  }
+}
+
+/**
+ * After a dispatch appended an event: a run for each enabled agent that handles the installation, unless the agent
+ * already has one queued or running on the session (that run's successor takes the event). A session run acts in
+ * the agent's workspace with the agent's role, for the agent's creator, with every scope (the role bounds it).
+ */
+export async function startSessionRuns(
+  env: Env,
+  installation: InstallationRecord,
+  provider: string,
+  session: { id: string; threadKey: string; closed: boolean },
+): Promise<void> {
+  if (session.closed) return;
+  const db = createDb(env.AUTH_DB);
+  const tenant = { organizationId: installation.organizationId };
+  const agents = await agentsHandling(db, tenant, {
+    id: installation.id,
+    provider,
+    workspaceId: installation.workspaceId,
+  });
+  if (!agents.length) return;
+  const traceId = await traceIdForThread(installation.id, session.threadKey);
+  for (const agent of agents) {
+    const runId = await queueSessionRun(db, tenant, {
+      workspaceId: agent.workspaceId,
+      agentId: agent.id,
+      sessionId: session.id,
+      userId: agent.createdBy,
+      role: agent.role,
+      scopes: [...MCP_SCOPES],
+      traceId,
+    });
+    if (runId) await startRunWorkflow(env.AGENT_RUNS, installation.organizationId, runId);
+  }
+}
+
+/** Starts queued runs whose instance was never created (bounded batch); answers how many. */
+export async function restartStaleRuns(env: Env): Promise<number> {
+  const runs = await staleQueuedRuns(createDb(env.AUTH_DB), Date.now() - STALE_QUEUED_MS);
+  for (const run of runs) await startRunWorkflow(env.AGENT_RUNS, run.organizationId, run.id);
+  return runs.length;
+}
