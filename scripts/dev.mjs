@@ -92,10 +92,14 @@ try {
     issued: integrationsOnly ? null : await seed.rotateDevToken(db),
     signIn: integrationsOnly ? null : await seed.rotateDevPassword(db),
   }));
-  const { organization: o, workspace: ws, user: u } = seeded;
+  const { organization: o, workspace: ws, user: u, agent: a } = seeded;
   say(
     `▸ seeded demo tenant (org ${o.slug} ${o.status}, workspace ${ws.slug} ${ws.status}, user ${u.email} ${u.status})`,
   );
+  if (!a.enabled)
+    say(
+      `▸ example agent "${a.name}" is disabled until a model is set (README, "Agents"): update_agent with enabled true`,
+    );
   if (issued) {
     const revoked = issued.revoked.length ? `, revoked ${issued.revoked.length} earlier one(s)` : '';
     say(`▸ issued API token "${issued.name}"${revoked}`);
@@ -125,8 +129,9 @@ try {
       ports: portOf,
       persistTo: paths.persistTo(),
       buildDir: join(paths.persistTo(), '..', 'dev-build'),
-      // The main worker hands out webhook URLs of the integrations worker (install_integration with "webhooks": true).
-      vars: { mcp: { INTEGRATIONS_PUBLIC_URL: integrationsUrl } },
+      // The main worker hands out webhook URLs of the integrations worker (install_integration with "webhooks": true),
+      // and takes the agents' default model settings from this shell (README, "Agents"): never written to disk.
+      vars: { mcp: { INTEGRATIONS_PUBLIC_URL: integrationsUrl, ...modelSettings() } },
       watch: true,
       logRequests: true,
       log: (line) => process.stderr.write(`${line}\n`),
@@ -155,4 +160,10 @@ function stop() {
     () => process.exit(exitCode),
     () => process.exit(1),
   );
+}
+
+/** OPENAI_API_KEY, OPENAI_BASE_URL and ANTHROPIC_API_KEY of this shell, when set: the agents' default model. */
+function modelSettings() {
+  const names = ['OPENAI_API_KEY', 'OPENAI_BASE_URL', 'ANTHROPIC_API_KEY'];
+  return Object.fromEntries(names.filter((n) => process.env[n]).map((n) => [n, process.env[n]]));
 }

@@ -129,7 +129,7 @@ const COMMANDS: Record<string, CommandSpec> = {
   },
   seed: {
     args: '',
-    summary: 'create the demo organization, workspace and admin (idempotent)',
+    summary: 'create the demo organization, workspace, admin and example agent (idempotent)',
     options: {},
     run: dbCommand(() => null, seed),
   },
@@ -154,6 +154,7 @@ async function seed(db: Db): Promise<CommandResult> {
     `organization ${result.organization.slug}: ${result.organization.status}`,
     `workspace    ${result.organization.slug}/${result.workspace.slug}: ${result.workspace.status}`,
     `user         ${result.user.email} (${result.user.role}): ${result.user.status}`,
+    `agent        ${result.agent.name} (${result.agent.enabled ? 'enabled' : 'disabled until a model is set'}): ${result.agent.status}`,
   ].join('\n');
   return { json: result, text };
 }

@@ -7,10 +7,12 @@ import { randomBytes } from 'node:crypto';
 import { issueToken, type IssuedTokenJson } from './commands/token.mts';
 import { requireOrganization } from './tenant-lookup.mts';
 import {
+  createAgent,
   createOrganization,
   createWorkspace,
   findOrganization,
   findUserByEmail,
+  findVisibleAgent,
   findWorkspace,
   hashPassword,
   listApiTokens,
@@ -32,6 +34,17 @@ export const DEMO = {
     okrs: ['Connect the first three integrations end to end', 'Every tool call attributed to a user and a workspace'],
   },
   admin: { email: 'admin@demo.local', displayName: 'Demo Admin', role: 'SUPERADMIN' as Role },
+  /**
+   * An example agent, disabled until a model is set (README, Agents): a local Ollama by default; read-only tools.
+   * `update_agent` with `enabled: true` (and another `model` or `api_key`) turns it on.
+   */
+  agent: {
+    name: 'assistant',
+    description: 'Example agent: answers questions about the workspace with its read-only tools.',
+    instructions:
+      'You are the workspace assistant. Answer briefly, using the tools to look things up; say when you cannot.',
+    model: { provider: 'openai-compatible', model: 'llama3.2', base_url: 'http://127.0.0.1:11434/v1' },
+  },
 } as const;
 
 /** Name of the token each `pnpm dev` run issues (earlier live ones with this name are revoked). */
@@ -42,6 +55,7 @@ export interface SeedResult {
   organization: { slug: string; id: string; status: 'created' | 'existing' };
   workspace: { slug: string; id: string; status: 'created' | 'existing' };
   user: { email: string; id: string; role: Role; status: 'created' | 'existing' | 'updated' };
+  agent: { name: string; enabled: boolean; status: 'created' | 'existing' };
 }
 
 /** Creates whatever part of the demo tenant is missing. */
@@ -58,7 +72,32 @@ export async function seedDemo(db: Db): Promise<SeedResult> {
   const before = (await listMembers(db, tenant)).find((m) => m.email === email);
   const member = before?.role === role ? before : await upsertMember(db, tenant, { email, displayName, role });
 
+  const workspaceTenant = { organizationId: org.id, workspaceId: workspace.id };
+  const existingAgent = await findVisibleAgent(db, workspaceTenant, DEMO.agent.name);
+  const agent =
+    existingAgent ??
+    (await createAgent(db, tenant, {
+      ...DEMO.agent,
+      model: { ...DEMO.agent.model },
+      workspaceId: workspace.id,
+      scope: 'local',
+      apiKey: null,
+      tools: null,
+      role: 'MEMBER',
+      maxSteps: 20,
+      maxOutputTokens: null,
+      timeoutMs: 300_000,
+      handles: [],
+      enabled: false,
+      createdBy: member.id,
+    }));
+
   return {
+    agent: {
+      name: DEMO.agent.name,
+      enabled: agent?.enabled ?? false,
+      status: existingAgent ? 'existing' : 'created',
+    },
     organization: { slug: org.slug, id: org.id, status: existingOrg ? 'existing' : 'created' },
     workspace: { slug: workspace.slug, id: workspace.id, status: existingWorkspace ? 'existing' : 'created' },
     user: {

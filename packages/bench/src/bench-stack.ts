@@ -116,6 +116,8 @@ export async function startBenchStack(upstream: UpstreamTarget): Promise<BenchSt
           // Run-history detail documents over 8 KB (apps/mcp/wrangler.toml's RUN_HISTORY bucket).
           r2Buckets: ['RUN_HISTORY'],
           durableObjects: { ORG_NOTIFIER: 'OrgNotifier' },
+          // Agent runs (apps/mcp/wrangler.toml's AGENT_RUNS workflow, from the bundle).
+          workflows: { AGENT_RUNS: { name: 'gatehouse-agent-runs', className: 'AgentRunWorkflow' } },
           serviceBindings: { INTEGRATIONS: INTEGRATIONS_WORKER_NAME },
           // Development setting: lets the jira-cloud installation reach the loopback upstream.
           bindings: { ...workerSecrets, ALLOW_LOOPBACK_UPSTREAMS: 'true' },

@@ -55,3 +55,39 @@ export async function waitForSession(
   }
   return undefined;
 }
+
+/**
+ * Creates an agent that works the sessions of one installation, with its model at `modelBaseUrl` (the model fake)
+ * and the fake's key; answers its name. Delete it with `delete_agent` when the test ends.
+ */
+export async function createSessionAgent(
+  client: Client,
+  options: { name: string; installationHandle: string; modelBaseUrl: string; apiKey: string },
+): Promise<void> {
+  const created = await client.callTool({
+    name: 'create_agent',
+    arguments: {
+      name: options.name,
+      instructions: 'Answer the thread in one sentence.',
+      model: { provider: 'openai-compatible', model: 'llama-test', base_url: options.modelBaseUrl },
+      api_key: options.apiKey,
+      // This installation only: other tests' sessions are not this agent's.
+      handles: [options.installationHandle],
+    },
+  });
+  if (created.isError) throw new Error(`create_agent failed: ${resultText(created)}`);
+}
+
+/** Polls get_session until the session has an `agent.reply` event (or 20 s pass); answers its events' names. */
+export async function waitForAgentReply(client: Client, sessionId: string): Promise<string[]> {
+  let events: string[] = [];
+  for (let i = 0; i < 200; i++) {
+    const detail = JSON.parse(
+      resultText(await client.callTool({ name: 'get_session', arguments: { session_id: sessionId } })),
+    ) as { events: { event: string }[] };
+    events = detail.events.map((e) => e.event);
+    if (events.includes('agent.reply')) return events;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return events;
+}

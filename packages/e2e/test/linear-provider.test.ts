@@ -8,8 +8,18 @@ import { createHmac } from 'node:crypto';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { LINEAR_APP_USER_ID, linearIssueAssigned } from '@gatehouse/integrations/fixtures/linear';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FAKE_MODEL_API_KEY } from '@gatehouse/model-fake';
 import { startLinearFake, type LinearFake } from '../src/linear-fake.js';
-import { connectAdminClient, installProvider, resultText as text, waitForSession } from '../src/provider-session.js';
+import { startModelFake, type ModelFakeServer } from '../src/model-fake-server.js';
+import {
+  connectAdminClient,
+  createSessionAgent,
+  installProvider,
+  resultText as text,
+  waitForAgentReply,
+  waitForSession,
+  type InstallAnswer,
+} from '../src/provider-session.js';
 
 const APP = { id: 'lin-e2e-client', secret: 'lin-e2e-client-secret' };
 const WEBHOOK_SECRET = 'lin_wh_e2e_signing_secret';
@@ -17,18 +27,41 @@ const WEBHOOK_SECRET = 'lin_wh_e2e_signing_secret';
 describe('Linear provider: OAuth install → webhook → session → publication-scoped tool call', () => {
   let fake: LinearFake;
   let client: Client;
+  let models: ModelFakeServer;
+  let started: InstallAnswer;
 
   beforeAll(async () => {
     fake = await startLinearFake(APP);
+    models = await startModelFake();
     client = await connectAdminClient('gatehouse-e2e-linear');
   });
   afterAll(async () => {
+    await client?.callTool({ name: 'delete_agent', arguments: { agent: 'e2e-linear-agent' } }).catch(() => {});
     await client?.close();
     await fake?.close();
+    await models?.close();
   });
 
+  /** Delivers a signed `Issue` webhook assigning issue `issueId` to the app; answers the HTTP status. */
+  async function deliverAssignment(issueId: string): Promise<number> {
+    const payload = linearIssueAssigned(Date.now());
+    payload.data.id = issueId;
+    const raw = JSON.stringify(payload);
+    const delivered = await fetch(started.webhook_url, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'linear-event': 'Issue',
+        'linear-delivery': crypto.randomUUID(),
+        'linear-signature': createHmac('sha256', WEBHOOK_SECRET).update(raw).digest('hex'),
+      },
+      body: raw,
+    });
+    return delivered.status;
+  }
+
   it('comments on the assigned issue and is refused a write its publication lacks', async () => {
-    const started = await installProvider('linear', {
+    started = await installProvider('linear', {
       mode: 'oauth',
       title: 'Linear e2e',
       credentials: {
@@ -48,21 +81,8 @@ describe('Linear provider: OAuth install → webhook → session → publication
     const callback = await fetch(`${redirectUri}?code=${code}&state=${authorize.searchParams.get('state')}`);
     expect(callback.status, await callback.clone().text()).toBe(200);
 
-    const payload = linearIssueAssigned(Date.now());
-    const issueId = `${payload.data.id.slice(0, -4)}e2e0`;
-    payload.data.id = issueId;
-    const raw = JSON.stringify(payload);
-    const delivered = await fetch(started.webhook_url, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        'linear-event': 'Issue',
-        'linear-delivery': crypto.randomUUID(),
-        'linear-signature': createHmac('sha256', WEBHOOK_SECRET).update(raw).digest('hex'),
-      },
-      body: raw,
-    });
-    expect(delivered.status).toBe(202);
+    const issueId = `${linearIssueAssigned(0).data.id.slice(0, -4)}e2e0`;
+    expect(await deliverAssignment(issueId)).toBe(202);
 
     const session = await waitForSession(client, issueId);
     expect(session).toBeDefined();
@@ -120,5 +140,23 @@ describe('Linear provider: OAuth install → webhook → session → publication
       operation: 'searchIssues',
       variables: { term: 'Safari', first: 20 },
     });
+  });
+
+  it('an agent that handles the installation answers an assignment with a comment on the issue', async () => {
+    await createSessionAgent(client, {
+      name: 'e2e-linear-agent',
+      installationHandle: started.installation.handle,
+      modelBaseUrl: models.baseUrl,
+      apiKey: FAKE_MODEL_API_KEY,
+    });
+    models.model.push({ text: 'Picked up: reproducing on Safari now.' });
+    fake.operations.length = 0;
+    const issueId = `${linearIssueAssigned(0).data.id.slice(0, -4)}e2e1`;
+    expect(await deliverAssignment(issueId)).toBe(202);
+    const session = await waitForSession(client, issueId);
+    expect(await waitForAgentReply(client, session!.id)).toContain('agent.reply');
+    expect(fake.operations).toEqual([
+      { operation: 'createComment', variables: { input: { issueId, body: 'Picked up: reproducing on Safari now.' } } },
+    ]);
   });
 });

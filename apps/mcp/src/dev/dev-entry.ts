@@ -5,11 +5,20 @@
  * `src/index.ts` (wrangler.toml `main`), so nothing here reaches Cloudflare; packages/local-stack checks both bundles.
  */
 import { withLockWaitingAuthDb as devEnv } from '@gatehouse/integrations-adapters-cf/dev';
-import McpWorker, { OrgNotifier as ProductionOrgNotifier } from '../index.js';
+import McpWorker, {
+  AgentRunWorkflow as ProductionAgentRunWorkflow,
+  OrgNotifier as ProductionOrgNotifier,
+} from '../index.js';
 
 export class OrgNotifier extends ProductionOrgNotifier {
   constructor(state: DurableObjectState, env: Env) {
     super(state, devEnv(env));
+  }
+}
+
+export class AgentRunWorkflow extends ProductionAgentRunWorkflow {
+  constructor(ctx: ExecutionContext, env: Env) {
+    super(ctx, devEnv(env));
   }
 }
 
