@@ -9,8 +9,8 @@
  * - GET /healthz
  * RPC for the integrations worker over its MAIN service binding (MainRpc, packages/integrations-core):
  * deliverSessionDispatch. No route exists only for the other worker.
- * Scheduled: purge expired MCP sessions, old internal message receipts and expired run history; restart agent runs
- * left queued; re-encrypt credentials after a key rotation.
+ * Scheduled: purge expired MCP sessions, old internal message receipts and expired run history; sweep agent runs
+ * (start those left queued, end those whose workflow ended); re-encrypt credentials after a key rotation.
  * Workflows: AgentRunWorkflow, one instance per agent run (agents/agent-run-workflow.ts).
  */
 import { WorkerEntrypoint } from 'cloudflare:workers';
@@ -38,7 +38,7 @@ import { checkTransportOrigin, handleMcp } from './mcp/handle-mcp.js';
 import { handleAuthorize } from './oauth/consent-page.js';
 import { oauthServers, principalOf, publicOrigin, type McpAuthProps } from './oauth/oauth-servers.js';
 import { handleTemplateCallback } from './oauth/template-callback.js';
-import { restartStaleRuns } from './agents/start-runs.js';
+import { sweepRuns } from './agents/start-runs.js';
 import { purgeSessions } from './sessions/purge-sessions.js';
 import { receiveSessionDispatch } from './sessions/receive-session-dispatch.js';
 
@@ -176,10 +176,8 @@ export default class McpWorker extends WorkerEntrypoint<Env> implements MainRpc 
         console.log(JSON.stringify({ msg: 'purged run history', count }));
       })(),
     );
-    // Agent runs queued but never started (the worker stopped between the run's row and its workflow instance).
-    ctx.waitUntil(
-      restartStaleRuns(env).then((n) => console.log(JSON.stringify({ msg: 'restarted queued agent runs', count: n }))),
-    );
+    // Agent runs queued but never started, or whose workflow instance ended without ending them.
+    ctx.waitUntil(sweepRuns(env).then((r) => console.log(JSON.stringify({ msg: 'swept agent runs', ...r }))));
     // After a key rotation (new CREDENTIALS_ACTIVE_KID), move rows still on an old key, a bounded batch per run.
     ctx.waitUntil(
       reencryptCredentials(createDb(env.AUTH_DB), loadWorkerConfig(env).cipher, 200).then((r) =>

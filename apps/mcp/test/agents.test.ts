@@ -20,6 +20,7 @@ import { beforeEach, describe, expect, it, vi } from 'vitest';
 
 // Runs take model calls, retries with backoff and a timeout of seconds: each test gets half a minute.
 vi.setConfig({ testTimeout: 30_000 });
+import { sweepRuns } from '../src/agents/start-runs.js';
 import { callTool, db, seedTenant } from './helpers.js';
 import { fakeHosts } from './vendor-fakes.js';
 
@@ -165,11 +166,14 @@ describe('invoke_agent', () => {
     expect(model.requests[0]).toMatchObject({ api: 'anthropic', authorization: FAKE_MODEL_API_KEY });
   });
 
-  it('answers a clear error naming the settings when no model key is configured', async () => {
+  it('answers a clear error naming the settings when no model key is configured or the agent is disabled', async () => {
     const t = await seedTenant('agents-nokey');
     await callTool(t.token, 'create_agent', { name: 'nokey', instructions: 'x', model: anthropic });
     const run = await callTool(t.token, 'invoke_agent', { agent: 'nokey', input: 'hi' });
     expect(run).toMatchObject({ isError: true, text: expect.stringContaining('ANTHROPIC_API_KEY') });
+    await callTool(t.token, 'update_agent', { agent: 'nokey', enabled: false });
+    const disabled = await callTool(t.token, 'invoke_agent', { agent: 'nokey', input: 'hi' });
+    expect(disabled).toMatchObject({ isError: true, text: expect.stringContaining('"enabled": true') });
     expect(model.requests).toEqual([]);
   });
 
@@ -216,6 +220,10 @@ describe('invoke_agent', () => {
     );
     const admin = await callTool(t.token, 'invoke_agent', { agent: 'helper', input: 'Set instructions' });
     expect(admin.json.steps[1]).toMatchObject({ tool: 'update_mcp_settings', status: 'ok' });
+    // A MEMBER sees their own runs, not an ADMIN's invoke; the ADMIN sees both.
+    expect((await callTool(token, 'get_agent_run', { run_id: run.json.run_id })).isError).toBe(false);
+    expect(await callTool(token, 'get_agent_run', { run_id: admin.json.run_id })).toMatchObject({ isError: true });
+    expect((await callTool(t.token, 'get_agent_run', { run_id: run.json.run_id })).isError).toBe(false);
   });
 
   it('ends at max_steps and at the output token budget', async () => {
@@ -258,6 +266,19 @@ describe('invoke_agent', () => {
     model.push({ text: 'too late', delayMs: 6000 });
     const slow = await callTool(t.token, 'invoke_agent', { agent: 'helper', input: 'hi', wait_seconds: 20 });
     expect(slow.json).toMatchObject({ status: 'failed', error: { reason: 'timeout' } });
+  });
+
+  it('the cron ends a run whose workflow instance ended without it, so its slot frees up', async () => {
+    const t = await agentIn('agents-sweep');
+    model.push({ text: 'never delivered', delayMs: 3000 });
+    const run = await callTool(t.token, 'invoke_agent', { agent: 'helper', input: 'hi', wait_seconds: 0 });
+    await eventually(async () => model.requests.length > 0, 'the model call');
+    await (await env.AGENT_RUNS.get(run.json.run_id)).terminate();
+    // What the cron runs (index.ts scheduled).
+    expect(await sweepRuns(env)).toEqual({ started: 0, ended: 1 });
+    const ended = await callTool(t.token, 'get_agent_run', { run_id: run.json.run_id });
+    expect(ended.json).toMatchObject({ status: 'failed', error: { reason: 'workflow_ended' } });
+    expect(await sweepRuns(env)).toEqual({ started: 0, ended: 0 });
   });
 
   it('answers status "running" with the run_id when the run outlasts wait_seconds', async () => {
@@ -443,6 +464,42 @@ describe('sessions worked by agents', () => {
       'first answer',
       'second answer',
     ]);
+  });
+
+  it('invoke_agent with _session works in that session: its events, its publication, no reply of its own', async () => {
+    const t = await githubSetup('agents-invoke-session', {
+      tools: ['mcp_github_comment_on_issue'],
+      handles: [],
+    });
+    const outcome = await send(dispatch(t.org.id, t.installation.id, 'is1', { text: 'please confirm the bug' }));
+    if (!outcome.ok) throw new Error(outcome.message);
+    // The agent handles nothing: the dispatch started no run.
+    expect(await runsOf(outcome.sessionId)).toEqual([]);
+    model.push(
+      {
+        toolCalls: [
+          {
+            name: 'mcp_github_comment_on_issue',
+            arguments: { repository: 'octo-org/hello', number: 7, body: 'Confirmed.' },
+          },
+        ],
+      },
+      { text: 'I confirmed it on the issue.' },
+    );
+    const run = await callTool(t.token, 'invoke_agent', {
+      agent: 'triage',
+      input: 'Acknowledge the bug',
+      _session: outcome.sessionId,
+    });
+    expect(run.json).toMatchObject({ status: 'completed', trigger: 'invoke', session_id: outcome.sessionId });
+    const seen = JSON.stringify(model.requests[0]!.body.messages);
+    expect(seen).toContain('Acknowledge the bug');
+    expect(seen).toContain('please confirm the bug');
+    // One write, the model's own, acting for the session; the final text goes to the caller, not the thread.
+    expect(await providerCalls(t.installation.id)).toMatchObject([
+      { tool: 'mcp_github_comment_on_issue', sessionId: outcome.sessionId, arguments: { body: 'Confirmed.' } },
+    ]);
+    expect(await runsOf(outcome.sessionId)).toHaveLength(1);
   });
 
   it('starts nothing for a closed thread', async () => {

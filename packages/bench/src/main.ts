@@ -24,6 +24,8 @@ import {
   startBenchStack,
   type BenchStack,
 } from './bench-stack.js';
+import { startModelFake, type ModelFakeServer } from '@gatehouse/model-fake/node';
+import { measureAgentSteps, renderAgentSteps } from './agent-steps.js';
 import { DISPATCH_ORIGIN, type DispatchTarget } from './dispatch-driver.js';
 import { compareIngest, githubDeliveries, renderIngest } from './ingest.js';
 import { LOOPBACK_ISSUE_TITLE, startLoopbackGithub, type LoopbackGithub } from './loopback-github.js';
@@ -94,15 +96,21 @@ const INGEST_TARGET = 0.8;
 const RECORDING_TARGET = 0.1;
 /** Alternating off/on rounds of the run-history comparison (smoke: 1). */
 const RECORDING_ROUNDS = SMOKE ? 1 : 3;
+/** Agent runs of the agent-step row (each 9 steps). */
+const AGENT_RUNS = SMOKE ? 1 : 20;
 /** Names of the synthetic integration tools (see seed.ts `syntheticToolName`). */
 const SYNTHETIC_TOOL = /^svc\d{4}_op\d$/;
 
 const progress = (line: string) => process.stderr.write(`bench: ${line}\n`);
 
-/** The loopback fakes the workers call: Jira Cloud (the jira-cloud template) and GitHub (the github provider). */
+/**
+ * The loopback fakes the workers call: Jira Cloud (the jira-cloud template), GitHub (the github provider) and the
+ * scripted model of the agent-step row.
+ */
 interface Fakes {
   jira: LoopbackUpstream;
   github: LoopbackGithub;
+  models: ModelFakeServer;
 }
 
 /** What the seed made that the rows use. */
@@ -364,6 +372,8 @@ async function measureAll(ctx: Ctx, db: Db, fakes: Fakes, seeded: Seeded, startu
     installationId: seeded.githubInstallationId,
     threadKey: `${GITHUB_REPOSITORY}#${GITHUB_ISSUE}`,
   });
+  progress('measuring agent steps');
+  const agentSteps = await measureAgentSteps(mf, db, callTenant, fakes.models, AGENT_RUNS);
   // Measured again last: how far the yardstick drifted during the run.
   const baselineAgain = await measureRow(ctx, 'baseline: one D1 SELECT (again, last)', baselineReq, checkBaseline);
   for (const [name, fake] of [
@@ -441,6 +451,7 @@ async function measureAll(ctx: Ctx, db: Db, fakes: Fakes, seeded: Seeded, startu
     renderOver(providerCall, call, 'the template tools/call (main worker alone)'),
     renderRecordingCost(rounds.on, rounds.off, RECORDING_TARGET),
     renderOver(dispatch, dispatchFloor, "the driver's floor"),
+    renderAgentSteps(agentSteps, baseline.http.p50Ms),
     renderTarget(target, baseline, TARGET_RATIO),
     '',
     renderIngest(ingestBaseline!, ingestGateway!, INGEST_CONCURRENCY, INGEST_TARGET),
@@ -460,16 +471,19 @@ async function main(): Promise<void> {
   const githubToken = 'github_pat_bench';
   const upstream = await startLoopbackUpstream({ email: jira.email, apiToken: jira.api_token });
   let github: LoopbackGithub | undefined;
+  let models: ModelFakeServer | undefined;
   let stack: BenchStack | undefined;
   try {
     github = await startLoopbackGithub(githubToken);
+    models = await startModelFake();
     stack = await startBenchStack({
       issueUrl: `${upstream.url}/rest/api/3/issue/${ISSUE_KEY}?fields=summary,status,issuetype,priority,assignee`,
       authorization: upstream.authorization,
     });
-    await run(stack, { jira: upstream, github }, { jira, githubToken }, startup);
+    await run(stack, { jira: upstream, github, models }, { jira, githubToken }, startup);
   } finally {
     await stack?.dispose();
+    await models?.close();
     await github?.close();
     await upstream.close();
   }

@@ -11,7 +11,7 @@ import examples from '@octokit/webhooks-examples';
 import { sign } from '@octokit/webhooks-methods';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGithubFake, type GithubFake } from '../src/github-fake.js';
-import { startModelFake, type ModelFakeServer } from '../src/model-fake-server.js';
+import { startModelFake, type ModelFakeServer } from '@gatehouse/model-fake/node';
 import { connectAdminClient, installProvider, resultText as text, waitForSession } from '../src/provider-session.js';
 
 const SECRET = 'e2e-agent-webhook-secret';

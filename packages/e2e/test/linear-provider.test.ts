@@ -10,7 +10,7 @@ import { LINEAR_APP_USER_ID, linearIssueAssigned } from '@gatehouse/integrations
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FAKE_MODEL_API_KEY } from '@gatehouse/model-fake';
 import { startLinearFake, type LinearFake } from '../src/linear-fake.js';
-import { startModelFake, type ModelFakeServer } from '../src/model-fake-server.js';
+import { startModelFake, type ModelFakeServer } from '@gatehouse/model-fake/node';
 import {
   connectAdminClient,
   createSessionAgent,

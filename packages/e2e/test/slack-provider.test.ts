@@ -9,7 +9,7 @@ import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { slackAppMention } from '@gatehouse/integrations/fixtures/slack';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FAKE_MODEL_API_KEY } from '@gatehouse/model-fake';
-import { startModelFake, type ModelFakeServer } from '../src/model-fake-server.js';
+import { startModelFake, type ModelFakeServer } from '@gatehouse/model-fake/node';
 import { startSlackFake, type SlackFake } from '../src/slack-fake.js';
 import {
   connectAdminClient,

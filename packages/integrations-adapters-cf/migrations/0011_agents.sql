@@ -44,7 +44,7 @@ CREATE TABLE `agent_runs` (
 --> statement-breakpoint
 CREATE INDEX `agent_runs_org_created` ON `agent_runs` (`organization_id`,`created_at`);--> statement-breakpoint
 CREATE INDEX `agent_runs_session` ON `agent_runs` (`session_id`,`created_at`);--> statement-breakpoint
-CREATE UNIQUE INDEX `agent_runs_one_active` ON `agent_runs` (`agent_id`,`session_id`) WHERE "agent_runs"."session_id" is not null and "agent_runs"."status" in ('queued', 'running');--> statement-breakpoint
+CREATE UNIQUE INDEX `agent_runs_one_active` ON `agent_runs` (`agent_id`,`session_id`) WHERE "agent_runs"."trigger" = 'session' and "agent_runs"."status" in ('queued', 'running');--> statement-breakpoint
 CREATE TABLE `agents` (
 	`id` text PRIMARY KEY NOT NULL,
 	`organization_id` text NOT NULL,

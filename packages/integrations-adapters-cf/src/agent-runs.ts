@@ -99,7 +99,8 @@ export async function startAgentRun(
     .where(and(eq(agentRuns.organizationId, tenant.organizationId), eq(agentRuns.id, runId)))
     .get();
   if (!run || (run.status !== 'queued' && run.status !== 'running')) return null;
-  if (!run.sessionId) {
+  // An invoke run (with or without `_session`) takes its own input, no event window.
+  if (run.trigger !== 'session' || !run.sessionId) {
     if (run.status === 'queued')
       await db.update(agentRuns).set({ status: 'running', startedAt: Date.now() }).where(eq(agentRuns.id, runId));
     return { run: { ...run, status: 'running' }, events: [] };
@@ -149,6 +150,7 @@ async function previousMark(db: Db, run: AgentRunRecord): Promise<number | null>
       and(
         eq(agentRuns.agentId, run.agentId),
         eq(agentRuns.sessionId, run.sessionId!),
+        eq(agentRuns.trigger, 'session'),
         inArray(agentRuns.status, ['completed', 'failed']),
         isNotNull(agentRuns.eventsThrough),
         or(
@@ -206,7 +208,16 @@ export async function finishAgentRun(
   db: Db,
   run: Pick<
     AgentRunRecord,
-    'id' | 'organizationId' | 'workspaceId' | 'agentId' | 'sessionId' | 'userId' | 'role' | 'scopes' | 'traceId'
+    | 'id'
+    | 'organizationId'
+    | 'workspaceId'
+    | 'agentId'
+    | 'sessionId'
+    | 'trigger'
+    | 'userId'
+    | 'role'
+    | 'scopes'
+    | 'traceId'
   >,
   end: AgentRunEnd,
 ): Promise<{ ended: boolean; next: string | null }> {
@@ -222,7 +233,8 @@ export async function finishAgentRun(
     })
     .where(and(eq(agentRuns.id, run.id), inArray(agentRuns.status, ['queued', 'running'])))
     .returning({ id: agentRuns.id });
-  if (!run.sessionId) {
+  // Only a session run has successors (an invoke with `_session` is the caller's, once).
+  if (run.trigger !== 'session' || !run.sessionId) {
     const [ended] = await db.batch([finish]);
     return { ended: ended.length > 0, next: null };
   }
@@ -279,12 +291,18 @@ export async function finishAgentRun(
   return { ended: ended.length > 0, next: queued.length ? nextId : null };
 }
 
-/** Queued runs older than `before` (ms): their workflow may never have been created (the cron starts them again). */
-export async function staleQueuedRuns(db: Db, before: number, limit = 50): Promise<AgentRunRecord[]> {
+/**
+ * Runs the cron looks after, oldest first: queued ones created before `queuedBefore` (ms; their workflow instance may
+ * never have been created) and every running one (its instance may have ended without ending the row).
+ */
+export async function runsToSweep(db: Db, queuedBefore: number, limit = 50): Promise<AgentRunRecord[]> {
   return db
     .select()
     .from(agentRuns)
-    .where(and(eq(agentRuns.status, 'queued'), lt(agentRuns.createdAt, before)))
+    .where(
+      or(and(eq(agentRuns.status, 'queued'), lt(agentRuns.createdAt, queuedBefore)), eq(agentRuns.status, 'running')),
+    )
+    .orderBy(asc(agentRuns.createdAt))
     .limit(limit)
     .all();
 }

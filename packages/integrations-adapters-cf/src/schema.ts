@@ -472,7 +472,7 @@ export const agents = sqliteTable(
 
 /**
  * One run of an agent (docs/d1-schema.md): from `invoke_agent` or from a session it handles. A session has at most
- * one queued or running run per agent (partial unique index); `events_through` is the rowid of the last session
+ * one queued or running session run per agent (partial unique index); `events_through` is the rowid of the last session
  * event a run took as input, so the next run starts after it and no event is dropped or taken twice.
  */
 export const agentRuns = sqliteTable(
@@ -516,7 +516,7 @@ export const agentRuns = sqliteTable(
     index('agent_runs_session').on(t.sessionId, t.createdAt),
     uniqueIndex('agent_runs_one_active')
       .on(t.agentId, t.sessionId)
-      .where(sql`${t.sessionId} is not null and ${t.status} in ('queued', 'running')`),
+      .where(sql`${t.trigger} = 'session' and ${t.status} in ('queued', 'running')`),
   ],
 );
 

@@ -116,7 +116,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       port: split ? 0 : options.ports[options.workers[0]!],
       ...(options.inspectorPort ? { inspectorPort: options.inspectorPort } : {}),
       resourcePersistencePath: join(options.persistTo, 'v3'),
-      // /cdn-cgi/handler/scheduled runs the cron handler, as under wrangler dev.
+      // /cdn-cgi/local/scheduled (on the entry socket) runs the cron handler.
       unsafeTriggerHandlers: true,
       logRequests: options.logRequests ?? false,
       // Request.cf is a placeholder locally; the real one comes from a Cloudflare endpoint this machine may not reach.

@@ -1,13 +1,14 @@
 /**
  * Starting agent runs: a workflow instance per run (its id is the run id, so starting twice starts one), session
- * runs for the agents that handle a dispatch's installation, and the cron's restart of runs whose instance was
- * never created (the worker stopped between the run's row and its instance).
+ * runs for the agents that handle a dispatch's installation, and the cron's sweep of runs whose instance was never
+ * created (the worker stopped between the run's row and its instance) or ended without ending the run.
  */
 import {
   agentsHandling,
   createDb,
+  finishAgentRun,
   queueSessionRun,
-  staleQueuedRuns,
+  runsToSweep,
   type InstallationRecord,
 } from '@gatehouse/integrations-adapters-cf';
 import { MCP_SCOPES, traceIdForThread } from '@gatehouse/integrations-core';
@@ -66,9 +67,36 @@ export async function startSessionRuns(
   }
 }
 
-/** Starts queued runs whose instance was never created (bounded batch); answers how many. */
-export async function restartStaleRuns(env: Env): Promise<number> {
-  const runs = await staleQueuedRuns(createDb(env.AUTH_DB), Date.now() - STALE_QUEUED_MS);
-  for (const run of runs) await startRunWorkflow(env.AGENT_RUNS, run.organizationId, run.id);
-  return runs.length;
+/** Workflow instance states after which it will never end its run's row. */
+const ENDED: ReadonlySet<string> = new Set(['errored', 'terminated', 'complete']);
+
+/**
+ * The cron's sweep (bounded batch): starts queued runs whose instance was never created, and ends `failed`
+ * (`workflow_ended`) a running run whose instance ended without ending it (an error outside any step), so its
+ * session's slot frees up. Reading an instance's status also wakes its engine after a restart of a local stack.
+ * Answers how many runs were started and ended.
+ */
+export async function sweepRuns(env: Env): Promise<{ started: number; ended: number }> {
+  const db = createDb(env.AUTH_DB);
+  const runs = await runsToSweep(db, Date.now() - STALE_QUEUED_MS);
+  let started = 0;
+  let ended = 0;
+  for (const run of runs) {
+    if (run.status === 'queued') {
+      await startRunWorkflow(env.AGENT_RUNS, run.organizationId, run.id);
+      started++;
+      continue;
+    }
+    const status = await (await env.AGENT_RUNS.get(run.id)).status().catch(() => null);
+    if (status && ENDED.has(status.status)) {
+      const { next } = await finishAgentRun(db, run, {
+        status: 'failed',
+        reason: 'workflow_ended',
+        error: `the run's workflow instance ended (${status.status}) before the run did`,
+      });
+      ended++;
+      if (next) await startRunWorkflow(env.AGENT_RUNS, run.organizationId, next);
+    }
+  }
+  return { started, ended };
 }

@@ -81,9 +81,10 @@ export const invokeAgentTool = defineCoreTool({
     const agent = await findVisibleAgent(ctx.db, ctx.principal, args.agent);
     if (!agent) throw new ToolError(`No agent "${args.agent}" here. Call list_agents for the names.`);
     if (!agent.enabled)
-      throw new ToolError(`The agent ${agent.name} is disabled: an ADMIN enables it with update_agent.`, {
-        reason: 'agent_disabled',
-      });
+      throw new ToolError(
+        `The agent ${agent.name} is disabled. An ADMIN enables it with update_agent ("enabled": true) once it has a model: its own model and api_key, or the worker's OPENAI_API_KEY (with OPENAI_BASE_URL for a compatible server) or ANTHROPIC_API_KEY.`,
+        { reason: 'agent_disabled' },
+      );
     // A model that cannot be called is this call's clear error, not a failed run later.
     const apiKey = agent.apiKey ? ((await ctx.config.cipher.decrypt(agent.apiKey)).api_key ?? null) : null;
     const model = resolveModel(agentModelSchema.parse(agent.model), apiKey, ctx.modelEnv, {
