@@ -5,7 +5,7 @@ import { defineConfig } from 'vitest/config';
 // The INTEGRATIONS service binding resolves to this stand-in for the integrations worker: its RPC methods publish a
 // registry with one read and one write tool, and answer provider tool calls by recording them (the signed message's
 // body, and the whole message as `signature`) in a table of the shared AUTH_DB; a call for issue 8 is refused the
-// way the real worker refuses a write outside a publication.
+// way the real worker refuses a write outside a publication; a comment on issue 9 answers its id, as GitHub does.
 const integrationsStub = `
 import { WorkerEntrypoint } from 'cloudflare:workers';
 export default class extends WorkerEntrypoint {
@@ -24,6 +24,7 @@ export default class extends WorkerEntrypoint {
     await db.prepare('insert into test_tool_calls (body, signature) values (?, ?)').bind(message.body, JSON.stringify(message)).run();
     const call = JSON.parse(message.body);
     if (call.arguments.number === 8) return { ok: false, status: 403, error: 'outside_publication', message: 'Session s may not comment.create there' };
+    if (call.arguments.number === 9) return { ok: true, result: { commented: true, id: 990009 } };
     return { ok: true, result: { commented: true } };
   }
   fetch() {

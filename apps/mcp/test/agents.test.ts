@@ -20,6 +20,8 @@ import { beforeEach, describe, expect, it, vi } from 'vitest';
 
 // Runs take model calls, retries with backoff and a timeout of seconds: each test gets half a minute.
 vi.setConfig({ testTimeout: 30_000 });
+import { generateText } from 'ai';
+import { resolveModel } from '../src/agents/agent-model.js';
 import { sweepRuns } from '../src/agents/start-runs.js';
 import { callTool, db, seedTenant } from './helpers.js';
 import { fakeHosts } from './vendor-fakes.js';
@@ -68,6 +70,67 @@ async function eventually<T>(check: () => Promise<T | null | undefined | false>,
   }
 }
 
+describe('models', () => {
+  const options = { allowLoopback: false, fetch: (input: RequestInfo | URL, init?: RequestInit) => fetch(input, init) };
+
+  it('runs Workers AI through the AI binding when bound, and names the binding to add when not', async () => {
+    const spec = { provider: 'workers-ai', model: '@cf/meta/llama-3.1-8b-instruct' } as const;
+    expect(resolveModel(spec, null, {}, options)).toMatchObject({
+      ok: false,
+      reason: 'model_not_configured',
+      message: expect.stringContaining('[ai] binding = "AI"'),
+    });
+    const runs: { model: string }[] = [];
+    const AI = {
+      run: async (model: string) => {
+        runs.push({ model });
+        return { response: 'from Workers AI', usage: { prompt_tokens: 3, completion_tokens: 2 } };
+      },
+    } as unknown as Ai;
+    const resolved = resolveModel(spec, null, { AI }, options);
+    if (!resolved.ok) throw new Error(resolved.message);
+    const answer = await generateText({ model: resolved.model, prompt: 'hi' });
+    expect(answer.text).toBe('from Workers AI');
+    expect(runs).toEqual([{ model: spec.model }]);
+  });
+
+  it('sends a worker key only to the provider or OPENAI_BASE_URL, never to an agent’s own base_url', () => {
+    const env = { OPENAI_API_KEY: 'sk-worker-key', ANTHROPIC_API_KEY: 'sk-ant-worker-key' };
+    for (const provider of ['openai', 'anthropic'] as const) {
+      expect(resolveModel({ provider, model: 'm' }, null, env, options).ok).toBe(true);
+      expect(
+        resolveModel({ provider, model: 'm', base_url: 'https://attacker.example/v1' }, null, env, options),
+      ).toMatchObject({ ok: false, reason: 'model_not_configured' });
+      // Its own key may go there.
+      expect(
+        resolveModel({ provider, model: 'm', base_url: 'https://attacker.example/v1' }, 'own', env, options).ok,
+      ).toBe(true);
+    }
+    const configured = { ...env, OPENAI_BASE_URL: 'https://llm.internal.example/v1' };
+    expect(
+      resolveModel({ provider: 'openai', model: 'm', base_url: configured.OPENAI_BASE_URL }, null, configured, options)
+        .ok,
+    ).toBe(true);
+  });
+
+  it('refuses a base_url outside the outbound rules when the run starts, not only when it is set', () => {
+    for (const base_url of ['http://127.0.0.1:11434/v1', 'https://169.254.169.254/v1', 'ftp://models.example.com'])
+      expect(resolveModel({ provider: 'openai-compatible', model: 'm', base_url }, null, {}, options)).toMatchObject({
+        ok: false,
+        reason: 'model_url_refused',
+      });
+    // The worker's OPENAI_BASE_URL passes the same rules.
+    expect(
+      resolveModel(
+        { provider: 'openai', model: 'm' },
+        null,
+        { OPENAI_API_KEY: 'k', OPENAI_BASE_URL: 'http://10.1.2.3/v1' },
+        options,
+      ),
+    ).toMatchObject({ ok: false, reason: 'model_url_refused' });
+  });
+});
+
 describe('agents as core tools', () => {
   it('creates, lists and shows an agent, never its key, and refuses what an ADMIN may not set', async () => {
     const t = await agentIn('agents-crud');
@@ -109,6 +172,12 @@ describe('agents as core tools', () => {
     }
     const updated = await callTool(t.token, 'update_agent', { agent: 'helper', max_steps: 3, enabled: false });
     expect(updated.json.agent).toMatchObject({ max_steps: 3, enabled: false, api_key_set: true });
+    // The key was given for one server: pointing the agent elsewhere without a new key drops it.
+    const moved = await callTool(t.token, 'update_agent', {
+      agent: 'helper',
+      model: { ...openai, base_url: 'https://elsewhere.example/v1' },
+    });
+    expect(moved.json.agent).toMatchObject({ api_key_set: false });
     expect((await callTool(t.token, 'delete_agent', { agent: 'helper' })).json).toEqual({ deleted: 'helper' });
     expect((await callTool(t.token, 'list_agents', {})).json.agents).toEqual([]);
   });
@@ -119,6 +188,33 @@ describe('agents as core tools', () => {
     const { token } = await createApiToken(db, t.tenant, { userId: member.id, role: 'MEMBER', name: 'm' });
     const refused = await callTool(token, 'create_agent', { name: 'x', instructions: 'x', model: openai });
     expect(refused).toMatchObject({ isError: true, text: expect.stringContaining('requires the ADMIN role') });
+  });
+
+  it('lets no ADMIN change or delete an agent that acts with a higher role, nor name one like an id', async () => {
+    const t = await seedTenant('agents-higher', 'SUPERADMIN');
+    const made = await callTool(t.token, 'create_agent', {
+      name: 'root',
+      instructions: 'x',
+      model: openai,
+      role: 'SUPERADMIN',
+    });
+    expect(made.isError, made.text).toBe(false);
+    const admin = await upsertMember(db, t.tenant, { email: 'a@agents-higher.test', role: 'ADMIN' });
+    const { token } = await createApiToken(db, t.tenant, { userId: admin.id, role: 'ADMIN', name: 'a' });
+    for (const [tool, args] of [
+      ['update_agent', { agent: 'root', tools: ['update_mcp_settings'] }],
+      ['delete_agent', { agent: 'root' }],
+    ] as const)
+      expect(await callTool(token, tool, args), tool).toMatchObject({
+        isError: true,
+        text: expect.stringContaining('only a SUPERADMIN or above'),
+      });
+    const idLike = await callTool(t.token, 'create_agent', {
+      name: made.json.agent.id,
+      instructions: 'x',
+      model: openai,
+    });
+    expect(idLike).toMatchObject({ isError: true, text: expect.stringContaining('may not look like an id') });
   });
 });
 
@@ -191,8 +287,8 @@ describe('invoke_agent', () => {
       status: 'refused',
       reason: 'tool_not_allowed',
     });
-    // The model was told it was refused.
-    expect(JSON.stringify(model.requests[1]!.body.messages)).toContain('not one this agent may call');
+    // The model was told, once (the SDK answers a call of a tool it was not offered; one result per call id).
+    expect(JSON.stringify(model.requests[1]!.body.messages)).toContain('unavailable tool');
     // Only the listed tool was offered.
     const offered = (model.requests[0]!.body.tools ?? []) as { function: { name: string } }[];
     expect(offered.map((o) => o.function.name)).toEqual(['get_workspace_info']);
@@ -325,7 +421,7 @@ describe('sessions worked by agents', () => {
     organizationId: string,
     installationId: string,
     delivery: string,
-    opts: { number?: number; text?: string; closes?: boolean } = {},
+    opts: { number?: number; text?: string; closes?: boolean; commentId?: number } = {},
   ): SessionDispatch {
     const number = opts.number ?? 7;
     const thread = `octo-org/hello#${number}`;
@@ -348,7 +444,7 @@ describe('sessions worked by agents', () => {
         name: opts.closes ? 'issues.closed' : 'issue_comment.created',
         actor: 'octocat',
         summary: `octocat commented: ${opts.text ?? 'hello'}`,
-        data: { comment_body: opts.text ?? 'hello' },
+        data: { comment_body: opts.text ?? 'hello', ...(opts.commentId ? { comment_id: opts.commentId } : {}) },
       },
     };
   }
@@ -500,6 +596,27 @@ describe('sessions worked by agents', () => {
       { tool: 'mcp_github_comment_on_issue', sessionId: outcome.sessionId, arguments: { body: 'Confirmed.' } },
     ]);
     expect(await runsOf(outcome.sessionId)).toHaveLength(1);
+  });
+
+  it('never answers its own reply: the vendor’s echo of it (same comment id) starts no run', async () => {
+    const t = await githubSetup('agents-echo');
+    model.push({ text: 'Thanks @gatehouse-app, looking.' }, { text: 'Second answer.' });
+    const first = await send(dispatch(t.org.id, t.installation.id, 'm1', { number: 9, commentId: 11 }));
+    if (!first.ok) throw new Error(first.message);
+    await eventually(async () => (await runsOf(first.sessionId)).every((r) => r.status === 'completed'), 'run 1');
+    // GitHub sends the app's comment (id 990009, which mentions the app) back as a webhook.
+    const echo = await send(dispatch(t.org.id, t.installation.id, 'echo', { number: 9, commentId: 990009 }));
+    expect(echo.ok).toBe(true);
+    expect(await runsOf(first.sessionId)).toHaveLength(1);
+    // A person's next comment is answered.
+    await send(dispatch(t.org.id, t.installation.id, 'm2', { number: 9, commentId: 12, text: 'and now?' }));
+    const runs = await eventually(async () => {
+      const r = await runsOf(first.sessionId);
+      return r.length === 2 && r.every((x) => x.status === 'completed') ? r : null;
+    }, 'run 2');
+    expect(runs).toHaveLength(2);
+    expect(JSON.stringify(model.requests[1]!.body.messages)).toContain('and now?');
+    expect(JSON.stringify(model.requests[1]!.body.messages)).not.toContain('990009');
   });
 
   it('starts nothing for a closed thread', async () => {

@@ -5,7 +5,7 @@
  * while a run is active finds the queue slot taken, and the finishing run, in the same batch that ends it, queues the
  * next run when events past its own `events_through` exist.
  */
-import { and, asc, desc, eq, gt, inArray, isNotNull, lt, ne, or, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, inArray, isNotNull, lt, or, sql, type SQLWrapper } from 'drizzle-orm';
 import type { OrgTenant, WorkspaceTenant } from '@gatehouse/integrations-core';
 import { newId, type Db } from './db.js';
 import { agentRunSteps, agentRuns, sessionEvents, sessions } from './schema.js';
@@ -14,6 +14,37 @@ export type AgentRunRecord = typeof agentRuns.$inferSelect;
 
 /** `session_events.source` of an agent's own replies: never a run's input (a run must not answer itself). */
 export const AGENT_EVENT_SOURCE = 'agent';
+
+/**
+ * A session event that is a run's input: not an agent's reply, and not the vendor's webhook echo of one (an event
+ * whose `data.comment_id` is the `comment_id` an agent's reply recorded: GitHub and Linear send the app's own
+ * comment back when it mentions the app).
+ */
+function isRunInput(sessionId: SQLWrapper | string) {
+  const echo = sql`json_extract(${sessionEvents.data}, '$.comment_id')`;
+  return sql`(${sessionEvents.source} != ${AGENT_EVENT_SOURCE} and (${echo} is null or ${echo} not in (
+    select json_extract(mine.data, '$.comment_id') from ${sessionEvents} as mine
+    where mine.session_id = ${sessionId} and mine.source = ${AGENT_EVENT_SOURCE}
+      and json_extract(mine.data, '$.comment_id') is not null)))`;
+}
+
+/** Whether the session's newest event is a webhook echo of an agent's own reply (it starts no run). */
+export async function isAgentEcho(db: Db, tenant: OrgTenant, sessionId: string, commentId: unknown): Promise<boolean> {
+  if (typeof commentId !== 'string' && typeof commentId !== 'number') return false;
+  const row = await db
+    .select({ n: sql<number>`count(*)` })
+    .from(sessionEvents)
+    .where(
+      and(
+        eq(sessionEvents.organizationId, tenant.organizationId),
+        eq(sessionEvents.sessionId, sessionId),
+        eq(sessionEvents.source, AGENT_EVENT_SOURCE),
+        sql`json_extract(${sessionEvents.data}, '$.comment_id') = ${commentId}`,
+      ),
+    )
+    .get();
+  return (row?.n ?? 0) > 0;
+}
 export type AgentRunStepRecord = typeof agentRunSteps.$inferSelect;
 
 /** What a new run needs; status, counters and timestamps are filled in. */
@@ -125,7 +156,7 @@ export async function startAgentRun(
         eq(sessionEvents.organizationId, tenant.organizationId),
         eq(sessionEvents.sessionId, run.sessionId),
         gt(rowid, after),
-        ne(sessionEvents.source, AGENT_EVENT_SOURCE),
+        isRunInput(run.sessionId),
         upTo === null ? undefined : sql`${rowid} <= ${upTo}`,
       ),
     )
@@ -276,7 +307,7 @@ export async function finishAgentRun(
             eq(sessions.id, run.sessionId),
             eq(sessions.status, 'active'),
             sql`exists (select 1 from ${sessionEvents} where ${sessionEvents.sessionId} = ${run.sessionId}
-              and ${sessionEvents.source} != ${AGENT_EVENT_SOURCE}
+              and ${isRunInput(run.sessionId)}
               and ${rowid} > coalesce((select ${agentRuns.eventsThrough} from ${agentRuns}
                 where ${agentRuns.id} = ${run.id}), 0))`,
           ),

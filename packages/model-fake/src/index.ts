@@ -8,7 +8,7 @@
  * Every request is kept (`requests`) so a test can assert what the model was shown: the system prompt, the tools
  * offered, the tool results. A request past the end of the script answers 500 with `script exhausted`, so a run that
  * calls the model more often than the test expects fails visibly; a request without the expected API key answers
- * 401 the way the vendors do.
+ * 401, and a conversation answering one tool call twice 400, the way the vendors do.
  */
 
 /** One scripted answer. */
@@ -85,6 +85,8 @@ export function scriptedModel(turns: ModelTurn[] = [], apiKey = FAKE_MODEL_API_K
       const body = (await req.json()) as ModelRequest['body'];
       requests.push({ api, path, authorization: key ?? null, body });
       if (key !== apiKey) return vendorError(api, 401, 'invalid x-api-key');
+      const duplicate = duplicateToolResult(api, body.messages ?? []);
+      if (duplicate) return vendorError(api, 400, `two tool results answer tool call ${duplicate}`);
       const turn = script.shift();
       if (!turn) return vendorError(api, 500, 'script exhausted: the test scripted fewer model calls');
       if (turn.delayMs) await sleep(turn.delayMs);
@@ -145,6 +147,31 @@ function anthropicAnswer(body: ModelRequest['body'], turn: Answer, calls: Call[]
     stop_sequence: null,
     usage: { input_tokens: usage.input, output_tokens: usage.output },
   };
+}
+
+/**
+ * A tool call id answered twice in the conversation, as both APIs refuse it (OpenAI: each `tool` message answers one
+ * `tool_call_id`; Anthropic: `tool_result` blocks answer `tool_use` ids once each); null when none is.
+ */
+function duplicateToolResult(api: 'openai' | 'anthropic', messages: unknown[]): string | null {
+  const seen = new Set<string>();
+  for (const m of messages as { role?: string; tool_call_id?: string; content?: unknown }[]) {
+    const ids =
+      api === 'openai'
+        ? m.role === 'tool' && m.tool_call_id
+          ? [m.tool_call_id]
+          : []
+        : Array.isArray(m.content)
+          ? (m.content as { type?: string; tool_use_id?: string }[])
+              .filter((c) => c.type === 'tool_result' && c.tool_use_id)
+              .map((c) => c.tool_use_id!)
+          : [];
+    for (const id of ids) {
+      if (seen.has(id)) return id;
+      seen.add(id);
+    }
+  }
+  return null;
 }
 
 /** The error body each vendor sends (OpenAI `{error:{message,type}}`, Anthropic `{type:'error',error:{…}}`). */

@@ -2,7 +2,8 @@
  * An agent's model: `{ provider, model, base_url? }` turned into an AI SDK language model (https://ai-sdk.dev/docs/
  * foundations/providers-and-models). The key is the agent's own (stored encrypted) or the worker's default for the
  * provider: `ANTHROPIC_API_KEY`, `OPENAI_API_KEY` (with `OPENAI_BASE_URL` for an OpenAI-compatible default), the
- * `AI` binding for Workers AI. `base_url` passes the same outbound rules as upstreams (packages/catalog
+ * `AI` binding for Workers AI. A worker key is sent only to the provider's own API or OPENAI_BASE_URL, never to an
+ * agent's `base_url`. `base_url` passes the same outbound rules as upstreams (packages/catalog
  * outbound-policy.ts): https, public; http on loopback only under the development setting.
  */
 import { createAnthropic } from '@ai-sdk/anthropic';
@@ -64,6 +65,10 @@ export function resolveModel(
     const problem = modelUrlProblem(baseURL, options.allowLoopback);
     if (problem) return { ok: false, reason: 'model_url_refused', message: problem };
   }
+  // The worker's keys go only where the worker's settings point: an agent with a base_url of its own brings its own
+  // key (else an ADMIN could send OPENAI_API_KEY to a server of theirs).
+  const ownUrl = spec.base_url !== undefined && !(spec.provider === 'openai' && spec.base_url === env.OPENAI_BASE_URL);
+  const workerKey = (key: string | undefined) => (ownUrl ? undefined : key);
   const missing = (setting: string): ModelResolution => ({
     ok: false,
     reason: 'model_not_configured',
@@ -72,13 +77,19 @@ export function resolveModel(
   const { fetch } = options;
   switch (spec.provider) {
     case 'anthropic': {
-      const key = apiKey ?? env.ANTHROPIC_API_KEY;
-      if (!key) return missing('ANTHROPIC_API_KEY');
+      const key = apiKey ?? workerKey(env.ANTHROPIC_API_KEY);
+      if (!key)
+        return missing(ownUrl ? 'ANTHROPIC_API_KEY (not sent to an agent’s own base_url)' : 'ANTHROPIC_API_KEY');
       return { ok: true, model: createAnthropic({ apiKey: key, baseURL, fetch })(spec.model) };
     }
     case 'openai': {
-      const key = apiKey ?? env.OPENAI_API_KEY;
-      if (!key) return missing('OPENAI_API_KEY (and OPENAI_BASE_URL for an OpenAI-compatible server)');
+      const key = apiKey ?? workerKey(env.OPENAI_API_KEY);
+      if (!key)
+        return missing(
+          ownUrl
+            ? 'OPENAI_API_KEY (not sent to an agent’s own base_url)'
+            : 'OPENAI_API_KEY (and OPENAI_BASE_URL for an OpenAI-compatible server)',
+        );
       // Chat Completions, the API every OpenAI-compatible server speaks too.
       return { ok: true, model: createOpenAI({ apiKey: key, baseURL, fetch }).chat(spec.model) };
     }

@@ -72,8 +72,11 @@ export interface RunPlan {
 export interface ModelAnswer {
   text: string;
   finishReason: string;
-  /** Each call's `input` is its arguments object as JSON text. */
-  toolCalls: { toolCallId: string; toolName: string; input: string }[];
+  /**
+   * Each call's `input` is its arguments object as JSON text. `invalid`: the SDK found no such tool or arguments its
+   * schema refuses, and already answered the call with an error in `messages`; the gateway records it, runs nothing.
+   */
+  toolCalls: { toolCallId: string; toolName: string; input: string; invalid: boolean }[];
   outputTokens: number;
   /** The assistant message(s) to append to the conversation: AI SDK ModelMessage[] as JSON text. */
   messages: string;
@@ -107,6 +110,12 @@ export async function endsRun<T>(body: () => Promise<T>): Promise<T | StepEnd> {
 
 const clip = (text: string, max: number) =>
   text.length <= max ? text : `${text.slice(0, max)}\n…[cut: ${text.length - max} more characters]`;
+
+/** Throws RunEnd('timeout') once the run's wall clock is spent. */
+function pastDeadline(plan: RunPlan): void {
+  if (Date.now() >= plan.startedAt + plan.agent.timeoutMs)
+    throw new RunEnd('timeout', `the run passed its ${plan.agent.timeoutMs} ms timeout`);
+}
 
 /** Marks the run running and fixes its input; null when it is not queued or running any more. */
 export async function startStep(env: Env, organizationId: string, runId: string): Promise<RunPlan | null> {
@@ -195,6 +204,8 @@ export async function modelStep(
   outputTokensUsed: number,
   waitUntil: (p: Promise<unknown>) => void,
 ): Promise<ModelAnswer> {
+  // Checked inside the step (its answer is kept), so a replay after the deadline returns the steps that ran.
+  pastDeadline(plan);
   const db = createDb(env.AUTH_DB);
   const tenant = { organizationId: plan.run.organizationId };
   const agent = await findAgent(db, tenant, plan.agent.id);
@@ -204,7 +215,7 @@ export async function modelStep(
     if (session?.status !== 'active') throw new RunEnd('session_closed', 'the session was closed during the run');
   }
   const ctx = await agentToolContext(env, plan.run, plan.agent, waitUntil);
-  if (!ctx) throw new RunEnd('principal_gone', 'the user this run acts for is no longer a member of the workspace');
+  if (!ctx) throw new RunEnd('principal_gone', 'the agent or the user its run acts for is gone or disabled');
   const config = loadWorkerConfig(env);
   const apiKey = agent.apiKey ? ((await config.cipher.decrypt(agent.apiKey)).api_key as string) : null;
   const spec = agentModelSchema.parse(agent.model);
@@ -215,6 +226,8 @@ export async function modelStep(
     usable.map((d) => [d.name, tool({ description: d.description ?? d.name, inputSchema: jsonSchema(d.inputSchema) })]),
   );
   const budget = plan.agent.maxOutputTokens === null ? undefined : plan.agent.maxOutputTokens - outputTokensUsed;
+  if (budget !== undefined && budget <= 0)
+    throw new RunEnd('max_output_tokens', `the run used its budget of ${plan.agent.maxOutputTokens} output tokens`);
   const startedAt = Date.now();
   const secrets = [...secretValuesOf(env), ...(apiKey ? [apiKey] : [])];
   try {
@@ -235,6 +248,7 @@ export async function modelStep(
         toolCallId: c.toolCallId,
         toolName: c.toolName,
         input: JSON.stringify(c.input ?? {}),
+        invalid: c.invalid === true,
       })),
       outputTokens: result.usage.outputTokens ?? 0,
       messages: JSON.stringify(result.responseMessages),
@@ -254,7 +268,7 @@ export async function modelStep(
       detail: {
         finish_reason: answer.finishReason,
         text: clip(answer.text, MAX_KEPT_CHARS),
-        tool_calls: answer.toolCalls.map((c) => ({ name: c.toolName, arguments: JSON.parse(c.input) as unknown })),
+        tool_calls: answer.toolCalls.map((c) => ({ name: c.toolName, arguments: parseArguments(c.input) })),
         tools_offered: usable.length,
       },
       inputTokens: result.usage.inputTokens ?? 0,
@@ -265,10 +279,13 @@ export async function modelStep(
     return answer;
   } catch (err) {
     const status = APICallError.isInstance(err) ? err.statusCode : undefined;
+    // OpenAI quotes a refused key partly masked (`sk-wron*****6789`): no `sk-` key leaves, masked or not.
     const message = redactCredentials(
       `the model call failed${status ? ` (HTTP ${status})` : ''}: ${err instanceof Error ? err.message : String(err)}`,
       secrets,
-    ).slice(0, 500);
+    )
+      .replace(/\bsk-[\w*.-]{4,}/g, '[redacted]')
+      .slice(0, 500);
     await recordStepItem(env, plan, seq, startedAt, {
       status: 'error',
       reason: 'model_error',
@@ -317,6 +334,26 @@ function runItem(
   };
 }
 
+/** Bookkeeping after a call that wrote: a failure is logged, never thrown (a retry would write again). */
+async function afterCall(what: string, write: () => Promise<unknown>): Promise<void> {
+  try {
+    await write();
+  } catch (err) {
+    const error = err instanceof Error ? err.name : 'unknown';
+    console.error(JSON.stringify({ msg: 'agent run bookkeeping failed', what, error }));
+  }
+}
+
+/** A model's tool arguments (JSON text) as an object; anything else as none. */
+function parseArguments(text: string): Record<string, unknown> {
+  try {
+    const value: unknown = JSON.parse(text);
+    return value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
+}
+
 /** The run-history item of one model call (`agent_step`, in the run's trace; its id makes a retry rewrite it). */
 async function recordStepItem(
   env: Env,
@@ -347,28 +384,37 @@ export async function toolStep(
   call: ModelAnswer['toolCalls'][number],
   waitUntil: (p: Promise<unknown>) => void,
 ): Promise<AgentToolOutcome> {
+  pastDeadline(plan);
   const ctx = await agentToolContext(env, plan.run, plan.agent, waitUntil);
-  if (!ctx) throw new RunEnd('principal_gone', 'the user this run acts for is no longer a member of the workspace');
+  if (!ctx) throw new RunEnd('principal_gone', 'the agent or the user its run acts for is gone or disabled');
   const startedAt = Date.now();
   const usable = await agentToolset(plan.agent.tools, ctx, plan.run.sessionId !== null);
-  const input = JSON.parse(call.input) as Record<string, unknown>;
-  const outcome = await callAsAgent(call.toolName, input, usable, ctx, plan.run.sessionId);
+  const input = parseArguments(call.input);
+  const outcome =
+    call.invalid && usable.some((d) => d.name === call.toolName)
+      ? // A usable tool with arguments its schema refuses: nothing runs (the model was told by the SDK).
+        { status: 'error' as const, reason: 'invalid_arguments', text: `Invalid arguments for ${call.toolName}.` }
+      : // Anything else goes through the same refusal as any call outside the set.
+        await callAsAgent(call.toolName, input, call.invalid ? [] : usable, ctx, plan.run.sessionId);
   const secrets = secretValuesOf(env);
-  await putAgentRunStep(ctx.db, {
-    runId: plan.run.id,
-    seq,
-    kind: 'tool_call',
-    status: outcome.status,
-    tool: call.toolName,
-    detail: redactRecorded(
-      { arguments: input, result: clip(outcome.text, MAX_KEPT_CHARS), reason: outcome.reason },
-      secrets,
-    ) as Record<string, unknown>,
-    inputTokens: null,
-    outputTokens: null,
-    startedAt,
-    durationMs: Date.now() - startedAt,
-  });
+  // After the call nothing may throw: a retried step would make the call (a write) again.
+  await afterCall('tool step row', () =>
+    putAgentRunStep(ctx.db, {
+      runId: plan.run.id,
+      seq,
+      kind: 'tool_call',
+      status: outcome.status,
+      tool: call.toolName,
+      detail: redactRecorded(
+        { arguments: input, result: clip(outcome.text, MAX_KEPT_CHARS), reason: outcome.reason },
+        secrets,
+      ) as Record<string, unknown>,
+      inputTokens: null,
+      outputTokens: null,
+      startedAt,
+      durationMs: Date.now() - startedAt,
+    }),
+  );
   return { ...outcome, text: clip(outcome.text, MAX_TOOL_RESULT_CHARS) };
 }
 
@@ -389,7 +435,7 @@ export async function replyStep(
   const session = await findSession(db, { organizationId: plan.run.organizationId }, plan.run.sessionId);
   if (!session?.reply || !text.trim()) return null;
   const ctx = await agentToolContext(env, plan.run, plan.agent, waitUntil);
-  if (!ctx) throw new RunEnd('principal_gone', 'the user this run acts for is no longer a member of the workspace');
+  if (!ctx) throw new RunEnd('principal_gone', 'the agent or the user its run acts for is gone or disabled');
   const { reply } = session;
   const args = { ...reply.arguments, [reply.textArgument]: text };
   const startedAt = Date.now();
@@ -402,31 +448,51 @@ export async function replyStep(
     ctx,
     session.id,
   );
-  await putAgentRunStep(db, {
-    runId: plan.run.id,
-    seq,
-    kind: 'tool_call',
-    status: outcome.status,
-    tool: reply.tool,
-    detail: { reply: true, arguments: args, result: clip(outcome.text, MAX_KEPT_CHARS), reason: outcome.reason },
-    inputTokens: null,
-    outputTokens: null,
-    startedAt,
-    durationMs: Date.now() - startedAt,
-  });
+  // After the call nothing may throw: a retried step would post the reply again.
+  await afterCall('reply step row', () =>
+    putAgentRunStep(db, {
+      runId: plan.run.id,
+      seq,
+      kind: 'tool_call',
+      status: outcome.status,
+      tool: reply.tool,
+      detail: redactRecorded(
+        { reply: true, arguments: args, result: clip(outcome.text, MAX_KEPT_CHARS), reason: outcome.reason },
+        secretValuesOf(env),
+      ) as Record<string, unknown>,
+      inputTokens: null,
+      outputTokens: null,
+      startedAt,
+      durationMs: Date.now() - startedAt,
+    }),
+  );
   if (outcome.status === 'ok')
-    await appendAgentReplyEvent(
-      db,
-      { organizationId: plan.run.organizationId },
-      {
-        runId: plan.run.id,
-        sessionId: session.id,
-        agentName: plan.agent.name,
-        text,
-        data: { run_id: plan.run.id, tool: reply.tool, text: clip(text, 8000) },
-      },
+    await afterCall('reply session event', () =>
+      appendAgentReplyEvent(
+        db,
+        { organizationId: plan.run.organizationId },
+        {
+          runId: plan.run.id,
+          sessionId: session.id,
+          agentName: plan.agent.name,
+          text,
+          // The id the vendor gave the reply: its webhook echo (same comment id) is then no run's input.
+          data: { run_id: plan.run.id, tool: reply.tool, text: clip(text, 8000), comment_id: replyIdOf(outcome.text) },
+        },
+      ),
     );
   return outcome;
+}
+
+/** The id of a posted reply in the reply tool's result (GitHub `id`, Linear `comment_id`), or null. */
+function replyIdOf(resultText: string): string | number | null {
+  try {
+    const result = JSON.parse(resultText) as { id?: unknown; comment_id?: unknown };
+    const id = result.comment_id ?? result.id;
+    return typeof id === 'string' || typeof id === 'number' ? id : null;
+  } catch {
+    return null;
+  }
 }
 
 /** How the workflow ended a run. */

@@ -29,6 +29,11 @@ import { startRunWorkflow } from './start-runs.js';
 
 /** Retries of a model call after the first attempt (exponential backoff from 2 s). */
 const MODEL_RETRIES = 2;
+/**
+ * Tool calls run from one model answer; the rest get an error result (Workflows limits steps per instance, and a
+ * model asking for hundreds at once is looping).
+ */
+const MAX_TOOL_CALLS_PER_ANSWER = 20;
 
 export class AgentRunWorkflow extends WorkflowEntrypoint<Env, AgentRunParams> {
   override async run(event: Readonly<WorkflowEvent<AgentRunParams>>, step: WorkflowStep): Promise<unknown> {
@@ -65,7 +70,7 @@ export class AgentRunWorkflow extends WorkflowEntrypoint<Env, AgentRunParams> {
       for (;;) {
         if (counters.steps >= plan.agent.maxSteps)
           return fail('max_steps', `the run reached its limit of ${plan.agent.maxSteps} model calls (max_steps)`);
-        if (Date.now() >= deadline) return fail('timeout', `the run passed its ${plan.agent.timeoutMs} ms timeout`);
+        // The wall clock is checked inside each step (its answer is kept), so a replay never ends a run early.
         const n = ++seq;
         failing = 'model_error';
         const answer = await step.do(
@@ -92,8 +97,10 @@ export class AgentRunWorkflow extends WorkflowEntrypoint<Env, AgentRunParams> {
             return fail('max_output_tokens', 'the model stopped at its output token limit', answer.text);
           const m = ++seq;
           failing = 'reply_failed';
-          const reply = await step.do(`reply ${m}`, { retries: { limit: 2, delay: '2 seconds' } }, () =>
-            endsRun(() => replyStep(this.env, plan, m, answer.text, waitUntil)),
+          const reply = await step.do(
+            `reply ${m}`,
+            { retries: { limit: 2, delay: '2 seconds' }, timeout: '2 minutes' },
+            () => endsRun(() => replyStep(this.env, plan, m, answer.text, waitUntil)),
           );
           if (reply && 'end' in reply) return fail(reply.end.reason, reply.end.message, answer.text);
           if (reply && reply.status !== 'ok')
@@ -101,16 +108,17 @@ export class AgentRunWorkflow extends WorkflowEntrypoint<Env, AgentRunParams> {
           return { end: { status: 'completed', output: answer.text }, counters };
         }
         const results = [];
-        for (const call of answer.toolCalls) {
-          if (Date.now() >= deadline) return fail('timeout', `the run passed its ${plan.agent.timeoutMs} ms timeout`);
+        for (const call of answer.toolCalls.slice(0, MAX_TOOL_CALLS_PER_ANSWER)) {
           const m = ++seq;
           failing = 'tool_failed';
           const outcome = await step.do(
-            `tool ${m} ${call.toolName}`,
+            `tool ${m}`,
             { retries: { limit: 1, delay: '2 seconds' }, timeout: Math.max(1000, deadline - Date.now()) },
             () => endsRun(() => toolStep(this.env, plan, m, call, waitUntil)),
           );
           if ('end' in outcome) return fail(outcome.end.reason, outcome.end.message);
+          // The SDK answered an invalid call in the model's own messages already: one result per call id.
+          if (call.invalid) continue;
           results.push({
             type: 'tool-result' as const,
             toolCallId: call.toolCallId,
@@ -121,11 +129,28 @@ export class AgentRunWorkflow extends WorkflowEntrypoint<Env, AgentRunParams> {
                 : { type: 'error-text' as const, value: outcome.text },
           });
         }
-        messages.push({ role: 'tool', content: results });
+        // Every call needs its answer: the ones past the cap are told they did not run.
+        for (const call of answer.toolCalls.slice(MAX_TOOL_CALLS_PER_ANSWER))
+          if (!call.invalid)
+            results.push({
+              type: 'tool-result' as const,
+              toolCallId: call.toolCallId,
+              toolName: call.toolName,
+              output: {
+                type: 'error-text' as const,
+                value: `Not run: at most ${MAX_TOOL_CALLS_PER_ANSWER} tool calls per answer.`,
+              },
+            });
+        if (results.length) messages.push({ role: 'tool', content: results });
       }
     } catch (err) {
-      // A step out of retries: the run fails with what the last attempt said, never hangs.
-      return fail(failing, (err instanceof Error ? err.message : String(err)).slice(0, 500));
+      // A step out of retries: the run fails, never hangs. What the last attempt said is in its step row (redacted);
+      // the thrown error may carry anything (a query's values), so only its name is kept and logged.
+      const name = err instanceof Error ? err.name : 'unknown';
+      console.error(
+        JSON.stringify({ msg: 'agent run step failed after its retries', run: plan.run.id, failing, error: name }),
+      );
+      return fail(failing, `a step failed after its retries (${name}); its step row has what the last attempt said`);
     }
   }
 }

@@ -11,12 +11,33 @@ import { EMPTY_TOOLSET, SESSION_ARGUMENT } from '../tools/integration-toolset.js
 import type { ToolContext } from '../tools/tool-types.js';
 import { getIntegrationToolset } from '../tools/toolset-cache.js';
 
-/** Core tools no agent may call, whatever its list says. */
+/**
+ * Core tools no agent may call, whatever its list says: starting or reshaping agents, and granting publications (an
+ * agent would widen where it may write).
+ */
 export const NEVER_AGENT_TOOLS: ReadonlySet<string> = new Set([
   'invoke_agent',
   'create_agent',
   'update_agent',
   'delete_agent',
+  'grant_publication',
+]);
+
+/**
+ * Read-only core tools left out of the default set (an agent whose `tools` is null): they read across the
+ * workspace (other sessions, the run history, other agents' runs, settings), and a session run's answer is posted
+ * where outsiders read it. An ADMIN may still list them in `tools`.
+ */
+const NOT_BY_DEFAULT: ReadonlySet<string> = new Set([
+  'list_sessions',
+  'get_session',
+  'search_run_history',
+  'get_run_history_item',
+  'list_agents',
+  'get_agent',
+  'get_agent_run',
+  'get_mcp_settings',
+  'get_my_profile',
 ]);
 
 /** The tools a run may call now, as the model is shown them (`_session` left out when the run has a session). */
@@ -31,7 +52,9 @@ export async function agentToolset(
     : EMPTY_TOOLSET;
   return [...core, ...integration.descriptors]
     .filter((d) => !NEVER_AGENT_TOOLS.has(d.name))
-    .filter((d) => (tools ? tools.includes(d.name) : d.annotations?.readOnlyHint === true))
+    .filter((d) =>
+      tools ? tools.includes(d.name) : d.annotations?.readOnlyHint === true && !NOT_BY_DEFAULT.has(d.name),
+    )
     .map((d) => (hasSession ? withoutSessionArgument(d) : d));
 }
 

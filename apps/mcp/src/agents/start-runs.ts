@@ -7,6 +7,7 @@ import {
   agentsHandling,
   createDb,
   finishAgentRun,
+  isAgentEcho,
   queueSessionRun,
   runsToSweep,
   type InstallationRecord,
@@ -41,11 +42,13 @@ export async function startSessionRuns(
   env: Env,
   installation: InstallationRecord,
   provider: string,
-  session: { id: string; threadKey: string; closed: boolean },
+  session: { id: string; threadKey: string; closed: boolean; commentId: unknown },
 ): Promise<void> {
   if (session.closed) return;
   const db = createDb(env.AUTH_DB);
   const tenant = { organizationId: installation.organizationId };
+  // The vendor's echo of an agent's own reply starts nothing (the reply would answer itself without end).
+  if (await isAgentEcho(db, tenant, session.id, session.commentId)) return;
   const agents = await agentsHandling(db, tenant, {
     id: installation.id,
     provider,
@@ -72,8 +75,8 @@ const ENDED: ReadonlySet<string> = new Set(['errored', 'terminated', 'complete']
 
 /**
  * The cron's sweep (bounded batch): starts queued runs whose instance was never created, and ends `failed`
- * (`workflow_ended`) a running run whose instance ended without ending it (an error outside any step), so its
- * session's slot frees up. Reading an instance's status also wakes its engine after a restart of a local stack.
+ * (`workflow_ended`) a queued or running run whose instance ended without ending it (an error outside any step, a
+ * `start` step out of retries, a termination), so its session's slot frees up. Reading an instance's status also wakes its engine after a restart of a local stack.
  * Answers how many runs were started and ended.
  */
 export async function sweepRuns(env: Env): Promise<{ started: number; ended: number }> {
@@ -82,13 +85,18 @@ export async function sweepRuns(env: Env): Promise<{ started: number; ended: num
   let started = 0;
   let ended = 0;
   for (const run of runs) {
-    if (run.status === 'queued') {
-      await startRunWorkflow(env.AGENT_RUNS, run.organizationId, run.id);
-      started++;
-      continue;
-    }
-    const status = await (await env.AGENT_RUNS.get(run.id)).status().catch(() => null);
-    if (status && ENDED.has(status.status)) {
+    try {
+      const instance = await env.AGENT_RUNS.get(run.id).catch(() => null);
+      const status = instance ? await instance.status() : null;
+      if (!status) {
+        // No instance: the worker stopped between the row and the instance (only queued rows can be here).
+        if (run.status === 'queued') {
+          await startRunWorkflow(env.AGENT_RUNS, run.organizationId, run.id);
+          started++;
+        }
+        continue;
+      }
+      if (!ENDED.has(status.status)) continue;
       const { next } = await finishAgentRun(db, run, {
         status: 'failed',
         reason: 'workflow_ended',
@@ -96,6 +104,15 @@ export async function sweepRuns(env: Env): Promise<{ started: number; ended: num
       });
       ended++;
       if (next) await startRunWorkflow(env.AGENT_RUNS, run.organizationId, next);
+    } catch (err) {
+      // One run's trouble never stops the sweep of the others.
+      console.error(
+        JSON.stringify({
+          msg: 'agent run sweep failed',
+          run: run.id,
+          error: err instanceof Error ? err.name : 'unknown',
+        }),
+      );
     }
   }
   return { started, ended };

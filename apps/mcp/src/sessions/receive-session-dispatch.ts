@@ -87,6 +87,7 @@ export async function receiveSessionDispatch(
       id: result.sessionId,
       threadKey: dispatch.threadKey,
       closed: dispatch.closesThread,
+      commentId: dispatch.event.data.comment_id,
     }).catch((err: unknown) =>
       console.error(
         JSON.stringify({ msg: 'agent run start failed', error: err instanceof Error ? err.name : 'unknown' }),

@@ -7,6 +7,7 @@
  */
 import {
   createAgentRun,
+  finishAgentRun,
   findSession,
   findVisibleAgent,
   getAgentRun,
@@ -58,7 +59,7 @@ export function runView(run: AgentRunRecord & { stepList: AgentRunStepRecord[] }
 }
 
 /** Whether the caller may see the run: runs of their workspace; a MEMBER sees their own invokes and session runs. */
-function visibleRun(run: AgentRunRecord, ctx: ToolContext): boolean {
+export function visibleRun(run: AgentRunRecord, ctx: ToolContext): boolean {
   if (run.workspaceId !== ctx.principal.workspaceId) return false;
   return roleAtLeast(ctx.principal.role, 'ADMIN') || run.trigger === 'session' || run.userId === ctx.principal.userId;
 }
@@ -112,7 +113,13 @@ export const invokeAgentTool = defineCoreTool({
       input,
       traceId,
     });
-    await startRunWorkflow(ctx.agentRuns, ctx.principal.organizationId, run.id);
+    try {
+      await startRunWorkflow(ctx.agentRuns, ctx.principal.organizationId, run.id);
+    } catch (err) {
+      // Not left queued for the cron to start behind the caller's back: the caller hears it failed, and it did.
+      await finishAgentRun(ctx.db, run, { status: 'failed', reason: 'start_failed', error: 'the run could not start' });
+      throw err;
+    }
     const deadline = Date.now() + args.wait_seconds * 1000;
     for (;;) {
       const current = await getAgentRun(ctx.db, ctx.principal, run.id);

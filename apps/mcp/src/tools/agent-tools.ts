@@ -19,6 +19,7 @@ import { ROLES, lesserRole, roleAtLeast } from '@gatehouse/integrations-core';
 import { z } from 'zod';
 import { agentModelSchema, modelUrlProblem } from '../agents/agent-model.js';
 import { NEVER_AGENT_TOOLS, agentToolset } from '../agents/agent-toolset.js';
+import { visibleRun } from './agent-run-tools.js';
 import { providerTools } from './provider-registry.js';
 import { ToolError, defineCoreTool, type ToolContext } from './tool-types.js';
 
@@ -27,6 +28,11 @@ const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOStrin
 const name = z
   .string()
   .regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'lowercase letters, digits, "-" and "_", at most 63, e.g. "triage-bot"')
+  // Agents are named by id or name (findVisibleAgent): a name shaped like an id could shadow another agent.
+  .refine(
+    (n) => !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(n),
+    'a name may not look like an id',
+  )
   .describe('Unique in the organization, generic (e.g. "triage"); what invoke_agent names');
 
 /** The fields create_agent takes (defaults added there); update_agent takes the same, each optional. */
@@ -88,6 +94,11 @@ function checkFields(
   const url = args.model?.base_url;
   const problem = url ? modelUrlProblem(url, ctx.config.allowLoopbackUpstreams) : null;
   if (problem) throw new ToolError(`model.${problem}`, { reason: 'model_url_refused', refused: true });
+}
+
+/** Whether a model change points the agent's key at another provider or server. */
+function modelEndpointChanged(before: Record<string, unknown>, after: z.infer<typeof agentModelSchema>): boolean {
+  return before.provider !== after.provider || (before.base_url ?? null) !== (after.base_url ?? null);
 }
 
 /** An agent as the tools show it: never its key. */
@@ -174,15 +185,24 @@ export const updateAgentTool = defineCoreTool({
   async run(args, ctx) {
     const agent = await findVisibleAgent(ctx.db, ctx.principal, args.agent);
     if (!agent) throw new ToolError(`No agent "${args.agent}" here. Call list_agents for the names.`);
+    if (!roleAtLeast(ctx.principal.role, agent.role))
+      throw new ToolError(`${agent.name} acts as ${agent.role}: only a ${agent.role} or above may change it.`, {
+        reason: 'insufficient_role',
+        refused: true,
+      });
     checkFields(args, ctx);
     const patch: Partial<NewAgent> = {
+      // Whoever changes an agent vouches for it: its session runs act for them from now on.
+      createdBy: ctx.principal.userId,
       ...(args.name !== undefined && { name: args.name }),
       ...(args.description !== undefined && { description: args.description }),
       ...(args.instructions !== undefined && { instructions: args.instructions }),
       ...(args.model !== undefined && { model: args.model }),
-      ...(args.api_key !== undefined && {
-        apiKey: args.api_key === null ? null : await ctx.config.cipher.encrypt({ api_key: args.api_key }),
-      }),
+      ...(args.api_key !== undefined
+        ? { apiKey: args.api_key === null ? null : await ctx.config.cipher.encrypt({ api_key: args.api_key }) }
+        : // A key was given for one endpoint: a new provider or base_url without a new key drops it (never sent to
+          // a server it was not given for).
+          args.model !== undefined && modelEndpointChanged(agent.model, args.model) && { apiKey: null }),
       ...(args.tools !== undefined && { tools: args.tools }),
       ...(args.role !== undefined && { role: args.role }),
       ...(args.max_steps !== undefined && { maxSteps: args.max_steps }),
@@ -208,6 +228,11 @@ export const deleteAgentTool = defineCoreTool({
   input: z.object({ agent: z.string().min(1).describe('Agent name or id') }),
   async run(args, ctx) {
     const agent = await findVisibleAgent(ctx.db, ctx.principal, args.agent);
+    if (agent && !roleAtLeast(ctx.principal.role, agent.role))
+      throw new ToolError(`${agent.name} acts as ${agent.role}: only a ${agent.role} or above may delete it.`, {
+        reason: 'insufficient_role',
+        refused: true,
+      });
     if (!agent || !(await deleteAgent(ctx.db, ctx.principal, agent.id)))
       throw new ToolError(`No agent "${args.agent}" here. Call list_agents for the names.`);
     return { deleted: agent.name };
@@ -256,13 +281,15 @@ export const getAgentTool = defineCoreTool({
     return {
       agent: agentView(agent),
       usable_tools: usable.map((d) => d.name),
-      recent_runs: runs.map((r) => ({
-        run_id: r.id,
-        status: r.status,
-        trigger: r.trigger,
-        session_id: r.sessionId,
-        created_at: iso(r.createdAt),
-      })),
+      recent_runs: runs
+        .filter((r) => visibleRun(r, ctx))
+        .map((r) => ({
+          run_id: r.id,
+          status: r.status,
+          trigger: r.trigger,
+          session_id: r.sessionId,
+          created_at: iso(r.createdAt),
+        })),
     };
   },
 });
