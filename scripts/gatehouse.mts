@@ -15,6 +15,7 @@ import { CliError, EXIT_USAGE, usageError } from './lib/cli-error.mts';
 import { parseOrgOnly, type OptionValues } from './lib/cli-input.mts';
 import { credentialsRotate } from './lib/commands/credentials.mts';
 import { HISTORY_ARGS, HISTORY_OPTIONS, historyExport, historySearch, parseHistory } from './lib/commands/history.mts';
+import { knowledgeImport, parseKnowledgeImport } from './lib/commands/knowledge.mts';
 import { orgCreate, orgList, parseOrgCreate } from './lib/commands/org.mts';
 import { parseTokenCreate, parseTokenRevoke, tokenCreate, tokenList, tokenRevoke } from './lib/commands/token.mts';
 import { parseUserAdd, parseUserSetPassword, userAdd, userList, userSetPassword } from './lib/commands/user.mts';
@@ -28,6 +29,8 @@ import type { Db } from './lib/workspace-packages.mts';
 interface CommandSpec {
   /** Arguments after the command words, for help and usage errors. */
   args: string;
+  /** The option name a single positional argument is read into (`knowledge import DIR`), if the command takes one. */
+  positional?: string;
   summary: string;
   options: ParseArgsOptionsConfig;
   run: (values: OptionValues, json: boolean) => Promise<CommandResult>;
@@ -99,6 +102,13 @@ const COMMANDS: Record<string, CommandSpec> = {
     summary: 'revoke a token',
     options: { org: str, id: str },
     run: dbCommand(parseTokenRevoke, tokenRevoke),
+  },
+  'knowledge import': {
+    args: 'DIR --org S (--workspace SLUG | --global) [--tags a,b]',
+    summary: 'import the Markdown and text files under DIR into the knowledge base (again: replaces them)',
+    positional: 'dir',
+    options: { org: str, workspace: str, global: { type: 'boolean' }, tags: str },
+    run: dbCommand(parseKnowledgeImport, knowledgeImport),
   },
   'credentials rotate': {
     args: '',
@@ -195,12 +205,17 @@ async function main(argv: readonly string[]): Promise<number> {
 
   let values: OptionValues;
   try {
-    ({ values } = parseArgs({
+    let positionals: string[];
+    ({ values, positionals } = parseArgs({
       args: argv.slice(words),
       options: { ...spec.options, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
       strict: true,
-      allowPositionals: false,
+      allowPositionals: spec.positional !== undefined,
     }));
+    if (spec.positional !== undefined && positionals.length > 0) {
+      if (positionals.length > 1) throw usageError(`one ${spec.positional.toUpperCase()} only\n${usage}`);
+      values = { ...values, [spec.positional]: positionals[0] };
+    }
   } catch (error) {
     // node:util parseArgs reports bad command lines with ERR_PARSE_ARGS_* codes.
     if (error instanceof TypeError && String((error as { code?: unknown }).code).startsWith('ERR_PARSE_ARGS')) {

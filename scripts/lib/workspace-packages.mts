@@ -4,8 +4,10 @@
  */
 export * from '@gatehouse/integrations-adapters-cf';
 export {
+  MAX_KNOWLEDGE_DOCUMENT_BYTES,
   MIN_PASSWORD_LENGTH,
   ROLES,
+  chunkKnowledgeText,
   createCredentialsCipher,
   hashPassword,
   roleAtLeast,

@@ -26,6 +26,7 @@ import {
 } from './bench-stack.js';
 import { startModelFake, type ModelFakeServer } from '@gatehouse/model-fake/node';
 import { measureAgentSteps, renderAgentSteps } from './agent-steps.js';
+import { KNOWLEDGE_QUERY, checkKnowledgeResult, seedKnowledge } from './knowledge.js';
 import { DISPATCH_ORIGIN, type DispatchTarget } from './dispatch-driver.js';
 import { compareIngest, githubDeliveries, renderIngest } from './ingest.js';
 import { LOOPBACK_ISSUE_TITLE, startLoopbackGithub, type LoopbackGithub } from './loopback-github.js';
@@ -52,6 +53,7 @@ import {
   renderOver,
   renderRecordingCost,
   renderPerToolSlope,
+  renderKnowledgeTarget,
   renderTarget,
   type ColdRow,
   type ReportRow,
@@ -96,6 +98,9 @@ const INGEST_TARGET = 0.8;
 const RECORDING_TARGET = 0.1;
 /** Alternating off/on rounds of the run-history comparison (smoke: 1). */
 const RECORDING_ROUNDS = SMOKE ? 1 : 3;
+/** Knowledge search rows: chunks indexed per row's workspace; the issue's target at the largest (p50 ≤ 2× baseline). */
+const KNOWLEDGE_SIZES: readonly number[] = SMOKE ? [100] : [1_000, 10_000];
+const KNOWLEDGE_TARGET_RATIO = 2;
 /** Agent runs of the agent-step row (each 9 steps). */
 const AGENT_RUNS = SMOKE ? 1 : 20;
 /** Names of the synthetic integration tools (see seed.ts `syntheticToolName`). */
@@ -119,6 +124,8 @@ interface Seeded {
   callTenant: BenchTenant;
   /** The GitHub installation (in callTenant) of the provider tool call, webhook ingest and dispatch rows. */
   githubInstallationId: string;
+  /** A tenant per knowledge corpus size (chunks → tenant). */
+  knowledge: Map<number, BenchTenant>;
   webhookSecret: string;
 }
 
@@ -208,12 +215,20 @@ async function run(
     await cipher.encrypt({ webhook_secret: webhookSecret, token: credentials.githubToken }),
   );
   await stack.d1.prepare(BASELINE_INGEST_TABLE_SQL).run();
+  const knowledge = new Map<number, BenchTenant>();
+  for (const chunks of KNOWLEDGE_SIZES) {
+    const started = performance.now();
+    const tenant = await seedTenant(db, `bench-kb${chunks}`);
+    await seedKnowledge(db, tenant, chunks);
+    knowledge.set(chunks, tenant);
+    progress(`indexed ${chunks} knowledge chunks in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  }
 
   const cpu = workerdCpuProbe();
   const conn = entryConnection(await stack.mf.ready);
   const ctx: Ctx = { mf: stack.mf, conn, cpu };
   try {
-    await measureAll(ctx, db, fakes, { tenants, callTenant, githubInstallationId, webhookSecret }, startup);
+    await measureAll(ctx, db, fakes, { tenants, callTenant, githubInstallationId, webhookSecret, knowledge }, startup);
   } finally {
     conn.agent.destroy();
   }
@@ -372,6 +387,20 @@ async function measureAll(ctx: Ctx, db: Db, fakes: Fakes, seeded: Seeded, startu
     installationId: seeded.githubInstallationId,
     threadKey: `${GITHUB_REPOSITORY}#${GITHUB_ISSUE}`,
   });
+  // Knowledge search at two corpus sizes (each its own workspace), against the same baseline.
+  const knowledgeRows: ReportRow[] = [];
+  for (const [chunks, tenant] of seeded.knowledge) {
+    const req = await withSession(
+      mf,
+      jsonRpcRequest(`${MCP_ORIGIN}/mcp`, tenant.token, 'tools/call', {
+        name: 'search_knowledge',
+        arguments: { query: KNOWLEDGE_QUERY, limit: 10 },
+      }),
+    );
+    knowledgeRows.push(
+      await measureRow(ctx, `tools/call search_knowledge, ${chunks} chunks`, req, checkKnowledgeResult),
+    );
+  }
   progress('measuring agent steps');
   const agentSteps = await measureAgentSteps(mf, db, callTenant, fakes.models, AGENT_RUNS);
   // Measured again last: how far the yardstick drifted during the run.
@@ -393,6 +422,7 @@ async function measureAll(ctx: Ctx, db: Db, fakes: Fakes, seeded: Seeded, startu
     providerCall,
     dispatchFloor,
     dispatch,
+    ...knowledgeRows,
     baselineAgain,
   ];
 
@@ -452,6 +482,7 @@ async function measureAll(ctx: Ctx, db: Db, fakes: Fakes, seeded: Seeded, startu
     renderRecordingCost(rounds.on, rounds.off, RECORDING_TARGET),
     renderOver(dispatch, dispatchFloor, "the driver's floor"),
     renderAgentSteps(agentSteps, baseline.http.p50Ms),
+    renderKnowledgeTarget(knowledgeRows.at(-1)!, baseline, KNOWLEDGE_TARGET_RATIO),
     renderTarget(target, baseline, TARGET_RATIO),
     '',
     renderIngest(ingestBaseline!, ingestGateway!, INGEST_CONCURRENCY, INGEST_TARGET),

@@ -151,3 +151,12 @@ export function renderPerToolSlope(small: ReportRow, large: ReportRow): string {
       : `${(((large.http.cpuMsPerRequest - small.http.cpuMsPerRequest) * 1000) / dTools).toFixed(2)} µs`;
   return `marginal cost per listed tool, warm (${small.label} → ${large.label}): p50 ${p50.toFixed(2)} µs over HTTP, ${fetchP50.toFixed(2)} µs in Node's fetch; workerd CPU ${cpu}`;
 }
+
+/** The knowledge target line: search_knowledge p50 at the largest corpus over the one-SELECT baseline's p50. */
+export function renderKnowledgeTarget(row: ReportRow, baseline: ReportRow, target: number): string {
+  const ratio = row.http.p50Ms / baseline.http.p50Ms;
+  return (
+    `knowledge: ${row.label} p50 ${ms(row.http.p50Ms)} ms = ${ratio.toFixed(2)}× the one-SELECT baseline ` +
+    `(${ms(baseline.http.p50Ms)} ms); target ≤ ${target}×: ${ratio <= target ? 'MET' : 'NOT MET on this reading'}`
+  );
+}

@@ -107,6 +107,29 @@ describe('pnpm gatehouse', () => {
     ]);
     expect(aboveRole.code).toBe(1);
   });
+  it('imports a folder of Markdown into the knowledge base, again as replacements, skipping what is too large', async () => {
+    const dir = join(state, 'kb');
+    mkdirSync(join(dir, 'ops'), { recursive: true });
+    writeFileSync(join(dir, 'ops', 'deploy.md'), '# Deploy\nShip on Tuesdays.\n\n## Rollback\nRevert the tag.\n');
+    writeFileSync(join(dir, 'faq.txt'), 'Lunch is at noon.');
+    writeFileSync(join(dir, 'huge.md'), 'x'.repeat(1_000_001));
+    writeFileSync(join(dir, 'image.png'), 'not text');
+    const run = () =>
+      cli(['knowledge', 'import', dir, '--org', 'acme', '--workspace', 'web', '--tags', 'ops,handbook', '--json']);
+    const first = await run();
+    expect(first.code, first.stderr).toBe(0);
+    expect(JSON.parse(first.stdout)).toEqual([
+      { path: 'faq.txt', status: 'added', chunks: 1, note: 'faq' },
+      { path: 'huge.md', status: 'skipped', chunks: 0, note: '1000001 bytes; the limit is 1000000' },
+      { path: 'ops/deploy.md', status: 'added', chunks: 2, note: 'Deploy' },
+    ]);
+    const again = JSON.parse((await run()).stdout) as { status: string }[];
+    expect(again.map((r) => r.status)).toEqual(['replaced', 'skipped', 'replaced']);
+    const neither = await cli(['knowledge', 'import', dir, '--org', 'acme']);
+    expect(neither.code).toBe(2);
+    expect(neither.stderr).toMatch(/either --workspace SLUG or --global/);
+  });
+
   it('searches and exports the run history, bodies from the local R2 bucket included', async () => {
     const orgs = JSON.parse((await cli(['org', 'list', '--json'])).stdout) as { id: string; slug: string }[];
     const org = orgs.find((o) => o.slug === 'demo')!;

@@ -14,3 +14,4 @@ export * from './internal-message-receipts.js';
 export * from './run-history.js';
 export * from './agents.js';
 export * from './agent-runs.js';
+export * from './knowledge.js';

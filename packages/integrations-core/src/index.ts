@@ -16,3 +16,4 @@ export * from './isolate-cache.js';
 export * from './provider-tool.js';
 export * from './base64url.js';
 export * from './run-history.js';
+export * from './knowledge-text.js';

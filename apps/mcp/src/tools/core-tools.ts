@@ -21,6 +21,13 @@ import {
 } from './catalog-tools.js';
 import { getAgentRunTool, invokeAgentTool } from './agent-run-tools.js';
 import { createAgentTool, deleteAgentTool, getAgentTool, listAgentsTool, updateAgentTool } from './agent-tools.js';
+import {
+  addKnowledgeDocumentTool,
+  deleteKnowledgeDocumentTool,
+  getKnowledgeDocumentTool,
+  listKnowledgeDocumentsTool,
+  searchKnowledgeTool,
+} from './knowledge-tools.js';
 import { getMyProfile, getWorkspaceInfo } from './profile-tools.js';
 import { grantPublication } from './publication-tools.js';
 import { getRunHistoryItemTool, searchRunHistoryTool } from './run-history-tools.js';
@@ -50,6 +57,11 @@ export const CORE_TOOLS: readonly CoreTool[] = [
   grantPublication,
   getMcpSettings,
   updateMcpSettings,
+  searchKnowledgeTool,
+  getKnowledgeDocumentTool,
+  listKnowledgeDocumentsTool,
+  addKnowledgeDocumentTool,
+  deleteKnowledgeDocumentTool,
   listAgentsTool,
   getAgentTool,
   createAgentTool,

@@ -1,0 +1,38 @@
+CREATE TABLE `knowledge_chunks` (
+	`id` integer PRIMARY KEY NOT NULL,
+	`document_id` text NOT NULL,
+	`organization_id` text NOT NULL,
+	`workspace_key` text NOT NULL,
+	`seq` integer NOT NULL,
+	`heading` text NOT NULL,
+	`text` text NOT NULL,
+	FOREIGN KEY (`document_id`) REFERENCES `knowledge_documents`(`id`) ON UPDATE no action ON DELETE cascade
+);
+--> statement-breakpoint
+CREATE INDEX `knowledge_chunks_document` ON `knowledge_chunks` (`document_id`,`seq`);--> statement-breakpoint
+CREATE TABLE `knowledge_documents` (
+	`id` text PRIMARY KEY NOT NULL,
+	`organization_id` text NOT NULL,
+	`workspace_id` text,
+	`workspace_key` text NOT NULL,
+	`title` text NOT NULL,
+	`text` text NOT NULL,
+	`source_url` text,
+	`tags` text NOT NULL,
+	`external_id` text,
+	`bytes` integer NOT NULL,
+	`chunks` integer NOT NULL,
+	`created_by` text NOT NULL,
+	`created_at` integer NOT NULL,
+	`updated_by` text NOT NULL,
+	`updated_at` integer NOT NULL,
+	FOREIGN KEY (`organization_id`) REFERENCES `organizations`(`id`) ON UPDATE no action ON DELETE cascade,
+	FOREIGN KEY (`workspace_id`) REFERENCES `workspaces`(`id`) ON UPDATE no action ON DELETE cascade
+);
+--> statement-breakpoint
+CREATE UNIQUE INDEX `knowledge_documents_external` ON `knowledge_documents` (`organization_id`,`workspace_key`,`external_id`);--> statement-breakpoint
+CREATE INDEX `knowledge_documents_org_updated` ON `knowledge_documents` (`organization_id`,`workspace_key`,`updated_at`);--> statement-breakpoint
+-- Full-text index of knowledge_chunks (not in drizzle's schema: a virtual table). rowid = knowledge_chunks.id; kept
+-- in step by the repository in the batch that writes the chunks (packages/integrations-adapters-cf knowledge.ts).
+-- porter stemming over unicode61 with diacritics folded (https://sqlite.org/fts5.html#tokenizers).
+CREATE VIRTUAL TABLE `knowledge_fts` USING fts5(title, heading, body, tokenize = 'porter unicode61 remove_diacritics 2');
