@@ -5,7 +5,15 @@
  * FTS5 syntax; stemming, prefixes and tags; the index kept in step with deletes.
  */
 import { env } from 'cloudflare:test';
-import { createApiToken, createWorkspace, upsertMember } from '@gatehouse/integrations-adapters-cf';
+import {
+  createApiToken,
+  createWorkspace,
+  upsertKnowledgeDocument,
+  upsertMember,
+} from '@gatehouse/integrations-adapters-cf';
+import { chunkKnowledgeText } from '@gatehouse/integrations-core';
+import { hybridRetriever } from '../src/knowledge/retriever.js';
+import { memoryVectorIndex, wordEmbedder } from './knowledge-fakes.js';
 import { describe, expect, it } from 'vitest';
 import { callTool, db, seedTenant } from './helpers.js';
 
@@ -137,5 +145,35 @@ describe('knowledge', () => {
     const tooBig = await callTool(t.token, 'add_knowledge_document', { title: 'Big', text: 'x'.repeat(1_000_001) });
     expect(tooBig).toMatchObject({ isError: true, text: expect.stringContaining('413') });
     expect(tooBig.text).toContain('1000000 bytes');
+  });
+
+  it('hybrid: a vector index that answers another tenant’s chunks returns nothing of theirs', async () => {
+    const a = await seedTenant('kb-hybrid-a');
+    const b = await seedTenant('kb-hybrid-b');
+    // One index, and it ignores namespaces and filters: every chunk of both organizations comes back.
+    const index = memoryVectorIndex({ leaky: true });
+    const retriever = hybridRetriever(db, wordEmbedder(), index);
+    const add = async (t: typeof a, title: string, text: string) => {
+      const { document, removedChunkIds } = await upsertKnowledgeDocument(db, t.tenant, {
+        workspaceId: t.ws.id,
+        title,
+        text,
+        sourceUrl: null,
+        tags: [],
+        externalId: title,
+        chunks: chunkKnowledgeText(text),
+        userId: t.user.id,
+      });
+      await retriever.indexed(t.tenant, document.id, removedChunkIds);
+      return document;
+    };
+    await add(a, 'A secret plan', 'The acquisition closes in March; the price is confidential.');
+    const own = await add(b, 'B notes', 'Quarterly planning happens in March.');
+    expect(index.size()).toBe(2);
+    const hits = await retriever.search(b.tenant, 'acquisition price confidential March', { scope: 'all', limit: 10 });
+    expect(hits.map((h) => h.documentId)).toEqual([own.id]);
+    // Replacing a document drops its old vectors.
+    await add(b, 'B notes', 'Planning moved to April.');
+    expect(index.size()).toBe(2);
   });
 });

@@ -40,7 +40,7 @@ export async function upsertKnowledgeDocument(
   db: Db,
   tenant: OrgTenant,
   input: KnowledgeDocumentInput,
-): Promise<{ document: KnowledgeDocumentRecord; replaced: boolean }> {
+): Promise<{ document: KnowledgeDocumentRecord; replaced: boolean; removedChunkIds: number[] }> {
   const workspaceKey = input.workspaceId ?? '';
   const existing = input.externalId
     ? await db
@@ -77,6 +77,8 @@ export async function upsertKnowledgeDocument(
     updatedBy: input.userId,
     updatedAt: now,
   };
+  // The chunks a replacement drops (a semantic index keyed by chunk id deletes their vectors).
+  const removedChunkIds = existing ? await chunkIdsOf(db, existing.id) : [];
   // Raw statements in one D1 batch (drizzle batches only its own builders; the FTS5 table is not one).
   const d1 = db.$client;
   await d1.batch([
@@ -120,7 +122,80 @@ export async function upsertKnowledgeDocument(
       )
       .bind(document.title, document.id),
   ]);
-  return { document, replaced: existing !== undefined };
+  return { document, replaced: existing !== undefined, removedChunkIds };
+}
+
+async function chunkIdsOf(db: Db, documentId: string): Promise<number[]> {
+  const rows = await db
+    .select({ id: knowledgeChunks.id })
+    .from(knowledgeChunks)
+    .where(eq(knowledgeChunks.documentId, documentId))
+    .all();
+  return rows.map((r) => r.id);
+}
+
+/** A document's chunks in order (ids and text), for a semantic index to embed. */
+export async function knowledgeChunksOf(
+  db: Db,
+  tenant: OrgTenant,
+  documentId: string,
+): Promise<{ id: number; workspaceKey: string; heading: string; text: string }[]> {
+  return db
+    .select({
+      id: knowledgeChunks.id,
+      workspaceKey: knowledgeChunks.workspaceKey,
+      heading: knowledgeChunks.heading,
+      text: knowledgeChunks.text,
+    })
+    .from(knowledgeChunks)
+    .where(and(eq(knowledgeChunks.organizationId, tenant.organizationId), eq(knowledgeChunks.documentId, documentId)))
+    .orderBy(knowledgeChunks.seq)
+    .all();
+}
+
+/**
+ * Chunks by id as hits (no highlight: `passage` is the chunk's start), only those of documents visible in the
+ * workspace under `scope` and with a wanted tag: what a semantic index answered is checked again here, so an index
+ * that returned another tenant's ids returns nothing of theirs.
+ */
+export async function knowledgeHitsByChunkIds(
+  db: Db,
+  tenant: WorkspaceTenant,
+  chunkIds: readonly number[],
+  filter: { scope: KnowledgeScope; tags?: readonly string[] },
+): Promise<KnowledgeHit[]> {
+  if (!chunkIds.length) return [];
+  const rows = await db
+    .select({
+      chunkId: knowledgeChunks.id,
+      documentId: knowledgeChunks.documentId,
+      heading: knowledgeChunks.heading,
+      text: knowledgeChunks.text,
+      title: knowledgeDocuments.title,
+      sourceUrl: knowledgeDocuments.sourceUrl,
+      tags: knowledgeDocuments.tags,
+    })
+    .from(knowledgeChunks)
+    .innerJoin(knowledgeDocuments, eq(knowledgeDocuments.id, knowledgeChunks.documentId))
+    .where(
+      and(
+        eq(knowledgeChunks.organizationId, tenant.organizationId),
+        inArray(knowledgeChunks.workspaceKey, keysOf(tenant, filter.scope)),
+        inArray(knowledgeChunks.id, [...chunkIds]),
+        filter.tags?.length ? hasAnyTag(filter.tags) : undefined,
+      ),
+    )
+    .all();
+  return rows.map((r) => ({
+    chunkId: r.chunkId,
+    documentId: r.documentId,
+    title: r.title,
+    sourceUrl: r.sourceUrl,
+    tags: r.tags,
+    heading: r.heading,
+    passage: r.text.length > 300 ? `${r.text.slice(0, 300)}…` : r.text,
+    score: 0,
+  }));
 }
 
 /** The statements that remove a document's index rows and chunks (the FTS rows first: they are keyed by chunk id). */
@@ -192,17 +267,22 @@ function hasAnyTag(tags: readonly string[]) {
   )}))`;
 }
 
-/** Deletes a document visible in the workspace with its chunks and index rows; whether it existed. */
-export async function deleteKnowledgeDocument(db: Db, tenant: WorkspaceTenant, id: string): Promise<boolean> {
+/**
+ * Deletes a document visible in the workspace with its chunks and index rows; answers the chunk ids it had (for a
+ * semantic index), or null when there was no such document.
+ */
+export async function deleteKnowledgeDocument(db: Db, tenant: WorkspaceTenant, id: string): Promise<number[] | null> {
   const doc = await getKnowledgeDocument(db, tenant, id);
-  if (!doc) return false;
+  if (!doc) return null;
+  const chunkIds = await chunkIdsOf(db, id);
   const d1 = db.$client;
   await d1.batch([...dropIndex(d1, id), d1.prepare('delete from knowledge_documents where id = ?1').bind(id)]);
-  return true;
+  return chunkIds;
 }
 
 /** One ranked passage. `passage` has the matched words between `**`; `score` is −BM25 (higher is better). */
 export interface KnowledgeHit {
+  chunkId: number;
   documentId: string;
   title: string;
   sourceUrl: string | null;
@@ -230,6 +310,7 @@ export async function searchKnowledge(
       )}))`
     : sql``;
   const rows = await db.all<{
+    chunk_id: number;
     document_id: string;
     title: string;
     source_url: string | null;
@@ -237,7 +318,7 @@ export async function searchKnowledge(
     heading: string;
     passage: string;
     rank: number;
-  }>(sql`select c.document_id, d.title, d.source_url, d.tags, c.heading,
+  }>(sql`select c.id as chunk_id, c.document_id, d.title, d.source_url, d.tags, c.heading,
       snippet(knowledge_fts, 2, '**', '**', '…', 32) as passage,
       bm25(knowledge_fts, 5.0, 2.0, 1.0) as rank
     from knowledge_fts
@@ -253,6 +334,7 @@ export async function searchKnowledge(
     order by rank
     limit ${filter.limit}`);
   return rows.map((r) => ({
+    chunkId: r.chunk_id,
     documentId: r.document_id,
     title: r.title,
     sourceUrl: r.source_url,

@@ -17,3 +17,4 @@ export * from './provider-tool.js';
 export * from './base64url.js';
 export * from './run-history.js';
 export * from './knowledge-text.js';
+export * from './knowledge-fusion.js';

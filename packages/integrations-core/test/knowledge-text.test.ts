@@ -47,3 +47,16 @@ describe('knowledgeMatchQuery', () => {
     expect(knowledgeMatchQuery('!!! ??? ')).toBeNull();
   });
 });
+
+describe('reciprocalRankFusion', () => {
+  it('ranks what both lists rank high first, and ids only one list has after', async () => {
+    const { reciprocalRankFusion } = await import('../src/knowledge-fusion.js');
+    const fused = reciprocalRankFusion([
+      ['a', 'b', 'c'],
+      ['b', 'a', 'd'],
+    ]);
+    expect(fused.map((f) => f.id)).toEqual(['a', 'b', 'c', 'd']);
+    expect(fused[0]!.score).toBeCloseTo(1 / 61 + 1 / 62);
+    expect(reciprocalRankFusion([[], []])).toEqual([]);
+  });
+});

@@ -16,6 +16,7 @@ import { lesserRole, loadWorkerConfig } from '@gatehouse/integrations-core';
 import { historySink, notifierFor } from '../mcp/handle-mcp.js';
 import type { ToolContext } from '../tools/tool-types.js';
 import type { ModelEnv } from './agent-model.js';
+import { knowledgeRetrieverFor, type KnowledgeEnv } from '../knowledge/retriever.js';
 
 /**
  * The ToolContext an agent run's tool calls get (role: the least of the membership's, the run's and the agent's
@@ -51,6 +52,7 @@ export async function agentToolContext(
     integrations: env.INTEGRATIONS,
     agentRuns: env.AGENT_RUNS,
     modelEnv: env as ModelEnv,
+    knowledge: knowledgeRetrieverFor(env as KnowledgeEnv, db),
     scopes: run.scopes,
     publicOrigin: env.PUBLIC_ORIGIN,
     sessionId: null,

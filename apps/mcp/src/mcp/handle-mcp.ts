@@ -31,6 +31,7 @@ import { EMPTY_TOOLSET } from '../tools/integration-toolset.js';
 import { getIntegrationToolset } from '../tools/toolset-cache.js';
 import { BASE_SCOPE, INTEGRATION_SCOPE, missingScopes } from './scope-policy.js';
 import type { ModelEnv } from '../agents/agent-model.js';
+import { knowledgeRetrieverFor, type KnowledgeEnv } from '../knowledge/retriever.js';
 import { createMcpServer } from './server.js';
 import {
   coreToolsFor,
@@ -179,6 +180,7 @@ async function handlePost(
     integrations: env.INTEGRATIONS,
     agentRuns: env.AGENT_RUNS,
     modelEnv: env as ModelEnv,
+    knowledge: knowledgeRetrieverFor(env as KnowledgeEnv, db),
     publicOrigin: publicOrigin(env, req),
     scopes: caller.scopes,
     sessionId,

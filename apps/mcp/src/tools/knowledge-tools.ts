@@ -2,13 +2,13 @@
  * The knowledge base as core tools: search_knowledge (any role, mcp:read), add_knowledge_document,
  * get_knowledge_document, list_knowledge_documents, delete_knowledge_document (mcp:write; a Global document is
  * written and deleted by ADMIN and up). The embedded default is D1 FTS5 (BM25, porter stemming, prefix queries) in
- * AUTH_DB (packages/integrations-adapters-cf knowledge.ts); search answers which mode ranked it (`mode: "fts"`).
+ * AUTH_DB (packages/integrations-adapters-cf knowledge.ts); with Workers AI and Vectorize bound, hybrid
+ * (knowledge/retriever.ts). Search answers which mode ranked it (`mode`).
  */
 import {
   deleteKnowledgeDocument,
   getKnowledgeDocument,
   listKnowledgeDocuments,
-  searchKnowledge,
   upsertKnowledgeDocument,
   type KnowledgeDocumentRecord,
 } from '@gatehouse/integrations-adapters-cf';
@@ -74,16 +74,16 @@ export const searchKnowledgeTool = defineCoreTool({
     scope,
   }),
   async run(args, ctx) {
-    const match = knowledgeMatchQuery(args.query);
-    if (!match) throw new ToolError('The query has no words to search for: use letters or digits.');
-    const hits = await searchKnowledge(ctx.db, ctx.principal, match, {
+    if (!knowledgeMatchQuery(args.query))
+      throw new ToolError('The query has no words to search for: use letters or digits.');
+    const hits = await ctx.knowledge.search(ctx.principal, args.query, {
       scope: toScope(args.scope),
       tags: args.tags,
       limit: args.limit,
     });
     return {
-      // The embedded default; semantic ranking needs the Vectorize and Workers AI bindings (not configured here).
-      mode: 'fts',
+      // `fts`: the embedded default; `hybrid` when the AI and KNOWLEDGE_VECTORS bindings are configured.
+      mode: ctx.knowledge.mode,
       results: hits.map((h) => ({
         document_id: h.documentId,
         title: h.title,
@@ -122,7 +122,7 @@ export const addKnowledgeDocumentTool = defineCoreTool({
     if (args.scope === 'Global') requireGlobalWriter(ctx, 'Adding');
     const chunks = chunkKnowledgeText(args.text);
     if (!chunks.length) throw new ToolError('The document has no text to index.');
-    const { document, replaced } = await upsertKnowledgeDocument(ctx.db, ctx.principal, {
+    const { document, replaced, removedChunkIds } = await upsertKnowledgeDocument(ctx.db, ctx.principal, {
       workspaceId: args.scope === 'Local' ? ctx.principal.workspaceId : null,
       title: args.title,
       text: args.text,
@@ -132,7 +132,12 @@ export const addKnowledgeDocumentTool = defineCoreTool({
       chunks,
       userId: ctx.principal.userId,
     });
-    return { document: documentView(document), replaced };
+    // The semantic index (hybrid mode) follows; a failure there leaves the document found by words only, and says so.
+    const semantic = await ctx.knowledge.indexed(ctx.principal, document.id, removedChunkIds).then(
+      () => (ctx.knowledge.mode === 'hybrid' ? 'indexed' : 'not configured'),
+      () => 'failed: found by words only until it is added again',
+    );
+    return { document: documentView(document), replaced, semantic_index: semantic };
   },
 });
 
@@ -181,7 +186,8 @@ export const deleteKnowledgeDocumentTool = defineCoreTool({
     const doc = await getKnowledgeDocument(ctx.db, ctx.principal, document_id);
     if (!doc) throw new ToolError(`No knowledge document "${document_id}" here. Call list_knowledge_documents.`);
     if (doc.workspaceKey === '') requireGlobalWriter(ctx, 'Deleting');
-    await deleteKnowledgeDocument(ctx.db, ctx.principal, doc.id);
+    const chunkIds = await deleteKnowledgeDocument(ctx.db, ctx.principal, doc.id);
+    await ctx.knowledge.removed(chunkIds ?? []).catch(() => undefined);
     return { deleted: doc.id, title: doc.title };
   },
 });

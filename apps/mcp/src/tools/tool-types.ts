@@ -6,6 +6,7 @@ import type { Db, Principal } from '@gatehouse/integrations-adapters-cf';
 import type { McpScope, Role, UpstreamExchange } from '@gatehouse/integrations-core';
 import type { z } from 'zod';
 import type { ModelEnv } from '../agents/agent-model.js';
+import type { KnowledgeRetriever } from '../knowledge/retriever.js';
 import type { AgentRunParams } from '../agents/agent-run-params.js';
 import type { HistorySink } from '../history/tool-call-record.js';
 import type { WorkerConfig } from '@gatehouse/integrations-core';
@@ -31,6 +32,8 @@ export interface ToolContext {
   agentRuns: Workflow<AgentRunParams>;
   /** The worker's default model keys and bindings (agents/agent-model.ts). */
   modelEnv: ModelEnv;
+  /** How knowledge is indexed and found: FTS5, or hybrid when the AI and KNOWLEDGE_VECTORS bindings exist. */
+  knowledge: KnowledgeRetriever;
   /**
    * The trace the calls of this context join when they act for no session (an agent run's); absent = each call
    * starts its own trace.
