@@ -377,6 +377,43 @@ describe('invoke_agent', () => {
     expect(await sweepRuns(env)).toEqual({ started: 0, ended: 0 });
   });
 
+  it('resumes a paused run from its recorded steps: no model call or tool call is made twice', async () => {
+    const t = await agentIn('agents-resume');
+    model.push(
+      { toolCalls: [{ name: 'get_workspace_info', arguments: {} }] },
+      { toolCalls: [{ name: 'get_workspace_info', arguments: {} }], delayMs: 1000 },
+      { text: 'done after the resume' },
+    );
+    const run = await callTool(t.token, 'invoke_agent', { agent: 'helper', input: 'hi', wait_seconds: 0 });
+    const instance = await env.AGENT_RUNS.get(run.json.run_id);
+    // Paused while the second model call is out: the engine stops at the next step boundary.
+    await eventually(async () => model.requests.length === 2, 'the second model call');
+    await instance.pause();
+    await eventually(async () => (await instance.status()).status === 'paused', 'the pause');
+    // Resuming replays run() from the top, as after an isolate restart: finished steps answer from the record.
+    await instance.resume();
+    const done = await eventually(async () => {
+      const r = await callTool(t.token, 'get_agent_run', { run_id: run.json.run_id });
+      return r.json.status === 'completed' ? r.json : null;
+    }, 'the run to complete');
+    expect(done.output).toBe('done after the resume');
+    expect(model.requests).toHaveLength(3);
+    // Each tool call was made once: two tool_call items in the run's trace, no more.
+    const calls = await eventually(async () => {
+      const items = (await callTool(t.token, 'search_run_history', { trace: done.trace, kind: 'tool_call' })).json
+        .items as unknown[];
+      return items.length >= 2 ? items : null;
+    }, 'the tool calls in the run history');
+    expect(calls).toHaveLength(2);
+    expect(stepNames(done.steps)).toEqual([
+      'model_call',
+      'get_workspace_info',
+      'model_call',
+      'get_workspace_info',
+      'model_call',
+    ]);
+  });
+
   it('answers status "running" with the run_id when the run outlasts wait_seconds', async () => {
     const t = await agentIn('agents-running');
     model.push({ text: 'slow answer', delayMs: 1500 });

@@ -35,6 +35,11 @@ const MODEL_RETRIES = 2;
  */
 const MAX_TOOL_CALLS_PER_ANSWER = 20;
 
+/** Whether `err` is the workflow engine unwinding an instance (pause, terminate, restart), not a step failure. */
+function isEngineAbort(err: unknown): boolean {
+  return err instanceof Error && err.message.startsWith('Aborting engine:');
+}
+
 export class AgentRunWorkflow extends WorkflowEntrypoint<Env, AgentRunParams> {
   override async run(event: Readonly<WorkflowEvent<AgentRunParams>>, step: WorkflowStep): Promise<unknown> {
     const { organizationId, runId } = event.payload;
@@ -144,6 +149,9 @@ export class AgentRunWorkflow extends WorkflowEntrypoint<Env, AgentRunParams> {
         if (results.length) messages.push({ role: 'tool', content: results });
       }
     } catch (err) {
+      // The engine unwinds run() with its own errors on pause, terminate or restart: those must reach it untouched,
+      // or a paused run would be ended as failed (their messages: workers-sdk packages/workflows-shared ABORT_REASONS).
+      if (isEngineAbort(err)) throw err;
       // A step out of retries: the run fails, never hangs. What the last attempt said is in its step row (redacted);
       // the thrown error may carry anything (a query's values), so only its name is kept and logged.
       const name = err instanceof Error ? err.name : 'unknown';
