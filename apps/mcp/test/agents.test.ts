@@ -497,7 +497,12 @@ describe('sessions worked by agents', () => {
       sessionId,
     );
   const providerCalls = async (installationId: string) =>
-    (await rows<{ body: string }>('select body from test_tool_calls'))
+    // The stand-in creates its table at its first call: none yet is no call yet.
+    (
+      await env.AUTH_DB.prepare('create table if not exists test_tool_calls (body text not null, signature text)')
+        .run()
+        .then(() => rows<{ body: string }>('select body from test_tool_calls'))
+    )
       .map((r) => JSON.parse(r.body))
       .filter((c: { installationId: string }) => c.installationId === installationId);
 
@@ -654,6 +659,45 @@ describe('sessions worked by agents', () => {
     expect(runs).toHaveLength(2);
     expect(JSON.stringify(model.requests[1]!.body.messages)).toContain('and now?');
     expect(JSON.stringify(model.requests[1]!.body.messages)).not.toContain('990009');
+  });
+
+  it('a thread closed during a run ends it at its next step; the reopened thread starts a new run', async () => {
+    const t = await githubSetup('agents-close');
+    // The first model answer waits until the close is in.
+    let release!: () => void;
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    let waiting = false;
+    fakeHosts.set('models.test', async (req) => {
+      if (model.requests.length === 0) {
+        waiting = true;
+        await gate;
+      }
+      return model.handle(req);
+    });
+    model.push({ toolCalls: [{ name: 'get_workspace_info', arguments: {} }] }, { text: 'Welcome back.' });
+    const opened = await send(dispatch(t.org.id, t.installation.id, 'o1', { text: 'please look' }));
+    if (!opened.ok) throw new Error(opened.message);
+    await eventually(async () => waiting, 'the first model call');
+    await send(dispatch(t.org.id, t.installation.id, 'c1', { closes: true }));
+    release();
+    const [ended] = await eventually(async () => {
+      const r = await runsOf(opened.sessionId);
+      return r[0]?.status === 'failed' ? r : null;
+    }, 'the run to end');
+    expect(ended).toMatchObject({ status: 'failed', reason: 'session_closed' });
+    // Nothing was posted in the closed thread, and the close itself started no run.
+    expect(await providerCalls(t.installation.id)).toEqual([]);
+    expect(await runsOf(opened.sessionId)).toHaveLength(1);
+    // Reopened: a new run answers.
+    await send(dispatch(t.org.id, t.installation.id, 'r1', { text: 'reopened: still broken' }));
+    const runs = await eventually(async () => {
+      const r = await runsOf(opened.sessionId);
+      return r.length === 2 && r[1]!.status === 'completed' ? r : null;
+    }, 'the run after the reopen');
+    expect(runs[1]).toMatchObject({ status: 'completed' });
+    expect((await providerCalls(t.installation.id)).map((c) => c.arguments.body)).toEqual(['Welcome back.']);
   });
 
   it('starts nothing for a closed thread', async () => {
