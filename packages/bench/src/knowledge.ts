@@ -1,8 +1,9 @@
 /**
  * The knowledge rows (issue 17): `tools/call search_knowledge` at 1,000 and 10,000 chunks in one workspace, next to
  * the one-SELECT baseline (target: p50 ≤ 2× the baseline at 10,000 chunks). The corpus is synthetic but shaped like
- * real notes: documents of ten ~1 KB paragraphs (one chunk each) drawn from a fixed vocabulary, so a query matches a
- * few percent of the chunks and BM25 has real work; written through the product's own upsert (one batch a document).
+ * real notes: documents of ten ~1 KB paragraphs (one chunk each) of Zipf-distributed words from a 4,000-word
+ * vocabulary, so each query word occurs in a modest share of the chunks and BM25 has real work; written through the
+ * product's own upsert (one batch a document).
  */
 import { upsertKnowledgeDocument, type Db } from '@gatehouse/integrations-adapters-cf';
 import { chunkKnowledgeText } from '@gatehouse/integrations-core';
@@ -11,25 +12,36 @@ import type { BenchTenant } from './seed.js';
 
 /** Chunks per synthetic document. */
 const CHUNKS_PER_DOCUMENT = 10;
-const WORDS = (
-  'deploy release rollback incident alert latency queue worker database migration backup restore cache invalidate ' +
-  'token secret rotate webhook signature publication session agent model prompt budget timeout retry backoff ' +
-  'tenant workspace organization install catalog template provider github linear slack jira zendesk billing ' +
-  'invoice plan upgrade customer support ticket escalate owner review approve merge branch pipeline test flaky ' +
-  'metric dashboard trace span log request response header payload schema index query search rank score chunk'
-).split(' ');
+/** Distinct words of the synthetic language (a real notes corpus has tens of thousands; a few thousand suffice). */
+const VOCABULARY = 4_000;
+const SYLLABLES = ['ka', 'lo', 'mi', 'ne', 'ru', 'sa', 'ti', 'vo', 'be', 'da', 'fu', 'gi', 'ho', 'ja', 'pe', 'zu'];
 
-/** The query the rows send: two common words and a rarer one. */
-export const KNOWLEDGE_QUERY = 'rollback database zendesk';
+/** Word `rank` (0 = the most frequent): a pronounceable, unique string. */
+function word(rank: number): string {
+  let w = '';
+  let n = rank + SYLLABLES.length;
+  while (n > 0) {
+    w += SYLLABLES[n % SYLLABLES.length];
+    n = Math.floor(n / SYLLABLES.length);
+  }
+  return w;
+}
 
-/** A deterministic pseudo-random word stream (xorshift), so every run indexes the same corpus. */
+/**
+ * The query the rows send: three words of middling frequency, as a person's question names a topic; each occurs in
+ * roughly 5–15 % of the chunks (Zipf: a word's share falls with its rank).
+ */
+export const KNOWLEDGE_QUERY = [60, 150, 400].map(word).join(' ');
+
+/** A deterministic stream of Zipf-distributed words (log-uniform ranks from xorshift), so every run is the same. */
 function words(seed: number): () => string {
   let x = seed | 1;
   return () => {
     x ^= x << 13;
     x ^= x >>> 17;
     x ^= x << 5;
-    return WORDS[Math.abs(x) % WORDS.length]!;
+    const u = (x >>> 0) / 2 ** 32;
+    return word(Math.floor(Math.exp(u * Math.log(VOCABULARY))) - 1);
   };
 }
 

@@ -99,7 +99,7 @@ const RECORDING_TARGET = 0.1;
 /** Alternating off/on rounds of the run-history comparison (smoke: 1). */
 const RECORDING_ROUNDS = SMOKE ? 1 : 3;
 /** Knowledge search rows: chunks indexed per row's workspace; the target at the largest (p50 ≤ 2× baseline). */
-const KNOWLEDGE_SIZES: readonly number[] = SMOKE ? [100] : [1_000, 10_000];
+const KNOWLEDGE_SIZES: readonly number[] = SMOKE ? [1_000] : [1_000, 10_000];
 const KNOWLEDGE_TARGET_RATIO = 2;
 /** Agent runs of the agent-step row (each 9 steps). */
 const AGENT_RUNS = SMOKE ? 1 : 20;

@@ -294,7 +294,9 @@ export interface KnowledgeHit {
 
 /**
  * The best passages for an FTS5 MATCH expression (knowledgeMatchQuery) among the documents visible in the workspace,
- * best first. Weights: title 5, heading 2, body 1.
+ * best first. `rank` is BM25 with the weights stored with the table (title 5, heading 2, body 1; migration 0012):
+ * ordering by it lets FTS5 hand the matches over sorted, so SQLite stops after `limit` rows of the tenant's and builds
+ * snippets for those only.
  */
 export async function searchKnowledge(
   db: Db,
@@ -320,7 +322,7 @@ export async function searchKnowledge(
     rank: number;
   }>(sql`select c.id as chunk_id, c.document_id, d.title, d.source_url, d.tags, c.heading,
       snippet(knowledge_fts, 2, '**', '**', '…', 32) as passage,
-      bm25(knowledge_fts, 5.0, 2.0, 1.0) as rank
+      rank
     from knowledge_fts
     join ${knowledgeChunks} c on c.id = knowledge_fts.rowid
     join ${knowledgeDocuments} d on d.id = c.document_id
