@@ -8,7 +8,7 @@
  */
 import { env } from 'cloudflare:test';
 import { exports } from 'cloudflare:workers';
-import { createApiToken, createInstallation, upsertMember } from '@gatehouse/integrations-adapters-cf';
+import { createApiToken, createInstallation, createWorkspace, upsertMember } from '@gatehouse/integrations-adapters-cf';
 import {
   signInternalMessage,
   type MainRpc,
@@ -698,6 +698,25 @@ describe('sessions worked by agents', () => {
     }, 'the run after the reopen');
     expect(runs[1]).toMatchObject({ status: 'completed' });
     expect((await providerCalls(t.installation.id)).map((c) => c.arguments.body)).toEqual(['Welcome back.']);
+  });
+
+  it('works only sessions its workspace can see: a Local installation of another workspace starts nothing', async () => {
+    const t = await githubSetup('agents-other-ws');
+    const ws2 = await createWorkspace(db, t.tenant, { slug: 'second', name: 'Second' });
+    const local = await createInstallation(db, t.tenant, {
+      kind: 'provider',
+      source: 'github',
+      title: 'GitHub (second)',
+      scope: 'local',
+      workspaceId: ws2.id,
+      settings: {},
+      credentials: 'jwe',
+      createdBy: 'test',
+    });
+    const outcome = await send({ ...dispatch(t.org.id, local.id, 'ows'), workspaceId: ws2.id });
+    if (!outcome.ok) throw new Error(outcome.message);
+    expect(await runsOf(outcome.sessionId)).toEqual([]);
+    expect(model.requests).toEqual([]);
   });
 
   it('starts nothing for a closed thread', async () => {

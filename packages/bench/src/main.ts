@@ -97,7 +97,7 @@ const INGEST_TARGET = 0.8;
 /** Issue 14: recording the run history adds less than this to the tools/call p50. */
 const RECORDING_TARGET = 0.1;
 /** Alternating off/on rounds of the run-history comparison (smoke: 1). */
-const RECORDING_ROUNDS = SMOKE ? 1 : 3;
+const RECORDING_ROUNDS = SMOKE ? 1 : 5;
 /** Knowledge search rows: chunks indexed per row's workspace; the issue's target at the largest (p50 ≤ 2× baseline). */
 const KNOWLEDGE_SIZES: readonly number[] = SMOKE ? [1_000] : [1_000, 10_000];
 const KNOWLEDGE_TARGET_RATIO = 2;

@@ -6,7 +6,7 @@
 import { and, asc, eq, or, sql } from 'drizzle-orm';
 import type { OrgTenant, WorkspaceTenant } from '@gatehouse/integrations-core';
 import { newId, type Db } from './db.js';
-import { agents } from './schema.js';
+import { agents, installations } from './schema.js';
 
 export type AgentRecord = typeof agents.$inferSelect;
 
@@ -96,15 +96,14 @@ export async function deleteAgent(db: Db, tenant: WorkspaceTenant, id: string): 
 }
 
 /**
- * Enabled agents that work sessions of this installation: `handles` names the installation or its provider. Only
- * agents whose workspace sees the installation: a Local installation's own workspace, or any for a Global one.
+ * Enabled agents that work sessions of this installation: `handles` names the installation or its provider, and the
+ * agent's workspace sees the installation (a Local installation's own workspace, or any for a Global one). Not
+ * awaited: a query for a caller's D1 batch (the dispatch receiver reads it with the message receipt, one round trip).
  */
-export async function agentsHandling(
-  db: Db,
-  tenant: OrgTenant,
-  installation: { id: string; provider: string; workspaceId: string | null },
-): Promise<AgentRecord[]> {
-  const handles = [`installation:${installation.id}`, `provider:${installation.provider}`];
+export function agentsHandlingQuery(db: Db, tenant: OrgTenant, installationId: string, provider: string) {
+  const handles = [`installation:${installationId}`, `provider:${provider}`];
+  const installationWorkspace = sql`(select ${installations.workspaceId} from ${installations}
+    where ${installations.id} = ${installationId} and ${installations.organizationId} = ${tenant.organizationId})`;
   return db
     .select()
     .from(agents)
@@ -112,10 +111,9 @@ export async function agentsHandling(
       and(
         eq(agents.organizationId, tenant.organizationId),
         eq(agents.enabled, true),
-        installation.workspaceId ? eq(agents.workspaceId, installation.workspaceId) : undefined,
+        sql`(${installationWorkspace} is null or ${agents.workspaceId} = ${installationWorkspace})`,
         sql`exists (select 1 from json_each(${agents.handles}) where value in (${handles[0]}, ${handles[1]}))`,
       ),
     )
-    .orderBy(asc(agents.name))
-    .all();
+    .orderBy(asc(agents.name));
 }

@@ -6,6 +6,7 @@
 import { and, eq, lt, sql } from 'drizzle-orm';
 import { SIGNED_MESSAGE_TOLERANCE_SEC, type OrgTenant, type SignedInternalMessage } from '@gatehouse/integrations-core';
 import type { Db } from './db.js';
+import { agentsHandlingQuery, type AgentRecord } from './agents.js';
 import type { InstallationRecord } from './installations.js';
 import { installations, internalMessageReceipts } from './schema.js';
 
@@ -28,25 +29,34 @@ export async function recordInternalMessage(
 /**
  * Records a verified message's id and reads the installation it names, in one D1 batch (one round trip: the receiver
  * needs both before anything else). `fresh` is false for a replay (the id was recorded before): refuse the message.
+ * With `agentsFor` (the dispatch's provider), the same batch reads the agents that handle the installation.
  */
 export async function recordInternalMessageAndFindInstallation(
   db: Db,
   message: Pick<SignedInternalMessage, 'id' | 'direction'>,
   tenant: OrgTenant,
   installationId: string,
+  options: { agentsFor?: string } = {},
   now = Date.now(),
-): Promise<{ fresh: boolean; installation: InstallationRecord | null }> {
-  const [recorded, rows] = await db.batch([
-    db
-      .insert(internalMessageReceipts)
-      .values({ id: message.id, direction: message.direction, receivedAt: now })
-      .onConflictDoNothing(),
-    db
-      .select()
-      .from(installations)
-      .where(and(eq(installations.organizationId, tenant.organizationId), eq(installations.id, installationId))),
+): Promise<{ fresh: boolean; installation: InstallationRecord | null; agents: AgentRecord[] }> {
+  const receipt = db
+    .insert(internalMessageReceipts)
+    .values({ id: message.id, direction: message.direction, receivedAt: now })
+    .onConflictDoNothing();
+  const installation = db
+    .select()
+    .from(installations)
+    .where(and(eq(installations.organizationId, tenant.organizationId), eq(installations.id, installationId)));
+  if (options.agentsFor === undefined) {
+    const [recorded, rows] = await db.batch([receipt, installation]);
+    return { fresh: recorded.meta.changes === 1, installation: rows[0] ?? null, agents: [] };
+  }
+  const [recorded, rows, handling] = await db.batch([
+    receipt,
+    installation,
+    agentsHandlingQuery(db, tenant, installationId, options.agentsFor),
   ]);
-  return { fresh: recorded.meta.changes === 1, installation: rows[0] ?? null };
+  return { fresh: recorded.meta.changes === 1, installation: rows[0] ?? null, agents: handling };
 }
 
 /**

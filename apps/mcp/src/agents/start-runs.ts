@@ -4,12 +4,12 @@
  * created (the worker stopped between the run's row and its instance) or ended without ending the run.
  */
 import {
-  agentsHandling,
   createDb,
   finishAgentRun,
   isAgentEcho,
   queueSessionRun,
   runsToSweep,
+  type AgentRecord,
   type InstallationRecord,
 } from '@gatehouse/integrations-adapters-cf';
 import { MCP_SCOPES, traceIdForThread } from '@gatehouse/integrations-core';
@@ -34,27 +34,22 @@ export async function startRunWorkflow(
 }
 
 /**
- * After a dispatch appended an event: a run for each enabled agent that handles the installation, unless the agent
- * already has one queued or running on the session (that run's successor takes the event). A session run acts in
- * the agent's workspace with the agent's role, for the agent's creator, with every scope (the role bounds it).
+ * After a dispatch appended an event: a run for each of `agents` (the enabled agents that handle the installation,
+ * read with the dispatch's receipt: agentsHandlingQuery), unless the agent already has one queued or running on the
+ * session (that run's successor takes the event). A session run acts in the agent's workspace with the agent's role,
+ * for the agent's creator, with every scope (the role bounds it).
  */
 export async function startSessionRuns(
   env: Env,
   installation: InstallationRecord,
-  provider: string,
+  agents: readonly AgentRecord[],
   session: { id: string; threadKey: string; closed: boolean; commentId: unknown },
 ): Promise<void> {
-  if (session.closed) return;
+  if (session.closed || agents.length === 0) return;
   const db = createDb(env.AUTH_DB);
   const tenant = { organizationId: installation.organizationId };
   // The vendor's echo of an agent's own reply starts nothing (the reply would answer itself without end).
   if (await isAgentEcho(db, tenant, session.id, session.commentId)) return;
-  const agents = await agentsHandling(db, tenant, {
-    id: installation.id,
-    provider,
-    workspaceId: installation.workspaceId,
-  });
-  if (!agents.length) return;
   const traceId = await traceIdForThread(installation.id, session.threadKey);
   for (const agent of agents) {
     const runId = await queueSessionRun(db, tenant, {

@@ -63,12 +63,13 @@ export async function receiveSessionDispatch(
   const dispatch = parsed.data;
   const db = createDb(env.AUTH_DB);
   const tenant = { organizationId: dispatch.organizationId };
-  // The message id is recorded and the installation read (in the organization the dispatch names) in one batch.
-  const { fresh, installation } = await recordInternalMessageAndFindInstallation(
+  // The message id, the installation and the agents that handle it, in one batch (one D1 round trip).
+  const { fresh, installation, agents } = await recordInternalMessageAndFindInstallation(
     db,
     message,
     tenant,
     dispatch.installationId,
+    { agentsFor: dispatch.provider },
   );
   if (!fresh) return refuse('replayed', 'this signed dispatch was received before (a replay)');
   // The installation must be active and belong to the provider named (catalog templates to `custom`).
@@ -82,8 +83,8 @@ export async function receiveSessionDispatch(
   const result = await appendSessionDispatch(db, tenant, { ...dispatch, workspaceId: installation.workspaceId });
   // Agents that handle this installation work the new event (agents/start-runs.ts). Before the answer, so the run is
   // queued when the sender hears "delivered"; a failure is logged (the cron restarts runs left without an instance).
-  if (result.appended)
-    await startSessionRuns(env, installation, dispatch.provider, {
+  if (result.appended && agents.length)
+    await startSessionRuns(env, installation, agents, {
       id: result.sessionId,
       threadKey: dispatch.threadKey,
       closed: dispatch.closesThread,
