@@ -1,15 +1,13 @@
 /**
- * The bodies of an agent run's workflow steps (agent-run-workflow.ts): start, one model call, one tool call, the
- * reply in the session's thread, and the end. Each writes its own `agent_run_steps` row (upsert on (run, seq), so a
+ * The bodies of an agent run's workflow steps (agent-run-workflow.ts): start, one model call, one tool call (the
+ * reply and the end: agent-run-end.ts). Each writes its own `agent_run_steps` row (upsert on (run, seq), so a
  * retried step rewrites it) and returns plain JSON, which Workflows keeps: a step that succeeded is not run again
  * when the instance resumes. Nothing returned holds a secret (the API key is decrypted inside the model step).
  */
 import {
-  appendAgentReplyEvent,
   createDb,
   findAgent,
   findSession,
-  finishAgentRun,
   getSessionWithEvents,
   putAgentRunStep,
   recordRunHistory,
@@ -35,7 +33,7 @@ export const MAX_TOOL_RESULT_CHARS = 32 * 1024;
 /** Events of its session an invoke_agent run with `_session` is shown (the latest). */
 const INVOKE_CONTEXT_EVENTS = 20;
 /** Longest text kept in a step row or a run's output, characters. */
-const MAX_KEPT_CHARS = 64 * 1024;
+export const MAX_KEPT_CHARS = 64 * 1024;
 
 /** What the workflow keeps of the run and its agent for the whole run (no key: read inside each model step). */
 export interface RunPlan {
@@ -108,7 +106,7 @@ export async function endsRun<T>(body: () => Promise<T>): Promise<T | StepEnd> {
   }
 }
 
-const clip = (text: string, max: number) =>
+export const clip = (text: string, max: number) =>
   text.length <= max ? text : `${text.slice(0, max)}\n…[cut: ${text.length - max} more characters]`;
 
 /** Throws RunEnd('timeout') once the run's wall clock is spent. */
@@ -314,7 +312,7 @@ export async function modelStep(
 }
 
 /** A run-history item of the run (its trace, the agent as actor, for the run's user) from the fields that vary. */
-function runItem(
+export function runItem(
   plan: RunPlan,
   item: Pick<RunHistoryItemInput, 'id' | 'kind' | 'status' | 'startedAt' | 'summary' | 'reason' | 'detail'>,
 ): RunHistoryItemInput {
@@ -335,7 +333,7 @@ function runItem(
 }
 
 /** Bookkeeping after a call that wrote: a failure is logged, never thrown (a retry would write again). */
-async function afterCall(what: string, write: () => Promise<unknown>): Promise<void> {
+export async function afterCall(what: string, write: () => Promise<unknown>): Promise<void> {
   try {
     await write();
   } catch (err) {
@@ -416,135 +414,4 @@ export async function toolStep(
     }),
   );
   return { ...outcome, text: clip(outcome.text, MAX_TOOL_RESULT_CHARS) };
-}
-
-/**
- * Posts the run's final text in the session's thread through the provider's own tool (SessionDispatch.reply), as the
- * agent, so the session's publication decides. Answers the outcome, or null when the session has no reply tool.
- */
-export async function replyStep(
-  env: Env,
-  plan: RunPlan,
-  seq: number,
-  text: string,
-  waitUntil: (p: Promise<unknown>) => void,
-): Promise<AgentToolOutcome | null> {
-  // Only a session run answers in the thread; an invoke answers its caller (its tools may still comment).
-  if (plan.run.trigger !== 'session' || !plan.run.sessionId) return null;
-  const db = createDb(env.AUTH_DB);
-  const session = await findSession(db, { organizationId: plan.run.organizationId }, plan.run.sessionId);
-  if (!session?.reply || !text.trim()) return null;
-  const ctx = await agentToolContext(env, plan.run, plan.agent, waitUntil);
-  if (!ctx) throw new RunEnd('principal_gone', 'the agent or the user its run acts for is gone or disabled');
-  const { reply } = session;
-  const args = { ...reply.arguments, [reply.textArgument]: text };
-  const startedAt = Date.now();
-  // The reply tool is usable whatever the agent's list says (answering is what a session run is for); the
-  // publication check in the integrations worker still decides whether it may write there.
-  const outcome = await callAsAgent(
-    reply.tool,
-    args,
-    [{ name: reply.tool, description: 'reply', inputSchema: { type: 'object' } }],
-    ctx,
-    session.id,
-  );
-  // After the call nothing may throw: a retried step would post the reply again.
-  await afterCall('reply step row', () =>
-    putAgentRunStep(db, {
-      runId: plan.run.id,
-      seq,
-      kind: 'tool_call',
-      status: outcome.status,
-      tool: reply.tool,
-      detail: redactRecorded(
-        { reply: true, arguments: args, result: clip(outcome.text, MAX_KEPT_CHARS), reason: outcome.reason },
-        secretValuesOf(env),
-      ) as Record<string, unknown>,
-      inputTokens: null,
-      outputTokens: null,
-      startedAt,
-      durationMs: Date.now() - startedAt,
-    }),
-  );
-  if (outcome.status === 'ok')
-    await afterCall('reply session event', () =>
-      appendAgentReplyEvent(
-        db,
-        { organizationId: plan.run.organizationId },
-        {
-          runId: plan.run.id,
-          sessionId: session.id,
-          agentName: plan.agent.name,
-          text,
-          // The id the vendor gave the reply: its webhook echo (same comment id) is then no run's input.
-          data: { run_id: plan.run.id, tool: reply.tool, text: clip(text, 8000), comment_id: replyIdOf(outcome.text) },
-        },
-      ),
-    );
-  return outcome;
-}
-
-/** The id of a posted reply in the reply tool's result (GitHub `id`, Linear `comment_id`), or null. */
-function replyIdOf(resultText: string): string | number | null {
-  try {
-    const result = JSON.parse(resultText) as { id?: unknown; comment_id?: unknown };
-    const id = result.comment_id ?? result.id;
-    return typeof id === 'string' || typeof id === 'number' ? id : null;
-  } catch {
-    return null;
-  }
-}
-
-/** How the workflow ended a run. */
-export type RunOutcome =
-  | { status: 'completed'; output: string }
-  | { status: 'failed'; reason: string; error: string; output?: string | null };
-
-/**
- * Ends the run, records its run-history item, and starts the session's next run when events arrived meanwhile.
- * Answers the next run's id (null when none was queued).
- */
-export async function finishStep(
-  env: Env,
-  plan: RunPlan,
-  outcome: RunOutcome,
-  counters: { steps: number; outputTokens: number },
-): Promise<string | null> {
-  const db = createDb(env.AUTH_DB);
-  const secrets = secretValuesOf(env);
-  const end =
-    outcome.status === 'completed'
-      ? { status: 'completed' as const, output: clip(redactCredentials(outcome.output, secrets), MAX_KEPT_CHARS) }
-      : { ...outcome, error: redactCredentials(outcome.error, secrets) };
-  const { ended, next } = await finishAgentRun(db, plan.run, end);
-  if (ended) {
-    const item = runItem(plan, {
-      id: `agent-run-${plan.run.id}`,
-      kind: 'agent_run',
-      status: outcome.status === 'completed' ? 'ok' : 'error',
-      startedAt: plan.startedAt,
-      summary: redactCredentials(
-        `${plan.agent.name} ${outcome.status} in ${counters.steps} steps${
-          outcome.status === 'failed' ? ` (${outcome.reason})` : ''
-        }`,
-        secrets,
-      ),
-      reason: outcome.status === 'failed' ? outcome.reason : null,
-      detail: redactRecorded(
-        {
-          run_id: plan.run.id,
-          agent: plan.agent.name,
-          input: clip(plan.input, 8000),
-          ...(outcome.status === 'completed'
-            ? { output: end.status === 'completed' ? end.output : '' }
-            : { error: end }),
-          steps: counters.steps,
-          output_tokens: counters.outputTokens,
-        },
-        secrets,
-      ) as Record<string, unknown>,
-    });
-    await recordRunHistory(db, env.RUN_HISTORY, [item]);
-  }
-  return next;
 }

@@ -15,16 +15,8 @@
 import { WorkflowEntrypoint, type WorkflowEvent, type WorkflowStep } from 'cloudflare:workers';
 import type { ModelMessage } from 'ai';
 import type { AgentRunParams } from './agent-run-params.js';
-import {
-  endsRun,
-  finishStep,
-  modelStep,
-  replyStep,
-  startStep,
-  toolStep,
-  type RunOutcome,
-  type RunPlan,
-} from './agent-run-steps.js';
+import { finishStep, replyStep, type RunOutcome } from './agent-run-end.js';
+import { endsRun, modelStep, startStep, toolStep, type RunPlan } from './agent-run-steps.js';
 import { startRunWorkflow } from './start-runs.js';
 
 /** Retries of a model call after the first attempt (exponential backoff from 2 s). */
