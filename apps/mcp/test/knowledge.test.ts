@@ -142,6 +142,22 @@ describe('knowledge', () => {
     // FTS5 syntax in a query is text, never an error or an operator.
     expect((await search(t.token, 'title:" OR NOT (badges NEAR/2')).results).toEqual([]);
     expect(await callTool(t.token, 'search_knowledge', { query: '?!' })).toMatchObject({ isError: true });
+    // A workspace or organization delete cascades to the chunks; their index rows go too (trigger).
+    const doomed = await callTool(t.token, 'add_knowledge_document', { title: 'Doomed', text: 'Temporary words.' });
+    const withDoomed = await ftsRows();
+    await env.AUTH_DB.prepare('delete from knowledge_documents where id = ?').bind(doomed.json.document.id).run();
+    expect(await ftsRows()).toBe(withDoomed - 1);
+    const degenerate = await callTool(t.token, 'add_knowledge_document', {
+      title: 'Headings',
+      text: '# h\nx\n'.repeat(2001),
+    });
+    expect(degenerate).toMatchObject({ isError: true, text: expect.stringContaining('the limit is 2000') });
+    const script = await callTool(t.token, 'add_knowledge_document', {
+      title: 'Link',
+      text: 'Click.',
+      source_url: 'javascript:alert(1)',
+    });
+    expect(script.isError).toBe(true);
     const tooBig = await callTool(t.token, 'add_knowledge_document', { title: 'Big', text: 'x'.repeat(1_000_001) });
     expect(tooBig).toMatchObject({ isError: true, text: expect.stringContaining('413') });
     expect(tooBig.text).toContain('1000000 bytes');

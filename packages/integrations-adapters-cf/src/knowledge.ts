@@ -1,6 +1,6 @@
 /**
  * Knowledge documents and their full-text index (schema.ts `knowledge_documents`, `knowledge_chunks`; the FTS5 table
- * `knowledge_fts` of migration 0012). A write replaces the document's chunks and index rows in one D1 batch, so a
+ * `knowledge_fts` of migration 0012, whose rows a trigger deletes with their chunks). A write replaces the document's chunks and index rows in one D1 batch, so a
  * search never sees a document half-indexed. A workspace sees its Local documents and the organization's Global ones
  * (`workspace_key` ''); nothing here reads across organizations. Ranking: FTS5 BM25 with the title weighted over the
  * heading over the body (https://sqlite.org/fts5.html#the_bm25_function).
@@ -77,12 +77,11 @@ export async function upsertKnowledgeDocument(
     updatedBy: input.userId,
     updatedAt: now,
   };
-  // The chunks a replacement drops (a semantic index keyed by chunk id deletes their vectors).
-  const removedChunkIds = existing ? await chunkIdsOf(db, existing.id) : [];
-  // Raw statements in one D1 batch (drizzle batches only its own builders; the FTS5 table is not one).
+  // Raw statements in one D1 batch (drizzle batches only its own builders; the FTS5 table is not one). The first
+  // drops the old chunks (their FTS rows go with them, by trigger) and answers their ids, for a semantic index.
   const d1 = db.$client;
-  await d1.batch([
-    ...dropIndex(d1, document.id),
+  const [dropped] = await d1.batch<{ id: number }>([
+    dropChunks(d1, document.id),
     d1
       .prepare(
         `insert into knowledge_documents (id, organization_id, workspace_id, workspace_key, title, text, source_url,
@@ -122,16 +121,7 @@ export async function upsertKnowledgeDocument(
       )
       .bind(document.title, document.id),
   ]);
-  return { document, replaced: existing !== undefined, removedChunkIds };
-}
-
-async function chunkIdsOf(db: Db, documentId: string): Promise<number[]> {
-  const rows = await db
-    .select({ id: knowledgeChunks.id })
-    .from(knowledgeChunks)
-    .where(eq(knowledgeChunks.documentId, documentId))
-    .all();
-  return rows.map((r) => r.id);
+  return { document, replaced: existing !== undefined, removedChunkIds: (dropped?.results ?? []).map((r) => r.id) };
 }
 
 /** A document's chunks in order (ids and text), for a semantic index to embed. */
@@ -198,14 +188,12 @@ export async function knowledgeHitsByChunkIds(
   }));
 }
 
-/** The statements that remove a document's index rows and chunks (the FTS rows first: they are keyed by chunk id). */
-function dropIndex(d1: D1Database, documentId: string): D1PreparedStatement[] {
-  return [
-    d1
-      .prepare('delete from knowledge_fts where rowid in (select id from knowledge_chunks where document_id = ?1)')
-      .bind(documentId),
-    d1.prepare('delete from knowledge_chunks where document_id = ?1').bind(documentId),
-  ];
+/**
+ * The statement that removes a document's chunks, answering their ids; the `knowledge_chunks_fts_delete` trigger
+ * (migration 0012) deletes their FTS rows in the same statement.
+ */
+function dropChunks(d1: D1Database, documentId: string): D1PreparedStatement {
+  return d1.prepare('delete from knowledge_chunks where document_id = ?1 returning id').bind(documentId);
 }
 
 /** A document visible in the workspace, or null. */
@@ -274,10 +262,12 @@ function hasAnyTag(tags: readonly string[]) {
 export async function deleteKnowledgeDocument(db: Db, tenant: WorkspaceTenant, id: string): Promise<number[] | null> {
   const doc = await getKnowledgeDocument(db, tenant, id);
   if (!doc) return null;
-  const chunkIds = await chunkIdsOf(db, id);
   const d1 = db.$client;
-  await d1.batch([...dropIndex(d1, id), d1.prepare('delete from knowledge_documents where id = ?1').bind(id)]);
-  return chunkIds;
+  const [dropped] = await d1.batch<{ id: number }>([
+    dropChunks(d1, id),
+    d1.prepare('delete from knowledge_documents where id = ?1').bind(id),
+  ]);
+  return (dropped?.results ?? []).map((r) => r.id);
 }
 
 /** One ranked passage. `passage` has the matched words between `**`; `score` is −BM25 (higher is better). */

@@ -579,11 +579,15 @@ export const knowledgeDocuments = sqliteTable(
   ],
 );
 
-/** A document's passages, split at headings and paragraphs; `id` is the rowid of its `knowledge_fts` row. */
+/**
+ * A document's passages, split at headings and paragraphs; `id` is the rowid of its `knowledge_fts` row, which a
+ * trigger deletes with the chunk (also when a workspace or organization delete cascades here).
+ */
 export const knowledgeChunks = sqliteTable(
   'knowledge_chunks',
   {
-    id: integer('id').primaryKey(),
+    // AUTOINCREMENT: a deleted chunk's id is never handed out again (a semantic index keyed by it stays unambiguous).
+    id: integer('id').primaryKey({ autoIncrement: true }),
     documentId: text('document_id')
       .notNull()
       .references(() => knowledgeDocuments.id, { onDelete: 'cascade' }),

@@ -8,6 +8,10 @@
 export const MAX_KNOWLEDGE_DOCUMENT_BYTES = 1_000_000;
 /** Longest passage, characters: a search hit is one passage, short enough to read and to hand to a model. */
 export const MAX_CHUNK_CHARS = 1_200;
+/** Most passages one document may have (1 MB of prose makes about 900; more means a degenerate document). */
+export const MAX_CHUNKS_PER_DOCUMENT = 2_000;
+/** Longest heading kept in a passage's heading path, characters (each heading; the path joins at most six). */
+const MAX_HEADING_CHARS = 120;
 
 /** One passage of a document: the heading path it sits under ("Deploy › Rollback") and its text. */
 export interface KnowledgeChunk {
@@ -55,7 +59,7 @@ export function chunkKnowledgeText(text: string, maxChars = MAX_CHUNK_CHARS): Kn
       endSection();
       const level = h[1]!.length;
       path.length = level;
-      path[level - 1] = h[2]!;
+      path[level - 1] = h[2]!.slice(0, MAX_HEADING_CHARS);
       continue;
     }
     if (!inFence && line.trim() === '') endParagraph();
@@ -92,7 +96,8 @@ const MAX_QUERY_TERMS = 32;
  * word.
  */
 export function knowledgeMatchQuery(query: string): string | null {
-  const terms = [...query.matchAll(/([\p{L}\p{N}_]+)(\*?)/gu)]
+  // Words as unicode61 tokenizes them: letters (with their combining marks) and digits.
+  const terms = [...query.matchAll(/([\p{L}\p{M}\p{N}]+)(\*?)/gu)]
     .slice(0, MAX_QUERY_TERMS)
     .map(([, word, star]) => `"${word}"${star}`);
   return terms.length ? [...new Set(terms)].join(' OR ') : null;

@@ -109,27 +109,33 @@ export function hybridRetriever(
       const match = knowledgeMatchQuery(query);
       const keys =
         filter.scope === 'local' ? [tenant.workspaceId] : filter.scope === 'global' ? [''] : ['', tenant.workspaceId];
-      const [lexical, [vector]] = await Promise.all([
-        match ? searchKnowledge(db, tenant, match, { ...filter, limit: CANDIDATES }) : Promise.resolve([]),
-        embedder.embed([query]),
-      ]);
-      const semantic = await vectors.query(vector!, {
-        topK: CANDIDATES,
-        namespace: tenant.organizationId,
-        filter: { workspace_key: { $in: keys } },
-      });
-      const fused = reciprocalRankFusion([
-        lexical.map((h) => String(h.chunkId)),
-        semantic.matches.map((m) => m.id),
-      ]).slice(0, filter.limit);
-      // Hits FTS found carry their highlight; the rest are read (and checked against the tenant) from D1.
+      const lexical = match ? await searchKnowledge(db, tenant, match, { ...filter, limit: CANDIDATES }) : [];
+      // Embeddings are an addition: when the model or the index fails, the words still answer.
+      const semantic = await embedder
+        .embed([query])
+        .then(([vector]) =>
+          vectors.query(vector!, {
+            topK: CANDIDATES,
+            namespace: tenant.organizationId,
+            filter: { workspace_key: { $in: keys } },
+          }),
+        )
+        .then(
+          (r) => r.matches,
+          () => [],
+        );
+      const fused = reciprocalRankFusion([lexical.map((h) => String(h.chunkId)), semantic.map((m) => m.id)]);
+      // Hits FTS found carry their highlight; the rest are read (and checked against the tenant and the tags) from D1,
+      // all of them before the cut, so what the checks drop never takes a place in the answer.
       const byId = new Map(lexical.map((h) => [String(h.chunkId), h]));
       const missing = fused.filter((f) => !byId.has(f.id)).map((f) => Number(f.id));
       for (const h of await knowledgeHitsByChunkIds(db, tenant, missing, filter)) byId.set(String(h.chunkId), h);
-      return fused.flatMap((f) => {
-        const hit = byId.get(f.id);
-        return hit ? [{ ...hit, score: f.score }] : [];
-      });
+      return fused
+        .flatMap((f) => {
+          const hit = byId.get(f.id);
+          return hit ? [{ ...hit, score: f.score }] : [];
+        })
+        .slice(0, filter.limit);
     },
   };
 }

@@ -13,6 +13,7 @@ import {
   type KnowledgeDocumentRecord,
 } from '@gatehouse/integrations-adapters-cf';
 import {
+  MAX_CHUNKS_PER_DOCUMENT,
   MAX_KNOWLEDGE_DOCUMENT_BYTES,
   chunkKnowledgeText,
   knowledgeMatchQuery,
@@ -107,7 +108,10 @@ export const addKnowledgeDocumentTool = defineCoreTool({
   input: z.object({
     title: z.string().min(1).max(300),
     text: z.string().min(1).describe('The document, plain text or Markdown'),
-    source_url: z.url().optional().describe('Where the document lives (shown with its passages)'),
+    source_url: z
+      .url({ protocol: /^https?$/ })
+      .optional()
+      .describe('Where the document lives, http(s) (shown with its passages)'),
     tags: tags.default([]),
     external_id: z.string().min(1).max(300).optional().describe('Your id of it (a path, a page id): upserts'),
     scope: z.enum(['Local', 'Global']).default('Local'),
@@ -122,6 +126,11 @@ export const addKnowledgeDocumentTool = defineCoreTool({
     if (args.scope === 'Global') requireGlobalWriter(ctx, 'Adding');
     const chunks = chunkKnowledgeText(args.text);
     if (!chunks.length) throw new ToolError('The document has no text to index.');
+    if (chunks.length > MAX_CHUNKS_PER_DOCUMENT)
+      throw new ToolError(
+        `413 Payload Too Large: the document splits into ${chunks.length} passages; the limit is ${MAX_CHUNKS_PER_DOCUMENT}. Split it, or use fewer headings.`,
+        { reason: 'payload_too_large' },
+      );
     const { document, replaced, removedChunkIds } = await upsertKnowledgeDocument(ctx.db, ctx.principal, {
       workspaceId: args.scope === 'Local' ? ctx.principal.workspaceId : null,
       title: args.title,
@@ -187,7 +196,15 @@ export const deleteKnowledgeDocumentTool = defineCoreTool({
     if (!doc) throw new ToolError(`No knowledge document "${document_id}" here. Call list_knowledge_documents.`);
     if (doc.workspaceKey === '') requireGlobalWriter(ctx, 'Deleting');
     const chunkIds = await deleteKnowledgeDocument(ctx.db, ctx.principal, doc.id);
-    await ctx.knowledge.removed(chunkIds ?? []).catch(() => undefined);
+    // The document is gone from D1 (and so from every answer: hits are read back through it); a vector left
+    // behind is logged, never a failure of the delete.
+    await ctx.knowledge
+      .removed(chunkIds ?? [])
+      .catch((err: unknown) =>
+        console.error(
+          JSON.stringify({ msg: 'knowledge vectors not deleted', error: err instanceof Error ? err.name : 'unknown' }),
+        ),
+      );
     return { deleted: doc.id, title: doc.title };
   },
 });
