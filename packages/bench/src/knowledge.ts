@@ -69,6 +69,24 @@ export async function seedKnowledge(db: Db, tenant: BenchTenant, chunks: number)
   }
 }
 
+/** A tenant per corpus size (chunks → tenant), each with its corpus indexed. */
+export async function seedKnowledgeTenants(
+  db: Db,
+  sizes: readonly number[],
+  seedTenant: (slug: string) => Promise<BenchTenant>,
+  progress: (line: string) => void,
+): Promise<Map<number, BenchTenant>> {
+  const tenants = new Map<number, BenchTenant>();
+  for (const chunks of sizes) {
+    const started = performance.now();
+    const tenant = await seedTenant(`bench-kb${chunks}`);
+    await seedKnowledge(db, tenant, chunks);
+    tenants.set(chunks, tenant);
+    progress(`indexed ${chunks} knowledge chunks in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  }
+  return tenants;
+}
+
 /** Checks a search_knowledge answer: ten FTS results, each with a highlighted passage; answers null (no tool count). */
 export function checkKnowledgeResult(text: string): null {
   const result = jsonRpcResult(text) as { isError?: boolean; content?: { text: string }[] };

@@ -12,7 +12,7 @@
  * SessionDispatch the main worker did not append.
  */
 import { cpus } from 'node:os';
-import { bumpCatalogVersion, createDb, setRunHistoryRetention, type Db } from '@gatehouse/integrations-adapters-cf';
+import { createDb, setRunHistoryRetention, type Db } from '@gatehouse/integrations-adapters-cf';
 import { createCredentialsCipher } from '@gatehouse/integrations-core';
 import type { Miniflare } from 'miniflare';
 import { BASELINE_INGEST_TABLE_SQL } from './baseline-worker.js';
@@ -26,7 +26,8 @@ import {
 } from './bench-stack.js';
 import { startModelFake, type ModelFakeServer } from '@gatehouse/model-fake/node';
 import { measureAgentSteps, renderAgentSteps } from './agent-steps.js';
-import { KNOWLEDGE_QUERY, checkKnowledgeResult, seedKnowledge } from './knowledge.js';
+import { measureCold } from './cold.js';
+import { KNOWLEDGE_QUERY, checkKnowledgeResult, seedKnowledgeTenants } from './knowledge.js';
 import { DISPATCH_ORIGIN, type DispatchTarget } from './dispatch-driver.js';
 import { compareIngest, githubDeliveries, renderIngest } from './ingest.js';
 import { LOOPBACK_ISSUE_TITLE, startLoopbackGithub, type LoopbackGithub } from './loopback-github.js';
@@ -159,32 +160,6 @@ async function measureRow(
   return { label, tools, bytes: Buffer.byteLength(text), wireBytes, http, fetch };
 }
 
-/** The first tools/list after each of COLD_SAMPLES catalog version bumps: a toolset cache miss each time. */
-async function measureCold(
-  ctx: Ctx,
-  db: Db,
-  tenant: BenchTenant,
-  size: number,
-  warm: ReportRow,
-  req: PreparedRequest,
-): Promise<ColdRow> {
-  const expected = size * TOOLS_PER_TEMPLATE;
-  const timesMs: number[] = [];
-  for (let i = 0; i < COLD_SAMPLES; i++) {
-    await bumpCatalogVersion(db, tenant);
-    const start = performance.now();
-    const text = await sendText(ctx.mf, req);
-    timesMs.push(performance.now() - start);
-    checkToolsList(text, SYNTHETIC_TOOL, expected);
-  }
-  return {
-    label: `tools/list ${size} × ${TOOLS_PER_TEMPLATE} (cold)`,
-    tools: warm.tools ?? 0,
-    timesMs,
-    warmP50Ms: warm.fetch.p50Ms,
-  };
-}
-
 async function run(
   stack: BenchStack,
   fakes: Fakes,
@@ -215,14 +190,7 @@ async function run(
     await cipher.encrypt({ webhook_secret: webhookSecret, token: credentials.githubToken }),
   );
   await stack.d1.prepare(BASELINE_INGEST_TABLE_SQL).run();
-  const knowledge = new Map<number, BenchTenant>();
-  for (const chunks of KNOWLEDGE_SIZES) {
-    const started = performance.now();
-    const tenant = await seedTenant(db, `bench-kb${chunks}`);
-    await seedKnowledge(db, tenant, chunks);
-    knowledge.set(chunks, tenant);
-    progress(`indexed ${chunks} knowledge chunks in ${((performance.now() - started) / 1000).toFixed(1)} s`);
-  }
+  const knowledge = await seedKnowledgeTenants(db, KNOWLEDGE_SIZES, (slug) => seedTenant(db, slug), progress);
 
   const cpu = workerdCpuProbe();
   const conn = entryConnection(await stack.mf.ready);
@@ -298,7 +266,9 @@ async function measureAll(ctx: Ctx, db: Db, fakes: Fakes, seeded: Seeded, startu
       checkToolsList(text, SYNTHETIC_TOOL, expected),
     );
     listRows.set(size, row);
-    coldRows.push(await measureCold(ctx, db, tenant, size, row, req));
+    coldRows.push(
+      await measureCold(ctx.mf, db, tenant, { size, warm: row, req, samples: COLD_SAMPLES, pattern: SYNTHETIC_TOOL }),
+    );
   }
   // The floor at the target size: the baseline's one SELECT answering the very same tools/list JSON, cached.
   const targetText = await sendText(
