@@ -4,7 +4,7 @@
  * write is attempted at all.
  */
 import { describe, expect, it } from 'vitest';
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult } from '@modelcontextprotocol/server';
 import { withFirstCallContext } from '../src/mcp/first-call-context.js';
 import type { ToolContext } from '../src/tools/tool-types.js';
 

@@ -104,6 +104,44 @@ describe('OAuth authorization code flow', () => {
     expect(refreshedAccess.status).toBe(200);
   });
 
+  it('challenges a 2026-07-28 tools/call outside the granted scopes exactly as a 2025 one', async () => {
+    const { user, token: apiToken } = await seedTenant('oauth-scope-modern', 'ADMIN');
+    await setPassword(user.id);
+    const { tokens } = await authorize(user.email, { scope: 'mcp:read', scopes: ['mcp:read'] });
+    const install = {
+      template: 'zendesk',
+      credentials: { email: 'a@b.c', api_token: 't' },
+      settings: { instance_url: 'https://acme.zendesk.com' },
+    };
+    const meta = {
+      'io.modelcontextprotocol/protocolVersion': '2026-07-28',
+      'io.modelcontextprotocol/clientCapabilities': {},
+    };
+    const res = await post(
+      tokens.access_token!,
+      {
+        jsonrpc: '2.0',
+        id: 2,
+        method: 'tools/call',
+        params: { name: 'install_integration', arguments: install, _meta: meta },
+      },
+      { 'mcp-protocol-version': '2026-07-28', 'mcp-method': 'tools/call', 'mcp-name': 'install_integration' },
+    );
+    expect(res.status).toBe(403);
+    const challenge = res.headers.get('www-authenticate')!;
+    expect(challenge).toMatch(/error="insufficient_scope"/);
+    expect(challenge).toMatch(/scope="mcp:read mcp:write"/);
+    expect((await callTool(apiToken, 'list_installed_integrations', {})).json.installations).toEqual([]);
+    // Within its scopes the same token is served statelessly.
+    const list = await post(
+      tokens.access_token!,
+      { jsonrpc: '2.0', id: 3, method: 'tools/list', params: { _meta: meta } },
+      { 'mcp-protocol-version': '2026-07-28', 'mcp-method': 'tools/list' },
+    );
+    expect(list.status).toBe(200);
+    expect(((await list.json()) as { result: { resultType: string } }).result.resultType).toBe('complete');
+  });
+
   it('answers a tools/call outside the granted scopes with 403 insufficient_scope, before running it', async () => {
     const { user, token: apiToken } = await seedTenant('oauth-scope', 'ADMIN');
     await setPassword(user.id);

@@ -229,7 +229,8 @@ describe('transport refusals', () => {
 
   it.each([
     ['not JSON', '{"jsonrpc": "2.0", ', 400, -32700],
-    ['JSON that is not JSON-RPC', '{"hello": "world"}', 400, -32700],
+    // JSON-RPC 2.0 §5.1: "The JSON sent is not a valid Request object" is -32600 (SDK v1 answered -32700).
+    ['JSON that is not JSON-RPC', '{"hello": "world"}', 400, -32600],
   ])('answers %s with a JSON-RPC error, never a 500', async (_label, body, status, code) => {
     const { token } = await seedTenant(`malformed-${code}-${body.length}`);
     const { sessionId } = await initialize(token);

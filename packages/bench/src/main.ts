@@ -14,7 +14,6 @@
 import { cpus } from 'node:os';
 import { createDb, setRunHistoryRetention, type Db } from '@gatehouse/integrations-adapters-cf';
 import { createCredentialsCipher } from '@gatehouse/integrations-core';
-import type { Miniflare } from 'miniflare';
 import { BASELINE_INGEST_TABLE_SQL } from './baseline-worker.js';
 import {
   BASELINE_ORIGIN,
@@ -32,20 +31,19 @@ import { DISPATCH_ORIGIN, type DispatchTarget } from './dispatch-driver.js';
 import { compareIngest, githubDeliveries, renderIngest } from './ingest.js';
 import { LOOPBACK_ISSUE_TITLE, startLoopbackGithub, type LoopbackGithub } from './loopback-github.js';
 import { startLoopbackUpstream, type LoopbackUpstream } from './loopback-upstream.js';
-import { measure, type SamplePlan } from './measure.js';
+import type { SamplePlan } from './measure.js';
 import {
   BenchCheckError,
   checkGetIssueResult,
   checkGithubIssueResult,
   checkToolsList,
   entryConnection,
-  httpSampler,
+  checkModernResult,
   jsonRpcRequest,
   jsonRpcResult,
-  sampler,
+  modernRequest,
   sendText,
   withSession,
-  type EntryConnection,
   type PreparedRequest,
 } from './rpc.js';
 import {
@@ -68,7 +66,8 @@ import {
   type BenchTenant,
 } from './seed.js';
 import { measureStartup, renderStartup, type StartupResult } from './startup.js';
-import { workerdCpuProbe, type CpuProbe } from './workerd-cpu.js';
+import { workerdCpuProbe } from './workerd-cpu.js';
+import { measureRowWith, type Ctx } from './row.js';
 
 /**
  * `--smoke` (the package's test): every row once with a handful of samples and two catalog sizes, so a change that
@@ -108,6 +107,9 @@ const AGENT_RUNS = SMOKE ? 1 : 20;
 const SYNTHETIC_TOOL = /^svc\d{4}_op\d$/;
 
 const progress = (line: string) => process.stderr.write(`bench: ${line}\n`);
+/** One row, sampled with this run's PLAN (row.ts). */
+const measureRow = (ctx: Ctx, label: string, req: PreparedRequest, check: (text: string) => number | null) =>
+  measureRowWith(ctx, label, req, check, PLAN, progress);
 
 /**
  * The loopback fakes the workers call: Jira Cloud (the jira-cloud template), GitHub (the github provider) and the
@@ -128,36 +130,6 @@ interface Seeded {
   /** A tenant per knowledge corpus size (chunks → tenant). */
   knowledge: Map<number, BenchTenant>;
   webhookSecret: string;
-}
-
-/** Everything a row needs: the Miniflare and the HTTP connection to send through, and the CPU probe to read. */
-interface Ctx {
-  mf: Miniflare;
-  conn: EntryConnection;
-  cpu: CpuProbe | null;
-}
-
-/** Sends `req` once and validates the answer with `check`, then measures it over HTTP and through fetch. */
-async function measureRow(
-  ctx: Ctx,
-  label: string,
-  req: PreparedRequest,
-  check: (text: string) => number | null,
-): Promise<ReportRow> {
-  progress(`measuring ${label}`);
-  const text = await sendText(ctx.mf, req);
-  const tools = check(text);
-  const sendOverHttp = httpSampler(ctx.conn, req);
-  const wireBytes = await sendOverHttp();
-  // Every timed answer must be the one validated above, byte for byte in length (an error body would differ).
-  const overHttp = async () => {
-    const bytes = await sendOverHttp();
-    if (bytes !== wireBytes)
-      throw new BenchCheckError(`${label}: ${bytes} bytes on the wire, the validated answer had ${wireBytes}`);
-  };
-  const http = await measure(overHttp, PLAN, ctx.cpu);
-  const fetch = await measure(sampler(ctx.mf, req), PLAN, ctx.cpu);
-  return { label, tools, bytes: Buffer.byteLength(text), wireBytes, http, fetch };
 }
 
 async function run(
@@ -270,6 +242,17 @@ async function measureAll(ctx: Ctx, db: Db, fakes: Fakes, seeded: Seeded, startu
       await measureCold(ctx.mf, db, tenant, { size, warm: row, req, samples: COLD_SAMPLES, pattern: SYNTHETIC_TOOL }),
     );
   }
+  // The same list asked by a 2026-07-28 client: no session, the envelope in _meta (issue 16: beside the legacy row).
+  const modernListReq = modernRequest(`${MCP_ORIGIN}/mcp`, tenants.get(TARGET_SIZE)!.token, 'tools/list');
+  const modernList = await measureRow(
+    ctx,
+    `tools/list ${TARGET_SIZE} × ${TOOLS_PER_TEMPLATE} (warm, 2026-07-28)`,
+    modernListReq,
+    (text) => {
+      checkModernResult(text);
+      return checkToolsList(text, SYNTHETIC_TOOL, TARGET_SIZE * TOOLS_PER_TEMPLATE);
+    },
+  );
   // The floor at the target size: the baseline's one SELECT answering the very same tools/list JSON, cached.
   const targetText = await sendText(
     mf,
@@ -297,6 +280,15 @@ async function measureAll(ctx: Ctx, db: Db, fakes: Fakes, seeded: Seeded, startu
     }),
   );
   const call = await measureRow(ctx, 'tools/call get_issue → loopback', callReq, (text) => {
+    checkGetIssueResult(text, ISSUE_KEY);
+    return null;
+  });
+  const modernCallReq = modernRequest(`${MCP_ORIGIN}/mcp`, callTenant.token, 'tools/call', {
+    name: 'get_issue',
+    arguments: { issue_key: ISSUE_KEY },
+  });
+  const modernCall = await measureRow(ctx, 'tools/call get_issue → loopback (2026-07-28)', modernCallReq, (text) => {
+    checkModernResult(text);
     checkGetIssueResult(text, ISSUE_KEY);
     return null;
   });
@@ -385,8 +377,10 @@ async function measureAll(ctx: Ctx, db: Db, fakes: Fakes, seeded: Seeded, startu
     baseline,
     rawFetch,
     ...SIZES.map((s) => listRows.get(s)!),
+    modernList,
     floor,
     call,
+    modernCall,
     callOff,
     callOn,
     providerCall,

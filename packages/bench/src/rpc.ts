@@ -45,6 +45,45 @@ export function jsonRpcRequest(
 }
 
 /**
+ * The same request in MCP 2026-07-28 form (stateless, no session): the per-request `_meta` envelope
+ * (protocolVersion, clientInfo, clientCapabilities) and the standard headers MCP-Protocol-Version, Mcp-Method and,
+ * for tools/call, Mcp-Name (SEP-2243), as the SDK v2 client sends them.
+ */
+export function modernRequest(
+  url: string,
+  token: string,
+  method: string,
+  params: Record<string, unknown> = {},
+): PreparedRequest {
+  const legacy = jsonRpcRequest(url, token, method);
+  const _meta = {
+    'io.modelcontextprotocol/protocolVersion': '2026-07-28',
+    'io.modelcontextprotocol/clientInfo': { name: 'gatehouse-bench', version: '1' },
+    'io.modelcontextprotocol/clientCapabilities': {},
+  };
+  const headers: Record<string, string> = {
+    ...legacy.init.headers,
+    'mcp-protocol-version': '2026-07-28',
+    'mcp-method': method,
+  };
+  if (typeof params.name === 'string') headers['mcp-name'] = params.name;
+  return {
+    url,
+    init: {
+      ...legacy.init,
+      headers,
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params: { ...params, _meta } }),
+    },
+  };
+}
+
+/** A 2026-07-28 result must say it is complete (MCP 2026-07-28 §Results, `resultType`). */
+export function checkModernResult(text: string): void {
+  if (jsonRpcResult(text).resultType !== 'complete')
+    throw new BenchCheckError(`2026-07-28 result without resultType "complete": ${text.slice(0, 200)}`);
+}
+
+/**
  * Initializes an MCP session for the request's token (MCP 2025-06-18 §Session Management) and returns the request
  * with its Mcp-Session-Id, as a real client sends it after initialize.
  */

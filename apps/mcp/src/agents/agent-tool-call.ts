@@ -5,7 +5,7 @@
  * allows. What the call returns is redacted with the secrets its path held before the model or a step sees it.
  */
 import { redactCredentials, type McpToolDescriptor } from '@gatehouse/integrations-core';
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult } from '@modelcontextprotocol/server';
 import { emptyTrace, secretArgumentValues, startToolCallRecording } from '../history/tool-call-record.js';
 import { runToolCall } from '../mcp/server.js';
 import type { ToolFailure } from '../mcp/tool-result.js';

@@ -21,7 +21,7 @@ import {
   type RunHistoryStatus,
   type UpstreamExchange,
 } from '@gatehouse/integrations-core';
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult } from '@modelcontextprotocol/server';
 import type { ToolFailure } from '../mcp/tool-result.js';
 import type { ToolCallTrace, ToolContext } from '../tools/tool-types.js';
 import { recordLater } from './write-behind.js';

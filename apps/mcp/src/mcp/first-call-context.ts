@@ -3,9 +3,12 @@
  * automatically includes both the user profile (get_my_profile) and the workspace info (get_workspace_info) alongside
  * the tool result." Once per session, claimed with a compare-and-swap in D1 so concurrent first calls on different
  * isolates deliver it exactly once.
+ *
+ * 2026-07-28 clients have no session: they get the same context in the `server/discover` instructions, the answer
+ * a client reads once when it connects and keeps beside its system prompt (ADR 0013).
  */
 import { claimFirstCallContext } from '@gatehouse/integrations-adapters-cf';
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult } from '@modelcontextprotocol/server';
 import { getMyProfile, getWorkspaceInfo } from '../tools/profile-tools.js';
 import type { ToolContext } from '../tools/tool-types.js';
 
@@ -41,4 +44,23 @@ export async function withFirstCallContext(ctx: ToolContext, result: CallToolRes
     get_workspace_info: workspace,
   };
   return { ...result, content: [...result.content, { type: 'text', text: JSON.stringify(context, null, 2) }] };
+}
+
+/**
+ * The `server/discover` instructions of a 2026-07-28 caller: the workspace's instructions followed by the session
+ * context (profile and workspace info as JSON). Should reading the context fail, the instructions go out alone and
+ * the failure is logged: discovery must not fail for bookkeeping.
+ */
+export async function discoverInstructions(ctx: ToolContext, instructions: string): Promise<string> {
+  try {
+    const [profile, workspace] = await Promise.all([getMyProfile.call({}, ctx), getWorkspaceInfo.call({}, ctx)]);
+    const context = { get_my_profile: profile, get_workspace_info: workspace };
+    const json = JSON.stringify(context, null, 2);
+    return `${instructions}\n\nSession context (who you are acting for, and where):\n${json}`;
+  } catch (err) {
+    console.error(
+      JSON.stringify({ msg: 'discover context not read', error: err instanceof Error ? err.name : 'unknown' }),
+    );
+    return instructions;
+  }
 }

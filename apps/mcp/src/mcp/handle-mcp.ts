@@ -1,10 +1,12 @@
 /**
- * /mcp over Streamable HTTP (MCP 2025-06-18 and 2025-11-25 §Transports), with sessions that survive the edge.
+ * /mcp over Streamable HTTP in both protocol eras, routed per request (protocol-era.ts): a POST whose `_meta` names
+ * 2026-07-28 is served statelessly (handle-modern.ts); `initialize` and everything else keep the 2025-06-18 /
+ * 2025-11-25 sessionful path below (MCP 2026-07-28 §basic/versioning "Backward compatibility").
  *
- * The SDK's web-standard transport runs stateless for each request; this layer adds what must outlive an isolate:
- * the Mcp-Session-Id is issued at initialize and kept in D1 (valid on any isolate, after restarts), bound to the
- * organization, workspace and user of the credentials that created it. A session never authenticates: every request
- * carries its own token first. Thin on purpose: revision 2026-07-28 drops transport sessions.
+ * 2025 era: the SDK's web-standard transport runs stateless for each request; this layer adds what must outlive an
+ * isolate: the Mcp-Session-Id is issued at initialize and kept in D1 (valid on any isolate, after restarts), bound to
+ * the organization, workspace and user of the credentials that created it. A session never authenticates: every
+ * request carries its own token first.
  *
  * - POST: JSON-RPC. Initialize creates the session; anything else needs a live Mcp-Session-Id (400 without, 404
  *   unknown/ended/expired/someone else's, so the client re-initializes).
@@ -12,7 +14,7 @@
  *   OrgNotifier Durable Object; resumable with Last-Event-ID.
  * - DELETE: ends the session.
  */
-import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
+import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/server';
 import { insufficientScope, type OAuthResourceAuth } from '@cloudflare/workers-oauth-provider';
 import {
   createDb,
@@ -26,20 +28,14 @@ import {
 import { secretValuesOf, type WorkerConfig } from '@gatehouse/integrations-core';
 import { startToolCallRecording, type HistorySink } from '../history/tool-call-record.js';
 import { publicOrigin } from '../oauth/oauth-servers.js';
-import { coreDescriptorsFor } from '../tools/core-tools.js';
-import { EMPTY_TOOLSET } from '../tools/integration-toolset.js';
-import { getIntegrationToolset } from '../tools/toolset-cache.js';
-import { BASE_SCOPE, INTEGRATION_SCOPE, missingScopes } from './scope-policy.js';
+import { BASE_SCOPE, missingScopes } from './scope-policy.js';
 import type { ModelEnv } from '../agents/agent-model.js';
 import { knowledgeRetrieverFor, type KnowledgeEnv } from '../knowledge/retriever.js';
+import { handleModernRequest, jsonRpcErrorFor } from './handle-modern.js';
+import { routeEra } from './protocol-era.js';
 import { createMcpServer } from './server.js';
-import {
-  coreToolsFor,
-  isAcceptableMcpPost,
-  isPlainToolsList,
-  serializedFor,
-  toolsListResponse,
-} from './tools-list-response.js';
+import type { ToolContext } from '../tools/tool-types.js';
+import { cachedToolsList, isAcceptableMcpPost, isPlainToolsList } from './tools-list-response.js';
 import {
   checkHost,
   checkOrigin,
@@ -85,15 +81,14 @@ export async function handleMcp(
   config: WorkerConfig,
   caller: McpCaller,
 ): Promise<Response> {
-  const badVersion = checkProtocolVersionHeader(req);
-  if (badVersion) return badVersion;
   const db = createDb(env.AUTH_DB);
   const { principal, session } = caller;
   const touch = session ? touchMcpSession(db, principal, session) : null;
   if (touch) ctx.waitUntil(touch);
+  if (req.method === 'POST') return handlePost(req, env, ctx, config, db, caller, session);
+  const badVersion = checkProtocolVersionHeader(req);
+  if (badVersion) return badVersion;
   switch (req.method) {
-    case 'POST':
-      return handlePost(req, env, ctx, config, db, caller, session);
     case 'GET':
       if (missingScopes(undefined, caller.scopes).length) return insufficientScope(caller.auth, [BASE_SCOPE]);
       return handleGet(req, env, principal, session?.id ?? null);
@@ -132,6 +127,43 @@ export function checkTransportOrigin(req: Request, env: Env): Response | null {
   return checkHost(req, hosts) ?? checkOrigin(req, list(env.ALLOWED_ORIGINS), hosts);
 }
 
+/** The tool context of one request; `sessionId` null for initialize and for 2026-07-28 requests. */
+function toolContext(
+  req: Request,
+  env: Env,
+  ctx: ExecutionContext,
+  config: WorkerConfig,
+  db: Db,
+  caller: McpCaller,
+  sessionId: string | null,
+  contextDelivered: boolean,
+): ToolContext {
+  const { principal } = caller;
+  return {
+    principal,
+    db,
+    config,
+    fetch: (input, init) => fetch(input, init),
+    integrations: env.INTEGRATIONS,
+    agentRuns: env.AGENT_RUNS,
+    modelEnv: env as ModelEnv,
+    knowledge: knowledgeRetrieverFor(env as KnowledgeEnv, db),
+    publicOrigin: publicOrigin(env, req),
+    scopes: caller.scopes,
+    sessionId,
+    contextDelivered,
+    history: historySink(env, ctx, db),
+    notifyToolsChanged: () =>
+      ctx.waitUntil(notifierFor(env, principal.organizationId).notify('notifications/tools/list_changed')),
+  };
+}
+
+/** The id of a single JSON-RPC request body, for error answers (null when it has none). */
+function requestId(body: unknown): string | number | null {
+  const id = body && typeof body === 'object' && !Array.isArray(body) ? (body as { id?: unknown }).id : undefined;
+  return typeof id === 'string' || typeof id === 'number' ? id : null;
+}
+
 async function handlePost(
   req: Request,
   env: Env,
@@ -144,11 +176,25 @@ async function handlePost(
   const { principal } = caller;
   const body = await readJsonBody(req);
   if (!body.ok) return body.response;
+  const era = routeEra(req, body.json);
+  if (era.era === 'reject') {
+    const { status, code, message, data } = era.rejection;
+    return jsonRpcErrorFor(requestId(body.json), status, code, message, data);
+  }
   const missing = missingScopes(body.json, caller.scopes);
   if (missing.length) {
     recordScopeRefusal(body.json, principal, historySink(env, ctx, db), missing);
     return insufficientScope(caller.auth, [BASE_SCOPE, ...missing.filter((s) => s !== BASE_SCOPE)]);
   }
+  if (era.era === 'modern') {
+    // Modern notifications (e.g. notifications/cancelled closing a listen stream, whose abort already ended it)
+    // need no answer beyond 202 (MCP 2026-07-28 §Transports).
+    if (era.kind === 'notification') return new Response(null, { status: 202 });
+    const tools = toolContext(req, env, ctx, config, db, caller, null, false);
+    return handleModernRequest(req, env, caller, tools, era.message, era.route);
+  }
+  const badVersion = checkProtocolVersionHeader(req);
+  if (badVersion) return badVersion;
   const init = initializeParams(body.json);
   let sessionId: string | null = null;
   if (!init) {
@@ -157,38 +203,14 @@ async function handlePost(
     sessionId = liveSession.id;
   }
   if (sessionId && isPlainToolsList(body.json) && isAcceptableMcpPost(req)) {
-    // The hot path: tools/list from cached, pre-compressed bytes (tools-list-response.ts).
-    const withIntegrations = caller.scopes.includes(INTEGRATION_SCOPE);
-    // A toolset that cannot be read (D1 unavailable) falls through to the SDK path, which tries once more and
-    // answers a failure as JSON-RPC Internal error with a request id (server.ts), never a bare 500.
-    const toolset = withIntegrations
-      ? await getIntegrationToolset(db, principal, env.INTEGRATIONS).catch(() => null)
-      : EMPTY_TOOLSET;
-    if (toolset) {
-      const [core, integration] = await Promise.all([
-        coreToolsFor(principal.role, caller.scopes, () => coreDescriptorsFor(principal.role, caller.scopes)),
-        serializedFor(toolset, toolset.descriptors),
-      ]);
-      return toolsListResponse(req, body.json.id, core, integration);
-    }
+    // The hot path: tools/list from cached, pre-compressed bytes (tools-list-response.ts); null falls through.
+    const cached = await cachedToolsList(req, body.json.id, db, principal, caller.scopes, env.INTEGRATIONS);
+    if (cached) return cached;
   }
-  const server = createMcpServer({
-    principal,
-    db,
-    config,
-    fetch: (input, init) => fetch(input, init),
-    integrations: env.INTEGRATIONS,
-    agentRuns: env.AGENT_RUNS,
-    modelEnv: env as ModelEnv,
-    knowledge: knowledgeRetrieverFor(env as KnowledgeEnv, db),
-    publicOrigin: publicOrigin(env, req),
-    scopes: caller.scopes,
-    sessionId,
-    contextDelivered: liveSession?.contextDelivered ?? false,
-    history: historySink(env, ctx, db),
-    notifyToolsChanged: () =>
-      ctx.waitUntil(notifierFor(env, principal.organizationId).notify('notifications/tools/list_changed')),
-  });
+  const server = createMcpServer(
+    toolContext(req, env, ctx, config, db, caller, sessionId, liveSession?.contextDelivered ?? false),
+    { era: 'legacy' },
+  );
   const transport = new WebStandardStreamableHTTPServerTransport({
     sessionIdGenerator: undefined,
     enableJsonResponse: true,

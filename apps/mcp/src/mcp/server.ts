@@ -1,18 +1,18 @@
 /**
- * The MCP server for one request: the SDK's low-level Server (no zod tool registration: tools/list serves stored
- * JSON Schemas) with handlers for tools/list and tools/call. Built per request; what it lists comes from the
- * per-isolate toolset cache.
+ * The MCP server for one request: SDK v2's low-level Server (no zod tool registration: tools/list serves stored
+ * JSON Schemas) with handlers for tools/list and tools/call, in either protocol era (protocol-era.ts). Built per
+ * request; what it lists comes from the per-isolate toolset cache. On 2026-07-28 requests the SDK answers
+ * `server/discover` itself and adds `resultType` and the cache hints (MCP 2026-07-28 §server/discover, §Caching).
  */
-import { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import { CfWorkerJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/cfworker';
 import {
-  CallToolRequestSchema,
-  ErrorCode,
-  ListToolsRequestSchema,
-  McpError,
+  ProtocolError,
+  ProtocolErrorCode,
+  Server,
+  SUPPORTED_PROTOCOL_VERSIONS,
   type CallToolResult,
   type Tool,
-} from '@modelcontextprotocol/sdk/types.js';
+} from '@modelcontextprotocol/server';
+import { CfWorkerJsonSchemaValidator } from '@modelcontextprotocol/server/validators/cf-worker';
 import { roleAtLeast, unhandledErrorLine } from '@gatehouse/integrations-core';
 import { callIntegrationTool } from '../tools/call-integration-tool.js';
 import { CORE_TOOLS, coreDescriptorsFor } from '../tools/core-tools.js';
@@ -24,6 +24,7 @@ import { withFirstCallContext } from './first-call-context.js';
 import { DEFAULT_INSTRUCTIONS } from './instructions.js';
 import { toolResult, type ToolFailure } from './tool-result.js';
 import { startToolCallRecording } from '../history/tool-call-record.js';
+import { MODERN_PROTOCOL_VERSION, TOOLS_LIST_CACHE_HINT } from './protocol-era.js';
 
 export const SERVER_INFO = { name: 'gatehouse', title: 'Gatehouse MCP gateway', version: '0.1.0' };
 
@@ -63,7 +64,10 @@ async function callTool(
   const routes = integration.routes.get(name);
   // Unknown tool: JSON-RPC invalid params (MCP 2025-06-18 §Tools, Error Handling: "Unknown tools").
   if (!routes)
-    throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${name}. Call tools/list for the available tools.`);
+    throw new ProtocolError(
+      ProtocolErrorCode.InvalidParams,
+      `Unknown tool: ${name}. Call tools/list for the available tools.`,
+    );
   return withFirstCallContext(
     ctx,
     await toolResult(name, () => callIntegrationTool(name, routes, args, ctx), onFailure),
@@ -72,7 +76,7 @@ async function callTool(
 
 /**
  * One tools/call, recorded in the run history: what the MCP handler and agent runs (agents/agent-toolset.ts) both
- * go through; `onFailure` learns why a failed call failed. Throws McpError InvalidParams for an unknown tool.
+ * go through; `onFailure` learns why a failed call failed. Throws ProtocolError InvalidParams for an unknown tool.
  */
 export async function runToolCall(
   name: string,
@@ -94,21 +98,35 @@ export async function runToolCall(
     return result;
   } catch (err) {
     recording?.finish(null, {
-      reason: err instanceof McpError && err.code === ErrorCode.InvalidParams ? 'unknown_tool' : 'internal_error',
-      message: err instanceof McpError ? err.message : 'internal error',
+      reason:
+        err instanceof ProtocolError && err.code === ProtocolErrorCode.InvalidParams
+          ? 'unknown_tool'
+          : 'internal_error',
+      message: err instanceof ProtocolError ? err.message : 'internal error',
     });
     throw err;
   }
 }
 
-export function createMcpServer(ctx: ToolContext): Server {
+/**
+ * The Server for one request of one era. A 2025-era Server negotiates only 2025-era revisions at `initialize` (an
+ * initialize naming 2026-07-28 gets the latest of those); a modern one serves 2026-07-28 alone. `instructions`
+ * replaces the workspace's for this request (the `server/discover` answer carries the session context:
+ * first-call-context.ts).
+ */
+export function createMcpServer(
+  ctx: ToolContext,
+  { era, instructions }: { era: 'legacy' | 'modern'; instructions?: string },
+): Server {
   const server = new Server(SERVER_INFO, {
     capabilities: { tools: { listChanged: true } },
-    instructions: ctx.principal.workspaceInstructions ?? DEFAULT_INSTRUCTIONS,
+    instructions: instructions ?? ctx.principal.workspaceInstructions ?? DEFAULT_INSTRUCTIONS,
     jsonSchemaValidator,
+    supportedProtocolVersions: era === 'modern' ? [MODERN_PROTOCOL_VERSION] : [...SUPPORTED_PROTOCOL_VERSIONS],
+    cacheHints: { 'tools/list': TOOLS_LIST_CACHE_HINT, 'server/discover': TOOLS_LIST_CACHE_HINT },
   });
 
-  server.setRequestHandler(ListToolsRequestSchema, async () => {
+  server.setRequestHandler('tools/list', async () => {
     let integration = EMPTY_TOOLSET;
     if (ctx.scopes.includes(INTEGRATION_SCOPE)) {
       try {
@@ -118,8 +136,8 @@ export function createMcpServer(ctx: ToolContext): Server {
         // JSON-RPC Internal error with the id of that line instead.
         const requestId = crypto.randomUUID();
         console.error(unhandledErrorLine(err, { worker: 'mcp', method: 'POST', route: '/mcp tools/list', requestId }));
-        throw new McpError(
-          ErrorCode.InternalError,
+        throw new ProtocolError(
+          ProtocolErrorCode.InternalError,
           `Internal error while listing tools; it was logged (request id ${requestId}). Try again.`,
         );
       }
@@ -128,7 +146,7 @@ export function createMcpServer(ctx: ToolContext): Server {
     return { tools: tools as Tool[] };
   });
 
-  server.setRequestHandler(CallToolRequestSchema, (request) =>
+  server.setRequestHandler('tools/call', (request) =>
     runToolCall(request.params.name, (request.params.arguments ?? {}) as Record<string, unknown>, ctx),
   );
 

@@ -3,7 +3,7 @@
  * `isError: true` result with its message; anything unexpected is logged and answered with a generic message, so
  * no stack, upstream body or secret reaches the client.
  */
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult } from '@modelcontextprotocol/server';
 import { redactSecrets } from '@gatehouse/integrations-core';
 import { ToolError } from '../tools/tool-types.js';
 

@@ -12,7 +12,12 @@
  * request this path does not cover (a cursor, a batch, a notification) goes through the SDK.
  */
 import { gzipSync } from 'fflate';
+import type { Db, Principal } from '@gatehouse/integrations-adapters-cf';
 import { cachedValue, type McpToolDescriptor, type Role } from '@gatehouse/integrations-core';
+import { coreDescriptorsFor } from '../tools/core-tools.js';
+import { EMPTY_TOOLSET } from '../tools/integration-toolset.js';
+import { getIntegrationToolset } from '../tools/toolset-cache.js';
+import { INTEGRATION_SCOPE } from './scope-policy.js';
 
 export interface SerializedTools {
   /** The tools as JSON array elements without the brackets ('' when none). */
@@ -83,16 +88,18 @@ export function isAcceptableMcpPost(req: Request): boolean {
 /**
  * The tools/list response from cached parts: `{"result":{"tools":[<core>,<integration>]},"jsonrpc":"2.0","id":<id>}`
  * (the SDK's key order), gzip-encoded when the client accepts it; only the member holding the id is compressed per
- * request.
+ * request. `resultFields` are JSON members appended to the result after the tools (2026-07-28: `resultType`, the
+ * cache hint and `_meta`), starting with a comma.
  */
 export async function toolsListResponse(
   req: Request,
   id: string | number,
   core: SerializedTools,
   integration: SerializedTools,
+  resultFields = '',
 ): Promise<Response> {
   const separator = core.json && integration.json ? ',' : '';
-  const tail = `]},"jsonrpc":"2.0","id":${JSON.stringify(id)}}`;
+  const tail = `]${resultFields}},"jsonrpc":"2.0","id":${JSON.stringify(id)}}`;
   const headers: Record<string, string> = { 'content-type': 'application/json', vary: 'accept-encoding' };
   if (!acceptsGzip(req)) return new Response(HEAD + core.json + separator + integration.json + tail, { headers });
   const parts = [
@@ -119,4 +126,30 @@ export function coreToolsFor(
   descriptors: () => McpToolDescriptor[],
 ): Promise<SerializedTools> {
   return cachedValue(coreByCaller, `${role} ${[...scopes].sort().join(' ')}`, () => serializeTools(descriptors()));
+}
+
+/**
+ * tools/list for a caller from the cached parts: the core tools of its role and scopes, and the organization's
+ * integration tools when it holds mcp:execute. Null when the toolset cannot be read (D1 unavailable): the caller
+ * falls through to the SDK path, which tries once more and answers a failure as JSON-RPC Internal error with a
+ * request id (server.ts), never a bare 500.
+ */
+export async function cachedToolsList(
+  req: Request,
+  id: string | number,
+  db: Db,
+  principal: Principal,
+  scopes: readonly string[],
+  integrations: Fetcher,
+  resultFields = '',
+): Promise<Response | null> {
+  const toolset = scopes.includes(INTEGRATION_SCOPE)
+    ? await getIntegrationToolset(db, principal, integrations).catch(() => null)
+    : EMPTY_TOOLSET;
+  if (!toolset) return null;
+  const [core, integration] = await Promise.all([
+    coreToolsFor(principal.role, scopes, () => coreDescriptorsFor(principal.role, scopes)),
+    serializedFor(toolset, toolset.descriptors),
+  ]);
+  return toolsListResponse(req, id, core, integration, resultFields);
 }

@@ -2,7 +2,7 @@
  * Checks every /mcp request passes before any MCP handling (MCP 2025-06-18 §Transports, Security Warning and
  * Protocol Version Header). Each returns a Response to send, or null to go on.
  */
-import { SUPPORTED_PROTOCOL_VERSIONS } from '@modelcontextprotocol/sdk/types.js';
+import { SUPPORTED_PROTOCOL_VERSIONS } from '@modelcontextprotocol/server';
 import { jsonRpcErrorBody, readCapped } from '@gatehouse/integrations-core';
 
 /** Largest JSON-RPC POST body accepted, bytes. Larger bodies get 413 before any parsing. */
@@ -49,7 +49,10 @@ export function checkHost(req: Request, allowedHosts: readonly string[]): Respon
   return jsonRpcError(403, -32000, `Forbidden: Host ${JSON.stringify(host)} is not allowed; add it to ALLOWED_HOSTS`);
 }
 
-/** "If the server receives a request with an invalid or unsupported MCP-Protocol-Version, it MUST respond with 400". */
+/**
+ * 2025-era requests: "If the server receives a request with an invalid or unsupported MCP-Protocol-Version, it MUST
+ * respond with 400" (2025-06-18 §Protocol Version Header). 2026-07-28 requests are checked in protocol-era.ts.
+ */
 export function checkProtocolVersionHeader(req: Request): Response | null {
   const version = req.headers.get('mcp-protocol-version');
   if (version === null || SUPPORTED_PROTOCOL_VERSIONS.includes(version)) return null;
