@@ -3,9 +3,18 @@
  * JSON-RPC codes: https://www.jsonrpc.org/specification#error_object (-32600 invalid request, -32603 internal).
  */
 
-/** A JSON-RPC error response body with a null id (the request could not be attributed). */
-export function jsonRpcErrorBody(code: number, message: string): string {
-  return JSON.stringify({ jsonrpc: '2.0', error: { code, message }, id: null });
+/**
+ * A JSON-RPC error response body (JSON-RPC 2.0 §5.1): `id` null when the request could not be attributed; `data`
+ * omitted when undefined.
+ */
+export function jsonRpcErrorBody(
+  code: number,
+  message: string,
+  id: string | number | null = null,
+  data?: unknown,
+): string {
+  const error = data === undefined ? { code, message } : { code, message, data };
+  return JSON.stringify({ jsonrpc: '2.0', error, id });
 }
 
 /** A JSON error response for non-MCP routes. */

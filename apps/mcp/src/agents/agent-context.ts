@@ -13,7 +13,8 @@ import {
   type AgentRunRecord,
 } from '@gatehouse/integrations-adapters-cf';
 import { lesserRole, loadWorkerConfig } from '@gatehouse/integrations-core';
-import { historySink, notifierFor } from '../mcp/handle-mcp.js';
+import { historySink } from '../mcp/handle-mcp.js';
+import { notifierFor } from '../notifications/org-notifier.js';
 import type { ToolContext } from '../tools/tool-types.js';
 import type { ModelEnv } from './agent-model.js';
 import { knowledgeRetrieverFor, type KnowledgeEnv } from '../knowledge/retriever.js';

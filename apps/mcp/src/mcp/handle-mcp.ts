@@ -32,6 +32,7 @@ import { BASE_SCOPE, missingScopes } from './scope-policy.js';
 import type { ModelEnv } from '../agents/agent-model.js';
 import { knowledgeRetrieverFor, type KnowledgeEnv } from '../knowledge/retriever.js';
 import { handleModernRequest, jsonRpcErrorFor } from './handle-modern.js';
+import { notifierFor } from '../notifications/org-notifier.js';
 import { routeEra } from './protocol-era.js';
 import { createMcpServer } from './server.js';
 import type { ToolContext } from '../tools/tool-types.js';
@@ -52,10 +53,6 @@ function list(value: string | undefined): string[] {
     .split(',')
     .map((o) => o.trim().toLowerCase())
     .filter(Boolean);
-}
-
-export function notifierFor(env: Env, organizationId: string) {
-  return env.ORG_NOTIFIER.get(env.ORG_NOTIFIER.idFromName(organizationId));
 }
 
 const sessionRequired = () =>

@@ -17,7 +17,9 @@ import {
   type InboundModernRoute,
   type JSONRPCRequest,
 } from '@modelcontextprotocol/server';
+import { jsonRpcErrorBody } from '@gatehouse/integrations-core';
 import { z } from 'zod';
+import { notifierFor } from '../notifications/org-notifier.js';
 import type { ToolContext } from '../tools/tool-types.js';
 import { discoverInstructions } from './first-call-context.js';
 import { DEFAULT_INSTRUCTIONS } from './instructions.js';
@@ -44,8 +46,7 @@ export function jsonRpcErrorFor(
   message: string,
   data?: unknown,
 ): Response {
-  const error = data === undefined ? { code, message } : { code, message, data };
-  return new Response(JSON.stringify({ jsonrpc: '2.0', id, error }), {
+  return new Response(jsonRpcErrorBody(code, message, id, data), {
     status,
     headers: { 'content-type': 'application/json' },
   });
@@ -92,8 +93,9 @@ async function listen(env: Env, caller: McpCaller, message: JSONRPCRequest): Pro
     const end = { jsonrpc: '2.0', id: message.id, result: { resultType: 'complete', _meta: meta } };
     return sse(frame(ack) + frame(end));
   }
-  const notifier = env.ORG_NOTIFIER.get(env.ORG_NOTIFIER.idFromName(caller.principal.organizationId));
-  const stream = await notifier.listen(message.id, honoured, ['notifications/tools/list_changed']);
+  const stream = await notifierFor(env, caller.principal.organizationId).listen(message.id, honoured, [
+    'notifications/tools/list_changed',
+  ]);
   if (!stream)
     return jsonRpcErrorFor(
       message.id,

@@ -139,3 +139,8 @@ function listenFrame(method: string, params: Record<string, unknown> | undefined
 function frame(id: string, data: string): string {
   return `event: message\nid: ${id}\ndata: ${data}\n\n`;
 }
+
+/** The organization's OrgNotifier stub (one object per organization id). */
+export function notifierFor(env: Env, organizationId: string) {
+  return env.ORG_NOTIFIER.get(env.ORG_NOTIFIER.idFromName(organizationId));
+}

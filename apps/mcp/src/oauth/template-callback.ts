@@ -5,6 +5,7 @@
  * and only for a pending installation of that very template. On success its tools appear and connected clients get
  * tools/list_changed. The answer is a small HTML page: the person is in a browser.
  */
+import { notifierFor } from '../notifications/org-notifier.js';
 import { createDb, findTemplateVersionDefinitions } from '@gatehouse/integrations-adapters-cf';
 import { integrationTemplateSchema } from '@gatehouse/catalog';
 import type { WorkerConfig } from '@gatehouse/integrations-core';
@@ -47,11 +48,7 @@ export async function handleTemplateCallback(
     outbound: { fetch: (input, init) => fetch(input, init), allowLoopback: config.allowLoopbackUpstreams },
   });
   if (outcome.ok)
-    ctx.waitUntil(
-      env.ORG_NOTIFIER.get(env.ORG_NOTIFIER.idFromName(outcome.installation.organizationId)).notify(
-        'notifications/tools/list_changed',
-      ),
-    );
+    ctx.waitUntil(notifierFor(env, outcome.installation.organizationId).notify('notifications/tools/list_changed'));
   return authorizationPage(outcome, {
     retry: 'Run install_integration again.',
     connected: () =>
