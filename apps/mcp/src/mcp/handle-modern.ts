@@ -19,7 +19,13 @@ import {
 } from '@modelcontextprotocol/server';
 import { jsonRpcErrorBody } from '@gatehouse/integrations-core';
 import { z } from 'zod';
-import { notifierFor } from '../notifications/org-notifier.js';
+import {
+  listenEnd,
+  MAX_LISTENERS_PER_USER,
+  notifierFor,
+  SUBSCRIPTION_ID_META_KEY,
+  type ListenRefusal,
+} from '../notifications/org-notifier.js';
 import type { ToolContext } from '../tools/tool-types.js';
 import { discoverInstructions } from './first-call-context.js';
 import { DEFAULT_INSTRUCTIONS } from './instructions.js';
@@ -82,31 +88,35 @@ async function listen(env: Env, caller: McpCaller, message: JSONRPCRequest): Pro
       "Invalid params: 'notifications' is required and must be a SubscriptionFilter, e.g. { toolsListChanged: true }",
     );
   const honoured = parsed.data.toolsListChanged === true ? { toolsListChanged: true } : {};
-  const meta = { 'io.modelcontextprotocol/subscriptionId': message.id };
   if (!honoured.toolsListChanged) {
-    const frame = (m: unknown) => `event: message\ndata: ${JSON.stringify(m)}\n\n`;
     const ack = {
       jsonrpc: '2.0',
       method: 'notifications/subscriptions/acknowledged',
-      params: { notifications: {}, _meta: meta },
+      params: { notifications: {}, _meta: { [SUBSCRIPTION_ID_META_KEY]: message.id } },
     };
-    const end = { jsonrpc: '2.0', id: message.id, result: { resultType: 'complete', _meta: meta } };
-    return sse(frame(ack) + frame(end));
+    return sse(`event: message\ndata: ${JSON.stringify(ack)}\n\n${listenEnd(message.id)}`);
   }
-  const stream = await notifierFor(env, caller.principal.organizationId).listen(message.id, honoured, [
+  const { organizationId, userId } = caller.principal;
+  const stream = await notifierFor(env, organizationId).listen(message.id, userId, honoured, [
     'notifications/tools/list_changed',
   ]);
-  if (!stream)
-    return jsonRpcErrorFor(
-      message.id,
-      200,
-      ProtocolErrorCode.InternalError,
-      'Subscription limit reached; close a listen stream or try later',
-    );
+  if (typeof stream === 'string')
+    return jsonRpcErrorFor(message.id, 200, ProtocolErrorCode.InternalError, LISTEN_REFUSALS[stream], {
+      reason: stream,
+    });
   return sse(stream);
 }
 
-/** Answers one modern request; `ctx` is the request's tool context (no session). */
+/** What to tell a caller whose listen stream was refused. */
+const LISTEN_REFUSALS: Record<ListenRefusal, string> = {
+  user_limit: `Subscription limit reached: at most ${MAX_LISTENERS_PER_USER} open listen streams per user; close one`,
+  organization_limit: 'Subscription limit reached for this organization; close a listen stream or try later',
+};
+
+/**
+ * Answers one modern request; `ctx` is the request's tool context (no session). A failure no handler mapped is
+ * logged by name and answered −32603 with the request's id (HTTP 500); a client that went away gets 499 and no body.
+ */
 export async function handleModernRequest(
   req: Request,
   env: Env,
@@ -115,22 +125,29 @@ export async function handleModernRequest(
   message: JSONRPCRequest,
   route: InboundModernRoute,
 ): Promise<Response> {
-  const contentType = (req.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
-  if (contentType !== 'application/json')
-    return jsonRpcErrorFor(message.id, 415, -32000, 'Unsupported Media Type: send Content-Type: application/json');
-  if (message.method === 'subscriptions/listen') return listen(env, caller, message);
-  if (isPlainToolsList(message)) {
-    const { db, principal, integrations } = ctx;
-    const cached = await cachedToolsList(req, message.id, db, principal, caller.scopes, integrations, MODERN_FIELDS);
-    if (cached) return cached;
+  try {
+    const contentType = (req.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+    if (contentType !== 'application/json')
+      return jsonRpcErrorFor(message.id, 415, -32000, 'Unsupported Media Type: send Content-Type: application/json');
+    if (message.method === 'subscriptions/listen') return await listen(env, caller, message);
+    if (isPlainToolsList(message)) {
+      const { db, principal, integrations } = ctx;
+      const cached = await cachedToolsList(req, message.id, db, principal, caller.scopes, integrations, MODERN_FIELDS);
+      if (cached) return cached;
+    }
+    const base = ctx.principal.workspaceInstructions ?? DEFAULT_INSTRUCTIONS;
+    const instructions = message.method === 'server/discover' ? await discoverInstructions(ctx, base) : undefined;
+    const server = createMcpServer(ctx, { era: 'modern', instructions });
+    const transport = new PerRequestHTTPServerTransport({ classification: route.classification, responseMode: 'json' });
+    await server.connect(transport);
+    return await transport.handleMessage(message, {
+      request: req,
+      authInfo: { token: 'redacted', clientId: ctx.principal.tokenId, scopes: [...caller.scopes] },
+    });
+  } catch (err) {
+    if (req.signal.aborted) return new Response(null, { status: 499 });
+    const error = err instanceof Error ? err.name : 'unknown';
+    console.error(JSON.stringify({ msg: 'modern request failed', method: message.method, error }));
+    return jsonRpcErrorFor(message.id, 500, ProtocolErrorCode.InternalError, 'Internal error');
   }
-  const base = ctx.principal.workspaceInstructions ?? DEFAULT_INSTRUCTIONS;
-  const instructions = message.method === 'server/discover' ? await discoverInstructions(ctx, base) : undefined;
-  const server = createMcpServer(ctx, { era: 'modern', instructions });
-  const transport = new PerRequestHTTPServerTransport({ classification: route.classification, responseMode: 'json' });
-  await server.connect(transport);
-  return transport.handleMessage(message, {
-    request: req,
-    authInfo: { token: 'redacted', clientId: ctx.principal.tokenId, scopes: [...caller.scopes] },
-  });
 }

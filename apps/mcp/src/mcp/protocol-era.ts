@@ -62,8 +62,10 @@ const ows = (value: string | null) => (value === null ? undefined : value.replac
 
 /** An `Mcp-Name` value: as sent, or `=?base64?<b64>?=` for names that are not plain visible ASCII (SEP-2243). */
 export function decodeMcpName(value: string): string | undefined {
-  const wrapped = /^=\?base64\?([A-Za-z0-9+/]*={0,2})\?=$/i.exec(value);
+  // Case-sensitive prefix and padded base64 (RFC 4648 §4), as SEP-2243 writes it; anything else is a plain name.
+  const wrapped = /^=\?base64\?([A-Za-z0-9+/]*={0,2})\?=$/.exec(value);
   if (!wrapped) return value;
+  if (wrapped[1]!.length % 4 !== 0) return undefined;
   try {
     const bytes = Uint8Array.from(atob(wrapped[1]!), (c) => c.charCodeAt(0));
     return new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes);
@@ -91,7 +93,7 @@ function checkStandardHeaders(req: Request, message: JSONRPCRequest, revision: s
     );
   if (ows(req.headers.get('mcp-method')) === undefined)
     return mismatch('(missing)', `the body names method ${message.method} but the Mcp-Method header is absent`);
-  const field = NAME_SOURCE[message.method];
+  const field = Object.hasOwn(NAME_SOURCE, message.method) ? NAME_SOURCE[message.method] : undefined;
   const value = field ? (message.params as Record<string, unknown> | undefined)?.[field] : undefined;
   if (typeof value !== 'string') return null;
   const header = ows(req.headers.get('mcp-name'));
@@ -122,8 +124,7 @@ export function routeEra(req: Request, body: unknown): EraRoute {
       era: 'reject',
       rejection: { status: outcome.httpStatus, code: outcome.code, message: outcome.message, data: outcome.data },
     };
-  if (outcome.messageKind === 'notification') return { era: 'modern', kind: 'notification' };
-  const message = outcome.message as JSONRPCRequest;
+  // Notifications name their revision too: one the server does not serve is refused like a request's.
   const revision = outcome.classification.revision ?? MODERN_PROTOCOL_VERSION;
   if (revision !== MODERN_PROTOCOL_VERSION)
     return {
@@ -137,6 +138,8 @@ export function routeEra(req: Request, body: unknown): EraRoute {
         data: { supported: [MODERN_PROTOCOL_VERSION], requested: revision },
       },
     };
+  if (outcome.messageKind === 'notification') return { era: 'modern', kind: 'notification' };
+  const message = outcome.message as JSONRPCRequest;
   return checkStandardHeaders(req, message, revision) ?? { era: 'modern', kind: 'request', message, route: outcome };
 }
 

@@ -10,8 +10,14 @@
  *   `notifications/subscriptions/acknowledged` with the honoured filter, then each notification the filter admits,
  *   tagged with `_meta["io.modelcontextprotocol/subscriptionId"]` (the listen request's id). No event ids: a
  *   modern client re-listens instead of resuming.
+ *
+ * A stream lives at most STREAM_LIFETIME_MS: the token that opened it was checked once, at open, so a revoked token
+ * or a removed member loses its streams within that time. A 2025 client reconnects (re-authenticated) with
+ * `Last-Event-ID`; a listen stream ends with its final result and the client listens again.
  */
 import { DurableObject } from 'cloudflare:workers';
+import { SERVER_INFO_META_KEY } from '@modelcontextprotocol/server';
+import { SERVER_INFO } from '../mcp/server.js';
 
 const encoder = new TextEncoder();
 const REPLAY_LIMIT = 100;
@@ -21,15 +27,26 @@ const KEEPALIVE_MS = 20_000;
 /** Open `subscriptions/listen` streams per organization before new ones are refused (−32603). */
 export const MAX_LISTENERS = 1_000;
 
+/** Open `subscriptions/listen` streams per user, so one member cannot hold the organization's whole allowance. */
+export const MAX_LISTENERS_PER_USER = 10;
+
+/** Longest life of one stream (ms), after which it is closed and the client reconnects with a fresh check. */
+export const STREAM_LIFETIME_MS = 15 * 60_000;
+
+/** Why a listen stream was not opened. */
+export type ListenRefusal = 'organization_limit' | 'user_limit';
+
 /** `_meta` key tagging a notification with the subscription it answers (MCP 2026-07-28 §Subscriptions). */
 export const SUBSCRIPTION_ID_META_KEY = 'io.modelcontextprotocol/subscriptionId';
 
 interface Subscriber {
   /** The 2025-era session of a GET stream; null for a listen stream. */
   sessionId: string | null;
-  /** A listen stream's subscription id and the notification methods its filter admits. */
-  listen?: { subscriptionId: string | number; methods: ReadonlySet<string> };
+  /** A listen stream's subscription id, its user, and the notification methods its filter admits. */
+  listen?: { subscriptionId: string | number; userId: string; methods: ReadonlySet<string> };
   writer: WritableStreamDefaultWriter<Uint8Array>;
+  /** When the stream is closed (epoch ms). */
+  expiresAt: number;
 }
 
 export class OrgNotifier extends DurableObject<Env> {
@@ -42,7 +59,7 @@ export class OrgNotifier extends DurableObject<Env> {
   /** Opens an SSE stream for one MCP session. `lastEventId` resumes after that event when it is still held. */
   subscribe(sessionId: string, lastEventId: string | null): ReadableStream<Uint8Array> {
     const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
-    const sub: Subscriber = { sessionId, writer: writable.getWriter() };
+    const sub: Subscriber = { sessionId, writer: writable.getWriter(), expiresAt: Date.now() + STREAM_LIFETIME_MS };
     this.subscribers.add(sub);
     // An SSE comment first, so the client sees the stream open before any notification.
     void this.write(sub, ': gatehouse stream open\n\n');
@@ -58,19 +75,24 @@ export class OrgNotifier extends DurableObject<Env> {
   /**
    * Opens the response stream of one `subscriptions/listen` request: the acknowledgement with `honoured` (the
    * filter the caller checked against the server's capabilities), then every notification whose method is in
-   * `methods`. Null when the organization already holds MAX_LISTENERS listen streams.
+   * `methods`. Refused when the organization holds MAX_LISTENERS listen streams or `userId` holds
+   * MAX_LISTENERS_PER_USER.
    */
   listen(
     subscriptionId: string | number,
+    userId: string,
     honoured: Record<string, unknown>,
     methods: readonly string[],
-  ): ReadableStream<Uint8Array> | null {
-    if ([...this.subscribers].filter((s) => s.listen).length >= MAX_LISTENERS) return null;
+  ): ReadableStream<Uint8Array> | ListenRefusal {
+    const listeners = [...this.subscribers].filter((s) => s.listen);
+    if (listeners.length >= MAX_LISTENERS) return 'organization_limit';
+    if (listeners.filter((s) => s.listen!.userId === userId).length >= MAX_LISTENERS_PER_USER) return 'user_limit';
     const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
     const sub: Subscriber = {
       sessionId: null,
-      listen: { subscriptionId, methods: new Set(methods) },
+      listen: { subscriptionId, userId, methods: new Set(methods) },
       writer: writable.getWriter(),
+      expiresAt: Date.now() + STREAM_LIFETIME_MS,
     };
     this.subscribers.add(sub);
     void this.write(sub, listenFrame('notifications/subscriptions/acknowledged', { notifications: honoured }, sub));
@@ -101,8 +123,25 @@ export class OrgNotifier extends DurableObject<Env> {
     this.stopKeepaliveIfIdle();
   }
 
+  /**
+   * Closes every stream whose lifetime ended by `now` (epoch ms): a listen stream with its final result (MCP
+   * 2026-07-28 §Subscriptions: the server ends a subscription by answering the listen request). Runs on each
+   * keepalive tick; returns how many streams it closed.
+   */
+  async expireStreams(now: number = Date.now()): Promise<number> {
+    const expired = [...this.subscribers].filter((s) => s.expiresAt <= now);
+    for (const s of expired) {
+      this.subscribers.delete(s);
+      if (s.listen) await s.writer.write(encoder.encode(listenEnd(s.listen.subscriptionId))).catch(() => undefined);
+      await s.writer.close().catch(() => undefined);
+    }
+    this.stopKeepaliveIfIdle();
+    return expired.length;
+  }
+
   private startKeepalive(): void {
     this.keepalive ??= setInterval(() => {
+      void this.expireStreams();
       for (const s of this.subscribers) void this.write(s, ': keepalive\n\n');
     }, KEEPALIVE_MS);
   }
@@ -134,6 +173,15 @@ function listenFrame(method: string, params: Record<string, unknown> | undefined
     [SUBSCRIPTION_ID_META_KEY]: sub.listen!.subscriptionId,
   };
   return `event: message\ndata: ${JSON.stringify({ jsonrpc: '2.0', method, params: { ...params, _meta: meta } })}\n\n`;
+}
+
+/**
+ * The final answer of a listen request, which ends its stream (MCP 2026-07-28 §Subscriptions); with the
+ * subscription id and the server's identity in `_meta`, as every modern result carries.
+ */
+export function listenEnd(subscriptionId: string | number): string {
+  const _meta = { [SUBSCRIPTION_ID_META_KEY]: subscriptionId, [SERVER_INFO_META_KEY]: SERVER_INFO };
+  return `event: message\ndata: ${JSON.stringify({ jsonrpc: '2.0', id: subscriptionId, result: { resultType: 'complete', _meta } })}\n\n`;
 }
 
 function frame(id: string, data: string): string {

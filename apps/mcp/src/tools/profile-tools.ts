@@ -4,7 +4,7 @@
  */
 import { getWorkspace, listVisibleInstallations } from '@gatehouse/integrations-adapters-cf';
 import { z } from 'zod';
-import { ToolError, defineCoreTool } from './tool-types.js';
+import { ToolError, defineCoreTool, type ToolContext } from './tool-types.js';
 
 export const getMyProfile = defineCoreTool({
   name: 'get_my_profile',
@@ -32,20 +32,23 @@ export const getWorkspaceInfo = defineCoreTool({
   minRole: 'MEMBER',
   readOnly: true,
   input: z.object({}),
-  async run(_args, { db, principal }) {
-    const [ws, installations] = await Promise.all([
-      getWorkspace(db, principal),
-      listVisibleInstallations(db, principal),
-    ]);
-    if (!ws) throw new ToolError('The workspace of this token no longer exists.');
-    return {
-      workspace: { id: ws.id, slug: ws.slug, name: ws.name, vision: ws.vision, okrs: ws.okrs },
-      active_integrations: installations.map((i) => ({
-        handle: i.handle,
-        title: i.title,
-        source: i.source,
-        scope: i.scope === 'local' ? 'Local' : 'Global',
-      })),
-    };
-  },
+  run: (_args, ctx) => readWorkspaceInfo(ctx),
 });
+
+/**
+ * What get_workspace_info answers: the workspace (id, slug, name, vision, OKRs) and the installations visible in it
+ * (handle, title, source, scope). Throws ToolError when the token's workspace no longer exists.
+ */
+export async function readWorkspaceInfo({ db, principal }: Pick<ToolContext, 'db' | 'principal'>) {
+  const [ws, installations] = await Promise.all([getWorkspace(db, principal), listVisibleInstallations(db, principal)]);
+  if (!ws) throw new ToolError('The workspace of this token no longer exists.');
+  return {
+    workspace: { id: ws.id, slug: ws.slug, name: ws.name, vision: ws.vision, okrs: ws.okrs },
+    active_integrations: installations.map((i) => ({
+      handle: i.handle,
+      title: i.title,
+      source: i.source,
+      scope: i.scope === 'local' ? ('Local' as const) : ('Global' as const),
+    })),
+  };
+}
