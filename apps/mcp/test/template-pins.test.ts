@@ -4,10 +4,20 @@
  * installation keeps running its version when a new one changes where or how credentials go, until an ADMIN reviews
  * and approves it; other changes reach it at once.
  */
+import { env } from 'cloudflare:test';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createApiToken, listUpdateApprovals, upsertMember } from '@gatehouse/integrations-adapters-cf';
+import {
+  createApiToken,
+  createInstallation,
+  deleteOrgTemplate,
+  findOrgTemplate,
+  listTemplateInstallations,
+  listUpdateApprovals,
+  TemplateDeletedError,
+  upsertMember,
+} from '@gatehouse/integrations-adapters-cf';
 import { callTool, crm, contactTool, db, listToolNames, seedTenant } from './helpers.js';
-import { fakeHosts, installVendorFakes } from './vendor-fakes.js';
+import { fakeHosts, GOOD_TOKEN, installVendorFakes } from './vendor-fakes.js';
 
 /** Requests each fake host received, with the Authorization header they carried. */
 const seen: { host: string; path: string; auth: string | null }[] = [];
@@ -125,5 +135,88 @@ describe('template versions pinned against credential redirection', () => {
     expect(refused).toMatchObject({ isError: true, text: expect.stringMatching(/requires the ADMIN role/) });
     await callTool(memberToken, 'get_contact', { id: 'c4' });
     expect(seen.at(-1)?.host).toBe('crm.acme.test');
+  });
+});
+
+describe('vendor host patterns', () => {
+  beforeAll(() => {
+    fakeHosts.set('jira.attacker.test', (req) => {
+      const url = new URL(req.url);
+      seen.push({ host: 'jira.attacker.test', path: url.pathname, auth: req.headers.get('authorization') });
+      return Response.json({ accountId: 'attacker' });
+    });
+  });
+
+  it('refuses a Jira site outside *.atlassian.net at install, before the credentials check is sent', async () => {
+    const { token } = await seedTenant('hosts-install', 'MEMBER');
+    const out = await callTool(token, 'install_integration', {
+      template: 'jira-cloud',
+      credentials: { email: 'me@acme.test', api_token: 'victim-jira-token' },
+      settings: { site_url: 'https://jira.attacker.test' },
+    });
+    expect(out).toMatchObject({ isError: true, text: expect.stringMatching(/runs on \*\.atlassian\.net/) });
+    expect(out.text).not.toContain('victim-jira-token');
+    expect(seen).toEqual([]);
+    const shown = await callTool(token, 'get_integration', { template: 'jira-cloud' });
+    expect(JSON.parse(shown.text).upstream_hosts).toEqual(['*.atlassian.net', '*.jira.com']);
+  });
+
+  it('refuses a call whose stored settings point off the vendor (written before the rule), with no request', async () => {
+    const { token } = await seedTenant('hosts-call');
+    const installed = await callTool(token, 'install_integration', {
+      template: 'jira-cloud',
+      credentials: { email: 'me@acme.test', api_token: GOOD_TOKEN },
+      settings: { site_url: 'https://hosts-call.atlassian.net' },
+    });
+    expect(installed.isError, installed.text).toBe(false);
+    await env.AUTH_DB.prepare('UPDATE installations SET settings = ? WHERE source = ? AND title = ?')
+      .bind(JSON.stringify({ site_url: 'https://jira.attacker.test' }), 'jira-cloud', 'Jira Cloud')
+      .run();
+    const out = await callTool(token, 'get_issue', { issue_key: 'PROJ-1' });
+    expect(out).toMatchObject({ isError: true, text: expect.stringMatching(/runs on \*\.atlassian\.net/) });
+    expect(seen).toEqual([]);
+  });
+});
+
+describe('a template deleted while it is being installed', () => {
+  it('refuses the delete once an installation exists, even one that landed after the installed check', async () => {
+    const { org, token } = await setup('pins-delete-race');
+    const template = await findOrgTemplate(db, { organizationId: org.id }, 'acme-crm');
+    // The tool's own check is past (as if the install landed right after it): the delete itself must refuse.
+    await expect(deleteOrgTemplate(db, { organizationId: org.id }, template!.id)).rejects.toThrow();
+    expect(await findOrgTemplate(db, { organizationId: org.id }, 'acme-crm')).not.toBeNull();
+    const viaTool = await callTool(token, 'delete_integration', { slug: 'acme-crm' });
+    expect(viaTool).toMatchObject({ isError: true, text: expect.stringMatching(/is installed as "acme-crm"/) });
+  });
+
+  it('writes no pinned installation for a template deleted after the install read it', async () => {
+    const { org, tenant, user, token } = await seedTenant('pins-install-race');
+    await callTool(token, 'create_integration', { template: crm() });
+    const template = await findOrgTemplate(db, { organizationId: org.id }, 'acme-crm');
+    await deleteOrgTemplate(db, { organizationId: org.id }, template!.id);
+    // What install_integration writes after its checks, for the version it read before the delete.
+    const install = createInstallation(db, tenant, {
+      kind: 'template',
+      source: 'acme-crm',
+      title: 'Orphan',
+      scope: 'local',
+      workspaceId: tenant.workspaceId,
+      settings: { base_url: 'https://crm.acme.test' },
+      credentials: 'jwe',
+      createdBy: user.id,
+      templateVersion: 1,
+    });
+    await expect(install).rejects.toBeInstanceOf(TemplateDeletedError);
+    expect(await listTemplateInstallations(db, { organizationId: org.id }, 'acme-crm')).toEqual([]);
+    // Recreated with the same slug (another definition): nothing of the old one is pinned to it.
+    await callTool(token, 'create_integration', { template: { ...crm(), baseUrl: 'https://crm.attacker.test' } });
+    expect(await listTemplateInstallations(db, { organizationId: org.id }, 'acme-crm')).toEqual([]);
+  });
+
+  it('still lets the organization itself be deleted with its templates and installations', async () => {
+    const { org } = await setup('pins-org-delete');
+    await env.AUTH_DB.prepare('DELETE FROM organizations WHERE id = ?').bind(org.id).run();
+    expect(await listTemplateInstallations(db, { organizationId: org.id }, 'acme-crm')).toEqual([]);
+    expect(await findOrgTemplate(db, { organizationId: org.id }, 'acme-crm')).toBeNull();
   });
 });

@@ -55,7 +55,7 @@ export function diffTemplates(prev: IntegrationTemplate, next: IntegrationTempla
 
 /**
  * What in `next` changes where or how an installation's credentials are sent, compared with `prev`: the API origin
- * (`baseUrl`), the authentication (scheme, header or query names, token or authorization URLs, client fields), or
+ * (`baseUrl`, `upstreamHosts`, `selfHosted`), the authentication (scheme, header or query names, token or authorization URLs, client fields), or
  * the validation request made with the credentials. Such a version reaches an installation only once an ADMIN
  * approves it (apps/mcp builder-tools): a template change must never redirect credentials silently. Empty when
  * nothing of the kind changed (a new tool, a description, a mapping).
@@ -63,6 +63,9 @@ export function diffTemplates(prev: IntegrationTemplate, next: IntegrationTempla
 export function credentialRoutingChanges(prev: IntegrationTemplate, next: IntegrationTemplate): string[] {
   const reasons: string[] = [];
   if (prev.baseUrl !== next.baseUrl) reasons.push(`baseUrl changed from ${prev.baseUrl} to ${next.baseUrl}`);
+  const hosts = (t: IntegrationTemplate) =>
+    JSON.stringify({ hosts: t.upstreamHosts ?? null, selfHosted: t.selfHosted });
+  if (hosts(prev) !== hosts(next)) reasons.push(`allowed hosts changed from ${hosts(prev)} to ${hosts(next)}`);
   if (JSON.stringify(prev.auth) !== JSON.stringify(next.auth))
     reasons.push(`auth changed from ${JSON.stringify(prev.auth)} to ${JSON.stringify(next.auth)}`);
   if (JSON.stringify(prev.validation ?? null) !== JSON.stringify(next.validation ?? null))

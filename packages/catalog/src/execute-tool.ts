@@ -1,6 +1,6 @@
 /**
- * Executes a template tool: validate arguments against the tool's JSON Schema, render the request, check the
- * outbound policy, call the upstream with a deadline and a response size cap, map the response.
+ * Executes a template tool: validate arguments against the tool's JSON Schema, check the vendor host pattern
+ * (upstream-hosts.ts), render the request, check the outbound policy, call the upstream with a deadline and a response size cap, map the response.
  *
  * Every failure is a `ToolOutcome` with `ok: false` and a message written for the caller (what happened and what to
  * fix); upstream bodies and credentials never appear in it. Nothing here throws for bad input or upstream trouble.
@@ -12,6 +12,7 @@ import { clientCredentialsToken } from './client-credentials.js';
 import { guardedFetch, type ExecuteOptions, type ToolOutcome } from './guarded-fetch.js';
 import { TemplateRenderError, renderRequest } from './render-request.js';
 import type { IntegrationTemplate, TemplateTool } from './template-schema.js';
+import { upstreamHostProblem } from './upstream-hosts.js';
 
 export {
   DEFAULT_MAX_RESPONSE_BYTES,
@@ -57,6 +58,9 @@ export async function executeTemplateTool(
       message: `Invalid arguments for ${tool.name}: ${problems.join('; ')}`,
     };
 
+  // Before any credential leaves: the settings' host must be one the template's vendor runs on.
+  const hostProblem = upstreamHostProblem(template, input.settings);
+  if (hostProblem) return { ok: false, kind: 'outbound_refused', message: `${template.name}: ${hostProblem}` };
   let accessToken: string | undefined;
   if (template.auth.type === 'oauth2_client_credentials') {
     const token = await clientCredentialsToken(template.name, template.auth, input, options);

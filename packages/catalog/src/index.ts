@@ -13,3 +13,4 @@ export * from './template-provider.js';
 export * from './linear-regex.js';
 export * from './template-patch.js';
 export * from './template-search.js';
+export * from './upstream-hosts.js';

@@ -9,6 +9,7 @@
  * - Auth names credential fields, never literal secrets.
  */
 import { z } from 'zod';
+import { hostPatternSchema } from './upstream-hosts.js';
 
 const identifier = z.string().regex(/^[a-z][a-z0-9_]*$/, 'use lower_snake_case starting with a letter');
 
@@ -121,6 +122,13 @@ export const integrationTemplateSchema = z.object({
   docsUrl: z.url(),
   /** URI Template of the API origin, over `settings.*` only. */
   baseUrl: z.string().min(1),
+  /**
+   * Vendor host patterns the expanded base URL must match (`*.atlassian.net`, `dev.azure.com`; upstream-hosts.ts);
+   * absent = any host the outbound policy allows.
+   */
+  upstreamHosts: z.array(hostPatternSchema).min(1).max(10).optional(),
+  /** The template also serves self-hosted deployments: a base URL outside `upstreamHosts` is accepted. */
+  selfHosted: z.boolean().default(false),
   auth: authSchema,
   credentials: z.array(credentialFieldSchema),
   settings: z.array(settingFieldSchema),

@@ -7,6 +7,7 @@
 import { clientCredentialsToken } from './client-credentials.js';
 import { executeTemplateTool, type ExecuteOptions } from './execute-tool.js';
 import type { IntegrationTemplate, TemplateTool } from './template-schema.js';
+import { upstreamHostProblem } from './upstream-hosts.js';
 
 export type CredentialCheck = { ok: true; checked: boolean } | { ok: false; message: string };
 
@@ -15,6 +16,8 @@ export async function validateCredentials(
   input: { settings: Record<string, unknown>; credentials: Record<string, string> },
   options: ExecuteOptions,
 ): Promise<CredentialCheck> {
+  const hostProblem = upstreamHostProblem(template, input.settings);
+  if (hostProblem) return { ok: false, message: hostProblem };
   if (!template.validation) {
     // A client-credentials template is checked by obtaining a token.
     if (template.auth.type !== 'oauth2_client_credentials') return { ok: true, checked: false };

@@ -7,6 +7,7 @@ import { countPatternKeywords, linearPatternProblem, schemaPatterns } from './li
 import { compile } from '@jmespath-community/jmespath';
 import { integrationTemplateSchema, type IntegrationTemplate } from './template-schema.js';
 import { WEBHOOK_SECRET_FIELDS } from './template-provider.js';
+import { upstreamHostProblem } from './upstream-hosts.js';
 
 export type TemplateValidation = { ok: true; template: IntegrationTemplate } | { ok: false; problems: string[] };
 
@@ -92,6 +93,11 @@ export function validateTemplate(input: unknown, reservedToolNames: ReadonlySet<
     if (ref !== null && !credentials.has(ref))
       problems.push(`auth: credential "${ref}" is not declared in credentials`);
 
+  // A literal base URL must itself be on the hosts the template names.
+  if (t.upstreamHosts && uriTemplateVariables(t.baseUrl).length === 0) {
+    const problem = upstreamHostProblem(t, {});
+    if (problem) problems.push(`baseUrl: ${problem}`);
+  }
   for (const v of uriTemplateVariables(t.baseUrl)) {
     const name = v.startsWith('settings.') ? v.slice('settings.'.length) : null;
     if (name === null || !settings.has(name))

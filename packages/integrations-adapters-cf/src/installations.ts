@@ -6,7 +6,7 @@ import { and, asc, eq, isNull, lt, or, sql } from 'drizzle-orm';
 import { jweKid, type InstallationScope, type OrgTenant, type WorkspaceTenant } from '@gatehouse/integrations-core';
 import { newId, type Db } from './db.js';
 import { preparedQuery } from './prepared.js';
-import { installations, organizations } from './schema.js';
+import { installations, integrationTemplates, organizations } from './schema.js';
 
 export type InstallationRecord = typeof installations.$inferSelect;
 
@@ -123,8 +123,30 @@ export async function createInstallation(
     createdAt: now,
     updatedAt: now,
   };
-  await db.batch([db.insert(installations).values(row), bumpCatalogVersion(db, tenant)]);
+  try {
+    await db.batch([db.insert(installations).values(row), bumpCatalogVersion(db, tenant)]);
+  } catch (err) {
+    // A pinned installation needs its template (trigger installations_pinned_template_exists, migration 0013): a
+    // delete_integration that landed while this install was being checked refuses the insert.
+    if (row.kind === 'template' && row.templateVersion !== null && !(await orgTemplateExists(db, tenant, row.source)))
+      throw new TemplateDeletedError(`template ${row.source} was deleted while it was being installed`);
+    throw err;
+  }
   return row;
+}
+
+/** An install of an organization template that was deleted meanwhile; nothing was written. */
+export class TemplateDeletedError extends Error {
+  override name = 'TemplateDeletedError';
+}
+
+async function orgTemplateExists(db: Db, tenant: OrgTenant, slug: string): Promise<boolean> {
+  const row = await db
+    .select({ id: integrationTemplates.id })
+    .from(integrationTemplates)
+    .where(and(eq(integrationTemplates.organizationId, tenant.organizationId), eq(integrationTemplates.slug, slug)))
+    .get();
+  return row !== undefined;
 }
 
 /** Removes an installation of the tenant (and with it its webhooks, sessions and publications). */

@@ -130,7 +130,12 @@ export async function updateOrgTemplate(
   return version;
 }
 
-/** Deletes an organization template (its version history goes with it) and bumps the catalog version. */
+/**
+ * Deletes an organization template (its version history goes with it) and bumps the catalog version. Throws while
+ * any installation of it exists (trigger integration_templates_not_installed, migration 0013): check
+ * listTemplateInstallations first for a message that names them; the trigger holds the rule when an install lands
+ * between that check and this delete.
+ */
 export async function deleteOrgTemplate(db: Db, tenant: OrgTenant, templateId: string): Promise<boolean> {
   const [res] = await db.batch([
     db

@@ -350,12 +350,22 @@ export const deleteIntegration = defineCoreTool({
   input: z.object({ slug: z.string().min(1) }),
   async run({ slug }, ctx) {
     const row = await orgTemplate(ctx, slug);
-    const installed = await listTemplateInstallations(ctx.db, ctx.principal, slug);
-    if (installed.length)
-      throw new ToolError(
-        `${slug} is installed as ${installed.map((i) => `"${i.handle}"`).join(', ')}; uninstall those with uninstall_integration first.`,
-      );
-    await deleteOrgTemplate(ctx.db, ctx.principal, row.id);
+    const stillInstalled = async () => {
+      const installed = await listTemplateInstallations(ctx.db, ctx.principal, slug);
+      return installed.length
+        ? new ToolError(
+            `${slug} is installed as ${installed.map((i) => `"${i.handle}"`).join(', ')}; uninstall those with uninstall_integration first.`,
+          )
+        : null;
+    };
+    const refusal = await stillInstalled();
+    if (refusal) throw refusal;
+    try {
+      await deleteOrgTemplate(ctx.db, ctx.principal, row.id);
+    } catch (err) {
+      // An install landed after the check (the delete trigger refused): say so, as the check would have.
+      throw (await stillInstalled()) ?? err;
+    }
     ctx.notifyToolsChanged();
     return { deleted: slug };
   },

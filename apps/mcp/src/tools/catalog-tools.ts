@@ -2,12 +2,19 @@
  * Integration catalog tools, as the integration-builder docs list them: list_integration_catalog, get_integration,
  * list_installed_integrations, install_integration. None returns a credential value.
  */
-import { createInstallation, findWorkspace, listVisibleInstallations } from '@gatehouse/integrations-adapters-cf';
+import {
+  createInstallation,
+  findWorkspace,
+  listVisibleInstallations,
+  TemplateDeletedError,
+  type InstallationRecord,
+} from '@gatehouse/integrations-adapters-cf';
 import {
   CUSTOM_PROVIDER_ID,
   isWebhookSecret,
   linearFullMatch,
   linearPatternProblem,
+  upstreamHostProblem,
   validateCredentials,
   type IntegrationTemplate,
 } from '@gatehouse/catalog';
@@ -62,6 +69,10 @@ export const getIntegration = defineCoreTool({
         required: c.required,
       })),
       settings: t.settings,
+      // Where the credentials go (a URI Template over the settings), so an installer sees it before trusting it.
+      base_url: t.baseUrl,
+      // Where the settings may point (vendor host patterns), so an installer knows before trying.
+      ...(t.upstreamHosts && !t.selfHosted ? { upstream_hosts: t.upstreamHosts } : {}),
       tools: t.tools.map((x) => ({
         name: x.name,
         title: x.title,
@@ -212,6 +223,9 @@ export const installIntegration = defineCoreTool({
       ...fieldProblems('credential', t.credentials, templateCredentials),
       ...fieldProblems('setting', t.settings, args.settings),
     ];
+    // Vendor host patterns (upstream-hosts.ts): a Jira site outside *.atlassian.net would receive the token.
+    const hostProblem = problems.length ? null : upstreamHostProblem(t, args.settings);
+    if (hostProblem) problems.push(hostProblem);
     if (args.webhooks && !webhookSecret)
       problems.push(
         'webhooks needs credentials.webhook_secret, the Standard Webhooks signing secret the service signs with (whsec_ and base64)',
@@ -248,17 +262,24 @@ export const installIntegration = defineCoreTool({
       { fetch: ctx.fetch, allowLoopback: ctx.config.allowLoopbackUpstreams },
     );
     if (!check.ok) throw new ToolError(`Cannot install ${t.name}: ${check.message}`);
-    const row = await createInstallation(ctx.db, ctx.principal, {
-      kind: 'template',
-      source: t.slug,
-      title: args.title ?? t.name,
-      scope: args.scope === 'Local' ? 'local' : 'global',
-      workspaceId,
-      settings: args.settings,
-      credentials: await ctx.config.cipher.encrypt(credentials),
-      createdBy: ctx.principal.userId,
-      templateVersion,
-    });
+    let row: InstallationRecord;
+    try {
+      row = await createInstallation(ctx.db, ctx.principal, {
+        kind: 'template',
+        source: t.slug,
+        title: args.title ?? t.name,
+        scope: args.scope === 'Local' ? 'local' : 'global',
+        workspaceId,
+        settings: args.settings,
+        credentials: await ctx.config.cipher.encrypt(credentials),
+        createdBy: ctx.principal.userId,
+        templateVersion,
+      });
+    } catch (err) {
+      if (err instanceof TemplateDeletedError)
+        throw new ToolError(`Cannot install ${t.name}: it was deleted meanwhile.`);
+      throw err;
+    }
     ctx.notifyToolsChanged();
     return {
       installed: {

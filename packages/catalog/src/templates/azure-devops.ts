@@ -16,6 +16,8 @@ export const azureDevOpsTemplate = {
   description: 'Azure Boards work items: create, read, update, comment and query with WIQL.',
   docsUrl: 'https://learn.microsoft.com/en-us/rest/api/azure/devops/wit/?view=azure-devops-rest-7.1',
   baseUrl: '{+settings.organization_url}',
+  // The vendor's own hosts: a site URL elsewhere would receive the credentials (upstream-hosts.ts).
+  upstreamHosts: ['dev.azure.com', '*.visualstudio.com'],
   auth: { type: 'basic', username: null, password: 'personal_access_token' },
   credentials: [
     {

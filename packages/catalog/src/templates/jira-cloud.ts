@@ -19,6 +19,8 @@ export const jiraCloudTemplate = {
   description: 'Jira Cloud issues: create, read, search with JQL and comment.',
   docsUrl: 'https://developer.atlassian.com/cloud/jira/platform/rest/v3/intro/',
   baseUrl: '{+settings.site_url}',
+  // The vendor's own hosts: a site URL elsewhere would receive the credentials (upstream-hosts.ts).
+  upstreamHosts: ['*.atlassian.net', '*.jira.com'],
   auth: { type: 'basic', username: 'email', password: 'api_token' },
   credentials: [
     { name: 'email', description: 'Atlassian account e-mail', secret: false },

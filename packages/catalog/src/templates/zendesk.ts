@@ -15,6 +15,8 @@ export const zendeskTemplate = {
   description: 'Zendesk Support tickets: list, read, create and update.',
   docsUrl: 'https://developer.zendesk.com/api-reference/ticketing/tickets/tickets/',
   baseUrl: '{+settings.instance_url}',
+  // The vendor's own hosts: a site URL elsewhere would receive the credentials (upstream-hosts.ts).
+  upstreamHosts: ['*.zendesk.com'],
   auth: { type: 'basic', username: 'email', usernameSuffix: '/token', password: 'api_token' },
   credentials: [
     { name: 'email', description: 'E-mail of the agent the token acts as', secret: false },
