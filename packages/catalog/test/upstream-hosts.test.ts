@@ -12,6 +12,7 @@ import {
   validateCredentials,
   validateTemplate,
 } from '../src/index.js';
+import { template } from './fixtures.js';
 
 const zendesk = findBuiltinTemplate('zendesk')!;
 const jira = findBuiltinTemplate('jira-cloud')!;
@@ -103,35 +104,14 @@ describe('the host check before credentials leave', () => {
 });
 
 describe('templates and their host patterns', () => {
-  const base = {
-    slug: 'acme-api',
-    name: 'Acme API',
-    description: 'Acme',
-    docsUrl: 'https://docs.acme.example/',
-    auth: { type: 'bearer', token: 'token' },
-    credentials: [{ name: 'token', description: 'API token' }],
-    settings: [{ name: 'site', description: 'Site URL' }],
-    tools: [
-      {
-        name: 'list_things',
-        title: 'List',
-        description: 'List things',
-        docsUrl: 'https://docs.acme.example/things',
-        method: 'GET',
-        path: '/things',
-        inputSchema: { type: 'object', properties: {} },
-      },
-    ],
-  };
-
   it('refuses a malformed pattern and a literal base URL outside its own patterns', () => {
-    const bad = validateTemplate({ ...base, baseUrl: '{+settings.site}', upstreamHosts: ['*.*.example'] }, new Set());
+    const bad = validateTemplate(template({ upstreamHosts: ['*.*.example'] }), new Set());
     expect(bad).toMatchObject({ ok: false, problems: [expect.stringMatching(/^upstreamHosts\[0\]: a host pattern/)] });
     const literal = validateTemplate(
-      { ...base, baseUrl: 'https://api.other.example', upstreamHosts: ['api.acme.example'] },
+      template({ baseUrl: 'https://api.other.example', upstreamHosts: ['api.acme.example'] }),
       new Set(),
     );
-    expect(literal).toMatchObject({ ok: false, problems: [expect.stringMatching(/^baseUrl: Acme API runs on/)] });
+    expect(literal).toMatchObject({ ok: false, problems: [expect.stringMatching(/^baseUrl: Acme CRM runs on/)] });
   });
 
   it('counts a change of the allowed hosts or selfHosted as one that waits for approval', () => {
