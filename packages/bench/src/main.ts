@@ -12,7 +12,12 @@
  * SessionDispatch the main worker did not append.
  */
 import { cpus } from 'node:os';
-import { createDb, setRunHistoryRetention, type Db } from '@gatehouse/integrations-adapters-cf';
+import {
+  createDb,
+  setRunHistoryRetention,
+  setWorkspaceToolDiscovery,
+  type Db,
+} from '@gatehouse/integrations-adapters-cf';
 import { createCredentialsCipher } from '@gatehouse/integrations-core';
 import { BASELINE_INGEST_TABLE_SQL } from './baseline-worker.js';
 import {
@@ -27,7 +32,7 @@ import { startModelFake, type ModelFakeServer } from '@gatehouse/model-fake/node
 import { measureAgentSteps, renderAgentSteps } from './agent-steps.js';
 import { measureCold } from './cold.js';
 import { KNOWLEDGE_QUERY, checkKnowledgeResult, seedKnowledgeTenants } from './knowledge.js';
-import { DISPATCH_ORIGIN, type DispatchTarget } from './dispatch-driver.js';
+import { measureDispatch } from './dispatch-rows.js';
 import { compareIngest, githubDeliveries, renderIngest } from './ingest.js';
 import { LOOPBACK_ISSUE_TITLE, startLoopbackGithub, type LoopbackGithub } from './loopback-github.js';
 import { startLoopbackUpstream, type LoopbackUpstream } from './loopback-upstream.js';
@@ -68,6 +73,8 @@ import {
 import { measureStartup, renderStartup, type StartupResult } from './startup.js';
 import { workerdCpuProbe } from './workerd-cpu.js';
 import { measureRowWith, type Ctx } from './row.js';
+import { searchCorpusTemplate } from './search-corpus.js';
+import { measureSearchMode, renderSearchMode } from './search-mode.js';
 
 /**
  * `--smoke` (the package's test): every row once with a handful of samples and two catalog sizes, so a change that
@@ -127,6 +134,8 @@ interface Seeded {
   callTenant: BenchTenant;
   /** The GitHub installation (in callTenant) of the provider tool call, webhook ingest and dispatch rows. */
   githubInstallationId: string;
+  /** A search-mode workspace of SIZES.at(-1) search-corpus installations (search-corpus.ts). */
+  searchCorpus: BenchTenant;
   /** A tenant per knowledge corpus size (chunks → tenant). */
   knowledge: Map<number, BenchTenant>;
   webhookSecret: string;
@@ -148,8 +157,13 @@ async function run(
   for (const size of SIZES) {
     const tenant = await seedTenant(db, `bench-n${size}`);
     await seedSyntheticCatalog(db, tenant, size, syntheticCredentials);
+    // These rows measure the full list; `auto` would switch the larger catalogs to search mode (search-mode.ts).
+    await setWorkspaceToolDiscovery(db, tenant, 'list');
     tenants.set(size, tenant);
   }
+  const searchCorpus = await seedTenant(db, 'bench-search');
+  await seedSyntheticCatalog(db, searchCorpus, SIZES.at(-1)!, syntheticCredentials, searchCorpusTemplate);
+  await setWorkspaceToolDiscovery(db, searchCorpus, 'search');
   progress(`seeded ${SIZES.join(', ')} installations in ${((performance.now() - seedStart) / 1000).toFixed(1)} s`);
 
   // One GitHub installation (credential paste) for the provider tool call (token, api_url → the loopback GitHub), the
@@ -168,43 +182,11 @@ async function run(
   const conn = entryConnection(await stack.mf.ready);
   const ctx: Ctx = { mf: stack.mf, conn, cpu };
   try {
-    await measureAll(ctx, db, fakes, { tenants, callTenant, githubInstallationId, webhookSecret, knowledge }, startup);
+    const seeded = { tenants, callTenant, githubInstallationId, webhookSecret, knowledge, searchCorpus };
+    await measureAll(ctx, db, fakes, seeded, startup);
   } finally {
     conn.agent.destroy();
   }
-}
-
-/**
- * The dispatch rows: the driver's floor (the dispatch built, not sent), then each request a SessionDispatch signed
- * and delivered to the main worker for one fixed thread. Checks afterwards that every dispatch sent was appended once.
- */
-async function measureDispatch(ctx: Ctx, db: Db, target: DispatchTarget): Promise<[ReportRow, ReportRow]> {
-  const request = (path: string): PreparedRequest => ({
-    url: `${DISPATCH_ORIGIN}${path}`,
-    init: { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(target) },
-  });
-  const floor = await measureRow(ctx, 'baseline: dispatch driver, no call to main', request('/floor'), (text) => {
-    if ((JSON.parse(text) as { ok?: unknown }).ok !== true) throw new BenchCheckError('dispatch floor: not ok');
-    return null;
-  });
-  const dispatch = await measureRow(ctx, 'SessionDispatch → main (verify + append)', request('/dispatch'), (text) => {
-    const answer = JSON.parse(text) as { sessionId?: unknown; appended?: unknown };
-    if (answer.appended !== true || typeof answer.sessionId !== 'string')
-      throw new BenchCheckError(`SessionDispatch: the main worker answered ${text.slice(0, 200)}`);
-    return null;
-  });
-  // measureRow sends twice before its batches (validation, wire size), then warmup + samples each way.
-  const sent = 2 + 2 * (PLAN.warmup + PLAN.samples);
-  const appended = await db.$client
-    .prepare(
-      'SELECT count(*) AS n FROM session_events e JOIN sessions s ON s.id = e.session_id ' +
-        'WHERE s.organization_id = ? AND s.provider = ? AND s.thread_key = ?',
-    )
-    .bind(target.organizationId, 'github', target.threadKey)
-    .first<{ n: number }>();
-  if (appended?.n !== sent)
-    throw new BenchCheckError(`SessionDispatch: ${appended?.n} events appended to the thread, ${sent} dispatches sent`);
-  return [floor, dispatch];
 }
 
 async function measureAll(ctx: Ctx, db: Db, fakes: Fakes, seeded: Seeded, startup: StartupResult): Promise<void> {
@@ -242,6 +224,16 @@ async function measureAll(ctx: Ctx, db: Db, fakes: Fakes, seeded: Seeded, startu
       await measureCold(ctx.mf, db, tenant, { size, warm: row, req, samples: COLD_SAMPLES, pattern: SYNTHETIC_TOOL }),
     );
   }
+  // The largest catalog in search mode: its list's size in tokens and a search_tools call (issue 19 §1).
+  const largest = SIZES.at(-1)!;
+  const searchMode = await measureSearchMode(
+    mf,
+    db,
+    tenants.get(largest)!,
+    seeded.searchCorpus,
+    largest,
+    (label, req, check) => measureRow(ctx, label, req, check),
+  );
   // The same list asked by a 2026-07-28 client: no session, the envelope in _meta (issue 16: beside the legacy row).
   const modernListReq = modernRequest(`${MCP_ORIGIN}/mcp`, tenants.get(TARGET_SIZE)!.token, 'tools/list');
   const modernList = await measureRow(
@@ -343,12 +335,17 @@ async function measureAll(ctx: Ctx, db: Db, fakes: Fakes, seeded: Seeded, startu
     checkGithubIssueResult(text, GITHUB_ISSUE, LOOPBACK_ISSUE_TITLE);
     return null;
   });
-  const [dispatchFloor, dispatch] = await measureDispatch(ctx, db, {
-    organizationId: callTenant.organizationId,
-    workspaceId: null,
-    installationId: seeded.githubInstallationId,
-    threadKey: `${GITHUB_REPOSITORY}#${GITHUB_ISSUE}`,
-  });
+  const [dispatchFloor, dispatch] = await measureDispatch(
+    db,
+    PLAN,
+    (label, req, check) => measureRow(ctx, label, req, check),
+    {
+      organizationId: callTenant.organizationId,
+      workspaceId: null,
+      installationId: seeded.githubInstallationId,
+      threadKey: `${GITHUB_REPOSITORY}#${GITHUB_ISSUE}`,
+    },
+  );
   // Knowledge search at two corpus sizes (each its own workspace), against the same baseline.
   const knowledgeRows: ReportRow[] = [];
   for (const [chunks, tenant] of seeded.knowledge) {
@@ -377,6 +374,9 @@ async function measureAll(ctx: Ctx, db: Db, fakes: Fakes, seeded: Seeded, startu
     baseline,
     rawFetch,
     ...SIZES.map((s) => listRows.get(s)!),
+    searchMode.list,
+    searchMode.search,
+    searchMode.worstCase,
     modernList,
     floor,
     call,
@@ -447,6 +447,7 @@ async function measureAll(ctx: Ctx, db: Db, fakes: Fakes, seeded: Seeded, startu
     renderOver(dispatch, dispatchFloor, "the driver's floor"),
     renderAgentSteps(agentSteps, baseline.http.p50Ms),
     renderKnowledgeTarget(knowledgeRows.at(-1)!, baseline, KNOWLEDGE_TARGET_RATIO),
+    renderSearchMode(searchMode, baseline),
     renderTarget(target, baseline, TARGET_RATIO),
     '',
     renderIngest(ingestBaseline!, ingestGateway!, INGEST_CONCURRENCY, INGEST_TARGET),

@@ -97,7 +97,8 @@ function syntheticTemplate(i: number): IntegrationTemplateInput {
 const BATCH = 50;
 
 /**
- * Seeds `count` organization templates and one Global installation of each into the tenant's organization. The
+ * Seeds `count` organization templates (`templateOf(i)`, by default the tools/list rows' synthetic template) and one
+ * Global installation of each into the tenant's organization. The
  * installations go through `createInstallation` (handle derivation, catalog version bump), as the product writes
  * them; `credentials` is a JWE from the credentials cipher (listing never decrypts it, but the row is realistic).
  */
@@ -106,10 +107,11 @@ export async function seedSyntheticCatalog(
   tenant: BenchTenant,
   count: number,
   credentials: string,
+  templateOf: (i: number) => IntegrationTemplateInput = syntheticTemplate,
 ): Promise<void> {
   const now = Date.now();
   const rows = Array.from({ length: count }, (_, i) => {
-    const definition = integrationTemplateSchema.parse(syntheticTemplate(i));
+    const definition = integrationTemplateSchema.parse(templateOf(i));
     return {
       id: newId(),
       organizationId: tenant.organizationId,

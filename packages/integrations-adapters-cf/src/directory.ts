@@ -12,7 +12,7 @@ import {
   type WorkspaceTenant,
 } from '@gatehouse/integrations-core';
 import { newId, type Db } from './db.js';
-import type { Principal } from './principals.js';
+import type { Principal, ToolDiscovery } from './principals.js';
 import { apiTokens, memberships, organizations, users, workspaces } from './schema.js';
 
 export type Organization = typeof organizations.$inferSelect;
@@ -84,6 +84,7 @@ export async function createWorkspace(
     vision: input.vision ?? null,
     okrs: input.okrs ?? [],
     instructions: null,
+    toolDiscovery: 'auto' as const,
     createdAt: Date.now(),
   };
   await db.insert(workspaces).values(row);
@@ -215,6 +216,23 @@ export async function setWorkspaceInstructions(
   const res = await db
     .update(workspaces)
     .set({ instructions })
+    .where(and(eq(workspaces.organizationId, tenant.organizationId), eq(workspaces.id, tenant.workspaceId)))
+    .run();
+  return res.meta.changes > 0;
+}
+
+/**
+ * Sets how tools/list presents the workspace's tools (`auto`, `list`, `search`). The mode arrives with the principal
+ * on every request, so no cache needs invalidating. False when the workspace is gone.
+ */
+export async function setWorkspaceToolDiscovery(
+  db: Db,
+  tenant: WorkspaceTenant,
+  mode: ToolDiscovery,
+): Promise<boolean> {
+  const res = await db
+    .update(workspaces)
+    .set({ toolDiscovery: mode })
     .where(and(eq(workspaces.organizationId, tenant.organizationId), eq(workspaces.id, tenant.workspaceId)))
     .run();
   return res.meta.changes > 0;

@@ -8,6 +8,9 @@ import type { Db } from './db.js';
 import { preparedQuery } from './prepared.js';
 import { apiTokens, mcpSessions, memberships, organizations, users, workspaces } from './schema.js';
 
+/** How tools/list presents a workspace's tools (workspaces.tool_discovery). */
+export type ToolDiscovery = (typeof workspaces.toolDiscovery.enumValues)[number];
+
 export interface Principal {
   tokenId: string;
   userId: string;
@@ -21,6 +24,8 @@ export interface Principal {
   workspaceName: string;
   /** The workspace's MCP server instructions, or null for the default. */
   workspaceInstructions: string | null;
+  /** workspaces.tool_discovery: how tools/list presents the tools (`auto`, `list`, `search`). */
+  workspaceToolDiscovery: ToolDiscovery;
   /** Effective role: the lesser of the token's role and the user's membership role. */
   role: Role;
   /** organizations.catalog_version at the time of the read; keys the tool-list cache. */
@@ -43,6 +48,7 @@ const principalColumns = {
   workspaceSlug: workspaces.slug,
   workspaceName: workspaces.name,
   workspaceInstructions: workspaces.instructions,
+  workspaceToolDiscovery: workspaces.toolDiscovery,
   sessionId: mcpSessions.id,
   sessionLastSeenAt: mcpSessions.lastSeenAt,
   sessionContextDeliveredAt: mcpSessions.contextDeliveredAt,

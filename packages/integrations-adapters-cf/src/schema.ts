@@ -34,6 +34,13 @@ export const workspaces = sqliteTable(
     okrs: text('okrs', { mode: 'json' }).$type<string[]>().notNull().default(sql`'[]'`),
     /** MCP server instructions returned at initialize; null = the default text. */
     instructions: text('instructions'),
+    /**
+     * How tools/list presents the workspace's tools: `list` (every tool), `search` (a few core tools plus
+     * search_tools and call_tool), `auto` (search above SEARCH_MODE_THRESHOLD listed tools).
+     */
+    toolDiscovery: text('tool_discovery', { enum: ['auto', 'list', 'search'] })
+      .notNull()
+      .default('auto'),
     createdAt: createdAt(),
   },
   (t) => [uniqueIndex('workspaces_org_slug').on(t.organizationId, t.slug)],

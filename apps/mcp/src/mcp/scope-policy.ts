@@ -6,6 +6,7 @@
  * API tokens carry every scope but keep their role's limits.
  */
 import type { McpScope } from '@gatehouse/integrations-core';
+import { CALL_TOOL_NAME } from '../tools/call-tool.js';
 import { CORE_TOOLS } from '../tools/core-tools.js';
 
 /** Scope every MCP request needs. */
@@ -20,10 +21,13 @@ let coreScope: ReadonlyMap<string, McpScope> | undefined;
 /** The scopes one JSON-RPC message needs. */
 function scopesFor(message: unknown): McpScope[] {
   if (!message || typeof message !== 'object') return [BASE_SCOPE];
-  const m = message as { method?: unknown; params?: { name?: unknown } };
+  const m = message as { method?: unknown; params?: { name?: unknown; arguments?: { name?: unknown } } };
   if (m.method !== 'tools/call' || typeof m.params?.name !== 'string') return [BASE_SCOPE];
   coreScope ??= new Map(CORE_TOOLS.map((t) => [t.name, t.scope]));
-  return [BASE_SCOPE, coreScope.get(m.params.name) ?? INTEGRATION_SCOPE];
+  // call_tool needs what the tool it runs needs (a core tool's scope, else mcp:execute), as a direct call would.
+  const inner = m.params.name === CALL_TOOL_NAME ? m.params.arguments?.name : undefined;
+  const name = typeof inner === 'string' ? inner : m.params.name;
+  return [BASE_SCOPE, coreScope.get(name) ?? INTEGRATION_SCOPE];
 }
 
 /** Scopes the body (a message or a batch) needs that `granted` lacks; empty when it may proceed. */

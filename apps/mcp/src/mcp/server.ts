@@ -15,7 +15,8 @@ import {
 import { CfWorkerJsonSchemaValidator } from '@modelcontextprotocol/server/validators/cf-worker';
 import { roleAtLeast, unhandledErrorLine } from '@gatehouse/integrations-core';
 import { callIntegrationTool } from '../tools/call-integration-tool.js';
-import { CORE_TOOLS, coreDescriptorsFor } from '../tools/core-tools.js';
+import { CALL_TOOL_NAME, callToolTarget, listingMode } from '../tools/call-tool.js';
+import { CORE_TOOLS, coreDescriptorsFor, coreToolsFor } from '../tools/core-tools.js';
 import { EMPTY_TOOLSET } from '../tools/integration-toolset.js';
 import { INTEGRATION_SCOPE } from './scope-policy.js';
 import { ToolError, type ToolContext } from '../tools/tool-types.js';
@@ -84,6 +85,8 @@ export async function runToolCall(
   ctx: ToolContext,
   onFailure?: (failure: ToolFailure) => void,
 ): Promise<CallToolResult> {
+  // call_tool (search mode) is the named tool's call: unwrapped first, so it is checked and recorded as that call.
+  if (name === CALL_TOOL_NAME) ({ name, args } = callToolTarget(args));
   const recording = startToolCallRecording(ctx, ctx.history, name, args);
   const fail =
     recording && onFailure
@@ -142,7 +145,9 @@ export function createMcpServer(
         );
       }
     }
-    const tools = [...coreDescriptorsFor(ctx.principal.role, ctx.scopes), ...integration.descriptors];
+    const { role } = ctx.principal;
+    const mode = listingMode(ctx.principal, coreToolsFor(role, ctx.scopes).length + integration.descriptors.length);
+    const tools = [...coreDescriptorsFor(role, ctx.scopes, mode), ...(mode === 'list' ? integration.descriptors : [])];
     return { tools: tools as Tool[] };
   });
 

@@ -14,7 +14,8 @@
 import { gzipSync } from 'fflate';
 import type { Db, Principal } from '@gatehouse/integrations-adapters-cf';
 import { cachedValue, type McpToolDescriptor, type Role } from '@gatehouse/integrations-core';
-import { coreDescriptorsFor } from '../tools/core-tools.js';
+import { listingMode, type ListingMode } from '../tools/call-tool.js';
+import { coreDescriptorsFor, coreToolsFor } from '../tools/core-tools.js';
 import { EMPTY_TOOLSET } from '../tools/integration-toolset.js';
 import { getIntegrationToolset } from '../tools/toolset-cache.js';
 import { INTEGRATION_SCOPE } from './scope-policy.js';
@@ -118,19 +119,23 @@ export async function toolsListResponse(
   return new Response(body, { headers: { ...headers, 'content-encoding': 'gzip' }, encodeBody: 'manual' });
 }
 
-/** Core tool descriptors per (role, scopes), serialized once per isolate (3 roles × a few scope sets). */
+/** Core tool descriptors per (role, scopes, mode), serialized once per isolate (3 roles × a few scope sets × 2). */
 const coreByCaller = new Map<string, SerializedTools>();
-export function coreToolsFor(
+export function serializedCoreTools(
   role: Role,
   scopes: readonly string[],
-  descriptors: () => McpToolDescriptor[],
+  mode: ListingMode,
 ): Promise<SerializedTools> {
-  return cachedValue(coreByCaller, `${role} ${[...scopes].sort().join(' ')}`, () => serializeTools(descriptors()));
+  return cachedValue(coreByCaller, `${role} ${mode} ${[...scopes].sort().join(' ')}`, () =>
+    serializeTools(coreDescriptorsFor(role, scopes, mode)),
+  );
 }
+
+const NO_TOOLS: SerializedTools = { json: '', gzip: gzipSync(new Uint8Array(0), { mtime: 0 }) };
 
 /**
  * tools/list for a caller from the cached parts: the core tools of its role and scopes, and the organization's
- * integration tools when it holds mcp:execute. Null when the toolset cannot be read (D1 unavailable): the caller
+ * integration tools when it holds mcp:execute and the workspace lists them (search mode lists none: call-tool.ts). Null when the toolset cannot be read (D1 unavailable): the caller
  * falls through to the SDK path, which tries once more and answers a failure as JSON-RPC Internal error with a
  * request id (server.ts), never a bare 500.
  */
@@ -147,9 +152,10 @@ export async function cachedToolsList(
     ? await getIntegrationToolset(db, principal, integrations).catch(() => null)
     : EMPTY_TOOLSET;
   if (!toolset) return null;
+  const mode = listingMode(principal, coreToolsFor(principal.role, scopes).length + toolset.descriptors.length);
   const [core, integration] = await Promise.all([
-    coreToolsFor(principal.role, scopes, () => coreDescriptorsFor(principal.role, scopes)),
-    serializedFor(toolset, toolset.descriptors),
+    serializedCoreTools(principal.role, scopes, mode),
+    mode === 'list' ? serializedFor(toolset, toolset.descriptors) : NO_TOOLS,
   ]);
   return toolsListResponse(req, id, core, integration, resultFields);
 }

@@ -33,12 +33,12 @@ import {
 import { roleAtLeast } from '@gatehouse/integrations-core';
 import { z } from 'zod';
 // Used only at call time, so the import cycle with core-tools (which lists these tools) is harmless.
-import { CORE_TOOL_NAMES } from './core-tools.js';
+import { RESERVED_TOOL_NAMES } from './core-tools.js';
 import { loadCatalog } from './catalog.js';
 import { ToolError, defineCoreTool, type ToolContext } from './tool-types.js';
 
 function validated(input: unknown): IntegrationTemplate {
-  const result = validateTemplate(input, CORE_TOOL_NAMES);
+  const result = validateTemplate(input, RESERVED_TOOL_NAMES);
   if (!result.ok) throw new ToolError(`The template is invalid:\n- ${result.problems.join('\n- ')}`);
   return result.template;
 }

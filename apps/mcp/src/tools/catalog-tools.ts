@@ -35,6 +35,7 @@ export const listIntegrationCatalog = defineCoreTool({
   scope: 'mcp:read',
   minRole: 'MEMBER',
   readOnly: true,
+  listing: 'always',
   input: z.object({}),
   async run(_args, ctx) {
     const catalog = await loadCatalog(ctx.db, ctx.principal);
@@ -94,6 +95,7 @@ export const listInstalledIntegrations = defineCoreTool({
   scope: 'mcp:read',
   minRole: 'MEMBER',
   readOnly: true,
+  listing: 'always',
   input: z.object({}),
   async run(_args, ctx) {
     const [rows, catalog] = await Promise.all([

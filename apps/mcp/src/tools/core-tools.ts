@@ -34,6 +34,8 @@ import { getRunHistoryItemTool, searchRunHistoryTool } from './run-history-tools
 import { getSessionTool, listSessionsTool } from './session-tools.js';
 import { getMcpSettings, updateMcpSettings } from './settings-tools.js';
 import type { CoreTool } from './tool-types.js';
+import { CALL_TOOL_DESCRIPTOR, CALL_TOOL_NAME, type ListingMode } from './call-tool.js';
+import { searchToolsTool } from './discovery-tools.js';
 
 export const CORE_TOOLS: readonly CoreTool[] = [
   listIntegrationCatalog,
@@ -69,9 +71,13 @@ export const CORE_TOOLS: readonly CoreTool[] = [
   deleteAgentTool,
   invokeAgentTool,
   getAgentRunTool,
+  searchToolsTool,
 ];
 
 export const CORE_TOOL_NAMES: ReadonlySet<string> = new Set(CORE_TOOLS.map((t) => t.name));
+
+/** Names integration tools may not take: the core tools' and call_tool's. */
+export const RESERVED_TOOL_NAMES: ReadonlySet<string> = new Set([...CORE_TOOL_NAMES, CALL_TOOL_NAME]);
 
 /** Descriptors computed once per isolate from the zod inputs (immutable module data). */
 export const CORE_TOOL_DESCRIPTORS: ReadonlyMap<string, McpToolDescriptor> = new Map(
@@ -95,7 +101,18 @@ export function coreToolsFor(role: Role, scopes: readonly string[]): CoreTool[] 
   return CORE_TOOLS.filter((t) => roleAtLeast(role, t.minRole) && scopes.includes(t.scope));
 }
 
-/** Descriptors of coreToolsFor: tools/list shows only what the caller may call. */
-export function coreDescriptorsFor(role: Role, scopes: readonly string[]): McpToolDescriptor[] {
-  return coreToolsFor(role, scopes).map((t) => CORE_TOOL_DESCRIPTORS.get(t.name)!);
+/**
+ * The core descriptors tools/list shows a caller in `mode`, of the tools it may call: in list mode every one but
+ * search_tools; in search mode the `always` ones, search_tools and call_tool (call-tool.ts).
+ */
+export function coreDescriptorsFor(
+  role: Role,
+  scopes: readonly string[],
+  mode: ListingMode = 'list',
+): McpToolDescriptor[] {
+  const shown = coreToolsFor(role, scopes).filter((t) =>
+    mode === 'list' ? t.listing !== 'search' : t.listing === 'always' || t.listing === 'search',
+  );
+  const descriptors = shown.map((t) => CORE_TOOL_DESCRIPTORS.get(t.name)!);
+  return mode === 'search' ? [...descriptors, CALL_TOOL_DESCRIPTOR] : descriptors;
 }

@@ -68,6 +68,7 @@ export const searchKnowledgeTool = defineCoreTool({
   scope: 'mcp:read',
   minRole: 'MEMBER',
   readOnly: true,
+  listing: 'always',
   input: z.object({
     query: z.string().min(1).max(1000).describe('What to look for, in words'),
     limit: z.number().int().min(1).max(50).default(10),

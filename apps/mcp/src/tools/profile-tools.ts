@@ -13,6 +13,7 @@ export const getMyProfile = defineCoreTool({
   scope: 'mcp:read',
   minRole: 'MEMBER',
   readOnly: true,
+  listing: 'always',
   input: z.object({}),
   async run(_args, { principal: p }) {
     return {
@@ -31,6 +32,7 @@ export const getWorkspaceInfo = defineCoreTool({
   scope: 'mcp:read',
   minRole: 'MEMBER',
   readOnly: true,
+  listing: 'always',
   input: z.object({}),
   run: (_args, ctx) => readWorkspaceInfo(ctx),
 });

@@ -1,8 +1,14 @@
 /**
  * MCP settings: the server instructions a workspace's clients receive at initialize (MCP 2025-06-18 §Lifecycle,
- * InitializeResult.instructions). Everyone may read them; changing them is a platform write (ADMIN and up).
+ * InitializeResult.instructions), the organization's run-history retention, and how tools/list presents the
+ * workspace's tools (call-tool.ts). Everyone may read them; changing them is a platform write (ADMIN and up).
  */
-import { setRunHistoryRetention, setWorkspaceInstructions } from '@gatehouse/integrations-adapters-cf';
+import {
+  setRunHistoryRetention,
+  setWorkspaceInstructions,
+  setWorkspaceToolDiscovery,
+} from '@gatehouse/integrations-adapters-cf';
+import { SEARCH_MODE_THRESHOLD } from './call-tool.js';
 import { z } from 'zod';
 import { DEFAULT_INSTRUCTIONS } from '../mcp/instructions.js';
 import { ToolError, defineCoreTool } from './tool-types.js';
@@ -23,6 +29,8 @@ export const getMcpSettings = defineCoreTool({
       instructions: principal.workspaceInstructions ?? DEFAULT_INSTRUCTIONS,
       is_default: principal.workspaceInstructions === null,
       run_history_retention_days: principal.runHistoryRetentionDays,
+      tool_discovery: principal.workspaceToolDiscovery,
+      search_mode_threshold: SEARCH_MODE_THRESHOLD,
     };
   },
 });
@@ -33,7 +41,7 @@ export const MAX_RUN_HISTORY_RETENTION_DAYS = 400;
 export const updateMcpSettings = defineCoreTool({
   name: 'update_mcp_settings',
   title: 'Update MCP settings',
-  description: `Set the server instructions for this workspace (null restores the default; clients receive them at their next initialize), and how many days the organization keeps its run history (0 records none and deletes what is kept; default 30, at most ${MAX_RUN_HISTORY_RETENTION_DAYS}).`,
+  description: `Set the server instructions for this workspace (null restores the default; clients receive them at their next initialize), how many days the organization keeps its run history (0 records none and deletes what is kept; default 30, at most ${MAX_RUN_HISTORY_RETENTION_DAYS}), and how tools/list presents this workspace's tools: tool_discovery "list" (every tool), "search" (a few core tools plus search_tools and call_tool), or "auto" (search above ${SEARCH_MODE_THRESHOLD} tools; the default).`,
   scope: 'mcp:admin',
   minRole: 'ADMIN',
   readOnly: false,
@@ -41,20 +49,31 @@ export const updateMcpSettings = defineCoreTool({
     .object({
       instructions: z.string().trim().min(1).max(MAX_INSTRUCTIONS_CHARS).nullable().optional(),
       run_history_retention_days: z.number().int().min(0).max(MAX_RUN_HISTORY_RETENTION_DAYS).optional(),
+      tool_discovery: z.enum(['auto', 'list', 'search']).optional(),
     })
-    .refine((a) => a.instructions !== undefined || a.run_history_retention_days !== undefined, {
-      message: 'pass instructions, run_history_retention_days or both',
-    }),
-  async run({ instructions, run_history_retention_days: days }, { db, principal }) {
+    .refine(
+      (a) =>
+        a.instructions !== undefined || a.run_history_retention_days !== undefined || a.tool_discovery !== undefined,
+      { message: 'pass at least one of instructions, run_history_retention_days, tool_discovery' },
+    ),
+  async run({ instructions, run_history_retention_days: days, tool_discovery: discovery }, ctx) {
+    const { db, principal } = ctx;
     if (instructions !== undefined && !(await setWorkspaceInstructions(db, principal, instructions)))
       throw new ToolError('The workspace of this token no longer exists.');
     if (days !== undefined) await setRunHistoryRetention(db, principal, days);
+    if (discovery !== undefined && discovery !== principal.workspaceToolDiscovery) {
+      if (!(await setWorkspaceToolDiscovery(db, principal, discovery)))
+        throw new ToolError('The workspace of this token no longer exists.');
+      // Connected clients re-list: the same tools, presented the other way.
+      ctx.notifyToolsChanged();
+    }
     const current = instructions === undefined ? principal.workspaceInstructions : instructions;
     return {
       instructions: current ?? DEFAULT_INSTRUCTIONS,
       is_default: current === null,
       applies_to: 'sessions initialized from now on',
       run_history_retention_days: days ?? principal.runHistoryRetentionDays,
+      tool_discovery: discovery ?? principal.workspaceToolDiscovery,
     };
   },
 });

@@ -91,6 +91,11 @@ export interface CoreToolDefinition<S extends z.ZodObject> {
   /** Least role that may call it; creating, updating or deleting platform resources needs ADMIN. */
   minRole: Role;
   readOnly: boolean;
+  /**
+   * Where tools/list shows it (call-tool.ts): `always` in both modes (the few tools every session uses),
+   * `search` only in search mode; absent = in list mode, and found with search_tools in search mode.
+   */
+  listing?: 'always' | 'search';
   input: S;
   run(args: z.infer<S>, ctx: ToolContext): Promise<unknown>;
 }

@@ -16,7 +16,7 @@ import {
 import { integrationTemplateSchema, type IntegrationTemplate } from '@gatehouse/catalog';
 
 import { loadCatalog } from './catalog.js';
-import { CORE_TOOL_NAMES } from './core-tools.js';
+import { RESERVED_TOOL_NAMES } from './core-tools.js';
 import { buildIntegrationToolset, type IntegrationToolset } from './integration-toolset.js';
 import { providerTools, type ProviderToolInfo } from './provider-registry.js';
 
@@ -84,7 +84,7 @@ export async function getIntegrationToolset(
       );
     }
   }
-  const toolset = buildIntegrationToolset(installations, templateFor, CORE_TOOL_NAMES, (id) => providers?.get(id));
+  const toolset = buildIntegrationToolset(installations, templateFor, RESERVED_TOOL_NAMES, (id) => providers?.get(id));
   if (!complete) return toolset;
   cache.set(k, toolset);
   if (cache.size > MAX_ENTRIES) cache.delete(cache.keys().next().value!);

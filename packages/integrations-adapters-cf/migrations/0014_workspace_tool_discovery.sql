@@ -1,0 +1,1 @@
+ALTER TABLE `workspaces` ADD `tool_discovery` text DEFAULT 'auto' NOT NULL;
