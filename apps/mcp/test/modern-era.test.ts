@@ -374,7 +374,16 @@ describe('subscriptions/listen limits', () => {
     const theirs = await createApiToken(db, tenant, { userId: colleague.id, role: 'MEMBER', name: 'b' });
     const ok = await listen(theirs.token);
     expect(ok.headers.get('content-type')).toBe('text/event-stream');
-    for (const res of [...open, ok]) await res.body!.cancel();
+    // A stream the client drops frees its place: the user may listen again.
+    await open.pop()!.body!.cancel();
+    let again: Response | null = null;
+    for (let i = 0; i < 40 && !again; i++) {
+      const res = await listen(token);
+      if (res.headers.get('content-type') === 'text/event-stream') again = res;
+      else await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(again).not.toBeNull();
+    for (const res of [...open, ok, again!]) await res.body!.cancel();
   });
 
   it('ends a listen stream after its lifetime with the final result, so a revoked token loses it', async () => {

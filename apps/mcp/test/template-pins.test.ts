@@ -208,8 +208,28 @@ describe('a template deleted while it is being installed', () => {
     });
     await expect(install).rejects.toBeInstanceOf(TemplateDeletedError);
     expect(await listTemplateInstallations(db, { organizationId: org.id }, 'acme-crm')).toEqual([]);
-    // Recreated with the same slug (another definition): nothing of the old one is pinned to it.
+  });
+
+  it('writes none either when the template was deleted and recreated under its slug meanwhile', async () => {
+    const { org, tenant, user, token } = await seedTenant('pins-recreate-race');
+    await callTool(token, 'create_integration', { template: crm() });
+    const read = await findOrgTemplate(db, { organizationId: org.id }, 'acme-crm');
+    // While the install checks the credentials: deleted, recreated at version 1 with another base URL.
+    await deleteOrgTemplate(db, { organizationId: org.id }, read!.id);
     await callTool(token, 'create_integration', { template: { ...crm(), baseUrl: 'https://crm.attacker.test' } });
+    const install = createInstallation(db, tenant, {
+      kind: 'template',
+      source: 'acme-crm',
+      title: 'Victim',
+      scope: 'local',
+      workspaceId: tenant.workspaceId,
+      settings: { base_url: 'https://crm.acme.test' },
+      credentials: 'jwe',
+      createdBy: user.id,
+      templateVersion: 1,
+      templateId: read!.id,
+    });
+    await expect(install).rejects.toBeInstanceOf(TemplateDeletedError);
     expect(await listTemplateInstallations(db, { organizationId: org.id }, 'acme-crm')).toEqual([]);
   });
 

@@ -14,3 +14,4 @@ export * from './linear-regex.js';
 export * from './template-patch.js';
 export * from './template-search.js';
 export * from './upstream-hosts.js';
+export * from './tool-annotations.js';

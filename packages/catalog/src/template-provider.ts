@@ -8,6 +8,7 @@
  * `executeTemplateTool` (outbound policy, deadline, size cap, response mapping); publication: none to grant (template
  * tools act with the installation's own credentials).
  */
+import { templateToolAnnotations } from './tool-annotations.js';
 import { sessionDispatchFor, type IntegrationProvider, type ProviderTool } from '@gatehouse/integrations-core';
 import { executeTemplateTool, type ExecuteOptions } from './execute-tool.js';
 import { parseStandardWebhook } from './standard-webhooks.js';
@@ -51,7 +52,7 @@ export function templateTools(template: IntegrationTemplate): ProviderTool[] {
     title: t.title,
     description: t.description,
     inputSchema: t.inputSchema,
-    annotations: { readOnlyHint: t.readOnly, openWorldHint: true },
+    annotations: templateToolAnnotations(t),
   }));
 }
 

@@ -112,6 +112,14 @@ export const templateToolSchema = z.object({
   /** JMESPath expression mapping the parsed response body to the tool result. */
   response: z.string().optional(),
   readOnly: z.boolean().default(false),
+  /**
+   * MCP ToolAnnotations hints (MCP 2025-06-18 §Tools, ToolAnnotations) when the method alone would say wrong:
+   * `destructiveHint` (may overwrite or delete; default: PUT, PATCH and DELETE do, POST only adds),
+   * `idempotentHint` (default: PUT and DELETE), `openWorldHint` (default true). tool-annotations.ts derives them.
+   */
+  destructiveHint: z.boolean().optional(),
+  idempotentHint: z.boolean().optional(),
+  openWorldHint: z.boolean().optional(),
 });
 
 export const integrationTemplateSchema = z.object({

@@ -34,29 +34,43 @@ export function hostMatches(pattern: string, host: string): boolean {
   return label.length > 0 && !label.includes('.');
 }
 
+/** The URLs an installation's settings can steer, by field: the base URL and auth URLs that use settings. */
+function settingsSteeredUrls(template: Pick<IntegrationTemplate, 'baseUrl' | 'auth'>): [string, string][] {
+  const urls: [string, string][] = [['base URL', template.baseUrl]];
+  const auth = template.auth;
+  if (auth.type === 'oauth2_client_credentials' || auth.type === 'oauth2_authorization_code')
+    urls.push(['token URL', auth.tokenUrl]);
+  if (auth.type === 'oauth2_authorization_code') urls.push(['authorization URL', auth.authorizeUrl]);
+  // A literal auth URL is the template author's (a change to it waits for approval: credentialRoutingChanges).
+  return urls.filter(([field, url]) => field === 'base URL' || url.includes('{'));
+}
+
 /**
- * Why the installation's base URL may not receive this template's credentials, or null when it may: the host of
- * `baseUrl` expanded with `settings` must match one of `upstreamHosts`, unless the template has none or is
+ * Why the installation's settings may not receive this template's credentials, or null when they may: the host of
+ * the base URL, and of a token or authorization URL built from settings (client secrets, codes and refresh tokens go
+ * there), expanded with `settings`, must match one of `upstreamHosts`, unless the template has none or is
  * `selfHosted`. Loopback hosts are left to the outbound policy (outbound-policy.ts), which refuses them outside
  * development and admits them for the local fakes under ALLOW_LOOPBACK_UPSTREAMS. The message names the hosts, never
  * a credential.
  */
 export function upstreamHostProblem(
-  template: Pick<IntegrationTemplate, 'name' | 'baseUrl' | 'upstreamHosts' | 'selfHosted'>,
+  template: Pick<IntegrationTemplate, 'name' | 'baseUrl' | 'auth' | 'upstreamHosts' | 'selfHosted'>,
   settings: Record<string, unknown>,
 ): string | null {
   const hosts = template.upstreamHosts;
   if (!hosts?.length || template.selfHosted) return null;
-  let host: string;
-  try {
-    host = new URL(expandWithSettings(template.baseUrl, settings)).hostname;
-  } catch {
-    return `the ${template.name} URL in the settings is not a valid URL`;
+  for (const [field, url] of settingsSteeredUrls(template)) {
+    let host: string;
+    try {
+      host = new URL(expandWithSettings(url, settings)).hostname;
+    } catch {
+      return `the ${template.name} ${field} built from the settings is not a valid URL`;
+    }
+    if (isLoopbackHost(host) || hosts.some((p) => hostMatches(p, host))) continue;
+    return (
+      `${template.name} runs on ${hosts.join(' or ')}; the settings point its ${field} at ${host}, which this ` +
+      'template does not allow (a template marked selfHosted accepts other hosts)'
+    );
   }
-  if (isLoopbackHost(host)) return null;
-  if (hosts.some((p) => hostMatches(p, host))) return null;
-  return (
-    `${template.name} runs on ${hosts.join(' or ')}; the settings point at ${host}, which this template does not ` +
-    'allow (an ADMIN can mark the template selfHosted for self-hosted deployments)'
-  );
+  return null;
 }

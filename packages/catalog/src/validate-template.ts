@@ -95,7 +95,7 @@ export function validateTemplate(input: unknown, reservedToolNames: ReadonlySet<
 
   // A literal base URL must itself be on the hosts the template names.
   if (t.upstreamHosts && uriTemplateVariables(t.baseUrl).length === 0) {
-    const problem = upstreamHostProblem(t, {});
+    const problem = upstreamHostProblem({ ...t, auth: { type: 'none' } }, {});
     if (problem) problems.push(`baseUrl: ${problem}`);
   }
   for (const v of uriTemplateVariables(t.baseUrl)) {
@@ -151,6 +151,10 @@ export function validateTemplate(input: unknown, reservedToolNames: ReadonlySet<
     if (prefix)
       problems.push(
         `${at}.name: use a generic name without the integration prefix "${prefix}" (e.g. "${tool.name.slice(prefix.length)}"), so several integrations can share it`,
+      );
+    if (tool.readOnly && (tool.destructiveHint === true || tool.idempotentHint === false))
+      problems.push(
+        `${at}: a readOnly tool neither destroys nor repeats effects; remove destructiveHint/idempotentHint or readOnly`,
       );
     const properties = new Set(Object.keys(tool.inputSchema.properties ?? {}));
     for (const p of properties)

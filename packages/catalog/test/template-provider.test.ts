@@ -156,9 +156,16 @@ describe('templateProvider', () => {
     const provider = templateProvider(jira, { allowLoopback: true });
     expect(provider.id).toBe('custom');
     expect(provider.tools.map((t) => t.name)).toEqual(jira.tools.map((t) => t.name));
+    // Every hint spelled out (tool-annotations.ts): a read is neither destructive nor repeated with effect.
     expect(provider.tools.find((t) => t.name === 'get_issue')?.annotations).toEqual({
       readOnlyHint: true,
+      destructiveHint: false,
+      idempotentHint: true,
       openWorldHint: true,
+    });
+    expect(provider.tools.find((t) => t.name === 'create_issue')?.annotations).toMatchObject({
+      readOnlyHint: false,
+      destructiveHint: false,
     });
     expect(provider.install.fields.map((f) => f.name)).toEqual([
       'email',

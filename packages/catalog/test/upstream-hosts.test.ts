@@ -126,3 +126,42 @@ describe('templates and their host patterns', () => {
     expect(credentialRoutingChanges(v1.template, { ...v1.template, description: 'new words' })).toEqual([]);
   });
 });
+
+describe('token and authorization URLs built from settings', () => {
+  const steered = validateTemplate(
+    template({
+      baseUrl: '{+settings.base_url}',
+      upstreamHosts: ['*.acme.example'],
+      auth: {
+        type: 'oauth2_client_credentials',
+        tokenUrl: '{+settings.auth_url}/oauth/token',
+        clientId: 'client_id',
+        clientSecret: 'client_secret',
+      },
+      credentials: [
+        { name: 'client_id', description: 'Client id', secret: false },
+        { name: 'client_secret', description: 'Client secret' },
+      ],
+      settings: [
+        { name: 'base_url', description: 'API origin' },
+        { name: 'auth_url', description: 'Authorization server' },
+      ],
+    }),
+    new Set(),
+  );
+
+  it('refuses a token URL the settings point elsewhere, before the client secret is sent', async () => {
+    if (!steered.ok) throw new Error(steered.problems.join('; '));
+    const settings = { base_url: 'https://api.acme.example', auth_url: 'https://login.attacker.example' };
+    expect(upstreamHostProblem(steered.template, settings)).toMatch(/token URL at login\.attacker\.example/);
+    const out = await executeTemplateTool(
+      steered.template,
+      steered.template.tools[0]!,
+      { args: { id: '1' }, settings, credentials: { client_id: 'c', client_secret: 'the-client-secret' } },
+      { allowLoopback: false, fetch: () => Promise.reject(new Error('no request may be made')) },
+    );
+    expect(out).toMatchObject({ ok: false, kind: 'outbound_refused' });
+    const fine = { base_url: 'https://api.acme.example', auth_url: 'https://login.acme.example' };
+    expect(upstreamHostProblem(steered.template, fine)).toBeNull();
+  });
+});

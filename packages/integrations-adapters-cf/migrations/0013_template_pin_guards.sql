@@ -5,6 +5,14 @@
 -- while any installation of it exists. Without them, a delete racing an install left an orphan whose pin a
 -- recreated template of the same slug would serve: another definition, another base URL, no approval.
 -- Deleting the organization itself (its cascade) is not held back.
+-- Installations already orphaned that way (pinned, their template gone) are disabled first: a template recreated
+-- under the slug must not pick them up. (createInstallation also checks the template row's id in its batch.)
+UPDATE `installations` SET `status` = 'disabled'
+WHERE `kind` = 'template' AND `template_version` IS NOT NULL AND NOT EXISTS (
+  SELECT 1 FROM `integration_templates` t
+  WHERE t.organization_id = `installations`.organization_id AND t.slug = `installations`.source
+);
+--> statement-breakpoint
 CREATE TRIGGER `installations_pinned_template_exists` BEFORE INSERT ON `installations`
 WHEN new.kind = 'template' AND new.template_version IS NOT NULL AND NOT EXISTS (
   SELECT 1 FROM `integration_templates` t WHERE t.organization_id = new.organization_id AND t.slug = new.source

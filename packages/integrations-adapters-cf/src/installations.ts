@@ -2,7 +2,7 @@
  * Installations: one configured instance of a catalog template or a code provider, scoped Local (one workspace) or
  * Global (the organization). Credentials are stored as the JWE the caller encrypted; this module never sees plaintext.
  */
-import { and, asc, eq, isNull, lt, or, sql } from 'drizzle-orm';
+import { and, asc, eq, isNull, lt, notExists, or, sql } from 'drizzle-orm';
 import { jweKid, type InstallationScope, type OrgTenant, type WorkspaceTenant } from '@gatehouse/integrations-core';
 import { newId, type Db } from './db.js';
 import { preparedQuery } from './prepared.js';
@@ -88,6 +88,12 @@ export interface NewInstallation {
   createdBy: string;
   /** For an organization template: the version it is installed at (see installations.template_version). */
   templateVersion?: number | null;
+  /**
+   * With `templateVersion`: the id of the template row that version was read from. The install is refused
+   * (TemplateDeletedError) unless that very row still exists when the installation is written, so a template deleted
+   * and recreated under its slug meanwhile never receives it.
+   */
+  templateId?: string;
 }
 
 /**
@@ -123,15 +129,40 @@ export async function createInstallation(
     createdAt: now,
     updatedAt: now,
   };
+  const pinned = row.kind === 'template' && row.templateVersion !== null;
+  // In the same batch (one transaction): take the row out again unless the template row it was read from still
+  // exists. The slug alone (trigger installations_pinned_template_exists, migration 0013) would accept a template
+  // deleted and recreated under the same slug meanwhile, whose version numbers start again at 1.
+  const guard = db.delete(installations).where(
+    and(
+      eq(installations.id, row.id),
+      notExists(
+        db
+          .select({ id: integrationTemplates.id })
+          .from(integrationTemplates)
+          .where(
+            and(
+              eq(integrationTemplates.id, input.templateId ?? ''),
+              eq(integrationTemplates.organizationId, tenant.organizationId),
+              eq(integrationTemplates.slug, row.source),
+            ),
+          ),
+      ),
+    ),
+  );
+  const gone = () => new TemplateDeletedError(`template ${row.source} was deleted while it was being installed`);
+  let removed = 0;
   try {
-    await db.batch([db.insert(installations).values(row), bumpCatalogVersion(db, tenant)]);
+    const results = pinned
+      ? await db.batch([db.insert(installations).values(row), guard, bumpCatalogVersion(db, tenant)])
+      : await db.batch([db.insert(installations).values(row), bumpCatalogVersion(db, tenant)]);
+    removed = pinned ? (results[1] as { meta: { changes: number } }).meta.changes : 0;
   } catch (err) {
-    // A pinned installation needs its template (trigger installations_pinned_template_exists, migration 0013): a
-    // delete_integration that landed while this install was being checked refuses the insert.
-    if (row.kind === 'template' && row.templateVersion !== null && !(await orgTemplateExists(db, tenant, row.source)))
-      throw new TemplateDeletedError(`template ${row.source} was deleted while it was being installed`);
+    // The trigger refused the insert: the template's slug is gone.
+    if (pinned && !(await orgTemplateExists(db, tenant, row.source))) throw gone();
     throw err;
   }
+  if (removed > 0) throw gone();
   return row;
 }
 

@@ -9,6 +9,7 @@ import type { CallToolResult } from '@modelcontextprotocol/server';
 import { emptyTrace, secretArgumentValues, startToolCallRecording } from '../history/tool-call-record.js';
 import { runToolCall } from '../mcp/server.js';
 import type { ToolFailure } from '../mcp/tool-result.js';
+import { CALL_TOOL_NAME } from '../tools/call-tool.js';
 import { CORE_TOOL_NAMES } from '../tools/core-tools.js';
 import { SESSION_ARGUMENT } from '../tools/integration-toolset.js';
 import type { ToolContext } from '../tools/tool-types.js';
@@ -33,7 +34,9 @@ export async function callAsAgent(
 ): Promise<AgentToolOutcome> {
   const { [SESSION_ARGUMENT]: _fromModel, ...rest } = args;
   const callArgs = sessionId && !CORE_TOOL_NAMES.has(name) ? { ...rest, [SESSION_ARGUMENT]: sessionId } : rest;
-  if (!usable.some((d) => d.name === name)) {
+  // call_tool would carry the model's own `_session` inside its arguments, past the override above: never for agents
+  // (their tools are listed in full, so they have no need of it).
+  if (name === CALL_TOOL_NAME || !usable.some((d) => d.name === name)) {
     const message = `The tool ${name} is not one this agent may call (its tools list, role and scopes decide).`;
     startToolCallRecording(ctx, ctx.history, name, callArgs)?.finish(null, {
       reason: 'tool_not_allowed',

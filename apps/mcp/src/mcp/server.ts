@@ -16,7 +16,7 @@ import { CfWorkerJsonSchemaValidator } from '@modelcontextprotocol/server/valida
 import { roleAtLeast, unhandledErrorLine } from '@gatehouse/integrations-core';
 import { callIntegrationTool } from '../tools/call-integration-tool.js';
 import { CALL_TOOL_NAME, callToolTarget, listingMode } from '../tools/call-tool.js';
-import { CORE_TOOLS, coreDescriptorsFor, coreToolsFor } from '../tools/core-tools.js';
+import { CORE_TOOLS, coreDescriptorsFor, listedCoreCount } from '../tools/core-tools.js';
 import { EMPTY_TOOLSET } from '../tools/integration-toolset.js';
 import { INTEGRATION_SCOPE } from './scope-policy.js';
 import { ToolError, type ToolContext } from '../tools/tool-types.js';
@@ -146,7 +146,7 @@ export function createMcpServer(
       }
     }
     const { role } = ctx.principal;
-    const mode = listingMode(ctx.principal, coreToolsFor(role, ctx.scopes).length + integration.descriptors.length);
+    const mode = listingMode(ctx.principal, listedCoreCount(role, ctx.scopes) + integration.descriptors.length);
     const tools = [...coreDescriptorsFor(role, ctx.scopes, mode), ...(mode === 'list' ? integration.descriptors : [])];
     return { tools: tools as Tool[] };
   });

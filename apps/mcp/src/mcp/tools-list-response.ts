@@ -15,7 +15,7 @@ import { gzipSync } from 'fflate';
 import type { Db, Principal } from '@gatehouse/integrations-adapters-cf';
 import { cachedValue, type McpToolDescriptor, type Role } from '@gatehouse/integrations-core';
 import { listingMode, type ListingMode } from '../tools/call-tool.js';
-import { coreDescriptorsFor, coreToolsFor } from '../tools/core-tools.js';
+import { coreDescriptorsFor, listedCoreCount } from '../tools/core-tools.js';
 import { EMPTY_TOOLSET } from '../tools/integration-toolset.js';
 import { getIntegrationToolset } from '../tools/toolset-cache.js';
 import { INTEGRATION_SCOPE } from './scope-policy.js';
@@ -152,7 +152,7 @@ export async function cachedToolsList(
     ? await getIntegrationToolset(db, principal, integrations).catch(() => null)
     : EMPTY_TOOLSET;
   if (!toolset) return null;
-  const mode = listingMode(principal, coreToolsFor(principal.role, scopes).length + toolset.descriptors.length);
+  const mode = listingMode(principal, listedCoreCount(principal.role, scopes) + toolset.descriptors.length);
   const [core, integration] = await Promise.all([
     serializedCoreTools(principal.role, scopes, mode),
     mode === 'list' ? serializedFor(toolset, toolset.descriptors) : NO_TOOLS,

@@ -60,7 +60,7 @@ export class OrgNotifier extends DurableObject<Env> {
   subscribe(sessionId: string, lastEventId: string | null): ReadableStream<Uint8Array> {
     const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
     const sub: Subscriber = { sessionId, writer: writable.getWriter(), expiresAt: Date.now() + STREAM_LIFETIME_MS };
-    this.subscribers.add(sub);
+    this.track(sub);
     // An SSE comment first, so the client sees the stream open before any notification.
     void this.write(sub, ': gatehouse stream open\n\n');
     if (lastEventId?.startsWith(`${this.epoch}:`)) {
@@ -94,7 +94,7 @@ export class OrgNotifier extends DurableObject<Env> {
       writer: writable.getWriter(),
       expiresAt: Date.now() + STREAM_LIFETIME_MS,
     };
-    this.subscribers.add(sub);
+    this.track(sub);
     void this.write(sub, listenFrame('notifications/subscriptions/acknowledged', { notifications: honoured }, sub));
     this.startKeepalive();
     return readable;
@@ -132,11 +132,23 @@ export class OrgNotifier extends DurableObject<Env> {
     const expired = [...this.subscribers].filter((s) => s.expiresAt <= now);
     for (const s of expired) {
       this.subscribers.delete(s);
-      if (s.listen) await s.writer.write(encoder.encode(listenEnd(s.listen.subscriptionId))).catch(() => undefined);
-      await s.writer.close().catch(() => undefined);
+      // Queued, not awaited: a client that stopped reading must not hold up the others' expiry. close() follows
+      // the final frame out.
+      if (s.listen) s.writer.write(encoder.encode(listenEnd(s.listen.subscriptionId))).catch(() => undefined);
+      s.writer.close().catch(() => undefined);
     }
     this.stopKeepaliveIfIdle();
     return expired.length;
+  }
+
+  /** Holds a stream until it ends, however it ends: a client that cancels frees its place (and its cap) at once. */
+  private track(sub: Subscriber): void {
+    this.subscribers.add(sub);
+    const forget = () => {
+      this.subscribers.delete(sub);
+      this.stopKeepaliveIfIdle();
+    };
+    sub.writer.closed.then(forget, forget);
   }
 
   private startKeepalive(): void {

@@ -20,8 +20,9 @@ export async function startTemplateAuthorization(
     workspaceId: string;
     settings: Record<string, string>;
     credentials: Record<string, string>;
-    /** The organization template's version (null for a shipped template). */
+    /** The organization template's version (null for a shipped template) and the row it was read from. */
     templateVersion: number | null;
+    templateId?: string;
   },
 ) {
   const redirectUri = `${ctx.publicOrigin}${OAUTH_CALLBACK_PATH}`;
@@ -39,6 +40,7 @@ export async function startTemplateAuthorization(
         workspaceId: input.workspaceId,
         settings: input.settings,
         templateVersion: input.templateVersion,
+        ...(input.templateId ? { templateId: input.templateId } : {}),
       },
       app: input.credentials,
       redirectUri,

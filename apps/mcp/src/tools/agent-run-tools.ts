@@ -72,6 +72,7 @@ export const invokeAgentTool = defineCoreTool({
   scope: 'mcp:execute',
   minRole: 'MEMBER',
   readOnly: false,
+  openWorld: true,
   input: z.object({
     agent: z.string().min(1).describe('Agent name or id (list_agents)'),
     input: z.string().min(1).max(100_000).describe('What to do: the user message of the run'),

@@ -176,6 +176,7 @@ export const updateAgentTool = defineCoreTool({
   scope: 'mcp:admin',
   minRole: 'ADMIN',
   readOnly: false,
+  destructive: true,
   input: agentFields.partial().extend({
     agent: z.string().min(1).describe('Agent name or id'),
     name: name.optional(),
@@ -225,6 +226,8 @@ export const deleteAgentTool = defineCoreTool({
   scope: 'mcp:admin',
   minRole: 'ADMIN',
   readOnly: false,
+  destructive: true,
+  idempotent: true,
   input: z.object({ agent: z.string().min(1).describe('Agent name or id') }),
   async run(args, ctx) {
     const agent = await findVisibleAgent(ctx.db, ctx.principal, args.agent);

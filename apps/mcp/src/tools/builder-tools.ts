@@ -180,6 +180,7 @@ export const approveIntegrationUpdate = defineCoreTool({
   scope: 'mcp:admin',
   minRole: 'ADMIN',
   readOnly: false,
+  idempotent: true,
   input: z.object({
     integration: z.string().min(1).describe('Handle of the installation (list_installed_integrations)'),
     version: z.number().int().min(1).optional().describe('The version to approve, as shown by the first call'),
@@ -236,6 +237,7 @@ export const updateIntegration = defineCoreTool({
   scope: 'mcp:admin',
   minRole: 'ADMIN',
   readOnly: false,
+  destructive: true,
   input: z
     .object({
       slug: z.string().min(1).describe('The slug of the template to update'),
@@ -296,6 +298,7 @@ export const rollbackIntegration = defineCoreTool({
   scope: 'mcp:admin',
   minRole: 'ADMIN',
   readOnly: false,
+  destructive: true,
   input: z.object({
     slug: z.string().min(1).describe('The slug of the template'),
     version: z.number().int().min(1).describe('The version to restore, from list_integration_versions'),
@@ -347,6 +350,8 @@ export const deleteIntegration = defineCoreTool({
   scope: 'mcp:admin',
   minRole: 'ADMIN',
   readOnly: false,
+  destructive: true,
+  idempotent: true,
   input: z.object({ slug: z.string().min(1) }),
   async run({ slug }, ctx) {
     const row = await orgTemplate(ctx, slug);
@@ -379,6 +384,8 @@ export const uninstallIntegration = defineCoreTool({
   scope: 'mcp:write',
   minRole: 'MEMBER',
   readOnly: false,
+  destructive: true,
+  idempotent: true,
   input: z.object({ integration: z.string().min(1).describe('Handle of the installation') }),
   async run({ integration }, ctx) {
     const row = await findVisibleInstallation(ctx.db, ctx.principal, integration);

@@ -4,7 +4,7 @@
  * tool errors (isError), never as a gateway 500.
  */
 import { findSession, findVisibleInstallation } from '@gatehouse/integrations-adapters-cf';
-import { TemplateToolError, providerIdOf, templateProvider } from '@gatehouse/catalog';
+import { TemplateToolError, providerIdOf, templateProvider, upstreamHostProblem } from '@gatehouse/catalog';
 import { currentCredentials, templateAuthorizationFlow } from '@gatehouse/upstream-oauth';
 import {
   secretValuesOfCredentials,
@@ -51,9 +51,14 @@ export async function callIntegrationTool(
   if (ctx.trace && typeof sessionArg === 'string') ctx.trace.sessionId = sessionArg;
   if (route.kind === 'provider')
     return callProviderTool(route, toolArgs, typeof sessionArg === 'string' ? sessionArg : null, ctx);
+  const { template } = route;
+  // Before anything is decrypted or renewed: the settings may send credentials only to the vendor's hosts (a token
+  // refresh below goes to a token URL that may be built from them).
+  const hostProblem = upstreamHostProblem(template, installation.settings);
+  if (hostProblem)
+    throw new ToolError(`${template.name}: ${hostProblem}`, { reason: 'outbound_refused', refused: true });
   let credentials = await ctx.config.cipher.decrypt(installation.credentials);
   ctx.trace?.secrets.push(...secretValuesOfCredentials(credentials));
-  const { template } = route;
   if (template.auth.type === 'oauth2_authorization_code') {
     // Renewed before expiry by the one upstream OAuth module (the code providers' tokens too).
     const current = await currentCredentials(

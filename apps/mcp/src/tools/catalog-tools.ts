@@ -7,7 +7,6 @@ import {
   findWorkspace,
   listVisibleInstallations,
   TemplateDeletedError,
-  type InstallationRecord,
 } from '@gatehouse/integrations-adapters-cf';
 import {
   CUSTOM_PROVIDER_ID,
@@ -169,6 +168,14 @@ function webhookAnswer(ctx: ToolContext, installationId: string) {
   };
 }
 
+/** Maps an install of a template deleted meanwhile (adapters' TemplateDeletedError) to a tool error; rethrows the rest. */
+const deletedMeanwhile =
+  (name: string) =>
+  (err: unknown): never => {
+    if (err instanceof TemplateDeletedError) throw new ToolError(`Cannot install ${name}: it was deleted meanwhile.`);
+    throw err;
+  };
+
 export const installIntegration = defineCoreTool({
   name: 'install_integration',
   title: 'Install integration',
@@ -177,6 +184,7 @@ export const installIntegration = defineCoreTool({
   scope: 'mcp:write',
   minRole: 'MEMBER',
   readOnly: false,
+  openWorld: true,
   input: z.object({
     template: z.string().min(1).describe('Template slug, e.g. jira-cloud'),
     credentials: z.record(z.string(), z.string()).describe('Credential fields from get_integration'),
@@ -204,6 +212,7 @@ export const installIntegration = defineCoreTool({
     const t = entry.template;
     // An organization template's installation runs the version it was installed at (see update_integration).
     const templateVersion = entry.origin === 'organization' ? entry.version : null;
+    const templateId = entry.id ?? undefined;
     let workspaceId = ctx.principal.workspaceId;
     let workspaceSlug = ctx.principal.workspaceSlug;
     if (args.workspace !== undefined) {
@@ -254,8 +263,9 @@ export const installIntegration = defineCoreTool({
           settings: args.settings,
           credentials,
           templateVersion,
+          templateId,
         },
-      );
+      ).catch(deletedMeanwhile(t.name));
       return args.webhooks ? { ...started, webhook: webhookAnswer(ctx, installationId) } : started;
     }
     const check = await validateCredentials(
@@ -264,24 +274,18 @@ export const installIntegration = defineCoreTool({
       { fetch: ctx.fetch, allowLoopback: ctx.config.allowLoopbackUpstreams },
     );
     if (!check.ok) throw new ToolError(`Cannot install ${t.name}: ${check.message}`);
-    let row: InstallationRecord;
-    try {
-      row = await createInstallation(ctx.db, ctx.principal, {
-        kind: 'template',
-        source: t.slug,
-        title: args.title ?? t.name,
-        scope: args.scope === 'Local' ? 'local' : 'global',
-        workspaceId,
-        settings: args.settings,
-        credentials: await ctx.config.cipher.encrypt(credentials),
-        createdBy: ctx.principal.userId,
-        templateVersion,
-      });
-    } catch (err) {
-      if (err instanceof TemplateDeletedError)
-        throw new ToolError(`Cannot install ${t.name}: it was deleted meanwhile.`);
-      throw err;
-    }
+    const row = await createInstallation(ctx.db, ctx.principal, {
+      kind: 'template',
+      source: t.slug,
+      title: args.title ?? t.name,
+      scope: args.scope === 'Local' ? 'local' : 'global',
+      workspaceId,
+      settings: args.settings,
+      credentials: await ctx.config.cipher.encrypt(credentials),
+      createdBy: ctx.principal.userId,
+      templateVersion,
+      templateId,
+    }).catch(deletedMeanwhile(t.name));
     ctx.notifyToolsChanged();
     return {
       installed: {

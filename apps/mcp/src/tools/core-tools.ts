@@ -90,7 +90,14 @@ export const CORE_TOOL_DESCRIPTORS: ReadonlyMap<string, McpToolDescriptor> = new
         title: t.title,
         description: t.description,
         inputSchema: inputSchema as McpToolDescriptor['inputSchema'],
-        annotations: { readOnlyHint: t.readOnly, openWorldHint: false },
+        annotations: t.readOnly
+          ? { readOnlyHint: true, openWorldHint: t.openWorld ?? false }
+          : {
+              readOnlyHint: false,
+              destructiveHint: t.destructive ?? false,
+              idempotentHint: t.idempotent ?? false,
+              openWorldHint: t.openWorld ?? false,
+            },
       },
     ];
   }),
@@ -115,4 +122,9 @@ export function coreDescriptorsFor(
   );
   const descriptors = shown.map((t) => CORE_TOOL_DESCRIPTORS.get(t.name)!);
   return mode === 'search' ? [...descriptors, CALL_TOOL_DESCRIPTOR] : descriptors;
+}
+
+/** How many core tools list mode shows the caller (what `auto` counts toward SEARCH_MODE_THRESHOLD). */
+export function listedCoreCount(role: Role, scopes: readonly string[]): number {
+  return coreToolsFor(role, scopes).filter((t) => t.listing !== 'search').length;
 }

@@ -5,7 +5,13 @@
  * Pure: takes installations and templates, returns the tool descriptors and the routing table. The caller caches
  * the result per (organization, workspace, catalog version).
  */
-import type { IntegrationTemplate, TemplateTool } from '@gatehouse/catalog';
+import {
+  combineAnnotations,
+  listedAnnotations,
+  templateToolAnnotations,
+  type IntegrationTemplate,
+  type TemplateTool,
+} from '@gatehouse/catalog';
 import type { McpToolDescriptor } from '@gatehouse/integrations-core';
 import type { ProviderToolInfo } from './provider-registry.js';
 
@@ -88,9 +94,9 @@ export function buildIntegrationToolset(
   const descriptors: McpToolDescriptor[] = [];
   for (const [name, list] of routes) {
     const first = describeRoute(list[0]!);
-    // Only non-default hints (MCP 2025-06-18 ToolAnnotations: readOnlyHint defaults to false, openWorldHint to
-    // true): at hundreds of tools every byte of the list is paid on each tools/list.
-    const annotations = list.map(describeRoute).every((r) => r.readOnly) ? { readOnlyHint: true } : undefined;
+    // The cautious combination of the providing tools' hints, listed without the spec's defaults (tool-annotations.ts):
+    // at hundreds of tools every byte of the list is paid on each tools/list.
+    const annotations = listedAnnotations(combineAnnotations(list.map((r) => describeRoute(r).annotations)));
     if (list.length === 1) {
       descriptors.push({
         name,
@@ -139,10 +145,11 @@ function describeRoute(route: ToolRoute) {
       title: route.tool.title,
       description: route.tool.description,
       inputSchema: route.tool.inputSchema,
-      readOnly: route.tool.readOnly,
+      annotations: templateToolAnnotations(route.tool),
       source: route.template.name,
     };
   const writes = route.tool.publicationScope !== null;
+  const declared = route.tool.annotations;
   const inputSchema = writes
     ? {
         ...route.tool.inputSchema,
@@ -159,7 +166,13 @@ function describeRoute(route: ToolRoute) {
     title: route.tool.title ?? route.tool.name,
     description: route.tool.description,
     inputSchema,
-    readOnly: !writes,
+    // As the provider declares them; what it leaves out takes the spec's cautious default (a writer may destroy).
+    annotations: {
+      readOnlyHint: declared?.readOnlyHint ?? !writes,
+      destructiveHint: declared?.destructiveHint ?? writes,
+      idempotentHint: declared?.idempotentHint ?? !writes,
+      openWorldHint: declared?.openWorldHint ?? true,
+    },
     source: route.providerId,
   };
 }

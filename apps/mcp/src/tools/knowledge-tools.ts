@@ -106,6 +106,7 @@ export const addKnowledgeDocumentTool = defineCoreTool({
   scope: 'mcp:write',
   minRole: 'MEMBER',
   readOnly: false,
+  destructive: true,
   input: z.object({
     title: z.string().min(1).max(300),
     text: z.string().min(1).describe('The document, plain text or Markdown'),
@@ -191,6 +192,8 @@ export const deleteKnowledgeDocumentTool = defineCoreTool({
   scope: 'mcp:write',
   minRole: 'MEMBER',
   readOnly: false,
+  destructive: true,
+  idempotent: true,
   input: z.object({ document_id: z.string().min(1) }),
   async run({ document_id }, ctx) {
     const doc = await getKnowledgeDocument(ctx.db, ctx.principal, document_id);

@@ -45,6 +45,8 @@ export const updateMcpSettings = defineCoreTool({
   scope: 'mcp:admin',
   minRole: 'ADMIN',
   readOnly: false,
+  destructive: true,
+  idempotent: true,
   input: z
     .object({
       instructions: z.string().trim().min(1).max(MAX_INSTRUCTIONS_CHARS).nullable().optional(),

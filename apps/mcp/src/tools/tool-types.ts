@@ -92,6 +92,14 @@ export interface CoreToolDefinition<S extends z.ZodObject> {
   minRole: Role;
   readOnly: boolean;
   /**
+   * MCP ToolAnnotations of a tool that writes (MCP 2025-06-18 §Tools): `destructive` when it may overwrite or delete
+   * (default false: it only adds), `idempotent` when repeating it changes nothing more (default false). `openWorld`
+   * when it reaches services outside the gateway (default false).
+   */
+  destructive?: boolean;
+  idempotent?: boolean;
+  openWorld?: boolean;
+  /**
    * Where tools/list shows it (call-tool.ts): `always` in both modes (the few tools every session uses),
    * `search` only in search mode; absent = in list mode, and found with search_tools in search mode.
    */

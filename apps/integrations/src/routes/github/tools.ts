@@ -70,7 +70,7 @@ export const githubTools = [
     name: 'mcp_github_comment_on_issue',
     description: 'Comment on an issue or pull request.',
     input: z.object({ repository, number, body: z.string().min(1) }),
-    annotations: { readOnlyHint: false, openWorldHint: true },
+    annotations: { readOnlyHint: false, destructiveHint: false, openWorldHint: true },
     publicationScope: 'comment.create',
     target: thread,
     run: (a, ctx) =>
@@ -91,7 +91,7 @@ export const githubTools = [
       body: z.string().optional(),
       labels: z.array(z.string()).optional(),
     }),
-    annotations: { readOnlyHint: false, openWorldHint: true },
+    annotations: { readOnlyHint: false, destructiveHint: false, openWorldHint: true },
     publicationScope: 'issue.create',
     // A new issue has no thread yet: only workspace- or user-wide publications can grant it.
     target: () => null,
@@ -142,7 +142,7 @@ export const githubTools = [
       event: z.enum(['COMMENT', 'APPROVE', 'REQUEST_CHANGES']),
       body: z.string().optional(),
     }),
-    annotations: { readOnlyHint: false, openWorldHint: true },
+    annotations: { readOnlyHint: false, destructiveHint: false, openWorldHint: true },
     publicationScope: 'review.create',
     target: thread,
     run: (a, ctx) =>

@@ -54,7 +54,7 @@ export const linearTools = [
     name: 'mcp_linear_create_comment',
     description: 'Comment on a Linear issue.',
     input: z.object({ issue_id: issueId, body: z.string().min(1) }),
-    annotations: { readOnlyHint: false, openWorldHint: true },
+    annotations: { readOnlyHint: false, destructiveHint: false, openWorldHint: true },
     publicationScope: 'comment.create',
     target: (a) => a.issue_id,
     run: async (a, ctx) => {
@@ -69,7 +69,7 @@ export const linearTools = [
       issue_id: issueId,
       state_id: z.string().min(1).describe('Workflow state UUID of the issue’s team'),
     }),
-    annotations: { readOnlyHint: false, openWorldHint: true },
+    annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: true },
     publicationScope: 'issue.update',
     target: (a) => a.issue_id,
     run: async (a, ctx) => {

@@ -62,7 +62,7 @@ export const slackTools = [
     name: 'mcp_slack_reply_in_thread',
     description: 'Reply in a Slack thread.',
     input: z.object({ channel, thread_ts: z.string().min(1), text: z.string().min(1) }),
-    annotations: { readOnlyHint: false, openWorldHint: true },
+    annotations: { readOnlyHint: false, destructiveHint: false, openWorldHint: true },
     publicationScope: 'chat.write',
     target: threadOf,
     run: async (a, ctx) => {
@@ -77,7 +77,7 @@ export const slackTools = [
     name: 'mcp_slack_post_message',
     description: 'Post a new message in a channel.',
     input: z.object({ channel, text: z.string().min(1) }),
-    annotations: { readOnlyHint: false, openWorldHint: true },
+    annotations: { readOnlyHint: false, destructiveHint: false, openWorldHint: true },
     publicationScope: 'chat.write',
     // A new message starts no thread yet: only a workspace- or user-wide publication can grant it.
     target: () => null,
@@ -96,7 +96,7 @@ export const slackTools = [
       timestamp: z.string().min(1),
       name: z.string().min(1).describe('Emoji name without colons'),
     }),
-    annotations: { readOnlyHint: false, openWorldHint: true },
+    annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: true },
     publicationScope: 'reactions.write',
     target: threadOf,
     run: async (a, ctx) => {
