@@ -178,6 +178,21 @@ describe('vendor host patterns', () => {
   });
 });
 
+/** What install_integration writes after its checks: a Local installation pinned at version 1 of `templateId`. */
+const pinnedInstall = (tenant: { organizationId: string; workspaceId: string }, userId: string, templateId: string) =>
+  createInstallation(db, tenant, {
+    kind: 'template',
+    source: 'acme-crm',
+    title: 'Pinned',
+    scope: 'local',
+    workspaceId: tenant.workspaceId,
+    settings: { base_url: 'https://crm.acme.test' },
+    credentials: 'jwe',
+    createdBy: userId,
+    templateVersion: 1,
+    templateId,
+  });
+
 describe('a template deleted while it is being installed', () => {
   it('refuses the delete once an installation exists, even one that landed after the installed check', async () => {
     const { org, token } = await setup('pins-delete-race');
@@ -195,17 +210,7 @@ describe('a template deleted while it is being installed', () => {
     const template = await findOrgTemplate(db, { organizationId: org.id }, 'acme-crm');
     await deleteOrgTemplate(db, { organizationId: org.id }, template!.id);
     // What install_integration writes after its checks, for the version it read before the delete.
-    const install = createInstallation(db, tenant, {
-      kind: 'template',
-      source: 'acme-crm',
-      title: 'Orphan',
-      scope: 'local',
-      workspaceId: tenant.workspaceId,
-      settings: { base_url: 'https://crm.acme.test' },
-      credentials: 'jwe',
-      createdBy: user.id,
-      templateVersion: 1,
-    });
+    const install = pinnedInstall(tenant, user.id, template!.id);
     await expect(install).rejects.toBeInstanceOf(TemplateDeletedError);
     expect(await listTemplateInstallations(db, { organizationId: org.id }, 'acme-crm')).toEqual([]);
   });
@@ -217,18 +222,7 @@ describe('a template deleted while it is being installed', () => {
     // While the install checks the credentials: deleted, recreated at version 1 with another base URL.
     await deleteOrgTemplate(db, { organizationId: org.id }, read!.id);
     await callTool(token, 'create_integration', { template: { ...crm(), baseUrl: 'https://crm.attacker.test' } });
-    const install = createInstallation(db, tenant, {
-      kind: 'template',
-      source: 'acme-crm',
-      title: 'Victim',
-      scope: 'local',
-      workspaceId: tenant.workspaceId,
-      settings: { base_url: 'https://crm.acme.test' },
-      credentials: 'jwe',
-      createdBy: user.id,
-      templateVersion: 1,
-      templateId: read!.id,
-    });
+    const install = pinnedInstall(tenant, user.id, read!.id);
     await expect(install).rejects.toBeInstanceOf(TemplateDeletedError);
     expect(await listTemplateInstallations(db, { organizationId: org.id }, 'acme-crm')).toEqual([]);
   });
