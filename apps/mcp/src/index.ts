@@ -9,8 +9,9 @@
  * - GET /healthz
  * RPC for the integrations worker over its MAIN service binding (MainRpc, packages/integrations-core):
  * deliverSessionDispatch. No route exists only for the other worker.
- * Scheduled: purge expired MCP sessions, old internal message receipts and expired run history; sweep agent runs
- * (start those left queued, end those whose workflow ended); re-encrypt credentials after a key rotation.
+ * Scheduled: purge expired MCP sessions, old internal message receipts, expired run history and spent rate-limit
+ * buckets; sweep agent runs (start those left queued, end those whose workflow ended); re-encrypt credentials after
+ * a key rotation.
  * Workflows: AgentRunWorkflow, one instance per agent run (agents/agent-run-workflow.ts).
  */
 import { WorkerEntrypoint } from 'cloudflare:workers';
@@ -19,6 +20,7 @@ import { Hono } from 'hono';
 import {
   createDb,
   purgeInternalMessageReceipts,
+  purgeRateBuckets,
   purgeRunHistory,
   reencryptCredentials,
 } from '@gatehouse/integrations-adapters-cf';
@@ -174,6 +176,19 @@ export default class McpWorker extends WorkerEntrypoint<Env> implements MainRpc 
           if (n < 500) break;
         }
         console.log(JSON.stringify({ msg: 'purged run history', count }));
+      })(),
+    );
+    ctx.waitUntil(
+      (async () => {
+        // Rate-limit buckets whose theoretical arrival time has passed (no state left), in bounded batches.
+        const db = createDb(env.AUTH_DB);
+        let count = 0;
+        for (let i = 0; i < 20; i++) {
+          const n = await purgeRateBuckets(db, 5000);
+          count += n;
+          if (n < 5000) break;
+        }
+        console.log(JSON.stringify({ msg: 'purged rate-limit buckets', count }));
       })(),
     );
     // Agent runs queued but never started, or whose workflow instance ended without ending them.

@@ -93,6 +93,7 @@ describe('MCP protocol', () => {
       'delete_agent',
       'invoke_agent',
       'get_agent_run',
+      'set_integration_rate_limit',
     ]);
     for (const t of tools) expect(t.inputSchema.type).toBe('object');
   });

@@ -13,6 +13,7 @@ import {
 } from '@gatehouse/integrations-core';
 import { newId, type Db } from './db.js';
 import type { Principal, ToolDiscovery } from './principals.js';
+import type { RateLimit } from './schema-limits.js';
 import { apiTokens, memberships, organizations, users, workspaces } from './schema.js';
 
 export type Organization = typeof organizations.$inferSelect;
@@ -85,6 +86,7 @@ export async function createWorkspace(
     okrs: input.okrs ?? [],
     instructions: null,
     toolDiscovery: 'auto' as const,
+    rateLimit: null,
     createdAt: Date.now(),
   };
   await db.insert(workspaces).values(row);
@@ -233,6 +235,20 @@ export async function setWorkspaceToolDiscovery(
   const res = await db
     .update(workspaces)
     .set({ toolDiscovery: mode })
+    .where(and(eq(workspaces.organizationId, tenant.organizationId), eq(workspaces.id, tenant.workspaceId)))
+    .run();
+  return res.meta.changes > 0;
+}
+
+/** Sets the workspace's rate limit of integration tool calls (null removes it). False when the workspace is gone. */
+export async function setWorkspaceRateLimit(
+  db: Db,
+  tenant: WorkspaceTenant,
+  limit: RateLimit | null,
+): Promise<boolean> {
+  const res = await db
+    .update(workspaces)
+    .set({ rateLimit: limit })
     .where(and(eq(workspaces.organizationId, tenant.organizationId), eq(workspaces.id, tenant.workspaceId)))
     .run();
   return res.meta.changes > 0;

@@ -15,3 +15,5 @@ export * from './run-history.js';
 export * from './agents.js';
 export * from './agent-runs.js';
 export * from './knowledge.js';
+export * from './rate-limits.js';
+export type { RateLimit } from './schema-limits.js';

@@ -6,7 +6,7 @@ import { and, asc, eq, isNull, lt, notExists, or, sql } from 'drizzle-orm';
 import { jweKid, type InstallationScope, type OrgTenant, type WorkspaceTenant } from '@gatehouse/integrations-core';
 import { newId, type Db } from './db.js';
 import { preparedQuery } from './prepared.js';
-import { installations, integrationTemplates, organizations } from './schema.js';
+import { installations, integrationTemplates, organizations, type RateLimit } from './schema.js';
 
 export type InstallationRecord = typeof installations.$inferSelect;
 
@@ -125,6 +125,7 @@ export async function createInstallation(
     status: input.status ?? 'active',
     refreshLockUntil: null,
     templateVersion: input.templateVersion ?? null,
+    rateLimit: null,
     createdBy: input.createdBy,
     createdAt: now,
     updatedAt: now,
@@ -178,6 +179,21 @@ async function orgTemplateExists(db: Db, tenant: OrgTenant, slug: string): Promi
     .where(and(eq(integrationTemplates.organizationId, tenant.organizationId), eq(integrationTemplates.slug, slug)))
     .get();
   return row !== undefined;
+}
+
+/** Sets an installation's own rate limit (null: the workspace's applies). False when it is not the tenant's. */
+export async function setInstallationRateLimit(
+  db: Db,
+  tenant: OrgTenant,
+  installationId: string,
+  limit: RateLimit | null,
+): Promise<boolean> {
+  const res = await db
+    .update(installations)
+    .set({ rateLimit: limit })
+    .where(and(eq(installations.organizationId, tenant.organizationId), eq(installations.id, installationId)))
+    .run();
+  return res.meta.changes > 0;
 }
 
 /** Removes an installation of the tenant (and with it its webhooks, sessions and publications). */

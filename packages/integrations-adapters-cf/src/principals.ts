@@ -6,7 +6,7 @@ import { and, eq, gt, isNull, sql, type SQLWrapper } from 'drizzle-orm';
 import { lesserRole, type Role } from '@gatehouse/integrations-core';
 import type { Db } from './db.js';
 import { preparedQuery } from './prepared.js';
-import { apiTokens, mcpSessions, memberships, organizations, users, workspaces } from './schema.js';
+import { apiTokens, mcpSessions, memberships, organizations, users, workspaces, type RateLimit } from './schema.js';
 
 /** How tools/list presents a workspace's tools (workspaces.tool_discovery). */
 export type ToolDiscovery = (typeof workspaces.toolDiscovery.enumValues)[number];
@@ -26,6 +26,8 @@ export interface Principal {
   workspaceInstructions: string | null;
   /** workspaces.tool_discovery: how tools/list presents the tools (`auto`, `list`, `search`). */
   workspaceToolDiscovery: ToolDiscovery;
+  /** workspaces.rate_limit: the limit of integration tool calls per user and tool (null = none). */
+  workspaceRateLimit: RateLimit | null;
   /** Effective role: the lesser of the token's role and the user's membership role. */
   role: Role;
   /** organizations.catalog_version at the time of the read; keys the tool-list cache. */
@@ -49,6 +51,7 @@ const principalColumns = {
   workspaceName: workspaces.name,
   workspaceInstructions: workspaces.instructions,
   workspaceToolDiscovery: workspaces.toolDiscovery,
+  workspaceRateLimit: workspaces.rateLimit,
   sessionId: mcpSessions.id,
   sessionLastSeenAt: mcpSessions.lastSeenAt,
   sessionContextDeliveredAt: mcpSessions.contextDeliveredAt,

@@ -4,6 +4,7 @@
  * Generate migrations with `pnpm --filter @gatehouse/integrations-adapters-cf db:generate`.
  */
 import { sql } from 'drizzle-orm';
+import type { RateLimit } from './schema-limits.js';
 import { check, index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 import type { SessionReply } from '@gatehouse/integrations-core';
 
@@ -41,6 +42,8 @@ export const workspaces = sqliteTable(
     toolDiscovery: text('tool_discovery', { enum: ['auto', 'list', 'search'] })
       .notNull()
       .default('auto'),
+    /** Rate limit of integration tool calls per (user or agent, tool, installation); null = none (rate-limits.ts). */
+    rateLimit: text('rate_limit', { mode: 'json' }).$type<RateLimit>(),
     createdAt: createdAt(),
   },
   (t) => [uniqueIndex('workspaces_org_slug').on(t.organizationId, t.slug)],
@@ -153,6 +156,8 @@ export const installations = sqliteTable(
      * approval (`integration_update_approvals`).
      */
     templateVersion: integer('template_version'),
+    /** This installation's own rate limit (rate-limits.ts); null = the workspace's, if any. */
+    rateLimit: text('rate_limit', { mode: 'json' }).$type<RateLimit>(),
     createdBy: text('created_by').notNull(),
     createdAt: createdAt(),
     /**
@@ -434,4 +439,5 @@ export const runHistoryItems = sqliteTable(
 
 // Tables of later features, one file each; re-exported so `./schema` (and drizzle-kit) see one schema.
 export * from './schema-agents.js';
+export * from './schema-limits.js';
 export * from './schema-knowledge.js';

@@ -42,7 +42,11 @@ export async function toolResult(
   } catch (err) {
     if (err instanceof ToolError) {
       onFailure?.({ reason: err.reason, refused: err.refused });
-      return { isError: true, content: [{ type: 'text', text: err.message }] };
+      return {
+        isError: true,
+        content: [{ type: 'text', text: err.message }],
+        ...(err.structured ? { structuredContent: err.structured } : {}),
+      };
     }
     onFailure?.({ reason: 'internal_error', refused: false });
     // What failed, for whoever reads the log: the error's name and its message with secrets removed (a driver error

@@ -4,6 +4,7 @@
  * tool errors (isError), never as a gateway 500.
  */
 import { findSession, findVisibleInstallation } from '@gatehouse/integrations-adapters-cf';
+import { enforceRateLimit } from './rate-limit.js';
 import { TemplateToolError, providerIdOf, templateProvider, upstreamHostProblem } from '@gatehouse/catalog';
 import { currentCredentials, templateAuthorizationFlow } from '@gatehouse/upstream-oauth';
 import {
@@ -46,6 +47,8 @@ export async function callIntegrationTool(
       reason: 'unknown_installation',
     });
   if (ctx.trace) ctx.trace.installation = { id: installation.id, provider: providerIdOf(installation) };
+  // Counted before anything reaches the service (rate-limit.ts).
+  await enforceRateLimit(ctx, installation, name);
   const { [INTEGRATION_ARGUMENT]: _choice, [SESSION_ARGUMENT]: sessionArg, ...toolArgs } = args;
   // Checked against this installation and the caller's workspace when the call is recorded (tool-call-record.ts).
   if (ctx.trace && typeof sessionArg === 'string') ctx.trace.sessionId = sessionArg;

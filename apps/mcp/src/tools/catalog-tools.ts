@@ -21,6 +21,7 @@ import { z } from 'zod';
 import { installRefusal, roleAtLeast } from '@gatehouse/integrations-core';
 import { startTemplateAuthorization } from '../oauth/template-authorization.js';
 import { loadCatalog } from './catalog.js';
+import { shownRateLimit } from './rate-limit.js';
 import { ToolError, defineCoreTool, type ToolContext } from './tool-types.js';
 
 function summary(t: IntegrationTemplate, origin: string) {
@@ -115,6 +116,7 @@ export const listInstalledIntegrations = defineCoreTool({
           scope: r.scope === 'local' ? 'Local' : 'Global',
           status: r.status,
           settings: r.settings,
+          ...(r.rateLimit ? { rate_limit: shownRateLimit(r.rateLimit) } : {}),
           created_at: new Date(r.createdAt).toISOString(),
           ...(latest !== undefined && r.templateVersion !== null ? { template_version: r.templateVersion } : {}),
           // A newer version that changes where its credentials go waits for an ADMIN (approve_integration_update).

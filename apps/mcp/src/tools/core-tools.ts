@@ -36,6 +36,7 @@ import { getMcpSettings, updateMcpSettings } from './settings-tools.js';
 import type { CoreTool } from './tool-types.js';
 import { CALL_TOOL_DESCRIPTOR, CALL_TOOL_NAME, type ListingMode } from './call-tool.js';
 import { searchToolsTool } from './discovery-tools.js';
+import { setIntegrationRateLimit } from './rate-limit.js';
 
 export const CORE_TOOLS: readonly CoreTool[] = [
   listIntegrationCatalog,
@@ -72,6 +73,7 @@ export const CORE_TOOLS: readonly CoreTool[] = [
   invokeAgentTool,
   getAgentRunTool,
   searchToolsTool,
+  setIntegrationRateLimit,
 ];
 
 export const CORE_TOOL_NAMES: ReadonlySet<string> = new Set(CORE_TOOLS.map((t) => t.name));

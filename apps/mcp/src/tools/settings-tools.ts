@@ -6,8 +6,10 @@
 import {
   setRunHistoryRetention,
   setWorkspaceInstructions,
+  setWorkspaceRateLimit,
   setWorkspaceToolDiscovery,
 } from '@gatehouse/integrations-adapters-cf';
+import { rateLimitInput, shownRateLimit, storedRateLimit } from './rate-limit.js';
 import { SEARCH_MODE_THRESHOLD } from './call-tool.js';
 import { z } from 'zod';
 import { DEFAULT_INSTRUCTIONS } from '../mcp/instructions.js';
@@ -31,6 +33,7 @@ export const getMcpSettings = defineCoreTool({
       run_history_retention_days: principal.runHistoryRetentionDays,
       tool_discovery: principal.workspaceToolDiscovery,
       search_mode_threshold: SEARCH_MODE_THRESHOLD,
+      rate_limit: shownRateLimit(principal.workspaceRateLimit),
     };
   },
 });
@@ -41,7 +44,7 @@ export const MAX_RUN_HISTORY_RETENTION_DAYS = 400;
 export const updateMcpSettings = defineCoreTool({
   name: 'update_mcp_settings',
   title: 'Update MCP settings',
-  description: `Set the server instructions for this workspace (null restores the default; clients receive them at their next initialize), how many days the organization keeps its run history (0 records none and deletes what is kept; default 30, at most ${MAX_RUN_HISTORY_RETENTION_DAYS}), and how tools/list presents this workspace's tools: tool_discovery "list" (every tool), "search" (a few core tools plus search_tools and call_tool), or "auto" (search above ${SEARCH_MODE_THRESHOLD} tools; the default).`,
+  description: `Set the server instructions for this workspace (null restores the default; clients receive them at their next initialize), how many days the organization keeps its run history (0 records none and deletes what is kept; default 30, at most ${MAX_RUN_HISTORY_RETENTION_DAYS}), a rate_limit of integration tool calls per user (or agent) and tool (null removes it; set_integration_rate_limit sets one installation's), and how tools/list presents this workspace's tools: tool_discovery "list" (every tool), "search" (a few core tools plus search_tools and call_tool), or "auto" (search above ${SEARCH_MODE_THRESHOLD} tools; the default).`,
   scope: 'mcp:admin',
   minRole: 'ADMIN',
   readOnly: false,
@@ -52,13 +55,19 @@ export const updateMcpSettings = defineCoreTool({
       instructions: z.string().trim().min(1).max(MAX_INSTRUCTIONS_CHARS).nullable().optional(),
       run_history_retention_days: z.number().int().min(0).max(MAX_RUN_HISTORY_RETENTION_DAYS).optional(),
       tool_discovery: z.enum(['auto', 'list', 'search']).optional(),
+      rate_limit: rateLimitInput
+        .optional()
+        .describe('Limit of integration tool calls per user (or agent) and tool; null removes it'),
     })
     .refine(
       (a) =>
-        a.instructions !== undefined || a.run_history_retention_days !== undefined || a.tool_discovery !== undefined,
-      { message: 'pass at least one of instructions, run_history_retention_days, tool_discovery' },
+        a.instructions !== undefined ||
+        a.run_history_retention_days !== undefined ||
+        a.tool_discovery !== undefined ||
+        a.rate_limit !== undefined,
+      { message: 'pass at least one of instructions, run_history_retention_days, tool_discovery, rate_limit' },
     ),
-  async run({ instructions, run_history_retention_days: days, tool_discovery: discovery }, ctx) {
+  async run({ instructions, run_history_retention_days: days, tool_discovery: discovery, rate_limit }, ctx) {
     const { db, principal } = ctx;
     if (instructions !== undefined && !(await setWorkspaceInstructions(db, principal, instructions)))
       throw new ToolError('The workspace of this token no longer exists.');
@@ -69,6 +78,8 @@ export const updateMcpSettings = defineCoreTool({
       // Connected clients re-list: the same tools, presented the other way.
       ctx.notifyToolsChanged();
     }
+    if (rate_limit !== undefined && !(await setWorkspaceRateLimit(db, principal, storedRateLimit(rate_limit))))
+      throw new ToolError('The workspace of this token no longer exists.');
     const current = instructions === undefined ? principal.workspaceInstructions : instructions;
     return {
       instructions: current ?? DEFAULT_INSTRUCTIONS,
@@ -76,6 +87,7 @@ export const updateMcpSettings = defineCoreTool({
       applies_to: 'sessions initialized from now on',
       run_history_retention_days: days ?? principal.runHistoryRetentionDays,
       tool_discovery: discovery ?? principal.workspaceToolDiscovery,
+      rate_limit: shownRateLimit(rate_limit === undefined ? principal.workspaceRateLimit : storedRateLimit(rate_limit)),
     };
   },
 });

@@ -54,10 +54,16 @@ export class ToolError extends Error {
   override name = 'ToolError';
   readonly reason: string;
   readonly refused: boolean;
-  constructor(message: string, options: { reason?: string; refused?: boolean } = {}) {
+  /** Machine-readable detail sent as the result's `structuredContent` (e.g. a rate limit's `retry_after_seconds`). */
+  readonly structured: Record<string, unknown> | undefined;
+  constructor(
+    message: string,
+    options: { reason?: string; refused?: boolean; structured?: Record<string, unknown> } = {},
+  ) {
     super(message);
     this.reason = options.reason ?? 'tool_error';
     this.refused = options.refused ?? false;
+    this.structured = options.structured;
   }
 }
 
