@@ -142,6 +142,17 @@ app.onError((err, c) =>
  * The worker: HTTP routes, the cron handler, and the RPC method the integrations worker calls over its service
  * binding (https://developers.cloudflare.com/workers/runtime-apis/rpc/).
  */
+/** Runs `purge(batch)` until it removes fewer than `batch` rows (at most 20 times) and logs the total as `msg`. */
+async function drain(msg: string, batch: number, purge: (batch: number) => Promise<number>): Promise<void> {
+  let count = 0;
+  for (let i = 0; i < 20; i++) {
+    const n = await purge(batch);
+    count += n;
+    if (n < batch) break;
+  }
+  console.log(JSON.stringify({ msg, count }));
+}
+
 export default class McpWorker extends WorkerEntrypoint<Env> implements MainRpc {
   override fetch(request: Request): Response | Promise<Response> {
     return app.fetch(request, this.env, this.ctx);
@@ -152,50 +163,18 @@ export default class McpWorker extends WorkerEntrypoint<Env> implements MainRpc 
     ctx.waitUntil(
       purgeSessions(env).then((n) => console.log(JSON.stringify({ msg: 'purged expired MCP sessions', count: n }))),
     );
-    ctx.waitUntil(
-      (async () => {
-        // Bounded batches until the backlog is gone (at most 20 × 5000 rows a run: far above any message rate).
-        const db = createDb(env.AUTH_DB);
-        let count = 0;
-        for (let i = 0; i < 20; i++) {
-          const n = await purgeInternalMessageReceipts(db, 5000);
-          count += n;
-          if (n < 5000) break;
-        }
-        console.log(JSON.stringify({ msg: 'purged internal message receipts', count }));
-      })(),
-    );
-    ctx.waitUntil(
-      (async () => {
-        // Expired run-history items and their R2 bodies, in bounded batches (at most 20 × 500 a run).
-        const db = createDb(env.AUTH_DB);
-        let count = 0;
-        for (let i = 0; i < 20; i++) {
-          const n = await purgeRunHistory(db, env.RUN_HISTORY, 500);
-          count += n;
-          if (n < 500) break;
-        }
-        console.log(JSON.stringify({ msg: 'purged run history', count }));
-      })(),
-    );
-    ctx.waitUntil(
-      (async () => {
-        // Rate-limit buckets whose theoretical arrival time has passed (no state left), in bounded batches.
-        const db = createDb(env.AUTH_DB);
-        let count = 0;
-        for (let i = 0; i < 20; i++) {
-          const n = await purgeRateBuckets(db, 5000);
-          count += n;
-          if (n < 5000) break;
-        }
-        console.log(JSON.stringify({ msg: 'purged rate-limit buckets', count }));
-      })(),
-    );
+    const db = createDb(env.AUTH_DB);
+    // Bounded batches until each backlog is gone (at most 20 batches a run: far above any arrival rate).
+    ctx.waitUntil(drain('purged internal message receipts', 5000, (n) => purgeInternalMessageReceipts(db, n)));
+    // Expired run-history items and their R2 bodies.
+    ctx.waitUntil(drain('purged run history', 500, (n) => purgeRunHistory(db, env.RUN_HISTORY, n)));
+    // Rate-limit buckets whose theoretical arrival time has passed (no state left).
+    ctx.waitUntil(drain('purged rate-limit buckets', 5000, (n) => purgeRateBuckets(db, n)));
     // Agent runs queued but never started, or whose workflow instance ended without ending them.
     ctx.waitUntil(sweepRuns(env).then((r) => console.log(JSON.stringify({ msg: 'swept agent runs', ...r }))));
     // After a key rotation (new CREDENTIALS_ACTIVE_KID), move rows still on an old key, a bounded batch per run.
     ctx.waitUntil(
-      reencryptCredentials(createDb(env.AUTH_DB), loadWorkerConfig(env).cipher, 200).then((r) =>
+      reencryptCredentials(db, loadWorkerConfig(env).cipher, 200).then((r) =>
         console.log(JSON.stringify({ msg: 're-encrypted credentials', ...r })),
       ),
     );
