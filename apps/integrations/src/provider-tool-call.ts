@@ -11,11 +11,13 @@ import {
   findSession,
   installationPublications,
   findInstallation,
+  recordCredentialFailure,
   recordInternalMessage,
   sessionPublications,
   type PublicationRecord,
 } from '@gatehouse/integrations-adapters-cf';
 import {
+  CredentialsRefusedError,
   OutsidePublicationError,
   ProviderToolInputError,
   providerToolCallSchema,
@@ -147,7 +149,13 @@ export async function runProviderTool(
   // one renewal at a time per installation, by the one upstream OAuth module templates use too.
   const before = await config.cipher.decrypt(row.credentials);
   const current = await currentCredentials(db, config.cipher, row, before, oauthFlowOf(provider) ?? null, outbound);
-  if (!current.ok) return refuse(502, 'upstream_failed', `${provider.displayName}: ${current.message}`);
+  if (!current.ok) {
+    if (!current.refused) return refuse(502, 'upstream_failed', `${provider.displayName}: ${current.message}`);
+    // The vendor refused the renewal (a revoked grant): the installation needs a new authorization.
+    const message = `${provider.displayName}: ${current.message}`;
+    await recordCredentialFailure(db, tenant, row, { kind: 'oauth_refresh_failed', message, needsReauth: true });
+    return refuse(401, 'credentials_refused', message);
+  }
   const { credentials } = current;
   const installation = toProviderInstallation(row, credentials);
   // Provider API calls obey the same outbound policy as templates (an api_url setting can point at a fake in dev).
@@ -160,6 +168,13 @@ export async function runProviderTool(
     session,
     fetch: recorder?.fetch ?? policyFetch(outbound),
   });
+  // The vendor refused the credentials themselves (401, a revoked token): needs_reauth until they are replaced.
+  if (!outcome.ok && outcome.error === 'credentials_refused')
+    await recordCredentialFailure(db, tenant, row, {
+      kind: 'upstream_401',
+      message: outcome.message,
+      needsReauth: true,
+    });
   if (!recorder) return outcome;
   await recorder.settled();
   // The secrets the call started with and those it holds now (a token renewed on the way).
@@ -188,6 +203,8 @@ async function executeProviderTool(
     // Arguments that do not match the tool's input: which fields, and why (no values).
     if (err instanceof ProviderToolInputError) return refuse(400, 'invalid_arguments', err.message);
     if (err instanceof OutsidePublicationError) return refuse(403, 'outside_publication', err.message);
+    if (err instanceof CredentialsRefusedError)
+      return refuse(401, 'credentials_refused', `${provider.displayName}: ${err.message}`);
     // Provider errors carry our own messages (status codes), never upstream bodies or credentials.
     return refuse(
       502,

@@ -12,12 +12,14 @@
  * statement that records the delivery confirms the row unchanged; otherwise the row is read afresh.
  */
 import {
+  clearWebhookSignatureFailures,
   createDb,
   findProviderInstallationForWebhook,
   findTemplateInstallationForWebhook,
   hasThreadSession,
   recordDelivery,
   recordDeliveryIfInstallationUnchanged,
+  recordWebhookSignatureFailure,
   setDeliveryStatus,
   type InstallationRecord,
 } from '@gatehouse/integrations-adapters-cf';
@@ -38,6 +40,13 @@ import { unqueuedDeliveryItem, writeDeliveryHistory } from './delivery-history.j
 
 /** Largest webhook body accepted, bytes. */
 export const MAX_WEBHOOK_BYTES = 2 * 1024 * 1024;
+
+/** A failed health write is logged, never the delivery's failure. */
+function logHealth(err: unknown): void {
+  console.error(
+    JSON.stringify({ msg: 'webhook health not recorded', error: err instanceof Error ? err.name : 'unknown' }),
+  );
+}
 
 /** The one mapping from pipeline rejections to the wire. Exhaustive: a new reason fails to compile until mapped. */
 export function rejectionResponse(rejection: WebhookRejection): Response {
@@ -230,8 +239,13 @@ async function acceptDelivery(
   if (!result.ok) {
     if (fromCache) return null;
     note('refused', result.reason);
+    // Connection health: signed with another secret (or not at all), counted until a delivery verifies again.
+    if (result.reason === 'bad_signature' || result.reason === 'missing_signature')
+      waitUntil(recordWebhookSignatureFailure(db, { organizationId: row.organizationId }, row.id).catch(logHealth));
     return rejectionResponse(result);
   }
+  if (row.health?.webhookSignatureFailures)
+    waitUntil(clearWebhookSignatureFailures(db, { organizationId: row.organizationId }, row.id).catch(logHealth));
 
   const tenant = { organizationId: row.organizationId };
   const deliveryId = result.event ? result.event.deliveryId : result.deliveryId;

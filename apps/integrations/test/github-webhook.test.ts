@@ -3,7 +3,12 @@ import { sign } from '@octokit/webhooks-methods';
 import examples from '@octokit/webhooks-examples';
 import { describe, expect, it } from 'vitest';
 import { db, installProvider, seedTenant } from './tenant.js';
-import { appendSessionDispatch, listDeliveries, setDeliveryStatus } from '@gatehouse/integrations-adapters-cf';
+import {
+  appendSessionDispatch,
+  findInstallation,
+  listDeliveries,
+  setDeliveryStatus,
+} from '@gatehouse/integrations-adapters-cf';
 import { sessionDispatchSchema, verifyInternalMessage } from '@gatehouse/integrations-core';
 
 const SECRET = 'github-webhook-secret-for-tests';
@@ -381,5 +386,33 @@ describe('GitHub: what addresses the agent (app_login set)', () => {
     expect((await dispatches()).filter((d) => d.body.includes(`"github:${inst.installationId}:l-3"`))).toEqual([]);
     const rows = await listDeliveries(db, { organizationId: inst.org.id }, inst.installationId);
     expect(rows.find((r) => r.deliveryId === 'l-3')?.status).toBe('received');
+  });
+});
+
+describe('connection health of webhooks', () => {
+  it('counts deliveries refused for their signature in a row, and clears the count when one verifies', async () => {
+    const { org, installationId, webhookUrl } = await installGithub('gh-signature-health');
+    const payload = JSON.stringify(example('issues', 'opened'));
+    const health = async () => (await findInstallation(db, { organizationId: org.id }, installationId))?.health;
+    for (let i = 0; i < 3; i++) {
+      const res = await deliver(webhookUrl, payload, {
+        'x-github-event': 'issues',
+        'x-github-delivery': `bad-${i}`,
+        'x-hub-signature-256': await sign('the-secret-github-rotated-to', payload),
+      });
+      expect(res.status).toBe(401);
+    }
+    const counted = await settle(health, (h) => h?.webhookSignatureFailures === 3);
+    expect(counted).toMatchObject({ webhookSignatureFailures: 3 });
+    expect(counted?.lastWebhookSignatureFailureAt).toBeGreaterThan(0);
+
+    const ok = await deliver(webhookUrl, payload, {
+      'x-github-event': 'issues',
+      'x-github-delivery': 'good-after-bad',
+      'x-hub-signature-256': await sign(SECRET, payload),
+    });
+    expect(ok.status).toBe(202);
+    const cleared = await settle(health, (h) => h?.webhookSignatureFailures === undefined);
+    expect(cleared?.webhookSignatureFailures).toBeUndefined();
   });
 });

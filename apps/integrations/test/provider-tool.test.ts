@@ -4,9 +4,9 @@
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { SELF, env } from 'cloudflare:test';
-import { signInternalMessage } from '@gatehouse/integrations-core';
+import { createCredentialsCipher, signInternalMessage } from '@gatehouse/integrations-core';
 import { callProviderTool, db, deliverProviderTool, installProvider, integrations, seedTenant } from './tenant.js';
-import { appendSessionDispatch, createPublication } from '@gatehouse/integrations-adapters-cf';
+import { appendSessionDispatch, createPublication, findInstallation } from '@gatehouse/integrations-adapters-cf';
 
 const sent: { method: string; url: string; auth: string | null; body: string }[] = [];
 /** Bot tokens the Slack fake accepts (a test revokes one after installing with it). */
@@ -424,10 +424,41 @@ describe('Slack tools under a thread publication', () => {
       arguments: {},
       sessionId: null,
     });
-    expect(refused.status).toBe(502);
-    const message = ((await refused.json()) as { message: string }).message;
-    expect(message).toBe('Slack: Slack refused: invalid_auth');
-    expect(message).not.toContain('xoxb-revoked');
+    // The token itself is dead: a refusal that marks the installation needs_reauth (connection health).
+    expect(refused.status).toBe(401);
+    const answer = (await refused.json()) as { error: string; message: string };
+    expect(answer).toEqual({ error: 'credentials_refused', message: 'Slack: Slack refused the token: invalid_auth' });
+    expect(answer.message).not.toContain('xoxb-revoked');
+    const row = await findInstallation(db, { organizationId: base.organizationId }, wrong);
+    expect(row?.health).toMatchObject({ needsReauth: true, lastFailure: { kind: 'upstream_401' } });
+  });
+
+  it('marks a GitHub installation needs_reauth when GitHub answers 401 to its token', async () => {
+    const { org, ws, user, token } = await seedTenant('pt-github-401');
+    const installationId = (
+      await installProvider(token, 'github', { credentials: { webhook_secret: 's', token: 'ghp_test_token' } })
+    ).body.installation.id;
+    // The token is revoked at GitHub: stored credentials no longer match what the fake accepts.
+    const cipher = createCredentialsCipher(env.CREDENTIALS_KEYS, env.CREDENTIALS_ACTIVE_KID);
+    await env.AUTH_DB.prepare('UPDATE installations SET credentials = ? WHERE id = ?')
+      .bind(await cipher.encrypt({ webhook_secret: 's', token: 'ghp_revoked' }), installationId)
+      .run();
+    const res = await call({
+      organizationId: org.id,
+      workspaceId: ws.id,
+      userId: user.id,
+      installationId,
+      tool: 'mcp_github_get_issue',
+      arguments: { repository: 'octo/hello', number: 7 },
+      sessionId: null,
+    });
+    expect(res.status).toBe(401);
+    expect(await res.json()).toMatchObject({
+      error: 'credentials_refused',
+      message: expect.stringMatching(/GitHub answered 401/),
+    });
+    const row = await findInstallation(db, { organizationId: org.id }, installationId);
+    expect(row?.health).toMatchObject({ needsReauth: true, lastFailure: { kind: 'upstream_401' } });
   });
 
   it('refuses arguments that do not match the tool’s input with 400, naming the fields, and sends nothing', async () => {

@@ -94,6 +94,7 @@ describe('MCP protocol', () => {
       'invoke_agent',
       'get_agent_run',
       'set_integration_rate_limit',
+      'update_integration_credentials',
     ]);
     for (const t of tools) expect(t.inputSchema.type).toBe('object');
   });

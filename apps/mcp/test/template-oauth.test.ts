@@ -239,6 +239,32 @@ describe('templates with the OAuth 2.0 authorization code grant', () => {
     expect((await callTool(token, 'get_me', {})).json.token_used).toBe(a.json.token_used);
   });
 
+  it('turns needs_reauth when the vendor refuses the refresh (revoked grant), and says to install again', async () => {
+    const { token } = await seedTenant('oauth-refresh-refused');
+    await callTool(token, 'create_integration', { template });
+    vendor.exchangeExpiresIn = 30; // the next call refreshes
+    const { state, code } = await startInstall(token, 'Vendor');
+    expect((await callback(`code=${code}&state=${state}`)).status).toBe(200);
+    vendor.exchangeExpiresIn = 3600;
+    vendor.refreshTokens.clear(); // the grant was revoked at the vendor: every refresh token is refused
+    const refused = await callTool(token, 'get_me', {});
+    expect(refused.isError).toBe(true);
+    const installed = (await callTool(token, 'list_installed_integrations', {})).json.installations[0];
+    expect(installed).toMatchObject({
+      status: 'needs_reauth',
+      health: { needs_reauth: true, last_failure: { kind: 'oauth_refresh_failed' } },
+    });
+    const grants = vendor.grants.length;
+    const blocked = await callTool(token, 'get_me', {});
+    expect(blocked.text).toMatch(/needs re-authorization/);
+    expect(vendor.grants.length).toBe(grants); // no further refresh attempt
+    const paste = await callTool(token, 'update_integration_credentials', {
+      integration: installed.handle,
+      credentials: { client_id: 'client-1', client_secret: 'client-secret-1' },
+    });
+    expect(paste).toMatchObject({ isError: true, text: expect.stringMatching(/install it again to re-authorize/) });
+  });
+
   it('keeps every OAuth token out of the run history: the refresh exchange, and an API that echoes its token', async () => {
     const { token, org } = await seedTenant('oauth-history');
     await callTool(token, 'create_integration', { template });

@@ -33,13 +33,16 @@ export const WEBHOOK_SECRET_FIELDS = [
   },
 ] as const;
 
-/** A template tool call that did not succeed; its message is written for the caller (never an upstream body). */
-/** A template tool call that failed; `kind` says why (ToolOutcome's failure kinds, or `template` for the rest). */
+/**
+ * A template tool call that failed; its message is written for the caller (never an upstream body). `kind` says why
+ * (ToolOutcome's failure kinds, or `template` for the rest); `status` is the upstream's HTTP status when it answered.
+ */
 export class TemplateToolError extends Error {
   override name = 'TemplateToolError';
   constructor(
     message: string,
     readonly kind: string = 'template',
+    readonly status?: number,
   ) {
     super(message);
   }
@@ -131,7 +134,7 @@ export function templateProvider(
         { args: input, settings: ctx.installation.settings, credentials },
         { ...options, fetch: ctx.fetch },
       );
-      if (!outcome.ok) throw new TemplateToolError(outcome.message, outcome.kind);
+      if (!outcome.ok) throw new TemplateToolError(outcome.message, outcome.kind, outcome.status);
       return outcome.result;
     },
   };

@@ -19,6 +19,12 @@ import {
 
 export class CredentialRefreshError extends Error {
   override name = 'CredentialRefreshError';
+  /** The vendor answered and refused (a revoked grant), rather than failing to answer: worth a re-authorization. */
+  readonly refused: boolean;
+  constructor(message: string, options: { refused?: boolean } = {}) {
+    super(message);
+    this.refused = options.refused ?? false;
+  }
 }
 
 const LEASE_MS = 30_000;

@@ -16,4 +16,4 @@ export * from './agents.js';
 export * from './agent-runs.js';
 export * from './knowledge.js';
 export * from './rate-limits.js';
-export type { RateLimit } from './schema-limits.js';
+export type { CredentialFailureKind, InstallationHealth, RateLimit } from './schema-limits.js';

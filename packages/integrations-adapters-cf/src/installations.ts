@@ -6,7 +6,14 @@ import { and, asc, eq, isNull, lt, notExists, or, sql } from 'drizzle-orm';
 import { jweKid, type InstallationScope, type OrgTenant, type WorkspaceTenant } from '@gatehouse/integrations-core';
 import { newId, type Db } from './db.js';
 import { preparedQuery } from './prepared.js';
-import { installations, integrationTemplates, organizations, type RateLimit } from './schema.js';
+import {
+  installations,
+  integrationTemplates,
+  organizations,
+  type CredentialFailureKind,
+  type InstallationHealth,
+  type RateLimit,
+} from './schema.js';
 
 export type InstallationRecord = typeof installations.$inferSelect;
 
@@ -126,6 +133,7 @@ export async function createInstallation(
     refreshLockUntil: null,
     templateVersion: input.templateVersion ?? null,
     rateLimit: null,
+    health: null,
     createdBy: input.createdBy,
     createdAt: now,
     updatedAt: now,
@@ -193,6 +201,102 @@ export async function setInstallationRateLimit(
     .set({ rateLimit: limit })
     .where(and(eq(installations.organizationId, tenant.organizationId), eq(installations.id, installationId)))
     .run();
+  return res.meta.changes > 0;
+}
+
+/**
+ * Records a credential failure on an installation (`row`, as just read): the time and kind, and with `needsReauth`
+ * marks it as needing re-authorization; the first marking bumps the catalog version in the same batch (its tools'
+ * titles say so). Returns whether the installation became `needs_reauth` with this call.
+ */
+export async function recordCredentialFailure(
+  db: Db,
+  tenant: OrgTenant,
+  row: Pick<InstallationRecord, 'id' | 'health'>,
+  failure: { kind: CredentialFailureKind; message: string; needsReauth: boolean },
+): Promise<boolean> {
+  const marking = failure.needsReauth && !row.health?.needsReauth;
+  const health: InstallationHealth = {
+    ...row.health,
+    lastFailureAt: Date.now(),
+    lastFailure: { kind: failure.kind, message: failure.message.slice(0, 300) },
+    ...(failure.needsReauth ? { needsReauth: true } : {}),
+  };
+  const update = db
+    .update(installations)
+    .set({ health })
+    .where(and(eq(installations.organizationId, tenant.organizationId), eq(installations.id, row.id)));
+  if (marking) await db.batch([update, bumpCatalogVersion(db, tenant)]);
+  else await update.run();
+  return marking;
+}
+
+/**
+ * Counts a webhook delivery refused for its signature (missing or wrong: the vendor signs with another secret), in
+ * one statement so concurrent refusals all count. Bumps `updated_at`, so the webhook route's cached row is read
+ * afresh and the next accepted delivery sees the count to clear.
+ */
+export async function recordWebhookSignatureFailure(db: Db, tenant: OrgTenant, installationId: string): Promise<void> {
+  const h = installations.health;
+  await db
+    .update(installations)
+    .set({
+      health: sql`json_set(coalesce(${h}, '{}'), '$.webhookSignatureFailures',
+        coalesce(json_extract(${h}, '$.webhookSignatureFailures'), 0) + 1,
+        '$.lastWebhookSignatureFailureAt', ${Date.now()})`,
+    })
+    .where(and(eq(installations.organizationId, tenant.organizationId), eq(installations.id, installationId)));
+}
+
+/** Clears the signature-failure count after an accepted delivery (a no-op when there is none). */
+export async function clearWebhookSignatureFailures(db: Db, tenant: OrgTenant, installationId: string): Promise<void> {
+  const h = installations.health;
+  await db
+    .update(installations)
+    .set({ health: sql`json_remove(${h}, '$.webhookSignatureFailures')` })
+    .where(
+      and(
+        eq(installations.organizationId, tenant.organizationId),
+        eq(installations.id, installationId),
+        sql`json_extract(${h}, '$.webhookSignatureFailures') > 0`,
+      ),
+    );
+}
+
+/** Records a call whose credentials worked (the call path does so at most every few minutes per installation). */
+export async function recordCredentialSuccess(
+  db: Db,
+  tenant: OrgTenant,
+  row: Pick<InstallationRecord, 'id' | 'health'>,
+): Promise<void> {
+  await db
+    .update(installations)
+    .set({ health: { ...row.health, lastSuccessAt: Date.now() } })
+    .where(and(eq(installations.organizationId, tenant.organizationId), eq(installations.id, row.id)));
+}
+
+/**
+ * Replaces an installation's credentials (a JWE from the credentials cipher) after they were checked, clears
+ * `needs_reauth` and bumps the catalog version, in one batch. False when it is not the tenant's.
+ */
+export async function replaceInstallationCredentials(
+  db: Db,
+  tenant: OrgTenant,
+  row: Pick<InstallationRecord, 'id' | 'health'>,
+  credentials: string,
+): Promise<boolean> {
+  const { needsReauth: _cleared, ...health } = row.health ?? {};
+  const [res] = await db.batch([
+    db
+      .update(installations)
+      .set({
+        credentials,
+        credentialsKid: jweKid(credentials) ?? '',
+        health: { ...health, lastSuccessAt: Date.now() },
+      })
+      .where(and(eq(installations.organizationId, tenant.organizationId), eq(installations.id, row.id))),
+    bumpCatalogVersion(db, tenant),
+  ]);
   return res.meta.changes > 0;
 }
 

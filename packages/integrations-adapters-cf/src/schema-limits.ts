@@ -1,6 +1,7 @@
 /**
  * Rate limits of integration tool calls (rate-limits.ts): the configuration lives on workspaces and installations
- * (`rate_limit`), the state here, one row per counted key.
+ * (`rate_limit`), the state here, one row per counted key. And the health of an installation's credentials
+ * (installations.health), which the call path keeps.
  */
 import { index, integer, sqliteTable, text } from 'drizzle-orm/sqlite-core';
 
@@ -23,3 +24,20 @@ export const rateLimitBuckets = sqliteTable(
   },
   (t) => [index('rate_limit_buckets_tat').on(t.tat)],
 );
+
+/** Why an installation's credentials last failed. */
+export type CredentialFailureKind = 'upstream_401' | 'upstream_403' | 'oauth_refresh_failed';
+
+/**
+ * installations.health: when its credentials last worked and last failed (epoch ms), how, and whether the
+ * installation needs re-authorization (its tools answer an error saying what to do until new credentials arrive).
+ */
+export interface InstallationHealth {
+  lastSuccessAt?: number;
+  lastFailureAt?: number;
+  lastFailure?: { kind: CredentialFailureKind; message: string };
+  needsReauth?: boolean;
+  /** Webhook deliveries refused for their signature since the last accepted one, and the last such refusal. */
+  webhookSignatureFailures?: number;
+  lastWebhookSignatureFailureAt?: number;
+}

@@ -4,7 +4,7 @@
  * Generate migrations with `pnpm --filter @gatehouse/integrations-adapters-cf db:generate`.
  */
 import { sql } from 'drizzle-orm';
-import type { RateLimit } from './schema-limits.js';
+import type { InstallationHealth, RateLimit } from './schema-limits.js';
 import { check, index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 import type { SessionReply } from '@gatehouse/integrations-core';
 
@@ -158,6 +158,8 @@ export const installations = sqliteTable(
     templateVersion: integer('template_version'),
     /** This installation's own rate limit (rate-limits.ts); null = the workspace's, if any. */
     rateLimit: text('rate_limit', { mode: 'json' }).$type<RateLimit>(),
+    /** How its credentials fared (InstallationHealth); null until the first call that records it. */
+    health: text('health', { mode: 'json' }).$type<InstallationHealth>(),
     createdBy: text('created_by').notNull(),
     createdAt: createdAt(),
     /**

@@ -21,6 +21,15 @@ export class OutsidePublicationError extends Error {
   override name = 'OutsidePublicationError';
 }
 
+/**
+ * The vendor refused the installation's credentials themselves (HTTP 401; Slack `invalid_auth`, `token_revoked`…):
+ * the installation needs re-authorization (apps/mcp connection-health.ts), not a retry. Its message names the vendor
+ * and the status, never the answer's body.
+ */
+export class CredentialsRefusedError extends Error {
+  override name = 'CredentialsRefusedError';
+}
+
 /** What a provider declares for one tool. */
 export interface ProviderToolDefinition<S extends z.ZodObject> {
   /** `mcp_<provider>_<tool>`. */

@@ -209,7 +209,13 @@ export interface InstallFlowContext {
   outbound: { fetch: typeof fetch; allowLoopback: boolean };
 }
 
-export type InstallFlowResult = { ok: true; credentials: Record<string, string> } | { ok: false; message: string };
+/**
+ * An install or refresh step's outcome. `refused` on a failure: the vendor answered with a refusal (or there is
+ * nothing to renew with), so only a new authorization helps; absent or false, the vendor could not be reached.
+ */
+export type InstallFlowResult =
+  | { ok: true; credentials: Record<string, string> }
+  | { ok: false; message: string; refused?: boolean };
 
 export interface CredentialField {
   name: string;

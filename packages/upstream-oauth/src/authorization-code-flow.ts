@@ -93,7 +93,8 @@ export function authorizationCodeFlow(spec: AuthorizationCodeFlowSpec): OAuthIns
   ): Promise<InstallFlowResult> => {
     const id = app[fields.id];
     const secret = app[fields.secret];
-    if (!id || !secret) return { ok: false, message: `${spec.service}: the installation has no client credentials` };
+    if (!id || !secret)
+      return { ok: false, message: `${spec.service}: the installation has no client credentials`, refused: true };
     const res = await postTokenRequest(
       spec.service,
       spec.tokenUrl(ctx.settings),
@@ -102,7 +103,8 @@ export function authorizationCodeFlow(spec: AuthorizationCodeFlowSpec): OAuthIns
       ctx.outbound,
       spec.clientAuth,
     );
-    if (!res.ok) return { ok: false, message: res.message };
+    // An HTTP answer from the token endpoint is the vendor's refusal (RFC 6749 §5.2, e.g. invalid_grant).
+    if (!res.ok) return { ok: false, message: res.message, refused: res.kind === 'upstream_status' };
     const reading = read(res.json, params.grant_type);
     return reading.ok ? { ok: true, credentials: stored(app, reading, spec.assumedLifetimeSec) } : reading;
   };
@@ -135,6 +137,7 @@ export function authorizationCodeFlow(spec: AuthorizationCodeFlowSpec): OAuthIns
         return Promise.resolve({
           ok: false,
           message: `the ${spec.service} access token expired and there is no refresh token; install again`,
+          refused: true,
         });
       return grant(credentials, { grant_type: 'refresh_token', refresh_token: credentials[REFRESH_TOKEN] }, ctx);
     },

@@ -20,8 +20,9 @@ function expiring(credentials: Record<string, string>): boolean {
 
 /**
  * The installation's credentials, renewed first when they expire soon and the flow can renew them. A renewal the
- * vendor refuses is `{ ok: false, message }` (for a tool error: the service and what to do, never a token);
- * anything else unexpected throws.
+ * vendor cannot do is `{ ok: false, message, refused }` (for a tool error: the service and what to do, never a
+ * token); `refused` when the vendor answered with a refusal (its token endpoint's HTTP error, e.g. `invalid_grant`)
+ * rather than not answering. Anything else unexpected throws.
  */
 export async function currentCredentials(
   db: Db,
@@ -30,7 +31,7 @@ export async function currentCredentials(
   credentials: Record<string, string>,
   flow: Pick<OAuthInstallFlow, 'refresh'> | null,
   outbound: InstallFlowContext['outbound'],
-): Promise<{ ok: true; credentials: Record<string, string> } | { ok: false; message: string }> {
+): Promise<{ ok: true; credentials: Record<string, string> } | { ok: false; message: string; refused: boolean }> {
   const refresh = flow?.refresh;
   if (!refresh || !expiring(credentials)) return { ok: true, credentials };
   try {
@@ -44,14 +45,17 @@ export async function currentCredentials(
         needsRefresh: expiring,
         refresh: async (latest, current) => {
           const res = await refresh(latest, { settings: current.settings, outbound });
-          if (!res.ok) throw new CredentialRefreshError(`could not renew the access token: ${res.message}`);
+          if (!res.ok)
+            throw new CredentialRefreshError(`could not renew the access token: ${res.message}`, {
+              refused: res.refused === true,
+            });
           return res.credentials;
         },
       },
     );
     return { ok: true, credentials: fresh };
   } catch (err) {
-    if (err instanceof CredentialRefreshError) return { ok: false, message: err.message };
+    if (err instanceof CredentialRefreshError) return { ok: false, message: err.message, refused: err.refused };
     throw err;
   }
 }

@@ -4,6 +4,12 @@
  * tool errors (isError), never as a gateway 500.
  */
 import { findSession, findVisibleInstallation } from '@gatehouse/integrations-adapters-cf';
+import {
+  credentialFailureOf,
+  needsReauthError,
+  noteCredentialFailure,
+  noteCredentialSuccess,
+} from './connection-health.js';
 import { enforceRateLimit } from './rate-limit.js';
 import { TemplateToolError, providerIdOf, templateProvider, upstreamHostProblem } from '@gatehouse/catalog';
 import { currentCredentials, templateAuthorizationFlow } from '@gatehouse/upstream-oauth';
@@ -47,6 +53,8 @@ export async function callIntegrationTool(
       reason: 'unknown_installation',
     });
   if (ctx.trace) ctx.trace.installation = { id: installation.id, provider: providerIdOf(installation) };
+  // Credentials the service refused: say what to do, without calling it again (connection-health.ts).
+  if (installation.health?.needsReauth) throw needsReauthError(installation);
   // Counted before anything reaches the service (rate-limit.ts).
   await enforceRateLimit(ctx, installation, name);
   const { [INTEGRATION_ARGUMENT]: _choice, [SESSION_ARGUMENT]: sessionArg, ...toolArgs } = args;
@@ -72,7 +80,12 @@ export async function callIntegrationTool(
       templateAuthorizationFlow({ ...template, auth: template.auth }),
       { fetch: ctx.fetch, allowLoopback: ctx.config.allowLoopbackUpstreams },
     );
-    if (!current.ok) throw new ToolError(`${template.name}: ${current.message}`, { reason: 'credentials_unavailable' });
+    if (!current.ok) {
+      // A refusal (a revoked grant) needs a new authorization; a vendor that did not answer may next time.
+      if (current.refused)
+        await noteCredentialFailure(ctx, installation, 'oauth_refresh_failed', `${template.name}: ${current.message}`);
+      throw new ToolError(`${template.name}: ${current.message}`, { reason: 'credentials_unavailable' });
+    }
     credentials = current.credentials;
     // A renewed token is a secret of this installation too.
     ctx.trace?.secrets.push(...secretValuesOfCredentials(credentials));
@@ -83,7 +96,7 @@ export async function callIntegrationTool(
     tokenCacheKey: installation.id,
   });
   try {
-    return await provider.executeTool(route.tool.name, toolArgs, {
+    const result = await provider.executeTool(route.tool.name, toolArgs, {
       installation: {
         id: installation.id,
         organizationId: installation.organizationId,
@@ -96,10 +109,13 @@ export async function callIntegrationTool(
       session: null,
       fetch: ctx.fetch,
     });
+    await noteCredentialSuccess(ctx, installation);
+    return result;
   } catch (err) {
-    if (err instanceof TemplateToolError)
-      throw new ToolError(err.message, { reason: err.kind, refused: err.kind === 'outbound_refused' });
-    throw err;
+    if (!(err instanceof TemplateToolError)) throw err;
+    const failure = credentialFailureOf(err.status);
+    if (failure) await noteCredentialFailure(ctx, installation, failure, err.message);
+    throw new ToolError(err.message, { reason: err.kind, refused: err.kind === 'outbound_refused' });
   }
 }
 
@@ -148,6 +164,8 @@ async function callProviderTool(
     ctx.trace.exchanges.push(...outcome.recorded.exchanges);
     ctx.trace.redacted = { arguments: outcome.recorded.arguments, result: outcome.recorded.result };
   }
+  // The integrations worker marked the installation needs_reauth (connection-health.ts): its titles changed.
+  if (!outcome.ok && outcome.error === 'credentials_refused') ctx.notifyToolsChanged();
   if (!outcome.ok)
     throw new ToolError(outcome.message, { reason: outcome.error, refused: PROVIDER_REFUSALS.has(outcome.error) });
   return outcome.result;

@@ -21,6 +21,7 @@ import { z } from 'zod';
 import { installRefusal, roleAtLeast } from '@gatehouse/integrations-core';
 import { startTemplateAuthorization } from '../oauth/template-authorization.js';
 import { loadCatalog } from './catalog.js';
+import { installationStatus, shownHealth } from './connection-health.js';
 import { shownRateLimit } from './rate-limit.js';
 import { ToolError, defineCoreTool, type ToolContext } from './tool-types.js';
 
@@ -114,7 +115,8 @@ export const listInstalledIntegrations = defineCoreTool({
           kind: r.kind,
           source: r.source,
           scope: r.scope === 'local' ? 'Local' : 'Global',
-          status: r.status,
+          status: installationStatus(r),
+          ...(r.health ? { health: shownHealth(r.health) } : {}),
           settings: r.settings,
           ...(r.rateLimit ? { rate_limit: shownRateLimit(r.rateLimit) } : {}),
           created_at: new Date(r.createdAt).toISOString(),
@@ -130,7 +132,7 @@ export const listInstalledIntegrations = defineCoreTool({
 });
 
 /** Checks supplied fields against the template; returns problems naming the field. */
-function fieldProblems(
+export function fieldProblems(
   kind: 'credential' | 'setting',
   fields: readonly { name: string; required: boolean; pattern?: string | undefined }[],
   supplied: Record<string, unknown>,

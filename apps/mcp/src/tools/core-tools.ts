@@ -37,6 +37,7 @@ import type { CoreTool } from './tool-types.js';
 import { CALL_TOOL_DESCRIPTOR, CALL_TOOL_NAME, type ListingMode } from './call-tool.js';
 import { searchToolsTool } from './discovery-tools.js';
 import { setIntegrationRateLimit } from './rate-limit.js';
+import { updateIntegrationCredentials } from './credentials-tools.js';
 
 export const CORE_TOOLS: readonly CoreTool[] = [
   listIntegrationCatalog,
@@ -74,6 +75,7 @@ export const CORE_TOOLS: readonly CoreTool[] = [
   getAgentRunTool,
   searchToolsTool,
   setIntegrationRateLimit,
+  updateIntegrationCredentials,
 ];
 
 export const CORE_TOOL_NAMES: ReadonlySet<string> = new Set(CORE_TOOLS.map((t) => t.name));

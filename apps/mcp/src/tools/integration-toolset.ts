@@ -25,7 +25,12 @@ export interface InstallationRef {
   scope: 'local' | 'global';
   kind: 'template' | 'provider';
   source: string;
+  /** installations.health: a `needsReauth` installation's tools are titled so (connection-health.ts). */
+  health?: { needsReauth?: boolean } | null;
 }
+
+/** An installation's title as tool titles and `_integration` options show it. */
+const shownTitle = (i: InstallationRef) => (i.health?.needsReauth ? `${i.title} — needs re-authorization` : i.title);
 
 /** A template tool of an installation (executed here, from its declarative template). */
 export interface TemplateRoute {
@@ -100,7 +105,7 @@ export function buildIntegrationToolset(
     if (list.length === 1) {
       descriptors.push({
         name,
-        title: `${first.title} (${list[0]!.installation.title})`,
+        title: `${first.title} (${shownTitle(list[0]!.installation)})`,
         description: first.description,
         inputSchema: first.inputSchema,
         ...(annotations ? { annotations } : {}),
@@ -109,7 +114,7 @@ export function buildIntegrationToolset(
     }
     const options = list.map(
       (r) =>
-        `"${r.installation.handle}" = ${r.installation.title} (${describeRoute(r).source}, ${r.installation.scope})`,
+        `"${r.installation.handle}" = ${shownTitle(r.installation)} (${describeRoute(r).source}, ${r.installation.scope})`,
     );
     // Schemas may differ between templates; the first one is listed and each call is validated against the schema
     // of the installation it resolves to.

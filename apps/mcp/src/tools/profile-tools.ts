@@ -4,6 +4,7 @@
  */
 import { getWorkspace, listVisibleInstallations } from '@gatehouse/integrations-adapters-cf';
 import { z } from 'zod';
+import { installationStatus } from './connection-health.js';
 import { ToolError, defineCoreTool, type ToolContext } from './tool-types.js';
 
 export const getMyProfile = defineCoreTool({
@@ -51,6 +52,7 @@ export async function readWorkspaceInfo({ db, principal }: Pick<ToolContext, 'db
       title: i.title,
       source: i.source,
       scope: i.scope === 'local' ? ('Local' as const) : ('Global' as const),
+      status: installationStatus(i),
     })),
   };
 }

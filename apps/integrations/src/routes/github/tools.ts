@@ -7,6 +7,7 @@
  */
 import { Octokit } from '@octokit/core';
 import {
+  CredentialsRefusedError,
   defineProviderTool,
   toolExecutor,
   type PublicationContext,
@@ -48,6 +49,7 @@ async function github<T>(ctx: PublicationContext, run: (octokit: Octokit) => Pro
   } catch (err) {
     // Octokit's RequestError carries the status; its message may quote GitHub's body, so only the status leaves.
     const status = (err as { status?: number }).status;
+    if (status === 401) throw new CredentialsRefusedError('GitHub answered 401: the token was revoked or has expired');
     throw new GithubToolError(status ? `GitHub answered ${status}` : 'GitHub could not be reached');
   }
 }

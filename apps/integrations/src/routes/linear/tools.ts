@@ -8,6 +8,7 @@
  */
 import { LinearSdk } from '@linear/sdk';
 import {
+  CredentialsRefusedError,
   defineProviderTool,
   toolExecutor,
   type PublicationContext,
@@ -36,6 +37,7 @@ function linearSdk(ctx: PublicationContext): LinearSdk {
       body: JSON.stringify({ query: String(document), variables }),
       signal: AbortSignal.timeout(10_000),
     });
+    if (res.status === 401) throw new CredentialsRefusedError('Linear answered 401: the API key or token was revoked');
     if (!res.ok) throw new LinearToolError(`Linear answered ${res.status}`);
     // A parse error's message would quote the body: only the fact leaves.
     const body = (await res.json().catch(() => {

@@ -6,6 +6,7 @@
  * A thread is `<channel>:<thread_ts>`, the form sessions are keyed by.
  */
 import {
+  CredentialsRefusedError,
   OutsidePublicationError,
   defineProviderTool,
   toolExecutor,
@@ -39,12 +40,24 @@ function slackClient(ctx: PublicationContext): WebClient {
   });
 }
 
+/** Slack error codes that mean the token is dead, not that one call was wrong. */
+const TOKEN_REFUSED: ReadonlySet<string> = new Set([
+  'invalid_auth',
+  'not_authed',
+  'token_revoked',
+  'token_expired',
+  'account_inactive',
+]);
+
 async function call<T>(run: () => Promise<T>): Promise<T> {
   try {
     return await run();
   } catch (err) {
     const e = err as { code?: string; data?: { error?: unknown }; statusCode?: number };
     // Slack's `error` is a documented code (e.g. channel_not_found), safe to show; nothing else of the answer leaves.
+    // https://docs.slack.dev/reference/methods/auth.test#errors: the token itself is no longer good.
+    if (e.code === ErrorCode.PlatformError && typeof e.data?.error === 'string' && TOKEN_REFUSED.has(e.data.error))
+      throw new CredentialsRefusedError(`Slack refused the token: ${e.data.error}`);
     if (e.code === ErrorCode.PlatformError && typeof e.data?.error === 'string')
       throw new SlackToolError(`Slack refused: ${e.data.error}`);
     if (e.code === ErrorCode.RateLimitedError) throw new SlackToolError('Slack rate-limited the call; retry later');
