@@ -99,12 +99,14 @@ describe('authorizationCodeFlow', () => {
       ok: false,
       message: 'The callback has no code.',
     });
+    // Refusals that only a new authorization fixes say so (`refused`: connection health marks needs_reauth).
     expect(await vendor.complete(new URLSearchParams({ code: 'good' }), { client_id: 'cid' }, ctx)).toEqual({
       ok: false,
       message: 'Vendor: the installation has no client credentials',
+      refused: true,
     });
     const refused = await vendor.complete(new URLSearchParams({ code: 'bad' }), app, ctx);
-    expect(refused.ok).toBe(false);
+    expect(refused).toMatchObject({ ok: false, refused: true });
     expect(JSON.stringify(refused)).toMatch(/400/);
     expect(JSON.stringify(refused)).not.toContain('csecret');
     expect(endpoint.sent).toHaveLength(1);
@@ -124,7 +126,29 @@ describe('authorizationCodeFlow', () => {
     expect(none).toEqual({
       ok: false,
       message: 'the Vendor access token expired and there is no refresh token; install again',
+      refused: true,
     });
+  });
+});
+
+describe('a renewal that fails', () => {
+  it('is a refusal when the token endpoint answers with an error, not when it cannot be reached', async () => {
+    const stored = { ...app, access_token: 'old', refresh_token: 'rt-1', access_token_expires_at: '1' };
+    const answering = (async () =>
+      Response.json({ error: 'invalid_grant' }, { status: 400 })) as unknown as typeof fetch;
+    const refused = await vendor.refresh!(stored, {
+      settings: {},
+      outbound: { fetch: answering, allowLoopback: false },
+    });
+    expect(refused).toMatchObject({ ok: false, refused: true });
+    const down = (async () => {
+      throw new TypeError('fetch failed');
+    }) as unknown as typeof fetch;
+    const unreachable = await vendor.refresh!(stored, {
+      settings: {},
+      outbound: { fetch: down, allowLoopback: false },
+    });
+    expect(unreachable).toMatchObject({ ok: false, refused: false });
   });
 });
 
