@@ -41,6 +41,14 @@ import { outboundOf, policyFetch } from './outbound.js';
 import { findProvider } from './providers.js';
 import { toProviderInstallation } from './webhook-pipeline.js';
 
+/** A failed health write is logged; the call's own answer goes out regardless. */
+function logHealth(err: unknown): false {
+  console.error(
+    JSON.stringify({ msg: 'connection health not recorded', error: err instanceof Error ? err.name : 'unknown' }),
+  );
+  return false;
+}
+
 /** Whether one of the publications lets `tool` write with this input, for this caller. */
 export function publicationAllows(
   pubs: readonly PublicationRecord[],
@@ -153,7 +161,9 @@ export async function runProviderTool(
     if (!current.refused) return refuse(502, 'upstream_failed', `${provider.displayName}: ${current.message}`);
     // The vendor refused the renewal (a revoked grant): the installation needs a new authorization.
     const message = `${provider.displayName}: ${current.message}`;
-    await recordCredentialFailure(db, tenant, row, { kind: 'oauth_refresh_failed', message, needsReauth: true });
+    await recordCredentialFailure(db, tenant, row, { kind: 'oauth_refresh_failed', message, needsReauth: true }).catch(
+      logHealth,
+    );
     return refuse(401, 'credentials_refused', message);
   }
   const { credentials } = current;

@@ -4,7 +4,12 @@
  * connected clients hear that the list changed, and new credentials (checked with the service) restore it. A 403
  * is recorded without changing anything.
  */
-import { createApiToken, upsertMember } from '@gatehouse/integrations-adapters-cf';
+import {
+  createApiToken,
+  listTemplateInstallations,
+  recordCredentialFailure,
+  upsertMember,
+} from '@gatehouse/integrations-adapters-cf';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { callTool, contactTool, crm, db, listToolNames, post, rpc, seedTenant } from './helpers.js';
 import { fakeHosts, installVendorFakes } from './vendor-fakes.js';
@@ -19,6 +24,8 @@ beforeAll(() => {
     const auth = req.headers.get('authorization') ?? '';
     if (!valid.has(auth.replace(/^Bearer /, ''))) return Response.json({ error: 'invalid token' }, { status: 401 });
     if (new URL(req.url).pathname.endsWith('/secret')) return Response.json({ error: 'forbidden' }, { status: 403 });
+    // An endpoint that answers 401 for a resource the token may not see, whatever the token (some APIs do).
+    if (new URL(req.url).pathname.endsWith('/scoped')) return Response.json({ error: 'no access' }, { status: 401 });
     return Response.json({ id: 'c1', name: 'Ada' });
   });
 });
@@ -121,6 +128,34 @@ describe('connection health', () => {
       health: { needs_reauth: false, last_failure: { kind: 'upstream_403' } },
     });
     expect((await callTool(token, 'get_contact', { id: 'c1' })).isError).toBe(false);
+  });
+
+  it("does not mark a shared installation for one endpoint's 401 while the validation request still passes", async () => {
+    const { token } = await installed('health-scoped-401', 'good-key');
+    const out = await callTool(token, 'get_contact', { id: 'scoped' });
+    expect(out).toMatchObject({ isError: true, text: expect.stringMatching(/answered 401/) });
+    expect(await listed(token)).toMatchObject({
+      status: 'active',
+      health: { needs_reauth: false, last_failure: { kind: 'upstream_401' } },
+    });
+    expect((await callTool(token, 'get_contact', { id: 'c1' })).isError).toBe(false);
+  });
+
+  it('never marks with a stale read: a failure seen with credentials replaced meanwhile is not recorded', async () => {
+    const { token, org } = await installed('health-stale', 'good-key');
+    const [row] = await listTemplateInstallations(db, { organizationId: org.id }, 'acme-crm');
+    await callTool(token, 'update_integration_credentials', {
+      integration: 'acme-crm',
+      credentials: { api_key: 'new-key' },
+    });
+    // A call that read the old credentials before the replacement, answered 401 after it.
+    const marked = await recordCredentialFailure(db, { organizationId: org.id }, row!, {
+      kind: 'upstream_401',
+      message: 'stale',
+      needsReauth: true,
+    });
+    expect(marked).toBe(false);
+    expect((await listed(token)).status).toBe('active');
   });
 
   it("lets only the installer or an ADMIN replace an installation's credentials", async () => {

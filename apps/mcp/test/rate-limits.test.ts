@@ -91,6 +91,15 @@ describe('rate limits', () => {
     expect(cleared.json).toMatchObject({ rate_limit: null, effective: { requests_per_minute: 2, burst: 2 } });
   });
 
+  it('starts a tightened limit afresh instead of inheriting the time a looser one let pile up', async () => {
+    const { token } = await limitedWorkspace('limits-tightened');
+    await callTool(token, 'update_mcp_settings', { rate_limit: { requests_per_minute: 1, burst: 20 } });
+    for (let i = 0; i < 20; i++) expect((await callTool(token, 'get_contact', { id: 'c1' })).isError).toBe(false);
+    // Twenty calls at one a minute: the old bucket is twenty minutes ahead. The new limit counts on its own.
+    await callTool(token, 'update_mcp_settings', { rate_limit: { requests_per_minute: 60, burst: 1 } });
+    expect((await callTool(token, 'get_contact', { id: 'c1' })).isError).toBe(false);
+  });
+
   it('lets only an ADMIN set limits', async () => {
     const { org, tenant } = await limitedWorkspace('limits-role');
     const user = await upsertMember(db, { organizationId: org.id }, { email: 'r@limits.test', role: 'MEMBER' });

@@ -138,6 +138,26 @@ describe('template versions pinned against credential redirection', () => {
   });
 });
 
+describe('new credentials for a pinned installation', () => {
+  it('are checked against and sent to the pinned version, not an unapproved one that moved the host', async () => {
+    const { token } = await setup('pins-credentials');
+    const moved = await callTool(token, 'update_integration', {
+      slug: 'acme-crm',
+      template: { ...crm(), baseUrl: 'https://crm.attacker.test', validation: { method: 'GET', path: '/v1/me' } },
+    });
+    expect(moved.isError, moved.text).toBe(false);
+    seen.length = 0;
+    const updated = await callTool(token, 'update_integration_credentials', {
+      integration: 'acme-crm',
+      credentials: { api_key: 'rotated-secret-key' },
+    });
+    expect(updated.isError, updated.text).toBe(false);
+    expect(seen.filter((s) => s.host === 'crm.attacker.test')).toEqual([]);
+    await callTool(token, 'get_contact', { id: 'c9' });
+    expect(seen.at(-1)).toMatchObject({ host: 'crm.acme.test', auth: 'Bearer rotated-secret-key' });
+  });
+});
+
 describe('vendor host patterns', () => {
   beforeAll(() => {
     fakeHosts.set('jira.attacker.test', (req) => {

@@ -9,7 +9,8 @@ import { executeTemplateTool, type ExecuteOptions } from './execute-tool.js';
 import type { IntegrationTemplate, TemplateTool } from './template-schema.js';
 import { upstreamHostProblem } from './upstream-hosts.js';
 
-export type CredentialCheck = { ok: true; checked: boolean } | { ok: false; message: string };
+/** The check's outcome; a refusal carries the upstream's HTTP status when the service answered. */
+export type CredentialCheck = { ok: true; checked: boolean } | { ok: false; message: string; status?: number };
 
 export async function validateCredentials(
   template: IntegrationTemplate,
@@ -41,5 +42,6 @@ export async function validateCredentials(
   return {
     ok: false,
     message: `${template.name} refused the credentials check: ${outcome.message.replace(`${template.name}: `, '')}`,
+    ...(outcome.status !== undefined ? { status: outcome.status } : {}),
   };
 }

@@ -11,7 +11,6 @@ import {
   integrationTemplates,
   organizations,
   type CredentialFailureKind,
-  type InstallationHealth,
   type RateLimit,
 } from './schema.js';
 
@@ -205,30 +204,78 @@ export async function setInstallationRateLimit(
 }
 
 /**
- * Records a credential failure on an installation (`row`, as just read): the time and kind, and with `needsReauth`
- * marks it as needing re-authorization; the first marking bumps the catalog version in the same batch (its tools'
- * titles say so). Returns whether the installation became `needs_reauth` with this call.
+ * Records a credential failure on an installation (`row`, as read before the call): the time and kind, and with
+ * `needsReauth` marks it as needing re-authorization. Only while its credentials are still the ones the call used
+ * (a replacement meanwhile wins), field by field in SQL (a concurrent webhook count or success is kept). The first
+ * marking bumps the catalog version in the same batch (its tools' titles say so). Returns whether this call marked it.
  */
 export async function recordCredentialFailure(
   db: Db,
   tenant: OrgTenant,
-  row: Pick<InstallationRecord, 'id' | 'health'>,
+  row: Pick<InstallationRecord, 'id' | 'health' | 'credentials'>,
   failure: { kind: CredentialFailureKind; message: string; needsReauth: boolean },
 ): Promise<boolean> {
-  const marking = failure.needsReauth && !row.health?.needsReauth;
-  const health: InstallationHealth = {
-    ...row.health,
-    lastFailureAt: Date.now(),
-    lastFailure: { kind: failure.kind, message: failure.message.slice(0, 300) },
-    ...(failure.needsReauth ? { needsReauth: true } : {}),
-  };
+  const h = installations.health;
+  const lastFailure = JSON.stringify({ kind: failure.kind, message: failure.message.slice(0, 300) });
   const update = db
     .update(installations)
-    .set({ health })
+    .set({
+      health: failure.needsReauth
+        ? sql`json_set(coalesce(${h}, '{}'), '$.lastFailureAt', ${Date.now()}, '$.lastFailure', json(${lastFailure}),
+            '$.needsReauth', json('true'))`
+        : sql`json_set(coalesce(${h}, '{}'), '$.lastFailureAt', ${Date.now()}, '$.lastFailure', json(${lastFailure}))`,
+    })
+    .where(
+      and(
+        eq(installations.organizationId, tenant.organizationId),
+        eq(installations.id, row.id),
+        eq(installations.credentials, row.credentials),
+      ),
+    );
+  if (!failure.needsReauth || row.health?.needsReauth) {
+    await update.run();
+    return false;
+  }
+  const [res] = await db.batch([update, bumpCatalogVersion(db, tenant)]);
+  return res.meta.changes > 0;
+}
+
+/** Records a call whose credentials worked (the call path does so at most every few minutes per installation). */
+export async function recordCredentialSuccess(
+  db: Db,
+  tenant: OrgTenant,
+  row: Pick<InstallationRecord, 'id'>,
+): Promise<void> {
+  const h = installations.health;
+  await db
+    .update(installations)
+    .set({ health: sql`json_set(coalesce(${h}, '{}'), '$.lastSuccessAt', ${Date.now()})` })
     .where(and(eq(installations.organizationId, tenant.organizationId), eq(installations.id, row.id)));
-  if (marking) await db.batch([update, bumpCatalogVersion(db, tenant)]);
-  else await update.run();
-  return marking;
+}
+
+/**
+ * Replaces an installation's credentials (a JWE from the credentials cipher) after they were checked, clears
+ * `needs_reauth` and bumps the catalog version, in one batch. False when it is not the tenant's.
+ */
+export async function replaceInstallationCredentials(
+  db: Db,
+  tenant: OrgTenant,
+  row: Pick<InstallationRecord, 'id'>,
+  credentials: string,
+): Promise<boolean> {
+  const h = installations.health;
+  const [res] = await db.batch([
+    db
+      .update(installations)
+      .set({
+        credentials,
+        credentialsKid: jweKid(credentials) ?? '',
+        health: sql`json_set(json_remove(coalesce(${h}, '{}'), '$.needsReauth'), '$.lastSuccessAt', ${Date.now()})`,
+      })
+      .where(and(eq(installations.organizationId, tenant.organizationId), eq(installations.id, row.id))),
+    bumpCatalogVersion(db, tenant),
+  ]);
+  return res.meta.changes > 0;
 }
 
 /**
@@ -261,43 +308,6 @@ export async function clearWebhookSignatureFailures(db: Db, tenant: OrgTenant, i
         sql`json_extract(${h}, '$.webhookSignatureFailures') > 0`,
       ),
     );
-}
-
-/** Records a call whose credentials worked (the call path does so at most every few minutes per installation). */
-export async function recordCredentialSuccess(
-  db: Db,
-  tenant: OrgTenant,
-  row: Pick<InstallationRecord, 'id' | 'health'>,
-): Promise<void> {
-  await db
-    .update(installations)
-    .set({ health: { ...row.health, lastSuccessAt: Date.now() } })
-    .where(and(eq(installations.organizationId, tenant.organizationId), eq(installations.id, row.id)));
-}
-
-/**
- * Replaces an installation's credentials (a JWE from the credentials cipher) after they were checked, clears
- * `needs_reauth` and bumps the catalog version, in one batch. False when it is not the tenant's.
- */
-export async function replaceInstallationCredentials(
-  db: Db,
-  tenant: OrgTenant,
-  row: Pick<InstallationRecord, 'id' | 'health'>,
-  credentials: string,
-): Promise<boolean> {
-  const { needsReauth: _cleared, ...health } = row.health ?? {};
-  const [res] = await db.batch([
-    db
-      .update(installations)
-      .set({
-        credentials,
-        credentialsKid: jweKid(credentials) ?? '',
-        health: { ...health, lastSuccessAt: Date.now() },
-      })
-      .where(and(eq(installations.organizationId, tenant.organizationId), eq(installations.id, row.id))),
-    bumpCatalogVersion(db, tenant),
-  ]);
-  return res.meta.changes > 0;
 }
 
 /** Removes an installation of the tenant (and with it its webhooks, sessions and publications). */

@@ -103,8 +103,9 @@ export function authorizationCodeFlow(spec: AuthorizationCodeFlowSpec): OAuthIns
       ctx.outbound,
       spec.clientAuth,
     );
-    // An HTTP answer from the token endpoint is the vendor's refusal (RFC 6749 §5.2, e.g. invalid_grant).
-    if (!res.ok) return { ok: false, message: res.message, refused: res.kind === 'upstream_status' };
+    // RFC 6749 §5.2: an error response is 400 (invalid_grant, invalid_client…) or 401 (invalid_client): the vendor's
+    // refusal, which only a new authorization fixes. 5xx, 429, a timeout or an unreadable answer may pass.
+    if (!res.ok) return { ok: false, message: res.message, refused: res.status === 400 || res.status === 401 };
     const reading = read(res.json, params.grant_type);
     return reading.ok ? { ok: true, credentials: stored(app, reading, spec.assumedLifetimeSec) } : reading;
   };

@@ -6,6 +6,7 @@
 import { findSession, findVisibleInstallation } from '@gatehouse/integrations-adapters-cf';
 import {
   credentialFailureOf,
+  credentialsRefusedAgain,
   needsReauthError,
   noteCredentialFailure,
   noteCredentialSuccess,
@@ -114,7 +115,12 @@ export async function callIntegrationTool(
   } catch (err) {
     if (!(err instanceof TemplateToolError)) throw err;
     const failure = credentialFailureOf(err.status);
-    if (failure) await noteCredentialFailure(ctx, installation, failure, err.message);
+    if (failure) {
+      const confirmed =
+        failure === 'upstream_401' &&
+        (await credentialsRefusedAgain(ctx, template, installation.settings, credentials).catch(() => false));
+      await noteCredentialFailure(ctx, installation, failure, err.message, confirmed);
+    }
     throw new ToolError(err.message, { reason: err.kind, refused: err.kind === 'outbound_refused' });
   }
 }

@@ -1,7 +1,8 @@
 /**
  * Connection health of template installations (issue 19 §4): the call path records when an installation's
- * credentials last worked and last failed, and how. A 401 from the service, or an OAuth refresh the vendor refuses,
- * makes the installation `needs_reauth`: its tools stay listed, titled so, and answer an error saying what to do,
+ * credentials last worked and last failed, and how. A 401 from the service (confirmed by the template's validation
+ * request), or an OAuth refresh the vendor refuses (400/401 from its token endpoint), makes the installation
+ * `needs_reauth`: its tools stay listed, titled so, and answer an error saying what to do,
  * without calling the service, until update_integration_credentials (or a new install) brings credentials that work.
  * A 403 is recorded but changes nothing: it usually means one resource is off limits, not that the credentials died.
  * Connected clients are told the list changed when an installation becomes `needs_reauth` or recovers. Provider
@@ -14,6 +15,7 @@ import {
   type CredentialFailureKind,
   type InstallationRecord,
 } from '@gatehouse/integrations-adapters-cf';
+import { validateCredentials, type IntegrationTemplate } from '@gatehouse/catalog';
 import { ToolError, type ToolContext } from './tool-types.js';
 
 /** A working call is written at most this often per installation (ms): health must not cost a write per call. */
@@ -38,12 +40,15 @@ export function shownHealth(h: NonNullable<InstallationRecord['health']>) {
 }
 
 /** The error a needs_reauth installation's tools answer, naming what failed and what to do. */
-export function needsReauthError(row: Pick<InstallationRecord, 'title' | 'handle' | 'health'>): ToolError {
+export function needsReauthError(row: Pick<InstallationRecord, 'title' | 'handle' | 'health' | 'kind'>): ToolError {
   const failure = row.health?.lastFailure;
   const when = row.health?.lastFailureAt ? new Date(row.health.lastFailureAt).toISOString() : 'recently';
+  const fix =
+    row.kind === 'template' && failure?.kind !== 'oauth_refresh_failed'
+      ? `Give it working credentials with update_integration_credentials { integration: "${row.handle}", credentials }, or install it again.`
+      : `Install it again (authorize anew), then uninstall "${row.handle}".`;
   return new ToolError(
-    `The integration "${row.title}" needs re-authorization: ${failure ? failure.message : 'its credentials were refused'} (${when}). ` +
-      `Give it working credentials with update_integration_credentials { integration: "${row.handle}", credentials }, or install it again.`,
+    `The integration "${row.title}" needs re-authorization: ${failure ? failure.message : 'its credentials were refused'} (${when}). ${fix}`,
     { reason: 'needs_reauth', refused: true },
   );
 }
@@ -54,12 +59,11 @@ export async function noteCredentialFailure(
   row: InstallationRecord,
   kind: CredentialFailureKind,
   message: string,
+  needsReauth: boolean = kind !== 'upstream_403',
 ): Promise<void> {
-  const marked = await recordCredentialFailure(ctx.db, ctx.principal, row, {
-    kind,
-    message,
-    needsReauth: kind !== 'upstream_403',
-  }).catch(bookkeepingFailed);
+  const marked = await recordCredentialFailure(ctx.db, ctx.principal, row, { kind, message, needsReauth }).catch(
+    bookkeepingFailed,
+  );
   if (marked) ctx.notifyToolsChanged();
 }
 
@@ -76,6 +80,26 @@ export async function noteCredentialSuccess(ctx: ToolContext, row: InstallationR
   const last = row.health?.lastSuccessAt ?? 0;
   if (Date.now() - last > SUCCESS_WRITE_INTERVAL_MS)
     await recordCredentialSuccess(ctx.db, ctx.principal, row).catch(bookkeepingFailed);
+}
+
+/**
+ * Whether a 401 on a tool call is the credentials' (the template's validation request, as at install, is refused
+ * with 401 too) rather than one endpoint's: one caller's request must not block a shared installation for everyone.
+ * Without a validation request the 401 is taken at its word.
+ */
+export async function credentialsRefusedAgain(
+  ctx: ToolContext,
+  template: IntegrationTemplate,
+  settings: Record<string, unknown>,
+  credentials: Record<string, string>,
+): Promise<boolean> {
+  if (!template.validation) return true;
+  const check = await validateCredentials(
+    template,
+    { settings, credentials },
+    { fetch: ctx.fetch, allowLoopback: ctx.config.allowLoopbackUpstreams },
+  );
+  return !check.ok && check.status === 401;
 }
 
 /** The failure kind of an upstream status that says something about the credentials, or null. */

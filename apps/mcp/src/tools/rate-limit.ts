@@ -45,7 +45,9 @@ export async function enforceRateLimit(
   if (!limit) return;
   const { principal } = ctx;
   const who = principal.tokenId.startsWith('agent:') ? principal.tokenId : `user:${principal.userId}`;
-  const key = `${principal.organizationId}:${installation.id}:${tool}:${who}`;
+  // The limit is part of the key: a tightened limit starts afresh instead of inheriting a TAT earned under a looser
+  // one (a burst of 1,000 at 1 a minute would otherwise lock the caller out for hours).
+  const key = `${principal.organizationId}:${installation.id}:${tool}:${who}:${limit.requestsPerMinute}/${limit.burst}`;
   const decision = await takeRateToken(ctx.db, key, limit);
   if (decision.ok) return;
   const retryAfterSeconds = Math.max(1, Math.ceil(decision.retryAfterMs / 1000));
