@@ -163,6 +163,30 @@ describe('knowledge', () => {
     expect(tooBig.text).toContain('1000000 bytes');
   });
 
+  it('takes two first adds of one new external id at once: one document, the later a replacement', async () => {
+    const t = await seedTenant('kb-first-add-race');
+    const add = (text: string) =>
+      upsertKnowledgeDocument(
+        db,
+        { organizationId: t.org.id },
+        {
+          workspaceId: t.ws.id,
+          title: 'Runbook',
+          text,
+          sourceUrl: null,
+          tags: [],
+          externalId: 'runbooks/deploy.md',
+          chunks: [{ heading: 'Runbook', text }],
+          userId: t.user.id,
+        },
+      );
+    // Both read "no document yet" before either writes (what two importers racing on one file do).
+    const outcomes = await Promise.all([add('Deploy with the blue pipeline.'), add('Deploy with the green pipeline.')]);
+    expect(outcomes.map((o) => o.replaced).sort()).toEqual([false, true]);
+    expect(outcomes[0]!.document.id).toBe(outcomes[1]!.document.id);
+    expect((await callTool(t.token, 'list_knowledge_documents', {})).json.documents).toHaveLength(1);
+  });
+
   it('hybrid: a vector index that answers another tenant’s chunks returns nothing of theirs', async () => {
     const a = await seedTenant('kb-hybrid-a');
     const b = await seedTenant('kb-hybrid-b');

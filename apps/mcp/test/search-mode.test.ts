@@ -90,6 +90,8 @@ describe('search mode', () => {
     const { token } = await workspaceWithCrm('search-find');
     await searchMode(token);
     const deals = await callTool(token, 'search_tools', { query: 'open deals' });
+    // Mostly JSON Schemas: sent without indentation (fewer bytes and tokens for the model).
+    expect(deals.text).not.toContain('\n');
     expect(deals.json.tools[0]).toMatchObject({
       name: 'list_deals',
       description: 'List the open deals of a contact',

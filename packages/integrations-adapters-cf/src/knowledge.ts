@@ -41,6 +41,37 @@ export async function upsertKnowledgeDocument(
   tenant: OrgTenant,
   input: KnowledgeDocumentInput,
 ): Promise<{ document: KnowledgeDocumentRecord; replaced: boolean; removedChunkIds: number[] }> {
+  try {
+    return await writeKnowledgeDocument(db, tenant, input);
+  } catch (err) {
+    // Two first adds of one new external id at once: both read "none", the second insert meets the first's row on
+    // the unique (organization, scope, external id) index. Now that row exists, so once more is a replacement.
+    if (input.externalId && (await externalIdTaken(db, tenant, input.workspaceId ?? '', input.externalId)))
+      return writeKnowledgeDocument(db, tenant, input);
+    throw err;
+  }
+}
+
+async function externalIdTaken(db: Db, tenant: OrgTenant, workspaceKey: string, externalId: string) {
+  const row = await db
+    .select({ id: knowledgeDocuments.id })
+    .from(knowledgeDocuments)
+    .where(
+      and(
+        eq(knowledgeDocuments.organizationId, tenant.organizationId),
+        eq(knowledgeDocuments.workspaceKey, workspaceKey),
+        eq(knowledgeDocuments.externalId, externalId),
+      ),
+    )
+    .get();
+  return row !== undefined;
+}
+
+async function writeKnowledgeDocument(
+  db: Db,
+  tenant: OrgTenant,
+  input: KnowledgeDocumentInput,
+): Promise<{ document: KnowledgeDocumentRecord; replaced: boolean; removedChunkIds: number[] }> {
   const workspaceKey = input.workspaceId ?? '';
   const existing = input.externalId
     ? await db

@@ -53,7 +53,10 @@ async function callTool(
         },
         onFailure,
       );
-    return withFirstCallContext(ctx, await toolResult(name, () => core.call(args, ctx), onFailure));
+    return withFirstCallContext(
+      ctx,
+      await toolResult(name, () => core.call(args, ctx), onFailure, core.compactResult === true),
+    );
   }
   let integration: Awaited<ReturnType<typeof getIntegrationToolset>>;
   try {

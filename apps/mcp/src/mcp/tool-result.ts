@@ -16,15 +16,20 @@ export interface ToolFailure {
   refused: boolean;
 }
 
-/** Runs a tool and renders its result; `onFailure` learns why it failed (the run history records it). */
+/**
+ * Runs a tool and renders its result, indented for reading unless `compact` (a result made mostly of JSON Schemas,
+ * where indentation would be most of the bytes and tokens); `onFailure` learns why it failed (the run history
+ * records it).
+ */
 export async function toolResult(
   name: string,
   run: () => Promise<unknown>,
   onFailure?: (failure: ToolFailure) => void,
+  compact = false,
 ): Promise<CallToolResult> {
   try {
     const value = await run();
-    const text = JSON.stringify(value ?? null, null, 2);
+    const text = compact ? JSON.stringify(value ?? null) : JSON.stringify(value ?? null, null, 2);
     const bytes = text.length <= MAX_TOOL_RESULT_BYTES / 3 ? text.length : new TextEncoder().encode(text).length;
     if (bytes > MAX_TOOL_RESULT_BYTES) {
       onFailure?.({ reason: 'result_too_large', refused: false });

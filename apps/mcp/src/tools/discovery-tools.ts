@@ -24,6 +24,7 @@ export const searchToolsTool = defineCoreTool({
   minRole: 'MEMBER',
   readOnly: true,
   listing: 'search',
+  compactResult: true,
   input: z.object({
     query: z.string().trim().min(1).max(500).describe('What the tool should do or which service, e.g. "jira issue"'),
     limit: z.number().int().min(1).max(MAX_SEARCH_RESULTS).default(10).describe('Most tools to return'),

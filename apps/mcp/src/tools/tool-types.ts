@@ -110,6 +110,8 @@ export interface CoreToolDefinition<S extends z.ZodObject> {
    * `search` only in search mode; absent = in list mode, and found with search_tools in search mode.
    */
   listing?: 'always' | 'search';
+  /** Render the result without indentation (results that are mostly JSON Schemas: search_tools). */
+  compactResult?: boolean;
   input: S;
   run(args: z.infer<S>, ctx: ToolContext): Promise<unknown>;
 }
