@@ -46,15 +46,20 @@ export async function upsertKnowledgeDocument(
   } catch (err) {
     // Two first adds of one new external id at once: both read "none", the second insert meets the first's row on
     // the unique (organization, scope, external id) index. Now that row exists, so once more is a replacement.
-    if (input.externalId && (await externalIdTaken(db, tenant, input.workspaceId ?? '', input.externalId)))
+    if (input.externalId && (await byExternalId(db, tenant, input.workspaceId ?? '', input.externalId)))
       return writeKnowledgeDocument(db, tenant, input);
     throw err;
   }
 }
 
-async function externalIdTaken(db: Db, tenant: OrgTenant, workspaceKey: string, externalId: string) {
-  const row = await db
-    .select({ id: knowledgeDocuments.id })
+/** The document of the scope with this external id (what a replacement keeps of it), or undefined. */
+function byExternalId(db: Db, tenant: OrgTenant, workspaceKey: string, externalId: string) {
+  return db
+    .select({
+      id: knowledgeDocuments.id,
+      createdAt: knowledgeDocuments.createdAt,
+      createdBy: knowledgeDocuments.createdBy,
+    })
     .from(knowledgeDocuments)
     .where(
       and(
@@ -64,7 +69,6 @@ async function externalIdTaken(db: Db, tenant: OrgTenant, workspaceKey: string, 
       ),
     )
     .get();
-  return row !== undefined;
 }
 
 async function writeKnowledgeDocument(
@@ -73,23 +77,7 @@ async function writeKnowledgeDocument(
   input: KnowledgeDocumentInput,
 ): Promise<{ document: KnowledgeDocumentRecord; replaced: boolean; removedChunkIds: number[] }> {
   const workspaceKey = input.workspaceId ?? '';
-  const existing = input.externalId
-    ? await db
-        .select({
-          id: knowledgeDocuments.id,
-          createdAt: knowledgeDocuments.createdAt,
-          createdBy: knowledgeDocuments.createdBy,
-        })
-        .from(knowledgeDocuments)
-        .where(
-          and(
-            eq(knowledgeDocuments.organizationId, tenant.organizationId),
-            eq(knowledgeDocuments.workspaceKey, workspaceKey),
-            eq(knowledgeDocuments.externalId, input.externalId),
-          ),
-        )
-        .get()
-    : undefined;
+  const existing = input.externalId ? await byExternalId(db, tenant, workspaceKey, input.externalId) : undefined;
   const now = Date.now();
   const document: KnowledgeDocumentRecord = {
     id: existing?.id ?? newId(),
