@@ -15,7 +15,7 @@ import { cpus } from 'node:os';
 import {
   createDb,
   setRunHistoryRetention,
-  setWorkspaceToolDiscovery,
+  updateWorkspaceSettings,
   type Db,
 } from '@gatehouse/integrations-adapters-cf';
 import { createCredentialsCipher } from '@gatehouse/integrations-core';
@@ -158,12 +158,12 @@ async function run(
     const tenant = await seedTenant(db, `bench-n${size}`);
     await seedSyntheticCatalog(db, tenant, size, syntheticCredentials);
     // These rows measure the full list; `auto` would switch the larger catalogs to search mode (search-mode.ts).
-    await setWorkspaceToolDiscovery(db, tenant, 'list');
+    await updateWorkspaceSettings(db, tenant, { toolDiscovery: 'list' });
     tenants.set(size, tenant);
   }
   const searchCorpus = await seedTenant(db, 'bench-search');
   await seedSyntheticCatalog(db, searchCorpus, SIZES.at(-1)!, syntheticCredentials, searchCorpusTemplate);
-  await setWorkspaceToolDiscovery(db, searchCorpus, 'search');
+  await updateWorkspaceSettings(db, searchCorpus, { toolDiscovery: 'search' });
   progress(`seeded ${SIZES.join(', ')} installations in ${((performance.now() - seedStart) / 1000).toFixed(1)} s`);
 
   // One GitHub installation (credential paste) for the provider tool call (token, api_url → the loopback GitHub), the

@@ -6,7 +6,7 @@
  * ranker's worst case, reported without a target). Targets: the list ≤ 5,000 tokens, search_tools p50 ≤ 2× the
  * baseline.
  */
-import { setWorkspaceToolDiscovery, type Db } from '@gatehouse/integrations-adapters-cf';
+import { updateWorkspaceSettings, type Db } from '@gatehouse/integrations-adapters-cf';
 import type { Miniflare } from 'miniflare';
 import { countTokens } from 'gpt-tokenizer/encoding/o200k_base';
 import { MCP_ORIGIN } from './bench-stack.js';
@@ -73,7 +73,7 @@ export async function measureSearchMode(
 ): Promise<SearchModeResult> {
   const listReq = await withSession(mf, jsonRpcRequest(`${MCP_ORIGIN}/mcp`, tenant.token, 'tools/list'));
   const fullListTokens = countTokens(JSON.stringify(toolsOf(await sendText(mf, listReq))));
-  await setWorkspaceToolDiscovery(db, tenant, 'search');
+  await updateWorkspaceSettings(db, tenant, { toolDiscovery: 'search' });
   try {
     const listText = await sendText(mf, listReq);
     const tools = toolsOf(listText);
@@ -106,7 +106,7 @@ export async function measureSearchMode(
       size,
     };
   } finally {
-    await setWorkspaceToolDiscovery(db, tenant, 'list');
+    await updateWorkspaceSettings(db, tenant, { toolDiscovery: 'list' });
   }
 }
 

@@ -209,46 +209,22 @@ export async function revokeApiToken(db: Db, tenant: OrgTenant, tokenId: string)
   return res.meta.changes > 0;
 }
 
-/** Sets (or, with null, resets to the default) the MCP server instructions of a workspace of the tenant. */
-export async function setWorkspaceInstructions(
-  db: Db,
-  tenant: WorkspaceTenant,
-  instructions: string | null,
-): Promise<boolean> {
-  const res = await db
-    .update(workspaces)
-    .set({ instructions })
-    .where(and(eq(workspaces.organizationId, tenant.organizationId), eq(workspaces.id, tenant.workspaceId)))
-    .run();
-  return res.meta.changes > 0;
-}
-
 /**
- * Sets how tools/list presents the workspace's tools (`auto`, `list`, `search`). The mode arrives with the principal
- * on every request, so no cache needs invalidating. False when the workspace is gone.
+ * Changes the workspace's MCP settings in one statement: `instructions` (null = the default text), `toolDiscovery`
+ * (how tools/list presents the tools; the mode arrives with the principal on every request, so no cache needs
+ * invalidating), `rateLimit` of integration tool calls (null removes it). Absent fields stay. False when the
+ * workspace is gone.
  */
-export async function setWorkspaceToolDiscovery(
+export async function updateWorkspaceSettings(
   db: Db,
   tenant: WorkspaceTenant,
-  mode: ToolDiscovery,
+  patch: { instructions?: string | null; toolDiscovery?: ToolDiscovery; rateLimit?: RateLimit | null },
 ): Promise<boolean> {
+  const set = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)) as typeof patch;
+  if (Object.keys(set).length === 0) return true;
   const res = await db
     .update(workspaces)
-    .set({ toolDiscovery: mode })
-    .where(and(eq(workspaces.organizationId, tenant.organizationId), eq(workspaces.id, tenant.workspaceId)))
-    .run();
-  return res.meta.changes > 0;
-}
-
-/** Sets the workspace's rate limit of integration tool calls (null removes it). False when the workspace is gone. */
-export async function setWorkspaceRateLimit(
-  db: Db,
-  tenant: WorkspaceTenant,
-  limit: RateLimit | null,
-): Promise<boolean> {
-  const res = await db
-    .update(workspaces)
-    .set({ rateLimit: limit })
+    .set(set)
     .where(and(eq(workspaces.organizationId, tenant.organizationId), eq(workspaces.id, tenant.workspaceId)))
     .run();
   return res.meta.changes > 0;

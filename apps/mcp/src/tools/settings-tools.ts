@@ -3,12 +3,7 @@
  * InitializeResult.instructions), the organization's run-history retention, and how tools/list presents the
  * workspace's tools (call-tool.ts). Everyone may read them; changing them is a platform write (ADMIN and up).
  */
-import {
-  setRunHistoryRetention,
-  setWorkspaceInstructions,
-  setWorkspaceRateLimit,
-  setWorkspaceToolDiscovery,
-} from '@gatehouse/integrations-adapters-cf';
+import { setRunHistoryRetention, updateWorkspaceSettings } from '@gatehouse/integrations-adapters-cf';
 import { rateLimitInput, shownRateLimit, storedRateLimit } from './rate-limit.js';
 import { SEARCH_MODE_THRESHOLD } from './call-tool.js';
 import { z } from 'zod';
@@ -69,17 +64,16 @@ export const updateMcpSettings = defineCoreTool({
     ),
   async run({ instructions, run_history_retention_days: days, tool_discovery: discovery, rate_limit }, ctx) {
     const { db, principal } = ctx;
-    if (instructions !== undefined && !(await setWorkspaceInstructions(db, principal, instructions)))
+    const changed = {
+      instructions,
+      toolDiscovery: discovery,
+      rateLimit: rate_limit === undefined ? undefined : storedRateLimit(rate_limit),
+    };
+    if (!(await updateWorkspaceSettings(db, principal, changed)))
       throw new ToolError('The workspace of this token no longer exists.');
     if (days !== undefined) await setRunHistoryRetention(db, principal, days);
-    if (discovery !== undefined && discovery !== principal.workspaceToolDiscovery) {
-      if (!(await setWorkspaceToolDiscovery(db, principal, discovery)))
-        throw new ToolError('The workspace of this token no longer exists.');
-      // Connected clients re-list: the same tools, presented the other way.
-      ctx.notifyToolsChanged();
-    }
-    if (rate_limit !== undefined && !(await setWorkspaceRateLimit(db, principal, storedRateLimit(rate_limit))))
-      throw new ToolError('The workspace of this token no longer exists.');
+    // Connected clients re-list: the same tools, presented the other way.
+    if (discovery !== undefined && discovery !== principal.workspaceToolDiscovery) ctx.notifyToolsChanged();
     const current = instructions === undefined ? principal.workspaceInstructions : instructions;
     return {
       instructions: current ?? DEFAULT_INSTRUCTIONS,
